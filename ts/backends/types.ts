@@ -1,0 +1,163 @@
+// The kernel interface: what every backend (js, wasm, native) provides.
+// Tensors and layers are written once above this; a backend never sees autograd.
+
+export type DType = "float32" | "int64";
+export type BackendName = "js" | "wasm" | "native";
+/** Float storage is Float32Array, except on the float64 js backend used by gradient checks. */
+export type FloatArray = Float32Array | Float64Array;
+/** int64 tensors are stored as Int32Array (API.md allows any storage; reported as int64). */
+export type ElemArray = FloatArray | Int32Array;
+
+/** A flat block of elements owned by one backend. */
+export interface Storage {
+  readonly size: number;
+  readonly dtype: DType;
+  /** set by Backend.free; any later use is an error. */
+  freed: boolean;
+}
+
+export type UnaryOp =
+  | "neg" | "exp" | "log" | "sqrt" | "relu" | "sigmoid" | "tanh" | "abs" | "square" | "recip" | "rsqrt";
+export type BinaryOp = "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "minimum" | "gt" | "lt" | "eq";
+/** out = x (op) s, elementwise with a scalar. "rsub": s - x, "rdiv": s / x. */
+export type ScalarOp = "add" | "mul" | "pow" | "rsub" | "rdiv" | "maximum" | "minimum" | "gt" | "lt" | "eq";
+
+/** C[b] = beta*C[b] + op(A[b]) @ op(B[b]) (+ bias[n] on every row when bias is given).
+ *  All matrices are row-major and contiguous: op(A) is MxK, stored KxM when transA.
+ *  A batch stride of 0 broadcasts that operand over the batch. */
+export interface GemmArgs {
+  batch: number; M: number; N: number; K: number;
+  a: Storage; aOff: number; aStride: number; transA: boolean;
+  b: Storage; bOff: number; bStride: number; transB: boolean;
+  c: Storage; cOff: number; cStride: number;
+  beta: 0 | 1;
+  bias?: Storage | null;
+}
+
+/** Geometry of an N-d convolution, written as 3-d (conv1d/conv2d set the leading sizes to 1). */
+export interface ConvGeom {
+  N: number; C: number; O: number; groups: number;
+  inD: number; inH: number; inW: number;
+  kD: number; kH: number; kW: number;
+  sD: number; sH: number; sW: number;
+  pD: number; pH: number; pW: number;
+  dD: number; dH: number; dW: number;
+  outD: number; outH: number; outW: number;
+}
+
+/** Geometry of a 2-d pooling window over NC planes of HxW. */
+export interface PoolGeom {
+  NC: number; H: number; W: number;
+  kH: number; kW: number; sH: number; sW: number;
+  pH: number; pW: number; dH: number; dW: number;
+  oH: number; oW: number;
+}
+
+export interface Backend {
+  readonly name: BackendName;
+  /** Threads the compute kernels may use (1 on js). */
+  readonly threads: number;
+
+  // ---- memory
+  alloc(size: number, dtype: DType): Storage;
+  free(s: Storage): void;
+  /** A live view of the elements; on wasm it is invalidated by the next alloc (memory growth). */
+  view(s: Storage): ElemArray;
+  /** Bytes currently held by live storages. */
+  bytesInUse(): number;
+
+  // ---- elementwise (contiguous, n elements from offset 0 unless stated)
+  fill(out: Storage, value: number): void;
+  /** out (contiguous) = x viewed with shape/strides from element offset xOff. */
+  copyStrided(x: Storage, xOff: number, shape: number[], strides: number[], out: Storage): void;
+  /** Copies and converts between float32 and int64 (truncating toward zero). */
+  cast(x: Storage, out: Storage): void;
+  unary(op: UnaryOp, x: Storage, out: Storage): void;
+  /** gx = gy * d op / dx, given the op's input x and output y (each op reads the one it needs). */
+  unaryGrad(op: UnaryOp, x: Storage, y: Storage, gy: Storage, gx: Storage): void;
+  /** out[i] = a[...] op b[...] over outShape with broadcast strides (0 on broadcast dims). */
+  binary(op: BinaryOp, a: Storage, aStrides: number[], b: Storage, bStrides: number[], out: Storage, outShape: number[]): void;
+  scalar(op: ScalarOp, x: Storage, s: number, out: Storage): void;
+  /** out[i] = cond[i] != 0 ? a[i] : b[i] (all contiguous, same size). */
+  where(cond: Storage, a: Storage, b: Storage, out: Storage): void;
+
+  // ---- reductions over the middle axis of a contiguous [outer, red, inner] block
+  sum(x: Storage, out: Storage, outer: number, red: number, inner: number): void;
+  max(x: Storage, out: Storage, idx: Storage | null, outer: number, red: number, inner: number): void;
+
+  // ---- linear algebra
+  gemm(args: GemmArgs): void;
+
+  // ---- softmax family over the middle axis of [outer, dim, inner]
+  softmax(x: Storage, out: Storage, outer: number, dim: number, inner: number, log: boolean): void;
+  /** gx from the saved output y and gy. */
+  softmaxGrad(y: Storage, gy: Storage, gx: Storage, outer: number, dim: number, inner: number, log: boolean): void;
+
+  /** Negative log likelihood of logp [N, C, inner] at targets [N, inner] (int64).
+   *  loss[i] = -w[t]*logp[t] (0 where target == ignoreIndex), wOut[i] = w[t] (or 1; 0 when ignored). */
+  nll(logp: Storage, target: Storage, weight: Storage | null, loss: Storage, wOut: Storage,
+      N: number, C: number, inner: number, ignoreIndex: number): void;
+  /** gx[n, t, k] = -gLoss[n, k] * w[t] (zero elsewhere and where ignored). */
+  nllGrad(gLoss: Storage, target: Storage, weight: Storage | null, gx: Storage,
+          N: number, C: number, inner: number, ignoreIndex: number): void;
+
+  // ---- convolution: x [N, C, inD, inH, inW], w [O, C/groups, kD, kH, kW], y [N, O, outD, outH, outW]
+  conv(g: ConvGeom, x: Storage, w: Storage, bias: Storage | null, y: Storage): void;
+  convGradInput(g: ConvGeom, gy: Storage, w: Storage, gx: Storage): void;
+  /** gw (and gb = sum of gy over N and space, when given) are overwritten. */
+  convGradWeight(g: ConvGeom, x: Storage, gy: Storage, gw: Storage, gb: Storage | null): void;
+
+  // ---- pooling over NC planes
+  /** idx holds the flat h*W+w position of each max in its input plane (-1 if the window is empty). */
+  maxPool2d(g: PoolGeom, x: Storage, y: Storage, idx: Storage): void;
+  /** gx (NC x inSize, overwritten) gets gy scattered to the positions in idx (NC x outSize). */
+  indexPoolGrad(gy: Storage, idx: Storage, gx: Storage, NC: number, inSize: number, outSize: number): void;
+  avgPool2d(g: PoolGeom, x: Storage, y: Storage, countIncludePad: boolean, divisorOverride: number): void;
+  avgPool2dGrad(g: PoolGeom, gy: Storage, gx: Storage, countIncludePad: boolean, divisorOverride: number): void;
+  adaptiveAvgPool2d(NC: number, H: number, W: number, oH: number, oW: number, x: Storage, y: Storage): void;
+  adaptiveAvgPool2dGrad(NC: number, H: number, W: number, oH: number, oW: number, gy: Storage, gx: Storage): void;
+  adaptiveMaxPool2d(NC: number, H: number, W: number, oH: number, oW: number, x: Storage, y: Storage, idx: Storage): void;
+
+  // ---- normalisation over [N, C, S] (S = spatial size); mean/invstd are per channel (C)
+  /** mean and biased variance per channel. */
+  channelStats(x: Storage, N: number, C: number, S: number, mean: Storage, variance: Storage): void;
+  /** y = (x - mean) * invstd * w + b per channel (w, b optional). */
+  channelNormalize(x: Storage, N: number, C: number, S: number, mean: Storage, invstd: Storage,
+                   w: Storage | null, b: Storage | null, y: Storage): void;
+  /** Batch-norm backward. training: mean/invstd are batch stats (full formula); else constants.
+   *  gw/gb (per channel, overwritten) may be null. */
+  batchNormGrad(x: Storage, gy: Storage, N: number, C: number, S: number, mean: Storage, invstd: Storage,
+                w: Storage | null, training: boolean, gx: Storage | null, gw: Storage | null, gb: Storage | null): void;
+  /** Layer norm over the last `cols` elements of each of `rows` rows; saves mean and rstd per row. */
+  layerNorm(x: Storage, rows: number, cols: number, eps: number, w: Storage | null, b: Storage | null,
+            y: Storage, mean: Storage, rstd: Storage): void;
+  layerNormGrad(x: Storage, gy: Storage, rows: number, cols: number, mean: Storage, rstd: Storage,
+                w: Storage | null, gx: Storage | null, gw: Storage | null, gb: Storage | null): void;
+
+  // ---- embedding
+  embedding(weight: Storage, idx: Storage, out: Storage, n: number, dim: number, numEmbeddings: number): void;
+  /** gw (overwritten) accumulates rows of gy at idx, skipping paddingIdx (-1 for none). */
+  embeddingGrad(gy: Storage, idx: Storage, gw: Storage, n: number, dim: number, paddingIdx: number): void;
+
+  // ---- recurrent cells (one fused kernel per time step)
+  /** gates [B, 4H] = x W_ih^T + h W_hh^T + biases, order i,f,g,o. Writes h, c and act [B, 4H]
+   *  (the activated gates, saved for backward). cPrev/h/c are [B, H] at the given element offsets. */
+  lstmCell(gates: Storage, cPrev: Storage, cPrevOff: number, h: Storage, hOff: number, c: Storage, cOff: number,
+           act: Storage, B: number, H: number): void;
+  /** From act, cPrev, c and the gradients of h and c: gGates [B, 4H] (pre-activation) and gcPrev [B, H]. */
+  lstmCellGrad(act: Storage, cPrev: Storage, cPrevOff: number, c: Storage, cOff: number,
+               gh: Storage, ghOff: number, gc: Storage, gGates: Storage, gcPrev: Storage, B: number, H: number): void;
+  /** gi = x W_ih^T + b_ih, gh = h W_hh^T + b_hh, both [B, 3H] in order r,z,n. Writes h and
+   *  act [B, 4H] = (r, z, n, gh_n) for backward. */
+  gruCell(gi: Storage, gh: Storage, hPrev: Storage, hPrevOff: number, h: Storage, hOff: number,
+          act: Storage, B: number, H: number): void;
+  /** From act, hPrev and gH: gGi [B, 3H], gGh [B, 3H] and ghPrev [B, H] (the direct part only). */
+  gruCellGrad(act: Storage, hPrev: Storage, hPrevOff: number, gH: Storage, gHOff: number,
+              gGi: Storage, gGh: Storage, ghPrev: Storage, B: number, H: number): void;
+
+  // ---- optimiser steps (in place, n = p.size)
+  sgdStep(p: Storage, g: Storage, buf: Storage | null, lr: number, momentum: number, dampening: number,
+          weightDecay: number, nesterov: boolean, firstStep: boolean): void;
+  adamStep(p: Storage, g: Storage, m: Storage, v: Storage, lr: number, beta1: number, beta2: number,
+           eps: number, weightDecay: number, step: number, decoupled: boolean): void;
+}
