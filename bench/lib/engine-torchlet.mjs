@@ -1,0 +1,161 @@
+// torchlet engines (js / wasm / native), through the public API of the built package only.
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const DIST = resolve(ROOT, "dist/esm/index.js");
+
+export async function createEngine(engine) {
+  if (!existsSync(DIST)) {
+    throw new Error("dist/esm not built (npm run build)");
+  }
+  const torch = await import(pathToFileURL(DIST).href);
+  const { nn, optim, F } = torch;
+  const opts = engine.backend === "js" ? { backend: "js" } : { backend: engine.backend, threads: engine.threads };
+  await torch.init(opts);
+  const got = typeof torch.backend === "function" ? torch.backend() : undefined;
+  if (got !== undefined && got !== engine.backend) {
+    throw new Error(`init(${JSON.stringify(opts)}) gave backend "${got}"`);
+  }
+  torch.manualSeed?.(0);
+  let version = "?";
+  try {
+    version = JSON.parse(readFileSync(resolve(ROOT, "package.json"), "utf8")).version;
+  } catch {}
+
+  const noGrad = (fn) => (typeof torch.noGrad === "function" ? torch.noGrad(fn) : fn());
+  const dispose = (...ts) => {
+    for (const t of ts) if (t && typeof t.dispose === "function") t.dispose();
+  };
+  // scaled randn so long chains (LSTM, CNN) stay in a sane numeric range
+  const randn = (shape, scale = 1) => {
+    const t = torch.randn(...shape);
+    if (scale === 1) return t;
+    const s = t.mul(torch.tensor(scale));
+    dispose(t);
+    return s;
+  };
+  const timed = (out) => {
+    out.toFloat32Array();
+    dispose(out);
+  };
+
+  function simpleCnn() {
+    return new nn.Sequential(
+      new nn.Conv2d(1, 16, 3, { padding: 1 }),
+      new nn.ReLU(),
+      new nn.MaxPool2d(2),
+      new nn.Conv2d(16, 32, 3, { padding: 1 }),
+      new nn.ReLU(),
+      new nn.MaxPool2d(2),
+      new nn.Flatten(),
+      new nn.Linear(32 * 7 * 7, 128),
+      new nn.ReLU(),
+      new nn.Linear(128, 10),
+    );
+  }
+
+  function prepare(w) {
+    if (w.id.startsWith("gemm")) {
+      const a = randn([w.n, w.n]);
+      const b = randn([w.n, w.n]);
+      return {
+        run: () => timed(noGrad(() => a.matmul(b))),
+        cleanup: () => dispose(a, b),
+      };
+    }
+    switch (w.id) {
+      case "conv3x3": {
+        const x = randn([8, 64, 56, 56]);
+        const wt = randn([64, 64, 3, 3], 0.05);
+        return {
+          run: () => timed(noGrad(() => F.conv2d(x, wt, null, { stride: 1, padding: 1 }))),
+          cleanup: () => dispose(x, wt),
+        };
+      }
+      case "stem": {
+        const x = randn([1, 3, 224, 224]);
+        const wt = randn([64, 3, 7, 7], 0.05);
+        return {
+          run: () => timed(noGrad(() => F.conv2d(x, wt, null, { stride: 2, padding: 3 }))),
+          cleanup: () => dispose(x, wt),
+        };
+      }
+      case "simplecnn_fwd": {
+        const model = simpleCnn();
+        model.eval();
+        const x = randn([64, 1, 28, 28]);
+        return {
+          run: () => timed(noGrad(() => model.forward(x))),
+          cleanup: () => dispose(x, ...model.parameters()),
+        };
+      }
+      case "simplecnn_train": {
+        const model = simpleCnn();
+        model.train();
+        const params = model.parameters();
+        const crit = new nn.CrossEntropyLoss();
+        const opt = new optim.SGD(params, { lr: 0.01, momentum: 0.9 });
+        const x = randn([64, 1, 28, 28]);
+        const y = torch.tensor(
+          Array.from({ length: 64 }, (_, i) => i % 10),
+          { dtype: "int64" },
+        );
+        const last = params[params.length - 1];
+        return {
+          run: () => {
+            opt.zeroGrad();
+            const out = model.forward(x);
+            const loss = crit.forward(out, y);
+            loss.backward();
+            opt.step();
+            loss.item();
+            last.toFloat32Array(); // the update has landed
+            dispose(out, loss);
+          },
+          cleanup: () => dispose(x, y, ...params),
+        };
+      }
+      case "lstm": {
+        const lstm = new nn.LSTM(128, 256);
+        lstm.eval?.();
+        const x = randn([32, 16, 128]);
+        return {
+          run: () => {
+            const [out, [h, c]] = noGrad(() => lstm.forward(x));
+            out.toFloat32Array();
+            dispose(out, h, c);
+          },
+          cleanup: () => dispose(x, ...lstm.parameters()),
+        };
+      }
+      case "relu": {
+        const x = randn([4096, 4096]);
+        return { run: () => timed(noGrad(() => F.relu(x))), cleanup: () => dispose(x) };
+      }
+      case "maxpool": {
+        const x = randn([8, 64, 112, 112]);
+        return { run: () => timed(noGrad(() => F.maxPool2d(x, 2))), cleanup: () => dispose(x) };
+      }
+      case "batchnorm": {
+        const x = randn([8, 64, 56, 56]);
+        const rm = randn([64], 0.1);
+        const rv = torch.rand(64).add(torch.tensor(0.5));
+        const weight = randn([64]);
+        const bias = randn([64]);
+        return {
+          run: () =>
+            timed(noGrad(() => F.batchNorm(x, rm, rv, { weight, bias, training: false }))),
+          cleanup: () => dispose(x, rm, rv, weight, bias),
+        };
+      }
+    }
+    return null;
+  }
+
+  return {
+    info: { version: `torchlet ${version}`, backend: got ?? engine.backend, threads: engine.threads },
+    prepare,
+  };
+}

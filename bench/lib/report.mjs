@@ -1,0 +1,172 @@
+// Markdown table and hand-written SVG bar chart from the results object.
+import { BASELINE, WORKLOAD_BY_ID } from "./workloads.mjs";
+
+const esc = (s) =>
+  String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
+
+function num(x) {
+  if (x >= 1000) return x.toFixed(0);
+  if (x >= 100) return x.toFixed(1);
+  if (x >= 10) return x.toFixed(2);
+  if (x >= 1) return x.toFixed(2);
+  return x.toPrecision(3);
+}
+
+/** the value shown in a cell, in the workload's unit */
+export function cellValue(w, m) {
+  if (w.unit === "GFLOPS") return m.gflops;
+  if (w.unit === "img/s") return m.img_per_s;
+  return m.median_ms;
+}
+
+export function cell(w, m) {
+  if (!m) return "–";
+  if (m.status === "n/a") return "n/a";
+  if (m.status === "not measured") return "not measured";
+  if (m.status !== "ok") {
+    const e = String(m.error ?? m.status).replace(/\|/g, "/");
+    return `error: ${e.length > 48 ? e.slice(0, 47) + "…" : e}`;
+  }
+  const v = cellValue(w, m);
+  let s = v == null ? "?" : num(v);
+  if (m.ratio != null) s += ` (${m.ratio.toFixed(2)}×)`;
+  if (m.note) s += " †";
+  return s;
+}
+
+export function markdown(results) {
+  const { engines, workloads, meta } = results;
+  const by = new Map(results.measurements.map((m) => [`${m.engine}|${m.workload}`, m]));
+  const lines = [];
+  lines.push(`# torchlet bench — ${meta.date}`);
+  lines.push("");
+  lines.push(
+    `Node ${meta.node}, ${meta.cpu} (${meta.cores} cores)` +
+      (meta.peak_1t_gflops != null
+        ? `, single-core FMA peak ${meta.peak_1t_gflops.toFixed(1)} GFLOPS (${meta.peak?.isa})` +
+          (meta.peak_avx2_gflops != null && meta.peak?.isa !== "avx2"
+            ? `, ${meta.peak_avx2_gflops.toFixed(1)} with AVX2`
+            : "")
+        : `, FMA peak: ${meta.peak_error ?? "not measured"}`) +
+      (meta.quick ? " — **--quick run**" : ""),
+  );
+  lines.push("");
+  const header = ["workload", ...engines];
+  lines.push(`| ${header.join(" | ")} |`);
+  lines.push(`|${header.map((_, i) => (i ? "---:" : "---")).join("|")}|`);
+  for (const wid of workloads) {
+    const w = WORKLOAD_BY_ID[wid];
+    const row = [`${w.label} [${w.unit}]`];
+    for (const e of engines) row.push(cell(w, by.get(`${e}|${wid}`)));
+    lines.push(`| ${row.join(" | ")} |`);
+  }
+  lines.push("");
+  lines.push(
+    `Cells: GFLOPS (higher is better), ms = median wall time per run (lower is better), img/s (higher is better). ` +
+      `(x.xx×) = speed vs ${BASELINE} on the same workload = ${BASELINE} time / engine time (>1 = faster). ` +
+      `n/a = engine cannot run it; † = see note in latest.json.`,
+  );
+  const notes = results.measurements.filter((m) => m.note);
+  for (const m of notes) lines.push(`- † ${m.engine} / ${m.workload}: ${m.note}`);
+  if (meta.versions && Object.keys(meta.versions).length) {
+    lines.push("");
+    lines.push(
+      "Engines: " +
+        Object.entries(meta.versions)
+          .map(([k, v]) => `${k} = ${v}`)
+          .join("; "),
+    );
+  }
+  return lines.join("\n") + "\n";
+}
+
+const PALETTE = [
+  "#4e79a7", "#a0cbe8", "#f28e2b", "#ffbe7d", "#59a14f", "#8cd17d", "#b6992d",
+  "#f1ce63", "#499894", "#86bcb6", "#e15759", "#ff9d9a", "#79706e", "#d37295",
+];
+
+/** grouped bars of ratio vs baseline, log2 scale, bars grow up/down from 1× */
+export function svg(results) {
+  const engines = results.engines.filter((e) => e !== BASELINE);
+  const by = new Map(results.measurements.map((m) => [`${m.engine}|${m.workload}`, m]));
+  const workloads = results.workloads.filter((wid) => by.get(`${BASELINE}|${wid}`)?.status === "ok");
+  const ratios = [];
+  for (const wid of workloads)
+    for (const e of engines) {
+      const r = by.get(`${e}|${wid}`)?.ratio;
+      if (r != null && r > 0) ratios.push(r);
+    }
+  const CLIP = 6; // ±2^6 = 64× clipped
+  let hi = Math.min(CLIP, Math.max(1, Math.ceil(Math.log2(Math.max(1, ...ratios)))));
+  let lo = Math.max(-CLIP, Math.min(-1, Math.floor(Math.log2(Math.min(1, ...ratios)))));
+  const barW = 12, gap = 28, padL = 70, padR = 20, padT = 56, plotH = 360, labelH = 110;
+  const groupW = Math.max(1, engines.length) * barW + gap;
+  const width = Math.max(640, padL + padR + Math.max(1, workloads.length) * groupW);
+  const legendRows = Math.ceil(engines.length / 6);
+  const height = padT + plotH + labelH + legendRows * 20 + 20;
+  const y = (l2) => padT + ((hi - l2) / (hi - lo)) * plotH;
+  const out = [];
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="12">`,
+  );
+  out.push(`<rect width="100%" height="100%" fill="#fff"/>`);
+  out.push(
+    `<text x="${padL}" y="22" font-size="16" font-weight="bold">Speed vs ${BASELINE} (×, log scale; &gt;1 = faster)</text>`,
+  );
+  out.push(
+    `<text x="${padL}" y="40" fill="#555">${esc(results.meta.date)} · Node ${esc(results.meta.node)} · ${esc(results.meta.cpu)}${results.meta.quick ? " · --quick" : ""}</text>`,
+  );
+  for (let l2 = lo; l2 <= hi; l2++) {
+    const yy = y(l2);
+    const label = l2 >= 0 ? `${2 ** l2}×` : `1/${2 ** -l2}×`;
+    out.push(
+      `<line x1="${padL}" x2="${width - padR}" y1="${yy}" y2="${yy}" stroke="${l2 === 0 ? "#333" : "#ddd"}" stroke-width="${l2 === 0 ? 1.5 : 1}"/>`,
+    );
+    out.push(`<text x="${padL - 6}" y="${yy + 4}" text-anchor="end" fill="#333">${label}</text>`);
+  }
+  workloads.forEach((wid, gi) => {
+    const gx = padL + gap / 2 + gi * groupW;
+    engines.forEach((e, ei) => {
+      const m = by.get(`${e}|${wid}`);
+      const x = gx + ei * barW;
+      const color = PALETTE[ei % PALETTE.length];
+      if (!m || m.ratio == null) {
+        if (m && m.status === "error")
+          out.push(`<text x="${x + barW / 2}" y="${y(0) - 3}" text-anchor="middle" font-size="9" fill="#c00">×</text>`);
+        return;
+      }
+      const l2 = Math.log2(m.ratio);
+      const c = Math.max(lo, Math.min(hi, l2));
+      const y0 = y(0), y1 = y(c);
+      const top = Math.min(y0, y1), h = Math.max(1, Math.abs(y1 - y0));
+      out.push(
+        `<rect x="${x + 1}" y="${top.toFixed(1)}" width="${barW - 2}" height="${h.toFixed(1)}" fill="${color}"><title>${esc(e)} · ${esc(WORKLOAD_BY_ID[wid].label)}: ${m.ratio.toFixed(2)}×</title></rect>`,
+      );
+      if (c !== l2) {
+        const ty = l2 > 0 ? top - 3 : top + h + 10;
+        out.push(
+          `<text x="${x + barW / 2}" y="${ty}" text-anchor="middle" font-size="9" fill="#000">${m.ratio >= 10 ? m.ratio.toFixed(0) : m.ratio.toFixed(2)}</text>`,
+        );
+      }
+    });
+    const lx = gx + (engines.length * barW) / 2;
+    const ly = padT + plotH + 12;
+    out.push(
+      `<text transform="translate(${lx},${ly}) rotate(30)" font-size="11" fill="#222">${esc(WORKLOAD_BY_ID[wid].label)}</text>`,
+    );
+  });
+  const ly0 = padT + plotH + labelH;
+  engines.forEach((e, ei) => {
+    const col = ei % 6, row = Math.floor(ei / 6);
+    const x = padL + col * 120, yy = ly0 + row * 20;
+    out.push(`<rect x="${x}" y="${yy - 10}" width="12" height="12" fill="${PALETTE[ei % PALETTE.length]}"/>`);
+    out.push(`<text x="${x + 16}" y="${yy}" fill="#222">${esc(e)}</text>`);
+  });
+  if (!workloads.length) {
+    out.push(
+      `<text x="${padL}" y="${padT + 40}" fill="#c00">no ${BASELINE} measurements in this run: no ratios to plot</text>`,
+    );
+  }
+  out.push(`</svg>`);
+  return out.join("\n") + "\n";
+}

@@ -1,0 +1,38 @@
+// Warm-up + timed runs + median. `fn` may return a promise (ORT's session.run does).
+
+export function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/**
+ * @param {() => unknown} fn one complete run, result forced/read back inside
+ * @param {{warmup:number,minRuns:number,minTimeMs:number,maxRuns:number,maxTimeMs:number,slowMs:number}} opt
+ */
+export async function measure(fn, opt) {
+  const warmupMs = [];
+  for (let i = 0; i < opt.warmup; i++) {
+    const t0 = performance.now();
+    const r = fn();
+    if (r && typeof r.then === "function") await r;
+    warmupMs.push(performance.now() - t0);
+  }
+  // Very slow workloads (e.g. the pure-JS baseline on big convolutions): keep the
+  // run count at the minimum instead of chasing minTimeMs.
+  const runsMs = [];
+  let total = 0;
+  const slow = warmupMs.length > 0 && Math.min(...warmupMs) > opt.slowMs;
+  while (
+    runsMs.length < opt.minRuns ||
+    (!slow && total < opt.minTimeMs && runsMs.length < opt.maxRuns && total < opt.maxTimeMs)
+  ) {
+    const t0 = performance.now();
+    const r = fn();
+    if (r && typeof r.then === "function") await r;
+    const dt = performance.now() - t0;
+    runsMs.push(dt);
+    total += dt;
+  }
+  return { median_ms: median(runsMs), runs_ms: runsMs, warmup_ms: warmupMs };
+}

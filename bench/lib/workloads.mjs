@@ -1,0 +1,134 @@
+// Workload and engine catalogue shared by the orchestrator (bench/run.mjs) and the
+// per-engine child processes (bench/lib/child.mjs).
+
+const gemm = (n) => ({
+  id: `gemm${n}`,
+  label: `GEMM ${n}×${n}·${n}×${n}`,
+  unit: "GFLOPS",
+  flops: 2 * n ** 3,
+  n,
+});
+
+// 2·N·O·C·kh·kw·oh·ow
+const convFlops = (N, O, C, kh, kw, oh, ow) => 2 * N * O * C * kh * kw * oh * ow;
+
+const simpleCnnFlops =
+  convFlops(64, 16, 1, 3, 3, 28, 28) +
+  convFlops(64, 32, 16, 3, 3, 14, 14) +
+  2 * 64 * 32 * 7 * 7 * 128 +
+  2 * 64 * 128 * 10;
+
+// one LSTM step: x·W_ih^T + h·W_hh^T for 4 gates (elementwise gate math ignored)
+const lstmFlops = 32 * 2 * 16 * (128 + 256) * 4 * 256;
+
+export const WORKLOADS = [
+  gemm(128),
+  gemm(256),
+  gemm(512),
+  gemm(1024),
+  {
+    id: "conv3x3",
+    label: "Conv2d 3×3 8×64×56×56→64 p1",
+    unit: "GFLOPS",
+    flops: convFlops(8, 64, 64, 3, 3, 56, 56),
+  },
+  {
+    id: "stem",
+    label: "ResNet stem 7×7/2 p3 1×3×224×224→64",
+    unit: "GFLOPS",
+    flops: convFlops(1, 64, 3, 7, 7, 112, 112),
+  },
+  {
+    id: "simplecnn_fwd",
+    label: "SimpleCNN forward b64",
+    unit: "ms",
+    flops: simpleCnnFlops,
+    images: 64,
+  },
+  {
+    id: "simplecnn_train",
+    label: "SimpleCNN train step b64",
+    unit: "img/s",
+    images: 64,
+    trainOnly: true, // only engines that can train (torchlet, pytorch)
+  },
+  {
+    id: "lstm",
+    label: "LSTM 128→256 seq32 b16 fwd",
+    unit: "ms",
+    flops: lstmFlops,
+  },
+  {
+    id: "relu",
+    label: "ReLU 16M floats",
+    unit: "ms",
+    bytes: 2 * 4 * 16 * 1024 * 1024,
+  },
+  {
+    id: "maxpool",
+    label: "MaxPool2d 2×2 8×64×112×112",
+    unit: "ms",
+    bytes: 4 * (8 * 64 * 112 * 112 + 8 * 64 * 56 * 56),
+  },
+  {
+    id: "batchnorm",
+    label: "BatchNorm2d eval 8×64×56×56",
+    unit: "ms",
+    bytes: 2 * 4 * 8 * 64 * 56 * 56,
+  },
+];
+
+export const QUICK_WORKLOADS = ["gemm128", "relu"];
+
+export const WORKLOAD_BY_ID = Object.fromEntries(WORKLOADS.map((w) => [w.id, w]));
+
+// kind: which adapter runs it; baseline: the column ratios are computed against
+export const ENGINES = [
+  { id: "js", kind: "torchlet", backend: "js", threads: 1, group: "torchlet" },
+  { id: "wasm-1t", kind: "torchlet", backend: "wasm", threads: 1, group: "torchlet" },
+  { id: "wasm-2t", kind: "torchlet", backend: "wasm", threads: 2, group: "torchlet" },
+  { id: "native-1t", kind: "torchlet", backend: "native", threads: 1, group: "torchlet" },
+  { id: "native-2t", kind: "torchlet", backend: "native", threads: 2, group: "torchlet" },
+  { id: "tfjs-cpu", kind: "tfjs", backend: "cpu", threads: 1, group: "peers" },
+  { id: "tfjs-wasm", kind: "tfjs", backend: "wasm", threads: 1, group: "peers" },
+  { id: "ort-web-1t", kind: "ort-web", threads: 1, group: "peers" },
+  { id: "ort-web-2t", kind: "ort-web", threads: 2, group: "peers" },
+  { id: "ort-node-1t", kind: "ort-node", threads: 1, group: "peers" },
+  { id: "ort-node-2t", kind: "ort-node", threads: 2, group: "peers" },
+  { id: "pytorch-1T", kind: "pytorch", threads: 1, group: "reference" },
+];
+
+export const BASELINE = "tfjs-wasm";
+
+export const ENGINE_BY_ID = Object.fromEntries(ENGINES.map((e) => [e.id, e]));
+
+// ONNX models exported from PyTorch into bench/models (used by the ORT engines).
+export const ONNX_MODELS = {
+  gemm128: "gemm_128.onnx",
+  gemm256: "gemm_256.onnx",
+  gemm512: "gemm_512.onnx",
+  gemm1024: "gemm_1024.onnx",
+  conv3x3: "conv3x3.onnx",
+  stem: "stem.onnx",
+  simplecnn_fwd: "simplecnn.onnx",
+  lstm: "lstm.onnx",
+  relu: "relu.onnx",
+  maxpool: "maxpool.onnx",
+  batchnorm: "batchnorm.onnx",
+};
+
+// Shape of the data input(s) each workload is defined on (NCHW); used to fill symbolic
+// dimensions of ONNX inputs and to check that a model matches its workload.
+export const INPUT_SHAPES = {
+  gemm128: [[128, 128], [128, 128]],
+  gemm256: [[256, 256], [256, 256]],
+  gemm512: [[512, 512], [512, 512]],
+  gemm1024: [[1024, 1024], [1024, 1024]],
+  conv3x3: [[8, 64, 56, 56]],
+  stem: [[1, 3, 224, 224]],
+  simplecnn_fwd: [[64, 1, 28, 28]],
+  lstm: [[32, 16, 128], [1, 16, 256], [1, 16, 256]],
+  relu: [[16 * 1024 * 1024]],
+  maxpool: [[8, 64, 112, 112]],
+  batchnorm: [[8, 64, 56, 56]],
+};

@@ -1,0 +1,43 @@
+//! torchlet compute kernels: one function per `Backend` method of ts/backends/types.ts, with the
+//! semantics of the TypeScript reference (ts/backends/js.ts). Pure math over slices, no I/O.
+//!
+//! ```
+//! let x = [1.0f32, -2.0, 3.0];
+//! let mut y = [0.0f32; 3];
+//! torchlet_kernels::elementwise::unary(torchlet_kernels::elementwise::Unary::Relu, &x, &mut y);
+//! assert_eq!(y, [1.0, 0.0, 3.0]);
+//! ```
+pub mod abi;
+pub mod conv;
+pub mod elementwise;
+pub mod embed;
+pub mod gemm;
+pub mod linalg;
+pub mod norm;
+pub mod optim;
+pub mod par;
+pub mod pool;
+pub mod reduce;
+pub mod rnn;
+pub mod simd;
+pub mod softmax;
+
+/// A tensor element as the js backend sees it: read as a number (f64), written back with the
+/// typed array's conversion (float32 rounding, or ToInt32 wrapping for int64-as-int32 storage).
+pub trait Elem: Copy + Send + Sync + 'static {
+    fn to_f64(self) -> f64;
+    fn from_f64(v: f64) -> Self;
+}
+impl Elem for f32 {
+    #[inline(always)] fn to_f64(self) -> f64 { self as f64 }
+    #[inline(always)] fn from_f64(v: f64) -> Self { v as f32 }
+}
+impl Elem for i32 {
+    #[inline(always)] fn to_f64(self) -> f64 { self as f64 }
+    /// ECMAScript ToInt32: NaN/Inf -> 0, otherwise truncate and wrap modulo 2^32.
+    #[inline(always)] fn from_f64(v: f64) -> Self {
+        if !v.is_finite() { return 0; }
+        let t = v.trunc();
+        if t.abs() < 9.0e18 { (t as i64) as i32 } else { (t % 4294967296.0) as i64 as i32 }
+    }
+}

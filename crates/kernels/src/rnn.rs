@@ -1,0 +1,94 @@
+//! Fused LSTM and GRU cell steps (gate activations + state update) and their backward steps.
+//! Gate order: LSTM i, f, g, o; GRU r, z, n (as PyTorch).
+use crate::{simd, simd_dispatch};
+
+/// From pre-activation gates [B, 4H]: act = (sig i, sig f, tanh g, sig o), c = f cPrev + i g,
+/// h = o tanh(c). `c_prev`, `h`, `c` are [B, H] slices at their offsets.
+pub fn lstm_cell(gates: &[f32], c_prev: &[f32], h: &mut [f32], c: &mut [f32], act: &mut [f32], b: usize, hs: usize) {
+    simd_dispatch!(for bi in 0..b {
+        let g = &gates[bi * 4 * hs..(bi + 1) * 4 * hs];
+        let a = &mut act[bi * 4 * hs..(bi + 1) * 4 * hs];
+        let (ai, rest) = a.split_at_mut(hs);
+        let (af, rest) = rest.split_at_mut(hs);
+        let (ag, ao) = rest.split_at_mut(hs);
+        let r = bi * hs..(bi + 1) * hs;
+        let (cp, hh, cc) = (&c_prev[r.clone()], &mut h[r.clone()], &mut c[r]);
+        for j in 0..hs {
+            let ig = simd::sigmoid(g[j]);
+            let fg = simd::sigmoid(g[hs + j]);
+            let gg = simd::tanh(g[2 * hs + j]);
+            let og = simd::sigmoid(g[3 * hs + j]);
+            ai[j] = ig; af[j] = fg; ag[j] = gg; ao[j] = og;
+            let cn = fg * cp[j] + ig * gg;
+            cc[j] = cn;
+            hh[j] = og * simd::tanh(cn);
+        }
+    })
+}
+
+/// LSTM step backward: gGates [B, 4H] (pre-activation) and gcPrev [B, H] from act, cPrev, c,
+/// gh (at its offset) and gc.
+#[allow(clippy::too_many_arguments)]
+pub fn lstm_cell_grad(act: &[f32], c_prev: &[f32], c: &[f32], gh: &[f32], gc: &[f32], g_gates: &mut [f32],
+                      gc_prev: &mut [f32], b: usize, hs: usize) {
+    simd_dispatch!(for bi in 0..b {
+        let a = &act[bi * 4 * hs..(bi + 1) * 4 * hs];
+        let gg_ = &mut g_gates[bi * 4 * hs..(bi + 1) * 4 * hs];
+        let r = bi * hs..(bi + 1) * hs;
+        let (cp, cc, ghh, gcc, gcp) = (&c_prev[r.clone()], &c[r.clone()], &gh[r.clone()], &gc[r.clone()], &mut gc_prev[r]);
+        for j in 0..hs {
+            let (ig, fg, gg, og) = (a[j], a[hs + j], a[2 * hs + j], a[3 * hs + j]);
+            let tc = simd::tanh(cc[j]);
+            let dh = ghh[j];
+            let dc = gcc[j] + dh * og * (1.0 - tc * tc);
+            gg_[j] = dc * gg * ig * (1.0 - ig);
+            gg_[hs + j] = dc * cp[j] * fg * (1.0 - fg);
+            gg_[2 * hs + j] = dc * ig * (1.0 - gg * gg);
+            gg_[3 * hs + j] = dh * tc * og * (1.0 - og);
+            gcp[j] = dc * fg;
+        }
+    })
+}
+
+/// GRU step: r = sig(gi_r + gh_r), z = sig(gi_z + gh_z), n = tanh(gi_n + r gh_n),
+/// h = (1 - z) n + z hPrev; act [B, 4H] = (r, z, n, gh_n).
+#[allow(clippy::too_many_arguments)]
+pub fn gru_cell(gi: &[f32], gh: &[f32], h_prev: &[f32], h: &mut [f32], act: &mut [f32], b: usize, hs: usize) {
+    simd_dispatch!(for bi in 0..b {
+        let (x, y) = (&gi[bi * 3 * hs..(bi + 1) * 3 * hs], &gh[bi * 3 * hs..(bi + 1) * 3 * hs]);
+        let a = &mut act[bi * 4 * hs..(bi + 1) * 4 * hs];
+        let r = bi * hs..(bi + 1) * hs;
+        let (hp, ho) = (&h_prev[r.clone()], &mut h[r]);
+        for j in 0..hs {
+            let rg = simd::sigmoid(x[j] + y[j]);
+            let z = simd::sigmoid(x[hs + j] + y[hs + j]);
+            let ghn = y[2 * hs + j];
+            let n = simd::tanh(x[2 * hs + j] + rg * ghn);
+            a[j] = rg; a[hs + j] = z; a[2 * hs + j] = n; a[3 * hs + j] = ghn;
+            ho[j] = (1.0 - z) * n + z * hp[j];
+        }
+    })
+}
+
+/// GRU step backward: gGi, gGh [B, 3H] and the direct part of ghPrev [B, H].
+#[allow(clippy::too_many_arguments)]
+pub fn gru_cell_grad(act: &[f32], h_prev: &[f32], g_h: &[f32], g_gi: &mut [f32], g_gh: &mut [f32],
+                     gh_prev: &mut [f32], b: usize, hs: usize) {
+    simd_dispatch!(for bi in 0..b {
+        let a = &act[bi * 4 * hs..(bi + 1) * 4 * hs];
+        let gi = &mut g_gi[bi * 3 * hs..(bi + 1) * 3 * hs];
+        let gg = &mut g_gh[bi * 3 * hs..(bi + 1) * 3 * hs];
+        let r = bi * hs..(bi + 1) * hs;
+        let (hp, gh, gp) = (&h_prev[r.clone()], &g_h[r.clone()], &mut gh_prev[r]);
+        for j in 0..hs {
+            let (rg, z, n, ghn) = (a[j], a[hs + j], a[2 * hs + j], a[3 * hs + j]);
+            let dh = gh[j];
+            let dn = dh * (1.0 - z) * (1.0 - n * n);
+            let dz = dh * (hp[j] - n) * z * (1.0 - z);
+            let dr = dn * ghn * rg * (1.0 - rg);
+            gi[j] = dr; gi[hs + j] = dz; gi[2 * hs + j] = dn;
+            gg[j] = dr; gg[hs + j] = dz; gg[2 * hs + j] = dn * rg;
+            gp[j] = dh * z;
+        }
+    })
+}

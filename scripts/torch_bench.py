@@ -1,0 +1,126 @@
+#!/usr/bin/python3
+"""PyTorch (CPU) reference numbers for torchlet's benches. Prints one JSON object on stdout.
+
+usage: /usr/bin/python3 scripts/torch_bench.py [--threads 1,2] [--steps 30] [--quick]
+
+Per thread count (torch.set_num_threads(T)):
+  simplecnn_train: SimpleCNN (MNIST: Conv(1,16,3,p1) ReLU MaxPool2 Conv(16,32,3,p1) ReLU MaxPool2 Flatten
+                   Linear(1568,128) ReLU Linear(128,10)), batch 64, one step = zero_grad, forward,
+                   CrossEntropy, backward, SGD(lr 0.01, momentum 0.9). median ms/step, images/s.
+  gemm_1024:       1024x1024 @ 1024x1024 via torch.matmul, GFLOPS (2*N^3 / time). NB: Debian's torch uses
+                   BLAS_INFO=generic (reference BLAS, ~8 GFLOPS), so gemm_1024_onednn also times the same
+                   GEMM as a oneDNN 1x1 convolution.
+  conv3x3:         8x64x56x56 -> 64, 3x3 pad 1, forward (no grad), GFLOPS (2*N*Cout*H*W*Cin*9)
+  stem:            1x3x224x224 -> 64, 7x7 stride 2 pad 3, forward, GFLOPS
+  lstm_fwd:        LSTM 128->256, seq 32, batch 16, forward (no grad), median ms
+Timings are medians over repeated runs after warm-up.
+"""
+import argparse
+import json
+import os
+import platform
+import statistics
+import time
+
+import torch
+import torch.nn as nn
+
+
+def simplecnn_mnist():
+    return nn.Sequential(
+        nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(32 * 7 * 7, 128), nn.ReLU(), nn.Linear(128, 10))
+
+
+def timeit(fn, warmup, reps, min_time=0.0):
+    for _ in range(warmup):
+        fn()
+    ts = []
+    t_start = time.perf_counter()
+    while len(ts) < reps or (time.perf_counter() - t_start) < min_time:
+        t0 = time.perf_counter()
+        fn()
+        ts.append(time.perf_counter() - t0)
+        if len(ts) >= 10 * reps:
+            break
+    return statistics.median(ts), len(ts)
+
+
+def bench(threads, steps, quick):
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    res = {}
+    reps = 5 if quick else 20
+    # SimpleCNN training step
+    model = simplecnn_mnist()
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    lossf = nn.CrossEntropyLoss()
+    x = torch.randn(64, 1, 28, 28)
+    y = torch.randint(0, 10, (64,))
+
+    def step():
+        opt.zero_grad()
+        loss = lossf(model(x), y)
+        loss.backward()
+        opt.step()
+    t, n = timeit(step, 5, steps)
+    res["simplecnn_train"] = {"batch": 64, "median_ms": round(t * 1e3, 3), "images_per_s": round(64 / t, 1),
+                              "steps": n}
+    with torch.no_grad():
+        # GEMM 1024
+        a, b = torch.randn(1024, 1024), torch.randn(1024, 1024)
+        t, n = timeit(lambda: torch.matmul(a, b), 3, reps)
+        res["gemm_1024"] = {"via": "torch.matmul (this build's BLAS, see 'blas')", "median_ms": round(t * 1e3, 3),
+                            "gflops": round(2 * 1024 ** 3 / t / 1e9, 2), "reps": n}
+        # the same 1024^3 GEMM routed through oneDNN as a 1x1 convolution (batch 16 x 64 rows = M 1024),
+        # representative of an optimised SGEMM when the build's BLAS is the generic reference one
+        xg = a.reshape(16, 64, 1024).permute(0, 2, 1).contiguous().unsqueeze(-1)
+        wg = b.t().contiguous().reshape(1024, 1024, 1, 1)
+        assert torch.allclose(torch.nn.functional.conv2d(xg, wg).squeeze(-1).permute(0, 2, 1).reshape(1024, 1024),
+                              a @ b, atol=1e-2)
+        t, n = timeit(lambda: torch.nn.functional.conv2d(xg, wg), 3, reps)
+        res["gemm_1024_onednn"] = {"via": "conv2d 1x1 (oneDNN)", "median_ms": round(t * 1e3, 3),
+                                   "gflops": round(2 * 1024 ** 3 / t / 1e9, 2), "reps": n}
+        # conv3x3
+        conv = nn.Conv2d(64, 64, 3, padding=1)
+        xc = torch.randn(8, 64, 56, 56)
+        t, n = timeit(lambda: conv(xc), 2, reps)
+        flops = 2 * 8 * 64 * 56 * 56 * 64 * 9
+        res["conv3x3"] = {"shape": "8x64x56x56->64 k3 p1", "median_ms": round(t * 1e3, 3),
+                          "gflops": round(flops / t / 1e9, 2), "reps": n}
+        # stem
+        stem = nn.Conv2d(3, 64, 7, stride=2, padding=3)
+        xs = torch.randn(1, 3, 224, 224)
+        t, n = timeit(lambda: stem(xs), 3, reps)
+        flops = 2 * 1 * 64 * 112 * 112 * 3 * 49
+        res["stem"] = {"shape": "1x3x224x224->64 k7 s2 p3", "median_ms": round(t * 1e3, 3),
+                       "gflops": round(flops / t / 1e9, 2), "reps": n}
+        # LSTM forward
+        lstm = nn.LSTM(128, 256)
+        xl = torch.randn(32, 16, 128)
+        t, n = timeit(lambda: lstm(xl), 3, reps)
+        res["lstm_fwd"] = {"shape": "seq32 batch16 128->256", "median_ms": round(t * 1e3, 3), "reps": n}
+    return res
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--threads", default="1,2")
+    ap.add_argument("--steps", type=int, default=30)
+    ap.add_argument("--quick", action="store_true", help="fewer repetitions (smoke test)")
+    a = ap.parse_args()
+    steps = max(20, a.steps) if not a.quick else 5
+    cfg = torch.__config__.show()
+    blas = cfg.split("BLAS_INFO=")[1].split(",")[0] if "BLAS_INFO=" in cfg else "unknown"
+    out = {"engine": "pytorch", "torch": torch.__version__, "python": platform.python_version(),
+           "machine": platform.machine(), "cpu_count": os.cpu_count(), "blas": blas,
+           "mkldnn": torch.backends.mkldnn.is_available(), "loadavg_before": os.getloadavg(), "results": {}}
+    for t in [int(s) for s in a.threads.split(",") if s]:
+        out["results"]["threads_%d" % t] = bench(t, steps, a.quick)
+    out["loadavg_after"] = os.getloadavg()
+    print(json.dumps(out, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,3 @@
+// torch.nn.functional (F): every layer's functional form.
+export * from "./basic.js";
+export * from "./loss.js";

@@ -1,0 +1,6 @@
+// torch.nn: modules, parameters, init and the functional namespace.
+export { Module, Parameter, type StateDict } from "./module.js";
+export * from "./layers.js";
+export * from "./loss.js";
+export * as init from "./init.js";
+export * as functional from "./functional/index.js";

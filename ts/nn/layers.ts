@@ -1,0 +1,93 @@
+// Linear, activations, Softmax/LogSoftmax, Identity, Flatten, Dropout and Sequential.
+
+import * as ops from "../ops.js";
+import { empty } from "../creation.js";
+import { Tensor } from "../tensor.js";
+import * as F from "./functional/basic.js";
+import { defaultLayerInit } from "./init.js";
+import { Module, Parameter, pyFloat, pyRepr } from "./module.js";
+
+/** y = x W^T + b. `new nn.Linear(784, 10).forward(torch.randn(32, 784))` has shape [32, 10]. */
+export class Linear extends Module {
+  weight: Parameter;
+  bias: Parameter | null;
+  constructor(readonly inFeatures: number, readonly outFeatures: number, opts: { bias?: boolean } = {}) {
+    super();
+    this.weight = new Parameter(empty(outFeatures, inFeatures));
+    this.bias = opts.bias ?? true ? new Parameter(empty(outFeatures)) : null;
+    defaultLayerInit(this.weight, this.bias);
+  }
+  forward(x: Tensor): Tensor { return F.linear(x, this.weight, this.bias); }
+  extraRepr(): string { return `in_features=${this.inFeatures}, out_features=${this.outFeatures}, bias=${pyRepr(this.bias !== null)}`; }
+}
+
+export class ReLU extends Module {
+  constructor(readonly inplace = false) { super(); }
+  forward(x: Tensor): Tensor { return F.relu(x); }
+  extraRepr(): string { return this.inplace ? "inplace=True" : ""; }
+}
+export class Sigmoid extends Module { forward(x: Tensor): Tensor { return F.sigmoid(x); } }
+export class Tanh extends Module { forward(x: Tensor): Tensor { return F.tanh(x); } }
+export class Identity extends Module { forward(x: Tensor): Tensor { return x; } }
+
+export class Softmax extends Module {
+  constructor(readonly dim: number | null = null) { super(); }
+  forward(x: Tensor): Tensor { return F.softmax(x, implicitDim(this.dim, x)); }
+  extraRepr(): string { return `dim=${pyRepr(this.dim)}`; }
+}
+export class LogSoftmax extends Module {
+  constructor(readonly dim: number | null = null) { super(); }
+  forward(x: Tensor): Tensor { return F.logSoftmax(x, implicitDim(this.dim, x)); }
+  extraRepr(): string { return `dim=${pyRepr(this.dim)}`; }
+}
+/** PyTorch's _get_softmax_dim for a missing dim. */
+function implicitDim(dim: number | null, x: Tensor): number {
+  if (dim !== null) return dim;
+  return x.dim() === 0 || x.dim() === 1 || x.dim() === 3 ? 0 : 1;
+}
+
+export class Flatten extends Module {
+  readonly startDim: number;
+  readonly endDim: number;
+  constructor(startDim: number | { startDim?: number; endDim?: number } = 1, endDim = -1) {
+    super();
+    if (typeof startDim === "object") { this.startDim = startDim.startDim ?? 1; this.endDim = startDim.endDim ?? -1; }
+    else { this.startDim = startDim; this.endDim = endDim; }
+  }
+  forward(x: Tensor): Tensor { return ops.flatten(x, this.startDim, this.endDim); }
+  extraRepr(): string { return `start_dim=${this.startDim}, end_dim=${this.endDim}`; }
+}
+
+export class Dropout extends Module {
+  constructor(readonly p = 0.5, readonly inplace = false) {
+    super();
+    if (p < 0 || p > 1) throw new RangeError(`dropout probability has to be between 0 and 1, but got ${p}`);
+  }
+  forward(x: Tensor): Tensor { return F.dropout(x, this.p, { training: this.training }); }
+  extraRepr(): string { return `p=${pyFloat(this.p)}, inplace=${pyRepr(this.inplace)}`; }
+}
+
+/** Runs children "0", "1", ... in order: `new nn.Sequential(new nn.Linear(4, 8), new nn.ReLU())`. */
+export class Sequential extends Module {
+  constructor(...mods: Module[]) {
+    super();
+    mods.forEach((m, k) => this.registerModule(String(k), m));
+  }
+  forward(x: any): any {
+    for (const m of this.children()) x = m.forward(x);
+    return x;
+  }
+  get length(): number { return [...this.children()].length; }
+  at(k: number): Module { const c = [...this.children()]; return c[k < 0 ? c.length + k : k]; }
+  append(m: Module): this { this.registerModule(String(this.length), m); return this; }
+}
+
+/** Holds submodules in a list (registered as "0", "1", ...). */
+export class ModuleList extends Module {
+  constructor(mods: Module[] = []) { super(); mods.forEach((m, k) => this.registerModule(String(k), m)); }
+  forward(): never { throw new Error("ModuleList has no forward(); iterate over it instead"); }
+  get length(): number { return [...this.children()].length; }
+  at(k: number): Module { const c = [...this.children()]; return c[k < 0 ? c.length + k : k]; }
+  append(m: Module): this { this.registerModule(String(this.length), m); return this; }
+  [Symbol.iterator](): Iterator<Module> { return this.children(); }
+}

@@ -1,0 +1,744 @@
+// Differentiable tensor ops: each computes its output with one backend kernel and records a
+// GradFn whose backward is written once, from kernels and other ops, for every backend.
+
+import type { BinaryOp, DType, ScalarOp, UnaryOp } from "./backends/types.js";
+import { backendImpl, isGradEnabled, noGrad } from "./runtime.js";
+import {
+  Tensor, type GradFn, type MaxResult, contiguousStrides, makeMaxResult, normDim, numelOf, sameShape,
+} from "./tensor.js";
+
+const K = () => backendImpl();
+
+/** Attaches a GradFn to out when recording is on and an input needs gradients. */
+export function record(out: Tensor, name: string, inputs: (Tensor | null)[], backward: GradFn["backward"]): Tensor {
+  if (isGradEnabled() && inputs.some((t) => t !== null && t.requiresGrad)) {
+    out.gradFn = { name, inputs, backward };
+    (out as any)._requiresGrad = true;
+  }
+  return out;
+}
+
+export function empty(shape: number[], dtype: DType = "float32"): Tensor { return Tensor.empty(shape, dtype); }
+export function full(shape: number[], v: number, dtype: DType = "float32"): Tensor {
+  const t = Tensor.empty(shape, dtype);
+  K().fill(t.storage, v);
+  return t;
+}
+export function fullLike(t: Tensor, v: number): Tensor { return full(t.shape.slice(), v, t.dtype); }
+function floatOnly(t: Tensor, op: string) {
+  if (t.dtype !== "float32") throw new TypeError(`${op}: expected a float32 tensor but got ${t.dtype}`);
+}
+
+// ------------------------------------------------------------------ broadcasting
+
+export function broadcastShapes(a: number[], b: number[]): number[] {
+  const n = Math.max(a.length, b.length), out = new Array(n);
+  for (let k = 0; k < n; k++) {
+    const da = a[a.length - n + k] ?? 1, db = b[b.length - n + k] ?? 1;
+    if (da !== db && da !== 1 && db !== 1) {
+      throw new RangeError(`The size of tensor a (${da}) must match the size of tensor b (${db}) at non-singleton dimension ${k}`);
+    }
+    out[k] = da === 1 ? db : da;
+  }
+  return out;
+}
+/** Strides of a dense tensor of `shape` read as `outShape` (0 on broadcast dims). */
+function broadcastStrides(shape: number[], outShape: number[]): number[] {
+  const st = contiguousStrides(shape), n = outShape.length, off = n - shape.length;
+  return outShape.map((_, k) => (k < off || shape[k - off] === 1 ? 0 : st[k - off]));
+}
+
+/** Sums g down to `shape` (undoing broadcasting). Returns g itself when nothing to do. */
+export function sumTo(g: Tensor, shape: number[]): Tensor {
+  if (sameShape(g.shape, shape)) return g;
+  const lead = g.shape.length - shape.length;
+  const dims: number[] = [];
+  for (let k = 0; k < g.shape.length; k++) {
+    if (k < lead || (shape[k - lead] === 1 && g.shape[k] !== 1)) dims.push(k);
+  }
+  const s = sum(g, dims, true);
+  const r = reshape(s, shape);
+  if (r !== s) s.dispose();
+  return r;
+}
+
+// ------------------------------------------------------------------ elementwise
+
+function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
+  const shape = broadcastShapes(a.shape, b.shape);
+  const ad = a.dense(), bd = b.dense();
+  const out = Tensor.empty(shape, op === "gt" || op === "lt" || op === "eq" ? "float32" : a.dtype);
+  K().binary(op, ad.storage, broadcastStrides(a.shape, shape), bd.storage, broadcastStrides(b.shape, shape), out.storage, shape);
+  if (ad !== a) ad.dispose();
+  if (bd !== b) bd.dispose();
+  return out;
+}
+function scalarRaw(op: ScalarOp, a: Tensor, s: number): Tensor {
+  const ad = a.dense();
+  const out = Tensor.empty(a.shape.slice(), a.dtype);
+  if (a.dtype !== "float32") throw new TypeError(`${op}: expected a float32 tensor but got ${a.dtype} (use .float())`);
+  K().scalar(op, ad.storage, s, out.storage);
+  if (ad !== a) ad.dispose();
+  return out;
+}
+function toTensorLike(v: number, like: Tensor): Tensor { return full([], v, like.dtype); }
+
+export function add(a: Tensor, b: Tensor | number, alpha = 1): Tensor {
+  if (typeof b === "number") {
+    const out = scalarRaw("add", a, b * alpha);
+    return record(out, "AddBackward", [a], (g) => [g]);
+  }
+  if (alpha !== 1) b = mul(b, alpha);
+  const out = binaryRaw("add", a, b);
+  const bb = b;
+  return record(out, "AddBackward", [a, bb], (g) => [
+    a.requiresGrad ? sumTo(g, a.shape) : null,
+    bb.requiresGrad ? sumTo(g, bb.shape) : null,
+  ]);
+}
+
+export function sub(a: Tensor, b: Tensor | number, alpha = 1): Tensor {
+  if (typeof b === "number") return add(a, -b * alpha);
+  if (alpha !== 1) b = mul(b, alpha);
+  const out = binaryRaw("sub", a, b);
+  const bb = b;
+  return record(out, "SubBackward", [a, bb], (g) => [
+    a.requiresGrad ? sumTo(g, a.shape) : null,
+    bb.requiresGrad ? reduceOwned(unary("neg", g), bb.shape) : null,
+  ]);
+}
+
+/** sumTo that disposes its input when it made a new tensor. */
+function reduceOwned(t: Tensor, shape: number[]): Tensor {
+  const r = sumTo(t, shape);
+  if (r !== t) t.dispose();
+  return r;
+}
+
+export function mul(a: Tensor, b: Tensor | number): Tensor {
+  if (typeof b === "number") {
+    const out = scalarRaw("mul", a, b);
+    return record(out, "MulBackward", [a], (g) => [scalarRaw("mul", g, b)]);
+  }
+  const out = binaryRaw("mul", a, b);
+  return record(out, "MulBackward", [a, b], (g) => [
+    a.requiresGrad ? reduceOwned(binaryRaw("mul", g, b), a.shape) : null,
+    b.requiresGrad ? reduceOwned(binaryRaw("mul", g, a), b.shape) : null,
+  ]);
+}
+
+export function div(a: Tensor, b: Tensor | number): Tensor {
+  if (typeof b === "number") {
+    const out = scalarRaw("mul", a, 1 / b);
+    return record(out, "DivBackward", [a], (g) => [scalarRaw("mul", g, 1 / b)]);
+  }
+  const out = binaryRaw("div", a, b);
+  return record(out, "DivBackward", [a, b], (g) => {
+    let ga: Tensor | null = null, gb: Tensor | null = null;
+    if (a.requiresGrad) ga = reduceOwned(binaryRaw("div", g, b), a.shape);
+    if (b.requiresGrad) {
+      // d(a/b)/db = -out / b
+      const t = binaryRaw("div", out, b), t2 = binaryRaw("mul", g, t);
+      t.dispose();
+      const t3 = scalarRaw("mul", t2, -1);
+      t2.dispose();
+      gb = reduceOwned(t3, b.shape);
+    }
+    return [ga, gb];
+  });
+}
+
+export function pow(a: Tensor, e: Tensor | number): Tensor {
+  if (typeof e === "number") {
+    const out = scalarRaw("pow", a, e);
+    return record(out, "PowBackward", [a], (g) => {
+      // e * a^(e-1) * g
+      const t = e === 2 ? scalarRaw("mul", a, 2) : scalarRaw("mul", scalarRawOwned("pow", a, e - 1), e);
+      const r = binaryRaw("mul", g, t);
+      t.dispose();
+      return [r];
+    });
+  }
+  const out = binaryRaw("pow", a, e);
+  return record(out, "PowBackward", [a, e], (g) => {
+    let ga: Tensor | null = null, ge: Tensor | null = null;
+    if (a.requiresGrad) {
+      const em1 = scalarRaw("add", e, -1), p = binaryRaw("pow", a, em1), t = binaryRaw("mul", p, e), t2 = binaryRaw("mul", g, t);
+      em1.dispose(); p.dispose(); t.dispose();
+      ga = reduceOwned(t2, a.shape);
+    }
+    if (e.requiresGrad) {
+      const la = unaryRaw("log", a), t = binaryRaw("mul", out, la), t2 = binaryRaw("mul", g, t);
+      la.dispose(); t.dispose();
+      ge = reduceOwned(t2, e.shape);
+    }
+    return [ga, ge];
+  });
+}
+function scalarRawOwned(op: ScalarOp, a: Tensor, s: number): Tensor { return scalarRaw(op, a, s); }
+
+function minmax(op: "maximum" | "minimum", a: Tensor, b: Tensor): Tensor {
+  const out = binaryRaw(op, a, b);
+  return record(out, op === "maximum" ? "MaximumBackward" : "MinimumBackward", [a, b], (g) => {
+    // the gradient goes to the input that was picked (to a on ties, as in PyTorch it is split; we halve)
+    const pickA = binaryRaw(op === "maximum" ? "gt" : "lt", a, b), tie = binaryRaw("eq", a, b);
+    const half = scalarRaw("mul", tie, 0.5); tie.dispose();
+    const wa = binaryRaw("add", pickA, half); pickA.dispose(); half.dispose();
+    const wb = scalarRaw("rsub", wa, 1);
+    const ga = a.requiresGrad ? reduceOwned(binaryRaw("mul", g, wa), a.shape) : null;
+    const gb = b.requiresGrad ? reduceOwned(binaryRaw("mul", g, wb), b.shape) : null;
+    wa.dispose(); wb.dispose();
+    return [ga, gb];
+  });
+}
+export const maximum = (a: Tensor, b: Tensor) => minmax("maximum", a, b);
+export const minimum = (a: Tensor, b: Tensor) => minmax("minimum", a, b);
+
+export function clamp(a: Tensor, min?: number | null, max?: number | null): Tensor {
+  let out = scalarRaw("mul", a, 1);
+  if (min !== undefined && min !== null) { const t = scalarRaw("maximum", out, min); out.dispose(); out = t; }
+  if (max !== undefined && max !== null) { const t = scalarRaw("minimum", out, max); out.dispose(); out = t; }
+  return record(out, "ClampBackward", [a], (g) => {
+    // pass-through where min <= a <= max
+    let mask = full(a.shape.slice(), 1);
+    if (min !== undefined && min !== null) { const m = scalarRaw("lt", a, min), t = scalarRaw("rsub", m, 1); m.dispose(); const t2 = binaryRaw("mul", mask, t); t.dispose(); mask.dispose(); mask = t2; }
+    if (max !== undefined && max !== null) { const m = scalarRaw("gt", a, max), t = scalarRaw("rsub", m, 1); m.dispose(); const t2 = binaryRaw("mul", mask, t); t.dispose(); mask.dispose(); mask = t2; }
+    const r = binaryRaw("mul", g, mask);
+    mask.dispose();
+    return [r];
+  });
+}
+
+export function compare(op: "gt" | "lt" | "eq", a: Tensor, b: Tensor | number): Tensor {
+  return typeof b === "number" ? scalarRaw(op, a, b) : binaryRaw(op, a, b);
+}
+
+function unaryRaw(op: UnaryOp, a: Tensor): Tensor {
+  const ad = a.dense();
+  const out = Tensor.empty(a.shape.slice(), "float32");
+  K().unary(op, ad.storage, out.storage);
+  if (ad !== a) ad.dispose();
+  return out;
+}
+
+export function unary(op: UnaryOp, a: Tensor): Tensor {
+  floatOnly(a, op);
+  const ad = a.dense();
+  const out = Tensor.empty(a.shape.slice(), "float32");
+  K().unary(op, ad.storage, out.storage);
+  if (ad !== a && !a.requiresGrad) ad.dispose();
+  const name = op[0].toUpperCase() + op.slice(1) + "Backward";
+  if (!(isGradEnabled() && a.requiresGrad)) { if (ad !== a) ad.dispose(); return out; }
+  return record(out, name, [a], (g) => {
+    const gd = g.dense();
+    const gx = Tensor.empty(a.shape.slice(), "float32");
+    K().unaryGrad(op, ad.storage, out.storage, gd.storage, gx.storage);
+    if (gd !== g) gd.dispose();
+    return [gx];
+  });
+}
+
+export function cast(a: Tensor, dtype: DType): Tensor {
+  if (a.dtype === dtype) return a;
+  const ad = a.dense();
+  const out = Tensor.empty(a.shape.slice(), dtype);
+  K().cast(ad.storage, out.storage);
+  if (ad !== a) ad.dispose();
+  return out;
+}
+
+// ------------------------------------------------------------------ reductions
+
+function normDims(dim: number | number[] | null | undefined, nd: number): number[] {
+  if (dim === undefined || dim === null) return Array.from({ length: nd }, (_, k) => k);
+  const ds = (Array.isArray(dim) ? dim : [dim]).map((d) => normDim(d, nd));
+  return [...new Set(ds)].sort((x, y) => x - y);
+}
+function reducedShape(shape: number[], dims: number[], keepdim: boolean): number[] {
+  const out: number[] = [];
+  shape.forEach((d, k) => { if (!dims.includes(k)) out.push(d); else if (keepdim) out.push(1); });
+  return out;
+}
+
+/** Sum over dims with no autograd: one kernel call per run of adjacent reduced dims. */
+function sumRaw(a: Tensor, dims: number[]): Tensor {
+  let cur = a.dense();
+  let shape = a.shape.slice();
+  // reduce from the last dim backwards so earlier indices stay valid
+  for (let k = dims.length - 1; k >= 0;) {
+    let j = k;
+    while (j > 0 && dims[j - 1] === dims[j] - 1) j--;
+    const d0 = dims[j], d1 = dims[k];
+    const outer = numelOf(shape.slice(0, d0)), red = numelOf(shape.slice(d0, d1 + 1)), inner = numelOf(shape.slice(d1 + 1));
+    const nshape = [...shape.slice(0, d0), ...new Array(d1 - d0 + 1).fill(1), ...shape.slice(d1 + 1)];
+    const out = Tensor.empty(nshape, cur.dtype);
+    K().sum(cur.storage, out.storage, outer, red, inner);
+    if (cur !== a) cur.dispose();
+    cur = out; shape = nshape;
+    k = j - 1;
+  }
+  return cur === a ? clone(a) : cur;
+}
+
+export function sum(a: Tensor, dim?: number | number[] | null, keepdim = false): Tensor {
+  const dims = normDims(dim, a.dim());
+  const r = sumRaw(a, dims);
+  const shape = reducedShape(a.shape, dims, keepdim);
+  const out = sameShape(r.shape, shape) ? r : reshapeRaw(r, shape);
+  if (out !== r) r.dispose();
+  return record(out, "SumBackward", [a], (g) => [expandGrad(g, a.shape, dims)]);
+}
+
+/** Broadcasts a reduced gradient back over the reduced dims (dense result). */
+function expandGrad(g: Tensor, shape: number[], dims: number[]): Tensor {
+  const kshape = shape.map((d, k) => (dims.includes(k) ? 1 : d));
+  const gk = g.dense();
+  const out = Tensor.empty(shape.slice(), "float32");
+  const zero = full([], 0);
+  K().binary("add", gk.storage, broadcastStrides(kshape, shape), zero.storage, shape.map(() => 0), out.storage, shape);
+  zero.dispose();
+  if (gk !== g) gk.dispose();
+  return out;
+}
+
+export function mean(a: Tensor, dim?: number | number[] | null, keepdim = false): Tensor {
+  floatOnly(a, "mean");
+  const dims = normDims(dim, a.dim());
+  const cnt = dims.reduce((p, d) => p * a.shape[d], 1);
+  const s = sum(a, dims, keepdim);
+  const out = div(s, cnt);
+  return out;
+}
+
+export function variance(a: Tensor, dim?: number | number[] | null,
+                         opts: { unbiased?: boolean; correction?: number; keepdim?: boolean } = {}): Tensor {
+  const dims = normDims(dim, a.dim());
+  const cnt = dims.reduce((p, d) => p * a.shape[d], 1);
+  const correction = opts.correction ?? (opts.unbiased === false ? 0 : 1);
+  const m = mean(a, dims, true);
+  const d = sub(a, m), sq = mul(d, d);
+  const s = sum(sq, dims, opts.keepdim ?? false);
+  return div(s, Math.max(cnt - correction, 0));
+}
+
+export function maxAll(a: Tensor): Tensor {
+  const ad = a.dense();
+  const out = Tensor.empty([], a.dtype), idx = Tensor.empty([1], "int64");
+  if (a.numel() === 0) throw new RangeError("max(): Expected reduction dim to be specified for input.numel() == 0.");
+  K().max(ad.storage, out.storage, idx.storage, 1, a.numel(), 1);
+  if (ad !== a) ad.dispose();
+  return record(out, "MaxBackward", [a], (g) => [scatterToIndex(g, idx, a.shape, 1, a.numel(), 1)]);
+}
+
+export function maxDim(a: Tensor, dim: number, keepdim = false): MaxResult {
+  const d = normDim(dim, a.dim());
+  const outer = numelOf(a.shape.slice(0, d)), red = a.shape[d], inner = numelOf(a.shape.slice(d + 1));
+  const ad = a.dense();
+  const shape = reducedShape(a.shape, [d], keepdim);
+  const values = Tensor.empty(shape, a.dtype), indices = Tensor.empty(shape.slice(), "int64");
+  K().max(ad.storage, values.storage, indices.storage, outer, red, inner);
+  if (ad !== a) ad.dispose();
+  record(values, "MaxBackward", [a], (g) => [scatterToIndex(g, indices, a.shape, outer, red, inner)]);
+  return makeMaxResult(values, indices);
+}
+
+/** gx of `shape` with g placed at the max positions (idx along the reduced middle axis). */
+function scatterToIndex(g: Tensor, idx: Tensor, shape: number[], outer: number, red: number, inner: number): Tensor {
+  const flat = Tensor.empty([outer * inner], "int64");
+  const iv = idx.backendView() as Int32Array;
+  const fv = flat.backendView() as Int32Array;
+  for (let i = 0; i < outer; i++) for (let j = 0; j < inner; j++) fv[i * inner + j] = iv[i * inner + j] * inner + j;
+  const gd = g.dense();
+  const gx = Tensor.empty(shape.slice(), "float32");
+  K().indexPoolGrad(gd.storage, flat.storage, gx.storage, outer, red * inner, inner);
+  flat.dispose();
+  if (gd !== g) gd.dispose();
+  return gx;
+}
+
+export function argmax(a: Tensor, dim?: number, keepdim = false): Tensor {
+  if (dim === undefined) {
+    const ad = a.dense();
+    const v = Tensor.empty([], a.dtype), idx = Tensor.empty([], "int64");
+    K().max(ad.storage, v.storage, idx.storage, 1, a.numel(), 1);
+    if (ad !== a) ad.dispose();
+    v.dispose();
+    return idx;
+  }
+  const r = noGrad(() => maxDim(a, dim, keepdim));
+  r.values.dispose();
+  return r.indices;
+}
+
+// ------------------------------------------------------------------ softmax
+
+export function softmax(a: Tensor, dim: number, log: boolean): Tensor {
+  floatOnly(a, log ? "log_softmax" : "softmax");
+  const d = normDim(dim, a.dim());
+  const outer = numelOf(a.shape.slice(0, d)), n = a.shape[d] ?? 1, inner = numelOf(a.shape.slice(d + 1));
+  const ad = a.dense();
+  const out = Tensor.empty(a.shape.slice(), "float32");
+  K().softmax(ad.storage, out.storage, outer, n, inner, log);
+  if (ad !== a) ad.dispose();
+  return record(out, log ? "LogSoftmaxBackward" : "SoftmaxBackward", [a], (g) => {
+    const gd = g.dense();
+    const gx = Tensor.empty(a.shape.slice(), "float32");
+    K().softmaxGrad(out.storage, gd.storage, gx.storage, outer, n, inner, log);
+    if (gd !== g) gd.dispose();
+    return [gx];
+  });
+}
+
+// ------------------------------------------------------------------ matmul
+
+/** How a 2-d operand can be fed to gemm without a copy: dense, or the transpose of a dense matrix. */
+function gemmOperand(t: Tensor): { t: Tensor; trans: boolean; owned: boolean } {
+  if (t.isDense()) return { t, trans: false, owned: false };
+  const [r, c] = t.shape;
+  if (t.dim() === 2 && t.offset === 0 && t.strides[0] === 1 && t.strides[1] === r && r * c === t.storage.size) {
+    return { t, trans: true, owned: false };
+  }
+  return { t: t.dense(), trans: false, owned: true };
+}
+
+function mm2d(a: Tensor, b: Tensor): Tensor {
+  const [M, Ka] = a.shape, [Kb, N] = b.shape;
+  if (Ka !== Kb) throw new RangeError(`mat1 and mat2 shapes cannot be multiplied (${M}x${Ka} and ${Kb}x${N})`);
+  const A = gemmOperand(a), B = gemmOperand(b);
+  const out = Tensor.empty([M, N], "float32");
+  K().gemm({
+    batch: 1, M, N, K: Ka,
+    a: A.t.storage, aOff: 0, aStride: 0, transA: A.trans,
+    b: B.t.storage, bOff: 0, bStride: 0, transB: B.trans,
+    c: out.storage, cOff: 0, cStride: 0, beta: 0,
+  });
+  if (A.owned) A.t.dispose();
+  if (B.owned) B.t.dispose();
+  return out;
+}
+
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  floatOnly(a, "matmul"); floatOnly(b, "matmul");
+  if (a.dim() === 0 || b.dim() === 0) throw new RangeError("both arguments to matmul need to be at least 1D, but they are " + `${a.dim()}D and ${b.dim()}D`);
+  if (a.dim() === 1 && b.dim() === 1) {
+    if (a.shape[0] !== b.shape[0]) throw new RangeError(`inconsistent tensor size, expected tensor [${a.shape[0]}] and src [${b.shape[0]}] to have the same number of elements, but got ${a.shape[0]} and ${b.shape[0]} elements respectively`);
+    return sum(mul(a, b));
+  }
+  if (a.dim() === 1) { const r = matmul(unsqueeze(a, 0), b); return squeeze(r, -2); }
+  if (b.dim() === 1) { const r = matmul(a, unsqueeze(b, 1)); return squeeze(r, -1); }
+  if (a.dim() === 2 && b.dim() === 2) {
+    const out = mm2d(a, b);
+    return record(out, "MmBackward", [a, b], (g) => [
+      a.requiresGrad ? mm2d(g, transposeRaw(b)) : null,
+      b.requiresGrad ? mm2d(transposeRaw(a), g) : null,
+    ]);
+  }
+  // batched with broadcast batch dims
+  const M = a.shape[a.dim() - 2], Ka = a.shape[a.dim() - 1], Kb = b.shape[b.dim() - 2], N = b.shape[b.dim() - 1];
+  if (Ka !== Kb) {
+    throw new RangeError(`Expected size for first two dimensions of batch2 tensor to be: [${a.shape.slice(0, -2).reduce((p, x) => p * x, 1)}, ${Ka}] but got: [${b.shape.slice(0, -2).reduce((p, x) => p * x, 1)}, ${Kb}].`);
+  }
+  const batchShape = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2));
+  const out = bmmRaw(a, b, batchShape, false, false);
+  return record(out, "BmmBackward", [a, b], (g) => {
+    let ga: Tensor | null = null, gb: Tensor | null = null;
+    if (a.requiresGrad) ga = reduceOwned(bmmRaw(g, b, batchShape, false, true), a.shape);
+    if (b.requiresGrad) gb = reduceOwned(bmmRaw(a, g, batchShape, true, false), b.shape);
+    return [ga, gb];
+  });
+}
+
+/** op(a) @ op(b) over the broadcast batch; transX swaps the last two dims of X. */
+function bmmRaw(a: Tensor, b: Tensor, batchShape: number[], transA: boolean, transB: boolean): Tensor {
+  const ra = a.dim(), rb = b.dim();
+  const M = transA ? a.shape[ra - 1] : a.shape[ra - 2], Kd = transA ? a.shape[ra - 2] : a.shape[ra - 1];
+  const N = transB ? b.shape[rb - 2] : b.shape[rb - 1];
+  const batch = numelOf(batchShape);
+  const prep = (t: Tensor) => {
+    const bs = t.shape.slice(0, -2);
+    const nb = numelOf(bs);
+    if (nb === 1) return { t: t.dense(), stride: 0 };
+    if (sameShape(bs, batchShape) || (numelOf(bs) === batch && bs.length <= batchShape.length)) {
+      return { t: t.dense(), stride: t.shape[t.dim() - 1] * t.shape[t.dim() - 2] };
+    }
+    const ex = expandRaw(t, [...batchShape, ...t.shape.slice(-2)]);
+    const d = ex.dense();
+    ex.dispose();
+    return { t: d, stride: t.shape[t.dim() - 1] * t.shape[t.dim() - 2] };
+  };
+  const A = prep(a), B = prep(b);
+  const out = Tensor.empty([...batchShape, M, N], "float32");
+  K().gemm({
+    batch, M, N, K: Kd,
+    a: A.t.storage, aOff: 0, aStride: A.stride, transA,
+    b: B.t.storage, bOff: 0, bStride: B.stride, transB,
+    c: out.storage, cOff: 0, cStride: M * N, beta: 0,
+  });
+  if (A.t !== a) A.t.dispose();
+  if (B.t !== b) B.t.dispose();
+  return out;
+}
+
+/** x @ w^T + b in one gemm (the Linear layer), with the bias fused into the epilogue. */
+export function linear(x: Tensor, w: Tensor, b?: Tensor | null): Tensor {
+  floatOnly(x, "linear");
+  const inF = w.shape[1], outF = w.shape[0];
+  if (x.shape[x.dim() - 1] !== inF) {
+    const rows = numelOf(x.shape.slice(0, -1));
+    throw new RangeError(`mat1 and mat2 shapes cannot be multiplied (${rows}x${x.shape[x.dim() - 1]} and ${w.shape[1]}x${w.shape[0]})`);
+  }
+  const lead = x.shape.slice(0, -1), rows = numelOf(lead);
+  const xd = x.dense(), wd = w.dense(), bd = b ? b.dense() : null;
+  const out = Tensor.empty([...lead, outF], "float32");
+  K().gemm({
+    batch: 1, M: rows, N: outF, K: inF,
+    a: xd.storage, aOff: 0, aStride: 0, transA: false,
+    b: wd.storage, bOff: 0, bStride: 0, transB: true,
+    c: out.storage, cOff: 0, cStride: 0, beta: 0, bias: bd ? bd.storage : null,
+  });
+  return record(out, "AddmmBackward", [x, w, b ?? null], (g) => {
+    const gd = g.dense();
+    let gx: Tensor | null = null, gw: Tensor | null = null, gb: Tensor | null = null;
+    if (x.requiresGrad) {
+      gx = Tensor.empty(x.shape.slice(), "float32");
+      K().gemm({ batch: 1, M: rows, N: inF, K: outF, a: gd.storage, aOff: 0, aStride: 0, transA: false,
+        b: wd.storage, bOff: 0, bStride: 0, transB: false, c: gx.storage, cOff: 0, cStride: 0, beta: 0 });
+    }
+    if (w.requiresGrad) {
+      gw = Tensor.empty([outF, inF], "float32");
+      K().gemm({ batch: 1, M: outF, N: inF, K: rows, a: gd.storage, aOff: 0, aStride: 0, transA: true,
+        b: xd.storage, bOff: 0, bStride: 0, transB: false, c: gw.storage, cOff: 0, cStride: 0, beta: 0 });
+    }
+    if (b && b.requiresGrad) {
+      gb = Tensor.empty([outF], "float32");
+      K().sum(gd.storage, gb.storage, 1, rows, outF);
+    }
+    if (gd !== g) gd.dispose();
+    return [gx, gw, gb];
+  });
+}
+
+// ------------------------------------------------------------------ shape ops (views)
+
+function inferShape(shape: number[], numel: number): number[] {
+  const out = shape.slice();
+  const neg = out.indexOf(-1);
+  if (out.filter((d) => d === -1).length > 1) throw new RangeError("only one dimension can be inferred");
+  if (neg >= 0) {
+    const rest = out.reduce((p, d, k) => (k === neg ? p : p * d), 1);
+    if (rest === 0 || numel % rest !== 0) throw new RangeError(`shape '[${shape.join(", ")}]' is invalid for input of size ${numel}`);
+    out[neg] = numel / rest;
+  }
+  if (numelOf(out) !== numel || out.some((d) => d < 0 || !Number.isInteger(d))) {
+    throw new RangeError(`shape '[${shape.join(", ")}]' is invalid for input of size ${numel}`);
+  }
+  return out;
+}
+
+function reshapeRaw(a: Tensor, shape: number[]): Tensor {
+  if (a.isContiguous()) return a._viewAs(shape, contiguousStrides(shape), a.offset);
+  const d = a.dense();
+  const v = d._viewAs(shape, contiguousStrides(shape), 0);
+  d.dispose();
+  return v;
+}
+
+export function view(a: Tensor, shape: number[]): Tensor {
+  const s = inferShape(shape, a.numel());
+  if (!a.isContiguous()) {
+    throw new Error("view size is not compatible with input tensor's size and stride (at least one dimension spans across two contiguous subspaces). Use .reshape(...) instead.");
+  }
+  const out = a._viewAs(s, contiguousStrides(s), a.offset);
+  return record(out, "ViewBackward", [a], (g) => [reshape(g, a.shape)]);
+}
+
+export function reshape(a: Tensor, shape: number[]): Tensor {
+  const s = inferShape(shape, a.numel());
+  const out = reshapeRaw(a, s);
+  return record(out, "ReshapeBackward", [a], (g) => [reshape(g, a.shape)]);
+}
+
+export function permute(a: Tensor, dims: number[]): Tensor {
+  if (dims.length !== a.dim()) {
+    throw new RangeError(`permute(sparse_coo): number of dimensions in the tensor input does not match the length of the desired ordering of dimensions i.e. input.dim() = ${a.dim()} is not equal to len(dims) = ${dims.length}`);
+  }
+  const ds = dims.map((d) => normDim(d, a.dim()));
+  if (new Set(ds).size !== ds.length) throw new RangeError("permute(): duplicate dims are not allowed.");
+  const out = a._viewAs(ds.map((d) => a.shape[d]), ds.map((d) => a.strides[d]), a.offset);
+  const inv = new Array(ds.length);
+  ds.forEach((d, k) => (inv[d] = k));
+  return record(out, "PermuteBackward", [a], (g) => [permute(g, inv)]);
+}
+
+function transposeRaw(a: Tensor): Tensor {
+  return a._viewAs([a.shape[1], a.shape[0]], [a.strides[1], a.strides[0]], a.offset);
+}
+
+export function transpose(a: Tensor, d0: number, d1: number): Tensor {
+  const n = a.dim();
+  const p = Array.from({ length: n }, (_, k) => k);
+  const x = normDim(d0, n), y = normDim(d1, n);
+  [p[x], p[y]] = [p[y], p[x]];
+  return n === 0 ? a : permute(a, p);
+}
+
+export function contiguous(a: Tensor): Tensor {
+  if (a.isContiguous()) return a;
+  return clone(a);
+}
+
+export function clone(a: Tensor): Tensor {
+  const out = Tensor.empty(a.shape.slice(), a.dtype);
+  K().copyStrided(a.storage, a.offset, a.shape.length ? a.shape : [1], a.shape.length ? a.strides : [1], out.storage);
+  return record(out, "CloneBackward", [a], (g) => [g]);
+}
+
+export function flatten(a: Tensor, startDim = 0, endDim = -1): Tensor {
+  if (a.dim() === 0) return reshape(a, [1]);
+  const s = normDim(startDim, a.dim()), e = normDim(endDim, a.dim());
+  if (s > e) throw new RangeError("flatten() has invalid args: start_dim cannot come after end_dim");
+  const shape = [...a.shape.slice(0, s), numelOf(a.shape.slice(s, e + 1)), ...a.shape.slice(e + 1)];
+  return reshape(a, shape);
+}
+
+export function unsqueeze(a: Tensor, dim: number): Tensor {
+  const d = normDim(dim, a.dim() + 1);
+  const shape = a.shape.slice();
+  shape.splice(d, 0, 1);
+  return reshape(a, shape);
+}
+
+export function squeeze(a: Tensor, dim?: number): Tensor {
+  let shape: number[];
+  if (dim === undefined) shape = a.shape.filter((d) => d !== 1);
+  else {
+    const d = normDim(dim, a.dim());
+    shape = a.shape.slice();
+    if (shape[d] === 1) shape.splice(d, 1);
+  }
+  return reshape(a, shape);
+}
+
+function expandRaw(a: Tensor, shape: number[]): Tensor {
+  const off = shape.length - a.dim();
+  if (off < 0) throw new RangeError(`expand: the number of sizes provided (${shape.length}) must be greater or equal to the number of dimensions in the tensor (${a.dim()})`);
+  const strides = shape.map((d, k) => {
+    if (k < off) return 0;
+    const sd = a.shape[k - off];
+    if (d === -1 || d === sd) return sd === 1 ? 0 : a.strides[k - off];
+    if (sd !== 1) throw new RangeError(`The expanded size of the tensor (${d}) must match the existing size (${sd}) at non-singleton dimension ${k}.  Target sizes: [${shape.join(", ")}].  Tensor sizes: [${a.shape.join(", ")}]`);
+    return 0;
+  });
+  const s = shape.map((d, k) => (d === -1 ? a.shape[k - off] : d));
+  return a._viewAs(s, strides, a.offset);
+}
+
+export function expand(a: Tensor, shape: number[]): Tensor {
+  const out = expandRaw(a, shape);
+  return record(out, "ExpandBackward", [a], (g) => [sumTo(g, a.shape)]);
+}
+
+export function narrow(a: Tensor, dim: number, start: number, length: number): Tensor {
+  const d = normDim(dim, a.dim());
+  if (start < 0) start += a.shape[d];
+  if (start < 0 || length < 0 || start + length > a.shape[d]) throw new RangeError(`start (${start}) + length (${length}) exceeds dimension size (${a.shape[d]}).`);
+  const shape = a.shape.slice();
+  shape[d] = length;
+  const out = a._viewAs(shape, a.strides.slice(), a.offset + start * a.strides[d]);
+  return record(out, "NarrowBackward", [a], (g) => [embedSlice(g, a.shape, d, start)]);
+}
+
+export function select(a: Tensor, dim: number, index: number): Tensor {
+  const d = normDim(dim, a.dim());
+  const n = a.shape[d];
+  if (index < -n || index >= n) throw new RangeError(`select(): index ${index} out of range for tensor of size [${a.shape.join(", ")}] at dimension ${d}`);
+  if (index < 0) index += n;
+  const shape = a.shape.slice(), strides = a.strides.slice();
+  shape.splice(d, 1); strides.splice(d, 1);
+  const out = a._viewAs(shape, strides, a.offset + index * a.strides[d]);
+  return record(out, "SelectBackward", [a], (g) => {
+    const g1 = reshapeRaw(g.dense(), [...a.shape.slice(0, d), 1, ...a.shape.slice(d + 1)]);
+    const r = embedSlice(g1, a.shape, d, index);
+    g1.dispose();
+    return [r];
+  });
+}
+
+/** A zero tensor of `shape` with g written at [start, start + g.shape[d]) along d. */
+function embedSlice(g: Tensor, shape: number[], d: number, start: number): Tensor {
+  const out = full(shape.slice(), 0);
+  const gd = g.dense();
+  const outer = numelOf(shape.slice(0, d)), inner = numelOf(shape.slice(d + 1));
+  const len = g.shape[d], src = gd.backendView(), dst = out.backendView();
+  for (let i = 0; i < outer; i++) {
+    dst.set(src.subarray(i * len * inner, (i + 1) * len * inner) as any, (i * shape[d] + start) * inner);
+  }
+  if (gd !== g) gd.dispose();
+  return out;
+}
+
+/** Concatenates tensors along dim. */
+export function cat(ts: Tensor[], dim = 0): Tensor {
+  if (!ts.length) throw new RangeError("torch.cat(): expected a non-empty list of Tensors");
+  const d = normDim(dim, ts[0].dim());
+  const base = ts[0].shape;
+  for (const t of ts) {
+    if (t.dim() !== base.length || t.shape.some((s, k) => k !== d && s !== base[k])) {
+      throw new RangeError(`Sizes of tensors must match except in dimension ${d}. Expected size ${base.join("x")} but got size ${t.shape.join("x")} for tensor in the list.`);
+    }
+  }
+  const total = ts.reduce((p, t) => p + t.shape[d], 0);
+  const shape = base.slice(); shape[d] = total;
+  const out = Tensor.empty(shape, ts[0].dtype);
+  const outer = numelOf(base.slice(0, d)), inner = numelOf(base.slice(d + 1));
+  let at = 0;
+  for (const t of ts) {
+    const td = t.dense();
+    const src = td.backendView(), dst = out.backendView(), len = t.shape[d] * inner;
+    for (let i = 0; i < outer; i++) dst.set(src.subarray(i * len, (i + 1) * len) as any, i * total * inner + at * inner);
+    if (td !== t) td.dispose();
+    at += t.shape[d];
+  }
+  return record(out, "CatBackward", ts, (g) => {
+    let s = 0;
+    return ts.map((t) => {
+      const part = t.requiresGrad ? narrowCopy(g, d, s, t.shape[d]) : null;
+      s += t.shape[d];
+      return part;
+    });
+  });
+}
+
+function narrowCopy(g: Tensor, d: number, start: number, len: number): Tensor {
+  const shape = g.shape.slice(); shape[d] = len;
+  const v = g._viewAs(shape, g.strides.slice(), g.offset + start * g.strides[d]);
+  const c = v.dense();
+  if (c !== v) v.dispose();
+  return c;
+}
+
+export function stack(ts: Tensor[], dim = 0): Tensor {
+  if (!ts.length) throw new RangeError("stack expects a non-empty TensorList");
+  const d = normDim(dim, ts[0].dim() + 1);
+  return cat(ts.map((t) => unsqueeze(t, d)), d);
+}
+
+export function where(cond: Tensor, a: Tensor, b: Tensor): Tensor {
+  const shape = broadcastShapes(broadcastShapes(cond.shape, a.shape), b.shape);
+  const [c2, a2, b2] = [cond, a, b].map((t) => {
+    if (sameShape(t.shape, shape)) return t.dense();
+    const e = expandRaw(t, shape); const d = e.dense(); e.dispose(); return d;
+  });
+  const out = Tensor.empty(shape, a.dtype);
+  K().where(c2.storage, a2.storage, b2.storage, out.storage);
+  return record(out, "WhereBackward", [a, b], (g) => {
+    const z = full(shape, 0);
+    const ga = a.requiresGrad ? Tensor.empty(shape, "float32") : null;
+    const gb = b.requiresGrad ? Tensor.empty(shape, "float32") : null;
+    const gd = g.dense();
+    if (ga) K().where(c2.storage, gd.storage, z.storage, ga.storage);
+    if (gb) K().where(c2.storage, z.storage, gd.storage, gb.storage);
+    z.dispose();
+    return [ga ? reduceOwned(ga, a.shape) : null, gb ? reduceOwned(gb, b.shape) : null];
+  });
+}

@@ -1,0 +1,154 @@
+// Process-wide state: the active backend, grad mode, tidy scopes, the GC safety net and the RNG.
+// Everything that allocates tensor memory goes through here, so torch.memory() can count it.
+
+import type { Backend, BackendName, DType, Storage } from "./backends/types.js";
+import { JsBackend } from "./backends/js.js";
+
+let active: Backend | null = null;
+
+export function setBackend(b: Backend): void { active = b; }
+
+/** The active backend; before init() resolves, ops run on the js backend (always loadable). */
+export function backendImpl(): Backend {
+  if (!active) active = new JsBackend();
+  return active;
+}
+
+export function backendName(): BackendName { return backendImpl().name; }
+
+// ------------------------------------------------------------------ storage ownership
+
+/** A storage shared by a tensor and its views; freed when the last owner lets go. */
+export class StorageRef {
+  refs = 1;
+  constructor(public readonly storage: Storage, public readonly backend: Backend) {
+    live.tensors++;
+  }
+  retain(): void { this.refs++; }
+  release(): void {
+    if (this.refs <= 0) return;
+    if (--this.refs === 0) {
+      live.tensors--;
+      this.backend.free(this.storage);
+    }
+  }
+}
+
+export const live = { tensors: 0 };
+
+// A tensor that is garbage-collected without dispose() gives its storage back here.
+const registry = new FinalizationRegistry<StorageRef>((ref) => ref.release());
+
+export function allocRef(size: number, dtype: DType): StorageRef {
+  const b = backendImpl();
+  return new StorageRef(b.alloc(size, dtype), b);
+}
+
+export function trackOwner(owner: object, ref: StorageRef): void { registry.register(owner, ref, owner); }
+export function untrackOwner(owner: object): void { registry.unregister(owner); }
+
+// ------------------------------------------------------------------ grad mode
+
+let gradEnabled = true;
+export function isGradEnabled(): boolean { return gradEnabled; }
+
+/** Runs fn with autograd recording off (torch.no_grad()). */
+export function noGrad<T>(fn: () => T): T {
+  const prev = gradEnabled;
+  gradEnabled = false;
+  try { return fn(); } finally { gradEnabled = prev; }
+}
+
+export function enableGrad<T>(fn: () => T): T {
+  const prev = gradEnabled;
+  gradEnabled = true;
+  try { return fn(); } finally { gradEnabled = prev; }
+}
+
+// ------------------------------------------------------------------ tidy scopes
+
+export interface Disposable { dispose(): void; readonly isDisposed: boolean }
+const scopes: Set<Disposable>[] = [];
+
+export function trackInScope(t: Disposable): void {
+  if (scopes.length) scopes[scopes.length - 1].add(t);
+}
+/** Removes t from every open scope: it outlives the tidy call (gradients, optimiser state). */
+export function keep<T extends Disposable>(t: T): T {
+  for (const s of scopes) s.delete(t);
+  return t;
+}
+
+/** Runs fn and disposes every tensor created inside it except those it returns. */
+export function tidy<T>(fn: () => T): T {
+  const scope = new Set<Disposable>();
+  scopes.push(scope);
+  let result: T;
+  try {
+    result = fn();
+  } catch (e) {
+    scopes.pop();
+    for (const t of scope) if (!t.isDisposed) t.dispose();
+    throw e;
+  }
+  scopes.pop();
+  if (result && typeof (result as any).then === "function") {
+    throw new TypeError("tidy: fn must be synchronous (it returned a Promise)");
+  }
+  const kept = new Set<Disposable>();
+  collectDisposables(result, kept);
+  for (const t of scope) {
+    if (kept.has(t)) { trackInScope(t); continue; }
+    if (!t.isDisposed) t.dispose();
+  }
+  return result;
+}
+
+function collectDisposables(v: unknown, out: Set<Disposable>, depth = 0): void {
+  if (!v || typeof v !== "object" || depth > 4) return;
+  if (typeof (v as any).dispose === "function" && "isDisposed" in (v as any)) { out.add(v as Disposable); return; }
+  if (Array.isArray(v)) { for (const x of v) collectDisposables(x, out, depth + 1); return; }
+  if (v instanceof Map) { for (const x of v.values()) collectDisposables(x, out, depth + 1); return; }
+  if (Object.getPrototypeOf(v) === Object.prototype) for (const x of Object.values(v)) collectDisposables(x, out, depth + 1);
+}
+
+// ------------------------------------------------------------------ RNG (xoshiro128**, seedable)
+
+let rs = new Uint32Array(4);
+export function manualSeed(seed: number): void {
+  // splitmix32 to spread the seed over the state
+  let x = seed >>> 0;
+  for (let k = 0; k < 4; k++) {
+    x = (x + 0x9e3779b9) >>> 0;
+    let z = x;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+    rs[k] = (z ^ (z >>> 16)) >>> 0;
+  }
+  if (!(rs[0] | rs[1] | rs[2] | rs[3])) rs[0] = 1;
+}
+manualSeed(Date.now() & 0x7fffffff);
+
+function nextU32(): number {
+  const r = Math.imul(rotl(Math.imul(rs[1], 5), 7), 9) >>> 0;
+  const t = rs[1] << 9;
+  rs[2] ^= rs[0]; rs[3] ^= rs[1]; rs[1] ^= rs[2]; rs[0] ^= rs[3];
+  rs[2] ^= t; rs[3] = rotl(rs[3], 11);
+  return r;
+}
+function rotl(x: number, k: number) { return ((x << k) | (x >>> (32 - k))) >>> 0; }
+
+/** Uniform in [0, 1) with 53 random bits. */
+export function random(): number {
+  return (nextU32() * 2 ** 21 + (nextU32() >>> 11)) / 2 ** 53;
+}
+let spare: number | null = null;
+/** Standard normal (Box–Muller). */
+export function randomNormal(): number {
+  if (spare !== null) { const s = spare; spare = null; return s; }
+  let u = 0;
+  while (u === 0) u = random();
+  const v = random(), r = Math.sqrt(-2 * Math.log(u));
+  spare = r * Math.sin(2 * Math.PI * v);
+  return r * Math.cos(2 * Math.PI * v);
+}
