@@ -31,12 +31,20 @@ export class Tanh extends Module { forward(x: Tensor): Tensor { return F.tanh(x)
 export class Identity extends Module { forward(x: Tensor): Tensor { return x; } }
 
 export class Softmax extends Module {
-  constructor(readonly dim: number | null = null) { super(); }
+  readonly dim: number | null;
+  constructor(dim: number | null | { dim?: number | null } = null) {
+    super();
+    this.dim = dim !== null && typeof dim === "object" ? dim.dim ?? null : dim;
+  }
   forward(x: Tensor): Tensor { return F.softmax(x, implicitDim(this.dim, x)); }
   extraRepr(): string { return `dim=${pyRepr(this.dim)}`; }
 }
 export class LogSoftmax extends Module {
-  constructor(readonly dim: number | null = null) { super(); }
+  readonly dim: number | null;
+  constructor(dim: number | null | { dim?: number | null } = null) {
+    super();
+    this.dim = dim !== null && typeof dim === "object" ? dim.dim ?? null : dim;
+  }
   forward(x: Tensor): Tensor { return F.logSoftmax(x, implicitDim(this.dim, x)); }
   extraRepr(): string { return `dim=${pyRepr(this.dim)}`; }
 }
