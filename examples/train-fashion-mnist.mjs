@@ -1,0 +1,177 @@
+#!/usr/bin/env node
+// The main job: trains the glossary's SimpleCNN (or a 784-256-10 MLP with --model mlp) on
+// Fashion-MNIST with SGD, shows a progress bar, prints test accuracy per epoch, saves safetensors.
+//
+//   npm start                                  # SimpleCNN, 2 epochs, fastest backend
+//   npm start -- --model mlp --backend wasm    # options: --backend js|wasm|native --threads N
+//                                              #   --epochs N --limit N --data DIR --out FILE
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
+import * as torch from "../dist/esm/index.js";
+import { nn, optim } from "../dist/esm/index.js";
+
+const HELP = `usage: npm start -- [--model cnn|mlp] [--backend js|wasm|native] [--threads N] [--epochs N]
+                      [--batch N] [--lr X] [--limit N] [--data DIR] [--out FILE] [--seed N]`;
+
+function parseArgs(argv) {
+  const o = { model: "cnn", backend: undefined, threads: 1, epochs: undefined, batch: 64, lr: 0.01, momentum: 0.9,
+    limit: 0, data: "/usr/share/datasets/fashion-mnist", out: undefined, seed: 0 };
+  for (let k = 0; k < argv.length; k++) {
+    const a = argv[k], v = () => { if (k + 1 >= argv.length) die(`${a} needs a value\n${HELP}`); return argv[++k]; };
+    switch (a) {
+      case "--model": o.model = v(); break;
+      case "--backend": o.backend = v(); break;
+      case "--threads": o.threads = parseInt(v(), 10); break;
+      case "--epochs": o.epochs = parseInt(v(), 10); break;
+      case "--batch": o.batch = parseInt(v(), 10); break;
+      case "--lr": o.lr = parseFloat(v()); break;
+      case "--limit": o.limit = parseInt(v(), 10); break;
+      case "--data": o.data = v(); break;
+      case "--out": o.out = v(); break;
+      case "--seed": o.seed = parseInt(v(), 10); break;
+      case "-h": case "--help": console.log(HELP); process.exit(0);
+      default: die(`unknown option ${a}\n${HELP}`);
+    }
+  }
+  if (!["cnn", "mlp"].includes(o.model)) die(`--model must be cnn or mlp, got ${o.model}`);
+  o.epochs ??= o.model === "cnn" ? 2 : 1;
+  o.out ??= `fashion-mnist-${o.model}.safetensors`;
+  return o;
+}
+function die(msg) { console.error(msg); process.exit(2); }
+
+// ---------------------------------------------------------------- data (IDX, gzip)
+function readIdx(dir, base) {
+  const gz = join(dir, base + ".gz"), raw = join(dir, base);
+  const file = existsSync(gz) ? gz : existsSync(raw) ? raw : null;
+  if (!file) {
+    die(`Fashion-MNIST file ${base}(.gz) not found in ${dir}.\n` +
+        `Install it with: apt-get install dataset-fashion-mnist  (or pass --data DIR with the four IDX files)`);
+  }
+  let buf = readFileSync(file);
+  if (file.endsWith(".gz")) buf = gunzipSync(buf);
+  const magic = buf.readUInt32BE(0), ndim = magic & 0xff;
+  if ((magic >>> 8) !== 0x08) die(`${file}: not an unsigned-byte IDX file (magic 0x${magic.toString(16)})`);
+  const dims = Array.from({ length: ndim }, (_, k) => buf.readUInt32BE(4 + 4 * k));
+  return { dims, data: new Uint8Array(buf.buffer, buf.byteOffset + 4 + 4 * ndim, dims.reduce((a, b) => a * b, 1)) };
+}
+function loadSplit(dir, prefix, limit) {
+  const img = readIdx(dir, `${prefix}-images-idx3-ubyte`), lab = readIdx(dir, `${prefix}-labels-idx1-ubyte`);
+  const n = limit > 0 ? Math.min(limit, img.dims[0]) : img.dims[0];
+  const x = new Float32Array(n * 784);
+  for (let k = 0; k < n * 784; k++) x[k] = img.data[k] / 255;
+  return { n, x, y: Int32Array.from(lab.data.subarray(0, n)) };
+}
+
+// ---------------------------------------------------------------- models
+class SimpleCNN extends nn.Module {
+  constructor(numClasses = 10) {
+    super();
+    this.conv1 = new nn.Conv2d(1, 16, 3, { padding: 1 });
+    this.pool = new nn.MaxPool2d(2, { stride: 2 });
+    this.conv2 = new nn.Conv2d(16, 32, 3, { padding: 1 });
+    this.fc1 = new nn.Linear(32 * 7 * 7, 128);
+    this.fc2 = new nn.Linear(128, numClasses);
+  }
+  forward(x) {
+    x = this.pool.forward(torch.F.relu(this.conv1.forward(x)));
+    x = this.pool.forward(torch.F.relu(this.conv2.forward(x)));
+    x = x.view(-1, 32 * 7 * 7);
+    return this.fc2.forward(torch.F.relu(this.fc1.forward(x)));
+  }
+}
+
+function buildModel(kind) {
+  if (kind === "mlp") return new nn.Sequential(new nn.Flatten(), new nn.Linear(784, 256), new nn.ReLU(), new nn.Linear(256, 10));
+  return new SimpleCNN(10);
+}
+
+// ---------------------------------------------------------------- progress bar
+function progress(label, done, total, t0, loss) {
+  const secs = (performance.now() - t0) / 1000, rate = done / Math.max(secs, 1e-9);
+  const width = 28, fill = Math.round((done / total) * width);
+  const eta = rate > 0 ? (total - done) / rate : 0;
+  return `${label} [${"#".repeat(fill)}${".".repeat(width - fill)}] ${String(done).padStart(String(total).length)}/${total}` +
+    `  ${rate.toFixed(0)} img/s  loss ${loss.toFixed(4)}  ${secs.toFixed(1)}s elapsed, ${eta.toFixed(0)}s left`;
+}
+
+async function main() {
+  const o = parseArgs(process.argv.slice(2));
+  const name = await torch.init({ backend: o.backend, threads: o.threads });
+  torch.manualSeed(o.seed);
+  console.log(`torchlet ${name} backend, ${torch.threads()} thread(s); model ${o.model}; SGD lr ${o.lr} momentum ${o.momentum}; batch ${o.batch}; ${o.epochs} epoch(s)`);
+  const train = loadSplit(o.data, "train", o.limit), test = loadSplit(o.data, "t10k", o.limit ? Math.max(1000, o.limit / 6 | 0) : 0);
+  console.log(`data: ${train.n} training and ${test.n} test images from ${o.data}`);
+
+  const model = buildModel(o.model);
+  const lossFn = new nn.CrossEntropyLoss();
+  const opt = new optim.SGD(model.parameters(), { lr: o.lr, momentum: o.momentum });
+  const tty = process.stderr.isTTY;
+  const order = new Int32Array(train.n);
+  const xb = new Float32Array(o.batch * 784), yb = new Int32Array(o.batch);
+  let totalImgs = 0, totalSecs = 0;
+
+  for (let epoch = 1; epoch <= o.epochs; epoch++) {
+    model.train();
+    for (let k = 0; k < train.n; k++) order[k] = k;
+    for (let k = train.n - 1; k > 0; k--) { const j = Math.floor(Math.random() * (k + 1)); [order[k], order[j]] = [order[j], order[k]]; }
+    const t0 = performance.now();
+    let running = 0, seen = 0, lastDraw = 0, nextLine = 0.1;
+    const label = `epoch ${epoch}/${o.epochs}`;
+    for (let start = 0; start < train.n; start += o.batch) {
+      const bs = Math.min(o.batch, train.n - start);
+      for (let b = 0; b < bs; b++) {
+        const i = order[start + b];
+        xb.set(train.x.subarray(i * 784, i * 784 + 784), b * 784);
+        yb[b] = train.y[i];
+      }
+      const lossVal = torch.tidy(() => {
+        const x = torch.tensor(xb.subarray(0, bs * 784), { shape: [bs, 1, 28, 28] });
+        const y = torch.tensor(yb.subarray(0, bs), { shape: [bs], dtype: "int64" });
+        const loss = lossFn.forward(model.forward(x), y);
+        opt.zeroGrad();
+        loss.backward();
+        opt.step();
+        return loss.item();
+      });
+      if (!Number.isFinite(lossVal)) die(`training diverged: loss is ${lossVal} at epoch ${epoch}, image ${start}`);
+      seen += bs;
+      running = seen === bs ? lossVal : 0.98 * running + 0.02 * lossVal;
+      const now = performance.now();
+      if (tty && (now - lastDraw > 100 || seen === train.n)) {
+        process.stderr.write("\r" + progress(label, seen, train.n, t0, running));
+        lastDraw = now;
+      } else if (!tty && seen / train.n >= nextLine) {
+        process.stderr.write(progress(label, seen, train.n, t0, running) + "\n");
+        nextLine += 0.1;
+      }
+    }
+    const secs = (performance.now() - t0) / 1000;
+    totalImgs += train.n; totalSecs += secs;
+    if (tty) process.stderr.write("\n");
+    const acc = evaluate(model, test);
+    console.log(`epoch ${epoch}: train loss ${running.toFixed(4)}, ${(train.n / secs).toFixed(0)} img/s, test accuracy ${(acc * 100).toFixed(2)}%`);
+  }
+  writeFileSync(o.out, torch.save(model.stateDict()));
+  console.log(`training: ${(totalImgs / totalSecs).toFixed(0)} img/s on ${name} (${torch.threads()} thread(s)); weights saved to ${o.out} (safetensors, PyTorch key names)`);
+}
+
+function evaluate(model, test) {
+  model.eval();
+  let correct = 0;
+  const bs = 1000;
+  torch.noGrad(() => {
+    for (let s = 0; s < test.n; s += bs) {
+      const n = Math.min(bs, test.n - s);
+      torch.tidy(() => {
+        const x = torch.tensor(test.x.subarray(s * 784, (s + n) * 784), { shape: [n, 1, 28, 28] });
+        const pred = model.forward(x).argmax(1).dataSync();
+        for (let k = 0; k < n; k++) if (pred[k] === test.y[s + k]) correct++;
+      });
+    }
+  });
+  return correct / test.n;
+}
+
+main().catch((e) => { console.error(e?.stack ?? e); process.exit(1); });

@@ -1,0 +1,27 @@
+// Builds the TypeScript facade: ESM + .d.ts with tsc (dist/esm), CommonJS bundle with esbuild (dist/cjs).
+// In the CJS bundle import.meta.url points at the matching ESM file, so relative asset URLs
+// (the .wasm files in build/, the thread worker) resolve to the same places in both builds.
+import { execFileSync } from "node:child_process";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const t0 = Date.now();
+rmSync(join(root, "dist"), { recursive: true, force: true });
+execFileSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", join(root, "tsconfig.json")], { stdio: "inherit", cwd: root });
+mkdirSync(join(root, "dist/cjs"), { recursive: true });
+await build({
+  entryPoints: [join(root, "ts/index.ts")],
+  outfile: join(root, "dist/cjs/index.cjs"),
+  bundle: true,
+  format: "cjs",
+  platform: "node",
+  target: "node20",
+  define: { "import.meta.url": "__torchletImportMetaUrl" },
+  banner: { js: 'const __torchletImportMetaUrl = require("url").pathToFileURL(require("path").join(__dirname, "../esm/backends/loader.js")).href;' },
+  logLevel: "warning",
+});
+writeFileSync(join(root, "dist/cjs/index.d.cts"), 'export * from "../esm/index.js";\n');
+console.log(`  ts: dist/esm + dist/cjs in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
