@@ -15,7 +15,7 @@ const HELP = `usage: npm start -- [--model cnn|mlp] [--backend js|wasm|native] [
                       [--batch N] [--lr X] [--limit N] [--data DIR] [--out FILE] [--seed N]`;
 
 function parseArgs(argv) {
-  const o = { model: "cnn", backend: undefined, threads: 1, epochs: undefined, batch: 64, lr: 0.01, momentum: 0.9,
+  const o = { model: "cnn", backend: undefined, threads: 1, epochs: undefined, batch: 64, lr: undefined, momentum: 0.9,
     limit: 0, data: "/usr/share/datasets/fashion-mnist", out: undefined, seed: 0 };
   for (let k = 0; k < argv.length; k++) {
     const a = argv[k], v = () => { if (k + 1 >= argv.length) die(`${a} needs a value\n${HELP}`); return argv[++k]; };
@@ -36,6 +36,7 @@ function parseArgs(argv) {
   }
   if (!["cnn", "mlp"].includes(o.model)) die(`--model must be cnn or mlp, got ${o.model}`);
   o.epochs ??= o.model === "cnn" ? 2 : 1;
+  o.lr ??= o.model === "cnn" ? 0.01 : 0.03;
   o.out ??= `fashion-mnist-${o.model}.safetensors`;
   return o;
 }
@@ -108,6 +109,8 @@ async function main() {
   const lossFn = new nn.CrossEntropyLoss();
   const opt = new optim.SGD(model.parameters(), { lr: o.lr, momentum: o.momentum });
   const tty = process.stderr.isTTY;
+  let seed = (o.seed * 2654435761 + 1) >>> 0;  // shuffling RNG (mulberry32), reproducible with --seed
+  const rng = () => { seed = (seed + 0x6d2b79f5) >>> 0; let t = seed; t = Math.imul(t ^ (t >>> 15), t | 1); t ^= t + Math.imul(t ^ (t >>> 7), t | 61); return ((t ^ (t >>> 14)) >>> 0) / 4294967296; };
   const order = new Int32Array(train.n);
   const xb = new Float32Array(o.batch * 784), yb = new Int32Array(o.batch);
   let totalImgs = 0, totalSecs = 0;
@@ -115,7 +118,7 @@ async function main() {
   for (let epoch = 1; epoch <= o.epochs; epoch++) {
     model.train();
     for (let k = 0; k < train.n; k++) order[k] = k;
-    for (let k = train.n - 1; k > 0; k--) { const j = Math.floor(Math.random() * (k + 1)); [order[k], order[j]] = [order[j], order[k]]; }
+    for (let k = train.n - 1; k > 0; k--) { const j = Math.floor(rng() * (k + 1)); [order[k], order[j]] = [order[j], order[k]]; }
     const t0 = performance.now();
     let running = 0, seen = 0, lastDraw = 0, nextLine = 0.1;
     const label = `epoch ${epoch}/${o.epochs}`;

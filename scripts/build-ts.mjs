@@ -2,7 +2,7 @@
 // In the CJS bundle import.meta.url points at the matching ESM file, so relative asset URLs
 // (the .wasm files in build/, the thread worker) resolve to the same places in both builds.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -24,4 +24,11 @@ await build({
   logLevel: "warning",
 });
 writeFileSync(join(root, "dist/cjs/index.d.cts"), 'export * from "../esm/index.js";\n');
+// The package ships its compiled kernels inside dist/ (dist/build/*.wasm, *.node), at the same
+// relative place from dist/esm/backends/ as build/ is from ts/backends/.
+const assets = join(root, "build");
+if (existsSync(assets)) {
+  mkdirSync(join(root, "dist/build"), { recursive: true });
+  for (const f of readdirSync(assets)) if (/\.(wasm|node)$/.test(f)) copyFileSync(join(assets, f), join(root, "dist/build", f));
+}
 console.log(`  ts: dist/esm + dist/cjs in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
