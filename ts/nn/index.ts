@@ -4,3 +4,8 @@ export * from "./layers.js";
 export * from "./loss.js";
 export * as init from "./init.js";
 export * as functional from "./functional/index.js";
+export * from "./conv.js";
+export * from "./pool.js";
+export * from "./norm.js";
+export * from "./embedding.js";
+export * from "./rnn.js";

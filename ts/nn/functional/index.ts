@@ -1,3 +1,13 @@
 // torch.nn.functional (F): every layer's functional form.
 export * from "./basic.js";
 export * from "./loss.js";
+export {
+  conv1d, conv2d, conv3d, convTranspose1d, convTranspose2d, convTranspose3d,
+  type ConvOptions, type ConvTransposeOptions, type ConvPadding, type PaddingMode,
+} from "./conv.js";
+export {
+  maxPool2d, avgPool2d, adaptiveAvgPool2d, adaptiveMaxPool2d,
+  type MaxPool2dOptions, type AvgPool2dOptions, type AdaptiveSize,
+} from "./pool.js";
+export * from "./norm.js";
+export * from "./embedding.js";

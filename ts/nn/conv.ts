@@ -1,0 +1,193 @@
+// nn.Conv1d/Conv2d/Conv3d and nn.ConvTranspose1d/2d/3d: PyTorch's parameter layouts, default
+// initialisation and print text, over F.conv*/F.convTranspose* (functional/conv.ts).
+
+import { empty } from "../creation.js";
+import type { Tensor } from "../tensor.js";
+import * as F from "./functional/conv.js";
+import type { ConvPadding, IntOrTuple, PaddingMode } from "./functional/conv.js";
+import { defaultLayerInit } from "./init.js";
+import { Module, Parameter, pyRepr } from "./module.js";
+
+export interface ConvModuleOptions {
+  stride?: IntOrTuple; padding?: ConvPadding; dilation?: IntOrTuple; groups?: number; bias?: boolean; paddingMode?: PaddingMode;
+}
+export interface ConvTransposeModuleOptions {
+  stride?: IntOrTuple; padding?: IntOrTuple; outputPadding?: IntOrTuple; groups?: number; bias?: boolean;
+  dilation?: IntOrTuple; paddingMode?: PaddingMode;
+}
+
+const PADDING_MODES = ["zeros", "reflect", "replicate", "circular"];
+
+/** Shared state of every conv module (PyTorch's _ConvNd). */
+export abstract class ConvNd extends Module {
+  weight: Parameter;
+  bias: Parameter | null;
+  readonly kernelSize: number[];
+  readonly stride: number[];
+  readonly padding: number[] | "same" | "valid";
+  readonly dilation: number[];
+  readonly outputPadding: number[];
+  readonly groups: number;
+  readonly paddingMode: PaddingMode;
+
+  constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: IntOrTuple, readonly transposed: boolean,
+    nd: number, opts: ConvModuleOptions & { outputPadding?: IntOrTuple }) {
+    super();
+    const name = this.constructor.name;
+    const groups = opts.groups ?? 1;
+    if (!Number.isInteger(groups) || groups <= 0) throw new RangeError("groups must be a positive integer");
+    if (inChannels % groups !== 0) throw new RangeError("in_channels must be divisible by groups");
+    if (outChannels % groups !== 0) throw new RangeError("out_channels must be divisible by groups");
+    const paddingMode = opts.paddingMode ?? "zeros";
+    if (!PADDING_MODES.includes(paddingMode)) {
+      throw new RangeError(`padding_mode must be one of {'zeros', 'reflect', 'replicate', 'circular'}, but got padding_mode='${paddingMode}'`);
+    }
+    if (transposed && paddingMode !== "zeros") throw new RangeError(`Only "zeros" padding mode is supported for ${name}`);
+    this.kernelSize = F.ntuple(kernelSize, nd, "kernel_size", 1, name);
+    this.stride = F.ntuple(opts.stride, nd, "stride", 1, name);
+    this.dilation = F.ntuple(opts.dilation, nd, "dilation", 1, name);
+    const pad = opts.padding ?? 0;
+    if (typeof pad === "string") {
+      if (pad !== "same" && pad !== "valid") throw new RangeError(`Invalid padding string '${pad}', should be one of {'valid', 'same'}`);
+      if (transposed) throw new TypeError(`${name}: padding must be an int or a tuple of ints, but got '${pad}'`);
+      if (pad === "same" && this.stride.some((s) => s !== 1)) throw new RangeError("padding='same' is not supported for strided convolutions");
+      this.padding = pad;
+    } else this.padding = F.ntuple(pad, nd, "padding", 0, name);
+    this.outputPadding = F.ntuple(opts.outputPadding, nd, "output_padding", 0, name);
+    this.groups = groups;
+    this.paddingMode = paddingMode;
+    const wShape = transposed ? [inChannels, outChannels / groups, ...this.kernelSize] : [outChannels, inChannels / groups, ...this.kernelSize];
+    this.weight = new Parameter(empty(wShape));
+    this.bias = opts.bias ?? true ? new Parameter(empty(outChannels)) : null;
+    defaultLayerInit(this.weight, this.bias);
+  }
+
+  /** [left, right] padding per spatial dim, for the non-zero padding modes (PyTorch's _reversed_padding_repeated_twice). */
+  protected sidePads(): [number, number][] {
+    if (this.padding === "valid") return this.kernelSize.map(() => [0, 0]);
+    if (this.padding === "same") {
+      return this.kernelSize.map((k, i) => {
+        const total = this.dilation[i] * (k - 1), left = Math.floor(total / 2);
+        return [left, total - left];
+      });
+    }
+    return this.padding.map((p) => [p, p]);
+  }
+
+  extraRepr(): string {
+    const nd = this.kernelSize.length;
+    let s = `${this.inChannels}, ${this.outChannels}, kernel_size=${pyRepr(this.kernelSize)}, stride=${pyRepr(this.stride)}`;
+    if (typeof this.padding === "string") s += `, padding=${this.padding}`;
+    else if (this.padding.some((p) => p !== 0)) s += `, padding=${pyRepr(this.padding)}`;
+    if (this.dilation.some((d) => d !== 1)) s += `, dilation=${pyRepr(this.dilation)}`;
+    if (this.outputPadding.some((p) => p !== 0)) s += `, output_padding=${pyRepr(this.outputPadding)}`;
+    if (this.groups !== 1) s += `, groups=${this.groups}`;
+    if (this.bias === null) s += ", bias=False";
+    if (this.paddingMode !== "zeros") s += `, padding_mode=${this.paddingMode}`;
+    void nd;
+    return s;
+  }
+}
+
+/** Shared forward of Conv1d/2d/3d: zero padding inside the kernel, other modes by an explicit pad. */
+abstract class ConvForward extends ConvNd {
+  protected abstract get fn(): typeof F.conv2d;
+  forward(x: Tensor): Tensor {
+    if (this.paddingMode !== "zeros") {
+      const padded = F.padSpatial(x, this.sidePads(), this.paddingMode);
+      return this.fn(padded, this.weight, this.bias, { stride: this.stride, padding: 0, dilation: this.dilation, groups: this.groups });
+    }
+    return this.fn(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
+  }
+}
+
+/**
+ * 1-d convolution over [N, C, L]; weight [out, in/groups, k].
+ * `new nn.Conv1d(3, 8, 5, { padding: "same" }).forward(torch.randn(2, 3, 20))` has shape [2, 8, 20].
+ */
+export class Conv1d extends ConvForward {
+  protected get fn() { return F.conv1d; }
+  constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, opts: ConvModuleOptions = {}) {
+    super(inChannels, outChannels, kernelSize, false, 1, opts);
+  }
+}
+/**
+ * 2-d convolution over [N, C, H, W]; weight [out, in/groups, kH, kW].
+ * `new nn.Conv2d(3, 16, 3, { padding: 1 }).forward(torch.randn(1, 3, 28, 28))` has shape [1, 16, 28, 28].
+ */
+export class Conv2d extends ConvForward {
+  protected get fn() { return F.conv2d; }
+  constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, opts: ConvModuleOptions = {}) {
+    super(inChannels, outChannels, kernelSize, false, 2, opts);
+  }
+}
+/**
+ * 3-d convolution over [N, C, D, H, W]; weight [out, in/groups, kD, kH, kW].
+ * `new nn.Conv3d(2, 4, 3, { stride: 2, padding: 1 }).forward(torch.randn(1, 2, 8, 8, 8))` has shape [1, 4, 4, 4, 4].
+ */
+export class Conv3d extends ConvForward {
+  protected get fn() { return F.conv3d; }
+  constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, opts: ConvModuleOptions = {}) {
+    super(inChannels, outChannels, kernelSize, false, 3, opts);
+  }
+}
+
+/** Shared forward of the transposed convs: forward(x, outputSize?) as PyTorch. */
+abstract class ConvTransposeForward extends ConvNd {
+  protected abstract get fn(): typeof F.convTranspose2d;
+  /** outputSize (spatial sizes, optionally with N and C in front) picks the output padding, as PyTorch. */
+  forward(x: Tensor, outputSize?: number[] | null): Tensor {
+    const outputPadding = this.outputPaddingFor(x, outputSize ?? null);
+    return this.fn(x, this.weight, this.bias, {
+      stride: this.stride, padding: this.padding as number[], outputPadding, groups: this.groups, dilation: this.dilation,
+    });
+  }
+  private outputPaddingFor(x: Tensor, outputSize: number[] | null): number[] {
+    if (outputSize === null) return this.outputPadding;
+    const nd = this.kernelSize.length, nonSpatial = x.dim() === nd + 2 ? 2 : 1;
+    let size = outputSize.slice();
+    if (size.length === nd + nonSpatial) size = size.slice(nonSpatial);
+    if (size.length !== nd) {
+      throw new RangeError(`ConvTranspose${nd}D: for ${x.dim()}D input, output_size must have ${nd} or ${nd + nonSpatial} elements (got ${outputSize.length})`);
+    }
+    const inS = x.shape.slice(nonSpatial);
+    const min = F.convTransposeMinSize(inS, this.kernelSize, this.stride, this.padding as number[], this.dilation);
+    const max = min.map((m, i) => m + this.stride[i] - 1);
+    if (size.some((s, i) => s < min[i] || s > max[i])) {
+      throw new RangeError(`requested an output size of [${size.join(", ")}], but valid sizes range from [${min.join(", ")}] to [${max.join(", ")}] (for an input of [${inS.join(", ")}])`);
+    }
+    return size.map((s, i) => s - min[i]);
+  }
+}
+
+/**
+ * Transposed 1-d convolution; weight [in, out/groups, k].
+ * `new nn.ConvTranspose1d(4, 2, 3, { stride: 2 }).forward(torch.randn(1, 4, 5))` has shape [1, 2, 11].
+ */
+export class ConvTranspose1d extends ConvTransposeForward {
+  protected get fn() { return F.convTranspose1d; }
+  constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, opts: ConvTransposeModuleOptions = {}) {
+    super(inChannels, outChannels, kernelSize, true, 1, opts);
+  }
+}
+/**
+ * Transposed 2-d convolution ("deconvolution"); weight [in, out/groups, kH, kW]. Output size per dim
+ * is (H-1)*stride - 2*padding + dilation*(k-1) + outputPadding + 1.
+ * `new nn.ConvTranspose2d(8, 4, 4, { stride: 2, padding: 1 }).forward(torch.randn(1, 8, 7, 7))` has shape [1, 4, 14, 14].
+ */
+export class ConvTranspose2d extends ConvTransposeForward {
+  protected get fn() { return F.convTranspose2d; }
+  constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, opts: ConvTransposeModuleOptions = {}) {
+    super(inChannels, outChannels, kernelSize, true, 2, opts);
+  }
+}
+/**
+ * Transposed 3-d convolution; weight [in, out/groups, kD, kH, kW].
+ * `new nn.ConvTranspose3d(2, 1, 2, { stride: 2 }).forward(torch.randn(1, 2, 3, 3, 3))` has shape [1, 1, 6, 6, 6].
+ */
+export class ConvTranspose3d extends ConvTransposeForward {
+  protected get fn() { return F.convTranspose3d; }
+  constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, opts: ConvTransposeModuleOptions = {}) {
+    super(inChannels, outChannels, kernelSize, true, 3, opts);
+  }
+}
