@@ -39,7 +39,12 @@ export abstract class Optimizer<O extends { lr: number }> {
       if (!p.grad) continue;
       if (p.isDisposed) throw new Error("optimizer step: a parameter has been disposed");
       if (p.grad.isDisposed) throw new Error("optimizer step: a gradient has been disposed");
-      if (p.grad.numel() !== p.numel()) throw new RangeError(`optimizer step: gradient has ${p.grad.numel()} elements, parameter ${p.numel()}`);
+      if (p.grad.shape.length !== p.shape.length || p.grad.shape.some((d, k) => d !== p.shape[k])) {
+        throw new RangeError(`optimizer step: gradient of shape [${p.grad.shape.join(", ")}] does not match parameter of shape [${p.shape.join(", ")}] (assigned grad has data of a different size)`);
+      }
+      if (p.grad.dtype !== p.dtype) {
+        throw new TypeError(`optimizer step: gradient has dtype ${p.grad.dtype} but the parameter is ${p.dtype} (assigned grad has data of a different type)`);
+      }
       if (!p.isDense()) throw new Error("optimizer step: parameters must be contiguous");
       work.push([p, g.options]);
     }
