@@ -305,9 +305,18 @@ export function mean(a: Tensor, dim?: number | number[] | null, keepdim = false)
   floatOnly(a, "mean");
   const dims = normDims(dim, a.dim());
   const cnt = dims.reduce((p, d) => p * a.shape[d], 1);
-  const s = sum(a, dims, keepdim);
-  const out = div(s, cnt);
-  return out;
+  const r = sumRaw(a, dims);
+  const shape = reducedShape(a.shape, dims, keepdim);
+  const out = scalarRaw("mul", r, 1 / cnt);
+  r.dispose();
+  const res = sameShape(out.shape, shape) ? out : reshapeRaw(out, shape);
+  if (res !== out) out.dispose();
+  return record(res, "MeanBackward", [a], (g) => {
+    const gs = scalarRaw("mul", g, 1 / cnt);
+    const gx = expandGrad(gs, a.shape, dims);
+    gs.dispose();
+    return [gx];
+  });
 }
 
 export function variance(a: Tensor, dim?: number | number[] | null,

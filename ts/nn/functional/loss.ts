@@ -69,9 +69,9 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOp
   const C = input.shape[classDim];
   const wShape = input.shape.map((_, k) => (k === classDim ? C : 1));
   if (target.dtype === "float32") {
-    // probabilities as targets
+    // probabilities as targets, when the shapes match; otherwise PyTorch expects class indices
     if (target.shape.length !== input.shape.length || target.shape.some((d, k) => d !== input.shape[k])) {
-      throw new RangeError(`Expected target size [${input.shape.join(", ")}], got [${target.shape.join(", ")}]`);
+      throw new TypeError("expected scalar type Long but found Float");
     }
     let tgt = target;
     if (eps > 0) tgt = ops.add(ops.mul(target, 1 - eps), eps / C);
