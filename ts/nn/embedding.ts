@@ -1,0 +1,64 @@
+// nn.Embedding: a lookup table of numEmbeddings vectors of size embeddingDim, indexed by int64
+// tensors of any shape; weight ~ N(0, 1) with the padding row zeroed (and never updated by grads).
+
+import { empty } from "../creation.js";
+import type { Tensor } from "../tensor.js";
+import { embedding } from "./functional/embedding.js";
+import { normal_ } from "./init.js";
+import { Module, Parameter } from "./module.js";
+
+export interface EmbeddingOptions { paddingIdx?: number | null }
+
+/**
+ * `const emb = new nn.Embedding(100, 16, { paddingIdx: 0 });`
+ * `emb.forward(torch.tensor([[1, 2, 0]], { dtype: "int64" }))` has shape [1, 3, 16].
+ */
+export class Embedding extends Module {
+  readonly numEmbeddings: number;
+  readonly embeddingDim: number;
+  readonly paddingIdx: number | null;
+  weight: Parameter;
+
+  constructor(numEmbeddings: number, embeddingDim: number, opts: EmbeddingOptions = {}) {
+    super();
+    this.numEmbeddings = numEmbeddings;
+    this.embeddingDim = embeddingDim;
+    let pad = opts.paddingIdx ?? null;
+    if (pad !== null) {
+      if (pad >= numEmbeddings) throw new RangeError("Padding_idx must be within num_embeddings");
+      if (pad < -numEmbeddings) throw new RangeError("Padding_idx must be within num_embeddings");
+      if (pad < 0) pad += numEmbeddings;
+    }
+    this.paddingIdx = pad;
+    this.weight = new Parameter(empty(numEmbeddings, embeddingDim));
+    this.resetParameters();
+  }
+
+  /** weight ~ N(0, 1), padding row set to zero. */
+  resetParameters(): void {
+    normal_(this.weight);
+    if (this.paddingIdx !== null) {
+      const v = this.weight.backendView(), d = this.embeddingDim;
+      v.fill(0, this.paddingIdx * d, (this.paddingIdx + 1) * d);
+    }
+  }
+
+  forward(input: Tensor): Tensor {
+    return embedding(input, this.weight, { paddingIdx: this.paddingIdx });
+  }
+
+  extraRepr(): string {
+    let s = `${this.numEmbeddings}, ${this.embeddingDim}`;
+    if (this.paddingIdx !== null) s += `, padding_idx=${this.paddingIdx}`;
+    return s;
+  }
+
+  /** An Embedding holding a copy of `weights` [num, dim] (frozen unless freeze is false). */
+  static fromPretrained(weights: Tensor, opts: { freeze?: boolean; paddingIdx?: number | null } = {}): Embedding {
+    if (weights.dim() !== 2) throw new RangeError("Embeddings parameter is expected to be 2-dimensional");
+    const e = new Embedding(weights.shape[0], weights.shape[1], { paddingIdx: opts.paddingIdx });
+    e.weight.copy_(weights);
+    e.weight.requiresGrad = !(opts.freeze ?? true);
+    return e;
+  }
+}
