@@ -27,6 +27,7 @@ const USAGE = `usage: node bench/run.mjs [options]
   --min-time S          keep running until S seconds of timed runs (default 0.5)
   --timeout S           per-engine time limit in seconds (default 1800)
   --merge               keep measurements of bench/results/latest.json that this run does not redo
+  --render              only re-render latest.md/latest.svg from bench/results/latest.json
   --no-install          do not npm-install bench/peers (peer engines then fail if missing)
   -h, --help`;
 
@@ -40,6 +41,7 @@ function parseArgs(argv) {
       case "--quick": o.quick = true; break;
       case "--merge": o.merge = true; break;
       case "--no-install": o.install = false; break;
+      case "--render": o.render = true; break;
       case "--engines": o.engines = val(); break;
       case "--workloads": o.workloads = val(); break;
       case "--runs": o.runs = +val(); break;
@@ -258,6 +260,15 @@ function runPytorch(workloads, quick) {
 
 // ---------- main ----------
 const opts = parseArgs(process.argv.slice(2));
+if (opts.render) {
+  const results = JSON.parse(readFileSync(resolve(RESULTS, "latest.json"), "utf8"));
+  const md = markdown(results);
+  writeFileSync(resolve(RESULTS, "latest.md"), md);
+  writeFileSync(resolve(RESULTS, "latest.svg"), svg(results));
+  log("• re-rendered bench/results/latest.md, latest.svg from latest.json");
+  process.stdout.write(md);
+  process.exit(0);
+}
 const engines = selectEngines(opts.engines);
 const workloads = selectWorkloads(opts.workloads, opts.quick);
 const timing = opts.quick
@@ -275,6 +286,7 @@ const meta = {
   argv: process.argv.slice(2),
   timing,
   baseline: BASELINE,
+  loadavg_before: os.loadavg().map((x) => +x.toFixed(2)),
   versions: {},
   engines: {},
 };
@@ -315,6 +327,7 @@ for (const [i, id] of engines.entries()) {
   const ok = res.measurements.filter((m) => m.status === "ok").length;
   log(`• [${i + 1}/${engines.length}] ${id} done in ${((Date.now() - tE) / 1000).toFixed(1)} s: ${ok}/${workloads.length} ok${res.error ? ` (${res.error})` : ""}`);
 }
+meta.loadavg_after = os.loadavg().map((x) => +x.toFixed(2));
 log(`• all engines done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
 let allEngines = engines;

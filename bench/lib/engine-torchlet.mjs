@@ -4,7 +4,8 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const DIST = resolve(ROOT, "dist/esm/index.js");
+// TORCHLET_ENTRY=/path/to/index.js benches another build of the package (default: the built dist)
+const DIST = process.env.TORCHLET_ENTRY ? resolve(process.env.TORCHLET_ENTRY) : resolve(ROOT, "dist/esm/index.js");
 
 export async function createEngine(engine) {
   if (!existsSync(DIST)) {

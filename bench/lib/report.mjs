@@ -50,6 +50,14 @@ export function markdown(results) {
         : `, FMA peak: ${meta.peak_error ?? "not measured"}`) +
       (meta.quick ? " — **--quick run**" : ""),
   );
+  const load = Math.max(meta.loadavg_before?.[0] ?? 0, meta.loadavg_after?.[0] ?? 0);
+  if (load > meta.cores * 0.5) {
+    lines.push("");
+    lines.push(
+      `**Warning:** the machine was busy (1-min load average ${meta.loadavg_before?.[0]} before, ` +
+        `${meta.loadavg_after?.[0]} after, on ${meta.cores} cores): numbers are noisy, 2-thread ones most.`,
+    );
+  }
   lines.push("");
   const header = ["workload", ...engines];
   lines.push(`| ${header.join(" | ")} |`);
@@ -99,7 +107,7 @@ export function svg(results) {
   const CLIP = 6; // ±2^6 = 64× clipped
   let hi = Math.min(CLIP, Math.max(1, Math.ceil(Math.log2(Math.max(1, ...ratios)))));
   let lo = Math.max(-CLIP, Math.min(-1, Math.floor(Math.log2(Math.min(1, ...ratios)))));
-  const barW = 12, gap = 28, padL = 70, padR = 20, padT = 56, plotH = 360, labelH = 110;
+  const barW = 12, gap = 28, padL = 70, padR = 20, padT = 56, plotH = 360, labelH = 56;
   const groupW = Math.max(1, engines.length) * barW + gap;
   const width = Math.max(640, padL + padR + Math.max(1, workloads.length) * groupW);
   const legendRows = Math.ceil(engines.length / 6);
@@ -114,7 +122,7 @@ export function svg(results) {
     `<text x="${padL}" y="22" font-size="16" font-weight="bold">Speed vs ${BASELINE} (×, log scale; &gt;1 = faster)</text>`,
   );
   out.push(
-    `<text x="${padL}" y="40" fill="#555">${esc(results.meta.date)} · Node ${esc(results.meta.node)} · ${esc(results.meta.cpu)}${results.meta.quick ? " · --quick" : ""}</text>`,
+    `<text x="${padL}" y="40" fill="#555">${esc(results.meta.date)} · Node ${esc(results.meta.node)} · ${esc(results.meta.cpu)}${results.meta.quick ? " · --quick" : ""}${Math.max(results.meta.loadavg_before?.[0] ?? 0, results.meta.loadavg_after?.[0] ?? 0) > results.meta.cores * 0.5 ? " · machine busy: noisy" : ""}</text>`,
   );
   for (let l2 = lo; l2 <= hi; l2++) {
     const yy = y(l2);
@@ -150,9 +158,9 @@ export function svg(results) {
       }
     });
     const lx = gx + (engines.length * barW) / 2;
-    const ly = padT + plotH + 12;
+    const ly = padT + plotH + 30;
     out.push(
-      `<text transform="translate(${lx},${ly}) rotate(30)" font-size="11" fill="#222">${esc(WORKLOAD_BY_ID[wid].label)}</text>`,
+      `<text x="${lx}" y="${ly}" text-anchor="middle" font-size="11" fill="#222">${esc(WORKLOAD_BY_ID[wid].short)}<title>${esc(WORKLOAD_BY_ID[wid].label)}</title></text>`,
     );
   });
   const ly0 = padT + plotH + labelH;

@@ -34,5 +34,6 @@ export async function measure(fn, opt) {
     runsMs.push(dt);
     total += dt;
   }
-  return { median_ms: median(runsMs), runs_ms: runsMs, warmup_ms: warmupMs };
+  const r4 = (x) => Math.round(x * 1e4) / 1e4;
+  return { median_ms: median(runsMs), runs_ms: runsMs.map(r4), warmup_ms: warmupMs.map(r4) };
 }

@@ -4,6 +4,7 @@
 const gemm = (n) => ({
   id: `gemm${n}`,
   label: `GEMM ${n}×${n}·${n}×${n}`,
+  short: `GEMM ${n}`,
   unit: "GFLOPS",
   flops: 2 * n ** 3,
   n,
@@ -29,18 +30,21 @@ export const WORKLOADS = [
   {
     id: "conv3x3",
     label: "Conv2d 3×3 8×64×56×56→64 p1",
+    short: "Conv 3×3",
     unit: "GFLOPS",
     flops: convFlops(8, 64, 64, 3, 3, 56, 56),
   },
   {
     id: "stem",
     label: "ResNet stem 7×7/2 p3 1×3×224×224→64",
+    short: "Stem 7×7/2",
     unit: "GFLOPS",
     flops: convFlops(1, 64, 3, 7, 7, 112, 112),
   },
   {
     id: "simplecnn_fwd",
     label: "SimpleCNN forward b64",
+    short: "SimpleCNN fwd",
     unit: "ms",
     flops: simpleCnnFlops,
     images: 64,
@@ -48,6 +52,7 @@ export const WORKLOADS = [
   {
     id: "simplecnn_train",
     label: "SimpleCNN train step b64",
+    short: "SimpleCNN train",
     unit: "img/s",
     images: 64,
     trainOnly: true, // only engines that can train (torchlet, pytorch)
@@ -55,24 +60,28 @@ export const WORKLOADS = [
   {
     id: "lstm",
     label: "LSTM 128→256 seq32 b16 fwd",
+    short: "LSTM fwd",
     unit: "ms",
     flops: lstmFlops,
   },
   {
     id: "relu",
     label: "ReLU 16M floats",
+    short: "ReLU 16M",
     unit: "ms",
     bytes: 2 * 4 * 16 * 1024 * 1024,
   },
   {
     id: "maxpool",
     label: "MaxPool2d 2×2 8×64×112×112",
+    short: "MaxPool 2×2",
     unit: "ms",
     bytes: 4 * (8 * 64 * 112 * 112 + 8 * 64 * 56 * 56),
   },
   {
     id: "batchnorm",
     label: "BatchNorm2d eval 8×64×56×56",
+    short: "BatchNorm eval",
     unit: "ms",
     bytes: 2 * 4 * 8 * 64 * 56 * 56,
   },
