@@ -156,6 +156,27 @@ for (const [title, create] of variants) {
       b.free(big); b.free(small);
     });
 
+    it.runIf(title.startsWith("wasm"))("spills least recently used storages past its budget and restores them intact", () => {
+      const wb = b as any;
+      const n = 4096, count = 400; // 6.4 MiB of never-freed storages vs a 1 MiB minimum budget
+      const all: Storage[] = [];
+      for (let k = 0; k < count; k++) {
+        const s = b.alloc(n, k % 2 ? "int64" : "float32");
+        b.fill(s, k);
+        all.push(s);
+      }
+      expect(b.bytesInUse()).toBeLessThan(count * n * 4);
+      expect(wb.spillStats.spilled).toBeGreaterThan(0);
+      const out = b.alloc(1, "float32");
+      for (let k = 0; k < count; k++) {
+        expect(b.view(all[k])[n - 1], `view of storage ${k}`).toBe(k);
+        b.sum(all[k], out, 1, n, 1);
+        expect(b.view(out)[0], `kernel on storage ${k}`).toBe(k * n);
+      }
+      expect(wb.spillStats.restored).toBeGreaterThan(0);
+      for (const s of [...all, out]) b.free(s);
+    });
+
     it("repeated threaded kernels give identical results (pool stress)", () => {
       const g = convGeom(4, 8, 16, 1, [1, 12, 12], [1, 3, 3], [1, 1, 1], [0, 1, 1], [1, 1, 1]);
       const n = numel(g);

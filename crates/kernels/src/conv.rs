@@ -171,6 +171,7 @@ fn per_image(g: &ConvGeom, f: &(dyn Fn(usize) + Sync)) {
 }
 
 /// y = conv(x, w) + bias.
+#[inline(never)]
 pub fn conv(g: &ConvGeom, x: &[f32], w: &[f32], bias: Option<&[f32]>, y: &mut [f32]) {
     let (ins, s, og, kg) = (g.in_size(), g.out_size(), g.og(), g.kg());
     let (x, w) = (&x[..g.x_len()], &w[..g.w_len()]);
@@ -201,6 +202,7 @@ pub fn conv(g: &ConvGeom, x: &[f32], w: &[f32], bias: Option<&[f32]>, y: &mut [f
 }
 
 /// gx = gradient of conv with respect to x (overwritten).
+#[inline(never)]
 pub fn conv_grad_input(g: &ConvGeom, gy: &[f32], w: &[f32], gx: &mut [f32]) {
     let (ins, s, og, kg) = (g.in_size(), g.out_size(), g.og(), g.kg());
     let (gy, w) = (&gy[..g.y_len()], &w[..g.w_len()]);
@@ -228,6 +230,7 @@ pub fn conv_grad_input(g: &ConvGeom, gy: &[f32], w: &[f32], gx: &mut [f32]) {
 }
 
 /// gw (and gb = sum of gy over images and space) = gradients of conv (overwritten).
+#[inline(never)]
 pub fn conv_grad_weight(g: &ConvGeom, x: &[f32], gy: &[f32], gw: &mut [f32], gb: Option<&mut [f32]>) {
     let (ins, s, og, kg) = (g.in_size(), g.out_size(), g.og(), g.kg());
     let (x, gy) = (&x[..g.x_len()], &gy[..g.y_len()]);

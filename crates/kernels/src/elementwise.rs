@@ -1,6 +1,6 @@
 //! Elementwise kernels: fill, strided copy, cast, unary (+grad), broadcast binary, scalar, where.
 //! float32 paths are SIMD (see `simd`); int64-as-int32 storage goes through the generic `Elem` path.
-use crate::{simd, simd_dispatch, Elem};
+use crate::{simd, simd_fn, Elem};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u32)]
@@ -60,6 +60,7 @@ fn bin64(op: Binary, a: f64, b: f64) -> f64 {
 }
 
 /// out[..] = value (converted like a typed-array store).
+#[inline(never)]
 pub fn fill<T: Elem>(out: &mut [T], value: f64) {
     let v = T::from_f64(value);
     out.fill(v);
@@ -67,6 +68,7 @@ pub fn fill<T: Elem>(out: &mut [T], value: f64) {
 
 /// out (contiguous, shape.product() elements) = x viewed with `shape`/`strides` (elements,
 /// may be negative or 0) from the start of `x`. Works on raw 32-bit words, so on any dtype.
+#[inline(never)]
 pub fn copy_strided(x: &[u32], x_off: usize, shape: &[usize], strides: &[isize], out: &mut [u32]) {
     let nd = shape.len();
     if nd == 0 { out[0] = x[x_off]; return; }
@@ -101,12 +103,14 @@ pub fn copy_strided(x: &[u32], x_off: usize, shape: &[usize], strides: &[isize],
 }
 
 /// Copy with conversion (float -> int truncates toward zero, like the js backend's Math.trunc).
+#[inline(never)]
 pub fn cast<S: Elem, D: Elem>(x: &[S], out: &mut [D]) {
     for (o, &v) in out.iter_mut().zip(x) { *o = D::from_f64(v.to_f64()); }
 }
 
-#[inline(always)]
-fn unary_kernel(op: Unary, x: &[f32], out: &mut [f32]) {
+simd_fn! {
+    /// out = op(x) elementwise over out.len() elements.
+    pub fn unary(op: Unary, x: &[f32], out: &mut [f32]) {
     let n = out.len();
     let x = &x[..n];
     macro_rules! map { ($f:expr) => { for (o, &v) in out.iter_mut().zip(x) { *o = $f(v); } } }
@@ -124,14 +128,12 @@ fn unary_kernel(op: Unary, x: &[f32], out: &mut [f32]) {
         Unary::Recip => map!(|v: f32| 1.0 / v),
     }
 }
-
-/// out = op(x) elementwise over out.len() elements.
-pub fn unary(op: Unary, x: &[f32], out: &mut [f32]) {
-    simd_dispatch!(unary_kernel(op, x, out))
 }
 
-#[inline(always)]
-fn unary_grad_kernel(op: Unary, x: &[f32], y: &[f32], gy: &[f32], gx: &mut [f32]) {
+simd_fn! {
+    /// gx = gy * d op(x)/dx, from the op's input `x` or output `y` (whichever the op needs; the
+    /// other may be empty).
+    pub fn unary_grad(op: Unary, x: &[f32], y: &[f32], gy: &[f32], gx: &mut [f32]) {
     let n = gx.len();
     let gy = &gy[..n];
     macro_rules! with_x { ($f:expr) => { for ((o, &g), &a) in gx.iter_mut().zip(gy).zip(&x[..n]) { *o = $f(g, a); } } }
@@ -150,15 +152,10 @@ fn unary_grad_kernel(op: Unary, x: &[f32], y: &[f32], gy: &[f32], gx: &mut [f32]
         Unary::Recip => with_y!(|g: f32, r: f32| -g * r * r),
     }
 }
-
-/// gx = gy * d op(x)/dx, from the op's input `x` or output `y` (whichever the op needs; the other
-/// may be empty).
-pub fn unary_grad(op: Unary, x: &[f32], y: &[f32], gy: &[f32], gx: &mut [f32]) {
-    simd_dispatch!(unary_grad_kernel(op, x, y, gy, gx))
 }
 
-#[inline(always)]
-fn binary_row_f32(op: Binary, a: &[f32], sa: isize, b: &[f32], sb: isize, pa: usize, pb: usize, out: &mut [f32]) {
+simd_fn! {
+    fn binary_row_f32(op: Binary, a: &[f32], sa: isize, b: &[f32], sb: isize, pa: usize, pb: usize, out: &mut [f32]) {
     let n = out.len();
     macro_rules! run {
         ($f:expr) => {{
@@ -186,6 +183,7 @@ fn binary_row_f32(op: Binary, a: &[f32], sa: isize, b: &[f32], sb: isize, pa: us
         Binary::Eq => run!(|x: f32, y: f32| if x == y { 1.0 } else { 0.0 }),
         _ => run!(|x: f32, y: f32| bin32(op, x, y)),
     }
+}
 }
 
 /// Walks an N-d index over `shape` (row-major), calling `row(pa, pb, o)` once per innermost row
@@ -242,15 +240,17 @@ fn coalesce(shape: &[usize], sa: &[isize], sb: &[isize]) -> (Vec<usize>, Vec<isi
 }
 
 /// out[i] = a[..] op b[..] over `shape` with element strides `sa`/`sb` (0 on broadcast dims).
+#[inline(never)]
 pub fn binary_f32(op: Binary, a: &[f32], sa: &[isize], b: &[f32], sb: &[isize], out: &mut [f32], shape: &[usize]) {
     if shape.is_empty() { out[0] = bin32(op, a[0], b[0]); return; }
     let (shape, sa, sb) = coalesce(shape, sa, sb);
     let last = shape.len() - 1;
     let (ln, la, lb) = (shape[last], sa[last], sb[last]);
-    simd_dispatch!(for_rows(&shape, &sa, &sb, |pa, pb, o| binary_row_f32(op, a, la, b, lb, pa, pb, &mut out[o..o + ln])))
+    for_rows(&shape, &sa, &sb, |pa, pb, o| binary_row_f32(op, a, la, b, lb, pa, pb, &mut out[o..o + ln]))
 }
 
 /// Generic-dtype binary (any mix of float32 / int32 operands), computed in f64 like the js backend.
+#[inline(never)]
 pub fn binary_any<A: Elem, B: Elem, O: Elem>(op: Binary, a: &[A], sa: &[isize], b: &[B], sb: &[isize], out: &mut [O], shape: &[usize]) {
     if shape.is_empty() { out[0] = O::from_f64(bin64(op, a[0].to_f64(), b[0].to_f64())); return; }
     let (shape, sa, sb) = coalesce(shape, sa, sb);
@@ -266,8 +266,9 @@ pub fn binary_any<A: Elem, B: Elem, O: Elem>(op: Binary, a: &[A], sa: &[isize], 
     });
 }
 
-#[inline(always)]
-fn scalar_kernel(op: Binary, x: &[f32], s: f64, out: &mut [f32]) {
+simd_fn! {
+    /// out = x op s elementwise (`Rsub`: s - x, `Rdiv`: s / x), float32.
+    pub fn scalar_f32(op: Binary, x: &[f32], s: f64, out: &mut [f32]) {
     let n = out.len();
     let x = &x[..n];
     macro_rules! map { ($f:expr) => { for (o, &v) in out.iter_mut().zip(x) { *o = $f(v); } } }
@@ -291,13 +292,10 @@ fn scalar_kernel(op: Binary, x: &[f32], s: f64, out: &mut [f32]) {
         _ => map!(|v: f32| bin64(op, v as f64, s) as f32),
     }
 }
-
-/// out = x op s elementwise (`Rsub`: s - x, `Rdiv`: s / x), float32.
-pub fn scalar_f32(op: Binary, x: &[f32], s: f64, out: &mut [f32]) {
-    simd_dispatch!(scalar_kernel(op, x, s, out))
 }
 
 /// Generic-dtype scalar op, computed in f64.
+#[inline(never)]
 pub fn scalar_any<X: Elem, O: Elem>(op: Binary, x: &[X], s: f64, out: &mut [O]) {
     let n = out.len();
     for (o, &v) in out.iter_mut().zip(&x[..n]) {
@@ -312,6 +310,7 @@ pub fn scalar_any<X: Elem, O: Elem>(op: Binary, x: &[X], s: f64, out: &mut [O]) 
 }
 
 /// out[i] = cond[i] != 0 ? a[i] : b[i].
+#[inline(never)]
 pub fn where_<C: Elem, A: Elem, B: Elem, O: Elem>(cond: &[C], a: &[A], b: &[B], out: &mut [O]) {
     let n = out.len();
     for (((o, &c), &x), &y) in out.iter_mut().zip(&cond[..n]).zip(&a[..n]).zip(&b[..n]) {
@@ -319,12 +318,14 @@ pub fn where_<C: Elem, A: Elem, B: Elem, O: Elem>(cond: &[C], a: &[A], b: &[B], 
     }
 }
 
-/// float32 `where` (SIMD).
-pub fn where_f32(cond: &[f32], a: &[f32], b: &[f32], out: &mut [f32]) {
-    let n = out.len();
-    simd_dispatch!(for (((o, &c), &x), &y) in out.iter_mut().zip(&cond[..n]).zip(&a[..n]).zip(&b[..n]) {
-        *o = if c != 0.0 { x } else { y };
-    })
+simd_fn! {
+    /// float32 `where` (SIMD).
+    pub fn where_f32(cond: &[f32], a: &[f32], b: &[f32], out: &mut [f32]) {
+        let n = out.len();
+        for (((o, &c), &x), &y) in out.iter_mut().zip(&cond[..n]).zip(&a[..n]).zip(&b[..n]) {
+            *o = if c != 0.0 { x } else { y };
+        }
+    }
 }
 
 #[cfg(test)]

@@ -7,6 +7,8 @@
 //! torchlet_kernels::elementwise::unary(torchlet_kernels::elementwise::Unary::Relu, &x, &mut y);
 //! assert_eq!(y, [1.0, 0.0, 3.0]);
 //! ```
+#![cfg_attr(all(target_arch = "wasm32", target_feature = "atomics"), feature(stdarch_wasm_atomic_wait))]
+
 pub mod abi;
 pub mod conv;
 pub mod elementwise;

@@ -15,6 +15,7 @@ pub struct Gemm {
 pub const PAR_MIN_FLOPS: usize = 1 << 16;
 
 /// Runs the batched GEMM; `a`, `b`, `c` start at the operands' element offsets.
+#[inline(never)]
 pub fn gemm(g: &Gemm, a: &[f32], b: &[f32], c: &mut [f32], bias: Option<&[f32]>) {
     let (m, n, k) = (g.m, g.n, g.k);
     if g.batch == 0 || m == 0 || n == 0 { return; }

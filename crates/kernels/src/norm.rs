@@ -1,7 +1,7 @@
 //! Normalisation over [N, C, S] (batch norm: per-channel stats, normalise, backward) and over the
 //! last `cols` of each row (layer norm + backward). Sums accumulate in f64 like the js backend.
 use crate::reduce::sum_f64;
-use crate::simd_dispatch;
+use crate::simd_fn;
 
 /// f64 sum of (x - m)^2 over a contiguous run (8 accumulators).
 #[inline(always)]
@@ -27,10 +27,11 @@ fn g_gx_f64(g: &[f32], x: &[f32], m: f64) -> (f64, f64) {
     (sa, sb)
 }
 
+simd_fn! {
 /// mean and biased variance of every channel of x [N, C, S].
 pub fn channel_stats(x: &[f32], n: usize, c: usize, s: usize, mean: &mut [f32], var: &mut [f32]) {
     let cnt = (n * s) as f64;
-    simd_dispatch!(for ch in 0..c {
+    for ch in 0..c {
         let mut sm = 0f64;
         for b in 0..n { sm += sum_f64(&x[(b * c + ch) * s..(b * c + ch + 1) * s]); }
         let m = sm / cnt;
@@ -38,14 +39,15 @@ pub fn channel_stats(x: &[f32], n: usize, c: usize, s: usize, mean: &mut [f32], 
         for b in 0..n { q += sq_dev_f64(&x[(b * c + ch) * s..(b * c + ch + 1) * s], m); }
         mean[ch] = m as f32;
         var[ch] = (q / cnt) as f32;
-    })
+    }
+}
 }
 
+simd_fn! {
 /// y = (x - mean) * invstd * w + b per channel.
-#[allow(clippy::too_many_arguments)]
 pub fn channel_normalize(x: &[f32], n: usize, c: usize, s: usize, mean: &[f32], invstd: &[f32],
                          w: Option<&[f32]>, b: Option<&[f32]>, y: &mut [f32]) {
-    simd_dispatch!(for bi in 0..n {
+    for bi in 0..n {
         for ch in 0..c {
             let scale = invstd[ch] as f64 * w.map_or(1.0, |w| w[ch] as f64);
             let shift = b.map_or(0.0, |b| b[ch] as f64) - mean[ch] as f64 * scale;
@@ -53,16 +55,20 @@ pub fn channel_normalize(x: &[f32], n: usize, c: usize, s: usize, mean: &[f32], 
             let base = (bi * c + ch) * s;
             for (o, &v) in y[base..base + s].iter_mut().zip(&x[base..base + s]) { *o = v * scale + shift; }
         }
-    })
+    }
+}
 }
 
+simd_fn! {
 /// Batch-norm backward (see types.ts): gx (full formula when training, else gy*w*invstd), gw, gb.
-#[allow(clippy::too_many_arguments)]
 pub fn batch_norm_grad(x: &[f32], gy: &[f32], n: usize, c: usize, s: usize, mean: &[f32], invstd: &[f32],
-                       w: Option<&[f32]>, training: bool, mut gx: Option<&mut [f32]>,
-                       mut gw: Option<&mut [f32]>, mut gb: Option<&mut [f32]>) {
+                       w: Option<&[f32]>, training: bool, gx: Option<&mut [f32]>,
+                       gw: Option<&mut [f32]>, gb: Option<&mut [f32]>) {
+    let mut gx = gx;
+    let mut gw = gw;
+    let mut gb = gb;
     let cnt = (n * s) as f64;
-    simd_dispatch!(for ch in 0..c {
+    for ch in 0..c {
         let m = mean[ch] as f64;
         let (mut sg, mut sgx) = (0f64, 0f64);
         for b in 0..n {
@@ -94,14 +100,15 @@ pub fn batch_norm_grad(x: &[f32], gy: &[f32], n: usize, c: usize, s: usize, mean
                 for (o, &g) in gx[base..base + s].iter_mut().zip(&gy[base..base + s]) { *o = g * k; }
             }
         }
-    })
+    }
+}
 }
 
+simd_fn! {
 /// Layer norm of each row over its `cols` elements; saves mean and rstd per row.
-#[allow(clippy::too_many_arguments)]
 pub fn layer_norm(x: &[f32], rows: usize, cols: usize, eps: f64, w: Option<&[f32]>, b: Option<&[f32]>,
                   y: &mut [f32], mean: &mut [f32], rstd: &mut [f32]) {
-    simd_dispatch!(for r in 0..rows {
+    for r in 0..rows {
         let xr = &x[r * cols..(r + 1) * cols];
         let m = sum_f64(xr) / cols as f64;
         let q = sq_dev_f64(xr, m);
@@ -116,19 +123,23 @@ pub fn layer_norm(x: &[f32], rows: usize, cols: usize, eps: f64, w: Option<&[f32
             (None, Some(b)) => for ((o, &v), &bv) in yr.iter_mut().zip(xr).zip(&b[..cols]) { *o = (v - mf) * rf + bv; },
             (None, None) => for (o, &v) in yr.iter_mut().zip(xr) { *o = (v - mf) * rf; },
         }
-    })
+    }
+}
 }
 
+simd_fn! {
 /// Layer-norm backward: gx per row, gw/gb summed over rows (all overwritten when given).
-#[allow(clippy::too_many_arguments)]
 pub fn layer_norm_grad(x: &[f32], gy: &[f32], rows: usize, cols: usize, mean: &[f32], rstd: &[f32],
-                       w: Option<&[f32]>, mut gx: Option<&mut [f32]>, mut gw: Option<&mut [f32]>,
-                       mut gb: Option<&mut [f32]>) {
+                       w: Option<&[f32]>, gx: Option<&mut [f32]>, gw: Option<&mut [f32]>,
+                       gb: Option<&mut [f32]>) {
+    let mut gx = gx;
+    let mut gw = gw;
+    let mut gb = gb;
     if let Some(gw) = gw.as_deref_mut() { gw[..cols].fill(0.0); }
     if let Some(gb) = gb.as_deref_mut() { gb[..cols].fill(0.0); }
     let mut xh = vec![0f32; cols];
     let mut gxh = vec![0f32; cols];
-    simd_dispatch!(for r in 0..rows {
+    for r in 0..rows {
         let (m, rs) = (mean[r], rstd[r]);
         let xr = &x[r * cols..(r + 1) * cols];
         let gr = &gy[r * cols..(r + 1) * cols];
@@ -146,5 +157,6 @@ pub fn layer_norm_grad(x: &[f32], gy: &[f32], rows: usize, cols: usize, mean: &[
         let k = rs as f64 / cols as f64;
         let (a, bconst, cx) = ((k * cols as f64) as f32, (-k * s1) as f32, (-k * s2) as f32);
         for ((o, &g), &h) in gx[r * cols..(r + 1) * cols].iter_mut().zip(&gxh).zip(&xh) { *o = a * g + bconst + cx * h; }
-    })
+    }
+}
 }

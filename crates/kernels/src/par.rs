@@ -53,10 +53,21 @@ fn claim_and_run(f: Task<'_>, thread: usize) {
     loop {
         let i = NEXT.fetch_add(1, SeqCst);
         if i >= n { break; }
-        f(i, thread);
+        run_task(f, i, thread);
         DONE.fetch_add(1, SeqCst);
     }
 }
+
+/// Set when a task panicked (native); `run` re-raises it on the caller.
+static PANICKED: AtomicU32 = AtomicU32::new(0);
+
+#[cfg(not(target_arch = "wasm32"))]
+fn run_task(f: Task<'_>, i: usize, thread: usize) {
+    // a panicking task must still count as done, or the caller would wait forever
+    if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(i, thread))).is_err() { PANICKED.store(1, SeqCst); }
+}
+#[cfg(target_arch = "wasm32")]
+fn run_task(f: Task<'_>, i: usize, thread: usize) { f(i, thread) }
 
 /// Runs `f(task, thread)` for task in 0..n_tasks; `thread` < `threads()` identifies the executing
 /// thread (0 = caller), so tasks can use per-thread scratch. Not reentrant across threads: one
@@ -85,6 +96,7 @@ pub fn run(n_tasks: usize, f: &(dyn Fn(usize, usize) + Sync)) {
     while ACTIVE.load(SeqCst) != 0 { core::hint::spin_loop(); }
     unsafe { *JOB.f.get() = None; }
     BUSY.store(0, SeqCst);
+    if PANICKED.swap(0, SeqCst) != 0 { panic!("torchlet: a kernel task panicked"); }
 }
 
 /// One worker's life: wait for a new generation, help with its job, repeat. Never returns.

@@ -40,6 +40,7 @@ fn plane_mut<'a, T>(p: SendPtr<T>, i: usize, len: usize) -> &'a mut [T] {
 }
 
 /// y = max over each window, idx = flat h*W+w of the first max (NaN wins; -1 for an empty window).
+#[inline(never)]
 pub fn max_pool2d(g: &PoolGeom, x: &[f32], y: &mut [f32], idx: &mut [i32]) {
     let (ins, outs) = (g.in_size(), g.out_size());
     let (x, y, idx) = (&x[..g.nc * ins], &mut y[..g.nc * outs], &mut idx[..g.nc * outs]);
@@ -48,14 +49,39 @@ pub fn max_pool2d(g: &PoolGeom, x: &[f32], y: &mut [f32], idx: &mut [i32]) {
         let xp = &x[p * ins..(p + 1) * ins];
         let (yo, io) = (plane_mut(yp, p, outs), plane_mut(ip, p, outs));
         for oh in 0..g.o_h {
+            let ih0 = (oh * g.s_h) as isize - g.p_h as isize;
+            let rows_inside = ih0 >= 0 && ih0 as usize + (g.k_h - 1) * g.d_h < g.h;
             for ow in 0..g.o_w {
+                let iw0 = (ow * g.s_w) as isize - g.p_w as isize;
+                let o = oh * g.o_w + ow;
+                if rows_inside && iw0 >= 0 && iw0 as usize + (g.k_w - 1) * g.d_w < g.w && g.k_h > 0 && g.k_w > 0 {
+                    // the whole window is inside the plane: no bounds checks
+                    let base = ih0 as usize * g.w + iw0 as usize;
+                    let (mut best, mut bi) = (xp[base], base);
+                    'inner: for kh in 0..g.k_h {
+                        let row = base + kh * g.d_h * g.w;
+                        for kw in 0..g.k_w {
+                            let j = row + kw * g.d_w;
+                            let v = xp[j];
+                            if v > best || v.is_nan() {
+                                best = v;
+                                bi = j;
+                                if v.is_nan() { break 'inner; }
+                            }
+                        }
+                        if best.is_nan() { break; }
+                    }
+                    yo[o] = best;
+                    io[o] = bi as i32;
+                    continue;
+                }
                 let mut best = f32::NEG_INFINITY;
                 let mut bi: i32 = -1;
                 'win: for kh in 0..g.k_h {
-                    let ih = (oh * g.s_h + kh * g.d_h) as isize - g.p_h as isize;
+                    let ih = ih0 + (kh * g.d_h) as isize;
                     if ih < 0 || ih as usize >= g.h { continue; }
                     for kw in 0..g.k_w {
-                        let iw = (ow * g.s_w + kw * g.d_w) as isize - g.p_w as isize;
+                        let iw = iw0 + (kw * g.d_w) as isize;
                         if iw < 0 || iw as usize >= g.w { continue; }
                         let j = ih as usize * g.w + iw as usize;
                         let v = xp[j];
@@ -66,14 +92,15 @@ pub fn max_pool2d(g: &PoolGeom, x: &[f32], y: &mut [f32], idx: &mut [i32]) {
                         }
                     }
                 }
-                yo[oh * g.o_w + ow] = best;
-                io[oh * g.o_w + ow] = bi;
+                yo[o] = best;
+                io[o] = bi;
             }
         }
     });
 }
 
 /// gx (overwritten) = gy scattered (added) to the input positions in idx (-1 = none).
+#[inline(never)]
 pub fn index_pool_grad(gy: &[f32], idx: &[i32], gx: &mut [f32], nc: usize, in_size: usize, out_size: usize) {
     let (gy, idx, gx) = (&gy[..nc * out_size], &idx[..nc * out_size], &mut gx[..nc * in_size]);
     let gp = SendPtr(gx.as_mut_ptr());
@@ -101,6 +128,7 @@ fn avg_window(g: &PoolGeom, oh: usize, ow: usize, cip: bool, div_override: i32) 
 }
 
 /// y = window sum / divisor (count_include_pad and divisor_override as PyTorch).
+#[inline(never)]
 pub fn avg_pool2d(g: &PoolGeom, x: &[f32], y: &mut [f32], cip: bool, div_override: i32) {
     let (ins, outs) = (g.in_size(), g.out_size());
     let (x, y) = (&x[..g.nc * ins], &mut y[..g.nc * outs]);
@@ -120,6 +148,7 @@ pub fn avg_pool2d(g: &PoolGeom, x: &[f32], y: &mut [f32], cip: bool, div_overrid
 }
 
 /// gx (overwritten) = gradient of avg_pool2d.
+#[inline(never)]
 pub fn avg_pool2d_grad(g: &PoolGeom, gy: &[f32], gx: &mut [f32], cip: bool, div_override: i32) {
     let (ins, outs) = (g.in_size(), g.out_size());
     let (gy, gx) = (&gy[..g.nc * outs], &mut gx[..g.nc * ins]);
@@ -144,6 +173,7 @@ fn adaptive(o: usize, n: usize, on: usize) -> (usize, usize) {
     ((o * n) / on, ((o + 1) * n).div_ceil(on))
 }
 
+#[inline(never)]
 pub fn adaptive_avg_pool2d(nc: usize, h: usize, w: usize, oh_n: usize, ow_n: usize, x: &[f32], y: &mut [f32]) {
     let (ins, outs) = (h * w, oh_n * ow_n);
     let (x, y) = (&x[..nc * ins], &mut y[..nc * outs]);
@@ -163,6 +193,7 @@ pub fn adaptive_avg_pool2d(nc: usize, h: usize, w: usize, oh_n: usize, ow_n: usi
     });
 }
 
+#[inline(never)]
 pub fn adaptive_avg_pool2d_grad(nc: usize, h: usize, w: usize, oh_n: usize, ow_n: usize, gy: &[f32], gx: &mut [f32]) {
     let (ins, outs) = (h * w, oh_n * ow_n);
     let (gy, gx) = (&gy[..nc * outs], &mut gx[..nc * ins]);
@@ -183,6 +214,7 @@ pub fn adaptive_avg_pool2d_grad(nc: usize, h: usize, w: usize, oh_n: usize, ow_n
 }
 
 #[allow(clippy::too_many_arguments)]
+#[inline(never)]
 pub fn adaptive_max_pool2d(nc: usize, h: usize, w: usize, oh_n: usize, ow_n: usize, x: &[f32], y: &mut [f32], idx: &mut [i32]) {
     let (ins, outs) = (h * w, oh_n * ow_n);
     let (x, y, idx) = (&x[..nc * ins], &mut y[..nc * outs], &mut idx[..nc * outs]);

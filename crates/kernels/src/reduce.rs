@@ -1,5 +1,5 @@
 //! Reductions over the middle axis of a contiguous [outer, red, inner] block: sum and max(+argmax).
-use crate::{simd_dispatch, Elem};
+use crate::{simd_fn, Elem};
 
 /// f64 sum of a contiguous run with 8 independent accumulators (vectorises; js sums in f64 too).
 #[inline(always)]
@@ -12,9 +12,10 @@ pub(crate) fn sum_f64(x: &[f32]) -> f64 {
     s
 }
 
+simd_fn! {
 /// out[i, j] = sum over r of x[i, r, j].
 pub fn sum_f32(x: &[f32], out: &mut [f32], outer: usize, red: usize, inner: usize) {
-    simd_dispatch!({
+    {
         if inner == 1 {
             for i in 0..outer { out[i] = sum_f64(&x[i * red..(i + 1) * red]) as f32; }
         } else {
@@ -27,10 +28,12 @@ pub fn sum_f32(x: &[f32], out: &mut [f32], outer: usize, red: usize, inner: usiz
                 }
             }
         }
-    })
+    }
+}
 }
 
 /// Generic-dtype sum (int64-as-int32 storage), in f64 like the js backend.
+#[inline(never)]
 pub fn sum_any<X: Elem, O: Elem>(x: &[X], out: &mut [O], outer: usize, red: usize, inner: usize) {
     for i in 0..outer {
         if inner == 1 {
@@ -48,6 +51,7 @@ pub fn sum_any<X: Elem, O: Elem>(x: &[X], out: &mut [O], outer: usize, red: usiz
 }
 
 /// out[i, j] = max over r of x[i, r, j]; idx (if given) = first r of the max; NaN wins (first NaN).
+#[inline(never)]
 pub fn max_any<X: Elem, O: Elem>(x: &[X], out: &mut [O], mut idx: Option<&mut [i32]>, outer: usize, red: usize, inner: usize) {
     for i in 0..outer {
         for j in 0..inner {
@@ -63,12 +67,13 @@ pub fn max_any<X: Elem, O: Elem>(x: &[X], out: &mut [O], mut idx: Option<&mut [i
     }
 }
 
+simd_fn! {
 /// float32 max: rows vectorised across `inner` when inner > 1.
 pub fn max_f32(x: &[f32], out: &mut [f32], idx: Option<&mut [i32]>, outer: usize, red: usize, inner: usize) {
     if inner == 1 || red == 0 { return max_any(x, out, idx, outer, red, inner); }
     let mut scratch = Vec::new();
     let ix: &mut [i32] = match idx { Some(s) => s, None => { scratch.resize(outer * inner, 0); &mut scratch } };
-    simd_dispatch!(for i in 0..outer {
+    for i in 0..outer {
         let o = &mut out[i * inner..(i + 1) * inner];
         let bi = &mut ix[i * inner..(i + 1) * inner];
         o.copy_from_slice(&x[i * red * inner..(i * red + 1) * inner]);
@@ -82,5 +87,6 @@ pub fn max_f32(x: &[f32], out: &mut [f32], idx: Option<&mut [i32]>, outer: usize
                 *k = if take { r as i32 } else { *k };
             }
         }
-    })
+    }
+}
 }

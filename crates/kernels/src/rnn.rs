@@ -1,11 +1,12 @@
 //! Fused LSTM and GRU cell steps (gate activations + state update) and their backward steps.
 //! Gate order: LSTM i, f, g, o; GRU r, z, n (as PyTorch).
-use crate::{simd, simd_dispatch};
+use crate::{simd, simd_fn};
 
+simd_fn! {
 /// From pre-activation gates [B, 4H]: act = (sig i, sig f, tanh g, sig o), c = f cPrev + i g,
 /// h = o tanh(c). `c_prev`, `h`, `c` are [B, H] slices at their offsets.
 pub fn lstm_cell(gates: &[f32], c_prev: &[f32], h: &mut [f32], c: &mut [f32], act: &mut [f32], b: usize, hs: usize) {
-    simd_dispatch!(for bi in 0..b {
+    for bi in 0..b {
         let g = &gates[bi * 4 * hs..(bi + 1) * 4 * hs];
         let a = &mut act[bi * 4 * hs..(bi + 1) * 4 * hs];
         let (ai, rest) = a.split_at_mut(hs);
@@ -23,15 +24,16 @@ pub fn lstm_cell(gates: &[f32], c_prev: &[f32], h: &mut [f32], c: &mut [f32], ac
             cc[j] = cn;
             hh[j] = og * simd::tanh(cn);
         }
-    })
+    }
+}
 }
 
+simd_fn! {
 /// LSTM step backward: gGates [B, 4H] (pre-activation) and gcPrev [B, H] from act, cPrev, c,
 /// gh (at its offset) and gc.
-#[allow(clippy::too_many_arguments)]
 pub fn lstm_cell_grad(act: &[f32], c_prev: &[f32], c: &[f32], gh: &[f32], gc: &[f32], g_gates: &mut [f32],
                       gc_prev: &mut [f32], b: usize, hs: usize) {
-    simd_dispatch!(for bi in 0..b {
+    for bi in 0..b {
         let a = &act[bi * 4 * hs..(bi + 1) * 4 * hs];
         let gg_ = &mut g_gates[bi * 4 * hs..(bi + 1) * 4 * hs];
         let r = bi * hs..(bi + 1) * hs;
@@ -47,14 +49,15 @@ pub fn lstm_cell_grad(act: &[f32], c_prev: &[f32], c: &[f32], gh: &[f32], gc: &[
             gg_[3 * hs + j] = dh * tc * og * (1.0 - og);
             gcp[j] = dc * fg;
         }
-    })
+    }
+}
 }
 
+simd_fn! {
 /// GRU step: r = sig(gi_r + gh_r), z = sig(gi_z + gh_z), n = tanh(gi_n + r gh_n),
 /// h = (1 - z) n + z hPrev; act [B, 4H] = (r, z, n, gh_n).
-#[allow(clippy::too_many_arguments)]
 pub fn gru_cell(gi: &[f32], gh: &[f32], h_prev: &[f32], h: &mut [f32], act: &mut [f32], b: usize, hs: usize) {
-    simd_dispatch!(for bi in 0..b {
+    for bi in 0..b {
         let (x, y) = (&gi[bi * 3 * hs..(bi + 1) * 3 * hs], &gh[bi * 3 * hs..(bi + 1) * 3 * hs]);
         let a = &mut act[bi * 4 * hs..(bi + 1) * 4 * hs];
         let r = bi * hs..(bi + 1) * hs;
@@ -67,14 +70,15 @@ pub fn gru_cell(gi: &[f32], gh: &[f32], h_prev: &[f32], h: &mut [f32], act: &mut
             a[j] = rg; a[hs + j] = z; a[2 * hs + j] = n; a[3 * hs + j] = ghn;
             ho[j] = (1.0 - z) * n + z * hp[j];
         }
-    })
+    }
+}
 }
 
+simd_fn! {
 /// GRU step backward: gGi, gGh [B, 3H] and the direct part of ghPrev [B, H].
-#[allow(clippy::too_many_arguments)]
 pub fn gru_cell_grad(act: &[f32], h_prev: &[f32], g_h: &[f32], g_gi: &mut [f32], g_gh: &mut [f32],
                      gh_prev: &mut [f32], b: usize, hs: usize) {
-    simd_dispatch!(for bi in 0..b {
+    for bi in 0..b {
         let a = &act[bi * 4 * hs..(bi + 1) * 4 * hs];
         let gi = &mut g_gi[bi * 3 * hs..(bi + 1) * 3 * hs];
         let gg = &mut g_gh[bi * 3 * hs..(bi + 1) * 3 * hs];
@@ -90,5 +94,6 @@ pub fn gru_cell_grad(act: &[f32], h_prev: &[f32], g_h: &[f32], g_gi: &mut [f32],
             gg[j] = dr; gg[hs + j] = dz; gg[2 * hs + j] = dn * rg;
             gp[j] = dh * z;
         }
-    })
+    }
+}
 }

@@ -1,6 +1,6 @@
 //! Softmax / log-softmax over the middle axis of [outer, dim, inner], their gradients, and the
 //! negative log likelihood (+grad) used by cross-entropy.
-use crate::{simd, simd_dispatch};
+use crate::{simd, simd_fn};
 
 #[inline(always)]
 fn softmax_row(x: &[f32], o: &mut [f32], log: bool) {
@@ -30,16 +30,17 @@ pub(crate) fn sum8(x: &[f32]) -> f32 {
     s
 }
 
+simd_fn! {
 /// Softmax (or log-softmax) of x over `dim`, for each of outer x inner lanes.
 pub fn softmax(x: &[f32], out: &mut [f32], outer: usize, dim: usize, inner: usize, log: bool) {
     let blk = dim * inner;
     if inner == 1 {
-        return simd_dispatch!(for i in 0..outer {
+        return for i in 0..outer {
             softmax_row(&x[i * blk..(i + 1) * blk], &mut out[i * blk..(i + 1) * blk], log);
-        });
+        };
     }
     // inner > 1: vectorise across the inner lanes
-    simd_dispatch!({
+    {
         let mut mx = vec![0f32; inner];
         let mut s = vec![0f32; inner];
         for i in 0..outer {
@@ -76,13 +77,15 @@ pub fn softmax(x: &[f32], out: &mut [f32], outer: usize, dim: usize, inner: usiz
                 }
             }
         }
-    })
+    }
+}
 }
 
+simd_fn! {
 /// Gradient of softmax (gx = y (gy - sum gy y)) or log-softmax (gx = gy - exp(y) sum gy).
 pub fn softmax_grad(y: &[f32], gy: &[f32], gx: &mut [f32], outer: usize, dim: usize, inner: usize, log: bool) {
     let blk = dim * inner;
-    simd_dispatch!({
+    {
         let mut s = vec![0f32; inner];
         for i in 0..outer {
             let (yb, gb) = (&y[i * blk..(i + 1) * blk], &gy[i * blk..(i + 1) * blk]);
@@ -100,12 +103,14 @@ pub fn softmax_grad(y: &[f32], gy: &[f32], gx: &mut [f32], outer: usize, dim: us
                 else { for (((o, &g), &v), &a) in it { *o = v * (g - a); } }
             }
         }
-    })
+    }
+}
 }
 
 /// loss[i] = -w[t] * logp[n, t, k] and wOut[i] = w[t] (1 without weights; both 0 where
 /// t == ignore_index). Err(t) names the first out-of-range target.
 #[allow(clippy::too_many_arguments)]
+#[inline(never)]
 pub fn nll(logp: &[f32], target: &[i32], weight: Option<&[f32]>, loss: &mut [f32], w_out: &mut [f32],
            n: usize, c: usize, inner: usize, ignore_index: i32) -> Result<(), i32> {
     for b in 0..n {
@@ -124,6 +129,7 @@ pub fn nll(logp: &[f32], target: &[i32], weight: Option<&[f32]>, loss: &mut [f32
 
 /// gx[n, t, k] = -gLoss[n, k] * w[t], zero elsewhere and where ignored.
 #[allow(clippy::too_many_arguments)]
+#[inline(never)]
 pub fn nll_grad(g_loss: &[f32], target: &[i32], weight: Option<&[f32]>, gx: &mut [f32],
                 n: usize, c: usize, inner: usize, ignore_index: i32) -> Result<(), i32> {
     gx[..n * c * inner].fill(0.0);

@@ -1,34 +1,921 @@
-//! PLACEHOLDER single-precision GEMM (naive loops) so the kernels build; the GEMM owner replaces
-//! this file. Row-major: C = beta*C + op(A) op(B) (+ bias[n] on every row).
+//! Single-precision GEMM: packed panels, cache blocking, register-tiled microkernels.
+//!
+//! * x86_64: runtime dispatch AVX-512F (8x32 tile, 16 zmm accumulators) -> AVX2+FMA (6x16)
+//!   -> portable Rust (4x16, auto-vectorized).
+//! * wasm32 + `simd128`: 4x8 f32x4 tile with mul+add (8 accumulators: V8 keeps 15 xmm
+//!   allocatable and hoists all splat loads, so bigger tiles spill); with the `relaxed-simd`
+//!   target feature, a 3x12 tile using `f32x4_relaxed_madd`.
+//!
+//! Loop nest (BLIS style): jc (NC cols) -> pc (KC depth) -> ic (MC rows, pack A) -> jr (NR-wide
+//! B micro-panel) -> ir (MR-tall A micro-panel) -> microkernel. B micro-panels are packed on the
+//! first row block just before use (4 at a time) and reused by later row blocks; when the
+//! whole row range fits one MC block and B is not transposed, B is not packed at all and the
+//! kernel reads it in place (stride ldb). Transposes are handled while packing (8x8 AVX
+//! register transposes on x86). bias and beta are fused into the kernel's store. Packing
+//! buffers live in a grow-only thread-local workspace (no allocation in steady state).
+#![allow(clippy::too_many_arguments, clippy::needless_range_loop)]
 
-/// C[m x n] = beta*C + op(A)[m x k] * op(B)[k x n] (+ bias[j]); beta is 0 or 1.
-/// `lda`/`ldb`/`ldc` are the row strides of the matrices as stored (A stored k x m when `trans_a`).
-#[allow(clippy::too_many_arguments)]
-pub fn sgemm(m: usize, n: usize, k: usize, a: &[f32], lda: usize, trans_a: bool, b: &[f32], ldb: usize,
-             trans_b: bool, c: &mut [f32], ldc: usize, beta: f32, bias: Option<&[f32]>) {
-    sgemm_rows(m, n, k, a, lda, trans_a, b, ldb, trans_b, c, ldc, beta, bias, 0, m);
+/// Dispatch a runtime row count `mr` to a const-generic kernel instantiation.
+#[allow(unused_macros)]
+macro_rules! dispatch_mr {
+    ($f:ident, $mr:expr, [$($r:literal),*], $g:tt, $args:tt) => {
+        match $mr {
+            $( $r => dispatch_mr!(@call $f, $r, $g, $args), )*
+            _ => unreachable!(),
+        }
+    };
+    (@call $f:ident, $r:literal, [$($g:tt)*], ($($a:expr),*)) => {
+        $f::<$r $($g)*>($($a),*)
+    };
 }
 
-/// Like [`sgemm`] but computes only rows `row_begin..row_end` of C (for splitting across threads).
-#[allow(clippy::too_many_arguments)]
-pub fn sgemm_rows(_m: usize, n: usize, k: usize, a: &[f32], lda: usize, trans_a: bool, b: &[f32], ldb: usize,
-                  trans_b: bool, c: &mut [f32], ldc: usize, beta: f32, bias: Option<&[f32]>,
-                  row_begin: usize, row_end: usize) {
-    for i in row_begin..row_end {
-        let crow = &mut c[i * ldc..i * ldc + n];
-        if beta == 0.0 {
-            match bias { Some(bv) => crow.copy_from_slice(&bv[..n]), None => crow.fill(0.0) }
-        } else if let Some(bv) = bias {
-            for j in 0..n { crow[j] += bv[j]; }
+mod scalar;
+#[cfg(test)]
+mod tests;
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod wasm;
+#[cfg(target_arch = "x86_64")]
+mod x86;
+
+use core::cell::RefCell;
+
+/// A register-tiled microkernel family plus its cache-blocking parameters.
+///
+/// `run` computes an `mr x NR` tile (`1 <= mr <= MR`) from a packed A micro-panel
+/// (`kc` columns of `MR` floats) and a B micro-panel (`kc` rows of `NR` floats, or of
+/// stride `bs`), writing the first `nr` columns (`1 <= nr <= NR`) of each row of C.
+/// If `accum`, C is read and the product added; if `bias` is non-null, `bias[j]` is added.
+pub(crate) trait Micro {
+    const MR: usize;
+    const NR: usize;
+    const KC: usize;
+    const MC: usize;
+    const NC: usize;
+    /// Number of B micro-panels packed together on the first row block.
+    const PACK_GROUP: usize = 4;
+    /// Whether the kernel may read a non-transposed B in place when m fits one MC block.
+    const DIRECT_B: bool = true;
+    /// Like `run`, but A is read in place: element (i, p) at `ap[i*ars + p]`. Only called
+    /// by `drive_t`, for kernels that implement it.
+    #[inline(always)]
+    unsafe fn run_da(
+        _mr: usize,
+        _kc: usize,
+        _ap: *const f32,
+        _ars: usize,
+        _bp: *const f32,
+        _bs: usize,
+        _c: *mut f32,
+        _ldc: usize,
+        _nr: usize,
+        _accum: bool,
+        _bias: *const f32,
+    ) {
+        unreachable!()
+    }
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn run(
+        mr: usize,
+        kc: usize,
+        ap: *const f32,
+        bp: *const f32,
+        bs: usize,
+        c: *mut f32,
+        ldc: usize,
+        nr: usize,
+        accum: bool,
+        bias: *const f32,
+    );
+    /// `dst[p*stride + j] = src[j*lds + p]` for p < kc, j < w; zero for w <= j < stride.
+    /// Used to pack transposed B and non-transposed A; kernels may override with SIMD.
+    #[inline(always)]
+    unsafe fn pack_t(
+        kc: usize,
+        w: usize,
+        stride: usize,
+        src: *const f32,
+        lds: usize,
+        dst: *mut f32,
+    ) {
+        pack_transpose(kc, w, stride, src, lds, dst)
+    }
+}
+
+/// Which microkernel implementation to use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GemmKernel {
+    Scalar,
+    #[cfg(target_arch = "x86_64")]
+    Avx2,
+    #[cfg(target_arch = "x86_64")]
+    Avx512,
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    WasmSimd,
+}
+
+/// The best kernel available on this machine (detected once).
+pub fn best_kernel() -> GemmKernel {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use core::sync::atomic::{AtomicU8, Ordering};
+        static SEL: AtomicU8 = AtomicU8::new(0);
+        match SEL.load(Ordering::Relaxed) {
+            1 => return GemmKernel::Scalar,
+            2 => return GemmKernel::Avx2,
+            3 => return GemmKernel::Avx512,
+            _ => {}
         }
-        for p in 0..k {
-            let av = if trans_a { a[p * lda + i] } else { a[i * lda + p] };
-            if trans_b {
-                for j in 0..n { crow[j] += av * b[j * ldb + p]; }
-            } else {
-                let brow = &b[p * ldb..p * ldb + n];
-                for j in 0..n { crow[j] += av * brow[j]; }
+        let k = if std::arch::is_x86_feature_detected!("avx512f") {
+            GemmKernel::Avx512
+        } else if std::arch::is_x86_feature_detected!("avx2")
+            && std::arch::is_x86_feature_detected!("fma")
+        {
+            GemmKernel::Avx2
+        } else {
+            GemmKernel::Scalar
+        };
+        let code = match k {
+            GemmKernel::Scalar => 1,
+            GemmKernel::Avx2 => 2,
+            GemmKernel::Avx512 => 3,
+        };
+        SEL.store(code, Ordering::Relaxed);
+        k
+    }
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    {
+        GemmKernel::WasmSimd
+    }
+    #[cfg(not(any(
+        target_arch = "x86_64",
+        all(target_arch = "wasm32", target_feature = "simd128")
+    )))]
+    {
+        GemmKernel::Scalar
+    }
+}
+
+/// Whether `kernel` can run on this machine.
+pub fn kernel_available(kernel: GemmKernel) -> bool {
+    match kernel {
+        GemmKernel::Scalar => true,
+        #[cfg(target_arch = "x86_64")]
+        GemmKernel::Avx2 => {
+            std::arch::is_x86_feature_detected!("avx2")
+                && std::arch::is_x86_feature_detected!("fma")
+        }
+        #[cfg(target_arch = "x86_64")]
+        GemmKernel::Avx512 => std::arch::is_x86_feature_detected!("avx512f"),
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        GemmKernel::WasmSimd => true,
+    }
+}
+
+/// C = beta*C + op(A) @ op(B) (+ bias[j] added to every row when Some). Row-major.
+/// op(A) is m x k: A stored m x k (lda >= k) or, if trans_a, stored k x m (lda >= m).
+/// op(B) is k x n: B stored k x n (ldb >= n) or, if trans_b, stored n x k (ldb >= k).
+/// beta is 0.0 (C is overwritten, never read: may hold garbage/NaN) or 1.0 (accumulate);
+/// any other beta scales C first.
+#[allow(clippy::too_many_arguments)]
+pub fn sgemm(
+    m: usize,
+    n: usize,
+    k: usize,
+    a: &[f32],
+    lda: usize,
+    trans_a: bool,
+    b: &[f32],
+    ldb: usize,
+    trans_b: bool,
+    c: &mut [f32],
+    ldc: usize,
+    beta: f32,
+    bias: Option<&[f32]>,
+) {
+    sgemm_region(
+        best_kernel(),
+        0,
+        m,
+        0,
+        n,
+        m,
+        n,
+        k,
+        a,
+        lda,
+        trans_a,
+        b,
+        ldb,
+        trans_b,
+        c,
+        ldc,
+        beta,
+        bias,
+    )
+}
+
+/// Same as [`sgemm`], computing only rows `row_begin..row_end` of C (for splitting across
+/// threads). Only those rows of C are read or written, so concurrent calls on disjoint row
+/// ranges are independent and thread-safe. `c` is the FULL C slice (m x n, stride ldc).
+#[allow(clippy::too_many_arguments)]
+pub fn sgemm_rows(
+    m: usize,
+    n: usize,
+    k: usize,
+    a: &[f32],
+    lda: usize,
+    trans_a: bool,
+    b: &[f32],
+    ldb: usize,
+    trans_b: bool,
+    c: &mut [f32],
+    ldc: usize,
+    beta: f32,
+    bias: Option<&[f32]>,
+    row_begin: usize,
+    row_end: usize,
+) {
+    sgemm_region(
+        best_kernel(),
+        row_begin,
+        row_end,
+        0,
+        n,
+        m,
+        n,
+        k,
+        a,
+        lda,
+        trans_a,
+        b,
+        ldb,
+        trans_b,
+        c,
+        ldc,
+        beta,
+        bias,
+    )
+}
+
+/// Same as [`sgemm`], computing only columns `col_begin..col_end` of C (all rows). Only those
+/// columns of C are read or written. Prefer this split over [`sgemm_rows`] when m is small
+/// (e.g. conv GEMMs with m = out_channels): each row split packs all of B again, while a
+/// column split packs only its own columns of B.
+#[allow(clippy::too_many_arguments)]
+pub fn sgemm_cols(
+    m: usize,
+    n: usize,
+    k: usize,
+    a: &[f32],
+    lda: usize,
+    trans_a: bool,
+    b: &[f32],
+    ldb: usize,
+    trans_b: bool,
+    c: &mut [f32],
+    ldc: usize,
+    beta: f32,
+    bias: Option<&[f32]>,
+    col_begin: usize,
+    col_end: usize,
+) {
+    sgemm_region(
+        best_kernel(),
+        0,
+        m,
+        col_begin,
+        col_end,
+        m,
+        n,
+        k,
+        a,
+        lda,
+        trans_a,
+        b,
+        ldb,
+        trans_b,
+        c,
+        ldc,
+        beta,
+        bias,
+    )
+}
+
+/// Fully general entry: explicit kernel, rows [r0, r1) and columns [c0, c1) of C.
+/// Panics if the kernel is not available on this CPU or a slice is too short.
+#[allow(clippy::too_many_arguments)]
+pub fn sgemm_region(
+    kernel: GemmKernel,
+    r0: usize,
+    r1: usize,
+    c0: usize,
+    c1: usize,
+    m: usize,
+    n: usize,
+    k: usize,
+    a: &[f32],
+    lda: usize,
+    trans_a: bool,
+    b: &[f32],
+    ldb: usize,
+    trans_b: bool,
+    c: &mut [f32],
+    ldc: usize,
+    beta: f32,
+    bias: Option<&[f32]>,
+) {
+    assert!(
+        r0 <= r1 && r1 <= m,
+        "sgemm: bad row range {r0}..{r1} for m={m}"
+    );
+    assert!(
+        c0 <= c1 && c1 <= n,
+        "sgemm: bad col range {c0}..{c1} for n={n}"
+    );
+    if m == 0 || n == 0 {
+        return;
+    }
+    // C
+    assert!(ldc >= n, "sgemm: ldc={ldc} < n={n}");
+    assert!(c.len() >= (m - 1) * ldc + n, "sgemm: C too short");
+    if let Some(bs) = bias {
+        assert!(bs.len() >= n, "sgemm: bias too short");
+    }
+    if k > 0 {
+        if trans_a {
+            assert!(lda >= m, "sgemm: lda={lda} < m={m} (trans_a)");
+            assert!(a.len() >= (k - 1) * lda + m, "sgemm: A too short");
+        } else {
+            assert!(lda >= k, "sgemm: lda={lda} < k={k}");
+            assert!(a.len() >= (m - 1) * lda + k, "sgemm: A too short");
+        }
+        if trans_b {
+            assert!(ldb >= k, "sgemm: ldb={ldb} < k={k} (trans_b)");
+            assert!(b.len() >= (n - 1) * ldb + k, "sgemm: B too short");
+        } else {
+            assert!(ldb >= n, "sgemm: ldb={ldb} < n={n}");
+            assert!(b.len() >= (k - 1) * ldb + n, "sgemm: B too short");
+        }
+    }
+    assert!(
+        kernel_available(kernel),
+        "sgemm: kernel {kernel:?} not available"
+    );
+    if r0 == r1 || c0 == c1 {
+        return;
+    }
+
+    let mut beta = beta;
+    if beta != 0.0 && beta != 1.0 {
+        for i in r0..r1 {
+            for v in &mut c[i * ldc + c0..i * ldc + c1] {
+                *v *= beta;
             }
+        }
+        beta = 1.0;
+    }
+    if k == 0 {
+        for i in r0..r1 {
+            let row = &mut c[i * ldc + c0..i * ldc + c1];
+            match (beta == 0.0, bias) {
+                (true, None) => row.fill(0.0),
+                (true, Some(bs)) => row.copy_from_slice(&bs[c0..c1]),
+                (false, None) => {}
+                (false, Some(bs)) => {
+                    for (v, &x) in row.iter_mut().zip(&bs[c0..c1]) {
+                        *v += x;
+                    }
+                }
+            }
+        }
+        return;
+    }
+
+    let args = Args {
+        r0,
+        r1,
+        c0,
+        c1,
+        k,
+        a: a.as_ptr(),
+        lda,
+        ta: trans_a,
+        b: b.as_ptr(),
+        ldb,
+        tb: trans_b,
+        c: c.as_mut_ptr(),
+        ldc,
+        accum: beta != 0.0,
+        bias: bias.map_or(core::ptr::null(), |x| x.as_ptr()),
+        direct_a: false,
+    };
+    // SAFETY: all slice extents were checked above; the kernel is available.
+    unsafe {
+        // GEMV-like shapes with B transposed (e.g. batch-1 `x @ W^T`): packing would
+        // transpose all of B for one or two rows, so use row-times-row dot products instead.
+        if !trans_a && trans_b && (r1 - r0 <= 2 || c1 - c0 <= 2) {
+            match kernel {
+                #[cfg(target_arch = "x86_64")]
+                GemmKernel::Avx512 => x86::dot_avx512(&args),
+                #[cfg(target_arch = "x86_64")]
+                GemmKernel::Avx2 => x86::dot_avx2(&args),
+                _ => dot_rows(&args),
+            }
+            return;
+        }
+        // One or two rows with B not transposed (e.g. batch-1 `x @ W`): stream B rows once,
+        // accumulating into the C row (axpy), instead of walking B panel by panel.
+        if !trans_b && r1 - r0 <= 2 {
+            match kernel {
+                #[cfg(target_arch = "x86_64")]
+                GemmKernel::Avx512 => x86::axpy_avx512(&args),
+                #[cfg(target_arch = "x86_64")]
+                GemmKernel::Avx2 => x86::axpy_avx2(&args),
+                _ => axpy_rows(&args),
+            }
+            return;
+        }
+        match kernel {
+            GemmKernel::Scalar => drive::<scalar::Scalar>(&args),
+            #[cfg(target_arch = "x86_64")]
+            GemmKernel::Avx2 => {
+                if !trans_a && trans_b && r1 - r0 <= T_MAX_ROWS && k >= T_MIN_K {
+                    drive_t::<x86::Avx2>(&args)
+                } else {
+                    drive::<x86::Avx2>(&args)
+                }
+            }
+            #[cfg(target_arch = "x86_64")]
+            GemmKernel::Avx512 => {
+                if !trans_a && trans_b && r1 - r0 <= T_MAX_ROWS && k >= T_MIN_K {
+                    drive_t::<x86::Avx512>(&args)
+                } else {
+                    drive::<x86::Avx512>(&args)
+                }
+            }
+            #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+            GemmKernel::WasmSimd => drive::<wasm::WasmSimd>(&args),
         }
     }
 }
+
+pub(crate) struct Args {
+    r0: usize,
+    r1: usize,
+    c0: usize,
+    c1: usize,
+    k: usize,
+    a: *const f32,
+    lda: usize,
+    ta: bool,
+    b: *const f32,
+    ldb: usize,
+    tb: bool,
+    c: *mut f32,
+    ldc: usize,
+    accum: bool,
+    bias: *const f32,
+    /// Read op(A) = A (not transposed) in place, row stride lda (no A packing).
+    direct_a: bool,
+}
+
+/// C[i][j] (+)= dot(A[i, :], Bs[j, :]) (+ bias[j]) for A not transposed, B transposed (both
+/// operands contiguous along k). 16 independent lanes per dot product so the compiler
+/// vectorizes it with whatever SIMD the calling function enables.
+#[inline(always)]
+pub(crate) unsafe fn dot_rows(x: &Args) {
+    const L: usize = 16;
+    let k = x.k;
+    let kv = k / L * L;
+    for i in x.r0..x.r1 {
+        let ar = x.a.add(i * x.lda);
+        let mut j = x.c0;
+        while j < x.c1 {
+            let nj = (x.c1 - j).min(4);
+            let mut acc = [[0.0f32; L]; 4];
+            let br: [*const f32; 4] =
+                core::array::from_fn(|q| x.b.add((j + q.min(nj - 1)) * x.ldb));
+            let mut p = 0;
+            while p < kv {
+                let av: [f32; L] = *(ar.add(p) as *const [f32; L]);
+                for q in 0..4 {
+                    let bv: [f32; L] = *(br[q].add(p) as *const [f32; L]);
+                    for l in 0..L {
+                        acc[q][l] += av[l] * bv[l];
+                    }
+                }
+                p += L;
+            }
+            for q in 0..nj {
+                let mut s = 0.0f32;
+                for l in 0..L {
+                    s += acc[q][l];
+                }
+                for pp in kv..k {
+                    s += *ar.add(pp) * *br[q].add(pp);
+                }
+                if !x.bias.is_null() {
+                    s += *x.bias.add(j + q);
+                }
+                let cp = x.c.add(i * x.ldc + j + q);
+                *cp = if x.accum { *cp + s } else { s };
+            }
+            j += nj;
+        }
+    }
+}
+
+/// C[i, :] (+)= sum_p op(A)[i][p] * B[p, :] (+ bias) for B not transposed, in column chunks
+/// that stay in L1, four B rows per pass over the chunk.
+#[inline(always)]
+pub(crate) unsafe fn axpy_rows(x: &Args) {
+    const CH: usize = 2048;
+    let k = x.k;
+    for i in x.r0..x.r1 {
+        let av = |p: usize| {
+            if x.ta {
+                *x.a.add(p * x.lda + i)
+            } else {
+                *x.a.add(i * x.lda + p)
+            }
+        };
+        let mut j0 = x.c0;
+        while j0 < x.c1 {
+            let w = (x.c1 - j0).min(CH);
+            let cr = core::slice::from_raw_parts_mut(x.c.add(i * x.ldc + j0), w);
+            if !x.accum {
+                cr.fill(0.0);
+            }
+            if !x.bias.is_null() {
+                let bs = core::slice::from_raw_parts(x.bias.add(j0), w);
+                for j in 0..w {
+                    cr[j] += bs[j];
+                }
+            }
+            let brow = |p: usize| core::slice::from_raw_parts(x.b.add(p * x.ldb + j0), w);
+            let mut p = 0;
+            while p + 4 <= k {
+                let (a0, a1, a2, a3) = (av(p), av(p + 1), av(p + 2), av(p + 3));
+                let (b0, b1, b2, b3) = (brow(p), brow(p + 1), brow(p + 2), brow(p + 3));
+                for j in 0..w {
+                    cr[j] += a0 * b0[j] + a1 * b1[j] + a2 * b2[j] + a3 * b3[j];
+                }
+                p += 4;
+            }
+            while p < k {
+                let (a0, b0) = (av(p), brow(p));
+                for j in 0..w {
+                    cr[j] += a0 * b0[j];
+                }
+                p += 1;
+            }
+            j0 += w;
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Workspace
+
+struct Workspace {
+    buf: Vec<f32>,
+    /// C^T scratch for the transposed formulation (see `drive_t`, x86 only).
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+    ct: Vec<f32>,
+}
+
+thread_local! {
+    static WS: RefCell<Workspace> = const { RefCell::new(Workspace { buf: Vec::new(), ct: Vec::new() }) };
+}
+
+/// Returns a 64-byte-aligned pointer to at least `len` floats.
+fn ws_reserve(ws: &mut Workspace, len: usize) -> *mut f32 {
+    let need = len + 16;
+    if ws.buf.len() < need {
+        ws.buf = vec![0.0; need.next_power_of_two().max(1024)];
+    }
+    let p = ws.buf.as_mut_ptr();
+    let off = p.align_offset(64);
+    // SAFETY: off < 16 and buf has len + 16 floats.
+    unsafe { p.add(off) }
+}
+
+/// Split `total` into ceil(total/max) nearly equal chunks, each a multiple of `q` (except
+/// the last remainder) and at most `max`.
+#[inline]
+fn balanced(total: usize, max: usize, q: usize) -> usize {
+    let nblk = total.div_ceil(max);
+    let per = total.div_ceil(nblk);
+    (per.div_ceil(q) * q).min(max.max(q))
+}
+
+// ---------------------------------------------------------------------------------------
+// Driver
+
+unsafe fn drive<K: Micro>(x: &Args) {
+    WS.with(|ws| match ws.try_borrow_mut() {
+        Ok(mut ws) => drive_ws::<K>(x, &mut ws),
+        Err(_) => {
+            let mut tmp = Workspace {
+                buf: Vec::new(),
+                ct: Vec::new(),
+            };
+            drive_ws::<K>(x, &mut tmp)
+        }
+    })
+}
+
+/// B transposed, A not, few rows: instead of transposing all of B while packing, compute
+/// C^T = B_stored (n x k, read in place as the broadcast operand) @ A^T (small: packed) into a
+/// scratch buffer, then add its transpose into C (with bias / beta).
+#[cfg(target_arch = "x86_64")]
+unsafe fn drive_t<K: Micro>(x: &Args) {
+    WS.with(|ws| match ws.try_borrow_mut() {
+        Ok(mut ws) => drive_t_ws::<K>(x, &mut ws),
+        Err(_) => {
+            let mut tmp = Workspace {
+                buf: Vec::new(),
+                ct: Vec::new(),
+            };
+            drive_t_ws::<K>(x, &mut tmp)
+        }
+    })
+}
+
+#[cfg(target_arch = "x86_64")]
+unsafe fn drive_t_ws<K: Micro>(x: &Args, ws: &mut Workspace) {
+    let mt = x.r1 - x.r0;
+    let nt = x.c1 - x.c0;
+    let ldt = mt;
+    if ws.ct.len() < nt * ldt {
+        ws.ct = vec![0.0; (nt * ldt).next_power_of_two()];
+    }
+    let ct = ws.ct.as_mut_ptr();
+    let xt = Args {
+        r0: 0,
+        r1: nt,
+        c0: 0,
+        c1: mt,
+        k: x.k,
+        a: x.b.add(x.c0 * x.ldb),
+        lda: x.ldb,
+        ta: false,
+        b: x.a.add(x.r0 * x.lda),
+        ldb: x.lda,
+        tb: true,
+        c: ct,
+        ldc: ldt,
+        accum: false,
+        bias: core::ptr::null(),
+        direct_a: true,
+    };
+    drive_ws::<K>(&xt, ws);
+    for i in 0..mt {
+        let cr = x.c.add((x.r0 + i) * x.ldc + x.c0);
+        let tc = ct.add(i);
+        for j in 0..nt {
+            let mut v = *tc.add(j * ldt);
+            if !x.bias.is_null() {
+                v += *x.bias.add(x.c0 + j);
+            }
+            if x.accum {
+                v += *cr.add(j);
+            }
+            *cr.add(j) = v;
+        }
+    }
+}
+
+unsafe fn drive_ws<K: Micro>(x: &Args, ws: &mut Workspace) {
+    let (mr_, nr_) = (K::MR, K::NR);
+    let m = x.r1 - x.r0;
+    let n = x.c1 - x.c0;
+    let kc_max = balanced(x.k, K::KC, 1);
+    let mc_max = balanced(m, K::MC, mr_);
+    let nc_max = balanced(n, K::NC, nr_);
+    let a_len = mc_max.div_ceil(mr_) * mr_ * kc_max;
+    let b_len = nc_max.div_ceil(nr_) * nr_ * kc_max;
+    let base = ws_reserve(ws, a_len + b_len + 16);
+    let bbuf = base;
+    let abuf = base.add((b_len + 15) & !15);
+
+    // Small row range, B not transposed: the kernel reads B rows in place (stride ldb)
+    // instead of packing, since a packed panel would be reused only by mc/MR tiles.
+    let direct = K::DIRECT_B && !x.tb && m <= mc_max;
+    let mut jc = x.c0;
+    while jc < x.c1 {
+        let nc = nc_max.min(x.c1 - jc);
+        let mut pc = 0;
+        while pc < x.k {
+            let kc = kc_max.min(x.k - pc);
+            let first = pc == 0;
+            let accum = !first || x.accum;
+            let bias = if first && !x.bias.is_null() {
+                x.bias.add(jc)
+            } else {
+                core::ptr::null()
+            };
+            let mut ic = x.r0;
+            while ic < x.r1 {
+                let mc = mc_max.min(x.r1 - ic);
+                if !x.direct_a {
+                    pack_a::<K>(mc, kc, x.a, x.lda, x.ta, ic, pc, abuf);
+                }
+                let mut jr = 0;
+                while jr < nc {
+                    let nr = nr_.min(nc - jr);
+                    let (bp, bs) = if direct && nr == nr_ {
+                        (x.b.add(pc * x.ldb + jc + jr), x.ldb)
+                    } else {
+                        (bbuf.add(jr * kc) as *const f32, nr_)
+                    };
+                    if direct {
+                        if nr < nr_ {
+                            pack_b::<K>(kc, nr, x.b, x.ldb, x.tb, pc, jc + jr, bbuf.add(jr * kc));
+                        }
+                    } else if ic == x.r0 && jr % (K::PACK_GROUP * nr_) == 0 {
+                        // Pack B micro-panels just before their first use (a group at a time,
+                        // so each source row is read in one contiguous run), so they are still
+                        // in L1/L2 for the first row block (the only one when m <= MC).
+                        let w = (K::PACK_GROUP * nr_).min(nc - jr);
+                        pack_b::<K>(kc, w, x.b, x.ldb, x.tb, pc, jc + jr, bbuf.add(jr * kc));
+                    }
+                    let biasp = if bias.is_null() { bias } else { bias.add(jr) };
+                    let mut ir = 0;
+                    while ir < mc {
+                        let mr = mr_.min(mc - ir);
+                        let cp = x.c.add((ic + ir) * x.ldc + jc + jr);
+                        if x.direct_a {
+                            let ap = x.a.add((ic + ir) * x.lda + pc);
+                            K::run_da(mr, kc, ap, x.lda, bp, bs, cp, x.ldc, nr, accum, biasp);
+                        } else {
+                            let ap = abuf.add(ir * kc);
+                            K::run(mr, kc, ap, bp, bs, cp, x.ldc, nr, accum, biasp);
+                        }
+                        ir += mr_;
+                    }
+                    jr += nr_;
+                }
+                ic += mc;
+            }
+            pc += kc;
+        }
+        jc += nc;
+    }
+}
+
+/// Pack op(B)[p0..p0+kc, j0..j0+nc] into NR-wide micro-panels (kc rows of NR, zero-padded).
+#[inline(always)]
+unsafe fn pack_b<K: Micro>(
+    kc: usize,
+    nc: usize,
+    b: *const f32,
+    ldb: usize,
+    tb: bool,
+    p0: usize,
+    j0: usize,
+    dst: *mut f32,
+) {
+    let nr_ = K::NR;
+    if !tb {
+        // Row by row over all panels: each source row segment is read contiguously.
+        let full = nc / nr_;
+        let rem = nc - full * nr_;
+        let panel = kc * nr_;
+        for p in 0..kc {
+            let src = b.add((p0 + p) * ldb + j0);
+            let d = dst.add(p * nr_);
+            for q in 0..full {
+                core::ptr::copy_nonoverlapping(src.add(q * nr_), d.add(q * panel), nr_);
+            }
+            if rem > 0 {
+                let dr = d.add(full * panel);
+                core::ptr::copy_nonoverlapping(src.add(full * nr_), dr, rem);
+                core::ptr::write_bytes(dr.add(rem), 0, nr_ - rem);
+            }
+        }
+        return;
+    }
+    let mut jp = 0;
+    while jp < nc {
+        let w = nr_.min(nc - jp);
+        let d = dst.add(jp * kc);
+        {
+            // B stored n x k: op(B)[p][j] = b[j*ldb + p]
+            let src = b.add((j0 + jp) * ldb + p0);
+            K::pack_t(kc, w, nr_, src, ldb, d);
+        }
+        jp += nr_;
+    }
+}
+
+/// dst[p*stride + j] = src[j*lds + p] for p < kc, j < w; zero for w <= j < stride.
+#[inline(always)]
+unsafe fn pack_transpose(
+    kc: usize,
+    w: usize,
+    stride: usize,
+    src: *const f32,
+    lds: usize,
+    dst: *mut f32,
+) {
+    // Process 4 source rows at a time: 4 streams read sequentially, writes strided.
+    let mut j = 0;
+    while j + 4 <= w {
+        let s0 = src.add(j * lds);
+        let s1 = s0.add(lds);
+        let s2 = s1.add(lds);
+        let s3 = s2.add(lds);
+        let mut d = dst.add(j);
+        for p in 0..kc {
+            *d = *s0.add(p);
+            *d.add(1) = *s1.add(p);
+            *d.add(2) = *s2.add(p);
+            *d.add(3) = *s3.add(p);
+            d = d.add(stride);
+        }
+        j += 4;
+    }
+    while j < w {
+        let s = src.add(j * lds);
+        let mut d = dst.add(j);
+        for p in 0..kc {
+            *d = *s.add(p);
+            d = d.add(stride);
+        }
+        j += 1;
+    }
+    if w < stride {
+        for p in 0..kc {
+            core::ptr::write_bytes(dst.add(p * stride + w), 0, stride - w);
+        }
+    }
+}
+
+/// Pack op(A)[i0..i0+mc, p0..p0+kc] into MR-tall micro-panels (kc columns of MR floats).
+/// Rows past the end of a partial panel are left unwritten (the kernel never reads them).
+#[inline(always)]
+unsafe fn pack_a<K: Micro>(
+    mc: usize,
+    kc: usize,
+    a: *const f32,
+    lda: usize,
+    ta: bool,
+    i0: usize,
+    p0: usize,
+    dst: *mut f32,
+) {
+    let mr_ = K::MR;
+    let mut ip = 0;
+    while ip < mc {
+        let h = mr_.min(mc - ip);
+        let d = dst.add(ip * kc);
+        if ta {
+            // A stored k x m: op(A)[i][p] = a[p*lda + i]
+            let mut src = a.add(p0 * lda + i0 + ip);
+            for p in 0..kc {
+                core::ptr::copy_nonoverlapping(src, d.add(p * mr_), h);
+                src = src.add(lda);
+            }
+        } else {
+            let src = a.add((i0 + ip) * lda + p0);
+            K::pack_t(kc, h, mr_, src, lda, d);
+        }
+        ip += mr_;
+    }
+}
+
+/// Shared epilogue for kernels that compute a full MR x NR tile into a local buffer:
+/// C[i][j] (+)= tile[i*NR + j] (+ bias[j]) for i < mr, j < nr.
+#[inline(always)]
+pub(crate) unsafe fn store_tile(
+    tile: *const f32,
+    ntile: usize,
+    mr: usize,
+    nr: usize,
+    c: *mut f32,
+    ldc: usize,
+    accum: bool,
+    bias: *const f32,
+) {
+    for i in 0..mr {
+        let t = tile.add(i * ntile);
+        let cr = c.add(i * ldc);
+        for j in 0..nr {
+            let mut v = *t.add(j);
+            if !bias.is_null() {
+                v += *bias.add(j);
+            }
+            if accum {
+                v += *cr.add(j);
+            }
+            *cr.add(j) = v;
+        }
+    }
+}
+
+/// Row count / depth limits for the transposed formulation (`drive_t`).
+#[cfg(target_arch = "x86_64")]
+const T_MAX_ROWS: usize = 168;
+#[cfg(target_arch = "x86_64")]
+const T_MIN_K: usize = 64;

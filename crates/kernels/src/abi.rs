@@ -1,0 +1,442 @@
+//! The one calling convention shared by the wasm and N-API wrappers: kernel `id` plus a stream of
+//! arguments (storages as raw pointers, numbers, int arrays), decoded here once for both.
+//! Kernel ids are `KERNELS`' positions; ts/backends/rust.ts lists the same names in the same order.
+use crate::conv::ConvGeom;
+use crate::elementwise::{self as ew, Binary, Unary};
+use crate::pool::PoolGeom;
+use crate::{conv, embed, linalg, norm, optim, par, pool, reduce, rnn, softmax};
+
+/// Kernel names in id order (kept in sync with `KERNELS` in ts/backends/rust.ts).
+pub const KERNELS: &[&str] = &[
+    "fill", "copyStrided", "cast", "unary", "unaryGrad", "binary", "scalar", "where", "sum", "max",
+    "gemm", "softmax", "softmaxGrad", "nll", "nllGrad", "conv", "convGradInput", "convGradWeight",
+    "maxPool2d", "indexPoolGrad", "avgPool2d", "avgPool2dGrad", "adaptiveAvgPool2d",
+    "adaptiveAvgPool2dGrad", "adaptiveMaxPool2d", "channelStats", "channelNormalize", "batchNormGrad",
+    "layerNorm", "layerNormGrad", "embedding", "embeddingGrad", "lstmCell", "lstmCellGrad", "gruCell",
+    "gruCellGrad", "sgdStep", "adamStep", "setThreads",
+];
+
+/// A storage as seen by a kernel: start pointer and capacity in 4-byte elements (`usize::MAX`
+/// when the wrapper cannot know it, as on wasm where the memory itself bounds every access).
+#[derive(Clone, Copy, Debug)]
+pub struct Buf { pub ptr: *mut u8, pub len: usize }
+
+impl Buf {
+    pub const NULL: Buf = Buf { ptr: core::ptr::null_mut(), len: 0 };
+    pub fn is_null(&self) -> bool { self.ptr.is_null() }
+    fn check(&self, n: usize) -> Result<(), Error> {
+        if self.is_null() && n > 0 { return Err(Error::Arg("missing storage".into())); }
+        if n > self.len { return Err(Error::Arg(format!("storage of {} elements used for {}", self.len, n))); }
+        Ok(())
+    }
+    /// # Safety: the pointer must be valid for `n` elements and not mutated through another path.
+    unsafe fn f32<'a>(self, n: usize) -> Result<&'a [f32], Error> {
+        self.check(n)?;
+        Ok(if n == 0 { &[] } else { core::slice::from_raw_parts(self.ptr as *const f32, n) })
+    }
+    unsafe fn f32_mut<'a>(self, n: usize) -> Result<&'a mut [f32], Error> {
+        self.check(n)?;
+        Ok(if n == 0 { &mut [] } else { core::slice::from_raw_parts_mut(self.ptr as *mut f32, n) })
+    }
+    unsafe fn i32<'a>(self, n: usize) -> Result<&'a [i32], Error> {
+        self.check(n)?;
+        Ok(if n == 0 { &[] } else { core::slice::from_raw_parts(self.ptr as *const i32, n) })
+    }
+    unsafe fn i32_mut<'a>(self, n: usize) -> Result<&'a mut [i32], Error> {
+        self.check(n)?;
+        Ok(if n == 0 { &mut [] } else { core::slice::from_raw_parts_mut(self.ptr as *mut i32, n) })
+    }
+    unsafe fn u32<'a>(self, n: usize) -> Result<&'a [u32], Error> { Ok(core::mem::transmute::<&[i32], &[u32]>(self.i32(n)?)) }
+    unsafe fn u32_mut<'a>(self, n: usize) -> Result<&'a mut [u32], Error> { Ok(core::mem::transmute::<&mut [i32], &mut [u32]>(self.i32_mut(n)?)) }
+    unsafe fn opt_f32<'a>(self, n: usize) -> Result<Option<&'a [f32]>, Error> { if self.is_null() { Ok(None) } else { self.f32(n).map(Some) } }
+    unsafe fn opt_f32_mut<'a>(self, n: usize) -> Result<Option<&'a mut [f32]>, Error> { if self.is_null() { Ok(None) } else { self.f32_mut(n).map(Some) } }
+    fn overlaps(&self, n: usize, other: &Buf, m: usize) -> bool {
+        let (a0, a1) = (self.ptr as usize, self.ptr as usize + 4 * n);
+        let (b0, b1) = (other.ptr as usize, other.ptr as usize + 4 * m);
+        !self.is_null() && !other.is_null() && a0 < b1 && b0 < a1
+    }
+}
+
+/// Why a kernel call failed.
+#[derive(Debug)]
+pub enum Error {
+    /// bad call (wrong arguments, storage too small): a bug above the kernel layer.
+    Arg(String),
+    /// bad values (e.g. a class index out of range): a RangeError for the user.
+    Range(String),
+}
+
+/// Where the arguments of one call come from.
+pub trait Args {
+    fn num(&mut self) -> Result<f64, Error>;
+    /// A storage (or null).
+    fn buf(&mut self) -> Result<Buf, Error>;
+    /// An int32 array (shape, strides, geometry) followed by its length.
+    fn ints(&mut self) -> Result<Vec<i32>, Error>;
+    fn usize(&mut self) -> Result<usize, Error> {
+        let v = self.num()?;
+        if v >= 0.0 && v.fract() == 0.0 && v < 9.0e15 { Ok(v as usize) } else { Err(Error::Arg(format!("expected a size, got {v}"))) }
+    }
+    fn int(&mut self) -> Result<i32, Error> { Ok(self.num()? as i32) }
+    fn flag(&mut self) -> Result<bool, Error> { Ok(self.num()? != 0.0) }
+}
+
+/// Element type codes: 0 = float32, 1 = int64 stored as int32.
+const F32: u32 = 0;
+
+fn overlap_copy(x: &[f32], out: Buf, n_out: usize, xb: Buf) -> Option<Vec<f32>> {
+    if xb.overlaps(x.len(), &out, n_out) { Some(x.to_vec()) } else { None }
+}
+
+/// Elements reachable from offset 0 by an index over `shape` with `strides` (+ x_off); errors on
+/// negative reach.
+fn extent(off: usize, shape: &[i32], strides: &[i32]) -> Result<usize, Error> {
+    let (mut lo, mut hi) = (off as i64, off as i64);
+    for (&s, &st) in shape.iter().zip(strides) {
+        if s <= 0 { return Ok(0); }
+        let d = (s as i64 - 1) * st as i64;
+        if d < 0 { lo += d } else { hi += d }
+    }
+    if lo < 0 { return Err(Error::Arg("strided view reaches before its storage".into())); }
+    Ok(hi as usize + 1)
+}
+
+fn op_unary(c: u32) -> Result<Unary, Error> { Unary::from_code(c).ok_or_else(|| Error::Arg(format!("unknown unary op {c}"))) }
+fn op_binary(c: u32) -> Result<Binary, Error> { Binary::from_code(c).ok_or_else(|| Error::Arg(format!("unknown binary op {c}"))) }
+
+macro_rules! dt2 {
+    // dispatch a generic over the element types of two storages
+    ($da:expr, $db:expr, |$A:ident, $B:ident| $body:expr) => {
+        match ($da, $db) {
+            (0, 0) => { type $A = f32; type $B = f32; $body }
+            (0, _) => { type $A = f32; type $B = i32; $body }
+            (_, 0) => { type $A = i32; type $B = f32; $body }
+            _ => { type $A = i32; type $B = i32; $body }
+        }
+    };
+}
+
+/// Decodes the arguments of kernel `id` and runs it.
+///
+/// # Safety
+/// Every storage argument must point to memory valid for the sizes the call implies (checked
+/// against `Buf::len` when the wrapper knows it) and not be used by anything else meanwhile.
+pub unsafe fn call(id: u32, a: &mut dyn Args) -> Result<(), Error> {
+    let name = KERNELS.get(id as usize).copied().unwrap_or("?");
+    match name {
+        "fill" => {
+            let (out, n, dt, v) = (a.buf()?, a.usize()?, a.num()? as u32, a.num()?);
+            if dt == F32 { ew::fill(out.f32_mut(n)?, v) } else { ew::fill(out.i32_mut(n)?, v) }
+        }
+        "copyStrided" => {
+            let (x, off, shape, strides, out) = (a.buf()?, a.usize()?, a.ints()?, a.ints()?, a.buf()?);
+            let n: usize = shape.iter().map(|&s| s.max(0) as usize).product();
+            let ext = extent(off, &shape, &strides)?;
+            let xs = x.u32(ext)?;
+            let keep = if x.overlaps(ext, &out, n) { Some(xs.to_vec()) } else { None };
+            let xs = keep.as_deref().unwrap_or(xs);
+            let shape: Vec<usize> = shape.iter().map(|&s| s.max(0) as usize).collect();
+            let strides: Vec<isize> = strides.iter().map(|&s| s as isize).collect();
+            ew::copy_strided(xs, off, &shape, &strides, out.u32_mut(n.max(1))?);
+        }
+        "cast" => {
+            let (x, xd, out, od, n) = (a.buf()?, a.num()? as u32, a.buf()?, a.num()? as u32, a.usize()?);
+            if x.ptr == out.ptr && xd == od { return Ok(()); }
+            let keep = if x.overlaps(n, &out, n) { Some(x.u32(n)?.to_vec()) } else { None };
+            let xb = match &keep { Some(v) => Buf { ptr: v.as_ptr() as *mut u8, len: n }, None => x };
+            dt2!(xd, od, |S, D| {
+                let xs = core::slice::from_raw_parts(xb.ptr as *const S, { xb.check(n)?; n });
+                out.check(n)?;
+                ew::cast(xs, core::slice::from_raw_parts_mut(out.ptr as *mut D, n))
+            })
+        }
+        "unary" => {
+            let (op, x, out, n) = (op_unary(a.num()? as u32)?, a.buf()?, a.buf()?, a.usize()?);
+            let xs = x.f32(n)?;
+            let keep = overlap_copy(xs, out, n, x);
+            ew::unary(op, keep.as_deref().unwrap_or(xs), out.f32_mut(n)?);
+        }
+        "unaryGrad" => {
+            let (op, x, y, gy, gx, n) = (op_unary(a.num()? as u32)?, a.buf()?, a.buf()?, a.buf()?, a.buf()?, a.usize()?);
+            // inputs that share memory with gx are read from copies
+            let read = |b: Buf| -> Result<(Option<Vec<f32>>, &[f32]), Error> {
+                if b.is_null() { return Ok((None, &[])); }
+                let s = b.f32(n)?;
+                Ok(if b.overlaps(n, &gx, n) { (Some(s.to_vec()), &[]) } else { (None, s) })
+            };
+            let ((kx, xs), (ky, ys), (kg, gys)) = (read(x)?, read(y)?, read(gy)?);
+            let xs = kx.as_deref().unwrap_or(xs);
+            let ys = ky.as_deref().unwrap_or(ys);
+            let gys = kg.as_deref().unwrap_or(gys);
+            let need_x = matches!(op, Unary::Log | Unary::Relu | Unary::Abs | Unary::Square);
+            if (need_x && xs.len() < n) || (!need_x && op != Unary::Neg && ys.len() < n) {
+                return Err(Error::Arg("unaryGrad: missing x or y".into()));
+            }
+            ew::unary_grad(op, xs, ys, gys, gx.f32_mut(n)?);
+        }
+        "binary" => {
+            let op = op_binary(a.num()? as u32)?;
+            let (x, xd, xst) = (a.buf()?, a.num()? as u32, a.ints()?);
+            let (y, yd, yst) = (a.buf()?, a.num()? as u32, a.ints()?);
+            let (out, od, shape) = (a.buf()?, a.num()? as u32, a.ints()?);
+            let n: usize = shape.iter().map(|&s| s.max(0) as usize).product();
+            if n == 0 { return Ok(()); }
+            let (ex, ey) = (extent(0, &shape, &xst)?, extent(0, &shape, &yst)?);
+            let shape_u: Vec<usize> = shape.iter().map(|&s| s as usize).collect();
+            let sx: Vec<isize> = xst.iter().map(|&s| s as isize).collect();
+            let sy: Vec<isize> = yst.iter().map(|&s| s as isize).collect();
+            let kx = if x.overlaps(ex, &out, n) { Some(x.u32(ex)?.to_vec()) } else { None };
+            let ky = if y.overlaps(ey, &out, n) { Some(y.u32(ey)?.to_vec()) } else { None };
+            let xb = match &kx { Some(v) => Buf { ptr: v.as_ptr() as *mut u8, len: ex }, None => x };
+            let yb = match &ky { Some(v) => Buf { ptr: v.as_ptr() as *mut u8, len: ey }, None => y };
+            xb.check(ex)?; yb.check(ey)?; out.check(n)?;
+            if xd == F32 && yd == F32 && od == F32 {
+                ew::binary_f32(op, xb.f32(ex)?, &sx, yb.f32(ey)?, &sy, out.f32_mut(n)?, &shape_u);
+            } else {
+                dt2!(xd, yd, |A, B| {
+                    let xs = core::slice::from_raw_parts(xb.ptr as *const A, ex);
+                    let ys = core::slice::from_raw_parts(yb.ptr as *const B, ey);
+                    if od == F32 { ew::binary_any(op, xs, &sx, ys, &sy, out.f32_mut(n)?, &shape_u) }
+                    else { ew::binary_any(op, xs, &sx, ys, &sy, out.i32_mut(n)?, &shape_u) }
+                })
+            }
+        }
+        "scalar" => {
+            let op = op_binary(a.num()? as u32)?;
+            let (x, xd, s, out, od, n) = (a.buf()?, a.num()? as u32, a.num()?, a.buf()?, a.num()? as u32, a.usize()?);
+            let keep = if x.overlaps(n, &out, n) { Some(x.u32(n)?.to_vec()) } else { None };
+            let xb = match &keep { Some(v) => Buf { ptr: v.as_ptr() as *mut u8, len: n }, None => x };
+            if xd == F32 && od == F32 {
+                ew::scalar_f32(op, xb.f32(n)?, s, out.f32_mut(n)?)
+            } else {
+                dt2!(xd, od, |X, O| {
+                    xb.check(n)?; out.check(n)?;
+                    ew::scalar_any(op, core::slice::from_raw_parts(xb.ptr as *const X, n), s,
+                                   core::slice::from_raw_parts_mut(out.ptr as *mut O, n))
+                })
+            }
+        }
+        "where" => {
+            let (c, cd, x, xd, y, yd, out, od, n) = (a.buf()?, a.num()? as u32, a.buf()?, a.num()? as u32, a.buf()?,
+                                                     a.num()? as u32, a.buf()?, a.num()? as u32, a.usize()?);
+            // copy inputs that share memory with out
+            let mut keeps: Vec<Vec<u32>> = Vec::new();
+            let mut fix = |b: Buf| -> Result<Buf, Error> {
+                if b.overlaps(n, &out, n) { keeps.push(b.u32(n)?.to_vec()); let v = keeps.last().unwrap(); Ok(Buf { ptr: v.as_ptr() as *mut u8, len: n }) } else { Ok(b) }
+            };
+            let (c, x, y) = (fix(c)?, fix(x)?, fix(y)?);
+            if cd == F32 && xd == F32 && yd == F32 && od == F32 {
+                ew::where_f32(c.f32(n)?, x.f32(n)?, y.f32(n)?, out.f32_mut(n)?);
+            } else {
+                c.check(n)?; x.check(n)?; y.check(n)?; out.check(n)?;
+                let cf: Vec<f32> = if cd == F32 { c.f32(n)?.to_vec() } else { c.i32(n)?.iter().map(|&v| v as f32).collect() };
+                dt2!(xd, yd, |A, B| {
+                    let xs = core::slice::from_raw_parts(x.ptr as *const A, n);
+                    let ys = core::slice::from_raw_parts(y.ptr as *const B, n);
+                    if od == F32 { ew::where_(&cf, xs, ys, out.f32_mut(n)?) } else { ew::where_(&cf, xs, ys, out.i32_mut(n)?) }
+                })
+            }
+        }
+        "sum" | "max" => {
+            let is_max = name == "max";
+            let (x, xd, out, od) = (a.buf()?, a.num()? as u32, a.buf()?, a.num()? as u32);
+            let idx = if is_max { a.buf()? } else { Buf::NULL };
+            let (outer, red, inner) = (a.usize()?, a.usize()?, a.usize()?);
+            let (nx, no) = (outer * red * inner, outer * inner);
+            if x.overlaps(nx, &out, no) { return Err(Error::Arg("reduction output overlaps its input".into())); }
+            let ix = if idx.is_null() { None } else { Some(idx.i32_mut(no)?) };
+            if xd == F32 && od == F32 {
+                let (xs, os) = (x.f32(nx)?, out.f32_mut(no)?);
+                if is_max { reduce::max_f32(xs, os, ix, outer, red, inner) } else { reduce::sum_f32(xs, os, outer, red, inner) }
+            } else {
+                x.check(nx)?; out.check(no)?;
+                dt2!(xd, od, |X, O| {
+                    let xs = core::slice::from_raw_parts(x.ptr as *const X, nx);
+                    let os = core::slice::from_raw_parts_mut(out.ptr as *mut O, no);
+                    if is_max { reduce::max_any(xs, os, ix, outer, red, inner) } else { reduce::sum_any(xs, os, outer, red, inner) }
+                })
+            }
+        }
+        "gemm" => {
+            let (batch, m, n, k) = (a.usize()?, a.usize()?, a.usize()?, a.usize()?);
+            let (ab, a_stride, trans_a) = (a.buf()?, a.usize()?, a.flag()?);
+            let (bb, b_stride, trans_b) = (a.buf()?, a.usize()?, a.flag()?);
+            let (cb, c_stride) = (a.buf()?, a.usize()?);
+            let beta = a.num()? as f32;
+            let bias = a.buf()?;
+            if batch == 0 || m == 0 || n == 0 { return Ok(()); }
+            let (ea, eb, ec) = ((batch - 1) * a_stride + m * k, (batch - 1) * b_stride + k * n, (batch - 1) * c_stride + m * n);
+            if cb.overlaps(ec, &ab, ea) || cb.overlaps(ec, &bb, eb) { return Err(Error::Arg("gemm output overlaps an input".into())); }
+            let g = linalg::Gemm { batch, m, n, k, a_stride, trans_a, b_stride, trans_b, c_stride, beta };
+            linalg::gemm(&g, ab.f32(ea)?, bb.f32(eb)?, cb.f32_mut(ec)?, bias.opt_f32(n)?);
+        }
+        "softmax" | "softmaxGrad" => {
+            let grad = name == "softmaxGrad";
+            let y = a.buf()?;
+            let gy = if grad { a.buf()? } else { Buf::NULL };
+            let out = a.buf()?;
+            let (outer, dim, inner, log) = (a.usize()?, a.usize()?, a.usize()?, a.flag()?);
+            let n = outer * dim * inner;
+            let ys = y.f32(n)?;
+            let ky = if y.overlaps(n, &out, n) { Some(ys.to_vec()) } else { None };
+            let ys = ky.as_deref().unwrap_or(ys);
+            if grad {
+                let gs = gy.f32(n)?;
+                let kg = if gy.overlaps(n, &out, n) { Some(gs.to_vec()) } else { None };
+                softmax::softmax_grad(ys, kg.as_deref().unwrap_or(gs), out.f32_mut(n)?, outer, dim, inner, log);
+            } else {
+                softmax::softmax(ys, out.f32_mut(n)?, outer, dim, inner, log);
+            }
+        }
+        "nll" => {
+            let (lp, t, w, loss, wo) = (a.buf()?, a.buf()?, a.buf()?, a.buf()?, a.buf()?);
+            let (n, c, inner, ig) = (a.usize()?, a.usize()?, a.usize()?, a.int()?);
+            softmax::nll(lp.f32(n * c * inner)?, t.i32(n * inner)?, w.opt_f32(c)?, loss.f32_mut(n * inner)?,
+                         wo.f32_mut(n * inner)?, n, c, inner, ig).map_err(|t| target_error(t, c))?;
+        }
+        "nllGrad" => {
+            let (gl, t, w, gx) = (a.buf()?, a.buf()?, a.buf()?, a.buf()?);
+            let (n, c, inner, ig) = (a.usize()?, a.usize()?, a.usize()?, a.int()?);
+            softmax::nll_grad(gl.f32(n * inner)?, t.i32(n * inner)?, w.opt_f32(c)?, gx.f32_mut(n * c * inner)?,
+                              n, c, inner, ig).map_err(|t| target_error(t, c))?;
+        }
+        "conv" | "convGradInput" | "convGradWeight" => {
+            let gv = a.ints()?;
+            if gv.len() != 22 { return Err(Error::Arg("conv geometry needs 22 numbers".into())); }
+            let g = ConvGeom::from_slice(&gv);
+            if g.c % g.groups != 0 || g.o % g.groups != 0 { return Err(Error::Arg("channels not divisible by groups".into())); }
+            let (p, q, r, s) = (a.buf()?, a.buf()?, a.buf()?, if name == "convGradInput" { Buf::NULL } else { a.buf()? });
+            match name {
+                "conv" => conv::conv(&g, p.f32(g.x_len())?, q.f32(g.w_len())?, r.opt_f32(g.o)?, s.f32_mut(g.y_len())?),
+                "convGradInput" => conv::conv_grad_input(&g, p.f32(g.y_len())?, q.f32(g.w_len())?, r.f32_mut(g.x_len())?),
+                _ => conv::conv_grad_weight(&g, p.f32(g.x_len())?, q.f32(g.y_len())?, r.f32_mut(g.w_len())?, s.opt_f32_mut(g.o)?),
+            }
+        }
+        "maxPool2d" | "avgPool2d" | "avgPool2dGrad" => {
+            let gv = a.ints()?;
+            if gv.len() != 13 { return Err(Error::Arg("pool geometry needs 13 numbers".into())); }
+            let g = PoolGeom::from_slice(&gv);
+            let (ni, no) = (g.nc * g.in_size(), g.nc * g.out_size());
+            match name {
+                "maxPool2d" => { let (x, y, ix) = (a.buf()?, a.buf()?, a.buf()?); pool::max_pool2d(&g, x.f32(ni)?, y.f32_mut(no)?, ix.i32_mut(no)?) }
+                "avgPool2d" => { let (x, y, cip, d) = (a.buf()?, a.buf()?, a.flag()?, a.int()?); pool::avg_pool2d(&g, x.f32(ni)?, y.f32_mut(no)?, cip, d) }
+                _ => { let (gy, gx, cip, d) = (a.buf()?, a.buf()?, a.flag()?, a.int()?); pool::avg_pool2d_grad(&g, gy.f32(no)?, gx.f32_mut(ni)?, cip, d) }
+            }
+        }
+        "indexPoolGrad" => {
+            let (gy, ix, gx, nc, ins, outs) = (a.buf()?, a.buf()?, a.buf()?, a.usize()?, a.usize()?, a.usize()?);
+            let ixs = ix.i32(nc * outs)?;
+            if ixs.iter().any(|&j| j >= ins as i32) { return Err(Error::Arg("pool index out of range".into())); }
+            pool::index_pool_grad(gy.f32(nc * outs)?, ixs, gx.f32_mut(nc * ins)?, nc, ins, outs);
+        }
+        "adaptiveAvgPool2d" | "adaptiveAvgPool2dGrad" | "adaptiveMaxPool2d" => {
+            let (nc, h, w, oh, ow) = (a.usize()?, a.usize()?, a.usize()?, a.usize()?, a.usize()?);
+            if oh == 0 || ow == 0 { return Ok(()); }
+            let (p, q) = (a.buf()?, a.buf()?);
+            let (ni, no) = (nc * h * w, nc * oh * ow);
+            match name {
+                "adaptiveAvgPool2d" => pool::adaptive_avg_pool2d(nc, h, w, oh, ow, p.f32(ni)?, q.f32_mut(no)?),
+                "adaptiveAvgPool2dGrad" => pool::adaptive_avg_pool2d_grad(nc, h, w, oh, ow, p.f32(no)?, q.f32_mut(ni)?),
+                _ => { let ix = a.buf()?; pool::adaptive_max_pool2d(nc, h, w, oh, ow, p.f32(ni)?, q.f32_mut(no)?, ix.i32_mut(no)?) }
+            }
+        }
+        "channelStats" => {
+            let (x, n, c, s, m, v) = (a.buf()?, a.usize()?, a.usize()?, a.usize()?, a.buf()?, a.buf()?);
+            norm::channel_stats(x.f32(n * c * s)?, n, c, s, m.f32_mut(c)?, v.f32_mut(c)?);
+        }
+        "channelNormalize" => {
+            let (x, n, c, s) = (a.buf()?, a.usize()?, a.usize()?, a.usize()?);
+            let (m, r, w, b, y) = (a.buf()?, a.buf()?, a.buf()?, a.buf()?, a.buf()?);
+            let len = n * c * s;
+            let xs = x.f32(len)?;
+            let kx = if x.overlaps(len, &y, len) { Some(xs.to_vec()) } else { None };
+            norm::channel_normalize(kx.as_deref().unwrap_or(xs), n, c, s, m.f32(c)?, r.f32(c)?, w.opt_f32(c)?, b.opt_f32(c)?, y.f32_mut(len)?);
+        }
+        "batchNormGrad" => {
+            let (x, gy, n, c, s) = (a.buf()?, a.buf()?, a.usize()?, a.usize()?, a.usize()?);
+            let (m, r, w, training) = (a.buf()?, a.buf()?, a.buf()?, a.flag()?);
+            let (gx, gw, gb) = (a.buf()?, a.buf()?, a.buf()?);
+            let len = n * c * s;
+            let (xs, gys) = (x.f32(len)?, gy.f32(len)?);
+            let kg = if gy.overlaps(len, &gx, len) { Some(gys.to_vec()) } else { None };
+            norm::batch_norm_grad(xs, kg.as_deref().unwrap_or(gys), n, c, s, m.f32(c)?, r.f32(c)?, w.opt_f32(c)?, training,
+                                  gx.opt_f32_mut(len)?, gw.opt_f32_mut(c)?, gb.opt_f32_mut(c)?);
+        }
+        "layerNorm" => {
+            let (x, rows, cols, eps) = (a.buf()?, a.usize()?, a.usize()?, a.num()?);
+            let (w, b, y, m, r) = (a.buf()?, a.buf()?, a.buf()?, a.buf()?, a.buf()?);
+            let len = rows * cols;
+            let xs = x.f32(len)?;
+            let kx = if x.overlaps(len, &y, len) { Some(xs.to_vec()) } else { None };
+            norm::layer_norm(kx.as_deref().unwrap_or(xs), rows, cols, eps, w.opt_f32(cols)?, b.opt_f32(cols)?, y.f32_mut(len)?,
+                             m.f32_mut(rows)?, r.f32_mut(rows)?);
+        }
+        "layerNormGrad" => {
+            let (x, gy, rows, cols) = (a.buf()?, a.buf()?, a.usize()?, a.usize()?);
+            let (m, r, w, gx, gw, gb) = (a.buf()?, a.buf()?, a.buf()?, a.buf()?, a.buf()?, a.buf()?);
+            let len = rows * cols;
+            let gys = gy.f32(len)?;
+            let kg = if gy.overlaps(len, &gx, len) { Some(gys.to_vec()) } else { None };
+            norm::layer_norm_grad(x.f32(len)?, kg.as_deref().unwrap_or(gys), rows, cols, m.f32(rows)?, r.f32(rows)?, w.opt_f32(cols)?,
+                                  gx.opt_f32_mut(len)?, gw.opt_f32_mut(cols)?, gb.opt_f32_mut(cols)?);
+        }
+        "embedding" => {
+            let (w, ix, out, n, dim, ne) = (a.buf()?, a.buf()?, a.buf()?, a.usize()?, a.usize()?, a.usize()?);
+            embed::embedding(w.f32(ne * dim)?, ix.i32(n)?, out.f32_mut(n * dim)?, n, dim, ne)
+                .map_err(|t| Error::Range(format!("embedding: index {t} is out of range for {ne} embeddings")))?;
+        }
+        "embeddingGrad" => {
+            let (gy, ix, gw, n, dim, pad, gw_len) = (a.buf()?, a.buf()?, a.buf()?, a.usize()?, a.usize()?, a.int()?, a.usize()?);
+            embed::embedding_grad(gy.f32(n * dim)?, ix.i32(n)?, gw.f32_mut(gw_len)?, n, dim, pad)
+                .map_err(|t| Error::Range(format!("embedding: index {t} is out of range for {} embeddings", gw_len / dim.max(1))))?;
+        }
+        "lstmCell" => {
+            let (gates, cp, h, c, act, b, hs) = (a.buf()?, a.buf()?, a.buf()?, a.buf()?, a.buf()?, a.usize()?, a.usize()?);
+            let bh = b * hs;
+            let cps = cp.f32(bh)?;
+            let kc = if cp.overlaps(bh, &c, bh) || cp.overlaps(bh, &h, bh) { Some(cps.to_vec()) } else { None };
+            rnn::lstm_cell(gates.f32(4 * bh)?, kc.as_deref().unwrap_or(cps), h.f32_mut(bh)?, c.f32_mut(bh)?, act.f32_mut(4 * bh)?, b, hs);
+        }
+        "lstmCellGrad" => {
+            let (act, cp, c, gh, gc, gg, gcp) = (a.buf()?, a.buf()?, a.buf()?, a.buf()?, a.buf()?, a.buf()?, a.buf()?);
+            let (b, hs) = (a.usize()?, a.usize()?);
+            let bh = b * hs;
+            let gcs = gc.f32(bh)?;
+            let kg = if gc.overlaps(bh, &gcp, bh) { Some(gcs.to_vec()) } else { None };
+            rnn::lstm_cell_grad(act.f32(4 * bh)?, cp.f32(bh)?, c.f32(bh)?, gh.f32(bh)?, kg.as_deref().unwrap_or(gcs),
+                                gg.f32_mut(4 * bh)?, gcp.f32_mut(bh)?, b, hs);
+        }
+        "gruCell" => {
+            let (gi, gh, hp, h, act, b, hs) = (a.buf()?, a.buf()?, a.buf()?, a.buf()?, a.buf()?, a.usize()?, a.usize()?);
+            let bh = b * hs;
+            let hps = hp.f32(bh)?;
+            let kh = if hp.overlaps(bh, &h, bh) { Some(hps.to_vec()) } else { None };
+            rnn::gru_cell(gi.f32(3 * bh)?, gh.f32(3 * bh)?, kh.as_deref().unwrap_or(hps), h.f32_mut(bh)?, act.f32_mut(4 * bh)?, b, hs);
+        }
+        "gruCellGrad" => {
+            let (act, hp, gh, ggi, ggh, ghp, b, hs) = (a.buf()?, a.buf()?, a.buf()?, a.buf()?, a.buf()?, a.buf()?, a.usize()?, a.usize()?);
+            let bh = b * hs;
+            let ghs = gh.f32(bh)?;
+            let kg = if gh.overlaps(bh, &ghp, bh) { Some(ghs.to_vec()) } else { None };
+            rnn::gru_cell_grad(act.f32(4 * bh)?, hp.f32(bh)?, kg.as_deref().unwrap_or(ghs), ggi.f32_mut(3 * bh)?, ggh.f32_mut(3 * bh)?,
+                               ghp.f32_mut(bh)?, b, hs);
+        }
+        "sgdStep" => {
+            let (p, g, buf, n) = (a.buf()?, a.buf()?, a.buf()?, a.usize()?);
+            let (lr, mom, damp, wd, nest, first) = (a.num()?, a.num()?, a.num()?, a.num()?, a.flag()?, a.flag()?);
+            optim::sgd_step(p.f32_mut(n)?, g.f32(n)?, buf.opt_f32_mut(n)?, lr, mom, damp, wd, nest, first);
+        }
+        "adamStep" => {
+            let (p, g, m, v, n) = (a.buf()?, a.buf()?, a.buf()?, a.buf()?, a.usize()?);
+            let (lr, b1, b2, eps, wd, step, dec) = (a.num()?, a.num()?, a.num()?, a.num()?, a.num()?, a.num()?, a.flag()?);
+            optim::adam_step(p.f32_mut(n)?, g.f32(n)?, m.f32_mut(n)?, v.f32_mut(n)?, lr, b1, b2, eps, wd, step, dec);
+        }
+        "setThreads" => par::set_threads(a.usize()?),
+        _ => return Err(Error::Arg(format!("unknown kernel id {id}"))),
+    }
+    Ok(())
+}
+
+fn target_error(t: i32, c: usize) -> Error {
+    Error::Range(format!("nll_loss: target {t} is out of bounds for {c} classes"))
+}

@@ -1,0 +1,181 @@
+// Shared TypeScript of the two Rust backends (wasm, native): every Backend kernel forwarded to the
+// Rust kernel of the same name through one calling convention (kernel id + flat argument list).
+
+import { JsBackend } from "./js.js";
+import type { BinaryOp, ConvGeom, GemmArgs, PoolGeom, ScalarOp, Storage, UnaryOp } from "./types.js";
+
+/** Kernel ids: positions in this list (same order as `KERNELS` in crates/kernels/src/abi.rs). */
+export const KERNELS = [
+  "fill", "copyStrided", "cast", "unary", "unaryGrad", "binary", "scalar", "where", "sum", "max",
+  "gemm", "softmax", "softmaxGrad", "nll", "nllGrad", "conv", "convGradInput", "convGradWeight",
+  "maxPool2d", "indexPoolGrad", "avgPool2d", "avgPool2dGrad", "adaptiveAvgPool2d",
+  "adaptiveAvgPool2dGrad", "adaptiveMaxPool2d", "channelStats", "channelNormalize", "batchNormGrad",
+  "layerNorm", "layerNormGrad", "embedding", "embeddingGrad", "lstmCell", "lstmCellGrad", "gruCell",
+  "gruCellGrad", "sgdStep", "adamStep", "setThreads",
+] as const;
+type KernelName = (typeof KERNELS)[number];
+const K = Object.fromEntries(KERNELS.map((n, i) => [n, i])) as Record<KernelName, number>;
+
+const UNARY: Record<UnaryOp, number> = {
+  neg: 0, exp: 1, log: 2, sqrt: 3, relu: 4, sigmoid: 5, tanh: 6, abs: 7, square: 8, recip: 9, rsqrt: 10,
+};
+const BINARY: Record<BinaryOp | ScalarOp, number> = {
+  add: 0, sub: 1, mul: 2, div: 3, pow: 4, maximum: 5, minimum: 6, gt: 7, lt: 8, eq: 9, rsub: 10, rdiv: 11,
+};
+
+function code<T extends string>(table: Record<T, number>, op: T, what: string): number {
+  const c = table[op];
+  if (c === undefined) throw new Error(`${what}: unknown op ${op}`);
+  return c;
+}
+const dt = (s: Storage) => (s.dtype === "int64" ? 1 : 0);
+const convGeom = (g: ConvGeom) => [g.N, g.C, g.O, g.groups, g.inD, g.inH, g.inW, g.kD, g.kH, g.kW,
+  g.sD, g.sH, g.sW, g.pD, g.pH, g.pW, g.dD, g.dH, g.dW, g.outD, g.outH, g.outW];
+const poolGeom = (g: PoolGeom) => [g.NC, g.H, g.W, g.kH, g.kW, g.sH, g.sW, g.pH, g.pW, g.dH, g.dW, g.oH, g.oW];
+
+/** A backend whose kernels are the Rust ones; subclasses say how storages and calls cross over. */
+export abstract class RustBackend extends JsBackend {
+  constructor() { super("float32"); }
+
+  /** A storage (from element offset `off`) as the Rust side takes it; null for a missing one. */
+  protected abstract h(s: Storage | null | undefined, off?: number): unknown;
+  /** An int array argument (followed by its length in the call). */
+  protected abstract ints(a: readonly number[]): unknown;
+  /** Runs kernel `id` with `args`; throws RangeError for bad values, Error for bad calls. */
+  protected abstract run(id: number, args: unknown[]): void;
+
+  private intArg(a: readonly number[]): [unknown, number] { return [this.ints(a), a.length]; }
+
+  fill(out: Storage, value: number): void { this.run(K.fill, [this.h(out), out.size, dt(out), value]); }
+  copyStrided(x: Storage, xOff: number, shape: number[], strides: number[], out: Storage): void {
+    this.run(K.copyStrided, [this.h(x), xOff, ...this.intArg(shape), ...this.intArg(strides), this.h(out)]);
+  }
+  cast(x: Storage, out: Storage): void {
+    this.run(K.cast, [this.h(x), dt(x), this.h(out), dt(out), Math.min(x.size, out.size)]);
+  }
+  unary(op: UnaryOp, x: Storage, out: Storage): void {
+    this.run(K.unary, [code(UNARY, op, "unary"), this.h(x), this.h(out), out.size]);
+  }
+  unaryGrad(op: UnaryOp, x: Storage, y: Storage, gy: Storage, gx: Storage): void {
+    this.run(K.unaryGrad, [code(UNARY, op, "unaryGrad"), this.h(x), this.h(y), this.h(gy), this.h(gx), gx.size]);
+  }
+  binary(op: BinaryOp, a: Storage, aStrides: number[], b: Storage, bStrides: number[], out: Storage, outShape: number[]): void {
+    this.run(K.binary, [code(BINARY, op, "binary"), this.h(a), dt(a), ...this.intArg(aStrides), this.h(b), dt(b),
+      ...this.intArg(bStrides), this.h(out), dt(out), ...this.intArg(outShape)]);
+  }
+  scalar(op: ScalarOp, x: Storage, s: number, out: Storage): void {
+    this.run(K.scalar, [code(BINARY, op, "scalar"), this.h(x), dt(x), s, this.h(out), dt(out), out.size]);
+  }
+  where(cond: Storage, a: Storage, b: Storage, out: Storage): void {
+    this.run(K.where, [this.h(cond), dt(cond), this.h(a), dt(a), this.h(b), dt(b), this.h(out), dt(out), out.size]);
+  }
+  sum(x: Storage, out: Storage, outer: number, red: number, inner: number): void {
+    this.run(K.sum, [this.h(x), dt(x), this.h(out), dt(out), outer, red, inner]);
+  }
+  max(x: Storage, out: Storage, idx: Storage | null, outer: number, red: number, inner: number): void {
+    this.run(K.max, [this.h(x), dt(x), this.h(out), dt(out), this.h(idx), outer, red, inner]);
+  }
+  gemm(g: GemmArgs): void {
+    this.run(K.gemm, [g.batch, g.M, g.N, g.K, this.h(g.a, g.aOff), g.aStride, g.transA, this.h(g.b, g.bOff), g.bStride,
+      g.transB, this.h(g.c, g.cOff), g.cStride, g.beta, this.h(g.bias)]);
+  }
+  softmax(x: Storage, out: Storage, outer: number, dim: number, inner: number, log: boolean): void {
+    this.run(K.softmax, [this.h(x), this.h(out), outer, dim, inner, log]);
+  }
+  softmaxGrad(y: Storage, gy: Storage, gx: Storage, outer: number, dim: number, inner: number, log: boolean): void {
+    this.run(K.softmaxGrad, [this.h(y), this.h(gy), this.h(gx), outer, dim, inner, log]);
+  }
+  nll(logp: Storage, target: Storage, weight: Storage | null, loss: Storage, wOut: Storage,
+      N: number, C: number, inner: number, ignoreIndex: number): void {
+    this.run(K.nll, [this.h(logp), this.h(target), this.h(weight), this.h(loss), this.h(wOut), N, C, inner, ignoreIndex]);
+  }
+  nllGrad(gLoss: Storage, target: Storage, weight: Storage | null, gx: Storage,
+          N: number, C: number, inner: number, ignoreIndex: number): void {
+    this.run(K.nllGrad, [this.h(gLoss), this.h(target), this.h(weight), this.h(gx), N, C, inner, ignoreIndex]);
+  }
+  conv(g: ConvGeom, x: Storage, w: Storage, bias: Storage | null, y: Storage): void {
+    this.run(K.conv, [...this.intArg(convGeom(g)), this.h(x), this.h(w), this.h(bias), this.h(y)]);
+  }
+  convGradInput(g: ConvGeom, gy: Storage, w: Storage, gx: Storage): void {
+    this.run(K.convGradInput, [...this.intArg(convGeom(g)), this.h(gy), this.h(w), this.h(gx)]);
+  }
+  convGradWeight(g: ConvGeom, x: Storage, gy: Storage, gw: Storage, gb: Storage | null): void {
+    this.run(K.convGradWeight, [...this.intArg(convGeom(g)), this.h(x), this.h(gy), this.h(gw), this.h(gb)]);
+  }
+  maxPool2d(g: PoolGeom, x: Storage, y: Storage, idx: Storage): void {
+    this.run(K.maxPool2d, [...this.intArg(poolGeom(g)), this.h(x), this.h(y), this.h(idx)]);
+  }
+  indexPoolGrad(gy: Storage, idx: Storage, gx: Storage, NC: number, inSize: number, outSize: number): void {
+    this.run(K.indexPoolGrad, [this.h(gy), this.h(idx), this.h(gx), NC, inSize, outSize]);
+  }
+  avgPool2d(g: PoolGeom, x: Storage, y: Storage, countIncludePad: boolean, divisorOverride: number): void {
+    this.run(K.avgPool2d, [...this.intArg(poolGeom(g)), this.h(x), this.h(y), countIncludePad, divisorOverride || 0]);
+  }
+  avgPool2dGrad(g: PoolGeom, gy: Storage, gx: Storage, countIncludePad: boolean, divisorOverride: number): void {
+    this.run(K.avgPool2dGrad, [...this.intArg(poolGeom(g)), this.h(gy), this.h(gx), countIncludePad, divisorOverride || 0]);
+  }
+  adaptiveAvgPool2d(NC: number, H: number, W: number, oH: number, oW: number, x: Storage, y: Storage): void {
+    this.run(K.adaptiveAvgPool2d, [NC, H, W, oH, oW, this.h(x), this.h(y)]);
+  }
+  adaptiveAvgPool2dGrad(NC: number, H: number, W: number, oH: number, oW: number, gy: Storage, gx: Storage): void {
+    this.run(K.adaptiveAvgPool2dGrad, [NC, H, W, oH, oW, this.h(gy), this.h(gx)]);
+  }
+  adaptiveMaxPool2d(NC: number, H: number, W: number, oH: number, oW: number, x: Storage, y: Storage, idx: Storage): void {
+    this.run(K.adaptiveMaxPool2d, [NC, H, W, oH, oW, this.h(x), this.h(y), this.h(idx)]);
+  }
+  channelStats(x: Storage, N: number, C: number, S: number, mean: Storage, variance: Storage): void {
+    this.run(K.channelStats, [this.h(x), N, C, S, this.h(mean), this.h(variance)]);
+  }
+  channelNormalize(x: Storage, N: number, C: number, S: number, mean: Storage, invstd: Storage,
+                   w: Storage | null, b: Storage | null, y: Storage): void {
+    this.run(K.channelNormalize, [this.h(x), N, C, S, this.h(mean), this.h(invstd), this.h(w), this.h(b), this.h(y)]);
+  }
+  batchNormGrad(x: Storage, gy: Storage, N: number, C: number, S: number, mean: Storage, invstd: Storage,
+                w: Storage | null, training: boolean, gx: Storage | null, gw: Storage | null, gb: Storage | null): void {
+    this.run(K.batchNormGrad, [this.h(x), this.h(gy), N, C, S, this.h(mean), this.h(invstd), this.h(w), training,
+      this.h(gx), this.h(gw), this.h(gb)]);
+  }
+  layerNorm(x: Storage, rows: number, cols: number, eps: number, w: Storage | null, b: Storage | null,
+            y: Storage, mean: Storage, rstd: Storage): void {
+    this.run(K.layerNorm, [this.h(x), rows, cols, eps, this.h(w), this.h(b), this.h(y), this.h(mean), this.h(rstd)]);
+  }
+  layerNormGrad(x: Storage, gy: Storage, rows: number, cols: number, mean: Storage, rstd: Storage,
+                w: Storage | null, gx: Storage | null, gw: Storage | null, gb: Storage | null): void {
+    this.run(K.layerNormGrad, [this.h(x), this.h(gy), rows, cols, this.h(mean), this.h(rstd), this.h(w),
+      this.h(gx), this.h(gw), this.h(gb)]);
+  }
+  embedding(weight: Storage, idx: Storage, out: Storage, n: number, dim: number, numEmbeddings: number): void {
+    this.run(K.embedding, [this.h(weight), this.h(idx), this.h(out), n, dim, numEmbeddings]);
+  }
+  embeddingGrad(gy: Storage, idx: Storage, gw: Storage, n: number, dim: number, paddingIdx: number): void {
+    this.run(K.embeddingGrad, [this.h(gy), this.h(idx), this.h(gw), n, dim, paddingIdx, gw.size]);
+  }
+  lstmCell(gates: Storage, cPrev: Storage, cPrevOff: number, h: Storage, hOff: number, c: Storage, cOff: number,
+           act: Storage, B: number, H: number): void {
+    this.run(K.lstmCell, [this.h(gates), this.h(cPrev, cPrevOff), this.h(h, hOff), this.h(c, cOff), this.h(act), B, H]);
+  }
+  lstmCellGrad(act: Storage, cPrev: Storage, cPrevOff: number, c: Storage, cOff: number,
+               gh: Storage, ghOff: number, gc: Storage, gGates: Storage, gcPrev: Storage, B: number, H: number): void {
+    this.run(K.lstmCellGrad, [this.h(act), this.h(cPrev, cPrevOff), this.h(c, cOff), this.h(gh, ghOff), this.h(gc),
+      this.h(gGates), this.h(gcPrev), B, H]);
+  }
+  gruCell(gi: Storage, gh: Storage, hPrev: Storage, hPrevOff: number, h: Storage, hOff: number,
+          act: Storage, B: number, H: number): void {
+    this.run(K.gruCell, [this.h(gi), this.h(gh), this.h(hPrev, hPrevOff), this.h(h, hOff), this.h(act), B, H]);
+  }
+  gruCellGrad(act: Storage, hPrev: Storage, hPrevOff: number, gH: Storage, gHOff: number,
+              gGi: Storage, gGh: Storage, ghPrev: Storage, B: number, H: number): void {
+    this.run(K.gruCellGrad, [this.h(act), this.h(hPrev, hPrevOff), this.h(gH, gHOff), this.h(gGi), this.h(gGh),
+      this.h(ghPrev), B, H]);
+  }
+  sgdStep(p: Storage, g: Storage, buf: Storage | null, lr: number, momentum: number, dampening: number,
+          weightDecay: number, nesterov: boolean, firstStep: boolean): void {
+    this.run(K.sgdStep, [this.h(p), this.h(g), this.h(buf), p.size, lr, momentum, dampening, weightDecay, nesterov, firstStep]);
+  }
+  adamStep(p: Storage, g: Storage, m: Storage, v: Storage, lr: number, beta1: number, beta2: number,
+           eps: number, weightDecay: number, step: number, decoupled: boolean): void {
+    this.run(K.adamStep, [this.h(p), this.h(g), this.h(m), this.h(v), p.size, lr, beta1, beta2, eps, weightDecay, step, decoupled]);
+  }
+  /** Asks the Rust thread pool for `n` threads (calling thread included). */
+  protected setPoolThreads(n: number): void { this.run(K.setThreads, [n]); }
+}
