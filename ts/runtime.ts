@@ -18,16 +18,23 @@ export function backendName(): BackendName { return backendImpl().name; }
 
 // ------------------------------------------------------------------ storage ownership
 
+/** The part of a storage's ownership the GC safety net holds: a view count and a release hook that
+ *  does not reference the data, so an unreachable tensor's data can be collected right away. */
+interface Cell { refs: number; done: boolean; release: () => void }
+
 /** A storage shared by a tensor and its views; freed when the last owner lets go. */
 export class StorageRef {
-  refs = 1;
+  readonly cell: Cell;
   constructor(public readonly storage: Storage, public readonly backend: Backend) {
     live.tensors++;
+    this.cell = { refs: 1, done: false, release: backend.finalizer(storage) };
   }
-  retain(): void { this.refs++; }
+  retain(): void { this.cell.refs++; }
   release(): void {
-    if (this.refs <= 0) return;
-    if (--this.refs === 0) {
+    const c = this.cell;
+    if (c.refs <= 0) return;
+    if (--c.refs === 0 && !c.done) {
+      c.done = true;
       live.tensors--;
       this.backend.free(this.storage);
     }
@@ -36,15 +43,24 @@ export class StorageRef {
 
 export const live = { tensors: 0 };
 
-// A tensor that is garbage-collected without dispose() gives its storage back here.
-const registry = new FinalizationRegistry<StorageRef>((ref) => ref.release());
+// A tensor that is garbage-collected without dispose() gives its storage back here. The registry
+// holds only the Cell: holding the StorageRef would keep every dead tensor's data alive until the
+// event loop turns (finalizers never run inside a synchronous training loop).
+const registry = new FinalizationRegistry<Cell>((c) => {
+  if (c.refs <= 0) return;
+  if (--c.refs === 0 && !c.done) {
+    c.done = true;
+    live.tensors--;
+    c.release();
+  }
+});
 
 export function allocRef(size: number, dtype: DType): StorageRef {
   const b = backendImpl();
   return new StorageRef(b.alloc(size, dtype), b);
 }
 
-export function trackOwner(owner: object, ref: StorageRef): void { registry.register(owner, ref, owner); }
+export function trackOwner(owner: object, ref: StorageRef): void { registry.register(owner, ref.cell, owner); }
 export function untrackOwner(owner: object): void { registry.unregister(owner); }
 
 // ------------------------------------------------------------------ grad mode

@@ -39,6 +39,11 @@ export class JsBackend implements Backend {
     js.data = new this.F(0);
   }
   view(s: Storage): ElemArray { return (s as JsStorage).data; }
+  finalizer(s: Storage): () => void {
+    // data in the JS heap is reclaimed by the GC itself; only the accounting is left to do
+    const bytes = this.view(s).byteLength;
+    return () => { this.live -= bytes; };
+  }
   bytesInUse(): number { return this.live; }
   protected f(s: Storage): FloatArray { return this.view(s) as FloatArray; }
   protected i(s: Storage): Int32Array { return this.view(s) as Int32Array; }

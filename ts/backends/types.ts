@@ -65,6 +65,9 @@ export interface Backend {
   view(s: Storage): ElemArray;
   /** Bytes currently held by live storages. */
   bytesInUse(): number;
+  /** For the GC safety net: a function that releases s's backend memory (and accounting) when its
+   *  last tensor was garbage-collected. It must not reference s or its data. */
+  finalizer(s: Storage): () => void;
 
   // ---- elementwise (contiguous, n elements from offset 0 unless stated)
   fill(out: Storage, value: number): void;

@@ -34,14 +34,20 @@ class WasmStorage implements Storage {
   spill: Float32Array | Int32Array | null = null;
   /** Last working-set window this storage was used in. */
   win = 0;
-  constructor(public ptr: number, public readonly size: number, public readonly dtype: DType, public readonly bytes: number) {}
+  /** Where the data is in wasm memory (ptr 0 while spilled). The GC finalizer holds only this record. */
+  readonly rec: { ptr: number; bytes: number };
+  constructor(ptr: number, public readonly size: number, public readonly dtype: DType, public readonly bytes: number) {
+    this.rec = { ptr, bytes };
+  }
+  get ptr(): number { return this.rec.ptr; }
+  set ptr(p: number) { this.rec.ptr = p; }
 }
 
 const INT_SCRATCH = 4096;
 /** Wasm bytes that live storages may hold before the least recently used ones are spilled. */
 const MIN_BUDGET = 1 << 20;
 /** Kernel calls per working-set window (the budget is twice the bytes one window touches). */
-const WINDOW = 2048;
+const WINDOW = 256;
 
 /**
  * Storages live in wasm memory while in use. Tensors that are never disposed are only freed by
@@ -56,8 +62,8 @@ export class WasmBackend extends RustBackend {
   private args!: Float64Array;
   private intScratch!: Int32Array;
   private intCursor = 0;
-  /** Resident storages, least recently used first (Map keeps insertion order). */
-  private resident = new Map<WasmStorage, true>();
+  /** Resident storages by their records, least recently used first (Map keeps insertion order). */
+  private resident = new Map<WasmStorage["rec"], WasmStorage>();
   private residentBytes = 0;
   private budget = MIN_BUDGET;
   private calls = 0;
@@ -109,7 +115,7 @@ export class WasmBackend extends RustBackend {
     if (w.ptr) {
       this.ex.tl_free(w.ptr, w.bytes);
       this.residentBytes -= w.bytes;
-      this.resident.delete(w);
+      this.resident.delete(w.rec);
       w.ptr = 0;
     }
     w.spill = null;
@@ -128,17 +134,31 @@ export class WasmBackend extends RustBackend {
     return v;
   }
 
+  /** Frees the wasm block of a storage whose tensors were garbage-collected (spilled data is
+   *  collected with the storage object itself). */
+  override finalizer(s: Storage): () => void {
+    const rec = (s as WasmStorage).rec;
+    return () => {
+      this.live -= rec.bytes;
+      if (!rec.ptr) return;
+      this.ex.tl_free(rec.ptr, rec.bytes);
+      this.residentBytes -= rec.bytes;
+      this.resident.delete(rec);
+      rec.ptr = 0;
+    };
+  }
+
   /** Marks a resident storage most recently used and counts it in the working-set window. */
   private touch(w: WasmStorage): void {
-    this.resident.delete(w);
-    this.resident.set(w, true);
+    this.resident.delete(w.rec);
+    this.resident.set(w.rec, w);
     if (w.win !== this.win) { w.win = this.win; this.winBytes += w.bytes; }
   }
   /** Spills least recently used storages until `extra` more bytes fit in the budget. */
   private makeRoom(extra: number): void {
     if (this.residentBytes + extra <= this.budget) return;
     const target = extra === Infinity ? 0 : Math.max(0, this.budget * 0.75 - extra);
-    for (const w of this.resident.keys()) {
+    for (const w of this.resident.values()) {
       if (this.residentBytes <= target) break;
       this.spillOut(w);
     }
@@ -149,7 +169,7 @@ export class WasmBackend extends RustBackend {
     w.spill = src.slice();
     this.ex.tl_free(w.ptr, w.bytes);
     this.residentBytes -= w.bytes;
-    this.resident.delete(w);
+    this.resident.delete(w.rec);
     w.ptr = 0;
     w.cache = null;
     this.spillStats.spilled++;
