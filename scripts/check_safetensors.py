@@ -1,10 +1,12 @@
 #!/usr/bin/python3
 """Validate a safetensors file (e.g. written by torchlet's torch.save) and load it into PyTorch.
 
-usage: /usr/bin/python3 scripts/check_safetensors.py FILE [--model simplecnn|mlp]
+usage: /usr/bin/python3 scripts/check_safetensors.py FILE [--model simplecnn|mlp|fmnist-cnn|fmnist-mlp]
 
   simplecnn = the glossary SimpleCNN(num_classes=10) (input 3x32x32; keys conv1.*, conv2.*, fc1.*, fc2.*)
   mlp       = Sequential(Linear(5, 7), ReLU(), Linear(7, 3))   (keys 0.weight, 0.bias, 2.weight, 2.bias)
+  fmnist-cnn = the main job's SimpleCNN for Fashion-MNIST (1x28x28 input, fc1 32*7*7)
+  fmnist-mlp = the main job's MLP: Sequential(Flatten(), Linear(784, 256), ReLU(), Linear(256, 10))
 
 Strict checks: 8-byte little-endian header length within the file, UTF-8 JSON object header
 starting with '{', optional "__metadata__" (str -> str), dtype in F32/I64 (others rejected),
@@ -29,18 +31,19 @@ DTYPES = {"F32": (4, "<f4", torch.float32), "I64": (8, "<i8", torch.int64)}
 
 
 class SimpleCNN(nn.Module):
-    def __init__(self, num_classes):
+    def __init__(self, num_classes, in_channels=3, side=8):
         super(SimpleCNN, self).__init__()
-        self.conv1 = nn.Conv2d(in_channels=3, out_channels=16, kernel_size=3, padding=1)
+        self.side = side
+        self.conv1 = nn.Conv2d(in_channels=in_channels, out_channels=16, kernel_size=3, padding=1)
         self.pool = nn.MaxPool2d(kernel_size=2, stride=2, padding=0)
         self.conv2 = nn.Conv2d(in_channels=16, out_channels=32, kernel_size=3, padding=1)
-        self.fc1 = nn.Linear(in_features=32 * 8 * 8, out_features=128)
+        self.fc1 = nn.Linear(in_features=32 * side * side, out_features=128)
         self.fc2 = nn.Linear(in_features=128, out_features=num_classes)
 
     def forward(self, x):
         x = self.pool(F.relu(self.conv1(x)))
         x = self.pool(F.relu(self.conv2(x)))
-        x = x.view(-1, 32 * 8 * 8)
+        x = x.view(-1, 32 * self.side * self.side)
         x = F.relu(self.fc1(x))
         return self.fc2(x)
 
@@ -130,13 +133,17 @@ def build(model):
         return SimpleCNN(10), (2, 3, 32, 32)
     if model == "mlp":
         return nn.Sequential(nn.Linear(5, 7), nn.ReLU(), nn.Linear(7, 3)), (4, 5)
+    if model == "fmnist-cnn":
+        return SimpleCNN(10, in_channels=1, side=7), (2, 1, 28, 28)
+    if model == "fmnist-mlp":
+        return nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10)), (2, 1, 28, 28)
     raise Bad("unknown model %r" % model)
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("file")
-    ap.add_argument("--model", default="simplecnn", choices=["simplecnn", "mlp"])
+    ap.add_argument("--model", default="simplecnn", choices=["simplecnn", "mlp", "fmnist-cnn", "fmnist-mlp"])
     a = ap.parse_args()
     try:
         if not os.path.isfile(a.file):
