@@ -81,8 +81,12 @@ function scalarRaw(op: ScalarOp, a: Tensor, s: number): Tensor {
   if (ad !== a) ad.dispose();
   return out;
 }
-function toTensorLike(v: number, like: Tensor): Tensor { return full([], v, like.dtype); }
-
+/** op applied to a temporary, which is then disposed. */
+function scalarRawThen(tmp: Tensor, op: ScalarOp, s: number): Tensor {
+  const out = scalarRaw(op, tmp, s);
+  tmp.dispose();
+  return out;
+}
 export function add(a: Tensor, b: Tensor | number, alpha = 1): Tensor {
   if (typeof b === "number") {
     const out = scalarRaw("add", a, b * alpha);
@@ -153,7 +157,7 @@ export function pow(a: Tensor, e: Tensor | number): Tensor {
     const out = scalarRaw("pow", a, e);
     return record(out, "PowBackward", [a], (g) => {
       // e * a^(e-1) * g
-      const t = e === 2 ? scalarRaw("mul", a, 2) : scalarRaw("mul", scalarRawOwned("pow", a, e - 1), e);
+      const t = e === 2 ? scalarRaw("mul", a, 2) : scalarRawThen(scalarRaw("pow", a, e - 1), "mul", e);
       const r = binaryRaw("mul", g, t);
       t.dispose();
       return [r];
@@ -175,7 +179,6 @@ export function pow(a: Tensor, e: Tensor | number): Tensor {
     return [ga, ge];
   });
 }
-function scalarRawOwned(op: ScalarOp, a: Tensor, s: number): Tensor { return scalarRaw(op, a, s); }
 
 function minmax(op: "maximum" | "minimum", a: Tensor, b: Tensor): Tensor {
   const out = binaryRaw(op, a, b);

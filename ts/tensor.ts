@@ -104,7 +104,6 @@ export class Tensor {
     const r = this._ref;
     this._ref = null;
     r.release();
-    if (this.grad && this.isLeaf) { /* the gradient is its own tensor; the user may still hold it */ }
   }
 
   // ------------------------------------------------------------------ conversion
@@ -239,12 +238,10 @@ export class Tensor {
   min(): Tensor;
   min(dim: number, keepdim?: boolean): MaxResult;
   min(dim?: number, keepdim = false): Tensor | MaxResult {
-    return noGradIfNone(() => {
-      const n = ops.unary("neg", this);
-      if (dim === undefined) return ops.unary("neg", ops.maxAll(n));
-      const r = ops.maxDim(n, dim, keepdim);
-      return makeMaxResult(ops.unary("neg", r.values), r.indices);
-    });
+    const n = ops.unary("neg", this);
+    if (dim === undefined) return ops.unary("neg", ops.maxAll(n));
+    const r = ops.maxDim(n, dim, keepdim);
+    return makeMaxResult(ops.unary("neg", r.values), r.indices);
   }
   argmax(dim?: number, keepdim = false): Tensor { return ops.argmax(this, dim, keepdim); }
 
@@ -294,8 +291,6 @@ export class MaxResult {
   *[Symbol.iterator](): Generator<Tensor> { yield this.values; yield this.indices; }
 }
 export function makeMaxResult(values: Tensor, indices: Tensor): MaxResult { return new MaxResult(values, indices); }
-
-function noGradIfNone<T>(fn: () => T): T { return fn(); }
 
 export function normDim(d: number, nd: number): number {
   const n = Math.max(nd, 1);

@@ -18,9 +18,30 @@ class NativeStorage implements Storage {
 
 const EMPTY = new Float32Array(0);
 
+/** Bytes of freed storages the recycling pool may hold (the oldest are dropped past it). */
+const POOL_CAP = 256 << 20;
+/** Storages below this many bytes are not pooled (small typed arrays are cheap to make). */
+const POOL_MIN = 256;
+
+/** Bucket of a request: bytes rounded up to 4 steps per power of two (<= 19% slack). */
+function bucketBytes(bytes: number): number {
+  if (bytes <= POOL_MIN) return POOL_MIN;
+  const p = 2 ** Math.floor(Math.log2(bytes - 1));
+  const step = p / 4;
+  return Math.ceil(bytes / step) * step;
+}
+
 export class NativeBackend extends RustBackend {
   override readonly name: BackendName = "native";
   override readonly threads: number;
+  /** Freed ArrayBuffers by bucket size, for reuse: a fresh zero-filled buffer costs a page fault
+   *  per 4 KiB on first touch, a recycled one only a memset. */
+  private pool = new Map<number, ArrayBuffer[]>();
+  /** Pooled buffers, oldest first (for eviction). */
+  private poolAge = new Set<ArrayBuffer>();
+  private poolBytes = 0;
+  /** Pool diagnostics: allocations served from the pool / freshly made. */
+  readonly poolStats = { hits: 0, misses: 0 };
 
   constructor(private readonly addon: Addon, threads: number) {
     super();
@@ -32,7 +53,25 @@ export class NativeBackend extends RustBackend {
   get isa(): string { return this.addon.isa(); }
 
   override alloc(size: number, dtype: DType): Storage {
-    const data = dtype === "int64" ? new Int32Array(size) : new Float32Array(size);
+    const bytes = size * 4;
+    let data: Float32Array | Int32Array;
+    if (bytes < POOL_MIN || bytes > POOL_CAP / 2) {
+      data = dtype === "int64" ? new Int32Array(size) : new Float32Array(size);
+    } else {
+      const bb = bucketBytes(bytes);
+      const list = this.pool.get(bb);
+      const old = list?.pop();
+      const buf = old ?? new ArrayBuffer(bb);
+      data = dtype === "int64" ? new Int32Array(buf, 0, size) : new Float32Array(buf, 0, size);
+      if (old) {
+        this.poolAge.delete(old);
+        this.poolBytes -= bb;
+        this.poolStats.hits++;
+        data.fill(0); // allocations are zero-filled: a memset over already mapped pages
+      } else {
+        this.poolStats.misses++;
+      }
+    }
     this.live += data.byteLength;
     return new NativeStorage(data, dtype, size);
   }
@@ -41,8 +80,25 @@ export class NativeBackend extends RustBackend {
     if (n.freed) return;
     n.freed = true;
     this.live -= n.data.byteLength;
+    const buf = n.data.buffer as ArrayBuffer;
     n.data = EMPTY;
+    const bb = buf.byteLength;
+    if (n.size * 4 < POOL_MIN || n.size * 4 > POOL_CAP / 2 || bb !== bucketBytes(n.size * 4)) return;
+    let list = this.pool.get(bb);
+    if (!list) this.pool.set(bb, (list = []));
+    list.push(buf);
+    this.poolAge.add(buf);
+    this.poolBytes += bb;
+    while (this.poolBytes > POOL_CAP) {
+      const old = this.poolAge.values().next().value as ArrayBuffer;
+      this.poolAge.delete(old);
+      const l = this.pool.get(old.byteLength)!;
+      l.splice(l.indexOf(old), 1);
+      this.poolBytes -= old.byteLength;
+    }
   }
+  /** Drops every pooled buffer (the GC then reclaims them). */
+  trimPool(): void { this.pool.clear(); this.poolAge.clear(); this.poolBytes = 0; }
   override view(s: Storage): ElemArray { return (s as NativeStorage).data; }
 
   protected h(s: Storage | null | undefined, off = 0): unknown {
