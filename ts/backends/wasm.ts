@@ -283,8 +283,18 @@ function location(opt?: string | URL): { dir?: URL; file?: URL } {
     const u = toUrl(typeof o === "string" && !/\.wasm$/i.test(o) && !o.endsWith("/") ? `${o}/` : o);
     return /\.wasm$/i.test(u.pathname) ? { file: u } : { dir: u };
   }
-  // ts/backends/wasm.ts and dist/esm/backends/wasm.js both sit two levels below the package root
+  // ts/backends/wasm.ts and dist/esm/backends/wasm.js both sit two levels above build/
   return { dir: new URL("../../build/", import.meta.url) };
+}
+
+/** The packaged .wasm files, each as a static `new URL(literal, import.meta.url)` so bundlers
+ *  (Vite, webpack 5, esbuild with asset loaders) see and emit them. */
+function packagedUrl(variant: Variant): URL {
+  switch (variant) {
+    case "mt": return new URL("../../build/torchlet-mt.wasm", import.meta.url);
+    case "relaxed": return new URL("../../build/torchlet-relaxed.wasm", import.meta.url);
+    default: return new URL("../../build/torchlet-simd.wasm", import.meta.url);
+  }
 }
 
 async function spawnWorker(): Promise<{ post(m: unknown): void; once(cb: (m: any) => void): void; terminate(): unknown }> {
@@ -351,18 +361,20 @@ export async function createWasmBackend(opts: { threads?: number; wasmUrl?: stri
   const threads = Math.max(1, Math.floor(opts.threads ?? 1));
   const feats = wasmFeatures();
   const loc = location(opts.wasmUrl);
+  const custom = opts.wasmUrl !== undefined || (isNode && !!process.env.TORCHLET_WASM);
+  const at = (v: Variant) => (custom ? new URL(FILES[v], loc.dir) : packagedUrl(v));
   const reasons: string[] = [];
   const candidates: { variant: Variant; url: URL }[] = [];
   if (loc.file) {
     candidates.push({ variant: /mt\.wasm$/i.test(loc.file.pathname) ? "mt" : "simd", url: loc.file });
   } else {
     if (threads > 1) {
-      if (feats.threads) candidates.push({ variant: "mt", url: new URL(FILES.mt, loc.dir) });
+      if (feats.threads) candidates.push({ variant: "mt", url: at("mt") });
       else reasons.push(`${FILES.mt}: ${feats.threadsWhy}`);
     }
-    if (feats.relaxedSimd) candidates.push({ variant: "relaxed", url: new URL(FILES.relaxed, loc.dir) });
+    if (feats.relaxedSimd) candidates.push({ variant: "relaxed", url: at("relaxed") });
     else reasons.push(`${FILES.relaxed}: this engine lacks relaxed-simd`);
-    if (feats.simd) candidates.push({ variant: "simd", url: new URL(FILES.simd, loc.dir) });
+    if (feats.simd) candidates.push({ variant: "simd", url: at("simd") });
     else reasons.push(`${FILES.simd}: this engine lacks wasm SIMD (simd128)`);
   }
   for (const c of candidates) {
