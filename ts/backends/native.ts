@@ -1,8 +1,6 @@
 // The native backend: the Rust kernels as a Node addon (N-API), storages in the JS heap as
 // Float32Array / Int32Array passed to Rust without copying. Node only.
 
-import { createRequire } from "node:module";
-import { fileURLToPath } from "node:url";
 import type { BackendName, DType, ElemArray, Storage } from "./types.js";
 import { RustBackend } from "./rust.js";
 
@@ -114,7 +112,7 @@ export class NativeBackend extends RustBackend {
 function addonPath(): string {
   const env = typeof process !== "undefined" ? process.env.TORCHLET_NATIVE : undefined;
   if (env) return env;
-  return fileURLToPath(new URL(`../../build/torchlet.${process.platform}-${process.arch}.node`, import.meta.url));
+  return decodeURIComponent(new URL(/* @vite-ignore */ `../../build/torchlet.${process.platform}-${process.arch}.node`, import.meta.url).pathname);
 }
 
 /**
@@ -127,6 +125,9 @@ export async function createNativeBackend(opts: { threads?: number } = {}): Prom
   const path = addonPath();
   let addon: Addon;
   try {
+    // node:module is imported lazily (and hidden from bundlers) so browser builds never see it
+    const mod = "node:module";
+    const { createRequire } = await import(/* @vite-ignore */ mod);
     addon = createRequire(import.meta.url)(path) as Addon;
   } catch (e) {
     const why = (e as Error).message.split("\n")[0];

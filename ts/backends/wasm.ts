@@ -284,7 +284,7 @@ function location(opt?: string | URL): { dir?: URL; file?: URL } {
     return /\.wasm$/i.test(u.pathname) ? { file: u } : { dir: u };
   }
   // ts/backends/wasm.ts and dist/esm/backends/wasm.js both sit two levels above build/
-  return { dir: new URL("../../build/", import.meta.url) };
+  return { dir: new URL(/* @vite-ignore */ "../../build/", import.meta.url) };
 }
 
 /** The packaged .wasm files, each as a static `new URL(literal, import.meta.url)` so bundlers
