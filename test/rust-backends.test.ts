@@ -367,6 +367,7 @@ for (const [title, create] of variants) {
           const xx = mk(x), y = mk(no), ix = mk(no, "int64"), gg = mk(gy), gx = mk(ni);
           be.maxPool2d(g, xx, y, ix); be.indexPoolGrad(gg, ix, gx, g.NC, g.H * g.W, g.oH * g.oW); return [y, ix, gx];
         });
+        same(b, `maxPool2d without indices ${tag}`, (be, mk) => { const xx = mk(x), y = mk(no); be.maxPool2d(g, xx, y, null); return [y]; });
         if (g.dH !== 1) continue;
         const xf = rand(ni, ni + 1);
         for (const [cip, div] of [[true, 0], [false, 0], [true, 3]] as [boolean, number][]) {
@@ -442,21 +443,21 @@ for (const [title, create] of variants) {
 
     it("LSTM and GRU cells with offsets, and their gradients", () => {
       for (const [B, H] of [[1, 1], [3, 17], [2, 64]]) {
-        const off = 5;
-        const gates = rand(B * 4 * H, B + H, -3, 3), cPrev = rand(off + B * H, 7), gh = rand(off + B * H, 8), gc = rand(B * H, 9);
+        const off = 5, go = 3, ao = 7; // offsets of the states, gates and activations
+        const gates = rand(go + B * 4 * H, B + H, -3, 3), cPrev = rand(off + B * H, 7), gh = rand(off + B * H, 8), gc = rand(B * H, 9);
         same(b, `lstm ${B}x${H}`, (be, mk) => {
-          const g = mk(gates), cp = mk(cPrev), h = mk(off + B * H), c = mk(off + B * H), act = mk(B * 4 * H);
-          be.lstmCell(g, cp, off, h, off, c, off, act, B, H);
-          const ghh = mk(gh), gcc = mk(gc), gg = mk(B * 4 * H), gcp = mk(B * H);
-          be.lstmCellGrad(act, cp, off, c, off, ghh, off, gcc, gg, gcp, B, H);
+          const g = mk(gates), cp = mk(cPrev), h = mk(off + B * H), c = mk(off + B * H), act = mk(ao + B * 4 * H);
+          be.lstmCell(g, go, cp, off, h, off, c, off, act, ao, B, H);
+          const ghh = mk(gh), gcc = mk(gc), gg = mk(go + B * 4 * H), gcp = mk(B * H);
+          be.lstmCellGrad(act, ao, cp, off, c, off, ghh, off, gcc, gg, go, gcp, B, H);
           return [h, c, act, gg, gcp];
         }, 1e-5, 1e-6);
-        const gi = rand(B * 3 * H, 11, -3, 3), ghv = rand(B * 3 * H, 12, -3, 3), hPrev = rand(off + B * H, 13), gH = rand(off + B * H, 14);
+        const gi = rand(go + B * 3 * H, 11, -3, 3), ghv = rand(B * 3 * H, 12, -3, 3), hPrev = rand(off + B * H, 13), gH = rand(off + B * H, 14);
         same(b, `gru ${B}x${H}`, (be, mk) => {
-          const a = mk(gi), c = mk(ghv), hp = mk(hPrev), h = mk(off + B * H), act = mk(B * 4 * H);
-          be.gruCell(a, c, hp, off, h, off, act, B, H);
-          const g = mk(gH), ggi = mk(B * 3 * H), ggh = mk(B * 3 * H), ghp = mk(B * H);
-          be.gruCellGrad(act, hp, off, g, off, ggi, ggh, ghp, B, H);
+          const a = mk(gi), c = mk(ghv), hp = mk(hPrev), h = mk(off + B * H), act = mk(ao + B * 4 * H);
+          be.gruCell(a, go, c, hp, off, h, off, act, ao, B, H);
+          const g = mk(gH), ggi = mk(go + B * 3 * H), ggh = mk(ao + B * 3 * H), ghp = mk(B * H);
+          be.gruCellGrad(act, ao, hp, off, g, off, ggi, go, ggh, ao, ghp, B, H);
           return [h, act, ggi, ggh, ghp];
         }, 1e-5, 1e-6);
       }

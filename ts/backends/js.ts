@@ -349,8 +349,8 @@ export class JsBackend implements Backend {
   }
 
   // ---------------------------------------------------------------- pooling
-  maxPool2d(g: PoolGeom, x: Storage, y: Storage, idx: Storage): void {
-    const X = this.f(x), Y = this.f(y), I = this.i(idx);
+  maxPool2d(g: PoolGeom, x: Storage, y: Storage, idx: Storage | null): void {
+    const X = this.f(x), Y = this.f(y), I = idx ? this.i(idx) : null;
     const inS = g.H * g.W, outS = g.oH * g.oW;
     for (let p = 0; p < g.NC; p++) for (let oh = 0; oh < g.oH; oh++) for (let ow = 0; ow < g.oW; ow++) {
       let best = -Infinity, bi = -1;
@@ -363,7 +363,7 @@ export class JsBackend implements Backend {
         }
       }
       Y[p * outS + oh * g.oW + ow] = best;
-      I[p * outS + oh * g.oW + ow] = bi;
+      if (I) I[p * outS + oh * g.oW + ow] = bi;
     }
   }
 
@@ -560,9 +560,9 @@ export class JsBackend implements Backend {
   }
 
   // ---------------------------------------------------------------- recurrent cells
-  lstmCell(gates: Storage, cPrev: Storage, cPrevOff: number, h: Storage, hOff: number, c: Storage, cOff: number,
-           act: Storage, B: number, H: number): void {
-    const G = this.f(gates), CP = this.f(cPrev), HO = this.f(h), CO = this.f(c), A = this.f(act);
+  lstmCell(gates: Storage, gatesOff: number, cPrev: Storage, cPrevOff: number, h: Storage, hOff: number,
+           c: Storage, cOff: number, act: Storage, actOff: number, B: number, H: number): void {
+    const G = this.f(gates).subarray(gatesOff), CP = this.f(cPrev), HO = this.f(h), CO = this.f(c), A = this.f(act).subarray(actOff);
     for (let b = 0; b < B; b++) for (let j = 0; j < H; j++) {
       const g0 = b * 4 * H + j;
       const ig = sigmoid(G[g0]), fg = sigmoid(G[g0 + H]), gg = Math.tanh(G[g0 + 2 * H]), og = sigmoid(G[g0 + 3 * H]);
@@ -573,10 +573,11 @@ export class JsBackend implements Backend {
     }
   }
 
-  lstmCellGrad(act: Storage, cPrev: Storage, cPrevOff: number, c: Storage, cOff: number,
-               gh: Storage, ghOff: number, gc: Storage, gGates: Storage, gcPrev: Storage, B: number, H: number): void {
-    const A = this.f(act), CP = this.f(cPrev), CC = this.f(c), GH = this.f(gh), GC = this.f(gc);
-    const GG = this.f(gGates), GCP = this.f(gcPrev);
+  lstmCellGrad(act: Storage, actOff: number, cPrev: Storage, cPrevOff: number, c: Storage, cOff: number,
+               gh: Storage, ghOff: number, gc: Storage, gGates: Storage, gGatesOff: number, gcPrev: Storage,
+               B: number, H: number): void {
+    const A = this.f(act).subarray(actOff), CP = this.f(cPrev), CC = this.f(c), GH = this.f(gh), GC = this.f(gc);
+    const GG = this.f(gGates).subarray(gGatesOff), GCP = this.f(gcPrev);
     for (let b = 0; b < B; b++) for (let j = 0; j < H; j++) {
       const g0 = b * 4 * H + j, hj = b * H + j;
       const ig = A[g0], fg = A[g0 + H], gg = A[g0 + 2 * H], og = A[g0 + 3 * H];
@@ -591,9 +592,9 @@ export class JsBackend implements Backend {
     }
   }
 
-  gruCell(gi: Storage, gh: Storage, hPrev: Storage, hPrevOff: number, h: Storage, hOff: number,
-          act: Storage, B: number, H: number): void {
-    const GI = this.f(gi), GHh = this.f(gh), HP = this.f(hPrev), HO = this.f(h), A = this.f(act);
+  gruCell(gi: Storage, giOff: number, gh: Storage, hPrev: Storage, hPrevOff: number, h: Storage, hOff: number,
+          act: Storage, actOff: number, B: number, H: number): void {
+    const GI = this.f(gi).subarray(giOff), GHh = this.f(gh), HP = this.f(hPrev), HO = this.f(h), A = this.f(act).subarray(actOff);
     for (let b = 0; b < B; b++) for (let j = 0; j < H; j++) {
       const g0 = b * 3 * H + j, a0 = b * 4 * H + j;
       const r = sigmoid(GI[g0] + GHh[g0]);
@@ -605,9 +606,10 @@ export class JsBackend implements Backend {
     }
   }
 
-  gruCellGrad(act: Storage, hPrev: Storage, hPrevOff: number, gH: Storage, gHOff: number,
-              gGi: Storage, gGh: Storage, ghPrev: Storage, B: number, H: number): void {
-    const A = this.f(act), HP = this.f(hPrev), G = this.f(gH), GI = this.f(gGi), GHh = this.f(gGh), GP = this.f(ghPrev);
+  gruCellGrad(act: Storage, actOff: number, hPrev: Storage, hPrevOff: number, gH: Storage, gHOff: number,
+              gGi: Storage, gGiOff: number, gGh: Storage, gGhOff: number, ghPrev: Storage, B: number, H: number): void {
+    const A = this.f(act).subarray(actOff), HP = this.f(hPrev), G = this.f(gH);
+    const GI = this.f(gGi).subarray(gGiOff), GHh = this.f(gGh).subarray(gGhOff), GP = this.f(ghPrev);
     for (let b = 0; b < B; b++) for (let j = 0; j < H; j++) {
       const g0 = b * 3 * H + j, a0 = b * 4 * H + j, hj = b * H + j;
       const r = A[a0], z = A[a0 + H], nn = A[a0 + 2 * H], ghn = A[a0 + 3 * H];

@@ -102,7 +102,7 @@ export abstract class RustBackend extends JsBackend {
   convGradWeight(g: ConvGeom, x: Storage, gy: Storage, gw: Storage, gb: Storage | null): void {
     this.run(K.convGradWeight, [...this.intArg(convGeom(g)), this.h(x), this.h(gy), this.h(gw), this.h(gb)]);
   }
-  maxPool2d(g: PoolGeom, x: Storage, y: Storage, idx: Storage): void {
+  maxPool2d(g: PoolGeom, x: Storage, y: Storage, idx: Storage | null): void {
     this.run(K.maxPool2d, [...this.intArg(poolGeom(g)), this.h(x), this.h(y), this.h(idx)]);
   }
   indexPoolGrad(gy: Storage, idx: Storage, gx: Storage, NC: number, inSize: number, outSize: number): void {
@@ -150,23 +150,25 @@ export abstract class RustBackend extends JsBackend {
   embeddingGrad(gy: Storage, idx: Storage, gw: Storage, n: number, dim: number, paddingIdx: number): void {
     this.run(K.embeddingGrad, [this.h(gy), this.h(idx), this.h(gw), n, dim, paddingIdx, gw.size]);
   }
-  lstmCell(gates: Storage, cPrev: Storage, cPrevOff: number, h: Storage, hOff: number, c: Storage, cOff: number,
-           act: Storage, B: number, H: number): void {
-    this.run(K.lstmCell, [this.h(gates), this.h(cPrev, cPrevOff), this.h(h, hOff), this.h(c, cOff), this.h(act), B, H]);
+  lstmCell(gates: Storage, gatesOff: number, cPrev: Storage, cPrevOff: number, h: Storage, hOff: number,
+           c: Storage, cOff: number, act: Storage, actOff: number, B: number, H: number): void {
+    this.run(K.lstmCell, [this.h(gates, gatesOff), this.h(cPrev, cPrevOff), this.h(h, hOff), this.h(c, cOff),
+      this.h(act, actOff), B, H]);
   }
-  lstmCellGrad(act: Storage, cPrev: Storage, cPrevOff: number, c: Storage, cOff: number,
-               gh: Storage, ghOff: number, gc: Storage, gGates: Storage, gcPrev: Storage, B: number, H: number): void {
-    this.run(K.lstmCellGrad, [this.h(act), this.h(cPrev, cPrevOff), this.h(c, cOff), this.h(gh, ghOff), this.h(gc),
-      this.h(gGates), this.h(gcPrev), B, H]);
+  lstmCellGrad(act: Storage, actOff: number, cPrev: Storage, cPrevOff: number, c: Storage, cOff: number,
+               gh: Storage, ghOff: number, gc: Storage, gGates: Storage, gGatesOff: number, gcPrev: Storage,
+               B: number, H: number): void {
+    this.run(K.lstmCellGrad, [this.h(act, actOff), this.h(cPrev, cPrevOff), this.h(c, cOff), this.h(gh, ghOff), this.h(gc),
+      this.h(gGates, gGatesOff), this.h(gcPrev), B, H]);
   }
-  gruCell(gi: Storage, gh: Storage, hPrev: Storage, hPrevOff: number, h: Storage, hOff: number,
-          act: Storage, B: number, H: number): void {
-    this.run(K.gruCell, [this.h(gi), this.h(gh), this.h(hPrev, hPrevOff), this.h(h, hOff), this.h(act), B, H]);
+  gruCell(gi: Storage, giOff: number, gh: Storage, hPrev: Storage, hPrevOff: number, h: Storage, hOff: number,
+          act: Storage, actOff: number, B: number, H: number): void {
+    this.run(K.gruCell, [this.h(gi, giOff), this.h(gh), this.h(hPrev, hPrevOff), this.h(h, hOff), this.h(act, actOff), B, H]);
   }
-  gruCellGrad(act: Storage, hPrev: Storage, hPrevOff: number, gH: Storage, gHOff: number,
-              gGi: Storage, gGh: Storage, ghPrev: Storage, B: number, H: number): void {
-    this.run(K.gruCellGrad, [this.h(act), this.h(hPrev, hPrevOff), this.h(gH, gHOff), this.h(gGi), this.h(gGh),
-      this.h(ghPrev), B, H]);
+  gruCellGrad(act: Storage, actOff: number, hPrev: Storage, hPrevOff: number, gH: Storage, gHOff: number,
+              gGi: Storage, gGiOff: number, gGh: Storage, gGhOff: number, ghPrev: Storage, B: number, H: number): void {
+    this.run(K.gruCellGrad, [this.h(act, actOff), this.h(hPrev, hPrevOff), this.h(gH, gHOff), this.h(gGi, gGiOff),
+      this.h(gGh, gGhOff), this.h(ghPrev), B, H]);
   }
   sgdStep(p: Storage, g: Storage, buf: Storage | null, lr: number, momentum: number, dampening: number,
           weightDecay: number, nesterov: boolean, firstStep: boolean): void {

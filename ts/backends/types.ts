@@ -111,8 +111,9 @@ export interface Backend {
   convGradWeight(g: ConvGeom, x: Storage, gy: Storage, gw: Storage, gb: Storage | null): void;
 
   // ---- pooling over NC planes
-  /** idx holds the flat h*W+w position of each max in its input plane (-1 if the window is empty). */
-  maxPool2d(g: PoolGeom, x: Storage, y: Storage, idx: Storage): void;
+  /** idx holds the flat h*W+w position of each max in its input plane (-1 if the window is empty);
+   *  null when no argmax is needed (inference), which lets the kernel skip it. */
+  maxPool2d(g: PoolGeom, x: Storage, y: Storage, idx: Storage | null): void;
   /** gx (NC x inSize, overwritten) gets gy scattered to the positions in idx (NC x outSize). */
   indexPoolGrad(gy: Storage, idx: Storage, gx: Storage, NC: number, inSize: number, outSize: number): void;
   avgPool2d(g: PoolGeom, x: Storage, y: Storage, countIncludePad: boolean, divisorOverride: number): void;
@@ -144,19 +145,21 @@ export interface Backend {
 
   // ---- recurrent cells (one fused kernel per time step)
   /** gates [B, 4H] = x W_ih^T + h W_hh^T + biases, order i,f,g,o. Writes h, c and act [B, 4H]
-   *  (the activated gates, saved for backward). cPrev/h/c are [B, H] at the given element offsets. */
-  lstmCell(gates: Storage, cPrev: Storage, cPrevOff: number, h: Storage, hOff: number, c: Storage, cOff: number,
-           act: Storage, B: number, H: number): void;
+   *  (the activated gates, saved for backward). Every argument is read/written from its element
+   *  offset (so per-step slices of whole-sequence buffers need no copies); cPrev/h/c are [B, H]. */
+  lstmCell(gates: Storage, gatesOff: number, cPrev: Storage, cPrevOff: number, h: Storage, hOff: number,
+           c: Storage, cOff: number, act: Storage, actOff: number, B: number, H: number): void;
   /** From act, cPrev, c and the gradients of h and c: gGates [B, 4H] (pre-activation) and gcPrev [B, H]. */
-  lstmCellGrad(act: Storage, cPrev: Storage, cPrevOff: number, c: Storage, cOff: number,
-               gh: Storage, ghOff: number, gc: Storage, gGates: Storage, gcPrev: Storage, B: number, H: number): void;
+  lstmCellGrad(act: Storage, actOff: number, cPrev: Storage, cPrevOff: number, c: Storage, cOff: number,
+               gh: Storage, ghOff: number, gc: Storage, gGates: Storage, gGatesOff: number, gcPrev: Storage,
+               B: number, H: number): void;
   /** gi = x W_ih^T + b_ih, gh = h W_hh^T + b_hh, both [B, 3H] in order r,z,n. Writes h and
-   *  act [B, 4H] = (r, z, n, gh_n) for backward. */
-  gruCell(gi: Storage, gh: Storage, hPrev: Storage, hPrevOff: number, h: Storage, hOff: number,
-          act: Storage, B: number, H: number): void;
+   *  act [B, 4H] = (r, z, n, gh_n) for backward (each from its element offset). */
+  gruCell(gi: Storage, giOff: number, gh: Storage, hPrev: Storage, hPrevOff: number, h: Storage, hOff: number,
+          act: Storage, actOff: number, B: number, H: number): void;
   /** From act, hPrev and gH: gGi [B, 3H], gGh [B, 3H] and ghPrev [B, H] (the direct part only). */
-  gruCellGrad(act: Storage, hPrev: Storage, hPrevOff: number, gH: Storage, gHOff: number,
-              gGi: Storage, gGh: Storage, ghPrev: Storage, B: number, H: number): void;
+  gruCellGrad(act: Storage, actOff: number, hPrev: Storage, hPrevOff: number, gH: Storage, gHOff: number,
+              gGi: Storage, gGiOff: number, gGh: Storage, gGhOff: number, ghPrev: Storage, B: number, H: number): void;
 
   // ---- optimiser steps (in place, n = p.size)
   sgdStep(p: Storage, g: Storage, buf: Storage | null, lr: number, momentum: number, dampening: number,

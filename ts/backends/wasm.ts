@@ -70,6 +70,9 @@ export class WasmBackend extends RustBackend {
   private win = 1;
   private winBytes = 0;
   private prevWinBytes = 0;
+  /** Bytes of the storages passed to the kernel call being prepared / to the previous one. */
+  private callBytes = 0;
+  private prevCallBytes = 0;
   /** Storages spilled to JS arrays and bytes copied back, since load (diagnostics). */
   readonly spillStats = { spilled: 0, restored: 0 };
 
@@ -156,8 +159,12 @@ export class WasmBackend extends RustBackend {
   }
   /** Spills least recently used storages until `extra` more bytes fit in the budget. */
   private makeRoom(extra: number): void {
-    if (this.residentBytes + extra <= this.budget) return;
-    const target = extra === Infinity ? 0 : Math.max(0, this.budget * 0.75 - extra);
+    // what the last kernel call used (typically the next op's inputs) plus the new block always
+    // fits: else big tensors would be spilled and restored on every op while the budget still
+    // reflects an earlier, smaller working set
+    const budget = extra === Infinity ? this.budget : Math.max(this.budget, 2 * (this.prevCallBytes + extra));
+    if (this.residentBytes + extra <= budget) return;
+    const target = extra === Infinity ? 0 : Math.max(0, budget * 0.75 - extra);
     for (const w of this.resident.values()) {
       if (this.residentBytes <= target) break;
       this.spillOut(w);
@@ -191,6 +198,7 @@ export class WasmBackend extends RustBackend {
     if (w.freed) throw new Error("wasm backend: storage used after it was freed");
     if (w.spill) this.restore(w);
     this.touch(w);
+    this.callBytes += w.bytes;
     return w.ptr + 4 * off;
   }
   protected ints(a: readonly number[]): unknown {
@@ -216,6 +224,8 @@ export class WasmBackend extends RustBackend {
       A[i] = typeof v === "number" ? v : v ? 1 : 0;
     }
     this.intCursor = 0;
+    this.prevCallBytes = this.callBytes;
+    this.callBytes = 0;
     const rc = this.ex.tl_call(id, n);
     if (rc !== 0) {
       this.fresh();

@@ -318,7 +318,11 @@ pub unsafe fn call(id: u32, a: &mut dyn Args) -> Result<(), Error> {
             let g = PoolGeom::from_slice(&gv);
             let (ni, no) = (g.nc * g.in_size(), g.nc * g.out_size());
             match name {
-                "maxPool2d" => { let (x, y, ix) = (a.buf()?, a.buf()?, a.buf()?); pool::max_pool2d(&g, x.f32(ni)?, y.f32_mut(no)?, ix.i32_mut(no)?) }
+                "maxPool2d" => {
+                    let (x, y, ix) = (a.buf()?, a.buf()?, a.buf()?);
+                    let ix = if ix.is_null() { None } else { Some(ix.i32_mut(no)?) };
+                    pool::max_pool2d(&g, x.f32(ni)?, y.f32_mut(no)?, ix)
+                }
                 "avgPool2d" => { let (x, y, cip, d) = (a.buf()?, a.buf()?, a.flag()?, a.int()?); pool::avg_pool2d(&g, x.f32(ni)?, y.f32_mut(no)?, cip, d) }
                 _ => { let (gy, gx, cip, d) = (a.buf()?, a.buf()?, a.flag()?, a.int()?); pool::avg_pool2d_grad(&g, gy.f32(no)?, gx.f32_mut(ni)?, cip, d) }
             }

@@ -1,7 +1,7 @@
 //! 2-d pooling over NC planes: max (with flat argmax positions), average (PyTorch's divisor
 //! rules), adaptive average/max, and their gradients. Planes are split across threads.
 use crate::linalg::SendPtr;
-use crate::par;
+use crate::{par, simd_fn};
 
 /// Pooling window geometry; field order = `PoolGeom` in ts/backends/types.ts.
 #[derive(Clone, Copy, Debug, Default)]
@@ -39,42 +39,45 @@ fn plane_mut<'a, T>(p: SendPtr<T>, i: usize, len: usize) -> &'a mut [T] {
     unsafe { core::slice::from_raw_parts_mut(p.get().add(i * len), len) }
 }
 
+/// `v` replaces the running max `b`: it is larger, or the first NaN (NaN wins, the first one stays).
+#[inline(always)]
+fn takes(v: f32, b: f32) -> bool { v > b || (v.is_nan() && !b.is_nan()) }
+
 /// y = max over each window, idx = flat h*W+w of the first max (NaN wins; -1 for an empty window).
+/// `idx` may be None (inference: no argmax is kept).
 #[inline(never)]
-pub fn max_pool2d(g: &PoolGeom, x: &[f32], y: &mut [f32], idx: &mut [i32]) {
+pub fn max_pool2d(g: &PoolGeom, x: &[f32], y: &mut [f32], idx: Option<&mut [i32]>) {
     let (ins, outs) = (g.in_size(), g.out_size());
-    let (x, y, idx) = (&x[..g.nc * ins], &mut y[..g.nc * outs], &mut idx[..g.nc * outs]);
-    let (yp, ip) = (SendPtr(y.as_mut_ptr()), SendPtr(idx.as_mut_ptr()));
+    if g.nc == 0 || outs == 0 { return; }
+    let (x, y) = (&x[..g.nc * ins], &mut y[..g.nc * outs]);
+    let yp = SendPtr(y.as_mut_ptr());
+    let ip = idx.map(|i| SendPtr(i[..g.nc * outs].as_mut_ptr()));
+    // every window inside the plane (no padding reached): row-wise SIMD paths
+    let inside = g.k_h > 0 && g.k_w > 0 && g.p_h == 0 && g.p_w == 0
+        && (g.o_h - 1) * g.s_h + (g.k_h - 1) * g.d_h < g.h && (g.o_w - 1) * g.s_w + (g.k_w - 1) * g.d_w < g.w;
+    let two = g.k_h == 2 && g.k_w == 2 && g.s_h == 2 && g.s_w == 2 && g.d_h == 1 && g.d_w == 1;
     planes(g.nc, outs * g.k_h * g.k_w, &|p| {
         let xp = &x[p * ins..(p + 1) * ins];
-        let (yo, io) = (plane_mut(yp, p, outs), plane_mut(ip, p, outs));
+        let yo = plane_mut(yp, p, outs);
+        let mut io = ip.map(|ip| plane_mut(ip, p, outs));
+        if inside {
+            for oh in 0..g.o_h {
+                let base = oh * g.s_h * g.w;
+                let yr = &mut yo[oh * g.o_w..(oh + 1) * g.o_w];
+                let ir = io.as_deref_mut().map(|io| &mut io[oh * g.o_w..(oh + 1) * g.o_w]);
+                if two {
+                    max_row_2x2(xp, base, g.w, yr, ir);
+                } else {
+                    max_row_fold(xp, base, g.w, g.k_h, g.k_w, g.s_w, g.d_h, g.d_w, yr, ir);
+                }
+            }
+            return;
+        }
         for oh in 0..g.o_h {
             let ih0 = (oh * g.s_h) as isize - g.p_h as isize;
-            let rows_inside = ih0 >= 0 && ih0 as usize + (g.k_h - 1) * g.d_h < g.h;
             for ow in 0..g.o_w {
                 let iw0 = (ow * g.s_w) as isize - g.p_w as isize;
                 let o = oh * g.o_w + ow;
-                if rows_inside && iw0 >= 0 && iw0 as usize + (g.k_w - 1) * g.d_w < g.w && g.k_h > 0 && g.k_w > 0 {
-                    // the whole window is inside the plane: no bounds checks
-                    let base = ih0 as usize * g.w + iw0 as usize;
-                    let (mut best, mut bi) = (xp[base], base);
-                    'inner: for kh in 0..g.k_h {
-                        let row = base + kh * g.d_h * g.w;
-                        for kw in 0..g.k_w {
-                            let j = row + kw * g.d_w;
-                            let v = xp[j];
-                            if v > best || v.is_nan() {
-                                best = v;
-                                bi = j;
-                                if v.is_nan() { break 'inner; }
-                            }
-                        }
-                        if best.is_nan() { break; }
-                    }
-                    yo[o] = best;
-                    io[o] = bi as i32;
-                    continue;
-                }
                 let mut best = f32::NEG_INFINITY;
                 let mut bi: i32 = -1;
                 'win: for kh in 0..g.k_h {
@@ -93,10 +96,189 @@ pub fn max_pool2d(g: &PoolGeom, x: &[f32], y: &mut [f32], idx: &mut [i32]) {
                     }
                 }
                 yo[o] = best;
-                io[o] = bi;
+                if let Some(io) = io.as_deref_mut() { io[o] = bi; }
             }
         }
     });
+}
+
+simd_fn! {
+/// One output row of a max pool whose windows are all inside the plane: the running max over
+/// the window positions in (kh, kw) order, vectorised over the output columns.
+fn max_row_fold(xp: &[f32], base: usize, w: usize, k_h: usize, k_w: usize, s_w: usize, d_h: usize, d_w: usize,
+                y: &mut [f32], idx: Option<&mut [i32]>) {
+    let n = y.len();
+    let span = (n - 1) * s_w + 1;
+    match idx {
+        None => {
+            for (o, &v) in y.iter_mut().zip(xp[base..base + span].iter().step_by(s_w)) { *o = v; }
+            for kh in 0..k_h {
+                for kw in 0..k_w {
+                    if kh == 0 && kw == 0 { continue; }
+                    let off = base + kh * d_h * w + kw * d_w;
+                    let row = &xp[off..off + span];
+                    if s_w == 1 {
+                        for (o, &v) in y.iter_mut().zip(row) { if takes(v, *o) { *o = v; } }
+                    } else {
+                        for (o, &v) in y.iter_mut().zip(row.iter().step_by(s_w)) { if takes(v, *o) { *o = v; } }
+                    }
+                }
+            }
+        }
+        Some(idx) => {
+            let idx = &mut idx[..n];
+            for (j, (o, i)) in y.iter_mut().zip(idx.iter_mut()).enumerate() { let q = base + j * s_w; *o = xp[q]; *i = q as i32; }
+            for kh in 0..k_h {
+                for kw in 0..k_w {
+                    if kh == 0 && kw == 0 { continue; }
+                    let off = base + kh * d_h * w + kw * d_w;
+                    let row = &xp[off..off + span];
+                    for (j, ((o, i), &v)) in y.iter_mut().zip(idx.iter_mut()).zip(row.iter().step_by(s_w)).enumerate() {
+                        if takes(v, *o) { *o = v; *i = (off + j * s_w) as i32; }
+                    }
+                }
+            }
+        }
+    }
+}
+}
+
+/// One output row of a 2x2 / stride-2 max pool (windows inside the plane): rows `base` and
+/// `base + w` of the plane, explicit SIMD where available, scalar for the tail.
+#[inline(always)]
+fn max_row_2x2(xp: &[f32], base: usize, w: usize, y: &mut [f32], mut idx: Option<&mut [i32]>) {
+    let n = y.len();
+    // the last window reads columns 2n-2, 2n-1 of both rows
+    let (r0, r1) = (&xp[base..base + 2 * n], &xp[base + w..base + w + 2 * n]);
+    #[allow(unused_mut)]
+    let mut j = 0;
+    #[cfg(target_arch = "x86_64")]
+    if crate::simd::has_avx2() {
+        // SAFETY: AVX2 checked; r0/r1 hold 2n floats, y (and idx) n.
+        j = unsafe { x86::max_2x2_avx2(r0.as_ptr(), r1.as_ptr(), y.as_mut_ptr(), idx.as_deref_mut().map(|i| i.as_mut_ptr()), n, base as i32, w as i32) };
+    }
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    {
+        // SAFETY: r0/r1 hold 2n floats, y (and idx) n.
+        j = unsafe { wasm::max_2x2(r0.as_ptr(), r1.as_ptr(), y.as_mut_ptr(), idx.as_deref_mut().map(|i| i.as_mut_ptr()), n, base as i32, w as i32) };
+    }
+    for jj in j..n {
+        let q = 2 * jj;
+        let (mut b, mut bi) = (r0[q], base + q);
+        for (v, k) in [(r0[q + 1], base + q + 1), (r1[q], base + w + q), (r1[q + 1], base + w + q + 1)] {
+            if takes(v, b) { b = v; bi = k; }
+        }
+        y[jj] = b;
+        if let Some(i) = idx.as_deref_mut() { i[jj] = bi as i32; }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod x86 {
+    use core::arch::x86_64::*;
+
+    /// Lanes where `v` replaces `b`: v > b, or v is NaN and b is not.
+    #[inline(always)]
+    unsafe fn take(v: __m256, b: __m256) -> __m256 {
+        _mm256_or_ps(_mm256_cmp_ps::<_CMP_GT_OQ>(v, b), _mm256_and_ps(_mm256_cmp_ps::<_CMP_UNORD_Q>(v, v), _mm256_cmp_ps::<_CMP_ORD_Q>(b, b)))
+    }
+    #[inline(always)]
+    unsafe fn add(a: __m256, b: __m256) -> __m256 { _mm256_castsi256_ps(_mm256_add_epi32(_mm256_castps_si256(a), _mm256_castps_si256(b))) }
+    /// 16 consecutive floats from p as (even, odd) lanes, in order.
+    #[inline(always)]
+    unsafe fn deinterleave(p: *const f32) -> (__m256, __m256) {
+        let (a, b) = (_mm256_loadu_ps(p), _mm256_loadu_ps(p.add(8)));
+        let e = _mm256_shuffle_ps::<0b10_00_10_00>(a, b);
+        let o = _mm256_shuffle_ps::<0b11_01_11_01>(a, b);
+        (_mm256_castpd_ps(_mm256_permute4x64_pd::<0b11_01_10_00>(_mm256_castps_pd(e))),
+         _mm256_castpd_ps(_mm256_permute4x64_pd::<0b11_01_10_00>(_mm256_castps_pd(o))))
+    }
+
+    /// 2x2/stride-2 max over rows r0, r1 for outputs 0..(n rounded down to 8); returns how many.
+    #[target_feature(enable = "avx2,fma")]
+    pub unsafe fn max_2x2_avx2(r0: *const f32, r1: *const f32, y: *mut f32, idx: Option<*mut i32>, n: usize, base: i32, w: i32) -> usize {
+        let mut j = 0;
+        match idx {
+            None => while j + 8 <= n {
+                let (e0, o0) = deinterleave(r0.add(2 * j));
+                let (e1, o1) = deinterleave(r1.add(2 * j));
+                let mut b = e0;
+                b = _mm256_blendv_ps(b, o0, take(o0, b));
+                b = _mm256_blendv_ps(b, e1, take(e1, b));
+                b = _mm256_blendv_ps(b, o1, take(o1, b));
+                _mm256_storeu_ps(y.add(j), b);
+                j += 8;
+            },
+            Some(ip) => {
+                let step = _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14);
+                while j + 8 <= n {
+                    let (e0, o0) = deinterleave(r0.add(2 * j));
+                    let (e1, o1) = deinterleave(r1.add(2 * j));
+                    let k0 = _mm256_castsi256_ps(_mm256_add_epi32(_mm256_set1_epi32(base + 2 * j as i32), step));
+                    let one = _mm256_castsi256_ps(_mm256_set1_epi32(1));
+                    let kw = _mm256_castsi256_ps(_mm256_set1_epi32(w));
+                    let (mut b, mut bi) = (e0, k0);
+                    let m = take(o0, b); b = _mm256_blendv_ps(b, o0, m); bi = _mm256_blendv_ps(bi, add(k0, one), m);
+                    let k1 = add(k0, kw);
+                    let m = take(e1, b); b = _mm256_blendv_ps(b, e1, m); bi = _mm256_blendv_ps(bi, k1, m);
+                    let m = take(o1, b); b = _mm256_blendv_ps(b, o1, m); bi = _mm256_blendv_ps(bi, add(k1, one), m);
+                    _mm256_storeu_ps(y.add(j), b);
+                    _mm256_storeu_si256(ip.add(j) as *mut __m256i, _mm256_castps_si256(bi));
+                    j += 8;
+                }
+            }
+        }
+        j
+    }
+}
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod wasm {
+    use core::arch::wasm32::*;
+
+    #[inline(always)]
+    fn take(v: v128, b: v128) -> v128 { v128_or(f32x4_gt(v, b), v128_and(f32x4_ne(v, v), f32x4_eq(b, b))) }
+    /// 8 consecutive floats from p as (even, odd) lanes.
+    #[inline(always)]
+    unsafe fn deinterleave(p: *const f32) -> (v128, v128) {
+        let (a, b) = (v128_load(p as *const v128), v128_load(p.add(4) as *const v128));
+        (i32x4_shuffle::<0, 2, 4, 6>(a, b), i32x4_shuffle::<1, 3, 5, 7>(a, b))
+    }
+
+    /// 2x2/stride-2 max over rows r0, r1 for outputs 0..(n rounded down to 4); returns how many.
+    pub unsafe fn max_2x2(r0: *const f32, r1: *const f32, y: *mut f32, idx: Option<*mut i32>, n: usize, base: i32, w: i32) -> usize {
+        let mut j = 0;
+        match idx {
+            None => while j + 4 <= n {
+                let (e0, o0) = deinterleave(r0.add(2 * j));
+                let (e1, o1) = deinterleave(r1.add(2 * j));
+                let mut b = e0;
+                b = v128_bitselect(o0, b, take(o0, b));
+                b = v128_bitselect(e1, b, take(e1, b));
+                b = v128_bitselect(o1, b, take(o1, b));
+                v128_store(y.add(j) as *mut v128, b);
+                j += 4;
+            },
+            Some(ip) => {
+                let step = i32x4(0, 2, 4, 6);
+                let (one, kw) = (i32x4_splat(1), i32x4_splat(w));
+                while j + 4 <= n {
+                    let (e0, o0) = deinterleave(r0.add(2 * j));
+                    let (e1, o1) = deinterleave(r1.add(2 * j));
+                    let k0 = i32x4_add(i32x4_splat(base + 2 * j as i32), step);
+                    let k1 = i32x4_add(k0, kw);
+                    let (mut b, mut bi) = (e0, k0);
+                    let m = take(o0, b); b = v128_bitselect(o0, b, m); bi = v128_bitselect(i32x4_add(k0, one), bi, m);
+                    let m = take(e1, b); b = v128_bitselect(e1, b, m); bi = v128_bitselect(k1, bi, m);
+                    let m = take(o1, b); b = v128_bitselect(o1, b, m); bi = v128_bitselect(i32x4_add(k1, one), bi, m);
+                    v128_store(y.add(j) as *mut v128, b);
+                    v128_store(ip.add(j) as *mut v128, bi);
+                    j += 4;
+                }
+            }
+        }
+        j
+    }
 }
 
 /// gx (overwritten) = gy scattered (added) to the input positions in idx (-1 = none).
@@ -239,4 +421,67 @@ pub fn adaptive_max_pool2d(nc: usize, h: usize, w: usize, oh_n: usize, ow_n: usi
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The plain per-window definition (same as the js reference).
+    fn reference(g: &PoolGeom, x: &[f32]) -> (Vec<f32>, Vec<i32>) {
+        let (mut y, mut ix) = (vec![0f32; g.nc * g.out_size()], vec![0i32; g.nc * g.out_size()]);
+        for p in 0..g.nc { for oh in 0..g.o_h { for ow in 0..g.o_w {
+            let (mut best, mut bi) = (f32::NEG_INFINITY, -1i32);
+            'w: for kh in 0..g.k_h {
+                let ih = (oh * g.s_h + kh * g.d_h) as isize - g.p_h as isize;
+                if ih < 0 || ih as usize >= g.h { continue; }
+                for kw in 0..g.k_w {
+                    let iw = (ow * g.s_w + kw * g.d_w) as isize - g.p_w as isize;
+                    if iw < 0 || iw as usize >= g.w { continue; }
+                    let j = ih as usize * g.w + iw as usize;
+                    let v = x[p * g.h * g.w + j];
+                    if v > best || v.is_nan() || bi < 0 { best = v; bi = j as i32; if v.is_nan() { break 'w; } }
+                }
+            }
+            y[(p * g.o_h + oh) * g.o_w + ow] = best;
+            ix[(p * g.o_h + oh) * g.o_w + ow] = bi;
+        }}}
+        (y, ix)
+    }
+
+    fn out(n: usize, k: usize, s: usize, p: usize, d: usize) -> usize { (n + 2 * p - d * (k - 1) - 1) / s + 1 }
+
+    #[test]
+    fn max_pool_fast_paths_match_reference() {
+        let mut seed = 12345u32;
+        let mut rnd = || { seed = seed.wrapping_mul(1664525).wrapping_add(1013904223); (seed >> 8) as f32 / (1u32 << 24) as f32 * 4.0 - 2.0 };
+        for &baseline in &[false, true] {
+            crate::simd::FORCE_BASELINE.store(baseline, core::sync::atomic::Ordering::Relaxed);
+            for &(nc, h, w, kh, kw, sh, sw, p, d) in &[
+                (3usize, 7usize, 9usize, 2usize, 2usize, 2usize, 2usize, 0usize, 1usize), (2, 8, 8, 2, 2, 2, 2, 0, 1), (1, 2, 2, 2, 2, 2, 2, 0, 1),
+                (2, 5, 37, 2, 2, 2, 2, 0, 1), (2, 6, 35, 2, 2, 2, 2, 0, 1), (1, 4, 64, 2, 2, 2, 2, 0, 1), (3, 9, 11, 3, 3, 1, 1, 0, 1),
+                (2, 9, 13, 3, 3, 2, 2, 0, 1), (2, 10, 17, 3, 2, 3, 1, 0, 2), (1, 11, 19, 2, 3, 1, 2, 0, 1), (2, 8, 8, 3, 3, 2, 2, 1, 1),
+                (1, 7, 7, 1, 1, 1, 1, 0, 1), (2, 12, 21, 2, 2, 1, 1, 0, 1),
+            ] {
+                let g = PoolGeom { nc, h, w, k_h: kh, k_w: kw, s_h: sh, s_w: sw, p_h: p, p_w: p, d_h: d, d_w: d,
+                                   o_h: out(h, kh, sh, p, d), o_w: out(w, kw, sw, p, d) };
+                let mut x: Vec<f32> = (0..nc * h * w).map(|_| rnd()).collect();
+                // ties, signed zeros and NaNs
+                for (i, v) in x.iter_mut().enumerate() {
+                    if i % 13 == 3 { *v = 0.0 } else if i % 13 == 4 { *v = -0.0 } else if i % 29 == 7 { *v = f32::NAN } else if i % 11 == 2 { *v = 1.0 }
+                }
+                let (ry, ri) = reference(&g, &x);
+                let no = nc * g.out_size();
+                let (mut y, mut ix) = (vec![9f32; no], vec![-7i32; no]);
+                max_pool2d(&g, &x, &mut y, Some(&mut ix));
+                let bits = |v: &[f32]| v.iter().map(|f| if f.is_nan() { u32::MAX } else { f.to_bits() }).collect::<Vec<_>>();
+                assert_eq!(bits(&y), bits(&ry), "values {g:?} baseline={baseline}");
+                assert_eq!(ix, ri, "indices {g:?} baseline={baseline}");
+                let mut y2 = vec![9f32; no];
+                max_pool2d(&g, &x, &mut y2, None);
+                assert_eq!(bits(&y2), bits(&ry), "values without idx {g:?} baseline={baseline}");
+            }
+        }
+        crate::simd::FORCE_BASELINE.store(false, core::sync::atomic::Ordering::Relaxed);
+    }
 }

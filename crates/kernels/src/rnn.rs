@@ -7,7 +7,9 @@ simd_fn! {
 /// h = o tanh(c). `c_prev`, `h`, `c` are [B, H] slices at their offsets.
 pub fn lstm_cell(gates: &[f32], c_prev: &[f32], h: &mut [f32], c: &mut [f32], act: &mut [f32], b: usize, hs: usize) {
     for bi in 0..b {
+        // exact-length slices, so the loop below has no bounds checks and vectorises
         let g = &gates[bi * 4 * hs..(bi + 1) * 4 * hs];
+        let (xi, xf, xg, xo) = (&g[..hs], &g[hs..2 * hs], &g[2 * hs..3 * hs], &g[3 * hs..4 * hs]);
         let a = &mut act[bi * 4 * hs..(bi + 1) * 4 * hs];
         let (ai, rest) = a.split_at_mut(hs);
         let (af, rest) = rest.split_at_mut(hs);
@@ -15,10 +17,10 @@ pub fn lstm_cell(gates: &[f32], c_prev: &[f32], h: &mut [f32], c: &mut [f32], ac
         let r = bi * hs..(bi + 1) * hs;
         let (cp, hh, cc) = (&c_prev[r.clone()], &mut h[r.clone()], &mut c[r]);
         for j in 0..hs {
-            let ig = simd::sigmoid(g[j]);
-            let fg = simd::sigmoid(g[hs + j]);
-            let gg = simd::tanh(g[2 * hs + j]);
-            let og = simd::sigmoid(g[3 * hs + j]);
+            let ig = simd::sigmoid(xi[j]);
+            let fg = simd::sigmoid(xf[j]);
+            let gg = simd::tanh(xg[j]);
+            let og = simd::sigmoid(xo[j]);
             ai[j] = ig; af[j] = fg; ag[j] = gg; ao[j] = og;
             let cn = fg * cp[j] + ig * gg;
             cc[j] = cn;
@@ -35,18 +37,22 @@ pub fn lstm_cell_grad(act: &[f32], c_prev: &[f32], c: &[f32], gh: &[f32], gc: &[
                       gc_prev: &mut [f32], b: usize, hs: usize) {
     for bi in 0..b {
         let a = &act[bi * 4 * hs..(bi + 1) * 4 * hs];
+        let (ai, af, ag, ao) = (&a[..hs], &a[hs..2 * hs], &a[2 * hs..3 * hs], &a[3 * hs..4 * hs]);
         let gg_ = &mut g_gates[bi * 4 * hs..(bi + 1) * 4 * hs];
+        let (di, rest) = gg_.split_at_mut(hs);
+        let (df, rest) = rest.split_at_mut(hs);
+        let (dg, do_) = rest.split_at_mut(hs);
         let r = bi * hs..(bi + 1) * hs;
         let (cp, cc, ghh, gcc, gcp) = (&c_prev[r.clone()], &c[r.clone()], &gh[r.clone()], &gc[r.clone()], &mut gc_prev[r]);
         for j in 0..hs {
-            let (ig, fg, gg, og) = (a[j], a[hs + j], a[2 * hs + j], a[3 * hs + j]);
+            let (ig, fg, gg, og) = (ai[j], af[j], ag[j], ao[j]);
             let tc = simd::tanh(cc[j]);
             let dh = ghh[j];
             let dc = gcc[j] + dh * og * (1.0 - tc * tc);
-            gg_[j] = dc * gg * ig * (1.0 - ig);
-            gg_[hs + j] = dc * cp[j] * fg * (1.0 - fg);
-            gg_[2 * hs + j] = dc * ig * (1.0 - gg * gg);
-            gg_[3 * hs + j] = dh * tc * og * (1.0 - og);
+            di[j] = dc * gg * ig * (1.0 - ig);
+            df[j] = dc * cp[j] * fg * (1.0 - fg);
+            dg[j] = dc * ig * (1.0 - gg * gg);
+            do_[j] = dh * tc * og * (1.0 - og);
             gcp[j] = dc * fg;
         }
     }
@@ -59,15 +65,20 @@ simd_fn! {
 pub fn gru_cell(gi: &[f32], gh: &[f32], h_prev: &[f32], h: &mut [f32], act: &mut [f32], b: usize, hs: usize) {
     for bi in 0..b {
         let (x, y) = (&gi[bi * 3 * hs..(bi + 1) * 3 * hs], &gh[bi * 3 * hs..(bi + 1) * 3 * hs]);
+        let (xr, xz, xn) = (&x[..hs], &x[hs..2 * hs], &x[2 * hs..3 * hs]);
+        let (yr, yz, yn) = (&y[..hs], &y[hs..2 * hs], &y[2 * hs..3 * hs]);
         let a = &mut act[bi * 4 * hs..(bi + 1) * 4 * hs];
+        let (ar, rest) = a.split_at_mut(hs);
+        let (az, rest) = rest.split_at_mut(hs);
+        let (an, ah) = rest.split_at_mut(hs);
         let r = bi * hs..(bi + 1) * hs;
         let (hp, ho) = (&h_prev[r.clone()], &mut h[r]);
         for j in 0..hs {
-            let rg = simd::sigmoid(x[j] + y[j]);
-            let z = simd::sigmoid(x[hs + j] + y[hs + j]);
-            let ghn = y[2 * hs + j];
-            let n = simd::tanh(x[2 * hs + j] + rg * ghn);
-            a[j] = rg; a[hs + j] = z; a[2 * hs + j] = n; a[3 * hs + j] = ghn;
+            let rg = simd::sigmoid(xr[j] + yr[j]);
+            let z = simd::sigmoid(xz[j] + yz[j]);
+            let ghn = yn[j];
+            let n = simd::tanh(xn[j] + rg * ghn);
+            ar[j] = rg; az[j] = z; an[j] = n; ah[j] = ghn;
             ho[j] = (1.0 - z) * n + z * hp[j];
         }
     }
@@ -80,18 +91,23 @@ pub fn gru_cell_grad(act: &[f32], h_prev: &[f32], g_h: &[f32], g_gi: &mut [f32],
                      gh_prev: &mut [f32], b: usize, hs: usize) {
     for bi in 0..b {
         let a = &act[bi * 4 * hs..(bi + 1) * 4 * hs];
+        let (ar, az, an, ah) = (&a[..hs], &a[hs..2 * hs], &a[2 * hs..3 * hs], &a[3 * hs..4 * hs]);
         let gi = &mut g_gi[bi * 3 * hs..(bi + 1) * 3 * hs];
+        let (ir, rest) = gi.split_at_mut(hs);
+        let (iz, in_) = rest.split_at_mut(hs);
         let gg = &mut g_gh[bi * 3 * hs..(bi + 1) * 3 * hs];
+        let (hr, rest) = gg.split_at_mut(hs);
+        let (hz, hn) = rest.split_at_mut(hs);
         let r = bi * hs..(bi + 1) * hs;
         let (hp, gh, gp) = (&h_prev[r.clone()], &g_h[r.clone()], &mut gh_prev[r]);
         for j in 0..hs {
-            let (rg, z, n, ghn) = (a[j], a[hs + j], a[2 * hs + j], a[3 * hs + j]);
+            let (rg, z, n, ghn) = (ar[j], az[j], an[j], ah[j]);
             let dh = gh[j];
             let dn = dh * (1.0 - z) * (1.0 - n * n);
             let dz = dh * (hp[j] - n) * z * (1.0 - z);
             let dr = dn * ghn * rg * (1.0 - rg);
-            gi[j] = dr; gi[hs + j] = dz; gi[2 * hs + j] = dn;
-            gg[j] = dr; gg[hs + j] = dz; gg[2 * hs + j] = dn * rg;
+            ir[j] = dr; iz[j] = dz; in_[j] = dn;
+            hr[j] = dr; hz[j] = dz; hn[j] = dn * rg;
             gp[j] = dh * z;
         }
     }

@@ -130,7 +130,7 @@ fn pooling_threaded_matches_single() {
     let run = |t: usize| {
         par::set_threads(t);
         let (mut y, mut ix) = (vec![0.0; 64 * 144], vec![0; 64 * 144]);
-        pool::max_pool2d(&g, &x, &mut y, &mut ix);
+        pool::max_pool2d(&g, &x, &mut y, Some(&mut ix));
         let mut a = vec![0.0; 64 * 144];
         pool::avg_pool2d(&g, &x, &mut a, true, 0);
         par::set_threads(1);

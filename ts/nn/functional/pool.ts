@@ -2,7 +2,7 @@
 // (batched [N, C, H, W] or unbatched [C, H, W]); max pools backpropagate through the saved argmax.
 
 import type { PoolGeom } from "../../backends/types.js";
-import { backendImpl } from "../../runtime.js";
+import { backendImpl, isGradEnabled } from "../../runtime.js";
 import * as ops from "../../ops.js";
 import { Tensor, numelOf } from "../../tensor.js";
 
@@ -88,11 +88,13 @@ export function maxPool2d(x: Tensor, kernelSize: IntOrPair, opts: MaxPool2dOptio
   const { g, lead } = poolGeom(x, "max_pool2d", kernelSize, opts.stride, opts.padding ?? 0, opts.dilation ?? 1, opts.ceilMode ?? false);
   const xd = x.dense();
   const out = Tensor.empty([...lead, g.oH, g.oW], "float32");
-  const idx = Tensor.empty([...lead, g.oH, g.oW], "int64");
-  K().maxPool2d(g, xd.storage, out.storage, idx.storage);
+  // the argmax is only needed for backward or when asked for
+  const needIdx = opts.returnIndices || (isGradEnabled() && x.requiresGrad);
+  const idx = needIdx ? Tensor.empty([...lead, g.oH, g.oW], "int64") : null;
+  K().maxPool2d(g, xd.storage, out.storage, idx ? idx.storage : null);
   if (xd !== x) xd.dispose();
-  ops.record(out, "MaxPool2DWithIndicesBackward", [x], (gy) => [indexGrad(gy, idx, x.shape, g.NC, g.H * g.W, g.oH * g.oW)]);
-  return opts.returnIndices ? [out, idx] : out;
+  if (idx) ops.record(out, "MaxPool2DWithIndicesBackward", [x], (gy) => [indexGrad(gy, idx, x.shape, g.NC, g.H * g.W, g.oH * g.oW)]);
+  return opts.returnIndices ? [out, idx!] : out;
 }
 
 function indexGrad(gy: Tensor, idx: Tensor, shape: number[], NC: number, inSize: number, outSize: number): Tensor {

@@ -33,15 +33,6 @@ function release(pairs: [Tensor | null, Tensor | null][]): void {
   for (const [copy, src] of pairs) if (copy && copy !== src) copy.dispose();
 }
 
-/** W^T as a dense [in, out] copy: the per-step gemms then read B untransposed (the layout every
- *  backend's gemm is fastest on); the copy costs 1/(T*B) of the projection it feeds. */
-function transposed(w: Tensor): Tensor {
-  const [o, i] = w.shape;
-  const t = Tensor.empty([i, o], "float32");
-  K().copyStrided(w.storage, w.offset, [i, o], [w.strides[1], w.strides[0]], t.storage);
-  return t;
-}
-
 /** Whether the op will be recorded (else the per-step activations need not be kept). */
 function willRecord(inputs: (Tensor | null)[]): boolean {
   return isGradEnabled() && inputs.some((t) => t !== null && t.requiresGrad);
@@ -93,34 +84,31 @@ export function lstmLayer(x: Tensor, h0: Tensor, c0: Tensor, wIh: Tensor, wHh: T
   if (bIh && bHh) bias = noGrad(() => ops.add(bIh, bHh));
   else if (bIh || bHh) bias = (bIh ?? bHh)!.dense();
 
-  const wIhT = transposed(wIh), wHhT = transposed(wHh);
+  // the gemms read the [out, in] weights transposed in place (transB): no per-call W^T copies
+  const wIhT = wIhd, wHhT = wHhd;
   const P = Tensor.empty([TB, G], "float32");
   K().gemm({ batch: 1, M: TB, N: G, K: I, a: xd.storage, aOff: 0, aStride: 0, transA: false,
-    b: wIhT.storage, bOff: 0, bStride: 0, transB: false, c: P.storage, cOff: 0, cStride: 0, beta: 0,
+    b: wIhT.storage, bOff: 0, bStride: 0, transB: true, c: P.storage, cOff: 0, cStride: 0, beta: 0,
     bias: bias ? bias.storage : null });
-  wIhT.dispose();
   if (bias && bias !== bIh && bias !== bHh) bias.dispose();
 
   const Y = Tensor.empty([T + 2, B, H], "float32"); // rows 0..T as in layout(), row T + 1 = cn
   const CS = Tensor.empty([T, B, H], "float32");
   copyAt(h0d.storage, 0, Y.storage, L.h0Row * BH, BH);
-  const gates = Tensor.empty([B, G], "float32");
   const keepActs = willRecord([x, h0, c0, wIh, wHh, bIh, bHh]);
-  const scratchAct = keepActs ? null : Tensor.empty([B, G], "float32");
-  const acts: Tensor[] = new Array(T);
+  // the activated gates of every step (kept for backward), or one step's scratch
+  const ACT = Tensor.empty(keepActs ? [T, B, G] : [B, G], "float32");
   for (let s = 0; s < T; s++) {
     const t = L.step(s);
-    K().copyStrided(P.storage, t * BG, [BG], [1], gates.storage);
+    // step t's gates: its rows of P (the input projection) += h_prev W_hh^T, in place
     K().gemm({ batch: 1, M: B, N: G, K: H, a: Y.storage, aOff: L.prevRow(t) * BH, aStride: 0, transA: false,
-      b: wHhT.storage, bOff: 0, bStride: 0, transB: false, c: gates.storage, cOff: 0, cStride: 0, beta: 1 });
-    const act = scratchAct ?? (acts[t] = Tensor.empty([B, G], "float32"));
+      b: wHhT.storage, bOff: 0, bStride: 0, transB: true, c: P.storage, cOff: t * BG, cStride: 0, beta: 1 });
     const cp = s === 0 ? c0d.storage : CS.storage, cpOff = s === 0 ? 0 : L.prevT(t) * BH;
-    K().lstmCell(gates.storage, cp, cpOff, Y.storage, L.hRow(t) * BH, CS.storage, t * BH, act.storage, B, H);
+    K().lstmCell(P.storage, t * BG, cp, cpOff, Y.storage, L.hRow(t) * BH, CS.storage, t * BH,
+      ACT.storage, keepActs ? t * BG : 0, B, H);
   }
-  gates.dispose();
   P.dispose();
-  wHhT.dispose();
-  scratchAct?.dispose();
+  if (!keepActs) ACT.dispose();
   copyAt(CS.storage, (reverse ? 0 : T - 1) * BH, Y.storage, (T + 1) * BH, BH);
   if (!keepActs) release([[xd, x], [wIhd, wIh], [wHhd, wHh], [h0d, h0], [c0d, c0], [CS, null]]);
 
@@ -131,23 +119,23 @@ export function lstmLayer(x: Tensor, h0: Tensor, c0: Tensor, wIh: Tensor, wHh: T
     let gc = Tensor.empty([B, H], "float32"), gc2 = Tensor.empty([B, H], "float32");
     K().copyStrided(gd.storage, (T + 1) * BH, [BH], [1], gc.storage);
     if (gd !== gy) gd.dispose();
-    const GG = Tensor.empty([TB, G], "float32"), gg = Tensor.empty([B, G], "float32");
+    const GG = Tensor.empty([TB, G], "float32");
     const gh0 = h0.requiresGrad ? Tensor.empty([B, H], "float32") : null;
     for (let s = T - 1; s >= 0; s--) {
       const t = L.step(s);
       const cp = s === 0 ? c0d.storage : CS.storage, cpOff = s === 0 ? 0 : L.prevT(t) * BH;
-      K().lstmCellGrad(acts[t].storage, cp, cpOff, CS.storage, t * BH, GH.storage, t * BH, gc.storage, gg.storage, gc2.storage, B, H);
+      K().lstmCellGrad(ACT.storage, t * BG, cp, cpOff, CS.storage, t * BH, GH.storage, t * BH, gc.storage,
+        GG.storage, t * BG, gc2.storage, B, H);
       [gc, gc2] = [gc2, gc];
-      copyAt(gg.storage, 0, GG.storage, t * BG, BG);
       if (s > 0) {
-        K().gemm({ batch: 1, M: B, N: H, K: G, a: gg.storage, aOff: 0, aStride: 0, transA: false,
+        K().gemm({ batch: 1, M: B, N: H, K: G, a: GG.storage, aOff: t * BG, aStride: 0, transA: false,
           b: wHhd.storage, bOff: 0, bStride: 0, transB: false, c: GH.storage, cOff: L.prevT(t) * BH, cStride: 0, beta: 1 });
       } else if (gh0) {
-        K().gemm({ batch: 1, M: B, N: H, K: G, a: gg.storage, aOff: 0, aStride: 0, transA: false,
+        K().gemm({ batch: 1, M: B, N: H, K: G, a: GG.storage, aOff: t * BG, aStride: 0, transA: false,
           b: wHhd.storage, bOff: 0, bStride: 0, transB: false, c: gh0.storage, cOff: 0, cStride: 0, beta: 0 });
       }
     }
-    gg.dispose(); gc2.dispose(); GH.dispose();
+    gc2.dispose(); GH.dispose();
     const gcOut = c0.requiresGrad ? gc : (gc.dispose(), null);
     const [gx, gwIh, gwHh, gbIh, gbHh] = projectionGrads(GG, GG, xd, Y.storage, L.hpRow * BH, wIhd, x, wIh, wHh, bIh, bHh, TB, G, I, H);
     GG.dispose();
@@ -204,30 +192,30 @@ export function gruLayer(x: Tensor, h0: Tensor, wIh: Tensor, wHh: Tensor,
   const xd = x.dense(), wIhd = wIh.dense(), wHhd = wHh.dense(), h0d = denseState(h0);
   const bIhd = bIh ? bIh.dense() : null, bHhd = bHh ? bHh.dense() : null;
 
-  const wIhT = transposed(wIh), wHhT = transposed(wHh);
+  // the gemms read the [out, in] weights transposed in place (transB): no per-call W^T copies
+  const wIhT = wIhd, wHhT = wHhd;
   const GI = Tensor.empty([TB, G], "float32");
   K().gemm({ batch: 1, M: TB, N: G, K: I, a: xd.storage, aOff: 0, aStride: 0, transA: false,
-    b: wIhT.storage, bOff: 0, bStride: 0, transB: false, c: GI.storage, cOff: 0, cStride: 0, beta: 0,
+    b: wIhT.storage, bOff: 0, bStride: 0, transB: true, c: GI.storage, cOff: 0, cStride: 0, beta: 0,
     bias: bIhd ? bIhd.storage : null });
-  wIhT.dispose();
 
   const Y = Tensor.empty([T + 1, B, H], "float32");
   copyAt(h0d.storage, 0, Y.storage, L.h0Row * BH, BH);
-  const gi = Tensor.empty([B, G], "float32"), gh = Tensor.empty([B, G], "float32");
+  const gh = Tensor.empty([B, G], "float32");
   const keepActs = willRecord([x, h0, wIh, wHh, bIh, bHh]);
-  const scratchAct = keepActs ? null : Tensor.empty([B, 4 * H], "float32");
-  const acts: Tensor[] = new Array(T);
+  // (r, z, n, gh_n) of every step (kept for backward), or one step's scratch
+  const BA = B * 4 * H;
+  const ACT = Tensor.empty(keepActs ? [T, B, 4 * H] : [B, 4 * H], "float32");
   for (let s = 0; s < T; s++) {
     const t = L.step(s);
-    K().copyStrided(GI.storage, t * BG, [BG], [1], gi.storage);
     K().gemm({ batch: 1, M: B, N: G, K: H, a: Y.storage, aOff: L.prevRow(t) * BH, aStride: 0, transA: false,
-      b: wHhT.storage, bOff: 0, bStride: 0, transB: false, c: gh.storage, cOff: 0, cStride: 0, beta: 0,
+      b: wHhT.storage, bOff: 0, bStride: 0, transB: true, c: gh.storage, cOff: 0, cStride: 0, beta: 0,
       bias: bHhd ? bHhd.storage : null });
-    const act = scratchAct ?? (acts[t] = Tensor.empty([B, 4 * H], "float32"));
-    K().gruCell(gi.storage, gh.storage, Y.storage, L.prevRow(t) * BH, Y.storage, L.hRow(t) * BH, act.storage, B, H);
+    K().gruCell(GI.storage, t * BG, gh.storage, Y.storage, L.prevRow(t) * BH, Y.storage, L.hRow(t) * BH,
+      ACT.storage, keepActs ? t * BA : 0, B, H);
   }
-  gi.dispose(); gh.dispose(); GI.dispose(); wHhT.dispose();
-  scratchAct?.dispose();
+  gh.dispose(); GI.dispose();
+  if (!keepActs) ACT.dispose();
   if (!keepActs) release([[xd, x], [wIhd, wIh], [wHhd, wHh], [h0d, h0], [bIhd, bIh], [bHhd, bHh]]);
 
   ops.record(Y, "GruBackward", [x, h0, wIh, wHh, bIh, bHh], (gy) => {
@@ -236,23 +224,22 @@ export function gruLayer(x: Tensor, h0: Tensor, wIh: Tensor, wHh: Tensor,
     K().copyStrided(gd.storage, L.outRow * BH, [T * BH], [1], GH.storage);
     if (gd !== gy) gd.dispose();
     const GGI = Tensor.empty([TB, G], "float32"), GGH = Tensor.empty([TB, G], "float32");
-    const ggi = Tensor.empty([B, G], "float32"), ggh = Tensor.empty([B, G], "float32"), ghp = Tensor.empty([B, H], "float32");
+    const ghp = Tensor.empty([B, H], "float32");
     const gh0 = h0.requiresGrad ? Tensor.empty([B, H], "float32") : null;
     for (let s = T - 1; s >= 0; s--) {
       const t = L.step(s);
-      K().gruCellGrad(acts[t].storage, Y.storage, L.prevRow(t) * BH, GH.storage, t * BH, ggi.storage, ggh.storage, ghp.storage, B, H);
-      copyAt(ggi.storage, 0, GGI.storage, t * BG, BG);
-      copyAt(ggh.storage, 0, GGH.storage, t * BG, BG);
+      K().gruCellGrad(ACT.storage, t * BA, Y.storage, L.prevRow(t) * BH, GH.storage, t * BH,
+        GGI.storage, t * BG, GGH.storage, t * BG, ghp.storage, B, H);
       const target = s > 0 ? GH : gh0;
       if (!target) continue;
       const off = s > 0 ? L.prevT(t) * BH : 0;
-      K().gemm({ batch: 1, M: B, N: H, K: G, a: ggh.storage, aOff: 0, aStride: 0, transA: false,
+      K().gemm({ batch: 1, M: B, N: H, K: G, a: GGH.storage, aOff: t * BG, aStride: 0, transA: false,
         b: wHhd.storage, bOff: 0, bStride: 0, transB: false, c: target.storage, cOff: off, cStride: 0, beta: s > 0 ? 1 : 0 });
       // + the direct path dh * z (elementwise, through the live views)
       const tv = K().view(target.storage), pv = K().view(ghp.storage);
       for (let k = 0; k < BH; k++) tv[off + k] += pv[k];
     }
-    ggi.dispose(); ggh.dispose(); ghp.dispose(); GH.dispose();
+    ghp.dispose(); GH.dispose();
     const [gx, gwIh, gwHh, gbIh, gbHh] = projectionGrads(GGI, GGH, xd, Y.storage, L.hpRow * BH, wIhd, x, wIh, wHh, bIh, bHh, TB, G, I, H);
     GGI.dispose(); GGH.dispose();
     return [gx, gh0, gwIh, gwHh, gbIh, gbHh];
