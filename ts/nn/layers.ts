@@ -3,6 +3,7 @@
 import * as ops from "../ops.js";
 import { empty } from "../creation.js";
 import { Tensor } from "../tensor.js";
+import { isGradEnabled } from "../runtime.js";
 import * as F from "./functional/basic.js";
 import { defaultLayerInit } from "./init.js";
 import { Module, Parameter, pyFloat, pyRepr } from "./module.js";
@@ -82,7 +83,15 @@ export class Sequential extends Module {
     mods.forEach((m, k) => this.registerModule(String(k), m));
   }
   forward(x: any): any {
-    for (const m of this.children()) x = m.forward(x);
+    // Without autograd nothing else holds the intermediates: free each as soon as the next exists
+    // (as PyTorch's refcounting would), so inference does not wait for the GC.
+    const free = !isGradEnabled();
+    const input = x;
+    for (const m of this.children()) {
+      const next = m.forward(x);
+      if (free && x !== input && x !== next && x instanceof Tensor) x.dispose();
+      x = next;
+    }
     return x;
   }
   get length(): number { return [...this.children()].length; }
