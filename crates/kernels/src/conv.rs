@@ -1,5 +1,16 @@
 //! N-d convolution (written as 3-d) forward and backward via im2col/col2im and the shared GEMM,
 //! with groups. 1x1 / stride 1 / no padding needs no im2col. Workspaces are grow-only per thread.
+//!
+//! No full im2col matrix is materialised: the output columns are cut into blocks whose im2col
+//! slice fits L2 (`block_cols`), and the tasks (image, group, block) run on the thread pool.
+//! Forward: with wide x86 panels and a "shifted rows" geometry (stride 1, same width, e.g. 3x3
+//! pad 1) the im2col is written straight into the GEMM's packed-B panels (implicit GEMM, weights
+//! packed once); otherwise the block is im2col'ed row-contiguous and read in place by the GEMM.
+//! The bias is an extra column of A times a row of ones. Stride-2 inputs are first split into
+//! even/odd columns so every im2col segment is a contiguous copy. Grad-input: W^T (packed once)
+//! times gy blocks, then col2im, tasks over (image, group, channel chunk) so writes are disjoint.
+//! Grad-weight: blocks of the column space of all images concatenated (deep, few GEMM calls),
+//! split across threads with per-thread partial sums.
 use crate::linalg::SendPtr;
 use crate::{gemm, par};
 use std::cell::RefCell;
@@ -68,78 +79,6 @@ fn src(o: usize, s: usize, p: usize, k: usize, d: usize, n: usize) -> Option<usi
     if i >= 0 && (i as usize) < n { Some(i as usize) } else { None }
 }
 
-/// col[(c, kd, kh, kw), (od, oh, ow)] = x[c0 + c, id, ih, iw] (0 in the padding) for one image.
-fn im2col(g: &ConvGeom, x: &[f32], c0: usize, col: &mut [f32]) {
-    let (s, ins) = (g.out_size(), g.in_size());
-    let mut r = 0;
-    for c in 0..g.cg() {
-        let xc = &x[(c0 + c) * ins..(c0 + c + 1) * ins];
-        for kd in 0..g.k_d { for kh in 0..g.k_h { for kw in 0..g.k_w {
-            let row = &mut col[r * s..(r + 1) * s];
-            r += 1;
-            for od in 0..g.out_d {
-                let id = src(od, g.s_d, g.p_d, kd, g.d_d, g.in_d);
-                for oh in 0..g.out_h {
-                    let out = &mut row[(od * g.out_h + oh) * g.out_w..(od * g.out_h + oh + 1) * g.out_w];
-                    let ih = match (id, src(oh, g.s_h, g.p_h, kh, g.d_h, g.in_h)) {
-                        (Some(a), Some(b)) => a * g.in_h + b,
-                        _ => { out.fill(0.0); continue; }
-                    };
-                    let xr = &xc[ih * g.in_w..(ih + 1) * g.in_w];
-                    let off = (kw * g.d_w) as isize - g.p_w as isize;
-                    if g.s_w == 1 {
-                        // valid ow: 0 <= ow + off < in_w
-                        let lo = ((-off).max(0) as usize).min(g.out_w);
-                        let hi = ((g.in_w as isize - off).max(0) as usize).min(g.out_w).max(lo);
-                        out[..lo].fill(0.0);
-                        out[hi..].fill(0.0);
-                        let b = (lo as isize + off) as usize;
-                        out[lo..hi].copy_from_slice(&xr[b..b + hi - lo]);
-                    } else {
-                        for (ow, v) in out.iter_mut().enumerate() {
-                            let iw = (ow * g.s_w) as isize + off;
-                            *v = if iw >= 0 && (iw as usize) < g.in_w { xr[iw as usize] } else { 0.0 };
-                        }
-                    }
-                }
-            }
-        }}}
-    }
-}
-
-/// gx[c0 + c, id, ih, iw] += col[(c, kd, kh, kw), (od, oh, ow)] for one image (inverse of im2col).
-fn col2im(g: &ConvGeom, col: &[f32], c0: usize, gx: &mut [f32]) {
-    let (s, ins) = (g.out_size(), g.in_size());
-    let mut r = 0;
-    for c in 0..g.cg() {
-        let xc = &mut gx[(c0 + c) * ins..(c0 + c + 1) * ins];
-        for kd in 0..g.k_d { for kh in 0..g.k_h { for kw in 0..g.k_w {
-            let row = &col[r * s..(r + 1) * s];
-            r += 1;
-            for od in 0..g.out_d {
-                let Some(id) = src(od, g.s_d, g.p_d, kd, g.d_d, g.in_d) else { continue };
-                for oh in 0..g.out_h {
-                    let Some(ih) = src(oh, g.s_h, g.p_h, kh, g.d_h, g.in_h) else { continue };
-                    let cr = &row[(od * g.out_h + oh) * g.out_w..(od * g.out_h + oh + 1) * g.out_w];
-                    let xr = &mut xc[(id * g.in_h + ih) * g.in_w..(id * g.in_h + ih + 1) * g.in_w];
-                    let off = (kw * g.d_w) as isize - g.p_w as isize;
-                    if g.s_w == 1 {
-                        let lo = ((-off).max(0) as usize).min(g.out_w);
-                        let hi = ((g.in_w as isize - off).max(0) as usize).min(g.out_w).max(lo);
-                        let b = (lo as isize + off) as usize;
-                        for (d, &v) in xr[b..b + hi - lo].iter_mut().zip(&cr[lo..hi]) { *d += v; }
-                    } else {
-                        for (ow, &v) in cr.iter().enumerate() {
-                            let iw = (ow * g.s_w) as isize + off;
-                            if iw >= 0 && (iw as usize) < g.in_w { xr[iw as usize] += v; }
-                        }
-                    }
-                }
-            }
-        }}}
-    }
-}
-
 /// C[m x n] (ldc = n) = beta*C + op(A) op(B), rows split across threads when large.
 #[allow(clippy::too_many_arguments)]
 fn gemm_par(m: usize, n: usize, k: usize, a: &[f32], lda: usize, ta: bool, b: &[f32], ldb: usize, tb: bool,
@@ -170,9 +109,464 @@ fn per_image(g: &ConvGeom, f: &(dyn Fn(usize) + Sync)) {
     }
 }
 
+thread_local! {
+    static BUF_B: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+    static SPLIT: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+}
+
+fn with_buf<R>(key: &'static std::thread::LocalKey<RefCell<Vec<f32>>>, len: usize, f: impl FnOnce(&mut [f32]) -> R) -> R {
+    key.with(|c| {
+        let mut v = c.borrow_mut();
+        if v.len() < len { v.resize(len, 0.0); }
+        f(&mut v[..len])
+    })
+}
+
+/// Floats of the per-task im2col block: sized to stay in L2 next to the packed weights.
+const BLOCK_FLOATS: usize = 96 * 1024;
+/// Grad-input col block (GEMM output, then col2im).
+const GIN_FLOATS: usize = GIN_KB * 1024;
+const GIN_KB: usize = 1024;
+/// Grad-weight col block: it is the GEMM's depth, so larger blocks mean fewer passes over gw.
+const GW_FLOATS: usize = GW_KB * 1024;
+const GW_KB: usize = 1024;
+
+static BUDGET_DIV: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(1);
+
+/// Test hook: divides every block budget by `div` (>= 1), so small shapes take the multi-block
+/// paths too.
+#[doc(hidden)]
+pub fn set_block_budget_div(div: usize) {
+    BUDGET_DIV.store(div.max(1), core::sync::atomic::Ordering::Relaxed);
+}
+
+/// Columns per block for a GEMM with `rows` rows of B (the im2col depth), out of `total`
+/// columns, for a block of about `budget` floats; a multiple of `nr`, and small enough that
+/// `tasks_outer * blocks` keeps every thread busy.
+fn block_cols(budget: usize, rows: usize, total: usize, nr: usize, tasks_outer: usize) -> usize {
+    let budget = budget / BUDGET_DIV.load(core::sync::atomic::Ordering::Relaxed).max(1);
+    let mut nb = (budget / rows.max(1)) / nr * nr;
+    nb = nb.clamp(nr, (64 * nr).max(budget / 64 / nr * nr));
+    let threads = par::threads();
+    if threads > 1 && tasks_outer < 4 * threads {
+        // enough blocks for ~4 tasks per thread (dynamic claiming balances the tail)
+        let want = (4 * threads).div_ceil(tasks_outer.max(1));
+        let per = total.div_ceil(want).div_ceil(nr) * nr;
+        nb = nb.min(per.max(nr));
+    }
+    if nb >= total { total.max(1) } else { nb }
+}
+
+/// Copies `src` into `dst` (same length) with inline fixed-size moves: these runs are short
+/// (one output row), where a `memcpy` call would cost more than the copy.
+#[inline(always)]
+fn copy_run(dst: &mut [f32], src: &[f32]) {
+    let n = dst.len();
+    assert!(src.len() == n);
+    let (d, s) = (dst.as_mut_ptr(), src.as_ptr());
+    let mut i = 0;
+    // SAFETY: every access is below n in both slices.
+    unsafe {
+        while i + 8 <= n {
+            core::ptr::write_unaligned(d.add(i) as *mut [f32; 8], core::ptr::read_unaligned(s.add(i) as *const [f32; 8]));
+            i += 8;
+        }
+        if i + 4 <= n {
+            core::ptr::write_unaligned(d.add(i) as *mut [f32; 4], core::ptr::read_unaligned(s.add(i) as *const [f32; 4]));
+            i += 4;
+        }
+        if i + 2 <= n {
+            core::ptr::write_unaligned(d.add(i) as *mut [f32; 2], core::ptr::read_unaligned(s.add(i) as *const [f32; 2]));
+            i += 2;
+        }
+        if i < n { *d.add(i) = *s.add(i); }
+    }
+}
+
+/// Adds `src` into `dst` (same length), like [`copy_run`].
+#[inline(always)]
+fn add_run(dst: &mut [f32], src: &[f32]) {
+    for (d, &v) in dst.iter_mut().zip(src) { *d += v; }
+}
+
+/// Zeroes a short run inline.
+#[inline(always)]
+fn zero_run(dst: &mut [f32]) {
+    let n = dst.len();
+    if n > 16 { dst.fill(0.0); return; }
+    let d = dst.as_mut_ptr();
+    let mut i = 0;
+    // SAFETY: every access is below n.
+    unsafe {
+        while i + 4 <= n { core::ptr::write_unaligned(d.add(i) as *mut [f32; 4], [0.0; 4]); i += 4; }
+        while i < n { *d.add(i) = 0.0; i += 1; }
+    }
+}
+
+/// Position of flattened output column j: (od, oh, ow).
+#[inline(always)]
+fn out_pos(g: &ConvGeom, j: usize) -> (usize, usize, usize) {
+    let hw = g.out_h * g.out_w;
+    let od = j / hw;
+    let rem = j - od * hw;
+    let oh = rem / g.out_w;
+    (od, oh, rem - oh * g.out_w)
+}
+
+/// 2-d, stride 1, output as wide as the input (e.g. 3x3 pad 1): a tap's im2col row is the
+/// channel shifted by a constant, so runs of whole output rows are one contiguous copy, then
+/// the columns that wrapped around from a neighbouring row are zeroed.
+#[inline(always)]
+fn shift_case(g: &ConvGeom) -> bool {
+    g.in_d == 1 && g.out_d == 1 && g.k_d == 1 && g.p_d == 0 && g.s_h == 1 && g.s_w == 1 && g.in_w == g.out_w
+}
+
+/// For [`shift_case`]: (delta, js, je, lo, hi): valid columns j in [js, je) read xc[j + delta]
+/// except the border columns ow < lo or ow >= hi (in range [js, je) only).
+#[inline(always)]
+fn shift_geom(g: &ConvGeom, kh: usize, kw: usize, j0: usize, j1: usize) -> (isize, usize, usize, usize, usize) {
+    let w = g.out_w;
+    let dh = (kh * g.d_h) as isize - g.p_h as isize;
+    let off = (kw * g.d_w) as isize - g.p_w as isize;
+    let delta = dh * w as isize + off;
+    // valid rows: 0 <= oh + dh < in_h
+    let rlo = (-dh).max(0) as usize;
+    let rhi = ((g.in_h as isize - dh).max(0) as usize).min(g.out_h).max(rlo.min(g.out_h));
+    let js = (rlo * w).clamp(j0, j1);
+    let je = (rhi * w).clamp(js, j1);
+    let (lo, hi) = valid_ow(g, off);
+    (delta, js, je, lo.min(w), hi.min(w))
+}
+
+/// Calls `f(t)` for every output position t = j - j0 in [js, je) whose column is a border one.
+#[inline(always)]
+fn for_borders(w: usize, lo: usize, hi: usize, j0: usize, js: usize, je: usize, mut f: impl FnMut(usize)) {
+    if lo == 0 && hi >= w { return; }
+    let mut row0 = js - js % w;
+    while row0 < je {
+        for ow in 0..lo { let j = row0 + ow; if j >= js && j < je { f(j - j0); } }
+        for ow in hi..w { let j = row0 + ow; if j >= js && j < je { f(j - j0); } }
+        row0 += w;
+    }
+}
+
+/// Writes the im2col row values of channel slice `xc` for tap (kd, kh, kw) at output columns
+/// j0..j1 (flattened (od, oh, ow)) into `out[..j1-j0]`.
+#[inline(always)]
+fn im2col_row(g: &ConvGeom, xc: &[f32], split: bool, kd: usize, kh: usize, kw: usize, j0: usize, j1: usize, out: &mut [f32]) {
+    if shift_case(g) {
+        let (delta, js, je, lo, hi) = shift_geom(g, kh, kw, j0, j1);
+        let out = &mut out[..j1 - j0];
+        let ins = xc.len() as isize;
+        // in-bounds part of the source range; the rest are border columns, zeroed below
+        let cs = (js as isize).max(-delta).min(je as isize) as usize;
+        let ce = ((je as isize).min(ins - delta).max(cs as isize)) as usize;
+        out[..cs - j0].fill(0.0);
+        out[ce - j0..].fill(0.0);
+        if cs < ce {
+            let b = (cs as isize + delta) as usize;
+            out[cs - j0..ce - j0].copy_from_slice(&xc[b..b + (ce - cs)]);
+        }
+        for_borders(g.out_w, lo, hi, j0, js, je, |t| out[t] = 0.0);
+        return;
+    }
+    let off = (kw * g.d_w) as isize - g.p_w as isize;
+    let (lo_all, hi_all) = valid_ow(g, off);
+    let (mut od, mut oh, mut ow0) = out_pos(g, j0);
+    let mut id = src(od, g.s_d, g.p_d, kd, g.d_d, g.in_d);
+    let mut j = j0;
+    let mut t = 0;
+    while j < j1 {
+        let ow1 = g.out_w.min(ow0 + (j1 - j));
+        let len = ow1 - ow0;
+        let seg = &mut out[t..t + len];
+        match (id, src(oh, g.s_h, g.p_h, kh, g.d_h, g.in_h)) {
+            (Some(id), Some(ih)) => {
+                let xr = &xc[(id * g.in_h + ih) * g.in_w..(id * g.in_h + ih + 1) * g.in_w];
+                let lo = lo_all.clamp(ow0, ow1);
+                let hi = hi_all.clamp(lo, ow1);
+                zero_run(&mut seg[..lo - ow0]);
+                zero_run(&mut seg[hi - ow0..]);
+                let dst = &mut seg[lo - ow0..hi - ow0];
+                if lo < hi {
+                    let b = (lo as isize * g.s_w as isize + off) as usize;
+                    match g.s_w {
+                        1 => copy_run(dst, &xr[b..b + (hi - lo)]),
+                        2 if split => {
+                            // xc holds each input row as [even columns, odd columns]
+                            let st = (b & 1) * g.in_w.div_ceil(2) + (b >> 1);
+                            copy_run(dst, &xr[st..st + (hi - lo)]);
+                        }
+                        2 => {
+                            let sr = &xr[b..b + 2 * (hi - lo) - 1];
+                            for (i, d) in dst.iter_mut().enumerate() { *d = sr[2 * i]; }
+                        }
+                        sw => {
+                            for (i, d) in dst.iter_mut().enumerate() { *d = xr[b + sw * i]; }
+                        }
+                    }
+                }
+            }
+            _ => zero_run(seg),
+        }
+        j += len;
+        t += len;
+        ow0 = 0;
+        oh += 1;
+        if oh == g.out_h {
+            oh = 0;
+            od += 1;
+            id = src(od, g.s_d, g.p_d, kd, g.d_d, g.in_d);
+        }
+    }
+}
+
+/// Inverse of [`im2col_row`]: adds `row[..j1-j0]` into channel slice `xc`.
+#[inline(always)]
+fn col2im_row(g: &ConvGeom, row: &mut [f32], kd: usize, kh: usize, kw: usize, j0: usize, j1: usize, xc: &mut [f32]) {
+    if shift_case(g) {
+        let (delta, js, je, lo, hi) = shift_geom(g, kh, kw, j0, j1);
+        // border entries would land on a neighbouring row: zero them (adding 0 is exact)
+        for_borders(g.out_w, lo, hi, j0, js, je, |t| row[t] = 0.0);
+        let ins = xc.len() as isize;
+        let cs = (js as isize).max(-delta).min(je as isize) as usize;
+        let ce = ((je as isize).min(ins - delta).max(cs as isize)) as usize;
+        if cs < ce {
+            let b = (cs as isize + delta) as usize;
+            add_run(&mut xc[b..b + (ce - cs)], &row[cs - j0..ce - j0]);
+        }
+        return;
+    }
+    let off = (kw * g.d_w) as isize - g.p_w as isize;
+    let (lo_all, hi_all) = valid_ow(g, off);
+    let (mut od, mut oh, mut ow0) = out_pos(g, j0);
+    let mut id = src(od, g.s_d, g.p_d, kd, g.d_d, g.in_d);
+    let mut j = j0;
+    let mut t = 0;
+    while j < j1 {
+        let ow1 = g.out_w.min(ow0 + (j1 - j));
+        let len = ow1 - ow0;
+        if let (Some(id), Some(ih)) = (id, src(oh, g.s_h, g.p_h, kh, g.d_h, g.in_h)) {
+            let xr = &mut xc[(id * g.in_h + ih) * g.in_w..(id * g.in_h + ih + 1) * g.in_w];
+            let lo = lo_all.clamp(ow0, ow1);
+            let hi = hi_all.clamp(lo, ow1);
+            if lo < hi {
+                let sr = &row[t + lo - ow0..t + hi - ow0];
+                let b = (lo as isize * g.s_w as isize + off) as usize;
+                if g.s_w == 1 {
+                    add_run(&mut xr[b..b + (hi - lo)], sr);
+                } else {
+                    for (i, &v) in sr.iter().enumerate() { xr[b + g.s_w * i] += v; }
+                }
+            }
+        }
+        j += len;
+        t += len;
+        ow0 = 0;
+        oh += 1;
+        if oh == g.out_h {
+            oh = 0;
+            od += 1;
+            id = src(od, g.s_d, g.p_d, kd, g.d_d, g.in_d);
+        }
+    }
+}
+
+/// Output columns ow with 0 <= ow*s_w + off < in_w, as the range [lo, hi).
+#[inline(always)]
+fn valid_ow(g: &ConvGeom, off: isize) -> (usize, usize) {
+    let sw = g.s_w.max(1) as isize;
+    let lo = if off >= 0 { 0 } else { ((-off) + sw - 1) / sw };
+    let lim = g.in_w as isize - off; // ow*sw < lim
+    let hi = if lim <= 0 { 0 } else { (lim + sw - 1) / sw };
+    (lo.max(0) as usize, (hi.max(0) as usize).max(lo.max(0) as usize))
+}
+
+crate::simd_fn! {
+/// im2col of channels [c0, c0 + cg) at output columns j0..j1 for a [`shift_case`] geometry,
+/// written straight in the GEMM's packed-B panel layout (`nr` wide, panel depth `depth` >= kg =
+/// cg * taps), zero-padded past the last column; rows kg..depth (the bias row) are set to 1.
+fn im2col_panels(g: &ConvGeom, x: &[f32], c0: usize, j0: usize, j1: usize, nr: usize, depth: usize, dst: &mut [f32]) {
+    let ins = g.in_size();
+    let nb = j1 - j0;
+    let np = nb.div_ceil(nr);
+    let kg = depth;
+    for q in 0..np {
+        dst[q * nr * kg + g.kg() * nr..(q + 1) * nr * kg].fill(1.0);
+    }
+    assert!(shift_case(g));
+    {
+        // rows are shifted copies of the channel: write each panel straight from x, panel by
+        // panel so the writes form one sequential stream
+        let taps = g.k_h * g.k_w;
+        // per tap: (delta, copy range [cs, ce) in block positions)
+        let mut tg = [(0isize, 0usize, 0usize); 64];
+        let mut tgv = Vec::new();
+        let tg: &mut [(isize, usize, usize)] = if taps <= 64 { &mut tg[..taps] } else { tgv.resize(taps, (0, 0, 0)); &mut tgv };
+        for kh in 0..g.k_h { for kw in 0..g.k_w {
+            let (delta, js, je, _, _) = shift_geom(g, kh, kw, j0, j1);
+            let cs = (js as isize).max(-delta).min(je as isize) as usize;
+            let ce = ((je as isize).min(ins as isize - delta).max(cs as isize)) as usize;
+            tg[kh * g.k_w + kw] = (delta, cs - j0, ce - j0);
+        }}
+        for q in 0..np {
+            let (t0, t1) = (q * nr, q * nr + nr);
+            let panel = &mut dst[q * nr * kg..(q + 1) * nr * kg];
+            let mut r = 0;
+            for c in 0..g.cg() {
+                let xc = &x[(c0 + c) * ins..(c0 + c + 1) * ins];
+                for &(delta, cs, ce) in tg.iter() {
+                    let d = &mut panel[r * nr..r * nr + nr];
+                    if t0 >= cs && t1 <= ce {
+                        let b = (j0 as isize + t0 as isize + delta) as usize;
+                        copy_run(d, &xc[b..b + nr]);
+                    } else {
+                        let (a, e) = (cs.clamp(t0, t1), ce.clamp(t0, t1).max(cs.clamp(t0, t1)));
+                        zero_run(&mut d[..a - t0]);
+                        zero_run(&mut d[e - t0..]);
+                        if a < e {
+                            let b = (j0 as isize + a as isize + delta) as usize;
+                            copy_run(&mut d[a - t0..e - t0], &xc[b..b + (e - a)]);
+                        }
+                    }
+                    r += 1;
+                }
+            }
+        }
+        // zero the columns that wrapped around from a neighbouring row
+        for kh in 0..g.k_h { for kw in 0..g.k_w {
+            let (_, js, je, lo, hi) = shift_geom(g, kh, kw, j0, j1);
+            if lo == 0 && hi >= g.out_w { continue; }
+            for c in 0..g.cg() {
+                let base = (c * taps + kh * g.k_w + kw) * nr;
+                for_borders(g.out_w, lo, hi, j0, js, je, |t| dst[(t / nr) * nr * kg + base + t % nr] = 0.0);
+            }
+        }}
+    }
+}
+}
+
+/// For stride-2 convolutions: a copy of x with every input row stored as [even columns, odd
+/// columns], so each im2col row segment becomes a contiguous copy instead of a strided gather.
+/// The buffer is this thread's grow-only scratch: hand it back with [`split_done`].
+fn split_stride2(g: &ConvGeom, x: &[f32]) -> Option<Vec<f32>> {
+    if g.s_w != 2 || g.in_w < 2 { return None; }
+    let w = g.in_w;
+    let we = w.div_ceil(2);
+    let mut buf = SPLIT.with(|c| std::mem::take(&mut *c.borrow_mut()));
+    if buf.len() < x.len() { buf.resize(x.len(), 0.0); }
+    let out = &mut buf[..x.len()];
+    for (d, r) in out.chunks_exact_mut(w).zip(x.chunks_exact(w)) {
+        let (ev, od) = d.split_at_mut(we);
+        for (i, v) in ev.iter_mut().enumerate() { *v = r[2 * i]; }
+        for (i, v) in od.iter_mut().enumerate() { *v = r[2 * i + 1]; }
+    }
+    Some(buf)
+}
+
+fn split_done(xs: Option<Vec<f32>>) {
+    if let Some(v) = xs { SPLIT.with(|c| *c.borrow_mut() = v); }
+}
+
+/// Runs tasks 0..n across the pool (inline when single-threaded).
+fn run_tasks(n: usize, f: &(dyn Fn(usize) + Sync)) {
+    if n == 0 { return; }
+    if n == 1 || par::threads() <= 1 {
+        for t in 0..n { f(t); }
+    } else {
+        par::run(n, &|t, _| f(t));
+    }
+}
+
 /// y = conv(x, w) + bias.
 #[inline(never)]
 pub fn conv(g: &ConvGeom, x: &[f32], w: &[f32], bias: Option<&[f32]>, y: &mut [f32]) {
+    if g.is_pointwise() { return conv_pointwise(g, x, w, bias, y); }
+    let (x, w) = (&x[..g.x_len()], &w[..g.w_len()]);
+    let y = &mut y[..g.y_len()];
+    if g.out_size() == 0 || g.og() == 0 { return; }
+    let xs = split_stride2(g, x);
+    conv_blocks(g, match &xs { Some(v) => &v[..x.len()], None => x }, xs.is_some(), w, bias, y);
+    split_done(xs);
+}
+
+/// [`conv`] after the stride-2 split (`split`: x holds [even, odd] columns per row).
+fn conv_blocks(g: &ConvGeom, x: &[f32], split: bool, w: &[f32], bias: Option<&[f32]>, y: &mut [f32]) {
+    let (ins, s, og, kg) = (g.in_size(), g.out_size(), g.og(), g.kg());
+    let (_, nr) = gemm::panel_dims();
+    // the bias is one more column of A (times a row of ones in B), so the GEMM adds it for free
+    let kb = kg + bias.is_some() as usize;
+    // Wide-panel kernels (x86: NR 16/32) get im2col written straight into packed-B panels when
+    // the rows are shifted copies and K is deep; with narrow panels (wasm: NR 8/12), shallow K
+    // or gathered rows, the per-panel bookkeeping costs more than it saves (measured), so the
+    // block is im2col'ed row-contiguous and the GEMM reads it in place.
+    let packed = nr >= 16 && shift_case(g) && kb >= 256;
+    // A = [W_g | bias_g] (og x kb) per group, row-major; plus packed panels when used
+    let mut wr = vec![0f32; og * kb * g.groups];
+    for gi in 0..g.groups {
+        let wg = &w[gi * og * kg..(gi + 1) * og * kg];
+        for o in 0..og {
+            let d = &mut wr[(gi * og + o) * kb..(gi * og + o + 1) * kb];
+            d[..kg].copy_from_slice(&wg[o * kg..(o + 1) * kg]);
+            if let Some(b) = bias { d[kg] = b[gi * og + o]; }
+        }
+    }
+    let a_len = gemm::packed_a_len(og, kb);
+    let mut wp = vec![0f32; if packed { a_len * g.groups } else { 0 }];
+    if packed {
+        for gi in 0..g.groups {
+            gemm::pack_a_panels(og, kb, &wr[gi * og * kb..(gi + 1) * og * kb], kb, false, &mut wp[gi * a_len..(gi + 1) * a_len]);
+        }
+    }
+    let nb = block_cols(BLOCK_FLOATS, kb, s, nr, g.n * g.groups);
+    let nblk = s.div_ceil(nb);
+    let yp = SendPtr(y.as_mut_ptr());
+    let (wp, wr) = (&wp, &wr);
+    run_tasks(g.n * g.groups * nblk, &|t| {
+        let blk = t % nblk;
+        let gi = (t / nblk) % g.groups;
+        let n = t / (nblk * g.groups);
+        let (j0, j1) = (blk * nb, (blk * nb + nb).min(s));
+        let w_ = j1 - j0;
+        let xn = &x[n * g.c * ins..(n + 1) * g.c * ins];
+        // SAFETY: this task owns rows gi*og..(gi+1)*og, columns j0..j1 of image n's output.
+        let yb = unsafe {
+            core::slice::from_raw_parts_mut(yp.get().add((n * g.o + gi * og) * s + j0), (og - 1) * s + w_)
+        };
+        // packed panels unless the last panel would be mostly padding
+        if packed && (w_.div_ceil(nr) * nr - w_) * 16 <= w_ {
+            with_col(w_.div_ceil(nr) * nr * kb, |col| {
+                im2col_panels(g, xn, gi * g.cg(), j0, j1, nr, kb, col);
+                gemm::sgemm_packed(og, w_, kb, &wp[gi * a_len..(gi + 1) * a_len], col, yb, s, false);
+            });
+        } else {
+            with_col(kb * w_, |col| {
+                im2col_block(g, xn, split, gi * g.cg(), j0, j1, col);
+                if kb > kg { col[kg * w_..].fill(1.0); }
+                gemm::sgemm(og, w_, kb, &wr[gi * og * kb..(gi + 1) * og * kb], kb, false, col, w_, false, yb, s, 0.0, None);
+            });
+        }
+    });
+}
+
+crate::simd_fn! {
+/// Row-contiguous im2col of channels [c0, c0 + cg) at output columns j0..j1: col[r*(j1-j0) + t].
+fn im2col_block(g: &ConvGeom, x: &[f32], split: bool, c0: usize, j0: usize, j1: usize, col: &mut [f32]) {
+    let ins = g.in_size();
+    let w_ = j1 - j0;
+    let mut r = 0;
+    for c in 0..g.cg() {
+        let xc = &x[(c0 + c) * ins..(c0 + c + 1) * ins];
+        for kd in 0..g.k_d { for kh in 0..g.k_h { for kw in 0..g.k_w {
+            im2col_row(g, xc, split, kd, kh, kw, j0, j1, &mut col[r * w_..(r + 1) * w_]);
+            r += 1;
+        }}}
+    }
+}
+}
+
+/// 1x1 / stride 1 / unpadded convolution: the input already is the im2col matrix.
+fn conv_pointwise(g: &ConvGeom, x: &[f32], w: &[f32], bias: Option<&[f32]>, y: &mut [f32]) {
     let (ins, s, og, kg) = (g.in_size(), g.out_size(), g.og(), g.kg());
     let (x, w) = (&x[..g.x_len()], &w[..g.w_len()]);
     let y = &mut y[..g.y_len()];
@@ -188,15 +582,8 @@ pub fn conv(g: &ConvGeom, x: &[f32], w: &[f32], bias: Option<&[f32]>, y: &mut [f
         for gi in 0..g.groups {
             let wg = &w[gi * og * kg..(gi + 1) * og * kg];
             let yg = &mut yn[gi * og * s..(gi + 1) * og * s];
-            if g.is_pointwise() {
-                let xg = &xn[gi * kg * s..(gi + 1) * kg * s];
-                gemm_par(og, s, kg, wg, kg, false, xg, s, false, yg, beta);
-            } else {
-                with_col(kg * s, |col| {
-                    im2col(g, xn, gi * g.cg(), col);
-                    gemm_par(og, s, kg, wg, kg, false, col, s, false, yg, beta);
-                });
-            }
+            let xg = &xn[gi * kg * s..(gi + 1) * kg * s];
+            gemm_par(og, s, kg, wg, kg, false, xg, s, false, yg, beta);
         }
     });
 }
@@ -207,24 +594,78 @@ pub fn conv_grad_input(g: &ConvGeom, gy: &[f32], w: &[f32], gx: &mut [f32]) {
     let (ins, s, og, kg) = (g.in_size(), g.out_size(), g.og(), g.kg());
     let (gy, w) = (&gy[..g.y_len()], &w[..g.w_len()]);
     let gx = &mut gx[..g.x_len()];
-    let gp = SendPtr(gx.as_mut_ptr());
-    per_image(g, &|n| {
-        // SAFETY: image n owns gx[n*C*inS .. (n+1)*C*inS].
-        let gxn = unsafe { core::slice::from_raw_parts_mut(gp.get().add(n * g.c * ins), g.c * ins) };
-        let gyn = &gy[n * g.o * s..(n + 1) * g.o * s];
-        if !g.is_pointwise() { gxn.fill(0.0); }
-        for gi in 0..g.groups {
-            let wg = &w[gi * og * kg..(gi + 1) * og * kg];
-            let gyg = &gyn[gi * og * s..(gi + 1) * og * s];
-            if g.is_pointwise() {
+    if g.is_pointwise() {
+        let gp = SendPtr(gx.as_mut_ptr());
+        per_image(g, &|n| {
+            // SAFETY: image n owns gx[n*C*inS .. (n+1)*C*inS].
+            let gxn = unsafe { core::slice::from_raw_parts_mut(gp.get().add(n * g.c * ins), g.c * ins) };
+            let gyn = &gy[n * g.o * s..(n + 1) * g.o * s];
+            for gi in 0..g.groups {
+                let wg = &w[gi * og * kg..(gi + 1) * og * kg];
+                let gyg = &gyn[gi * og * s..(gi + 1) * og * s];
                 let gxg = &mut gxn[gi * kg * s..(gi + 1) * kg * s];
                 gemm_par(kg, s, og, wg, kg, true, gyg, s, false, gxg, 0.0);
-            } else {
-                with_col(kg * s, |col| {
-                    gemm_par(kg, s, og, wg, kg, true, gyg, s, false, col, 0.0);
-                    col2im(g, col, gi * g.cg(), gxn);
-                });
             }
+        });
+        return;
+    }
+    gx.fill(0.0);
+    if s == 0 || og == 0 { return; }
+    let (cg, ks) = (g.cg(), g.k_size());
+    // tasks: (image, group, channel chunk); a chunk's col rows only touch its own channels of gx
+    let outer = g.n * g.groups;
+    let threads = par::threads();
+    let chunks = if threads > 1 && outer < 2 * threads { cg.min((2 * threads).div_ceil(outer)) } else { 1 };
+    let (_, nr) = gemm::panel_dims();
+    // W^T rows of each (group, chunk), packed as A (m = rows of the chunk, k = og)
+    let mut offs = Vec::with_capacity(g.groups * chunks + 1);
+    let mut total = 0;
+    for _gi in 0..g.groups { for ch in 0..chunks {
+        let (c0, c1) = par::split(cg, chunks, 1, ch);
+        offs.push(total);
+        total += gemm::packed_a_len((c1 - c0) * ks, og);
+    }}
+    let mut ap = vec![0f32; total];
+    for gi in 0..g.groups { for ch in 0..chunks {
+        let (c0, c1) = par::split(cg, chunks, 1, ch);
+        if c0 >= c1 { continue; }
+        let rows = (c1 - c0) * ks;
+        let o = offs[gi * chunks + ch];
+        let wg = &w[gi * og * kg..(gi + 1) * og * kg];
+        gemm::pack_a_panels(rows, og, &wg[c0 * ks..], kg, true, &mut ap[o..o + gemm::packed_a_len(rows, og)]);
+    }}
+    let nb = block_cols(GIN_FLOATS, kg.max(og), s, nr, usize::MAX);
+    let gp = SendPtr(gx.as_mut_ptr());
+    let (ap, offs) = (&ap, &offs);
+    run_tasks(outer * chunks, &|t| {
+        let ch = t % chunks;
+        let gi = (t / chunks) % g.groups;
+        let n = t / (chunks * g.groups);
+        let (c0, c1) = par::split(cg, chunks, 1, ch);
+        if c0 >= c1 { return; }
+        let rows = (c1 - c0) * ks;
+        let apc = &ap[offs[gi * chunks + ch]..offs[gi * chunks + ch] + gemm::packed_a_len(rows, og)];
+        let gyg = &gy[(n * g.o + gi * og) * s..(n * g.o + (gi + 1) * og) * s];
+        let cbase = gi * cg + c0;
+        // SAFETY: this task owns channels cbase..cbase + (c1 - c0) of image n in gx.
+        let gxc = unsafe { core::slice::from_raw_parts_mut(gp.get().add((n * g.c + cbase) * ins), (c1 - c0) * ins) };
+        let mut j0 = 0;
+        while j0 < s {
+            let j1 = (j0 + nb).min(s);
+            let w_ = j1 - j0;
+            with_buf(&BUF_B, gemm::packed_b_len(og, w_), |bp| with_col(rows * w_, |col| {
+                gemm::pack_b_panels(og, w_, &gyg[j0..], s, false, bp);
+                gemm::sgemm_packed(rows, w_, og, apc, bp, col, w_, false);
+                let mut r = 0;
+                for c in 0..c1 - c0 {
+                    let xc = &mut gxc[c * ins..(c + 1) * ins];
+                    for kd in 0..g.k_d { for kh in 0..g.k_h { for kw in 0..g.k_w {
+                        col2im_row(g, &mut col[r * w_..(r + 1) * w_], kd, kh, kw, j0, j1, xc);
+                        r += 1;
+                    }}}
+                }
+            }));
+            j0 = j1;
         }
     });
 }
@@ -237,29 +678,51 @@ pub fn conv_grad_weight(g: &ConvGeom, x: &[f32], gy: &[f32], gw: &mut [f32], gb:
     let wl = g.w_len();
     let gw = &mut gw[..wl];
     gw.fill(0.0);
-    // accumulate images [n0, n1) into acc (O x Kg, already holding a partial sum)
-    let accumulate = |n0: usize, n1: usize, acc: &mut [f32]| {
-        for n in n0..n1 {
-            let xn = &x[n * g.c * ins..(n + 1) * g.c * ins];
-            let gyn = &gy[n * g.o * s..(n + 1) * g.o * s];
-            for gi in 0..g.groups {
-                let gyg = &gyn[gi * og * s..(gi + 1) * og * s];
-                let ag = &mut acc[gi * og * kg..(gi + 1) * og * kg];
-                if g.is_pointwise() {
-                    let xg = &xn[gi * kg * s..(gi + 1) * kg * s];
-                    gemm_par(og, kg, s, gyg, s, false, xg, s, true, ag, 1.0);
-                } else {
-                    with_col(kg * s, |col| {
-                        im2col(g, xn, gi * g.cg(), col);
-                        gemm_par(og, kg, s, gyg, s, false, col, s, true, ag, 1.0);
-                    });
+    let xs = split_stride2(g, x);
+    let (x, split) = match &xs { Some(v) => (&v[..x.len()], true), None => (x, false) };
+    let total = g.n * s; // columns: (image, output position), images concatenated
+    let nb = block_cols(GW_FLOATS, kg + og, total, 16, usize::MAX);
+    // accumulate global columns [q0, q1) into acc (O x Kg, already holding a partial sum)
+    let accumulate = |q0: usize, q1: usize, acc: &mut [f32]| {
+        let mut q = q0;
+        while q < q1 {
+            let qe = (q + nb).min(q1);
+            let w_ = qe - q;
+            with_col(kg * w_, |col| with_buf(&BUF_B, og * w_, |gyb| {
+                for gi in 0..g.groups {
+                    // gather the block: per image segment
+                    let mut p = q;
+                    while p < qe {
+                        let n = p / s;
+                        let (j0, j1) = (p - n * s, (qe - n * s).min(s));
+                        let t0 = p - q;
+                        let xn = &x[n * g.c * ins..(n + 1) * g.c * ins];
+                        for o in 0..og {
+                            let src_ = &gy[(n * g.o + gi * og + o) * s..];
+                            gyb[o * w_ + t0..o * w_ + t0 + (j1 - j0)].copy_from_slice(&src_[j0..j1]);
+                        }
+                        let mut r = 0;
+                        for c in 0..g.cg() {
+                            let xc = &xn[(gi * g.cg() + c) * ins..(gi * g.cg() + c + 1) * ins];
+                            for kd in 0..g.k_d { for kh in 0..g.k_h { for kw in 0..g.k_w {
+                                im2col_row(g, xc, split, kd, kh, kw, j0, j1, &mut col[r * w_ + t0..r * w_ + t0 + (j1 - j0)]);
+                                r += 1;
+                            }}}
+                        }
+                        p += j1 - j0;
+                    }
+                    let ag = &mut acc[gi * og * kg..(gi + 1) * og * kg];
+                    gemm::sgemm(og, kg, w_, gyb, w_, false, col, w_, true, ag, kg, 1.0, None);
                 }
-            }
+            }));
+            q = qe;
         }
     };
-    let parts = par::threads().min(g.n);
+    // one contiguous range of columns per thread (each accumulates its own partial gw), cut
+    // into blocks of nb inside; a part gets at least 256 columns
+    let parts = par::threads().min(total.div_ceil(256)).max(1);
     if parts <= 1 {
-        accumulate(0, g.n, gw);
+        accumulate(0, total, gw);
     } else {
         PARTIAL.with(|p| {
             let mut pv = p.borrow_mut();
@@ -269,19 +732,20 @@ pub fn conv_grad_weight(g: &ConvGeom, x: &[f32], gy: &[f32], gw: &mut [f32], gb:
             let pp = SendPtr(pv.as_mut_ptr());
             let gwp = SendPtr(gw.as_mut_ptr());
             par::run(parts, &|t, _| {
-                let (n0, n1) = par::split(g.n, parts, 1, t);
+                let (q0, q1) = par::split(total, parts, 16, t);
                 // SAFETY: part t owns its accumulator: gw itself for t = 0, else partial block t-1.
                 let acc = unsafe {
                     if t == 0 { core::slice::from_raw_parts_mut(gwp.get(), wl) }
                     else { core::slice::from_raw_parts_mut(pp.get().add((t - 1) * wl), wl) }
                 };
-                accumulate(n0, n1, acc);
+                accumulate(q0, q1, acc);
             });
             for t in 1..parts {
                 for (d, &v) in gw.iter_mut().zip(&pv[(t - 1) * wl..t * wl]) { *d += v; }
             }
         });
     }
+    split_done(xs);
     if let Some(gb) = gb {
         for o in 0..g.o {
             let mut acc = 0f64;

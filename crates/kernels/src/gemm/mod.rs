@@ -919,3 +919,160 @@ pub(crate) unsafe fn store_tile(
 const T_MAX_ROWS: usize = 168;
 #[cfg(target_arch = "x86_64")]
 const T_MIN_K: usize = 64;
+
+// ---------------------------------------------------------------------------------------
+// Pre-packed operands (implicit GEMM for convolutions): callers pack A once (e.g. conv
+// weights) and write B directly in the kernel's panel layout (e.g. im2col), so no
+// intermediate matrix is materialised and nothing is packed twice.
+
+/// `(MR, NR)` of the best kernel: the panel heights/widths [`pack_a_panels`],
+/// [`pack_b_panels`] and [`sgemm_packed`] use.
+pub fn panel_dims() -> (usize, usize) {
+    match best_kernel() {
+        GemmKernel::Scalar => (<scalar::Scalar as Micro>::MR, <scalar::Scalar as Micro>::NR),
+        #[cfg(target_arch = "x86_64")]
+        GemmKernel::Avx2 => (<x86::Avx2 as Micro>::MR, <x86::Avx2 as Micro>::NR),
+        #[cfg(target_arch = "x86_64")]
+        GemmKernel::Avx512 => (<x86::Avx512 as Micro>::MR, <x86::Avx512 as Micro>::NR),
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        GemmKernel::WasmSimd => (<wasm::WasmSimd as Micro>::MR, <wasm::WasmSimd as Micro>::NR),
+    }
+}
+
+/// Floats needed by [`pack_a_panels`] for an m x k op(A).
+pub fn packed_a_len(m: usize, k: usize) -> usize {
+    let (mr, _) = panel_dims();
+    m.div_ceil(mr) * mr * k
+}
+
+/// Floats needed by [`pack_b_panels`] for a k x n op(B).
+pub fn packed_b_len(k: usize, n: usize) -> usize {
+    let (_, nr) = panel_dims();
+    n.div_ceil(nr) * nr * k
+}
+
+/// Packs op(A) (m x k; stored k x m with stride lda if `trans_a`, else m x k) into MR-row
+/// panels over the full depth: element (i, p) goes to `dst[(i/MR)*MR*k + p*MR + i%MR]`;
+/// rows past m of the last panel are zero.
+pub fn pack_a_panels(m: usize, k: usize, a: &[f32], lda: usize, trans_a: bool, dst: &mut [f32]) {
+    let (mr, _) = panel_dims();
+    assert!(dst.len() >= m.div_ceil(mr) * mr * k, "pack_a_panels: dst too short");
+    if m == 0 || k == 0 {
+        return;
+    }
+    if trans_a {
+        assert!(lda >= m && a.len() >= (k - 1) * lda + m, "pack_a_panels: A too short");
+    } else {
+        assert!(lda >= k && a.len() >= (m - 1) * lda + k, "pack_a_panels: A too short");
+    }
+    if m % mr != 0 {
+        dst[(m / mr) * mr * k..m.div_ceil(mr) * mr * k].fill(0.0);
+    }
+    // SAFETY: extents checked above.
+    unsafe {
+        match best_kernel() {
+            GemmKernel::Scalar => pack_a::<scalar::Scalar>(m, k, a.as_ptr(), lda, trans_a, 0, 0, dst.as_mut_ptr()),
+            #[cfg(target_arch = "x86_64")]
+            GemmKernel::Avx2 => pack_a::<x86::Avx2>(m, k, a.as_ptr(), lda, trans_a, 0, 0, dst.as_mut_ptr()),
+            #[cfg(target_arch = "x86_64")]
+            GemmKernel::Avx512 => pack_a::<x86::Avx512>(m, k, a.as_ptr(), lda, trans_a, 0, 0, dst.as_mut_ptr()),
+            #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+            GemmKernel::WasmSimd => pack_a::<wasm::WasmSimd>(m, k, a.as_ptr(), lda, trans_a, 0, 0, dst.as_mut_ptr()),
+        }
+    }
+}
+
+/// Packs op(B) (k x n; stored n x k with stride ldb if `trans_b`, else k x n) into NR-column
+/// panels over the full depth: element (p, j) goes to `dst[(j/NR)*NR*k + p*NR + j%NR]`;
+/// columns past n of the last panel are zero.
+pub fn pack_b_panels(k: usize, n: usize, b: &[f32], ldb: usize, trans_b: bool, dst: &mut [f32]) {
+    let (_, nr) = panel_dims();
+    assert!(dst.len() >= n.div_ceil(nr) * nr * k, "pack_b_panels: dst too short");
+    if n == 0 || k == 0 {
+        return;
+    }
+    if trans_b {
+        assert!(ldb >= k && b.len() >= (n - 1) * ldb + k, "pack_b_panels: B too short");
+    } else {
+        assert!(ldb >= n && b.len() >= (k - 1) * ldb + n, "pack_b_panels: B too short");
+    }
+    // SAFETY: extents checked above.
+    unsafe {
+        match best_kernel() {
+            GemmKernel::Scalar => pack_b::<scalar::Scalar>(k, n, b.as_ptr(), ldb, trans_b, 0, 0, dst.as_mut_ptr()),
+            #[cfg(target_arch = "x86_64")]
+            GemmKernel::Avx2 => pack_b::<x86::Avx2>(k, n, b.as_ptr(), ldb, trans_b, 0, 0, dst.as_mut_ptr()),
+            #[cfg(target_arch = "x86_64")]
+            GemmKernel::Avx512 => pack_b::<x86::Avx512>(k, n, b.as_ptr(), ldb, trans_b, 0, 0, dst.as_mut_ptr()),
+            #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+            GemmKernel::WasmSimd => pack_b::<wasm::WasmSimd>(k, n, b.as_ptr(), ldb, trans_b, 0, 0, dst.as_mut_ptr()),
+        }
+    }
+}
+
+/// C (m x n, stride ldc) = [C +] A @ B with A packed by [`pack_a_panels`] (m x k) and B in
+/// the [`pack_b_panels`] layout (k x n). If `accum` is false C is only written.
+pub fn sgemm_packed(m: usize, n: usize, k: usize, ap: &[f32], bp: &[f32], c: &mut [f32], ldc: usize, accum: bool) {
+    if m == 0 || n == 0 {
+        return;
+    }
+    let (mr, nr) = panel_dims();
+    assert!(ap.len() >= m.div_ceil(mr) * mr * k, "sgemm_packed: A too short");
+    assert!(bp.len() >= n.div_ceil(nr) * nr * k, "sgemm_packed: B too short");
+    assert!(ldc >= n && c.len() >= (m - 1) * ldc + n, "sgemm_packed: C too short");
+    if k == 0 {
+        if !accum {
+            for i in 0..m {
+                c[i * ldc..i * ldc + n].fill(0.0);
+            }
+        }
+        return;
+    }
+    // SAFETY: extents checked above; the best kernel is available by construction.
+    unsafe {
+        let (a, b, cp) = (ap.as_ptr(), bp.as_ptr(), c.as_mut_ptr());
+        match best_kernel() {
+            GemmKernel::Scalar => drive_packed::<scalar::Scalar>(m, n, k, a, b, cp, ldc, accum),
+            #[cfg(target_arch = "x86_64")]
+            GemmKernel::Avx2 => drive_packed::<x86::Avx2>(m, n, k, a, b, cp, ldc, accum),
+            #[cfg(target_arch = "x86_64")]
+            GemmKernel::Avx512 => drive_packed::<x86::Avx512>(m, n, k, a, b, cp, ldc, accum),
+            #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+            GemmKernel::WasmSimd => drive_packed::<wasm::WasmSimd>(m, n, k, a, b, cp, ldc, accum),
+        }
+    }
+}
+
+#[inline(always)]
+unsafe fn drive_packed<K: Micro>(
+    m: usize,
+    n: usize,
+    k: usize,
+    a: *const f32,
+    b: *const f32,
+    c: *mut f32,
+    ldc: usize,
+    accum: bool,
+) {
+    let (mr_, nr_) = (K::MR, K::NR);
+    let kc_max = balanced(k, K::KC, 1);
+    let mut pc = 0;
+    while pc < k {
+        let kc = kc_max.min(k - pc);
+        let acc = accum || pc > 0;
+        let mut jr = 0;
+        while jr < n {
+            let nr = nr_.min(n - jr);
+            let bp = b.add(jr * k + pc * nr_);
+            let mut ir = 0;
+            while ir < m {
+                let mr = mr_.min(m - ir);
+                let ap = a.add(ir * k + pc * mr_);
+                K::run(mr, kc, ap, bp, nr_, c.add(ir * ldc + jr), ldc, nr, acc, core::ptr::null());
+                ir += mr_;
+            }
+            jr += nr_;
+        }
+        pc += kc;
+    }
+}

@@ -1,0 +1,154 @@
+//! Conv fast paths (implicit-GEMM blocks, shifted-row im2col, stride-2 gathers, channel-chunked
+//! grad-input, image-spanning grad-weight blocks) against direct loops, on odd sizes and 1-3 threads.
+use torchlet_kernels::conv::{self, ConvGeom};
+use torchlet_kernels::{gemm, par};
+
+fn rand(n: usize, seed: u64) -> Vec<f32> {
+    let mut s = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    (0..n).map(|_| {
+        s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((s >> 40) as f32 / (1u64 << 24) as f32) * 4.0 - 2.0
+    }).collect()
+}
+
+fn close(a: &[f32], b: &[f32], rtol: f32, atol: f32, what: &str) {
+    assert_eq!(a.len(), b.len(), "{what}: length");
+    for (i, (&x, &y)) in a.iter().zip(b).enumerate() {
+        let ok = if x.is_nan() || y.is_nan() { x.is_nan() && y.is_nan() } else if !x.is_finite() || !y.is_finite() { x == y } else { (x - y).abs() <= atol + rtol * y.abs() };
+        assert!(ok, "{what}: index {i}: {x} vs {y}");
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn geom(n: usize, c: usize, o: usize, groups: usize, inp: [usize; 3], k: [usize; 3], s: [usize; 3], p: [usize; 3], d: [usize; 3]) -> ConvGeom {
+    let out = |i: usize| (inp[i] + 2 * p[i] - d[i] * (k[i] - 1) - 1) / s[i] + 1;
+    ConvGeom { n, c, o, groups, in_d: inp[0], in_h: inp[1], in_w: inp[2], k_d: k[0], k_h: k[1], k_w: k[2],
+               s_d: s[0], s_h: s[1], s_w: s[2], p_d: p[0], p_h: p[1], p_w: p[2], d_d: d[0], d_h: d[1], d_w: d[2],
+               out_d: out(0), out_h: out(1), out_w: out(2) }
+}
+
+/// Direct convolution and its two gradients (f64 accumulation).
+fn direct(g: &ConvGeom, x: &[f32], w: &[f32], gy: &[f32]) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
+    let (cg, og) = (g.c / g.groups, g.o / g.groups);
+    let mut y = vec![0f64; g.y_len()];
+    let mut gx = vec![0f64; g.x_len()];
+    let mut gw = vec![0f64; g.w_len()];
+    for n in 0..g.n { for o in 0..g.o { let grp = o / og;
+        for od in 0..g.out_d { for oh in 0..g.out_h { for ow in 0..g.out_w {
+            let yi = (((n * g.o + o) * g.out_d + od) * g.out_h + oh) * g.out_w + ow;
+            for c in 0..cg { for kd in 0..g.k_d { for kh in 0..g.k_h { for kw in 0..g.k_w {
+                let id = (od * g.s_d + kd * g.d_d) as isize - g.p_d as isize;
+                let ih = (oh * g.s_h + kh * g.d_h) as isize - g.p_h as isize;
+                let iw = (ow * g.s_w + kw * g.d_w) as isize - g.p_w as isize;
+                if id < 0 || ih < 0 || iw < 0 || id as usize >= g.in_d || ih as usize >= g.in_h || iw as usize >= g.in_w { continue; }
+                let xi = (((n * g.c + grp * cg + c) * g.in_d + id as usize) * g.in_h + ih as usize) * g.in_w + iw as usize;
+                let wi = (((o * cg + c) * g.k_d + kd) * g.k_h + kh) * g.k_w + kw;
+                y[yi] += x[xi] as f64 * w[wi] as f64;
+                gx[xi] += gy[yi] as f64 * w[wi] as f64;
+                gw[wi] += gy[yi] as f64 * x[xi] as f64;
+            }}}}
+        }}}
+    }}
+    let f = |v: Vec<f64>| v.into_iter().map(|a| a as f32).collect::<Vec<_>>();
+    (f(y), f(gx), f(gw))
+}
+
+
+fn run(g: &ConvGeom, seed: u64, what: &str) {
+    let (x, w, gy) = (rand(g.x_len(), seed), rand(g.w_len(), seed + 1), rand(g.y_len(), seed + 2));
+    let bias = rand(g.o, seed + 3);
+    let (mut ry, rgx, rgw) = direct(g, &x, &w, &gy);
+    let s = g.out_size();
+    for n in 0..g.n { for o in 0..g.o { for v in &mut ry[(n * g.o + o) * s..(n * g.o + o + 1) * s] { *v += bias[o]; } } }
+    let mut y = vec![f32::NAN; g.y_len()];
+    conv::conv(g, &x, &w, Some(&bias), &mut y);
+    close(&y, &ry, 1e-4, 1e-4, &format!("conv {what}"));
+    let mut gx = vec![f32::NAN; g.x_len()];
+    conv::conv_grad_input(g, &gy, &w, &mut gx);
+    close(&gx, &rgx, 1e-4, 1e-4, &format!("gradInput {what}"));
+    let mut gw = vec![f32::NAN; g.w_len()];
+    let mut gb = vec![f32::NAN; g.o];
+    conv::conv_grad_weight(g, &x, &gy, &mut gw, Some(&mut gb));
+    close(&gw, &rgw, 2e-4, 2e-3, &format!("gradWeight {what}"));
+    for o in 0..g.o {
+        let r: f64 = (0..g.n).map(|n| gy[(n * g.o + o) * s..(n * g.o + o + 1) * s].iter().map(|&v| v as f64).sum::<f64>()).sum();
+        assert!((gb[o] as f64 - r).abs() <= 1e-3 + 1e-4 * r.abs(), "gradBias {what} {o}");
+    }
+}
+
+#[test]
+fn conv_fast_paths_match_direct_loops() {
+    let one = [1, 1, 1];
+    let geoms = [
+        // shifted-row case (stride 1, same width), several column blocks splitting rows mid-way
+        geom(2, 70, 19, 1, [1, 13, 13], [1, 3, 3], one, [0, 1, 1], one),
+        geom(3, 16, 32, 1, [1, 14, 14], [1, 3, 3], one, [0, 1, 1], one),
+        geom(1, 1, 3, 1, [1, 1, 17], [1, 1, 3], one, [0, 0, 1], one),
+        geom(1, 3, 1, 1, [1, 17, 1], [1, 3, 1], one, [0, 1, 0], one),
+        geom(2, 1, 16, 1, [1, 28, 28], [1, 3, 3], one, [0, 1, 1], one),
+        geom(1, 5, 129, 1, [1, 9, 9], [1, 5, 5], one, [0, 2, 2], one),
+        // same width via dilation 2 / pad 2, asymmetric pads (height not kept)
+        geom(2, 4, 5, 1, [1, 11, 10], [1, 3, 3], one, [0, 2, 2], [1, 2, 2]),
+        geom(2, 4, 5, 1, [1, 11, 10], [1, 3, 3], one, [0, 0, 1], one),
+        geom(2, 6, 9, 3, [1, 8, 9], [1, 3, 3], one, [0, 1, 1], one),
+        // pad wider than the kernel reach (rows entirely in the padding)
+        geom(1, 2, 3, 1, [1, 3, 3], [1, 3, 3], one, [0, 3, 1], one),
+        // stride 2 (stem-like, K = 147), stride 3, odd sizes
+        geom(1, 3, 64, 1, [1, 37, 41], [1, 7, 7], [1, 2, 2], [0, 3, 3], one),
+        geom(2, 3, 17, 1, [1, 30, 29], [1, 7, 7], [1, 2, 2], [0, 3, 3], one),
+        geom(2, 5, 7, 1, [1, 13, 17], [1, 3, 4], [1, 3, 2], [0, 1, 2], [1, 2, 1]),
+        // 1x1 non-pointwise (stride 2), pointwise, 3-d
+        geom(2, 8, 12, 2, [1, 9, 9], [1, 1, 1], [1, 2, 2], [0, 0, 0], one),
+        geom(3, 8, 12, 4, [1, 5, 7], [1, 1, 1], one, [0, 0, 0], one),
+        geom(2, 3, 4, 1, [4, 5, 6], [2, 3, 3], one, [1, 1, 1], one),
+        geom(1, 2, 3, 1, [5, 6, 6], [3, 3, 3], [2, 1, 1], [1, 1, 1], one),
+        // many images with little work each (grad-weight blocks span images)
+        geom(9, 2, 3, 1, [1, 5, 5], [1, 3, 3], one, [0, 1, 1], one),
+        geom(1, 1, 1, 1, [1, 1, 1], [1, 1, 1], one, [0, 0, 0], one),
+        geom(1, 1, 1, 1, [1, 1, 1], [1, 3, 3], one, [0, 1, 1], one),
+    ];
+    // budget divisor 256: blocks of a few columns, so every path runs several blocks per image
+    for div in [1usize, 256] {
+        conv::set_block_budget_div(div);
+        for threads in [1usize, 2, 3] {
+            par::set_threads(threads);
+            for (i, g) in geoms.iter().enumerate() {
+                run(g, 10 + i as u64, &format!("geom {i} threads {threads} budget/{div} {g:?}"));
+            }
+        }
+    }
+    conv::set_block_budget_div(1);
+    par::set_threads(1);
+}
+
+#[test]
+fn packed_gemm_matches_naive() {
+    for &(m, n, k) in &[(1usize, 1usize, 1usize), (3, 17, 5), (17, 33, 129), (64, 160, 576), (9, 31, 300), (129, 3, 2)] {
+        for ta in [false, true] { for tb in [false, true] {
+            let a = rand(m * k, 1);
+            let b = rand(k * n, 2);
+            let (lda, ldb) = (if ta { m } else { k }, if tb { k } else { n });
+            let mut ap = vec![f32::NAN; gemm::packed_a_len(m, k)];
+            let mut bp = vec![f32::NAN; gemm::packed_b_len(k, n)];
+            gemm::pack_a_panels(m, k, &a, lda, ta, &mut ap);
+            gemm::pack_b_panels(k, n, &b, ldb, tb, &mut bp);
+            let ldc = n + 3;
+            let c0 = rand(m * ldc, 3);
+            for accum in [false, true] {
+                let mut c = c0.clone();
+                gemm::sgemm_packed(m, n, k, &ap, &bp, &mut c, ldc, accum);
+                for i in 0..m { for j in 0..n {
+                    let mut r = if accum { c0[i * ldc + j] as f64 } else { 0.0 };
+                    for p in 0..k {
+                        let av = if ta { a[p * lda + i] } else { a[i * lda + p] };
+                        let bv = if tb { b[j * ldb + p] } else { b[p * ldb + j] };
+                        r += av as f64 * bv as f64;
+                    }
+                    let v = c[i * ldc + j] as f64;
+                    assert!((v - r).abs() <= 1e-3 + 1e-4 * r.abs(), "{m}x{n}x{k} ta {ta} tb {tb} accum {accum} ({i},{j}): {v} vs {r}");
+                }
+                for j in n..ldc { assert_eq!(c[i * ldc + j].to_bits(), c0[i * ldc + j].to_bits(), "padding column written"); } }
+            }
+        }}
+    }
+}
