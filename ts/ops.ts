@@ -65,6 +65,13 @@ export function sumTo(g: Tensor, shape: number[]): Tensor {
 // ------------------------------------------------------------------ elementwise
 
 function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
+  if (a.dtype !== b.dtype || (op === "div" && a.dtype !== "float32")) {
+    // mixed dtypes compute in float32; int64 / int64 is true division (float32) as in PyTorch
+    const af = cast(a, "float32"), bf = cast(b, "float32"), r = binaryRaw(op, af, bf);
+    if (af !== a) af.dispose();
+    if (bf !== b) bf.dispose();
+    return r;
+  }
   const shape = broadcastShapes(a.shape, b.shape);
   const ad = a.dense(), bd = b.dense();
   const out = Tensor.empty(shape, op === "gt" || op === "lt" || op === "eq" ? "float32" : a.dtype);
@@ -74,6 +81,17 @@ function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   return out;
 }
 function scalarRaw(op: ScalarOp, a: Tensor, s: number): Tensor {
+  if (a.dtype !== "float32") {
+    // PyTorch's promotion for an int64 tensor and a Python scalar: stays int64 for integer
+    // add/mul/min/max (and non-negative integer powers), float32 otherwise (computed in float32)
+    const af = cast(a, "float32"), r = scalarRaw(op, af, s);
+    af.dispose();
+    const staysInt = Number.isInteger(s) && (op === "add" || op === "mul" || op === "rsub" || op === "maximum" || op === "minimum" || (op === "pow" && s >= 0));
+    if (!staysInt) return r;
+    const ri = cast(r, a.dtype);
+    r.dispose();
+    return ri;
+  }
   const ad = a.dense();
   const out = Tensor.empty(a.shape.slice(), a.dtype);
   if (a.dtype !== "float32") throw new TypeError(`${op}: expected a float32 tensor but got ${a.dtype} (use .float())`);
@@ -133,6 +151,7 @@ export function mul(a: Tensor, b: Tensor | number): Tensor {
 
 export function div(a: Tensor, b: Tensor | number): Tensor {
   if (typeof b === "number") {
+    if (a.dtype !== "float32") a = cast(a, "float32"); // true division, as PyTorch
     const out = scalarRaw("mul", a, 1 / b);
     return record(out, "DivBackward", [a], (g) => [scalarRaw("mul", g, 1 / b)]);
   }
@@ -157,6 +176,7 @@ export function pow(a: Tensor, e: Tensor | number): Tensor {
     const out = scalarRaw("pow", a, e);
     return record(out, "PowBackward", [a], (g) => {
       // e * a^(e-1) * g
+      if (e === 0) return [fullLike(a, 0)]; // PyTorch: zero gradient (not 0 * a^-1) for a zero exponent
       const t = e === 2 ? scalarRaw("mul", a, 2) : scalarRawThen(scalarRaw("pow", a, e - 1), "mul", e);
       const r = binaryRaw("mul", g, t);
       t.dispose();
@@ -339,7 +359,14 @@ export function maxAll(a: Tensor): Tensor {
   if (a.numel() === 0) throw new RangeError("max(): Expected reduction dim to be specified for input.numel() == 0.");
   K().max(ad.storage, out.storage, idx.storage, 1, a.numel(), 1);
   if (ad !== a) ad.dispose();
-  return record(out, "MaxBackward", [a], (g) => [scatterToIndex(g, idx, a.shape, 1, a.numel(), 1)]);
+  idx.dispose();
+  // as PyTorch's full max(): the gradient is split evenly between all elements equal to the max
+  return record(out, "MaxBackward", [a], (g) => {
+    const mask = binaryRaw("eq", a, out), cnt = sum(mask), w = binaryRaw("div", g, cnt);
+    const gx = binaryRaw("mul", mask, w);
+    mask.dispose(); cnt.dispose(); w.dispose();
+    return [gx];
+  });
 }
 
 export function maxDim(a: Tensor, dim: number, keepdim = false): MaxResult {

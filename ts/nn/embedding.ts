@@ -5,9 +5,9 @@ import { empty } from "../creation.js";
 import type { Tensor } from "../tensor.js";
 import { embedding } from "./functional/embedding.js";
 import { normal_ } from "./init.js";
-import { Module, Parameter } from "./module.js";
+import { Module, Parameter, pyFloat } from "./module.js";
 
-export interface EmbeddingOptions { paddingIdx?: number | null }
+export interface EmbeddingOptions { paddingIdx?: number | null; maxNorm?: number | null; normType?: number; scaleGradByFreq?: boolean }
 
 /**
  * `const emb = new nn.Embedding(100, 16, { paddingIdx: 0 });`
@@ -17,6 +17,9 @@ export class Embedding extends Module {
   readonly numEmbeddings: number;
   readonly embeddingDim: number;
   readonly paddingIdx: number | null;
+  readonly maxNorm: number | null;
+  readonly normType: number;
+  readonly scaleGradByFreq: boolean;
   weight: Parameter;
 
   constructor(numEmbeddings: number, embeddingDim: number, opts: EmbeddingOptions = {}) {
@@ -30,6 +33,9 @@ export class Embedding extends Module {
       if (pad < 0) pad += numEmbeddings;
     }
     this.paddingIdx = pad;
+    this.maxNorm = opts.maxNorm ?? null;
+    this.normType = opts.normType ?? 2;
+    this.scaleGradByFreq = opts.scaleGradByFreq ?? false;
     this.weight = new Parameter(empty(numEmbeddings, embeddingDim));
     this.resetParameters();
   }
@@ -44,19 +50,24 @@ export class Embedding extends Module {
   }
 
   forward(input: Tensor): Tensor {
-    return embedding(input, this.weight, { paddingIdx: this.paddingIdx });
+    return embedding(input, this.weight, { paddingIdx: this.paddingIdx, maxNorm: this.maxNorm, normType: this.normType,
+      scaleGradByFreq: this.scaleGradByFreq });
   }
 
   extraRepr(): string {
     let s = `${this.numEmbeddings}, ${this.embeddingDim}`;
     if (this.paddingIdx !== null) s += `, padding_idx=${this.paddingIdx}`;
+    if (this.maxNorm !== null) s += `, max_norm=${pyFloat(this.maxNorm)}`;
+    if (this.normType !== 2) s += `, norm_type=${pyFloat(this.normType)}`;
+    if (this.scaleGradByFreq) s += ", scale_grad_by_freq=True";
     return s;
   }
 
   /** An Embedding holding a copy of `weights` [num, dim] (frozen unless freeze is false). */
-  static fromPretrained(weights: Tensor, opts: { freeze?: boolean; paddingIdx?: number | null } = {}): Embedding {
+  static fromPretrained(weights: Tensor, opts: { freeze?: boolean } & EmbeddingOptions = {}): Embedding {
     if (weights.dim() !== 2) throw new RangeError("Embeddings parameter is expected to be 2-dimensional");
-    const e = new Embedding(weights.shape[0], weights.shape[1], { paddingIdx: opts.paddingIdx });
+    const { freeze: _f, ...eo } = opts;
+    const e = new Embedding(weights.shape[0], weights.shape[1], eo);
     e.weight.copy_(weights);
     e.weight.requiresGrad = !(opts.freeze ?? true);
     return e;

@@ -8,6 +8,11 @@ import { Tensor } from "../../tensor.js";
 export interface EmbeddingOptions {
   /** Rows at this index get no gradient (negative values count from the end). */
   paddingIdx?: number | null;
+  /** Rows looked up whose normType-norm exceeds maxNorm are renormalised to maxNorm, in place (as PyTorch). */
+  maxNorm?: number | null;
+  normType?: number;
+  /** Scale each row's gradient by 1 / (occurrences of its index in the input). */
+  scaleGradByFreq?: boolean;
 }
 
 /** out[..., :] = weight[idx[...], :]; `F.embedding(torch.tensor([[0, 2]], { dtype: "int64" }), w)`. */
@@ -23,7 +28,9 @@ export function embedding(input: Tensor, weight: Tensor, opts: EmbeddingOptions 
     if (pad < 0) pad += num;
   }
   const n = input.numel();
-  const id = input.dense(), wd = weight.dense();
+  const id = input.dense();
+  if (opts.maxNorm !== undefined && opts.maxNorm !== null) renorm(weight, id, opts.maxNorm, opts.normType ?? 2);
+  const wd = weight.dense();
   const out = Tensor.empty([...input.shape, dim], "float32");
   backendImpl().embedding(wd.storage, id.storage, out.storage, n, dim, num);
   if (wd !== weight) wd.dispose();
@@ -33,6 +40,32 @@ export function embedding(input: Tensor, weight: Tensor, opts: EmbeddingOptions 
     const gw = Tensor.empty([num, dim], "float32");
     backendImpl().embeddingGrad(gd.storage, id.storage, gw.storage, n, dim, padIdx);
     if (gd !== g) gd.dispose();
+    if (opts.scaleGradByFreq) {
+      const counts = new Map<number, number>();
+      for (const i of id.dataSync()) counts.set(i, (counts.get(i) ?? 0) + 1);
+      const v = gw.backendView();
+      for (const [i, c] of counts) if (c > 1) for (let j = i * dim; j < (i + 1) * dim; j++) v[j] /= c;
+    }
     return [gw];
   });
+}
+
+/** PyTorch's embedding_renorm_: rows of weight indexed by idx with norm > maxNorm scaled to maxNorm (no grad). */
+function renorm(weight: Tensor, idx: Tensor, maxNorm: number, normType: number): void {
+  if (!weight.isDense()) throw new RangeError("embedding: maxNorm needs a contiguous weight");
+  const [num, dim] = weight.shape;
+  const v = weight.backendView();
+  for (const i of new Set(Array.from(idx.dataSync()))) {
+    if (i < 0 || i >= num) continue; // reported by the lookup itself
+    let norm = 0;
+    for (let j = i * dim; j < (i + 1) * dim; j++) {
+      const a = Math.abs(v[j]);
+      norm = normType === Infinity ? Math.max(norm, a) : norm + Math.pow(a, normType);
+    }
+    if (normType !== Infinity) norm = Math.pow(norm, 1 / normType);
+    if (norm > maxNorm) {
+      const scale = maxNorm / (norm + 1e-7);
+      for (let j = i * dim; j < (i + 1) * dim; j++) v[j] *= scale;
+    }
+  }
 }

@@ -1,6 +1,6 @@
 // Loss functions: cross entropy (fused log-softmax + NLL), NLL, MSE, BCE, BCE with logits.
 
-import { backendImpl } from "../../runtime.js";
+import { backendImpl, noGrad } from "../../runtime.js";
 import * as ops from "../../ops.js";
 import { Tensor, numelOf } from "../../tensor.js";
 
@@ -121,11 +121,29 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: { weight
   for (let k = 0; k < v.length; k++) {
     if (!(v[k] >= 0 && v[k] <= 1)) throw new RangeError("all elements of input should be between 0 and 1");
   }
-  const logx = ops.clamp(ops.unary("log", input), -100);
-  const log1mx = ops.clamp(ops.unary("log", ops.sub(ops.full([], 1), input)), -100);
-  const oneMinusY = ops.sub(ops.full([], 1), target);
-  let loss = ops.unary("neg", ops.add(ops.mul(target, logx), ops.mul(oneMinusY, log1mx)));
-  if (opts.weight) loss = ops.mul(loss, opts.weight);
+  const weight = opts.weight ?? null;
+  // -w (y log x + (1 - y) log(1 - x)), both logs clamped at -100; one autograd node whose input
+  // gradient is PyTorch's w (x - y) / max(x (1 - x), 1e-12) (finite where x is exactly 0 or 1).
+  const logs = () => [ops.clamp(ops.unary("log", input), -100), ops.clamp(ops.unary("log", ops.sub(ops.full([], 1), input)), -100)];
+  const loss = noGrad(() => {
+    const [logx, log1mx] = logs();
+    let l = ops.unary("neg", ops.add(ops.mul(target, logx), ops.mul(ops.sub(ops.full([], 1), target), log1mx)));
+    if (weight) l = ops.mul(l, weight);
+    return l;
+  });
+  ops.record(loss, "BinaryCrossEntropyBackward", [input, target], (g) => {
+    const gw = weight ? ops.mul(g, weight) : g;
+    let gx: Tensor | null = null, gt: Tensor | null = null;
+    if (input.requiresGrad) {
+      const den = ops.clamp(ops.mul(input, ops.sub(ops.full([], 1), input)), 1e-12);
+      gx = ops.sumTo(ops.div(ops.mul(gw, ops.sub(input, target)), den), input.shape);
+    }
+    if (target.requiresGrad) {
+      const [logx, log1mx] = logs();
+      gt = ops.sumTo(ops.mul(gw, ops.sub(log1mx, logx)), target.shape);
+    }
+    return [gx, gt];
+  });
   return reduce(loss, opts.reduction ?? "mean");
 }
 
