@@ -7,6 +7,7 @@ import { RustBackend } from "./rust.js";
 interface Addon {
   call(id: number, ...args: unknown[]): void;
   isa(): string;
+  tuneMalloc?(mmapThreshold: number, trimThreshold: number): boolean;
 }
 
 class NativeStorage implements Storage {
@@ -135,5 +136,9 @@ export async function createNativeBackend(opts: { threads?: number } = {}): Prom
       `(needs Rust), or point TORCHLET_NATIVE at a built torchlet .node file`);
   }
   if (typeof addon?.call !== "function") throw new Error(`${path} is not a torchlet native addon`);
+  // glibc: large typed arrays (every read-back copy of a tensor, e.g. toFloat32Array) come from
+  // the malloc heap instead of fresh mmap()s that page-fault on every 4 KiB at first touch; freed
+  // memory up to 128 MiB stays mapped for reuse. TORCHLET_MALLOC_TUNE=0 leaves malloc alone.
+  if (process.env.TORCHLET_MALLOC_TUNE !== "0") addon.tuneMalloc?.(32 << 20, 128 << 20);
   return new NativeBackend(addon, threads);
 }

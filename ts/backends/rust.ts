@@ -11,7 +11,7 @@ export const KERNELS = [
   "maxPool2d", "indexPoolGrad", "avgPool2d", "avgPool2dGrad", "adaptiveAvgPool2d",
   "adaptiveAvgPool2dGrad", "adaptiveMaxPool2d", "channelStats", "channelNormalize", "batchNormGrad",
   "layerNorm", "layerNormGrad", "embedding", "embeddingGrad", "lstmCell", "lstmCellGrad", "gruCell",
-  "gruCellGrad", "sgdStep", "adamStep", "setThreads",
+  "gruCellGrad", "sgdStep", "adamStep", "setThreads", "lstmSeq",
 ] as const;
 type KernelName = (typeof KERNELS)[number];
 const K = Object.fromEntries(KERNELS.map((n, i) => [n, i])) as Record<KernelName, number>;
@@ -177,6 +177,15 @@ export abstract class RustBackend extends JsBackend {
   adamStep(p: Storage, g: Storage, m: Storage, v: Storage, lr: number, beta1: number, beta2: number,
            eps: number, weightDecay: number, step: number, decoupled: boolean): void {
     this.run(K.adamStep, [this.h(p), this.h(g), this.h(m), this.h(v), p.size, lr, beta1, beta2, eps, weightDecay, step, decoupled]);
+  }
+  /** A whole LSTM layer-direction forward (`lstm_seq` in crates/kernels/src/rnn.rs): P [T, B, 4H]
+   *  input projection (overwritten by the gates), W_hh [4H, H], c0 and h0 [B, H]; writes h_t to row t
+   *  of h [T, B, H], c_t to CS [T, B, H] and the activated gates to ACT [T, B, 4H] (or [B, 4H] scratch
+   *  unless keepActs). */
+  lstmSeq(p: Storage, wHh: Storage, c0: Storage, h0: Storage, h0Off: number, h: Storage, hOff: number, cs: Storage,
+          act: Storage, keepActs: boolean, T: number, B: number, H: number, reverse: boolean): void {
+    this.run(K.lstmSeq, [this.h(p), this.h(wHh), this.h(c0), this.h(h0, h0Off), this.h(h, hOff), this.h(cs), this.h(act),
+      keepActs, T, B, H, reverse]);
   }
   /** Asks the Rust thread pool for `n` threads (calling thread included). */
   protected setPoolThreads(n: number): void { this.run(K.setThreads, [n]); }

@@ -13,7 +13,7 @@ pub const KERNELS: &[&str] = &[
     "maxPool2d", "indexPoolGrad", "avgPool2d", "avgPool2dGrad", "adaptiveAvgPool2d",
     "adaptiveAvgPool2dGrad", "adaptiveMaxPool2d", "channelStats", "channelNormalize", "batchNormGrad",
     "layerNorm", "layerNormGrad", "embedding", "embeddingGrad", "lstmCell", "lstmCellGrad", "gruCell",
-    "gruCellGrad", "sgdStep", "adamStep", "setThreads",
+    "gruCellGrad", "sgdStep", "adamStep", "setThreads", "lstmSeq",
 ];
 
 /// A storage as seen by a kernel: start pointer and capacity in 4-byte elements (`usize::MAX`
@@ -436,6 +436,21 @@ pub unsafe fn call(id: u32, a: &mut dyn Args) -> Result<(), Error> {
             optim::adam_step(p.f32_mut(n)?, g.f32(n)?, m.f32_mut(n)?, v.f32_mut(n)?, lr, b1, b2, eps, wd, step, dec);
         }
         "setThreads" => par::set_threads(a.usize()?),
+        "lstmSeq" => {
+            let (p, w, c0, h0, h, cs, act) = (a.buf()?, a.buf()?, a.buf()?, a.buf()?, a.buf()?, a.buf()?, a.buf()?);
+            let (keep, t, b, hs, rev) = (a.flag()?, a.usize()?, a.usize()?, a.usize()?, a.flag()?);
+            let (bh, bg) = (b * hs, 4 * b * hs);
+            let (np, nw, nh, na) = (t * bg, 4 * hs * hs, t * bh, if keep { t * bg } else { bg });
+            let outs = [(p, np), (h, nh), (cs, nh), (act, na)];
+            for (i, (o, n)) in outs.iter().enumerate() {
+                if o.overlaps(*n, &w, nw) || o.overlaps(*n, &c0, bh) || o.overlaps(*n, &h0, bh)
+                    || outs[i + 1..].iter().any(|(q, m)| o.overlaps(*n, q, *m)) {
+                    return Err(Error::Arg("lstmSeq: overlapping storages".into()));
+                }
+            }
+            rnn::lstm_seq(p.f32_mut(np)?, w.f32(nw)?, c0.f32(bh)?, h0.f32(bh)?, h.f32_mut(nh)?, cs.f32_mut(nh)?, act.f32_mut(na)?,
+                          keep, t, b, hs, rev);
+        }
         _ => return Err(Error::Arg(format!("unknown kernel id {id}"))),
     }
     Ok(())

@@ -38,7 +38,10 @@ pub fn gemm(g: &Gemm, a: &[f32], b: &[f32], c: &mut [f32], bias: Option<&[f32]>)
         return;
     }
     // tasks: each batch item split into `parts` row blocks so there are >= ~2 tasks per thread
-    let want = (threads * 2).div_ceil(g.batch).max(1);
+    // Big products: one task per thread (each row task packs all of B again, so extra tasks
+    // only add packing); smaller ones: ~2 per thread so an uneven split can even out.
+    let big = flops * g.batch >= threads * (1 << 25);
+    let want = (if big { threads } else { threads * 2 }).div_ceil(g.batch).max(1);
     let parts = want.min(m.div_ceil(4)).min((flops / PAR_MIN_FLOPS).max(1)).max(1);
     let cp = SendPtr(c.as_mut_ptr());
     let c_total = c.len();

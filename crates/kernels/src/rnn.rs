@@ -113,3 +113,195 @@ pub fn gru_cell_grad(act: &[f32], h_prev: &[f32], g_h: &[f32], g_gi: &mut [f32],
     }
 }
 }
+
+/// One batch row of the LSTM cell over a column range (all slices the same length).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn lstm_row(xi: &[f32], xf: &[f32], xg: &[f32], xo: &[f32], cp: &[f32], ai: &mut [f32], af: &mut [f32],
+            ag: &mut [f32], ao: &mut [f32], cc: &mut [f32], hh: &mut [f32]) {
+    let n = xi.len();
+    let (xf, xg, xo, cp) = (&xf[..n], &xg[..n], &xo[..n], &cp[..n]);
+    let (ai, af, ag, ao, cc, hh) = (&mut ai[..n], &mut af[..n], &mut ag[..n], &mut ao[..n], &mut cc[..n], &mut hh[..n]);
+    for j in 0..n {
+        let ig = simd::sigmoid(xi[j]);
+        let fg = simd::sigmoid(xf[j]);
+        let gg = simd::tanh(xg[j]);
+        let og = simd::sigmoid(xo[j]);
+        ai[j] = ig; af[j] = fg; ag[j] = gg; ao[j] = og;
+        let cn = fg * cp[j] + ig * gg;
+        cc[j] = cn;
+        hh[j] = og * simd::tanh(cn);
+    }
+}
+
+/// AVX-512 twins of `simd::exp` / `sigmoid` / `tanh` (same polynomials; 2^n by `scalef`, which
+/// also gives the IEEE ends: exp(+big) = inf, exp(-big) = 0; NaN propagates through the clamps).
+#[cfg(target_arch = "x86_64")]
+mod v512 {
+    use core::arch::x86_64::*;
+    #[inline(always)]
+    unsafe fn s(x: f32) -> __m512 { _mm512_set1_ps(x) }
+    #[inline(always)]
+    pub unsafe fn exp(x: __m512) -> __m512 {
+        // max/min return their second operand when either is NaN: keep x second
+        let xc = _mm512_min_ps(s(89.0), _mm512_max_ps(s(-104.0), x));
+        let n = _mm512_roundscale_ps::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(_mm512_mul_ps(xc, s(core::f32::consts::LOG2_E)));
+        let r = _mm512_fnmadd_ps(n, s(0.693_359_375), xc);
+        let r = _mm512_fnmadd_ps(n, s(-2.121_944_4e-4), r);
+        let r2 = _mm512_mul_ps(r, r);
+        let mut p = _mm512_fmadd_ps(s(1.987_569_1e-4), r, s(1.398_199_9e-3));
+        p = _mm512_fmadd_ps(p, r, s(8.333_452e-3));
+        p = _mm512_fmadd_ps(p, r, s(4.166_579_6e-2));
+        p = _mm512_fmadd_ps(p, r, s(1.666_666_5e-1));
+        p = _mm512_fmadd_ps(p, r, s(5.000_000_1e-1));
+        let y = _mm512_add_ps(_mm512_fmadd_ps(p, r2, r), s(1.0));
+        _mm512_scalef_ps(y, n)
+    }
+    #[inline(always)]
+    pub unsafe fn sigmoid(x: __m512) -> __m512 {
+        // 1 / (1 + e^-x): e^-x is accurate relative to itself, so both tails are too
+        // (e^-x = inf gives 0; NaN stays NaN through exp)
+        _mm512_div_ps(s(1.0), _mm512_add_ps(s(1.0), exp(_mm512_sub_ps(_mm512_setzero_ps(), x))))
+    }
+    #[inline(always)]
+    pub unsafe fn tanh(x: __m512) -> __m512 {
+        let a = _mm512_abs_ps(x);
+        let z = _mm512_mul_ps(x, x);
+        let mut p = _mm512_fmadd_ps(s(-5.704_988_7e-3), z, s(2.063_908_5e-2));
+        p = _mm512_fmadd_ps(p, z, s(-5.373_971_4e-2));
+        p = _mm512_fmadd_ps(p, z, s(1.333_144_5e-1));
+        p = _mm512_fmadd_ps(p, z, s(-3.333_328_2e-1));
+        let small = _mm512_fmadd_ps(_mm512_mul_ps(p, z), x, x);
+        // 1 - 2 / (e^2x + 1): odd, saturates to -1 / 1 (e^2x = 0 / inf), NaN stays NaN
+        let e = exp(_mm512_add_ps(x, x));
+        let big = _mm512_fnmadd_ps(s(2.0), _mm512_div_ps(s(1.0), _mm512_add_ps(e, s(1.0))), s(1.0));
+        let is_small = _mm512_cmp_ps_mask::<_CMP_LT_OQ>(a, s(0.625));
+        _mm512_mask_mov_ps(big, is_small, small)
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+#[allow(clippy::too_many_arguments)]
+unsafe fn lstm_row_avx512(xi: &[f32], xf: &[f32], xg: &[f32], xo: &[f32], cp: &[f32], ai: &mut [f32], af: &mut [f32],
+                          ag: &mut [f32], ao: &mut [f32], cc: &mut [f32], hh: &mut [f32]) {
+    use core::arch::x86_64::*;
+    let n = xi.len();
+    assert!(xf.len() == n && xg.len() == n && xo.len() == n && cp.len() == n && ai.len() == n && af.len() == n
+        && ag.len() == n && ao.len() == n && cc.len() == n && hh.len() == n);
+    let mut j = 0;
+    while j < n {
+        let m: __mmask16 = if n - j >= 16 { 0xffff } else { ((1u32 << (n - j)) - 1) as __mmask16 };
+        let ld = |p: &[f32]| _mm512_maskz_loadu_ps(m, p.as_ptr().add(j));
+        let ig = v512::sigmoid(ld(xi));
+        let fg = v512::sigmoid(ld(xf));
+        let gg = v512::tanh(ld(xg));
+        let og = v512::sigmoid(ld(xo));
+        let cn = _mm512_fmadd_ps(fg, ld(cp), _mm512_mul_ps(ig, gg));
+        let hn = _mm512_mul_ps(og, v512::tanh(cn));
+        _mm512_mask_storeu_ps(ai.as_mut_ptr().add(j), m, ig);
+        _mm512_mask_storeu_ps(af.as_mut_ptr().add(j), m, fg);
+        _mm512_mask_storeu_ps(ag.as_mut_ptr().add(j), m, gg);
+        _mm512_mask_storeu_ps(ao.as_mut_ptr().add(j), m, og);
+        _mm512_mask_storeu_ps(cc.as_mut_ptr().add(j), m, cn);
+        _mm512_mask_storeu_ps(hh.as_mut_ptr().add(j), m, hn);
+        j += 16;
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+#[allow(clippy::too_many_arguments)]
+unsafe fn lstm_row_avx2(xi: &[f32], xf: &[f32], xg: &[f32], xo: &[f32], cp: &[f32], ai: &mut [f32], af: &mut [f32],
+                        ag: &mut [f32], ao: &mut [f32], cc: &mut [f32], hh: &mut [f32]) {
+    lstm_row(xi, xf, xg, xo, cp, ai, af, ag, ao, cc, hh)
+}
+
+/// The LSTM cell on hidden columns [j0, j1) of every batch row (raw pointers: other threads
+/// work on other columns of the same rows). `gates`/`act` rows have stride 4H, the rest H.
+#[allow(clippy::too_many_arguments)]
+unsafe fn lstm_cell_cols(gates: *const f32, c_prev: *const f32, h: *mut f32, c: *mut f32, act: *mut f32,
+                         b: usize, hs: usize, j0: usize, j1: usize) {
+    use core::slice::{from_raw_parts as sl, from_raw_parts_mut as slm};
+    let n = j1 - j0;
+    if n == 0 { return; }
+    #[cfg(target_arch = "x86_64")]
+    let (v512, v256) = (std::arch::is_x86_feature_detected!("avx512f") && simd::has_avx2(), simd::has_avx2());
+    for bi in 0..b {
+        let g = gates.add(bi * 4 * hs + j0);
+        let a = act.add(bi * 4 * hs + j0);
+        let r = bi * hs + j0;
+        let (xi, xf, xg, xo) = (sl(g, n), sl(g.add(hs), n), sl(g.add(2 * hs), n), sl(g.add(3 * hs), n));
+        let (ai, af, ag, ao) = (slm(a, n), slm(a.add(hs), n), slm(a.add(2 * hs), n), slm(a.add(3 * hs), n));
+        let (cp, cc, hh) = (sl(c_prev.add(r), n), slm(c.add(r), n), slm(h.add(r), n));
+        #[cfg(target_arch = "x86_64")]
+        {
+            if v512 { lstm_row_avx512(xi, xf, xg, xo, cp, ai, af, ag, ao, cc, hh); continue; }
+            if v256 { lstm_row_avx2(xi, xf, xg, xo, cp, ai, af, ag, ao, cc, hh); continue; }
+        }
+        lstm_row(xi, xf, xg, xo, cp, ai, af, ag, ao, cc, hh);
+    }
+}
+
+/// A whole LSTM layer-direction forward in one call. `p` [T, B, 4H] holds the input projection
+/// (with both biases) and is overwritten by the pre-activation gates; `w_hh` [4H, H]; `c0`, `h0`
+/// [B, H]; `h` [T, B, H] gets every step's hidden state, `cs` [T, B, H] its cell state, `act`
+/// [T, B, 4H] its activated gates (or is [B, 4H] scratch unless `keep_acts`). `reverse` runs
+/// t = T - 1 down to 0. W_hh^T is packed once for the sequence; each step is one packed gemm plus
+/// the cell, split across the pool's threads by hidden columns (each thread does the gemm and
+/// the cell of its own columns, so a step needs one hand-off).
+#[allow(clippy::too_many_arguments)]
+pub fn lstm_seq(p: &mut [f32], w_hh: &[f32], c0: &[f32], h0: &[f32], h: &mut [f32], cs: &mut [f32], act: &mut [f32],
+                keep_acts: bool, t_len: usize, b: usize, hs: usize, reverse: bool) {
+    use crate::{gemm, linalg::SendPtr, par};
+    let (g, bh) = (4 * hs, b * hs);
+    let bg = b * g;
+    assert!(p.len() >= t_len * bg && w_hh.len() >= g * hs && c0.len() >= bh && h0.len() >= bh && h.len() >= t_len * bh
+        && cs.len() >= t_len * bh && act.len() >= if keep_acts { t_len * bg } else { bg }, "lstm_seq: buffer too short");
+    if t_len == 0 || bh == 0 { return; }
+    let (_, nr) = gemm::panel_dims();
+    let wlen = gemm::packed_b_len(hs, hs);
+    let alen = gemm::packed_a_len(b, hs);
+    // split the hidden columns so each task has enough work to pay for a hand-off
+    let parts = par::threads().min(hs.div_ceil(nr)).min((b * g * hs / (1 << 17)).max(1)).max(1);
+    let (pp, hp, csp, actp) = (SendPtr(p.as_mut_ptr()), SendPtr(h.as_mut_ptr()), SendPtr(cs.as_mut_ptr()), SendPtr(act.as_mut_ptr()));
+    // grow-only per-thread scratch (W_hh^T packed per gate, then the packed h_prev): no page
+    // faults from fresh allocations in steady state
+    thread_local! { static WS: core::cell::RefCell<Vec<f32>> = const { core::cell::RefCell::new(Vec::new()) }; }
+    WS.with(|ws| {
+        let mut ws = ws.borrow_mut();
+        if ws.len() < 4 * wlen + alen { *ws = vec![0f32; 4 * wlen + alen]; }
+        let (wp, ap) = ws.split_at_mut(4 * wlen);
+        let ap = &mut ap[..alen];
+        for q in 0..4 {
+            gemm::pack_b_panels(hs, hs, &w_hh[q * hs * hs..(q + 1) * hs * hs], hs, true, &mut wp[q * wlen..(q + 1) * wlen]);
+        }
+        let wpp = SendPtr(wp.as_ptr() as *mut f32);
+        for s in 0..t_len {
+            let t = if reverse { t_len - 1 - s } else { s };
+            let prev_t = if reverse { t + 1 } else { t.wrapping_sub(1) };
+            // SAFETY: rows in bounds (checked above); no task is running
+            let (hprev, cprev) = if s == 0 { (h0, c0) } else {
+                unsafe { (core::slice::from_raw_parts(hp.get().add(prev_t * bh), bh), core::slice::from_raw_parts(csp.get().add(prev_t * bh), bh)) }
+            };
+            gemm::pack_a_panels(b, hs, hprev, hs, false, ap);
+            let (app, cpp) = (SendPtr(ap.as_ptr() as *mut f32), SendPtr(cprev.as_ptr() as *mut f32));
+            let act_off = if keep_acts { t * bg } else { 0 };
+            par::run(parts, &|i, _| {
+                let (j0, j1) = par::split(hs, parts, nr, i);
+                if j0 >= j1 { return; }
+                // SAFETY: sizes checked above; tasks touch disjoint hidden columns [j0, j1) of step
+                // t's gate / act / h / c rows and only read ap, wp and the previous step's state.
+                unsafe {
+                    let gt = pp.get().add(t * bg);
+                    for q in 0..4 {
+                        gemm::sgemm_packed_raw(b, j1 - j0, hs, app.get(), wpp.get().add(q * wlen + j0 * hs),
+                                               gt.add(q * hs + j0), g, true);
+                    }
+                    lstm_cell_cols(gt, cpp.get(), hp.get().add(t * bh), csp.get().add(t * bh), actp.get().add(act_off),
+                                   b, hs, j0, j1);
+                }
+            });
+        }
+    });
+}

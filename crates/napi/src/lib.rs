@@ -34,6 +34,7 @@ extern "C" {
                             data: *mut c_void, result: *mut napi_value) -> napi_status;
     fn napi_set_named_property(env: napi_env, object: napi_value, name: *const c_char, value: napi_value) -> napi_status;
     fn napi_create_string_utf8(env: napi_env, s: *const c_char, length: usize, result: *mut napi_value) -> napi_status;
+    fn napi_get_boolean(env: napi_env, value: bool, result: *mut napi_value) -> napi_status;
     fn napi_get_undefined(env: napi_env, result: *mut napi_value) -> napi_status;
     fn napi_throw_error(env: napi_env, code: *const c_char, msg: *const c_char) -> napi_status;
     fn napi_throw_range_error(env: napi_env, code: *const c_char, msg: *const c_char) -> napi_status;
@@ -133,6 +134,34 @@ unsafe extern "C" fn js_isa(env: napi_env, _info: napi_callback_info) -> napi_va
     v
 }
 
+extern "C" {
+    fn dlsym(handle: *mut c_void, symbol: *const c_char) -> *mut c_void;
+}
+
+/// `tuneMalloc(mmapThreshold, trimThreshold)`: on glibc, serves large allocations (typed arrays
+/// the caller makes, e.g. a tensor read back into a fresh Float32Array) from the heap instead of
+/// fresh mmap()s, and keeps freed heap memory up to `trimThreshold` bytes mapped. A fresh mmap of
+/// n bytes costs a page fault per 4 KiB on first touch (~0.8 ms for a 3 MB read-back); the heap
+/// reuses already-mapped pages. Looked up at run time (no-op off glibc); returns whether applied.
+unsafe extern "C" fn js_tune_malloc(env: napi_env, info: napi_callback_info) -> napi_value {
+    let mut a = NapiArgs { env, argv: [core::ptr::null_mut(); MAX_ARGS], argc: MAX_ARGS, i: 0 };
+    napi_get_cb_info(env, info, &mut a.argc, a.argv.as_mut_ptr(), core::ptr::null_mut(), core::ptr::null_mut());
+    a.argc = a.argc.min(MAX_ARGS);
+    let mut ok = false;
+    if let (Ok(mmap), Ok(trim)) = (a.num(), a.num()) {
+        // glibc: M_TRIM_THRESHOLD = -1, M_MMAP_THRESHOLD = -3; RTLD_DEFAULT = null
+        let f = dlsym(core::ptr::null_mut(), c"mallopt".as_ptr());
+        if !f.is_null() && cfg!(target_os = "linux") {
+            let mallopt: unsafe extern "C" fn(i32, i32) -> i32 = core::mem::transmute(f);
+            let clamp = |v: f64| v.clamp(0.0, i32::MAX as f64) as i32;
+            ok = mallopt(-3, clamp(mmap)) == 1 && mallopt(-1, clamp(trim)) == 1;
+        }
+    }
+    let mut v = core::ptr::null_mut();
+    napi_get_boolean(env, ok, &mut v);
+    v
+}
+
 unsafe fn export(env: napi_env, exports: napi_value, name: &str, f: napi_callback) {
     let n = cstr(name);
     let mut fv = core::ptr::null_mut();
@@ -148,5 +177,6 @@ unsafe fn export(env: napi_env, exports: napi_value, name: &str, f: napi_callbac
 pub unsafe extern "C" fn napi_register_module_v1(env: napi_env, exports: napi_value) -> napi_value {
     export(env, exports, "call", js_call);
     export(env, exports, "isa", js_isa);
+    export(env, exports, "tuneMalloc", js_tune_malloc);
     exports
 }

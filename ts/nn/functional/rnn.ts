@@ -25,6 +25,12 @@ function copyAt(src: Storage, sOff: number, dst: Storage, dOff: number, n: numbe
   d.set(s.subarray(sOff, sOff + n) as any, dOff);
 }
 
+/** Backends with a fused LSTM layer-direction forward (the Rust ones, ts/backends/rust.ts). */
+interface FusedLstm {
+  lstmSeq(p: Storage, wHh: Storage, c0: Storage, h0: Storage, h0Off: number, h: Storage, hOff: number, cs: Storage,
+          act: Storage, keepActs: boolean, T: number, B: number, H: number, reverse: boolean): void;
+}
+
 /** A dense copy of a [B, H] state (or the tensor itself when already dense). */
 function denseState(t: Tensor): Tensor { return t.dense(); }
 
@@ -92,13 +98,34 @@ export function lstmLayer(x: Tensor, h0: Tensor, c0: Tensor, wIh: Tensor, wHh: T
     bias: bias ? bias.storage : null });
   if (bias && bias !== bIh && bias !== bHh) bias.dispose();
 
+  const keepActs = willRecord([x, h0, c0, wIh, wHh, bIh, bHh]);
+  const fused = (K() as Partial<FusedLstm>).lstmSeq;
+  if (fused && !keepActs) {
+    // inference on a Rust backend: the whole recurrence in one kernel call, straight into a dense
+    // [T, B, H] output; hn / cn are their own small tensors, so disposing the output frees it all
+    const O = Tensor.empty([T, B, H], "float32"), CS = Tensor.empty([T, B, H], "float32");
+    const ACT = Tensor.empty([B, G], "float32");
+    fused.call(K(), P.storage, wHhd.storage, c0d.storage, h0d.storage, 0, O.storage, 0, CS.storage, ACT.storage, false, T, B, H, reverse);
+    const hn = Tensor.empty([B, H], "float32"), cn = Tensor.empty([B, H], "float32");
+    const last = reverse ? 0 : T - 1;
+    copyAt(O.storage, last * BH, hn.storage, 0, BH);
+    copyAt(CS.storage, last * BH, cn.storage, 0, BH);
+    P.dispose(); ACT.dispose();
+    release([[xd, x], [wIhd, wIh], [wHhd, wHh], [h0d, h0], [c0d, c0], [CS, null]]);
+    return { output: O, hn, cn };
+  }
+
   const Y = Tensor.empty([T + 2, B, H], "float32"); // rows 0..T as in layout(), row T + 1 = cn
   const CS = Tensor.empty([T, B, H], "float32");
   copyAt(h0d.storage, 0, Y.storage, L.h0Row * BH, BH);
-  const keepActs = willRecord([x, h0, c0, wIh, wHh, bIh, bHh]);
   // the activated gates of every step (kept for backward), or one step's scratch
   const ACT = Tensor.empty(keepActs ? [T, B, G] : [B, G], "float32");
-  for (let s = 0; s < T; s++) {
+  if (fused) {
+    // Rust backends: the whole recurrence in one kernel call (W_hh packed once per sequence), h_t
+    // into Y's rows hRow(t) = outRow + t, h0 read from its own row
+    fused.call(K(), P.storage, wHhd.storage, c0d.storage, Y.storage, L.h0Row * BH, Y.storage, L.outRow * BH, CS.storage,
+      ACT.storage, keepActs, T, B, H, reverse);
+  } else for (let s = 0; s < T; s++) {
     const t = L.step(s);
     // step t's gates: its rows of P (the input projection) += h_prev W_hh^T, in place
     K().gemm({ batch: 1, M: B, N: G, K: H, a: Y.storage, aOff: L.prevRow(t) * BH, aStride: 0, transA: false,

@@ -1076,3 +1076,26 @@ unsafe fn drive_packed<K: Micro>(
         pc += kc;
     }
 }
+
+/// Raw-pointer form of [`sgemm_packed`] for callers that split C across threads by columns
+/// (disjoint column ranges of the same rows), where building `&mut` slices would alias.
+///
+/// # Safety
+/// `ap` holds m x k packed by [`pack_a_panels`], `bp` a k x n' packing by [`pack_b_panels`]
+/// offset to an NR-aligned first column (n columns are used), `c` is valid for
+/// `(m - 1) * ldc + n` floats, and no other thread touches C's columns [0, n) of those rows.
+pub unsafe fn sgemm_packed_raw(m: usize, n: usize, k: usize, ap: *const f32, bp: *const f32, c: *mut f32, ldc: usize,
+                               accum: bool) {
+    if m == 0 || n == 0 || k == 0 {
+        return;
+    }
+    match best_kernel() {
+        GemmKernel::Scalar => drive_packed::<scalar::Scalar>(m, n, k, ap, bp, c, ldc, accum),
+        #[cfg(target_arch = "x86_64")]
+        GemmKernel::Avx2 => drive_packed::<x86::Avx2>(m, n, k, ap, bp, c, ldc, accum),
+        #[cfg(target_arch = "x86_64")]
+        GemmKernel::Avx512 => drive_packed::<x86::Avx512>(m, n, k, ap, bp, c, ldc, accum),
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        GemmKernel::WasmSimd => drive_packed::<wasm::WasmSimd>(m, n, k, ap, bp, c, ldc, accum),
+    }
+}
