@@ -4,13 +4,12 @@
 // channel-chunked grad-input (few images), grad-weight blocks spanning images, on odd sizes,
 // padding, dilation and groups, with 1 and 2 threads on wasm and native.
 
-import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import { JsBackend } from "../ts/backends/js.js";
+import { describe, it, beforeAll, afterAll } from "vitest";
 import { createWasmBackend } from "../ts/backends/wasm.js";
 import { createNativeBackend } from "../ts/backends/native.js";
-import type { Backend, ConvGeom, DType, Storage } from "../ts/backends/types.js";
+import type { Backend, ConvGeom } from "../ts/backends/types.js";
+import { convGeom, same } from "./kernel-compare.js";
 
-const ref = new JsBackend();
 
 function rng(seed: number) {
   let a = seed >>> 0;
@@ -25,38 +24,6 @@ function rng(seed: number) {
 function rand(n: number, seed = n): number[] {
   const r = rng(seed * 7919 + 17);
   return Array.from({ length: n }, () => -2 + 4 * r());
-}
-function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol: number, atol: number, what: string) {
-  expect(actual.length, `${what}: length`).toBe(expected.length);
-  for (let k = 0; k < expected.length; k++) {
-    const a = actual[k], e = expected[k];
-    const ok = Number.isNaN(e) || Number.isNaN(a) ? Number.isNaN(a) && Number.isNaN(e) : Math.abs(a - e) <= atol + rtol * Math.abs(e);
-    if (!ok) expect.fail(`${what}: index ${k} of ${expected.length}: got ${a}, expected ${e}`);
-  }
-}
-type Maker = (data: ArrayLike<number> | number, dtype?: DType) => Storage;
-function same(b: Backend, what: string, f: (b: Backend, mk: Maker) => (Storage | null)[], rtol: number, atol: number) {
-  const run = (be: Backend) => {
-    const made: Storage[] = [];
-    const mk: Maker = (data, dtype = "float32") => {
-      const n = typeof data === "number" ? data : data.length;
-      const s = be.alloc(n, dtype);
-      made.push(s);
-      if (typeof data === "number") be.fill(s, NaN); // outputs must be fully overwritten
-      else be.view(s).set(data as ArrayLike<number>);
-      return s;
-    };
-    const outs = f(be, mk).map((s) => (s ? Array.from(be.view(s)) : []));
-    for (const s of made) be.free(s);
-    return outs;
-  };
-  const want = run(ref), got = run(b);
-  want.forEach((w, i) => expectClose(got[i], w, rtol, atol, `${what} [output ${i}]`));
-}
-function convGeom(N: number, C: number, O: number, groups: number, inp: number[], k: number[], s: number[], p: number[], d: number[]): ConvGeom {
-  const out = inp.map((n, i) => Math.floor((n + 2 * p[i] - d[i] * (k[i] - 1) - 1) / s[i]) + 1);
-  return { N, C, O, groups, inD: inp[0], inH: inp[1], inW: inp[2], kD: k[0], kH: k[1], kW: k[2], sD: s[0], sH: s[1], sW: s[2],
-    pD: p[0], pH: p[1], pW: p[2], dD: d[0], dH: d[1], dW: d[2], outD: out[0], outH: out[1], outW: out[2] };
 }
 const numel = (g: ConvGeom) => ({ x: g.N * g.C * g.inD * g.inH * g.inW, w: g.O * (g.C / g.groups) * g.kD * g.kH * g.kW, y: g.N * g.O * g.outD * g.outH * g.outW });
 const one = [1, 1, 1];

@@ -2,12 +2,12 @@
 // reference, kernel by kernel, on odd sizes, strides, broadcasts and geometries.
 
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import { JsBackend } from "../ts/backends/js.js";
 import { createWasmBackend } from "../ts/backends/wasm.js";
 import { createNativeBackend } from "../ts/backends/native.js";
-import type { Backend, ConvGeom, DType, PoolGeom, Storage } from "../ts/backends/types.js";
+import type { Backend, ConvGeom, PoolGeom, Storage } from "../ts/backends/types.js";
+import { convGeom, same } from "./kernel-compare.js";
+import { expectClose as expectNear } from "./util.js";
 
-const ref = new JsBackend();
 
 // ---------------------------------------------------------------- helpers
 
@@ -32,45 +32,7 @@ function randInt(n: number, hi: number, seed = n): number[] {
 }
 const SPECIAL = [0, -0, 1, -1, NaN, Infinity, -Infinity, 1e-30, -1e-30, 88, -88, 100, -100, 0.5, 1e30];
 
-/** |a - e| <= atol + rtol |e|; NaN matches only NaN, infinities only themselves. */
-function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol: number, atol: number, what: string) {
-  expect(actual.length, `${what}: length`).toBe(expected.length);
-  for (let k = 0; k < expected.length; k++) {
-    const a = actual[k], e = expected[k];
-    let ok: boolean;
-    if (Number.isNaN(e) || Number.isNaN(a)) ok = Number.isNaN(a) && Number.isNaN(e);
-    else if (!Number.isFinite(e) || !Number.isFinite(a)) ok = a === e;
-    else ok = Math.abs(a - e) <= atol + rtol * Math.abs(e);
-    if (!ok) expect.fail(`${what}: index ${k} of ${expected.length}: got ${a}, expected ${e}`);
-  }
-}
 
-type Maker = (data: ArrayLike<number> | number, dtype?: DType) => Storage;
-/** Runs `f` on the reference and on `b` with the same inputs; compares every storage it returns. */
-function same(b: Backend, what: string, f: (b: Backend, mk: Maker) => (Storage | null)[], rtol = 1e-5, atol = 1e-6) {
-  const run = (be: Backend) => {
-    const made: Storage[] = [];
-    const mk: Maker = (data, dtype = "float32") => {
-      const n = typeof data === "number" ? data : data.length;
-      const s = be.alloc(n, dtype);
-      made.push(s);
-      if (typeof data === "number") be.fill(s, dtype === "int64" ? 0 : NaN);
-      else be.view(s).set(data as ArrayLike<number>);
-      return s;
-    };
-    const outs = f(be, mk).map((s) => (s ? Array.from(be.view(s)) : []));
-    for (const s of made) be.free(s);
-    return outs;
-  };
-  const want = run(ref), got = run(b);
-  want.forEach((w, i) => expectClose(got[i], w, rtol, atol, `${what} [output ${i}]`));
-}
-
-function convGeom(N: number, C: number, O: number, groups: number, inp: number[], k: number[], s: number[], p: number[], d: number[]): ConvGeom {
-  const out = inp.map((n, i) => Math.floor((n + 2 * p[i] - d[i] * (k[i] - 1) - 1) / s[i]) + 1);
-  return { N, C, O, groups, inD: inp[0], inH: inp[1], inW: inp[2], kD: k[0], kH: k[1], kW: k[2], sD: s[0], sH: s[1], sW: s[2],
-    pD: p[0], pH: p[1], pW: p[2], dD: d[0], dH: d[1], dW: d[2], outD: out[0], outH: out[1], outW: out[2] };
-}
 function poolGeom(NC: number, H: number, W: number, k: number, s: number, p: number, d: number, ceil: boolean): PoolGeom {
   const o = (n: number) => {
     const num = n + 2 * p - d * (k - 1) - 1;
@@ -149,7 +111,7 @@ for (const [title, create] of variants) {
       b.view(small).set(rand(17, 1));
       const big = b.alloc(24 << 20, "float32"); // 96 MiB: grows wasm memory
       b.view(big)[(24 << 20) - 1] = 5;
-      expectClose(b.view(small), new Float32Array(rand(17, 1)), 0, 0, "after growth");
+      expectNear(b.view(small), new Float32Array(rand(17, 1)), 0, 0, "after growth");
       b.unary("neg", small, small);
       expect(b.view(small)[0]).toBe(-Math.fround(rand(17, 1)[0]));
       expect(b.view(big)[(24 << 20) - 1]).toBe(5);
@@ -186,8 +148,8 @@ for (const [title, create] of variants) {
       const y0 = Array.from(b.view(y)), gw0 = Array.from(b.view(gw));
       for (let i = 0; i < 100; i++) {
         b.conv(g, x, w, null, y); b.convGradWeight(g, x, y, gw, null);
-        expectClose(b.view(y), y0, 0, 0, `conv run ${i}`);
-        expectClose(b.view(gw), gw0, 0, 0, `convGradWeight run ${i}`);
+        expectNear(b.view(y), y0, 0, 0, `conv run ${i}`);
+        expectNear(b.view(gw), gw0, 0, 0, `convGradWeight run ${i}`);
       }
       for (const s of [x, w, y, gw]) b.free(s);
     });
