@@ -58,7 +58,8 @@ if [[ "${SKIP_NATIVE:-}" != 1 ]]; then
 fi
 
 if [[ -f scripts/build-ts.mjs ]]; then
-  if stale dist/esm/index.js ts scripts/build-ts.mjs tsconfig.json package.json; then
+  # dist/ also ships the compiled kernels (dist/build/*.wasm, *.node): rebuild when they changed
+  if stale dist/esm/index.js ts scripts/build-ts.mjs tsconfig.json package.json build; then
     node scripts/build-ts.mjs
   else
     echo "  ts: up to date"

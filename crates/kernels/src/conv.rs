@@ -485,6 +485,7 @@ pub fn conv(g: &ConvGeom, x: &[f32], w: &[f32], bias: Option<&[f32]>, y: &mut [f
     let (x, w) = (&x[..g.x_len()], &w[..g.w_len()]);
     let y = &mut y[..g.y_len()];
     if g.out_size() == 0 || g.og() == 0 { return; }
+    if panel_case(g, g.kg() + bias.is_some() as usize) { return conv_panels(g, x, w, bias, y); }
     let xs = split_stride2(g, x);
     conv_blocks(g, match &xs { Some(v) => &v[..x.len()], None => x }, xs.is_some(), w, bias, y);
     split_done(xs);
@@ -547,6 +548,190 @@ fn conv_blocks(g: &ConvGeom, x: &[f32], split: bool, w: &[f32], bias: Option<&[f
             });
         }
     });
+}
+
+/// Whether [`conv`] takes the [`conv_panels`] path: 2-d, not [`shift_case`], stride 1 or 2 in
+/// width, wide x86 panels, enough rows of A to amortise each packed panel.
+fn panel_case(g: &ConvGeom, kb: usize) -> bool {
+    let (_, nr) = gemm::panel_dims();
+    (16..=64).contains(&nr) && !shift_case(g) && g.k_d == 1 && g.in_d == 1 && g.out_d == 1
+        && (g.s_w == 1 || g.s_w == 2) && g.og() >= 32 && kb >= 32 && 6 * g.out_w >= nr
+}
+
+/// Padded (and for s_w == 2, even/odd split) copy of x for [`conv_panels`]: every image channel
+/// becomes `hp` rows of `wrow` floats, zero outside the input, so output column ow of tap kw
+/// reads row (oh*s_h + kh*d_h) at index `tap_col(kw) + ow`. Returns (hp, wrow, half).
+fn pad_dims(g: &ConvGeom) -> (usize, usize, usize) {
+    let hp = (g.in_h + 2 * g.p_h).max((g.out_h - 1) * g.s_h + (g.k_h - 1) * g.d_h + 1);
+    let wp = (g.in_w + 2 * g.p_w).max((g.out_w - 1) * g.s_w + (g.k_w - 1) * g.d_w + 1);
+    if g.s_w == 2 { let h = wp.div_ceil(2); (hp, 2 * h, h) } else { (hp, wp, 0) }
+}
+
+crate::simd_fn! {
+/// One channel plane of [`pad_dims`]' layout from `xc` (in_h x in_w) into `dst` (hp x wrow).
+fn pad_plane(g: &ConvGeom, xc: &[f32], hp: usize, wrow: usize, half: usize, dst: &mut [f32]) {
+    let dst = &mut dst[..hp * wrow];
+    dst[..g.p_h * wrow].fill(0.0);
+    dst[(g.p_h + g.in_h) * wrow..].fill(0.0);
+    for ih in 0..g.in_h {
+        let d = &mut dst[(g.p_h + ih) * wrow..(g.p_h + ih + 1) * wrow];
+        let r = &xc[ih * g.in_w..(ih + 1) * g.in_w];
+        if g.s_w == 2 {
+            let (ev, od) = d.split_at_mut(half);
+            // padded column pc = iw + p_w goes to half pc & 1, index pc >> 1
+            let (e0, o0) = ((g.p_w + 1) / 2, g.p_w / 2);
+            let (pe, po) = if g.p_w % 2 == 0 { (0, 1) } else { (1, 0) }; // parity of iw landing in ev
+            let ne = (g.in_w + 1 - pe) / 2;
+            let no = (g.in_w + 1 - po) / 2;
+            ev[..e0].fill(0.0);
+            for (i, v) in ev[e0..e0 + ne].iter_mut().enumerate() { *v = r[pe + 2 * i]; }
+            ev[e0 + ne..].fill(0.0);
+            od[..o0].fill(0.0);
+            for (i, v) in od[o0..o0 + no].iter_mut().enumerate() { *v = r[po + 2 * i]; }
+            od[o0 + no..].fill(0.0);
+        } else {
+            d[..g.p_w].fill(0.0);
+            d[g.p_w..g.p_w + g.in_w].copy_from_slice(r);
+            d[g.p_w + g.in_w..].fill(0.0);
+        }
+    }
+}
+}
+
+/// Forward conv for [`panel_case`] geometries (e.g. the 7x7/2 stem): the input is padded (and
+/// even/odd split) once, then each NR-wide panel of output columns is im2col'ed straight into
+/// the kernel's B layout just before use (it stays in L1 for all og/MR A-panels; every B row
+/// segment is one unclamped copy); A (weights + bias column) is packed once.
+fn conv_panels(g: &ConvGeom, x: &[f32], w: &[f32], bias: Option<&[f32]>, y: &mut [f32]) {
+    let (s, og, kg) = (g.out_size(), g.og(), g.kg());
+    let (_, nr) = gemm::panel_dims();
+    let kb = kg + bias.is_some() as usize;
+    let a_len = gemm::packed_a_len(og, kb);
+    let mut wp = vec![0f32; a_len * g.groups];
+    {
+        let mut wr = vec![0f32; og * kb];
+        for gi in 0..g.groups {
+            let wg = &w[gi * og * kg..(gi + 1) * og * kg];
+            for o in 0..og {
+                let d = &mut wr[o * kb..(o + 1) * kb];
+                d[..kg].copy_from_slice(&wg[o * kg..(o + 1) * kg]);
+                if let Some(b) = bias { d[kg] = b[gi * og + o]; }
+            }
+            gemm::pack_a_panels(og, kb, &wr, kb, false, &mut wp[gi * a_len..(gi + 1) * a_len]);
+        }
+    }
+    let (hp, wrow, half) = pad_dims(g);
+    let plane = hp * wrow;
+    let mut xp = SPLIT.with(|c| std::mem::take(&mut *c.borrow_mut()));
+    if xp.len() < g.n * g.c * plane { xp.resize(g.n * g.c * plane, 0.0); }
+    {
+        let (xpp, xl) = (SendPtr(xp.as_mut_ptr()), xp.len());
+        let ins = g.in_size();
+        run_tasks(g.n * g.c, &|t| {
+            // SAFETY: task t writes only plane t.
+            let d = unsafe { core::slice::from_raw_parts_mut(xpp.get(), xl) };
+            pad_plane(g, &x[t * ins..(t + 1) * ins], hp, wrow, half, &mut d[t * plane..(t + 1) * plane]);
+        });
+    }
+    // offset of B row r = (c, kh, kw) within a group's padded planes
+    let mut offs = Vec::with_capacity(kg);
+    for c in 0..g.cg() { for kh in 0..g.k_h { for kw in 0..g.k_w {
+        let cw = kw * g.d_w;
+        let col = if g.s_w == 2 { (cw & 1) * half + (cw >> 1) } else { cw };
+        offs.push(c * plane + kh * g.d_h * wrow + col);
+    }}}
+    let nb = block_cols(BLOCK_FLOATS, kb, s, nr, g.n * g.groups);
+    let nblk = s.div_ceil(nb);
+    let yp = SendPtr(y.as_mut_ptr());
+    let (wp, offs, xpr) = (&wp, &offs, &xp[..g.n * g.c * plane]);
+    run_tasks(g.n * g.groups * nblk, &|t| {
+        let blk = t % nblk;
+        let gi = (t / nblk) % g.groups;
+        let n = t / (nblk * g.groups);
+        let (j0, j1) = (blk * nb, (blk * nb + nb).min(s));
+        let xg = &xpr[(n * g.c + gi * g.cg()) * plane..(n * g.c + (gi + 1) * g.cg()) * plane];
+        let ap = &wp[gi * a_len..(gi + 1) * a_len];
+        with_col(nr * kb, |col| {
+            let mut j = j0;
+            while j < j1 {
+                let wd = nr.min(j1 - j);
+                pack_panel(g, xg, offs, wrow, j, wd, nr, kb, col);
+                // SAFETY: this task owns rows gi*og..(gi+1)*og, columns j0..j1 of image n's output.
+                let yb = unsafe {
+                    core::slice::from_raw_parts_mut(yp.get().add((n * g.o + gi * og) * s + j), (og - 1) * s + wd)
+                };
+                gemm::sgemm_packed(og, wd, kb, ap, col, yb, s, false);
+                j += wd;
+            }
+        });
+    });
+    SPLIT.with(|c| *c.borrow_mut() = xp);
+}
+
+/// dst[r*32..r*32+32] = src[offs[r]..offs[r]+32] for every r.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn copy32_avx512(src: *const f32, offs: &[usize], dst: *mut f32) {
+    use core::arch::x86_64::*;
+    for (r, &o) in offs.iter().enumerate() {
+        let (s, d) = (src.add(o), dst.add(r * 32));
+        let (v0, v1) = (_mm512_loadu_ps(s), _mm512_loadu_ps(s.add(16)));
+        _mm512_storeu_ps(d, v0);
+        _mm512_storeu_ps(d.add(16), v1);
+    }
+}
+
+crate::simd_fn! {
+/// im2col of output columns j0..j0+wd (wd <= nr <= 64) into one packed-B panel (kb rows of nr;
+/// columns past wd zero; row kg, the bias row, ones) from the padded planes `xg` of a group;
+/// `offs[r]` is B row r's offset (see [`conv_panels`]). The caller ensures 6 * out_w >= nr.
+fn pack_panel(g: &ConvGeom, xg: &[f32], offs: &[usize], wrow: usize, j0: usize, wd: usize, nr: usize, kb: usize,
+              dst: &mut [f32]) {
+    let kg = offs.len();
+    let dst = &mut dst[..kb * nr];
+    if kb > kg { dst[kg * nr..].fill(1.0); }
+    // output-row segments (source offset, length, panel position)
+    let mut segs = [(0usize, 0usize, 0usize); 8];
+    let mut ns = 0;
+    let (mut oh, mut ow) = (j0 / g.out_w, j0 % g.out_w);
+    let mut t = 0;
+    while t < wd {
+        let len = (g.out_w - ow).min(wd - t);
+        segs[ns] = (oh * g.s_h * wrow + ow, len, t);
+        ns += 1;
+        t += len;
+        ow = 0;
+        oh += 1;
+    }
+    let segs = &segs[..ns];
+    if ns == 1 && wd == 32 && nr == 32 {
+        let b = segs[0].0;
+        #[cfg(target_arch = "x86_64")]
+        if crate::gemm::best_kernel() == crate::gemm::GemmKernel::Avx512 {
+            assert!(dst.len() >= offs.len() * 32 && offs.iter().all(|&o| o + b + 32 <= xg.len()));
+            // SAFETY: AVX-512F is available (the kernel in use needs it); bounds checked above.
+            unsafe { copy32_avx512(xg.as_ptr().add(b), offs, dst.as_mut_ptr()) };
+            return;
+        }
+        for (r, &o) in offs.iter().enumerate() {
+            let sr = &xg[o + b..o + b + 32];
+            let dr = &mut dst[r * 32..r * 32 + 32];
+            // SAFETY: both slices hold exactly 32 floats.
+            unsafe {
+                core::ptr::write_unaligned(dr.as_mut_ptr() as *mut [f32; 32],
+                    core::ptr::read_unaligned(sr.as_ptr() as *const [f32; 32]));
+            }
+        }
+        return;
+    }
+    for (r, &o) in offs.iter().enumerate() {
+        let d = &mut dst[r * nr..r * nr + nr];
+        for &(b, len, t0) in segs {
+            copy_run(&mut d[t0..t0 + len], &xg[o + b..o + b + len]);
+        }
+        if wd < nr { zero_run(&mut d[wd..]); }
+    }
+}
 }
 
 crate::simd_fn! {

@@ -49,6 +49,12 @@ fn conv_fast_paths_match_direct_loops() {
         geom(1, 3, 64, 1, [1, 37, 41], [1, 7, 7], [1, 2, 2], [0, 3, 3], one),
         geom(2, 3, 17, 1, [1, 30, 29], [1, 7, 7], [1, 2, 2], [0, 3, 3], one),
         geom(2, 5, 7, 1, [1, 13, 17], [1, 3, 4], [1, 3, 2], [0, 1, 2], [1, 2, 1]),
+        // per-panel implicit GEMM (og >= 32, not shifted rows): stride 1 unpadded, stride 2 with
+        // dilation / odd pads, groups, short rows (panels spanning several output rows)
+        geom(2, 4, 40, 1, [1, 12, 15], [1, 3, 3], one, [0, 0, 0], one),
+        geom(1, 3, 33, 1, [1, 20, 23], [1, 5, 4], [1, 2, 2], [0, 1, 1], [1, 1, 2]),
+        geom(2, 4, 64, 2, [1, 11, 16], [1, 3, 3], [1, 1, 2], [0, 2, 1], one),
+        geom(1, 4, 48, 1, [1, 9, 30], [1, 2, 5], one, [0, 1, 0], [1, 2, 1]),
         // 1x1 non-pointwise (stride 2), pointwise, 3-d
         geom(2, 8, 12, 2, [1, 9, 9], [1, 1, 1], [1, 2, 2], [0, 0, 0], one),
         geom(3, 8, 12, 4, [1, 5, 7], [1, 1, 1], one, [0, 0, 0], one),
