@@ -584,10 +584,22 @@ fn pad_plane(g: &ConvGeom, xc: &[f32], hp: usize, wrow: usize, half: usize, dst:
             let ne = (g.in_w + 1 - pe) / 2;
             let no = (g.in_w + 1 - po) / 2;
             ev[..e0].fill(0.0);
-            for (i, v) in ev[e0..e0 + ne].iter_mut().enumerate() { *v = r[pe + 2 * i]; }
-            ev[e0 + ne..].fill(0.0);
             od[..o0].fill(0.0);
-            for (i, v) in od[o0..o0 + no].iter_mut().enumerate() { *v = r[po + 2 * i]; }
+            // vector part: pairs (r[2i], r[2i+1]) for i < done, split with AVX-512 permutes
+            #[allow(unused_mut)]
+            let mut done = 0;
+            #[cfg(target_arch = "x86_64")]
+            if crate::gemm::best_kernel() == crate::gemm::GemmKernel::Avx512 {
+                let pairs = (g.in_w / 2).min(ne).min(no) / 16 * 16;
+                let (ae, ao) = if pe == 0 { (&mut ev[e0..e0 + pairs], &mut od[o0..o0 + pairs]) }
+                               else { (&mut od[o0..o0 + pairs], &mut ev[e0..e0 + pairs]) };
+                // SAFETY: AVX-512F is available (the kernel in use needs it); r holds 2*pairs floats.
+                unsafe { deinterleave_avx512(&r[..2 * pairs], ae, ao) };
+                done = pairs;
+            }
+            for (i, v) in ev[e0 + done..e0 + ne].iter_mut().enumerate() { *v = r[pe + 2 * (i + done)]; }
+            ev[e0 + ne..].fill(0.0);
+            for (i, v) in od[o0 + done..o0 + no].iter_mut().enumerate() { *v = r[po + 2 * (i + done)]; }
             od[o0 + no..].fill(0.0);
         } else {
             d[..g.p_w].fill(0.0);
@@ -596,6 +608,25 @@ fn pad_plane(g: &ConvGeom, xc: &[f32], hp: usize, wrow: usize, half: usize, dst:
         }
     }
 }
+}
+
+/// even[i] = r[2i], odd[i] = r[2i+1] for i < even.len() (a multiple of 16; all lengths consistent).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn deinterleave_avx512(r: &[f32], even: &mut [f32], odd: &mut [f32]) {
+    use core::arch::x86_64::*;
+    let n = even.len();
+    assert!(n % 16 == 0 && odd.len() == n && r.len() >= 2 * n);
+    let ie = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    let io = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    let (s, e, o) = (r.as_ptr(), even.as_mut_ptr(), odd.as_mut_ptr());
+    let mut i = 0;
+    while i < n {
+        let (a, b) = (_mm512_loadu_ps(s.add(2 * i)), _mm512_loadu_ps(s.add(2 * i + 16)));
+        _mm512_storeu_ps(e.add(i), _mm512_permutex2var_ps(a, ie, b));
+        _mm512_storeu_ps(o.add(i), _mm512_permutex2var_ps(a, io, b));
+        i += 16;
+    }
 }
 
 /// Forward conv for [`panel_case`] geometries (e.g. the 7x7/2 stem): the input is padded (and
@@ -643,6 +674,7 @@ fn conv_panels(g: &ConvGeom, x: &[f32], w: &[f32], bias: Option<&[f32]>, y: &mut
     let nb = block_cols(BLOCK_FLOATS, kb, s, nr, g.n * g.groups);
     let nblk = s.div_ceil(nb);
     let yp = SendPtr(y.as_mut_ptr());
+    let omax = offs.iter().copied().max().unwrap_or(0);
     let (wp, offs, xpr) = (&wp, &offs, &xp[..g.n * g.c * plane]);
     run_tasks(g.n * g.groups * nblk, &|t| {
         let blk = t % nblk;
@@ -655,7 +687,7 @@ fn conv_panels(g: &ConvGeom, x: &[f32], w: &[f32], bias: Option<&[f32]>, y: &mut
             let mut j = j0;
             while j < j1 {
                 let wd = nr.min(j1 - j);
-                pack_panel(g, xg, offs, wrow, j, wd, nr, kb, col);
+                pack_panel(g, xg, offs, omax, wrow, j, wd, nr, kb, col);
                 // SAFETY: this task owns rows gi*og..(gi+1)*og, columns j0..j1 of image n's output.
                 let yb = unsafe {
                     core::slice::from_raw_parts_mut(yp.get().add((n * g.o + gi * og) * s + j), (og - 1) * s + wd)
@@ -681,12 +713,46 @@ unsafe fn copy32_avx512(src: *const f32, offs: &[usize], dst: *mut f32) {
     }
 }
 
+/// dst[r*32 + t0 + i] = src[offs[r] + b + i] for every segment (b, len, t0), i < len; panel
+/// columns covered by no segment are zeroed. Segments are disjoint, ascending, within 0..32.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn copy_segs_avx512(src: *const f32, offs: &[usize], segs: &[(usize, usize, usize)], dst: *mut f32) {
+    use core::arch::x86_64::*;
+    // per 16-lane half: (mask, source shift) of every segment that touches it
+    let mut parts = [[(0u16, 0isize); 8]; 2];
+    let mut np = [0usize; 2];
+    for &(b, len, t0) in segs {
+        for h in 0..2 {
+            let (lo, hi) = (t0.max(16 * h), (t0 + len).min(16 * h + 16));
+            if lo >= hi { continue; }
+            let m = (((1u32 << (hi - lo)) - 1) << (lo - 16 * h)) as u16;
+            parts[h][np[h]] = (m, b as isize - t0 as isize + 16 * h as isize);
+            np[h] += 1;
+        }
+    }
+    for (r, &o) in offs.iter().enumerate() {
+        let s = src.wrapping_add(o);
+        let d = dst.add(r * 32);
+        for h in 0..2 {
+            let mut v = _mm512_setzero_ps();
+            for &(m, sh) in &parts[h][..np[h]] {
+                v = _mm512_mask_loadu_ps(v, m, s.wrapping_offset(sh));
+            }
+            _mm512_storeu_ps(d.add(16 * h), v);
+        }
+    }
+}
+
 crate::simd_fn! {
 /// im2col of output columns j0..j0+wd (wd <= nr <= 64) into one packed-B panel (kb rows of nr;
 /// columns past wd zero; row kg, the bias row, ones) from the padded planes `xg` of a group;
-/// `offs[r]` is B row r's offset (see [`conv_panels`]). The caller ensures 6 * out_w >= nr.
-fn pack_panel(g: &ConvGeom, xg: &[f32], offs: &[usize], wrow: usize, j0: usize, wd: usize, nr: usize, kb: usize,
+/// `offs[r]` is B row r's offset (see [`conv_panels`]), `omax` their maximum. The caller ensures
+/// 6 * out_w >= nr.
+fn pack_panel(g: &ConvGeom, xg: &[f32], offs: &[usize], omax: usize, wrow: usize, j0: usize, wd: usize, nr: usize, kb: usize,
               dst: &mut [f32]) {
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = omax; // only the AVX-512 copies need it
     let kg = offs.len();
     let dst = &mut dst[..kb * nr];
     if kb > kg { dst[kg * nr..].fill(1.0); }
@@ -708,7 +774,7 @@ fn pack_panel(g: &ConvGeom, xg: &[f32], offs: &[usize], wrow: usize, j0: usize, 
         let b = segs[0].0;
         #[cfg(target_arch = "x86_64")]
         if crate::gemm::best_kernel() == crate::gemm::GemmKernel::Avx512 {
-            assert!(dst.len() >= offs.len() * 32 && offs.iter().all(|&o| o + b + 32 <= xg.len()));
+            assert!(dst.len() >= offs.len() * 32 && omax + b + 32 <= xg.len());
             // SAFETY: AVX-512F is available (the kernel in use needs it); bounds checked above.
             unsafe { copy32_avx512(xg.as_ptr().add(b), offs, dst.as_mut_ptr()) };
             return;
@@ -722,6 +788,14 @@ fn pack_panel(g: &ConvGeom, xg: &[f32], offs: &[usize], wrow: usize, j0: usize, 
                     core::ptr::read_unaligned(sr.as_ptr() as *const [f32; 32]));
             }
         }
+        return;
+    }
+    #[cfg(target_arch = "x86_64")]
+    if nr == 32 && crate::gemm::best_kernel() == crate::gemm::GemmKernel::Avx512 {
+        assert!(dst.len() >= offs.len() * 32 && segs.iter().all(|&(b, len, _)| omax + b + len <= xg.len()));
+        // SAFETY: AVX-512F is available (the kernel in use needs it); every unmasked lane is in
+        // bounds (checked above).
+        unsafe { copy_segs_avx512(xg.as_ptr(), offs, segs, dst.as_mut_ptr()) };
         return;
     }
     for (r, &o) in offs.iter().enumerate() {

@@ -55,6 +55,9 @@ fn conv_fast_paths_match_direct_loops() {
         geom(1, 3, 33, 1, [1, 20, 23], [1, 5, 4], [1, 2, 2], [0, 1, 1], [1, 1, 2]),
         geom(2, 4, 64, 2, [1, 11, 16], [1, 3, 3], [1, 1, 2], [0, 2, 1], one),
         geom(1, 4, 48, 1, [1, 9, 30], [1, 2, 5], one, [0, 1, 0], [1, 2, 1]),
+        // stride 2 wide rows (vector even/odd split) with even and odd pads, odd width
+        geom(1, 3, 40, 1, [1, 9, 71], [1, 5, 5], [1, 2, 2], [0, 2, 2], one),
+        geom(1, 4, 32, 1, [1, 7, 66], [1, 3, 3], [1, 2, 2], [0, 1, 1], one),
         // 1x1 non-pointwise (stride 2), pointwise, 3-d
         geom(2, 8, 12, 2, [1, 9, 9], [1, 1, 1], [1, 2, 2], [0, 0, 0], one),
         geom(3, 8, 12, 4, [1, 5, 7], [1, 1, 1], one, [0, 0, 0], one),
