@@ -1,7 +1,7 @@
 // Differentiable tensor ops: each computes its output with one backend kernel and records a
 // GradFn whose backward is written once, from kernels and other ops, for every backend.
 
-import type { BinaryOp, DType, ScalarOp, UnaryOp } from "./backends/types.js";
+import type { BinaryOp, DType, ScalarOp, Storage, UnaryOp } from "./backends/types.js";
 import { backendImpl, isGradEnabled, noGrad } from "./runtime.js";
 import {
   Tensor, type GradFn, type MaxResult, contiguousStrides, makeMaxResult, normDim, numelOf, sameShape,
@@ -430,6 +430,18 @@ export function softmax(a: Tensor, dim: number, log: boolean): Tensor {
 
 // ------------------------------------------------------------------ matmul
 
+/** C = op(A) @ op(B) (+ bias) for one row-major matrix pair, from element offsets (default 0);
+ *  beta 1 accumulates into C. The single-matrix form of backend.gemm. */
+export function gemm2d(M: number, N: number, Kd: number, a: Storage, transA: boolean, b: Storage, transB: boolean,
+                       c: Storage, o: { aOff?: number; bOff?: number; cOff?: number; beta?: 0 | 1; bias?: Storage | null } = {}): void {
+  K().gemm({
+    batch: 1, M, N, K: Kd,
+    a, aOff: o.aOff ?? 0, aStride: 0, transA,
+    b, bOff: o.bOff ?? 0, bStride: 0, transB,
+    c, cOff: o.cOff ?? 0, cStride: 0, beta: o.beta ?? 0, bias: o.bias ?? null,
+  });
+}
+
 /** How a 2-d operand can be fed to gemm without a copy: dense, or the transpose of a dense matrix. */
 function gemmOperand(t: Tensor): { t: Tensor; trans: boolean; owned: boolean } {
   if (t.isDense()) return { t, trans: false, owned: false };
@@ -445,12 +457,7 @@ function mm2d(a: Tensor, b: Tensor): Tensor {
   if (Ka !== Kb) throw new RangeError(`mat1 and mat2 shapes cannot be multiplied (${M}x${Ka} and ${Kb}x${N})`);
   const A = gemmOperand(a), B = gemmOperand(b);
   const out = Tensor.empty([M, N], "float32");
-  K().gemm({
-    batch: 1, M, N, K: Ka,
-    a: A.t.storage, aOff: 0, aStride: 0, transA: A.trans,
-    b: B.t.storage, bOff: 0, bStride: 0, transB: B.trans,
-    c: out.storage, cOff: 0, cStride: 0, beta: 0,
-  });
+  gemm2d(M, N, Ka, A.t.storage, A.trans, B.t.storage, B.trans, out.storage);
   if (A.owned) A.t.dispose();
   if (B.owned) B.t.dispose();
   return out;
@@ -529,24 +536,17 @@ export function linear(x: Tensor, w: Tensor, b?: Tensor | null): Tensor {
   const lead = x.shape.slice(0, -1), rows = numelOf(lead);
   const xd = x.dense(), wd = w.dense(), bd = b ? b.dense() : null;
   const out = Tensor.empty([...lead, outF], "float32");
-  K().gemm({
-    batch: 1, M: rows, N: outF, K: inF,
-    a: xd.storage, aOff: 0, aStride: 0, transA: false,
-    b: wd.storage, bOff: 0, bStride: 0, transB: true,
-    c: out.storage, cOff: 0, cStride: 0, beta: 0, bias: bd ? bd.storage : null,
-  });
+  gemm2d(rows, outF, inF, xd.storage, false, wd.storage, true, out.storage, { bias: bd ? bd.storage : null });
   return record(out, "AddmmBackward", [x, w, b ?? null], (g) => {
     const gd = g.dense();
     let gx: Tensor | null = null, gw: Tensor | null = null, gb: Tensor | null = null;
     if (x.requiresGrad) {
       gx = Tensor.empty(x.shape.slice(), "float32");
-      K().gemm({ batch: 1, M: rows, N: inF, K: outF, a: gd.storage, aOff: 0, aStride: 0, transA: false,
-        b: wd.storage, bOff: 0, bStride: 0, transB: false, c: gx.storage, cOff: 0, cStride: 0, beta: 0 });
+      gemm2d(rows, inF, outF, gd.storage, false, wd.storage, false, gx.storage);
     }
     if (w.requiresGrad) {
       gw = Tensor.empty([outF, inF], "float32");
-      K().gemm({ batch: 1, M: outF, N: inF, K: rows, a: gd.storage, aOff: 0, aStride: 0, transA: true,
-        b: xd.storage, bOff: 0, bStride: 0, transB: false, c: gw.storage, cOff: 0, cStride: 0, beta: 0 });
+      gemm2d(outF, inF, rows, gd.storage, true, xd.storage, false, gw.storage);
     }
     if (b && b.requiresGrad) {
       gb = Tensor.empty([outF], "float32");

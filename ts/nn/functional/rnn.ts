@@ -4,6 +4,7 @@
 
 import { backendImpl, isGradEnabled, noGrad } from "../../runtime.js";
 import * as ops from "../../ops.js";
+import { gemm2d } from "../../ops.js";
 import { Tensor } from "../../tensor.js";
 import type { Storage } from "../../backends/types.js";
 
@@ -93,9 +94,7 @@ export function lstmLayer(x: Tensor, h0: Tensor, c0: Tensor, wIh: Tensor, wHh: T
   // the gemms read the [out, in] weights transposed in place (transB): no per-call W^T copies
   const wIhT = wIhd, wHhT = wHhd;
   const P = Tensor.empty([TB, G], "float32");
-  K().gemm({ batch: 1, M: TB, N: G, K: I, a: xd.storage, aOff: 0, aStride: 0, transA: false,
-    b: wIhT.storage, bOff: 0, bStride: 0, transB: true, c: P.storage, cOff: 0, cStride: 0, beta: 0,
-    bias: bias ? bias.storage : null });
+  gemm2d(TB, G, I, xd.storage, false, wIhT.storage, true, P.storage, { bias: bias ? bias.storage : null });
   if (bias && bias !== bIh && bias !== bHh) bias.dispose();
 
   const keepActs = willRecord([x, h0, c0, wIh, wHh, bIh, bHh]);
@@ -128,8 +127,7 @@ export function lstmLayer(x: Tensor, h0: Tensor, c0: Tensor, wIh: Tensor, wHh: T
   } else for (let s = 0; s < T; s++) {
     const t = L.step(s);
     // step t's gates: its rows of P (the input projection) += h_prev W_hh^T, in place
-    K().gemm({ batch: 1, M: B, N: G, K: H, a: Y.storage, aOff: L.prevRow(t) * BH, aStride: 0, transA: false,
-      b: wHhT.storage, bOff: 0, bStride: 0, transB: true, c: P.storage, cOff: t * BG, cStride: 0, beta: 1 });
+    gemm2d(B, G, H, Y.storage, false, wHhT.storage, true, P.storage, { aOff: L.prevRow(t) * BH, cOff: t * BG, beta: 1 });
     const cp = s === 0 ? c0d.storage : CS.storage, cpOff = s === 0 ? 0 : L.prevT(t) * BH;
     K().lstmCell(P.storage, t * BG, cp, cpOff, Y.storage, L.hRow(t) * BH, CS.storage, t * BH,
       ACT.storage, keepActs ? t * BG : 0, B, H);
@@ -155,11 +153,9 @@ export function lstmLayer(x: Tensor, h0: Tensor, c0: Tensor, wIh: Tensor, wHh: T
         GG.storage, t * BG, gc2.storage, B, H);
       [gc, gc2] = [gc2, gc];
       if (s > 0) {
-        K().gemm({ batch: 1, M: B, N: H, K: G, a: GG.storage, aOff: t * BG, aStride: 0, transA: false,
-          b: wHhd.storage, bOff: 0, bStride: 0, transB: false, c: GH.storage, cOff: L.prevT(t) * BH, cStride: 0, beta: 1 });
+        gemm2d(B, H, G, GG.storage, false, wHhd.storage, false, GH.storage, { aOff: t * BG, cOff: L.prevT(t) * BH, beta: 1 });
       } else if (gh0) {
-        K().gemm({ batch: 1, M: B, N: H, K: G, a: GG.storage, aOff: t * BG, aStride: 0, transA: false,
-          b: wHhd.storage, bOff: 0, bStride: 0, transB: false, c: gh0.storage, cOff: 0, cStride: 0, beta: 0 });
+        gemm2d(B, H, G, GG.storage, false, wHhd.storage, false, gh0.storage, { aOff: t * BG });
       }
     }
     gc2.dispose(); GH.dispose();
@@ -183,18 +179,15 @@ function projectionGrads(GGi: Tensor, GGh: Tensor, xd: Tensor, hp: Storage, hpOf
   let gbIh: Tensor | null = null, gbHh: Tensor | null = null;
   if (x.requiresGrad) {
     gx = Tensor.empty(x.shape.slice(), "float32");
-    K().gemm({ batch: 1, M: TB, N: I, K: G, a: GGi.storage, aOff: 0, aStride: 0, transA: false,
-      b: wIhd.storage, bOff: 0, bStride: 0, transB: false, c: gx.storage, cOff: 0, cStride: 0, beta: 0 });
+    gemm2d(TB, I, G, GGi.storage, false, wIhd.storage, false, gx.storage);
   }
   if (wIh.requiresGrad) {
     gwIh = Tensor.empty([G, I], "float32");
-    K().gemm({ batch: 1, M: G, N: I, K: TB, a: GGi.storage, aOff: 0, aStride: 0, transA: true,
-      b: xd.storage, bOff: 0, bStride: 0, transB: false, c: gwIh.storage, cOff: 0, cStride: 0, beta: 0 });
+    gemm2d(G, I, TB, GGi.storage, true, xd.storage, false, gwIh.storage);
   }
   if (wHh.requiresGrad) {
     gwHh = Tensor.empty([G, H], "float32");
-    K().gemm({ batch: 1, M: G, N: H, K: TB, a: GGh.storage, aOff: 0, aStride: 0, transA: true,
-      b: hp, bOff: hpOff, bStride: 0, transB: false, c: gwHh.storage, cOff: 0, cStride: 0, beta: 0 });
+    gemm2d(G, H, TB, GGh.storage, true, hp, false, gwHh.storage, { bOff: hpOff });
   }
   if (bIh && bIh.requiresGrad) {
     gbIh = Tensor.empty([G], "float32");
@@ -222,9 +215,7 @@ export function gruLayer(x: Tensor, h0: Tensor, wIh: Tensor, wHh: Tensor,
   // the gemms read the [out, in] weights transposed in place (transB): no per-call W^T copies
   const wIhT = wIhd, wHhT = wHhd;
   const GI = Tensor.empty([TB, G], "float32");
-  K().gemm({ batch: 1, M: TB, N: G, K: I, a: xd.storage, aOff: 0, aStride: 0, transA: false,
-    b: wIhT.storage, bOff: 0, bStride: 0, transB: true, c: GI.storage, cOff: 0, cStride: 0, beta: 0,
-    bias: bIhd ? bIhd.storage : null });
+  gemm2d(TB, G, I, xd.storage, false, wIhT.storage, true, GI.storage, { bias: bIhd ? bIhd.storage : null });
 
   const Y = Tensor.empty([T + 1, B, H], "float32");
   copyAt(h0d.storage, 0, Y.storage, L.h0Row * BH, BH);
@@ -235,9 +226,7 @@ export function gruLayer(x: Tensor, h0: Tensor, wIh: Tensor, wHh: Tensor,
   const ACT = Tensor.empty(keepActs ? [T, B, 4 * H] : [B, 4 * H], "float32");
   for (let s = 0; s < T; s++) {
     const t = L.step(s);
-    K().gemm({ batch: 1, M: B, N: G, K: H, a: Y.storage, aOff: L.prevRow(t) * BH, aStride: 0, transA: false,
-      b: wHhT.storage, bOff: 0, bStride: 0, transB: true, c: gh.storage, cOff: 0, cStride: 0, beta: 0,
-      bias: bHhd ? bHhd.storage : null });
+    gemm2d(B, G, H, Y.storage, false, wHhT.storage, true, gh.storage, { aOff: L.prevRow(t) * BH, bias: bHhd ? bHhd.storage : null });
     K().gruCell(GI.storage, t * BG, gh.storage, Y.storage, L.prevRow(t) * BH, Y.storage, L.hRow(t) * BH,
       ACT.storage, keepActs ? t * BA : 0, B, H);
   }
@@ -260,8 +249,7 @@ export function gruLayer(x: Tensor, h0: Tensor, wIh: Tensor, wHh: Tensor,
       const target = s > 0 ? GH : gh0;
       if (!target) continue;
       const off = s > 0 ? L.prevT(t) * BH : 0;
-      K().gemm({ batch: 1, M: B, N: H, K: G, a: GGH.storage, aOff: t * BG, aStride: 0, transA: false,
-        b: wHhd.storage, bOff: 0, bStride: 0, transB: false, c: target.storage, cOff: off, cStride: 0, beta: s > 0 ? 1 : 0 });
+      gemm2d(B, H, G, GGH.storage, false, wHhd.storage, false, target.storage, { aOff: t * BG, cOff: off, beta: s > 0 ? 1 : 0 });
       // + the direct path dh * z (elementwise, through the live views)
       const tv = K().view(target.storage), pv = K().view(ghp.storage);
       for (let k = 0; k < BH; k++) tv[off + k] += pv[k];
