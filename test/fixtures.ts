@@ -86,8 +86,22 @@ export function runModuleCase(c: FixCase, tol: Tolerance = {}): void {
   }
   const needGrad = inputs.some((t) => t.requiresGrad) || Object.keys(c.paramGrads ?? {}).length > 0;
   if (!needGrad) return;
+  backwardAndCheckInputs(c, flat, inputs, atol, rtol);
+  const params = new Map(m.namedParameters());
+  for (const [k, g] of Object.entries(c.paramGrads ?? {})) {
+    const p = params.get(k);
+    expect(p, `${c.name}: parameter ${k}`).toBeTruthy();
+    expect(p!.grad, `${c.name}: grad of ${k}`).toBeTruthy();
+    expectClose(p!.grad!.toFloat32Array(), g.data, atol, rtol, `${c.name}: grad of ${k}`);
+  }
+}
+
+/** Backward of sum(out_k * gradOutputs_k) over the outputs that require grad, then each input's
+ *  gradient against the fixture. */
+export function backwardAndCheckInputs(c: Pick<FixCase, "name" | "gradOutputs" | "inputGrads">, outs: Tensor[],
+                                       inputs: Tensor[], atol: number, rtol: number): void {
   let objective: Tensor | null = null;
-  flat.forEach((o, k) => {
+  outs.forEach((o, k) => {
     if (!o.requiresGrad) return;
     const term = o.mul(toTensor(c.gradOutputs[k])).sum();
     objective = objective ? objective.add(term) : term;
@@ -99,13 +113,6 @@ export function runModuleCase(c: FixCase, tol: Tolerance = {}): void {
     expect(inputs[k].grad, `${c.name}: grad of input ${k}`).toBeTruthy();
     expectClose(inputs[k].grad!.toFloat32Array(), g.data, atol, rtol, `${c.name}: grad of input ${k}`);
   });
-  const params = new Map(m.namedParameters());
-  for (const [k, g] of Object.entries(c.paramGrads ?? {})) {
-    const p = params.get(k);
-    expect(p, `${c.name}: parameter ${k}`).toBeTruthy();
-    expect(p!.grad, `${c.name}: grad of ${k}`).toBeTruthy();
-    expectClose(p!.grad!.toFloat32Array(), g.data, atol, rtol, `${c.name}: grad of ${k}`);
-  }
 }
 
 /** One `it` per case of a fixture file (call inside describeBackends). */

@@ -9,10 +9,10 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { it, expect, afterAll } from "vitest";
 import * as torch from "../ts/index.js";
-import { nn, F } from "../ts/index.js";
-import type { Tensor } from "../ts/index.js";
+import { nn } from "../ts/index.js";
 import { loadFixture, toTensor } from "./fixtures.js";
 import { describeBackends, expectClose, values } from "./util.js";
+import { SimpleCNN } from "./simple-cnn.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const PY = "/usr/bin/python3";
@@ -20,23 +20,6 @@ const torchCheck = spawnSync(PY, ["-c", "import torch, numpy"], { encoding: "utf
 const HAS_TORCH = torchCheck.status === 0;
 const NO_TORCH_REASON = HAS_TORCH ? "" : ` [SKIPPED: ${PY} cannot import torch: ${(torchCheck.stderr || torchCheck.error?.message || "").trim().split("\n").pop()}]`;
 
-class SimpleCNN extends nn.Module {
-  conv1: nn.Module; pool: nn.Module; conv2: nn.Module; fc1: nn.Linear; fc2: nn.Linear;
-  constructor(numClasses: number) {
-    super();
-    this.conv1 = new (nn as any).Conv2d(3, 16, 3, { padding: 1 });
-    this.pool = new (nn as any).MaxPool2d(2, { stride: 2, padding: 0 });
-    this.conv2 = new (nn as any).Conv2d(16, 32, 3, { padding: 1 });
-    this.fc1 = new nn.Linear(32 * 8 * 8, 128);
-    this.fc2 = new nn.Linear(128, numClasses);
-  }
-  forward(x: Tensor): Tensor {
-    x = this.pool.forward(F.relu(this.conv1.forward(x)));
-    x = this.pool.forward(F.relu(this.conv2.forward(x)));
-    x = x.view(-1, 32 * 8 * 8);
-    return this.fc2.forward(F.relu(this.fc1.forward(x)));
-  }
-}
 
 const models = loadFixture("models.json");
 const cnnCase = models.cases.find((c) => c.name === "simple_cnn_glossary")!;

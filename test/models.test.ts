@@ -6,35 +6,12 @@
 import { readFileSync } from "node:fs";
 import { it, expect, describe } from "vitest";
 import * as torch from "../ts/index.js";
-import { nn, optim, F } from "../ts/index.js";
-import type { Tensor, BackendName } from "../ts/index.js";
+import { nn, optim } from "../ts/index.js";
+import type { BackendName } from "../ts/index.js";
 import { buildModule, loadFixture, runModuleCase, toTensor } from "./fixtures.js";
 import { BACKENDS, describeBackends, expectClose, values } from "./util.js";
+import { SimpleCNN } from "./simple-cnn.js";
 
-/** The glossary's SimpleCNN, written the way a user would. */
-class SimpleCNN extends nn.Module {
-  conv1: nn.Module; pool: nn.Module; conv2: nn.Module; fc1: nn.Linear; fc2: nn.Linear;
-  constructor(numClasses: number) {
-    super();
-    this.conv1 = new (nn as any).Conv2d(3, 16, 3, { padding: 1 });
-    this.pool = new (nn as any).MaxPool2d(2, { stride: 2, padding: 0 });
-    this.conv2 = new (nn as any).Conv2d(16, 32, 3, { padding: 1 });
-    this.fc1 = new nn.Linear(32 * 8 * 8, 128);
-    this.fc2 = new nn.Linear(128, numClasses);
-  }
-  forward(x: Tensor): Tensor {
-    x = this.conv1.forward(x);
-    x = F.relu(x);
-    x = this.pool.forward(x);
-    x = this.conv2.forward(x);
-    x = F.relu(x);
-    x = this.pool.forward(x);
-    x = x.view(-1, 32 * 8 * 8);
-    x = this.fc1.forward(x);
-    x = F.relu(x);
-    return this.fc2.forward(x);
-  }
-}
 
 type Spec = [string, unknown[], Record<string, unknown>];
 /** Builds a module from a fixture spec; "Sequential" specs list their children (and may nest). */

@@ -5,7 +5,7 @@ import { it, expect } from "vitest";
 import * as torch from "../ts/index.js";
 import { F } from "../ts/index.js";
 import type { Tensor } from "../ts/index.js";
-import { loadFixture, runModuleCase, toTensor, type FixTensor, type Tolerance } from "./fixtures.js";
+import { backwardAndCheckInputs, loadFixture, runModuleCase, toTensor, type FixTensor, type Tolerance } from "./fixtures.js";
 import { describeBackends, expectClose } from "./util.js";
 
 type P = Record<string, any>;
@@ -81,19 +81,7 @@ function runOpCase(c: OpCase, tol: Tolerance = {}): void {
     expectClose(o.toFloat32Array(), c.outputs[k].data, atol, rtol, `${c.name}: output ${k}`);
   });
   if (!inputs.some((t) => t.requiresGrad)) return;
-  let objective: Tensor | null = null;
-  outs.forEach((o, k) => {
-    if (!o.requiresGrad) return;
-    const term = o.mul(toTensor(c.gradOutputs[k])).sum();
-    objective = objective ? objective.add(term) : term;
-  });
-  if (!objective) throw new Error(`${c.name}: no output requires grad`);
-  (objective as Tensor).backward();
-  c.inputGrads.forEach((g, k) => {
-    if (!g) return;
-    expect(inputs[k].grad, `${c.name}: grad of input ${k}`).toBeTruthy();
-    expectClose(inputs[k].grad!.toFloat32Array(), g.data, atol, rtol, `${c.name}: grad of input ${k}`);
-  });
+  backwardAndCheckInputs(c, outs, inputs, atol, rtol);
 }
 
 // Every case (LSTM/GRU stacks included) passes at the default abs 1e-4 + rel 1e-4: no looser tolerances.
