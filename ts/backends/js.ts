@@ -409,9 +409,9 @@ export class JsBackend implements Backend {
   adaptiveAvgPool2d(NC: number, H: number, W: number, oH: number, oW: number, x: Storage, y: Storage): void {
     const X = this.f(x), Y = this.f(y);
     for (let p = 0; p < NC; p++) for (let oh = 0; oh < oH; oh++) {
-      const h0 = Math.floor((oh * H) / oH), h1 = Math.ceil(((oh + 1) * H) / oH);
+      const [h0, h1] = adaptiveWindow(oh, H, oH);
       for (let ow = 0; ow < oW; ow++) {
-        const w0 = Math.floor((ow * W) / oW), w1 = Math.ceil(((ow + 1) * W) / oW);
+        const [w0, w1] = adaptiveWindow(ow, W, oW);
         let s = 0;
         for (let h = h0; h < h1; h++) for (let w = w0; w < w1; w++) s += X[p * H * W + h * W + w];
         Y[(p * oH + oh) * oW + ow] = s / ((h1 - h0) * (w1 - w0));
@@ -423,9 +423,9 @@ export class JsBackend implements Backend {
     const G = this.f(gy), O = this.f(gx);
     O.fill(0);
     for (let p = 0; p < NC; p++) for (let oh = 0; oh < oH; oh++) {
-      const h0 = Math.floor((oh * H) / oH), h1 = Math.ceil(((oh + 1) * H) / oH);
+      const [h0, h1] = adaptiveWindow(oh, H, oH);
       for (let ow = 0; ow < oW; ow++) {
-        const w0 = Math.floor((ow * W) / oW), w1 = Math.ceil(((ow + 1) * W) / oW);
+        const [w0, w1] = adaptiveWindow(ow, W, oW);
         const v = G[(p * oH + oh) * oW + ow] / ((h1 - h0) * (w1 - w0));
         for (let h = h0; h < h1; h++) for (let w = w0; w < w1; w++) O[p * H * W + h * W + w] += v;
       }
@@ -435,9 +435,9 @@ export class JsBackend implements Backend {
   adaptiveMaxPool2d(NC: number, H: number, W: number, oH: number, oW: number, x: Storage, y: Storage, idx: Storage): void {
     const X = this.f(x), Y = this.f(y), I = this.i(idx);
     for (let p = 0; p < NC; p++) for (let oh = 0; oh < oH; oh++) {
-      const h0 = Math.floor((oh * H) / oH), h1 = Math.ceil(((oh + 1) * H) / oH);
+      const [h0, h1] = adaptiveWindow(oh, H, oH);
       for (let ow = 0; ow < oW; ow++) {
-        const w0 = Math.floor((ow * W) / oW), w1 = Math.ceil(((ow + 1) * W) / oW);
+        const [w0, w1] = adaptiveWindow(ow, W, oW);
         let best = -Infinity, bi = h0 * W + w0;
         for (let h = h0; h < h1; h++) for (let w = w0; w < w1; w++) {
           const v = X[p * H * W + h * W + w];
@@ -654,6 +654,11 @@ export class JsBackend implements Backend {
       P[k] -= stepSize * (Mo[k] / denom);
     }
   }
+}
+
+/** Input range [start, end) that adaptive pooling maps to output index o (PyTorch's start/end index). */
+function adaptiveWindow(o: number, inSize: number, outSize: number): [number, number] {
+  return [Math.floor((o * inSize) / outSize), Math.ceil(((o + 1) * inSize) / outSize)];
 }
 
 function binaryFn(op: BinaryOp | ScalarOp): (a: number, b: number) => number {
