@@ -74,7 +74,7 @@ function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   }
   const shape = broadcastShapes(a.shape, b.shape);
   const ad = a.dense(), bd = b.dense();
-  const out = Tensor.empty(shape, op === "gt" || op === "lt" || op === "eq" ? "float32" : a.dtype);
+  const out = Tensor.empty(shape, op === "gt" || op === "lt" || op === "eq" ? "float32" : a.dtype, true);
   K().binary(op, ad.storage, broadcastStrides(a.shape, shape), bd.storage, broadcastStrides(b.shape, shape), out.storage, shape);
   if (ad !== a) ad.dispose();
   if (bd !== b) bd.dispose();
@@ -93,7 +93,7 @@ function scalarRaw(op: ScalarOp, a: Tensor, s: number): Tensor {
     return ri;
   }
   const ad = a.dense();
-  const out = Tensor.empty(a.shape.slice(), a.dtype);
+  const out = Tensor.empty(a.shape.slice(), a.dtype, true);
   if (a.dtype !== "float32") throw new TypeError(`${op}: expected a float32 tensor but got ${a.dtype} (use .float())`);
   K().scalar(op, ad.storage, s, out.storage);
   if (ad !== a) ad.dispose();
@@ -238,7 +238,7 @@ export function compare(op: "gt" | "lt" | "eq", a: Tensor, b: Tensor | number): 
 
 function unaryRaw(op: UnaryOp, a: Tensor): Tensor {
   const ad = a.dense();
-  const out = Tensor.empty(a.shape.slice(), "float32");
+  const out = Tensor.empty(a.shape.slice(), "float32", true);
   K().unary(op, ad.storage, out.storage);
   if (ad !== a) ad.dispose();
   return out;
@@ -247,7 +247,7 @@ function unaryRaw(op: UnaryOp, a: Tensor): Tensor {
 export function unary(op: UnaryOp, a: Tensor): Tensor {
   floatOnly(a, op);
   const ad = a.dense();
-  const out = Tensor.empty(a.shape.slice(), "float32");
+  const out = Tensor.empty(a.shape.slice(), "float32", true);
   K().unary(op, ad.storage, out.storage);
   if (ad !== a && !a.requiresGrad) ad.dispose();
   const name = op[0].toUpperCase() + op.slice(1) + "Backward";
@@ -264,7 +264,7 @@ export function unary(op: UnaryOp, a: Tensor): Tensor {
 export function cast(a: Tensor, dtype: DType): Tensor {
   if (a.dtype === dtype) return a;
   const ad = a.dense();
-  const out = Tensor.empty(a.shape.slice(), dtype);
+  const out = Tensor.empty(a.shape.slice(), dtype, true);
   K().cast(ad.storage, out.storage);
   if (ad !== a) ad.dispose();
   return out;
@@ -456,7 +456,7 @@ function mm2d(a: Tensor, b: Tensor): Tensor {
   const [M, Ka] = a.shape, [Kb, N] = b.shape;
   if (Ka !== Kb) throw new RangeError(`mat1 and mat2 shapes cannot be multiplied (${M}x${Ka} and ${Kb}x${N})`);
   const A = gemmOperand(a), B = gemmOperand(b);
-  const out = Tensor.empty([M, N], "float32");
+  const out = Tensor.empty([M, N], "float32", true);
   gemm2d(M, N, Ka, A.t.storage, A.trans, B.t.storage, B.trans, out.storage);
   if (A.owned) A.t.dispose();
   if (B.owned) B.t.dispose();
@@ -513,7 +513,7 @@ function bmmRaw(a: Tensor, b: Tensor, batchShape: number[], transA: boolean, tra
     return { t: d, stride: t.shape[t.dim() - 1] * t.shape[t.dim() - 2] };
   };
   const A = prep(a), B = prep(b);
-  const out = Tensor.empty([...batchShape, M, N], "float32");
+  const out = Tensor.empty([...batchShape, M, N], "float32", true);
   K().gemm({
     batch, M, N, K: Kd,
     a: A.t.storage, aOff: 0, aStride: A.stride, transA,
@@ -535,17 +535,17 @@ export function linear(x: Tensor, w: Tensor, b?: Tensor | null): Tensor {
   }
   const lead = x.shape.slice(0, -1), rows = numelOf(lead);
   const xd = x.dense(), wd = w.dense(), bd = b ? b.dense() : null;
-  const out = Tensor.empty([...lead, outF], "float32");
+  const out = Tensor.empty([...lead, outF], "float32", true);
   gemm2d(rows, outF, inF, xd.storage, false, wd.storage, true, out.storage, { bias: bd ? bd.storage : null });
   return record(out, "AddmmBackward", [x, w, b ?? null], (g) => {
     const gd = g.dense();
     let gx: Tensor | null = null, gw: Tensor | null = null, gb: Tensor | null = null;
     if (x.requiresGrad) {
-      gx = Tensor.empty(x.shape.slice(), "float32");
+      gx = Tensor.empty(x.shape.slice(), "float32", true);
       gemm2d(rows, inF, outF, gd.storage, false, wd.storage, false, gx.storage);
     }
     if (w.requiresGrad) {
-      gw = Tensor.empty([outF, inF], "float32");
+      gw = Tensor.empty([outF, inF], "float32", true);
       gemm2d(outF, inF, rows, gd.storage, true, xd.storage, false, gw.storage);
     }
     if (b && b.requiresGrad) {

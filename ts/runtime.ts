@@ -55,9 +55,9 @@ const registry = new FinalizationRegistry<Cell>((c) => {
   }
 });
 
-export function allocRef(size: number, dtype: DType): StorageRef {
+export function allocRef(size: number, dtype: DType, uninit = false): StorageRef {
   const b = backendImpl();
-  return new StorageRef(b.alloc(size, dtype), b);
+  return new StorageRef(b.alloc(size, dtype, uninit), b);
 }
 
 export function trackOwner(owner: object, ref: StorageRef): void { registry.register(owner, ref.cell, owner); }

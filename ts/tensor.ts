@@ -18,6 +18,22 @@ export interface GradFn {
 export type Shape = number[];
 export type NestedArray = number | boolean | NestedArray[];
 
+type ArrayCtor = Float32ArrayConstructor | Float64ArrayConstructor | Int32ArrayConstructor;
+/** Read-backs this large skip the zero-fill of a fresh array (it is overwritten at once). */
+const UNINIT_MIN_BYTES = 1 << 16;
+type NodeBuffer = { allocUnsafeSlow(n: number): { buffer: ArrayBuffer } };
+const nodeBuffer = (globalThis as { Buffer?: NodeBuffer }).Buffer;
+
+/** A fresh array of n elements that the caller overwrites completely: in Node, large ones come
+ *  from Buffer.allocUnsafeSlow (an ArrayBuffer of its own, not zeroed), else a normal one. */
+function uninitArray<C extends ArrayCtor>(ctor: C, n: number): InstanceType<C> {
+  const bytes = n * ctor.BYTES_PER_ELEMENT;
+  if (nodeBuffer && bytes >= UNINIT_MIN_BYTES) {
+    return new ctor(nodeBuffer.allocUnsafeSlow(bytes).buffer, 0, n) as InstanceType<C>;
+  }
+  return new ctor(n) as InstanceType<C>;
+}
+
 export function numelOf(shape: readonly number[]): number {
   let n = 1;
   for (const d of shape) n *= d;
@@ -111,7 +127,7 @@ export class Tensor {
   toFloat32Array(): Float32Array {
     const d = this.dense();
     const v = d.backendView();
-    const out = new Float32Array(v.length);
+    const out = uninitArray(Float32Array, v.length);
     out.set(v);
     if (d !== this) d.dispose();
     return out;
@@ -120,7 +136,8 @@ export class Tensor {
   dataSync(): ElemArray {
     const d = this.dense();
     const v = d.backendView();
-    const out = v.slice() as ElemArray;
+    const out = uninitArray(v.constructor as ArrayCtor, v.length);
+    out.set(v);
     if (d !== this) d.dispose();
     return out;
   }
@@ -148,7 +165,7 @@ export class Tensor {
   /** Returns this if dense, else a dense copy (no autograd). */
   dense(): Tensor {
     if (this.isDense()) return this;
-    const out = Tensor.empty(this.shape, this.dtype);
+    const out = Tensor.empty(this.shape, this.dtype, true);
     backendImpl().copyStrided(this.storage, this.offset, this.shape, this.strides, out.storage);
     return out;
   }
@@ -159,11 +176,13 @@ export class Tensor {
     return new Tensor(r, shape, this.dtype, strides, offset);
   }
 
-  static empty(shape: Shape, dtype: DType = "float32"): Tensor {
+  /** A zero-filled tensor; `uninit` (internal: for kernel outputs written in full before any
+   *  read) lets the backend skip the zero-fill. */
+  static empty(shape: Shape, dtype: DType = "float32", uninit = false): Tensor {
     for (const d of shape) {
       if (!Number.isInteger(d) || d < 0) throw new RangeError(`Trying to create tensor with negative or non-integer dimension: [${shape.join(", ")}]`);
     }
-    return new Tensor(allocRef(numelOf(shape), dtype), shape.slice(), dtype);
+    return new Tensor(allocRef(numelOf(shape), dtype, uninit), shape.slice(), dtype);
   }
 
   // ------------------------------------------------------------------ autograd

@@ -51,7 +51,7 @@ export class NativeBackend extends RustBackend {
   /** SIMD flavour the kernels run with ("avx2", "sse2", ...). */
   get isa(): string { return this.addon.isa(); }
 
-  override alloc(size: number, dtype: DType): Storage {
+  override alloc(size: number, dtype: DType, uninit = false): Storage {
     const bytes = size * 4;
     let data: Float32Array | Int32Array;
     if (bytes < POOL_MIN || bytes > POOL_CAP / 2) {
@@ -66,7 +66,8 @@ export class NativeBackend extends RustBackend {
         this.poolAge.delete(old);
         this.poolBytes -= bb;
         this.poolStats.hits++;
-        data.fill(0); // allocations are zero-filled: a memset over already mapped pages
+        // zero-filled unless the caller overwrites it all (a memset over already mapped pages)
+        if (!uninit) data.fill(0);
       } else {
         this.poolStats.misses++;
       }

@@ -59,7 +59,9 @@ export interface Backend {
   readonly threads: number;
 
   // ---- memory
-  alloc(size: number, dtype: DType): Storage;
+  /** A storage of `size` elements, zero-filled unless `uninit` (the caller then writes every
+   *  element before any is read; a backend may skip the zero-fill, e.g. for a recycled buffer). */
+  alloc(size: number, dtype: DType, uninit?: boolean): Storage;
   free(s: Storage): void;
   /** A live view of the elements; on wasm it is invalidated by the next alloc (memory growth). */
   view(s: Storage): ElemArray;

@@ -118,7 +118,7 @@ function convNd(nd: number, op: string, input: Tensor, weight: Tensor, bias: Ten
   const g = geom3(N, C, O, groups, inS, k, stride, padL, dilation, outS);
 
   const xd = x.dense(), wd = weight.dense(), bd = bias ? bias.dense() : null;
-  const out = Tensor.empty([N, O, ...outS], "float32");
+  const out = Tensor.empty([N, O, ...outS], "float32", true);
   K().conv(g, xd.storage, wd.storage, bd ? bd.storage : null, out.storage);
   if (bd && bd !== bias) bd.dispose();
   const b = bias ?? null;

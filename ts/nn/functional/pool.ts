@@ -87,10 +87,10 @@ export function maxPool2d(x: Tensor, kernelSize: IntOrPair, opts?: MaxPool2dOpti
 export function maxPool2d(x: Tensor, kernelSize: IntOrPair, opts: MaxPool2dOptions = {}): Tensor | [Tensor, Tensor] {
   const { g, lead } = poolGeom(x, "max_pool2d", kernelSize, opts.stride, opts.padding ?? 0, opts.dilation ?? 1, opts.ceilMode ?? false);
   const xd = x.dense();
-  const out = Tensor.empty([...lead, g.oH, g.oW], "float32");
+  const out = Tensor.empty([...lead, g.oH, g.oW], "float32", true);
   // the argmax is only needed for backward or when asked for
   const needIdx = opts.returnIndices || (isGradEnabled() && x.requiresGrad);
-  const idx = needIdx ? Tensor.empty([...lead, g.oH, g.oW], "int64") : null;
+  const idx = needIdx ? Tensor.empty([...lead, g.oH, g.oW], "int64", true) : null;
   K().maxPool2d(g, xd.storage, out.storage, idx ? idx.storage : null);
   if (xd !== x) xd.dispose();
   if (idx) ops.record(out, "MaxPool2DWithIndicesBackward", [x], (gy) => [indexGrad(gy, idx, x.shape, g.NC, g.H * g.W, g.oH * g.oW)]);
@@ -115,7 +115,7 @@ export function avgPool2d(x: Tensor, kernelSize: IntOrPair, opts: AvgPool2dOptio
   const div = opts.divisorOverride ?? 0;
   if (opts.divisorOverride !== undefined && opts.divisorOverride !== null && div === 0) throw new RangeError("divisor must be not zero");
   const xd = x.dense();
-  const out = Tensor.empty([...lead, g.oH, g.oW], "float32");
+  const out = Tensor.empty([...lead, g.oH, g.oW], "float32", true);
   K().avgPool2d(g, xd.storage, out.storage, cip, div);
   if (xd !== x) xd.dispose();
   return ops.record(out, "AvgPool2DBackward", [x], (gy) => {

@@ -93,7 +93,7 @@ export function lstmLayer(x: Tensor, h0: Tensor, c0: Tensor, wIh: Tensor, wHh: T
 
   // the gemms read the [out, in] weights transposed in place (transB): no per-call W^T copies
   const wIhT = wIhd, wHhT = wHhd;
-  const P = Tensor.empty([TB, G], "float32");
+  const P = Tensor.empty([TB, G], "float32", true);
   gemm2d(TB, G, I, xd.storage, false, wIhT.storage, true, P.storage, { bias: bias ? bias.storage : null });
   if (bias && bias !== bIh && bias !== bHh) bias.dispose();
 
@@ -102,10 +102,10 @@ export function lstmLayer(x: Tensor, h0: Tensor, c0: Tensor, wIh: Tensor, wHh: T
   if (fused && !keepActs) {
     // inference on a Rust backend: the whole recurrence in one kernel call, straight into a dense
     // [T, B, H] output; hn / cn are their own small tensors, so disposing the output frees it all
-    const O = Tensor.empty([T, B, H], "float32"), CS = Tensor.empty([T, B, H], "float32");
-    const ACT = Tensor.empty([B, G], "float32");
+    const O = Tensor.empty([T, B, H], "float32", true), CS = Tensor.empty([T, B, H], "float32", true);
+    const ACT = Tensor.empty([B, G], "float32", true);
     fused.call(K(), P.storage, wHhd.storage, c0d.storage, h0d.storage, 0, O.storage, 0, CS.storage, ACT.storage, false, T, B, H, reverse);
-    const hn = Tensor.empty([B, H], "float32"), cn = Tensor.empty([B, H], "float32");
+    const hn = Tensor.empty([B, H], "float32", true), cn = Tensor.empty([B, H], "float32", true);
     const last = reverse ? 0 : T - 1;
     copyAt(O.storage, last * BH, hn.storage, 0, BH);
     copyAt(CS.storage, last * BH, cn.storage, 0, BH);
