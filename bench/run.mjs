@@ -273,7 +273,7 @@ const engines = selectEngines(opts.engines);
 const workloads = selectWorkloads(opts.workloads, opts.quick);
 const timing = opts.quick
   ? { warmup: 2, minRuns: opts.runs ?? 3, minTimeMs: (opts.minTime ?? 0) * 1000, maxRuns: opts.runs ?? 3, maxTimeMs: 5000, slowMs: 2000 }
-  : { warmup: 2, minRuns: opts.runs ?? 5, minTimeMs: (opts.minTime ?? 0.5) * 1000, maxRuns: 200, maxTimeMs: 10000, slowMs: 2000 };
+  : { warmup: 2, warmupTimeMs: 300, minRuns: opts.runs ?? 5, minTimeMs: (opts.minTime ?? 0.5) * 1000, maxRuns: 200, maxTimeMs: 10000, slowMs: 2000 };
 
 const cpu = os.cpus()[0]?.model?.trim() ?? "?";
 const meta = {

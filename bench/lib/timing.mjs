@@ -8,15 +8,24 @@ export function median(xs) {
 
 /**
  * @param {() => unknown} fn one complete run, result forced/read back inside
- * @param {{warmup:number,minRuns:number,minTimeMs:number,maxRuns:number,maxTimeMs:number,slowMs:number}} opt
+ * @param {{warmup:number,warmupTimeMs?:number,minRuns:number,minTimeMs:number,maxRuns:number,maxTimeMs:number,slowMs:number}} opt
  */
 export async function measure(fn, opt) {
+  // Warm-up: at least `warmup` runs, and more until `warmupTimeMs` has passed (JITs tier up
+  // and allocator pools fill during the first few hundred runs of a fast workload), unless one
+  // run is slow (then the minimum is enough).
   const warmupMs = [];
-  for (let i = 0; i < opt.warmup; i++) {
+  let warmTotal = 0;
+  while (
+    warmupMs.length < opt.warmup ||
+    (warmTotal < (opt.warmupTimeMs ?? 0) && Math.min(...warmupMs) <= opt.slowMs && warmupMs.length < 1000)
+  ) {
     const t0 = performance.now();
     const r = fn();
     if (r && typeof r.then === "function") await r;
-    warmupMs.push(performance.now() - t0);
+    const dt = performance.now() - t0;
+    warmupMs.push(dt);
+    warmTotal += dt;
   }
   // Very slow workloads (e.g. the pure-JS baseline on big convolutions): keep the
   // run count at the minimum instead of chasing minTimeMs.
@@ -35,5 +44,5 @@ export async function measure(fn, opt) {
     total += dt;
   }
   const r4 = (x) => Math.round(x * 1e4) / 1e4;
-  return { median_ms: median(runsMs), runs_ms: runsMs.map(r4), warmup_ms: warmupMs.map(r4) };
+  return { median_ms: median(runsMs), runs_ms: runsMs.map(r4), warmup_runs: warmupMs.length, warmup_ms: warmupMs.slice(0, 20).map(r4) };
 }
