@@ -320,6 +320,9 @@ for (const [title, create] of variants) {
         poolGeom(3, 7, 9, 2, 2, 0, 1, false), poolGeom(2, 8, 8, 3, 2, 1, 1, false), poolGeom(5, 7, 7, 3, 2, 1, 1, true),
         poolGeom(1, 9, 11, 3, 1, 1, 2, false), poolGeom(4, 5, 5, 2, 3, 0, 1, true), poolGeom(64, 24, 24, 2, 2, 0, 1, false),
         poolGeom(2, 1, 1, 1, 1, 0, 1, false),
+        // 2x2/2 rows of 3, 7, 14 and 15 outputs (scalar, 4-wide, 8-wide + overlapping tails)
+        poolGeom(2, 4, 6, 2, 2, 0, 1, false), poolGeom(3, 14, 14, 2, 2, 0, 1, false), poolGeom(2, 6, 28, 2, 2, 0, 1, false),
+        poolGeom(2, 5, 31, 2, 2, 0, 1, true),
       ];
       for (const g of geoms) {
         const ni = g.NC * g.H * g.W, no = g.NC * g.oH * g.oW;

@@ -67,8 +67,10 @@ thread_local! {
 fn with_col<R>(len: usize, f: impl FnOnce(&mut [f32]) -> R) -> R {
     COL.with(|c| {
         let mut v = c.borrow_mut();
-        if v.len() < len { v.resize(len, 0.0); }
-        f(&mut v[..len])
+        // 64-byte aligned start (whole-cache-line panel rows for the 512-bit loads and stores)
+        if v.len() < len + 16 { v.resize(len + 16, 0.0); }
+        let skip = v.as_ptr().align_offset(64).min(15);
+        f(&mut v[skip..skip + len])
     })
 }
 
@@ -122,6 +124,8 @@ fn with_buf<R>(key: &'static std::thread::LocalKey<RefCell<Vec<f32>>>, len: usiz
     })
 }
 
+/// Shifted-row convolutions at least this deep take the fused first-tile im2col on AVX-512.
+const FUSED_MIN_K: usize = 100;
 /// Floats of the per-task im2col block: sized to stay in L2 next to the packed weights.
 const BLOCK_FLOATS: usize = 96 * 1024;
 /// Grad-input col block (GEMM output, then col2im).
@@ -513,8 +517,15 @@ fn conv_blocks(g: &ConvGeom, x: &[f32], split: bool, w: &[f32], bias: Option<&[f
         }
     }
     let a_len = gemm::packed_a_len(og, kb);
-    let mut wp = vec![0f32; if packed { a_len * g.groups } else { 0 }];
-    if packed {
+    // x86 AVX-512 (8x32 tiles), at most 64 taps: each panel's im2col is written by its first
+    // row tile as it multiplies it (the copy hides under that tile's FMAs)
+    #[cfg(target_arch = "x86_64")]
+    let fused = shift_case(g) && kb >= FUSED_MIN_K && gemm::best_kernel() == gemm::GemmKernel::Avx512
+        && gemm::panel_dims() == (8, 32) && og >= 8 && g.k_h * g.k_w <= 64;
+    #[cfg(not(target_arch = "x86_64"))]
+    let fused = false;
+    let mut wp = vec![0f32; if packed || fused { a_len * g.groups } else { 0 }];
+    if packed || fused {
         for gi in 0..g.groups {
             gemm::pack_a_panels(og, kb, &wr[gi * og * kb..(gi + 1) * og * kb], kb, false, &mut wp[gi * a_len..(gi + 1) * a_len]);
         }
@@ -534,11 +545,42 @@ fn conv_blocks(g: &ConvGeom, x: &[f32], split: bool, w: &[f32], bias: Option<&[f
         let yb = unsafe {
             core::slice::from_raw_parts_mut(yp.get().add((n * g.o + gi * og) * s + j0), (og - 1) * s + w_)
         };
+        let ap = if wp.is_empty() { &[][..] } else { &wp[gi * a_len..(gi + 1) * a_len] };
+        #[cfg(target_arch = "x86_64")]
+        if fused {
+            // panel by panel: the first row tile writes the panel as it multiplies it
+            let mut taps = [(0isize, 0usize, 0usize, 0usize, 0usize); 64];
+            let nt = g.k_h * g.k_w;
+            let ins = g.in_size() as isize;
+            for kh in 0..g.k_h { for kw in 0..g.k_w {
+                let (delta, js, je, lo, hi) = shift_geom(g, kh, kw, j0, j1);
+                let cs = (js as isize).max(-delta).min(je as isize) as usize;
+                let ce = ((je as isize).min(ins - delta).max(cs as isize)) as usize;
+                taps[kh * g.k_w + kw] = (delta, cs - j0, ce - j0, lo, hi);
+            }}
+            with_col(nr * kb, |col| {
+                let mut t0 = 0;
+                while t0 < w_ {
+                    let wd = nr.min(w_ - t0);
+                    // SAFETY: AVX-512F 8x32 kernel (checked in `fused`); taps from shift_geom
+                    // clipped to the channel; yb holds og >= 8 rows of w_ columns.
+                    unsafe {
+                        shift_panel_first_tile_avx512(g, xn, gi * g.cg(), j0, t0, wd, &taps[..nt], kb, col, ap,
+                                                      &mut yb[t0..], s);
+                    }
+                    if og > 8 {
+                        gemm::sgemm_packed(og - 8, wd, kb, &ap[8 * kb..], col, &mut yb[8 * s + t0..], s, false);
+                    }
+                    t0 += wd;
+                }
+            });
+            return;
+        }
         // packed panels unless the last panel would be mostly padding
         if packed && (w_.div_ceil(nr) * nr - w_) * 16 <= w_ {
             with_col(w_.div_ceil(nr) * nr * kb, |col| {
                 im2col_panels(g, xn, gi * g.cg(), j0, j1, nr, kb, col);
-                gemm::sgemm_packed(og, w_, kb, &wp[gi * a_len..(gi + 1) * a_len], col, yb, s, false);
+                gemm::sgemm_packed(og, w_, kb, ap, col, yb, s, false);
             });
         } else {
             with_col(kb * w_, |col| {
@@ -676,6 +718,10 @@ fn conv_panels(g: &ConvGeom, x: &[f32], w: &[f32], bias: Option<&[f32]>, y: &mut
     let yp = SendPtr(y.as_mut_ptr());
     let omax = offs.iter().copied().max().unwrap_or(0);
     let (wp, offs, xpr) = (&wp, &offs, &xp[..g.n * g.c * plane]);
+    // x86 AVX-512 (8x32 tiles): each panel's im2col copy is done by its first row tile, which
+    // multiplies the rows as it stores them (the copy hides under that tile's FMAs)
+    #[cfg(target_arch = "x86_64")]
+    let fused = gemm::best_kernel() == gemm::GemmKernel::Avx512 && gemm::panel_dims() == (8, 32) && og >= 8;
     run_tasks(g.n * g.groups * nblk, &|t| {
         let blk = t % nblk;
         let gi = (t / nblk) % g.groups;
@@ -687,11 +733,20 @@ fn conv_panels(g: &ConvGeom, x: &[f32], w: &[f32], bias: Option<&[f32]>, y: &mut
             let mut j = j0;
             while j < j1 {
                 let wd = nr.min(j1 - j);
-                pack_panel(g, xg, offs, omax, wrow, j, wd, nr, kb, col);
                 // SAFETY: this task owns rows gi*og..(gi+1)*og, columns j0..j1 of image n's output.
                 let yb = unsafe {
                     core::slice::from_raw_parts_mut(yp.get().add((n * g.o + gi * og) * s + j), (og - 1) * s + wd)
                 };
+                #[cfg(target_arch = "x86_64")]
+                if fused {
+                    // SAFETY: AVX-512F kernel with 8x32 tiles (checked in `fused`); the panel's
+                    // segments are in bounds of xg (checked inside); yb holds og >= 8 rows.
+                    unsafe { pack_panel_first_tile_avx512(g, xg, offs, omax, wrow, j, wd, kb, col, ap, yb, s) };
+                    gemm::sgemm_packed(og - 8, wd, kb, &ap[8 * kb..], col, &mut yb[8 * s..], s, false);
+                    j += wd;
+                    continue;
+                }
+                pack_panel(g, xg, offs, omax, wrow, j, wd, nr, kb, col);
                 gemm::sgemm_packed(og, wd, kb, ap, col, yb, s, false);
                 j += wd;
             }
@@ -744,19 +799,9 @@ unsafe fn copy_segs_avx512(src: *const f32, offs: &[usize], segs: &[(usize, usiz
     }
 }
 
-crate::simd_fn! {
-/// im2col of output columns j0..j0+wd (wd <= nr <= 64) into one packed-B panel (kb rows of nr;
-/// columns past wd zero; row kg, the bias row, ones) from the padded planes `xg` of a group;
-/// `offs[r]` is B row r's offset (see [`conv_panels`]), `omax` their maximum. The caller ensures
-/// 6 * out_w >= nr.
-fn pack_panel(g: &ConvGeom, xg: &[f32], offs: &[usize], omax: usize, wrow: usize, j0: usize, wd: usize, nr: usize, kb: usize,
-              dst: &mut [f32]) {
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = omax; // only the AVX-512 copies need it
-    let kg = offs.len();
-    let dst = &mut dst[..kb * nr];
-    if kb > kg { dst[kg * nr..].fill(1.0); }
-    // output-row segments (source offset, length, panel position)
+/// Output-row segments (source offset in a group's padded plane, length, panel position) of
+/// output columns j0..j0+wd (at most 8: the caller ensures 6 * out_w >= wd).
+fn panel_segs(g: &ConvGeom, wrow: usize, j0: usize, wd: usize) -> ([(usize, usize, usize); 8], usize) {
     let mut segs = [(0usize, 0usize, 0usize); 8];
     let mut ns = 0;
     let (mut oh, mut ow) = (j0 / g.out_w, j0 % g.out_w);
@@ -769,6 +814,202 @@ fn pack_panel(g: &ConvGeom, xg: &[f32], offs: &[usize], omax: usize, wrow: usize
         ow = 0;
         oh += 1;
     }
+    (segs, ns)
+}
+
+/// [`pack_panel`] for nr = 32 fused with the first 8-row tile of the product: while B row r
+/// (im2col row r of output columns j0..j0+wd) is copied into `col`, it is also multiplied by
+/// column r of the packed A micro-panel `ap[..8 * kb]`, and the 8 x wd result is stored to
+/// y[i * ldc + t] (overwritten). Rows kg..kb of B are ones (the bias column of A).
+///
+/// # Safety
+/// AVX-512F available; `col` holds kb * 32 floats, `ap` 8 * kb, `y` (7 * ldc + wd) floats.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn pack_panel_first_tile_avx512(g: &ConvGeom, xg: &[f32], offs: &[usize], omax: usize, wrow: usize, j0: usize,
+                                       wd: usize, kb: usize, col: &mut [f32], ap: &[f32], y: &mut [f32], ldc: usize) {
+    use core::arch::x86_64::*;
+    let kg = offs.len();
+    let (segs, ns) = panel_segs(g, wrow, j0, wd);
+    let segs = &segs[..ns];
+    assert!(wd >= 1 && wd <= 32 && kb >= kg && col.len() >= kb * 32 && ap.len() >= 8 * kb
+        && y.len() >= 7 * ldc + wd && segs.iter().all(|&(b, len, _)| omax + b + len <= xg.len()));
+    // per 16-lane half: (mask, source shift) of every segment that touches it
+    let mut parts = [[(0u16, 0isize); 8]; 2];
+    let mut np = [0usize; 2];
+    for &(b, len, t0) in segs {
+        for h in 0..2 {
+            let (lo, hi) = (t0.max(16 * h), (t0 + len).min(16 * h + 16));
+            if lo >= hi { continue; }
+            let m = (((1u32 << (hi - lo)) - 1) << (lo - 16 * h)) as u16;
+            parts[h][np[h]] = (m, b as isize - t0 as isize + 16 * h as isize);
+            np[h] += 1;
+        }
+    }
+    let (src, dst, a) = (xg.as_ptr(), col.as_mut_ptr(), ap.as_ptr());
+    let mut acc = [[_mm512_setzero_ps(); 2]; 8];
+    if ns == 1 && wd == 32 {
+        // one contiguous 32-float run per row: plain loads
+        let s0 = src.add(segs[0].0);
+        for (r, &o) in offs.iter().enumerate() {
+            let (b0, b1) = (_mm512_loadu_ps(s0.add(o)), _mm512_loadu_ps(s0.add(o + 16)));
+            _mm512_storeu_ps(dst.add(r * 32), b0);
+            _mm512_storeu_ps(dst.add(r * 32 + 16), b1);
+            fma8(&mut acc, a.add(r * 8), b0, b1);
+        }
+    } else {
+        for (r, &o) in offs.iter().enumerate() {
+            let s = src.wrapping_add(o);
+            let mut bv = [_mm512_setzero_ps(); 2];
+            for h in 0..2 {
+                for &(m, sh) in &parts[h][..np[h]] {
+                    bv[h] = _mm512_mask_loadu_ps(bv[h], m, s.wrapping_offset(sh));
+                }
+                _mm512_storeu_ps(dst.add(r * 32 + 16 * h), bv[h]);
+            }
+            fma8(&mut acc, a.add(r * 8), bv[0], bv[1]);
+        }
+    }
+    tile_finish(&mut acc, kg, kb, dst, a, y.as_mut_ptr(), ldc, wd);
+}
+
+/// One k-step of an 8 x 32 tile: acc[i] += a[i] * (b0, b1).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+#[inline]
+unsafe fn fma8(acc: &mut [[core::arch::x86_64::__m512; 2]; 8], a: *const f32, b0: core::arch::x86_64::__m512,
+               b1: core::arch::x86_64::__m512) {
+    use core::arch::x86_64::*;
+    for i in 0..8 {
+        let av = _mm512_set1_ps(*a.add(i));
+        acc[i][0] = _mm512_fmadd_ps(av, b0, acc[i][0]);
+        acc[i][1] = _mm512_fmadd_ps(av, b1, acc[i][1]);
+    }
+}
+
+/// End of a fused first tile: B rows kg..kb are ones (the bias column of A), then the 8 x wd
+/// tile is stored to y (row stride ldc, overwritten).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+#[inline]
+unsafe fn tile_finish(acc: &mut [[core::arch::x86_64::__m512; 2]; 8], kg: usize, kb: usize, dst: *mut f32, a: *const f32,
+                      y: *mut f32, ldc: usize, wd: usize) {
+    use core::arch::x86_64::*;
+    let ones = _mm512_set1_ps(1.0);
+    for r in kg..kb {
+        _mm512_storeu_ps(dst.add(r * 32), ones);
+        _mm512_storeu_ps(dst.add(r * 32 + 16), ones);
+        fma8(acc, a.add(r * 8), ones, ones);
+    }
+    let m0 = ((1u32 << wd.min(16)) - 1) as __mmask16;
+    let m1 = ((1u64 << wd.saturating_sub(16)) - 1) as __mmask16;
+    for (i, row) in acc.iter().enumerate() {
+        _mm512_mask_storeu_ps(y.add(i * ldc), m0, row[0]);
+        _mm512_mask_storeu_ps(y.add(i * ldc + 16), m1, row[1]);
+    }
+}
+
+/// [`im2col_panels`] of one 32-wide panel (block positions t0..t0+wd) fused with the first
+/// 8-row tile of the product, like [`pack_panel_first_tile_avx512`]: `taps[tap]` = (delta, cs,
+/// ce, lo, hi) from [`shift_geom`] for the block starting at j0 (with [cs, ce) clipped to x's
+/// channel). Row r = (c, tap) of the panel is x[c][j0 + t + delta] at positions t in [cs, ce)
+/// whose output column is in [lo, hi), else 0: one masked load per 16 lanes.
+///
+/// # Safety
+/// AVX-512F available; `col` holds kb * 32 floats, `ap` 8 * kb, `y` (7 * ldc + wd) floats; the
+/// taps are consistent with g and x (every unmasked lane is inside its channel).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn shift_panel_first_tile_avx512(g: &ConvGeom, x: &[f32], c0: usize, j0: usize, t0: usize, wd: usize,
+                                        taps: &[(isize, usize, usize, usize, usize)], kb: usize, col: &mut [f32],
+                                        ap: &[f32], y: &mut [f32], ldc: usize) {
+    use core::arch::x86_64::*;
+    let (ins, nt, kg) = (g.in_size(), taps.len(), g.cg() * taps.len());
+    assert!(wd >= 1 && wd <= 32 && kb >= kg && col.len() >= kb * 32 && ap.len() >= 8 * kb && y.len() >= 7 * ldc + wd
+        && x.len() >= (c0 + g.cg()) * ins && nt <= 64);
+    // per tap: source offset of panel lane 0, and the valid-lane masks of the two halves
+    let mut toff = [0isize; 64];
+    let mut tmask = [(0u16, 0u16); 64];
+    // lanes 0..wd as a bit mask, and the lanes in [a, b) (block positions)
+    let bits = |a: usize, b: usize| -> u32 {
+        let (a, b) = (a.clamp(t0, t0 + wd) - t0, b.clamp(t0, t0 + wd) - t0);
+        if a >= b { 0 } else { (((1u64 << (b - a)) - 1) << a) as u32 }
+    };
+    // lanes whose output column is in [lo, hi): one pass over the panel per distinct (lo, hi)
+    let ow0 = (j0 + t0) % g.out_w;
+    let mut cols: [(usize, usize, u32); 64] = [(0, 0, 0); 64];
+    let mut ncols = 0;
+    for (q, &(delta, cs, ce, lo, hi)) in taps.iter().enumerate() {
+        let cm = match cols[..ncols].iter().find(|c| c.0 == lo && c.1 == hi) {
+            Some(c) => c.2,
+            None => {
+                let (mut m, mut ow) = (0u32, ow0);
+                for t in 0..wd {
+                    if ow >= lo && ow < hi { m |= 1 << t; }
+                    ow += 1;
+                    if ow == g.out_w { ow = 0; }
+                }
+                cols[ncols] = (lo, hi, m);
+                ncols += 1;
+                m
+            }
+        };
+        let m = cm & bits(cs, ce);
+        toff[q] = (j0 + t0) as isize + delta;
+        tmask[q] = (m as u16, (m >> 16) as u16);
+    }
+    let mut tvec = [[_mm512_setzero_si512(); 2]; 64];
+    let ones = _mm512_set1_epi32(-1);
+    for q in 0..nt {
+        tvec[q] = [_mm512_maskz_mov_epi32(tmask[q].0, ones), _mm512_maskz_mov_epi32(tmask[q].1, ones)];
+    }
+    let (dst, a) = (col.as_mut_ptr(), ap.as_ptr());
+    let mut acc = [[_mm512_setzero_ps(); 2]; 8];
+    let mut r = 0;
+    // Masked loads are slow on some cores (Zen 5: several times a plain load), so rows whose 32
+    // lanes lie inside x are loaded whole and the invalid lanes zeroed with the mask after.
+    let xlen = x.len() as isize;
+    for c in 0..g.cg() {
+        let base = ((c0 + c) * ins) as isize;
+        let xc = x.as_ptr().add((c0 + c) * ins);
+        for q in 0..nt {
+            let s = xc.wrapping_offset(toff[q]);
+            let (m0, m1) = tmask[q];
+            let inside = base + toff[q] >= 0 && base + toff[q] + 32 <= xlen;
+            // the next panel's lines of this row (too many concurrent streams for the hardware
+            // prefetchers: cg channels x k_h rows)
+            _mm_prefetch::<_MM_HINT_T0>(s.wrapping_add(32) as *const i8);
+            _mm_prefetch::<_MM_HINT_T0>(s.wrapping_add(48) as *const i8);
+            let (b0, b1) = if inside {
+                // an AND with the lane mask as a vector (a select would be folded back into a
+                // masked load)
+                let and = |v: __m512, m: __m512i| _mm512_castsi512_ps(_mm512_and_si512(_mm512_castps_si512(v), m));
+                (and(_mm512_loadu_ps(s), tvec[q][0]), and(_mm512_loadu_ps(s.add(16)), tvec[q][1]))
+            } else {
+                (_mm512_maskz_loadu_ps(m0, s), _mm512_maskz_loadu_ps(m1, s.wrapping_add(16)))
+            };
+            _mm512_storeu_ps(dst.add(r * 32), b0);
+            _mm512_storeu_ps(dst.add(r * 32 + 16), b1);
+            fma8(&mut acc, a.add(r * 8), b0, b1);
+            r += 1;
+        }
+    }
+    tile_finish(&mut acc, kg, kb, dst, a, y.as_mut_ptr(), ldc, wd);
+}
+
+crate::simd_fn! {
+/// im2col of output columns j0..j0+wd (wd <= nr <= 64) into one packed-B panel (kb rows of nr;
+/// columns past wd zero; row kg, the bias row, ones) from the padded planes `xg` of a group;
+/// `offs[r]` is B row r's offset (see [`conv_panels`]), `omax` their maximum. The caller ensures
+/// 6 * out_w >= nr.
+fn pack_panel(g: &ConvGeom, xg: &[f32], offs: &[usize], omax: usize, wrow: usize, j0: usize, wd: usize, nr: usize, kb: usize,
+              dst: &mut [f32]) {
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = omax; // only the AVX-512 copies need it
+    let kg = offs.len();
+    let dst = &mut dst[..kb * nr];
+    if kb > kg { dst[kg * nr..].fill(1.0); }
+    let (segs, ns) = panel_segs(g, wrow, j0, wd);
     let segs = &segs[..ns];
     if ns == 1 && wd == 32 && nr == 32 {
         let b = segs[0].0;

@@ -154,8 +154,28 @@ fn max_row_2x2(xp: &[f32], base: usize, w: usize, y: &mut [f32], mut idx: Option
     let mut j = 0;
     #[cfg(target_arch = "x86_64")]
     if crate::simd::has_avx2() {
-        // SAFETY: AVX2 checked; r0/r1 hold 2n floats, y (and idx) n.
-        j = unsafe { x86::max_2x2_avx2(r0.as_ptr(), r1.as_ptr(), y.as_mut_ptr(), idx.as_deref_mut().map(|i| i.as_mut_ptr()), n, base as i32, w as i32) };
+        let (p0, p1, py) = (r0.as_ptr(), r1.as_ptr(), y.as_mut_ptr());
+        let pi = idx.as_deref_mut().map(|i| i.as_mut_ptr());
+        let (b, w) = (base as i32, w as i32);
+        // SAFETY: AVX2 checked; r0/r1 hold 2n floats, y (and idx) n; every call below covers
+        // outputs [o, o + count) with o + count <= n (reading inputs [2o, 2o + 2count)).
+        unsafe {
+            j = x86::max_2x2_avx2(p0, p1, py, pi, n, b, w);
+            // short rows (e.g. 28 or 14 wide): the rest as one more vector of 8 or 4 outputs,
+            // overlapping outputs already written (recomputed to the same values)
+            let at = |o: usize| (p0.add(2 * o), p1.add(2 * o), py.add(o), pi.map(|i| i.add(o)), b + 2 * o as i32);
+            if j < n && n >= 8 {
+                let (a0, a1, ay, ai, ab) = at(n - 8);
+                j = n - 8 + x86::max_2x2_avx2(a0, a1, ay, ai, 8, ab, w);
+            } else if j < n && n >= 4 {
+                let (a0, a1, ay, ai, ab) = at(j);
+                j += x86::max_2x2_sse(a0, a1, ay, ai, 4, ab, w);
+                if j < n {
+                    let (a0, a1, ay, ai, ab) = at(n - 4);
+                    j = n - 4 + x86::max_2x2_sse(a0, a1, ay, ai, 4, ab, w);
+                }
+            }
+        }
     }
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     {
@@ -227,6 +247,50 @@ mod x86 {
                     j += 8;
                 }
             }
+        }
+        j
+    }
+
+    /// Lanes where `v` replaces `b` (as `take`, 4 lanes).
+    #[inline(always)]
+    unsafe fn take4(v: __m128, b: __m128) -> __m128 {
+        _mm_or_ps(_mm_cmpgt_ps(v, b), _mm_and_ps(_mm_cmpunord_ps(v, v), _mm_cmpord_ps(b, b)))
+    }
+    #[inline(always)]
+    unsafe fn add4(a: __m128, b: __m128) -> __m128 { _mm_castsi128_ps(_mm_add_epi32(_mm_castps_si128(a), _mm_castps_si128(b))) }
+
+    /// [`max_2x2_avx2`] 4 outputs at a time (rows of 8..15 inputs); returns how many done.
+    #[target_feature(enable = "avx2,fma")]
+    pub unsafe fn max_2x2_sse(r0: *const f32, r1: *const f32, y: *mut f32, idx: Option<*mut i32>, n: usize, base: i32, w: i32) -> usize {
+        let mut j = 0;
+        let de = |p: *const f32| {
+            let (a, b) = (_mm_loadu_ps(p), _mm_loadu_ps(p.add(4)));
+            (_mm_shuffle_ps::<0b10_00_10_00>(a, b), _mm_shuffle_ps::<0b11_01_11_01>(a, b))
+        };
+        while j + 4 <= n {
+            let (e0, o0) = de(r0.add(2 * j));
+            let (e1, o1) = de(r1.add(2 * j));
+            match idx {
+                None => {
+                    let mut b = e0;
+                    b = _mm_blendv_ps(b, o0, take4(o0, b));
+                    b = _mm_blendv_ps(b, e1, take4(e1, b));
+                    b = _mm_blendv_ps(b, o1, take4(o1, b));
+                    _mm_storeu_ps(y.add(j), b);
+                }
+                Some(ip) => {
+                    let k0 = _mm_castsi128_ps(_mm_add_epi32(_mm_set1_epi32(base + 2 * j as i32), _mm_setr_epi32(0, 2, 4, 6)));
+                    let (one, kw) = (_mm_castsi128_ps(_mm_set1_epi32(1)), _mm_castsi128_ps(_mm_set1_epi32(w)));
+                    let (mut b, mut bi) = (e0, k0);
+                    let m = take4(o0, b); b = _mm_blendv_ps(b, o0, m); bi = _mm_blendv_ps(bi, add4(k0, one), m);
+                    let k1 = add4(k0, kw);
+                    let m = take4(e1, b); b = _mm_blendv_ps(b, e1, m); bi = _mm_blendv_ps(bi, k1, m);
+                    let m = take4(o1, b); b = _mm_blendv_ps(b, o1, m); bi = _mm_blendv_ps(bi, add4(k1, one), m);
+                    _mm_storeu_ps(y.add(j), b);
+                    _mm_storeu_si128(ip.add(j) as *mut __m128i, _mm_castps_si128(bi));
+                }
+            }
+            j += 4;
         }
         j
     }

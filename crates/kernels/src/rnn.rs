@@ -189,22 +189,30 @@ unsafe fn lstm_row_avx512(xi: &[f32], xf: &[f32], xg: &[f32], xo: &[f32], cp: &[
     let n = xi.len();
     assert!(xf.len() == n && xg.len() == n && xo.len() == n && cp.len() == n && ai.len() == n && af.len() == n
         && ag.len() == n && ao.len() == n && cc.len() == n && hh.len() == n);
+    let mask = |j: usize| -> __mmask16 { if n - j >= 16 { 0xffff } else { ((1u32 << (n - j)) - 1) as __mmask16 } };
+    // two passes, so each loop body is a short dependency chain and the out-of-order core
+    // overlaps many iterations: the gates and c, then h = o tanh(c)
     let mut j = 0;
     while j < n {
-        let m: __mmask16 = if n - j >= 16 { 0xffff } else { ((1u32 << (n - j)) - 1) as __mmask16 };
+        let m = mask(j);
         let ld = |p: &[f32]| _mm512_maskz_loadu_ps(m, p.as_ptr().add(j));
         let ig = v512::sigmoid(ld(xi));
         let fg = v512::sigmoid(ld(xf));
         let gg = v512::tanh(ld(xg));
         let og = v512::sigmoid(ld(xo));
         let cn = _mm512_fmadd_ps(fg, ld(cp), _mm512_mul_ps(ig, gg));
-        let hn = _mm512_mul_ps(og, v512::tanh(cn));
         _mm512_mask_storeu_ps(ai.as_mut_ptr().add(j), m, ig);
         _mm512_mask_storeu_ps(af.as_mut_ptr().add(j), m, fg);
         _mm512_mask_storeu_ps(ag.as_mut_ptr().add(j), m, gg);
         _mm512_mask_storeu_ps(ao.as_mut_ptr().add(j), m, og);
         _mm512_mask_storeu_ps(cc.as_mut_ptr().add(j), m, cn);
-        _mm512_mask_storeu_ps(hh.as_mut_ptr().add(j), m, hn);
+        j += 16;
+    }
+    let mut j = 0;
+    while j < n {
+        let m = mask(j);
+        let (og, cn) = (_mm512_maskz_loadu_ps(m, ao.as_ptr().add(j)), _mm512_maskz_loadu_ps(m, cc.as_ptr().add(j)));
+        _mm512_mask_storeu_ps(hh.as_mut_ptr().add(j), m, _mm512_mul_ps(og, v512::tanh(cn)));
         j += 16;
     }
 }

@@ -11,6 +11,9 @@ fn run(g: &ConvGeom, seed: u64, what: &str) {
     let bias = rand(g.o, seed + 3);
     let (mut ry, rgx, rgw) = direct(g, &x, &w, &gy);
     let s = g.out_size();
+    let mut y = vec![f32::NAN; g.y_len()];
+    conv::conv(g, &x, &w, None, &mut y);
+    close(&y, &ry, 1e-4, 1e-4, &format!("conv without bias {what}"));
     for n in 0..g.n { for o in 0..g.o { for v in &mut ry[(n * g.o + o) * s..(n * g.o + o + 1) * s] { *v += bias[o]; } } }
     let mut y = vec![f32::NAN; g.y_len()];
     conv::conv(g, &x, &w, Some(&bias), &mut y);
@@ -43,6 +46,16 @@ fn conv_fast_paths_match_direct_loops() {
         geom(2, 4, 5, 1, [1, 11, 10], [1, 3, 3], one, [0, 2, 2], [1, 2, 2]),
         geom(2, 4, 5, 1, [1, 11, 10], [1, 3, 3], one, [0, 0, 1], one),
         geom(2, 6, 9, 3, [1, 8, 9], [1, 3, 3], one, [0, 1, 1], one),
+        // deep shifted-row case (K >= 256: im2col written by the first row tile on AVX-512):
+        // dilation, rows entirely in the padding, groups, 1-d taps, 49 and 81 taps, og < 8
+        geom(2, 30, 17, 1, [1, 11, 10], [1, 3, 3], one, [0, 2, 2], [1, 2, 2]),
+        geom(1, 29, 9, 1, [1, 3, 3], [1, 3, 3], one, [0, 3, 1], one),
+        geom(2, 60, 16, 2, [1, 8, 9], [1, 3, 3], one, [0, 1, 1], one),
+        geom(1, 300, 9, 1, [1, 5, 37], [1, 1, 3], one, [0, 0, 1], one),
+        geom(1, 8, 12, 1, [1, 9, 13], [1, 7, 7], one, [0, 3, 3], one),
+        geom(1, 4, 10, 1, [1, 10, 10], [1, 9, 9], one, [0, 4, 4], one),
+        geom(1, 32, 5, 1, [1, 7, 40], [1, 3, 3], one, [0, 1, 1], one),
+        geom(3, 16, 12, 1, [1, 14, 14], [1, 3, 3], one, [0, 1, 1], one),
         // pad wider than the kernel reach (rows entirely in the padding)
         geom(1, 2, 3, 1, [1, 3, 3], [1, 3, 3], one, [0, 3, 1], one),
         // stride 2 (stem-like, K = 147), stride 3, odd sizes

@@ -187,7 +187,7 @@ impl Micro for Avx512 {
     }
     const MR: usize = MR512;
     const NR: usize = 16 * NV512;
-    const KC: usize = 256;
+    const KC: usize = 2048;
     const MC: usize = 168;
     const NC: usize = 2048;
     #[inline(always)]
