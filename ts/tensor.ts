@@ -1,7 +1,7 @@
 // The Tensor: shape/strides over a backend storage, plus the autograd node that made it.
 // Ops live in ops.ts; this file holds the data model, views, conversion and backward().
 
-import type { DType, ElemArray, Storage } from "./backends/types.js";
+import type { ArrayCtor, DType, ElemArray, Storage } from "./backends/types.js";
 import {
   StorageRef, allocRef, backendImpl, isGradEnabled, keep, noGrad, trackInScope, trackOwner, untrackOwner,
 } from "./runtime.js";
@@ -18,20 +18,10 @@ export interface GradFn {
 export type Shape = number[];
 export type NestedArray = number | boolean | NestedArray[];
 
-type ArrayCtor = Float32ArrayConstructor | Float64ArrayConstructor | Int32ArrayConstructor;
-/** Read-backs this large skip the zero-fill of a fresh array (it is overwritten at once). */
-const UNINIT_MIN_BYTES = 1 << 16;
-type NodeBuffer = { allocUnsafeSlow(n: number): { buffer: ArrayBuffer } };
-const nodeBuffer = (globalThis as { Buffer?: NodeBuffer }).Buffer;
-
-/** A fresh array of n elements that the caller overwrites completely: in Node, large ones come
- *  from Buffer.allocUnsafeSlow (an ArrayBuffer of its own, not zeroed), else a normal one. */
-function uninitArray<C extends ArrayCtor>(ctor: C, n: number): InstanceType<C> {
-  const bytes = n * ctor.BYTES_PER_ELEMENT;
-  if (nodeBuffer && bytes >= UNINIT_MIN_BYTES) {
-    return new ctor(nodeBuffer.allocUnsafeSlow(bytes).buffer, 0, n) as InstanceType<C>;
-  }
-  return new ctor(n) as InstanceType<C>;
+/** A fresh array for a read-back of t's elements (overwritten in full by the caller). */
+function newArray<C extends ArrayCtor>(t: Tensor, ctor: C, n: number): InstanceType<C> {
+  const b = t.ref.backend;
+  return (b.newArray ? b.newArray(ctor, n) : new ctor(n)) as InstanceType<C>;
 }
 
 export function numelOf(shape: readonly number[]): number {
@@ -127,7 +117,7 @@ export class Tensor {
   toFloat32Array(): Float32Array {
     const d = this.dense();
     const v = d.backendView();
-    const out = uninitArray(Float32Array, v.length);
+    const out = newArray(d, Float32Array, v.length);
     out.set(v);
     if (d !== this) d.dispose();
     return out;
@@ -136,7 +126,7 @@ export class Tensor {
   dataSync(): ElemArray {
     const d = this.dense();
     const v = d.backendView();
-    const out = uninitArray(v.constructor as ArrayCtor, v.length);
+    const out = newArray(d, v.constructor as ArrayCtor, v.length);
     out.set(v);
     if (d !== this) d.dispose();
     return out;

@@ -1,7 +1,7 @@
 // The native backend: the Rust kernels as a Node addon (N-API), storages in the JS heap as
 // Float32Array / Int32Array passed to Rust without copying. Node only.
 
-import type { BackendName, DType, ElemArray, Storage } from "./types.js";
+import type { ArrayCtor, BackendName, DType, ElemArray, Storage } from "./types.js";
 import { RustBackend } from "./rust.js";
 
 interface Addon {
@@ -19,6 +19,8 @@ const EMPTY = new Float32Array(0);
 
 /** Bytes of freed storages the recycling pool may hold (the oldest are dropped past it). */
 const POOL_CAP = 256 << 20;
+/** Read-back arrays from this size on skip the zero-fill (see NativeBackend.uninitReadback). */
+const UNINIT_MIN_BYTES = 1 << 16;
 /** Storages below this many bytes are not pooled (small typed arrays are cheap to make). */
 const POOL_MIN = 256;
 
@@ -41,6 +43,10 @@ export class NativeBackend extends RustBackend {
   private poolBytes = 0;
   /** Pool diagnostics: allocations served from the pool / freshly made. */
   readonly poolStats = { hits: 0, misses: 0 };
+  /** Set when glibc's malloc was tuned (see createNativeBackend): large read-back arrays then
+   *  come from Buffer.allocUnsafeSlow (already-mapped heap pages, no zero-fill). Without the
+   *  tuning those are fresh mmap()s that fault on every page, and `new ctor(n)` is faster. */
+  uninitReadback = false;
 
   constructor(private readonly addon: Addon, threads: number) {
     super();
@@ -100,6 +106,11 @@ export class NativeBackend extends RustBackend {
   /** Drops every pooled buffer (the GC then reclaims them). */
   trimPool(): void { this.pool.clear(); this.poolAge.clear(); this.poolBytes = 0; }
   override view(s: Storage): ElemArray { return (s as NativeStorage).data; }
+  newArray(ctor: ArrayCtor, n: number): ElemArray {
+    const bytes = n * ctor.BYTES_PER_ELEMENT;
+    if (!this.uninitReadback || bytes < UNINIT_MIN_BYTES) return new ctor(n);
+    return new ctor(Buffer.allocUnsafeSlow(bytes).buffer, 0, n);
+  }
 
   protected h(s: Storage | null | undefined, off = 0): unknown {
     if (!s) return null;
@@ -140,6 +151,8 @@ export async function createNativeBackend(opts: { threads?: number } = {}): Prom
   // glibc: large typed arrays (every read-back copy of a tensor, e.g. toFloat32Array) come from
   // the malloc heap instead of fresh mmap()s that page-fault on every 4 KiB at first touch; freed
   // memory up to 128 MiB stays mapped for reuse. TORCHLET_MALLOC_TUNE=0 leaves malloc alone.
-  if (process.env.TORCHLET_MALLOC_TUNE !== "0") addon.tuneMalloc?.(32 << 20, 128 << 20);
-  return new NativeBackend(addon, threads);
+  const tuned = process.env.TORCHLET_MALLOC_TUNE !== "0" && !!addon.tuneMalloc?.(32 << 20, 128 << 20);
+  const backend = new NativeBackend(addon, threads);
+  backend.uninitReadback = tuned;
+  return backend;
 }

@@ -7,6 +7,7 @@ export type BackendName = "js" | "wasm" | "native";
 export type FloatArray = Float32Array | Float64Array;
 /** int64 tensors are stored as Int32Array (API.md allows any storage; reported as int64). */
 export type ElemArray = FloatArray | Int32Array;
+export type ArrayCtor = Float32ArrayConstructor | Float64ArrayConstructor | Int32ArrayConstructor;
 
 /** A flat block of elements owned by one backend. */
 export interface Storage {
@@ -63,6 +64,9 @@ export interface Backend {
    *  element before any is read; a backend may skip the zero-fill, e.g. for a recycled buffer). */
   alloc(size: number, dtype: DType, uninit?: boolean): Storage;
   free(s: Storage): void;
+  /** Optional: a fresh array of n elements that the caller overwrites in full (read-backs), when
+   *  the backend can make one cheaper than `new ctor(n)`. */
+  newArray?(ctor: ArrayCtor, n: number): ElemArray;
   /** A live view of the elements; on wasm it is invalidated by the next alloc (memory growth). */
   view(s: Storage): ElemArray;
   /** Bytes currently held by live storages. */
