@@ -29,6 +29,8 @@ export interface InitOptions {
 const isNode = typeof process !== "undefined" && !!process.versions?.node;
 
 async function create(name: BackendName, opts: InitOptions): Promise<Backend> {
+  // wasm / js in Node: the native backend's malloc tuning still applies to read-back arrays
+  if (isNode && name !== "native") await (await import("./backends/native.js")).tuneNodeMalloc();
   switch (name) {
     case "js": return new JsBackend();
     case "wasm": return (await import("./backends/wasm.js")).createWasmBackend({ threads: opts.threads, wasmUrl: opts.wasmUrl });

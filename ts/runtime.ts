@@ -1,12 +1,28 @@
 // Process-wide state: the active backend, grad mode, tidy scopes, the GC safety net and the RNG.
 // Everything that allocates tensor memory goes through here, so torch.memory() can count it.
 
-import type { Backend, BackendName, DType, Storage } from "./backends/types.js";
+import type { ArrayCtor, Backend, BackendName, DType, Storage } from "./backends/types.js";
 import { JsBackend } from "./backends/js.js";
 
 let active: Backend | null = null;
 
 export function setBackend(b: Backend): void { active = b; }
+
+/** Set once glibc's malloc was tuned (backends/native.ts): large read-back arrays then come
+ *  from already-mapped heap pages, and skipping their zero-fill pays. */
+let mallocTuned = false;
+export function setMallocTuned(): void { mallocTuned = true; }
+type NodeBuffer = { allocUnsafeSlow(n: number): { buffer: ArrayBuffer } };
+/** Read-backs from this size on skip the zero-fill when malloc is tuned. */
+const UNINIT_MIN_BYTES = 1 << 16;
+
+/** A fresh array of n elements that the caller overwrites in full (a tensor read-back). */
+export function readbackArray<C extends ArrayCtor>(ctor: C, n: number): InstanceType<C> {
+  const bytes = n * ctor.BYTES_PER_ELEMENT;
+  const buf = (globalThis as { Buffer?: NodeBuffer }).Buffer;
+  if (mallocTuned && buf && bytes >= UNINIT_MIN_BYTES) return new ctor(buf.allocUnsafeSlow(bytes).buffer, 0, n) as InstanceType<C>;
+  return new ctor(n) as InstanceType<C>;
+}
 
 /** The active backend; before init() resolves, ops run on the js backend (always loadable). */
 export function backendImpl(): Backend {

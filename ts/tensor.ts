@@ -3,7 +3,7 @@
 
 import type { ArrayCtor, DType, ElemArray, Storage } from "./backends/types.js";
 import {
-  StorageRef, allocRef, backendImpl, isGradEnabled, keep, noGrad, trackInScope, trackOwner, untrackOwner,
+  StorageRef, allocRef, readbackArray, backendImpl, isGradEnabled, keep, noGrad, trackInScope, trackOwner, untrackOwner,
 } from "./runtime.js";
 import * as ops from "./ops.js";
 import { formatTensor } from "./format.js";
@@ -17,12 +17,6 @@ export interface GradFn {
 
 export type Shape = number[];
 export type NestedArray = number | boolean | NestedArray[];
-
-/** A fresh array for a read-back of t's elements (overwritten in full by the caller). */
-function newArray<C extends ArrayCtor>(t: Tensor, ctor: C, n: number): InstanceType<C> {
-  const b = t.ref.backend;
-  return (b.newArray ? b.newArray(ctor, n) : new ctor(n)) as InstanceType<C>;
-}
 
 export function numelOf(shape: readonly number[]): number {
   let n = 1;
@@ -117,7 +111,7 @@ export class Tensor {
   toFloat32Array(): Float32Array {
     const d = this.dense();
     const v = d.backendView();
-    const out = newArray(d, Float32Array, v.length);
+    const out = readbackArray(Float32Array, v.length);
     out.set(v);
     if (d !== this) d.dispose();
     return out;
@@ -126,7 +120,7 @@ export class Tensor {
   dataSync(): ElemArray {
     const d = this.dense();
     const v = d.backendView();
-    const out = newArray(d, v.constructor as ArrayCtor, v.length);
+    const out = readbackArray(v.constructor as ArrayCtor, v.length);
     out.set(v);
     if (d !== this) d.dispose();
     return out;

@@ -1,7 +1,8 @@
 // The native backend: the Rust kernels as a Node addon (N-API), storages in the JS heap as
 // Float32Array / Int32Array passed to Rust without copying. Node only.
 
-import type { ArrayCtor, BackendName, DType, ElemArray, Storage } from "./types.js";
+import type { BackendName, DType, ElemArray, Storage } from "./types.js";
+import { setMallocTuned } from "../runtime.js";
 import { RustBackend } from "./rust.js";
 
 interface Addon {
@@ -19,8 +20,6 @@ const EMPTY = new Float32Array(0);
 
 /** Bytes of freed storages the recycling pool may hold (the oldest are dropped past it). */
 const POOL_CAP = 256 << 20;
-/** Read-back arrays from this size on skip the zero-fill (see NativeBackend.uninitReadback). */
-const UNINIT_MIN_BYTES = 1 << 16;
 /** Storages below this many bytes are not pooled (small typed arrays are cheap to make). */
 const POOL_MIN = 256;
 
@@ -43,10 +42,6 @@ export class NativeBackend extends RustBackend {
   private poolBytes = 0;
   /** Pool diagnostics: allocations served from the pool / freshly made. */
   readonly poolStats = { hits: 0, misses: 0 };
-  /** Set when glibc's malloc was tuned (see createNativeBackend): large read-back arrays then
-   *  come from Buffer.allocUnsafeSlow (already-mapped heap pages, no zero-fill). Without the
-   *  tuning those are fresh mmap()s that fault on every page, and `new ctor(n)` is faster. */
-  uninitReadback = false;
 
   constructor(private readonly addon: Addon, threads: number) {
     super();
@@ -106,11 +101,7 @@ export class NativeBackend extends RustBackend {
   /** Drops every pooled buffer (the GC then reclaims them). */
   trimPool(): void { this.pool.clear(); this.poolAge.clear(); this.poolBytes = 0; }
   override view(s: Storage): ElemArray { return (s as NativeStorage).data; }
-  newArray(ctor: ArrayCtor, n: number): ElemArray {
-    const bytes = n * ctor.BYTES_PER_ELEMENT;
-    if (!this.uninitReadback || bytes < UNINIT_MIN_BYTES) return new ctor(n);
-    return new ctor(Buffer.allocUnsafeSlow(bytes).buffer, 0, n);
-  }
+
 
   protected h(s: Storage | null | undefined, off = 0): unknown {
     if (!s) return null;
@@ -128,13 +119,8 @@ function addonPath(): string {
   return decodeURIComponent(new URL(/* @vite-ignore */ `../../build/torchlet.${process.platform}-${process.arch}.node`, import.meta.url).pathname);
 }
 
-/**
- * Loads the native addon (Node only). `threads` (default 1) is the number of compute threads.
- * @example
- *   const b = await createNativeBackend({ threads: 2 });
- */
-export async function createNativeBackend(opts: { threads?: number } = {}): Promise<NativeBackend> {
-  const threads = Math.max(1, Math.floor(opts.threads ?? 1));
+/** Loads the addon (Node only); throws a message saying how to get one. */
+async function loadAddon(): Promise<Addon> {
   const path = addonPath();
   let addon: Addon;
   try {
@@ -148,11 +134,39 @@ export async function createNativeBackend(opts: { threads?: number } = {}): Prom
       `(needs Rust), or point TORCHLET_NATIVE at a built torchlet .node file`);
   }
   if (typeof addon?.call !== "function") throw new Error(`${path} is not a torchlet native addon`);
-  // glibc: large typed arrays (every read-back copy of a tensor, e.g. toFloat32Array) come from
-  // the malloc heap instead of fresh mmap()s that page-fault on every 4 KiB at first touch; freed
-  // memory up to 128 MiB stays mapped for reuse. TORCHLET_MALLOC_TUNE=0 leaves malloc alone.
-  const tuned = process.env.TORCHLET_MALLOC_TUNE !== "0" && !!addon.tuneMalloc?.(32 << 20, 128 << 20);
-  const backend = new NativeBackend(addon, threads);
-  backend.uninitReadback = tuned;
-  return backend;
+  return addon;
+}
+
+/**
+ * glibc (Node on Linux): large typed arrays (every read-back copy of a tensor, e.g.
+ * toFloat32Array) come from the malloc heap instead of fresh mmap()s that page-fault on every
+ * 4 KiB at first touch (~1 ms for a 6 MB read-back here); freed memory up to 128 MiB stays mapped
+ * for reuse. Process-wide, so it is done once, by whichever backend loads first; a no-op without
+ * the addon or off glibc. TORCHLET_MALLOC_TUNE=0 leaves malloc alone.
+ */
+let tuneTried = false;
+function tuneMalloc(addon: Addon): void {
+  if (tuneTried) return;
+  tuneTried = true;
+  if (process.env.TORCHLET_MALLOC_TUNE === "0") return;
+  if (addon.tuneMalloc?.(32 << 20, 128 << 20)) setMallocTuned();
+}
+
+/** The malloc tuning of the native backend for the wasm and js backends in Node (best effort:
+ *  nothing happens when the addon is not built). */
+export async function tuneNodeMalloc(): Promise<void> {
+  if (tuneTried) return;
+  try { tuneMalloc(await loadAddon()); } catch { tuneTried = true; }
+}
+
+/**
+ * Loads the native addon (Node only). `threads` (default 1) is the number of compute threads.
+ * @example
+ *   const b = await createNativeBackend({ threads: 2 });
+ */
+export async function createNativeBackend(opts: { threads?: number } = {}): Promise<NativeBackend> {
+  const threads = Math.max(1, Math.floor(opts.threads ?? 1));
+  const addon = await loadAddon();
+  tuneMalloc(addon);
+  return new NativeBackend(addon, threads);
 }

@@ -64,9 +64,6 @@ export interface Backend {
    *  element before any is read; a backend may skip the zero-fill, e.g. for a recycled buffer). */
   alloc(size: number, dtype: DType, uninit?: boolean): Storage;
   free(s: Storage): void;
-  /** Optional: a fresh array of n elements that the caller overwrites in full (read-backs), when
-   *  the backend can make one cheaper than `new ctor(n)`. */
-  newArray?(ctor: ArrayCtor, n: number): ElemArray;
   /** A live view of the elements; on wasm it is invalidated by the next alloc (memory growth). */
   view(s: Storage): ElemArray;
   /** Bytes currently held by live storages. */

@@ -160,10 +160,9 @@ export class WasmBackend extends RustBackend {
   /** Spills least recently used storages until `extra` more bytes fit in the budget. */
   private makeRoom(extra: number): void {
     // what the last kernel call used (typically the next op's inputs) plus the new block always
-    // fits, and so does what this window has touched so far: else big tensors would be spilled
-    // and restored on every op while the budget still reflects an earlier, smaller working set
-    const budget = extra === Infinity ? this.budget
-      : Math.max(this.budget, 2 * (this.prevCallBytes + extra), this.winBytes + extra);
+    // fits: else big tensors would be spilled and restored on every op while the budget still
+    // reflects an earlier, smaller working set
+    const budget = extra === Infinity ? this.budget : Math.max(this.budget, 2 * (this.prevCallBytes + extra));
     if (this.residentBytes + extra <= budget) return;
     const target = extra === Infinity ? 0 : Math.max(0, budget * 0.75 - extra);
     for (const w of this.resident.values()) {
