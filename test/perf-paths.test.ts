@@ -49,6 +49,41 @@ const CASES: { shape: number[]; k: [number, number]; s?: [number, number]; p?: [
 ];
 
 describeBackends("fast paths", (name) => {
+  it("Sequential conv + ReLU: the fused kernel gives relu(conv) exactly, and autograd still records both", () => {
+    const { nn } = torch;
+    const shapes: [number[], number, number, object][] = [
+      [[2, 1, 9, 11], 1, 16, { padding: 1 }],                  // shallow (block path)
+      [[2, 16, 14, 14], 16, 32, { padding: 1 }],               // deep shifted rows (fused im2col on AVX-512)
+      [[1, 3, 23, 23], 3, 32, { stride: 2, padding: 3 }],      // 7x7/2 stem-like (panel path)
+      [[2, 8, 6, 6], 8, 12, { padding: 1, groups: 4 }],        // groups
+      [[1, 4, 5, 5], 4, 6, {}],                                // 1x1 below (pointwise)
+    ];
+    for (const [shape, cin, cout, opts] of shapes) {
+      torch.manualSeed(shape.length * 31 + cin);
+      const k = Object.keys(opts).length === 0 ? 1 : (opts as { stride?: number }).stride ? 7 : 3;
+      const conv = new nn.Conv2d(cin, cout, k, opts as any), relu = new nn.ReLU();
+      const seq = new nn.Sequential(conv, relu);
+      const data = seeded(shape.reduce((a, b) => a * b, 1), cin * 7 + cout).map((v, i) => (i % 41 === 5 ? NaN : v));
+      const x = torch.tensor(data).reshape(shape);
+      const want = torch.noGrad(() => F.relu(conv.forward(x)));
+      const got = torch.noGrad(() => seq.forward(x));
+      const w = values(want), g = values(got);
+      expect(g.length).toBe(w.length);
+      for (let i = 0; i < w.length; i++) {
+        if (!(Object.is(g[i], w[i]) || (Number.isNaN(g[i]) && Number.isNaN(w[i])))) {
+          expect.fail(`${name} conv ${shape} k${k}: element ${i} fused ${g[i]} vs unfused ${w[i]}`);
+        }
+      }
+      // with grad: the same value and a gradient through both ops
+      const xg = torch.tensor(data.map((v) => (Number.isNaN(v) ? 0.25 : v))).reshape(shape).requiresGrad_();
+      const y = seq.forward(xg);
+      expect(y.gradFn?.name).toBe("ReluBackward");
+      y.sum().backward();
+      expect(xg.grad!.shape).toEqual(shape);
+      expectClose(values(y), values(torch.noGrad(() => F.relu(conv.forward(xg)))), 0, 0, `${name} recorded conv+relu`);
+    }
+  });
+
   it("maxPool2d: values (and indices when asked) match the js reference, with and without grad", () => {
     for (const c of CASES) {
       const { shape, k } = c, s = c.s ?? k, p = c.p ?? [0, 0], d = c.d ?? [1, 1];

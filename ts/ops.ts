@@ -10,8 +10,13 @@ import {
 const K = () => backendImpl();
 
 /** Attaches a GradFn to out when recording is on and an input needs gradients. */
+/** Whether an op on these inputs will be recorded for autograd. */
+export function willRecord(inputs: (Tensor | null)[]): boolean {
+  return isGradEnabled() && inputs.some((t) => t !== null && t.requiresGrad);
+}
+
 export function record(out: Tensor, name: string, inputs: (Tensor | null)[], backward: GradFn["backward"]): Tensor {
-  if (isGradEnabled() && inputs.some((t) => t !== null && t.requiresGrad)) {
+  if (willRecord(inputs)) {
     out.gradFn = { name, inputs, backward };
     (out as any)._requiresGrad = true;
   }

@@ -277,7 +277,7 @@ export class JsBackend implements Backend {
   }
 
   // ---------------------------------------------------------------- convolution (direct loops)
-  conv(g: ConvGeom, x: Storage, w: Storage, bias: Storage | null, y: Storage): void {
+  conv(g: ConvGeom, x: Storage, w: Storage, bias: Storage | null, y: Storage, relu = false): void {
     const X = this.f(x), Wt = this.f(w), B = bias ? this.f(bias) : null, Y = this.f(y);
     const cg = g.C / g.groups, og = g.O / g.groups;
     const inS = g.inD * g.inH * g.inW, outS = g.outD * g.outH * g.outW, kS = g.kD * g.kH * g.kW;
@@ -298,7 +298,7 @@ export class JsBackend implements Backend {
             }
           }
         }
-        Y[yb + (od * g.outH + oh) * g.outW + ow] = acc;
+        Y[yb + (od * g.outH + oh) * g.outW + ow] = relu && !(acc > 0) && acc === acc ? 0 : acc;
       }
     }
   }

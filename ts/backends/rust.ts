@@ -93,8 +93,8 @@ export abstract class RustBackend extends JsBackend {
           N: number, C: number, inner: number, ignoreIndex: number): void {
     this.run(K.nllGrad, [this.h(gLoss), this.h(target), this.h(weight), this.h(gx), N, C, inner, ignoreIndex]);
   }
-  conv(g: ConvGeom, x: Storage, w: Storage, bias: Storage | null, y: Storage): void {
-    this.run(K.conv, [...this.intArg(convGeom(g)), this.h(x), this.h(w), this.h(bias), this.h(y)]);
+  conv(g: ConvGeom, x: Storage, w: Storage, bias: Storage | null, y: Storage, relu = false): void {
+    this.run(K.conv, [...this.intArg(convGeom(g)), this.h(x), this.h(w), this.h(bias), this.h(y), relu]);
   }
   convGradInput(g: ConvGeom, gy: Storage, w: Storage, gx: Storage): void {
     this.run(K.convGradInput, [...this.intArg(convGeom(g)), this.h(gy), this.h(w), this.h(gx)]);

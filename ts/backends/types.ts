@@ -108,7 +108,8 @@ export interface Backend {
           N: number, C: number, inner: number, ignoreIndex: number): void;
 
   // ---- convolution: x [N, C, inD, inH, inW], w [O, C/groups, kD, kH, kW], y [N, O, outD, outH, outW]
-  conv(g: ConvGeom, x: Storage, w: Storage, bias: Storage | null, y: Storage): void;
+  /** relu: y = relu(conv) (the ReLU fused into the kernel, for inference). */
+  conv(g: ConvGeom, x: Storage, w: Storage, bias: Storage | null, y: Storage, relu?: boolean): void;
   convGradInput(g: ConvGeom, gy: Storage, w: Storage, gx: Storage): void;
   /** gw (and gb = sum of gy over N and space, when given) are overwritten. */
   convGradWeight(g: ConvGeom, x: Storage, gy: Storage, gw: Storage, gb: Storage | null): void;

@@ -90,7 +90,7 @@ export abstract class ConvNd extends Module {
 }
 
 /** Shared forward of Conv1d/2d/3d: zero padding inside the kernel, other modes by an explicit pad. */
-abstract class ConvForward extends ConvNd {
+export abstract class ConvForward extends ConvNd {
   protected abstract get fn(): typeof F.conv2d;
   forward(x: Tensor): Tensor {
     if (this.paddingMode !== "zeros") {
@@ -98,6 +98,17 @@ abstract class ConvForward extends ConvNd {
       return this.fn(padded, this.weight, this.bias, { stride: this.stride, padding: 0, dilation: this.dilation, groups: this.groups });
     }
     return this.fn(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
+  }
+  /** relu(forward(x)), the ReLU fused into the conv kernel when no gradient is recorded (used by
+   *  nn.Sequential for a conv followed by an nn.ReLU). */
+  forwardRelu(x: Tensor): Tensor {
+    const nd = this.kernelSize.length;
+    const o = { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups };
+    if (this.paddingMode !== "zeros") {
+      const padded = F.padSpatial(x, this.sidePads(), this.paddingMode);
+      return F.convRelu(nd, padded, this.weight, this.bias, { ...o, padding: 0 });
+    }
+    return F.convRelu(nd, x, this.weight, this.bias, o);
   }
 }
 

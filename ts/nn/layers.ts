@@ -7,6 +7,7 @@ import { isGradEnabled } from "../runtime.js";
 import * as F from "./functional/basic.js";
 import { defaultLayerInit } from "./init.js";
 import { Module, Parameter, pyFloat, pyRepr } from "./module.js";
+import { ConvForward } from "./conv.js";
 
 /** y = x W^T + b. `new nn.Linear(784, 10).forward(torch.randn(32, 784))` has shape [32, 10]. */
 export class Linear extends Module {
@@ -76,6 +77,13 @@ export class Dropout extends Module {
   extraRepr(): string { return `p=${pyFloat(this.p)}, inplace=${pyRepr(this.inplace)}`; }
 }
 
+/** Whether m (a conv whose forward is not overridden) and the next module (a plain ReLU) can run
+ *  as one fused conv + ReLU. */
+function fusesRelu(m: Module, next: Module | undefined): m is ConvForward {
+  return m instanceof ConvForward && m.forward === ConvForward.prototype.forward &&
+    next instanceof ReLU && next.forward === ReLU.prototype.forward;
+}
+
 /** Runs children "0", "1", ... in order: `new nn.Sequential(new nn.Linear(4, 8), new nn.ReLU())`. */
 export class Sequential extends Module {
   constructor(...mods: Module[]) {
@@ -87,8 +95,18 @@ export class Sequential extends Module {
     // (as PyTorch's refcounting would), so inference does not wait for the GC.
     const free = !isGradEnabled();
     const input = x;
-    for (const m of this.children()) {
-      const next = m.forward(x);
+    const mods = [...this.children()];
+    for (let k = 0; k < mods.length; k++) {
+      const m = mods[k];
+      let next;
+      if (fusesRelu(m, mods[k + 1])) {
+        // a conv followed by a ReLU: one kernel writes relu(conv) (the same numbers), skipping an
+        // intermediate tensor and a pass over it; with autograd it records both ops as usual
+        next = m.forwardRelu(x);
+        k++;
+      } else {
+        next = m.forward(x);
+      }
       if (free && x !== input && x !== next && x instanceof Tensor) x.dispose();
       x = next;
     }

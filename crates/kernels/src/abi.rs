@@ -307,7 +307,10 @@ pub unsafe fn call(id: u32, a: &mut dyn Args) -> Result<(), Error> {
             if g.c % g.groups != 0 || g.o % g.groups != 0 { return Err(Error::Arg("channels not divisible by groups".into())); }
             let (p, q, r, s) = (a.buf()?, a.buf()?, a.buf()?, if name == "convGradInput" { Buf::NULL } else { a.buf()? });
             match name {
-                "conv" => conv::conv(&g, p.f32(g.x_len())?, q.f32(g.w_len())?, r.opt_f32(g.o)?, s.f32_mut(g.y_len())?),
+                "conv" => {
+                    let relu = a.num()? != 0.0;
+                    conv::conv(&g, p.f32(g.x_len())?, q.f32(g.w_len())?, r.opt_f32(g.o)?, s.f32_mut(g.y_len())?, relu)
+                }
                 "convGradInput" => conv::conv_grad_input(&g, p.f32(g.y_len())?, q.f32(g.w_len())?, r.f32_mut(g.x_len())?),
                 _ => conv::conv_grad_weight(&g, p.f32(g.x_len())?, q.f32(g.y_len())?, r.f32_mut(g.w_len())?, s.opt_f32_mut(g.o)?),
             }

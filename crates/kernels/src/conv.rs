@@ -484,19 +484,19 @@ fn run_tasks(n: usize, f: &(dyn Fn(usize) + Sync)) {
 
 /// y = conv(x, w) + bias.
 #[inline(never)]
-pub fn conv(g: &ConvGeom, x: &[f32], w: &[f32], bias: Option<&[f32]>, y: &mut [f32]) {
-    if g.is_pointwise() { return conv_pointwise(g, x, w, bias, y); }
+pub fn conv(g: &ConvGeom, x: &[f32], w: &[f32], bias: Option<&[f32]>, y: &mut [f32], relu: bool) {
+    if g.is_pointwise() { return conv_pointwise(g, x, w, bias, y, relu); }
     let (x, w) = (&x[..g.x_len()], &w[..g.w_len()]);
     let y = &mut y[..g.y_len()];
     if g.out_size() == 0 || g.og() == 0 { return; }
-    if panel_case(g, g.kg() + bias.is_some() as usize) { return conv_panels(g, x, w, bias, y); }
+    if panel_case(g, g.kg() + bias.is_some() as usize) { return conv_panels(g, x, w, bias, y, relu); }
     let xs = split_stride2(g, x);
-    conv_blocks(g, match &xs { Some(v) => &v[..x.len()], None => x }, xs.is_some(), w, bias, y);
+    conv_blocks(g, match &xs { Some(v) => &v[..x.len()], None => x }, xs.is_some(), w, bias, y, relu);
     split_done(xs);
 }
 
 /// [`conv`] after the stride-2 split (`split`: x holds [even, odd] columns per row).
-fn conv_blocks(g: &ConvGeom, x: &[f32], split: bool, w: &[f32], bias: Option<&[f32]>, y: &mut [f32]) {
+fn conv_blocks(g: &ConvGeom, x: &[f32], split: bool, w: &[f32], bias: Option<&[f32]>, y: &mut [f32], relu: bool) {
     let (ins, s, og, kg) = (g.in_size(), g.out_size(), g.og(), g.kg());
     let (_, nr) = gemm::panel_dims();
     // the bias is one more column of A (times a row of ones in B), so the GEMM adds it for free
@@ -574,6 +574,7 @@ fn conv_blocks(g: &ConvGeom, x: &[f32], split: bool, w: &[f32], bias: Option<&[f
                     t0 += wd;
                 }
             });
+            if relu { relu_rows(yb, og, w_, s); }
             return;
         }
         // packed panels unless the last panel would be mostly padding
@@ -582,12 +583,14 @@ fn conv_blocks(g: &ConvGeom, x: &[f32], split: bool, w: &[f32], bias: Option<&[f
                 im2col_panels(g, xn, gi * g.cg(), j0, j1, nr, kb, col);
                 gemm::sgemm_packed(og, w_, kb, ap, col, yb, s, false);
             });
+            if relu { relu_rows(yb, og, w_, s); }
         } else {
             with_col(kb * w_, |col| {
                 im2col_block(g, xn, split, gi * g.cg(), j0, j1, col);
                 if kb > kg { col[kg * w_..].fill(1.0); }
                 gemm::sgemm(og, w_, kb, &wr[gi * og * kb..(gi + 1) * og * kb], kb, false, col, w_, false, yb, s, 0.0, None);
             });
+            if relu { relu_rows(yb, og, w_, s); }
         }
     });
 }
@@ -675,7 +678,7 @@ unsafe fn deinterleave_avx512(r: &[f32], even: &mut [f32], odd: &mut [f32]) {
 /// even/odd split) once, then each NR-wide panel of output columns is im2col'ed straight into
 /// the kernel's B layout just before use (it stays in L1 for all og/MR A-panels; every B row
 /// segment is one unclamped copy); A (weights + bias column) is packed once.
-fn conv_panels(g: &ConvGeom, x: &[f32], w: &[f32], bias: Option<&[f32]>, y: &mut [f32]) {
+fn conv_panels(g: &ConvGeom, x: &[f32], w: &[f32], bias: Option<&[f32]>, y: &mut [f32], relu: bool) {
     let (s, og, kg) = (g.out_size(), g.og(), g.kg());
     let (_, nr) = gemm::panel_dims();
     let kb = kg + bias.is_some() as usize;
@@ -751,8 +754,25 @@ fn conv_panels(g: &ConvGeom, x: &[f32], w: &[f32], bias: Option<&[f32]>, y: &mut
                 j += wd;
             }
         });
+        if relu {
+            // SAFETY: as above, the task's own rows and columns j0..j1.
+            let yt = unsafe { core::slice::from_raw_parts_mut(yp.get().add((n * g.o + gi * og) * s + j0), (og - 1) * s + j1 - j0) };
+            relu_rows(yt, og, j1 - j0, s);
+        }
     });
     SPLIT.with(|c| *c.borrow_mut() = xp);
+}
+
+crate::simd_fn! {
+/// The fused ReLU of a conv output block: `rows` rows of `cols` floats, stride `ld`, in place
+/// (same values as the unary relu kernel: NaN stays, everything not above 0 becomes +0).
+fn relu_rows(y: &mut [f32], rows: usize, cols: usize, ld: usize) {
+    for r in 0..rows {
+        for v in &mut y[r * ld..r * ld + cols] {
+            if !(*v > 0.0 || v.is_nan()) { *v = 0.0; }
+        }
+    }
+}
 }
 
 /// dst[r*32..r*32+32] = src[offs[r]..offs[r]+32] for every r.
@@ -1066,7 +1086,7 @@ fn im2col_block(g: &ConvGeom, x: &[f32], split: bool, c0: usize, j0: usize, j1: 
 }
 
 /// 1x1 / stride 1 / unpadded convolution: the input already is the im2col matrix.
-fn conv_pointwise(g: &ConvGeom, x: &[f32], w: &[f32], bias: Option<&[f32]>, y: &mut [f32]) {
+fn conv_pointwise(g: &ConvGeom, x: &[f32], w: &[f32], bias: Option<&[f32]>, y: &mut [f32], relu: bool) {
     let (ins, s, og, kg) = (g.in_size(), g.out_size(), g.og(), g.kg());
     let (x, w) = (&x[..g.x_len()], &w[..g.w_len()]);
     let y = &mut y[..g.y_len()];
@@ -1085,6 +1105,7 @@ fn conv_pointwise(g: &ConvGeom, x: &[f32], w: &[f32], bias: Option<&[f32]>, y: &
             let xg = &xn[gi * kg * s..(gi + 1) * kg * s];
             gemm_par(og, s, kg, wg, kg, false, xg, s, false, yg, beta);
         }
+        if relu { relu_rows(yn, g.o, s, s); }
     });
 }
 

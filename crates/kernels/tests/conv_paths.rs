@@ -12,12 +12,18 @@ fn run(g: &ConvGeom, seed: u64, what: &str) {
     let (mut ry, rgx, rgw) = direct(g, &x, &w, &gy);
     let s = g.out_size();
     let mut y = vec![f32::NAN; g.y_len()];
-    conv::conv(g, &x, &w, None, &mut y);
+    conv::conv(g, &x, &w, None, &mut y, false);
     close(&y, &ry, 1e-4, 1e-4, &format!("conv without bias {what}"));
     for n in 0..g.n { for o in 0..g.o { for v in &mut ry[(n * g.o + o) * s..(n * g.o + o + 1) * s] { *v += bias[o]; } } }
     let mut y = vec![f32::NAN; g.y_len()];
-    conv::conv(g, &x, &w, Some(&bias), &mut y);
+    conv::conv(g, &x, &w, Some(&bias), &mut y, false);
     close(&y, &ry, 1e-4, 1e-4, &format!("conv {what}"));
+    // the fused ReLU is exactly relu of the unfused output
+    let mut yr = vec![f32::NAN; g.y_len()];
+    conv::conv(g, &x, &w, Some(&bias), &mut yr, true);
+    for (k, (&a, &b)) in yr.iter().zip(&y).enumerate() {
+        assert_eq!(a.to_bits(), if b > 0.0 { b } else { 0.0 }.to_bits(), "conv+relu {what} at {k}");
+    }
     let mut gx = vec![f32::NAN; g.x_len()];
     conv::conv_grad_input(g, &gy, &w, &mut gx);
     close(&gx, &rgx, 1e-4, 1e-4, &format!("gradInput {what}"));

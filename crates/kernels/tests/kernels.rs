@@ -22,7 +22,7 @@ fn check_conv(threads: usize) {
         let (x, w, gy) = (rand(g.x_len(), 1 + i as u64), rand(g.w_len(), 2), rand(g.y_len(), 3));
         let (ry, rgx, rgw) = direct(g, &x, &w, &gy);
         let mut y = vec![f32::NAN; g.y_len()];
-        conv::conv(g, &x, &w, None, &mut y);
+        conv::conv(g, &x, &w, None, &mut y, false);
         close(&y, &ry, 1e-4, 1e-4, &format!("conv {i} threads {threads}"));
         let mut gx = vec![f32::NAN; g.x_len()];
         conv::conv_grad_input(g, &gy, &w, &mut gx);

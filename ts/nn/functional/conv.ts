@@ -70,8 +70,12 @@ function checkCommon(nd: number, stride: number[], dilation: number[], groups: n
   void nd;
 }
 
-/** The N-d convolution behind conv1d/conv2d/conv3d. */
-function convNd(nd: number, op: string, input: Tensor, weight: Tensor, bias: Tensor | null | undefined, opts: ConvOptions): Tensor {
+/** The N-d convolution behind conv1d/conv2d/conv3d; `relu` applies a ReLU to the result (fused
+ *  into the kernel when no gradient is recorded). */
+function convNd(nd: number, op: string, input: Tensor, weight: Tensor, bias: Tensor | null | undefined, opts: ConvOptions,
+                relu = false): Tensor {
+  // with autograd the ReLU is its own recorded op
+  if (relu && ops.willRecord([input, weight, bias ?? null])) return ops.unary("relu", convNd(nd, op, input, weight, bias, opts));
   checkFloat(input, "input", op); checkFloat(weight, "weight", op);
   if (bias) checkFloat(bias, "bias", op);
   const [x, unbatched] = batched(input, nd, op);
@@ -119,7 +123,7 @@ function convNd(nd: number, op: string, input: Tensor, weight: Tensor, bias: Ten
 
   const xd = x.dense(), wd = weight.dense(), bd = bias ? bias.dense() : null;
   const out = Tensor.empty([N, O, ...outS], "float32", true);
-  K().conv(g, xd.storage, wd.storage, bd ? bd.storage : null, out.storage);
+  K().conv(g, xd.storage, wd.storage, bd ? bd.storage : null, out.storage, relu);
   if (bd && bd !== bias) bd.dispose();
   const b = bias ?? null;
   ops.record(out, "ConvolutionBackward", [x, weight, b], (gy) => {
@@ -146,6 +150,12 @@ function convNd(nd: number, op: string, input: Tensor, weight: Tensor, bias: Ten
  * 1-d convolution over [N, C, L] (or unbatched [C, L]); weight [O, C/groups, k].
  * `F.conv1d(torch.randn(2, 3, 10), torch.randn(5, 3, 3), null, { padding: "same" })` has shape [2, 5, 10].
  */
+/** relu(convNd(...)) with the ReLU fused into the kernel when nothing is recorded (internal:
+ *  nn.Sequential uses it for a Conv followed by a ReLU). */
+export function convRelu(nd: number, input: Tensor, weight: Tensor, bias: Tensor | null, opts: ConvOptions): Tensor {
+  return convNd(nd, `conv${nd}d`, input, weight, bias, opts, true);
+}
+
 export function conv1d(input: Tensor, weight: Tensor, bias: Tensor | null = null, opts: ConvOptions = {}): Tensor {
   return convNd(1, "conv1d", input, weight, bias, opts);
 }

@@ -40,11 +40,6 @@ function release(pairs: [Tensor | null, Tensor | null][]): void {
   for (const [copy, src] of pairs) if (copy && copy !== src) copy.dispose();
 }
 
-/** Whether the op will be recorded (else the per-step activations need not be kept). */
-function willRecord(inputs: (Tensor | null)[]): boolean {
-  return isGradEnabled() && inputs.some((t) => t !== null && t.requiresGrad);
-}
-
 function checkLayerArgs(kind: string, x: Tensor, h0: Tensor, wIh: Tensor, wHh: Tensor, gates: number) {
   if (x.dim() !== 3) throw new RangeError(`${kind}: expected input of shape [T, B, inputSize], got [${x.shape.join(", ")}]`);
   if (x.shape[0] === 0) throw new RangeError("Expected sequence length to be larger than 0 in RNN");
@@ -97,7 +92,7 @@ export function lstmLayer(x: Tensor, h0: Tensor, c0: Tensor, wIh: Tensor, wHh: T
   gemm2d(TB, G, I, xd.storage, false, wIhT.storage, true, P.storage, { bias: bias ? bias.storage : null });
   if (bias && bias !== bIh && bias !== bHh) bias.dispose();
 
-  const keepActs = willRecord([x, h0, c0, wIh, wHh, bIh, bHh]);
+  const keepActs = ops.willRecord([x, h0, c0, wIh, wHh, bIh, bHh]);
   const fused = (K() as Partial<FusedLstm>).lstmSeq;
   if (fused && !keepActs) {
     // inference on a Rust backend: the whole recurrence in one kernel call, straight into a dense
@@ -220,7 +215,7 @@ export function gruLayer(x: Tensor, h0: Tensor, wIh: Tensor, wHh: Tensor,
   const Y = Tensor.empty([T + 1, B, H], "float32");
   copyAt(h0d.storage, 0, Y.storage, L.h0Row * BH, BH);
   const gh = Tensor.empty([B, G], "float32");
-  const keepActs = willRecord([x, h0, wIh, wHh, bIh, bHh]);
+  const keepActs = ops.willRecord([x, h0, wIh, wHh, bIh, bHh]);
   // (r, z, n, gh_n) of every step (kept for backward), or one step's scratch
   const BA = B * 4 * H;
   const ACT = Tensor.empty(keepActs ? [T, B, 4 * H] : [B, 4 * H], "float32");
