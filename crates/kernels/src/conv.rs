@@ -768,8 +768,10 @@ crate::simd_fn! {
 /// (same values as the unary relu kernel: NaN stays, everything not above 0 becomes +0).
 fn relu_rows(y: &mut [f32], rows: usize, cols: usize, ld: usize) {
     for r in 0..rows {
+        // an unconditional store of a select: vectorises (a branch per element would not)
         for v in &mut y[r * ld..r * ld + cols] {
-            if !(*v > 0.0 || v.is_nan()) { *v = 0.0; }
+            let x = *v;
+            *v = if x > 0.0 || x.is_nan() { x } else { 0.0 };
         }
     }
 }

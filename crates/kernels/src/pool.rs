@@ -204,20 +204,10 @@ mod x86 {
     }
     #[inline(always)]
     unsafe fn add(a: __m256, b: __m256) -> __m256 { _mm256_castsi256_ps(_mm256_add_epi32(_mm256_castps_si256(a), _mm256_castps_si256(b))) }
-    /// max(a, b) where a wins ties and a NaN in either wins.
-    #[inline(always)]
-    unsafe fn nanmax(a: __m256, b: __m256) -> __m256 {
-        // max_ps returns its second operand on ties and NaNs: a on ties / a NaN, then b's NaN
-        _mm256_blendv_ps(_mm256_max_ps(b, a), b, _mm256_cmp_ps::<_CMP_UNORD_Q>(b, b))
-    }
     /// 16 consecutive floats from p as (even, odd) lanes, in order.
     #[inline(always)]
     unsafe fn deinterleave(p: *const f32) -> (__m256, __m256) {
-        deinterleave2(_mm256_loadu_ps(p), _mm256_loadu_ps(p.add(8)))
-    }
-    /// The 16 floats (a, b) as (even, odd) lanes, in order.
-    #[inline(always)]
-    unsafe fn deinterleave2(a: __m256, b: __m256) -> (__m256, __m256) {
+        let (a, b) = (_mm256_loadu_ps(p), _mm256_loadu_ps(p.add(8)));
         let e = _mm256_shuffle_ps::<0b10_00_10_00>(a, b);
         let o = _mm256_shuffle_ps::<0b11_01_11_01>(a, b);
         (_mm256_castpd_ps(_mm256_permute4x64_pd::<0b11_01_10_00>(_mm256_castps_pd(e))),
@@ -229,13 +219,14 @@ mod x86 {
     pub unsafe fn max_2x2_avx2(r0: *const f32, r1: *const f32, y: *mut f32, idx: Option<*mut i32>, n: usize, base: i32, w: i32) -> usize {
         let mut j = 0;
         match idx {
-            // no argmax: the max of the two rows first, then of column pairs (NaN wins)
             None => while j + 8 <= n {
-                let (p0, p1) = (r0.add(2 * j), r1.add(2 * j));
-                let va = nanmax(_mm256_loadu_ps(p0), _mm256_loadu_ps(p1));
-                let vb = nanmax(_mm256_loadu_ps(p0.add(8)), _mm256_loadu_ps(p1.add(8)));
-                let (e, o) = deinterleave2(va, vb);
-                _mm256_storeu_ps(y.add(j), nanmax(e, o));
+                let (e0, o0) = deinterleave(r0.add(2 * j));
+                let (e1, o1) = deinterleave(r1.add(2 * j));
+                let mut b = e0;
+                b = _mm256_blendv_ps(b, o0, take(o0, b));
+                b = _mm256_blendv_ps(b, e1, take(e1, b));
+                b = _mm256_blendv_ps(b, o1, take(o1, b));
+                _mm256_storeu_ps(y.add(j), b);
                 j += 8;
             },
             Some(ip) => {
@@ -281,8 +272,11 @@ mod x86 {
             let (e1, o1) = de(r1.add(2 * j));
             match idx {
                 None => {
-                    let nanmax4 = |a: __m128, b: __m128| _mm_blendv_ps(_mm_max_ps(b, a), b, _mm_cmpunord_ps(b, b));
-                    _mm_storeu_ps(y.add(j), nanmax4(nanmax4(e0, e1), nanmax4(o0, o1)));
+                    let mut b = e0;
+                    b = _mm_blendv_ps(b, o0, take4(o0, b));
+                    b = _mm_blendv_ps(b, e1, take4(e1, b));
+                    b = _mm_blendv_ps(b, o1, take4(o1, b));
+                    _mm_storeu_ps(y.add(j), b);
                 }
                 Some(ip) => {
                     let k0 = _mm_castsi128_ps(_mm_add_epi32(_mm_set1_epi32(base + 2 * j as i32), _mm_setr_epi32(0, 2, 4, 6)));
