@@ -790,13 +790,9 @@ unsafe fn copy32_avx512(src: *const f32, offs: &[usize], dst: *mut f32) {
     }
 }
 
-/// dst[r*32 + t0 + i] = src[offs[r] + b + i] for every segment (b, len, t0), i < len; panel
-/// columns covered by no segment are zeroed. Segments are disjoint, ascending, within 0..32.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-unsafe fn copy_segs_avx512(src: *const f32, offs: &[usize], segs: &[(usize, usize, usize)], dst: *mut f32) {
-    use core::arch::x86_64::*;
-    // per 16-lane half: (mask, source shift) of every segment that touches it
+/// Per 16-lane half of a 32-wide panel row: (lane mask, source shift) of every segment (source
+/// offset b, length, panel position t0) that touches it, and how many there are.
+fn seg_parts(segs: &[(usize, usize, usize)]) -> ([[(u16, isize); 8]; 2], [usize; 2]) {
     let mut parts = [[(0u16, 0isize); 8]; 2];
     let mut np = [0usize; 2];
     for &(b, len, t0) in segs {
@@ -808,6 +804,16 @@ unsafe fn copy_segs_avx512(src: *const f32, offs: &[usize], segs: &[(usize, usiz
             np[h] += 1;
         }
     }
+    (parts, np)
+}
+
+/// dst[r*32 + t0 + i] = src[offs[r] + b + i] for every segment (b, len, t0), i < len; panel
+/// columns covered by no segment are zeroed. Segments are disjoint, ascending, within 0..32.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn copy_segs_avx512(src: *const f32, offs: &[usize], segs: &[(usize, usize, usize)], dst: *mut f32) {
+    use core::arch::x86_64::*;
+    let (parts, np) = seg_parts(segs);
     for (r, &o) in offs.iter().enumerate() {
         let s = src.wrapping_add(o);
         let d = dst.add(r * 32);
@@ -856,18 +862,7 @@ unsafe fn pack_panel_first_tile_avx512(g: &ConvGeom, xg: &[f32], offs: &[usize],
     let segs = &segs[..ns];
     assert!(wd >= 1 && wd <= 32 && kb >= kg && col.len() >= kb * 32 && ap.len() >= 8 * kb
         && y.len() >= 7 * ldc + wd && segs.iter().all(|&(b, len, _)| omax + b + len <= xg.len()));
-    // per 16-lane half: (mask, source shift) of every segment that touches it
-    let mut parts = [[(0u16, 0isize); 8]; 2];
-    let mut np = [0usize; 2];
-    for &(b, len, t0) in segs {
-        for h in 0..2 {
-            let (lo, hi) = (t0.max(16 * h), (t0 + len).min(16 * h + 16));
-            if lo >= hi { continue; }
-            let m = (((1u32 << (hi - lo)) - 1) << (lo - 16 * h)) as u16;
-            parts[h][np[h]] = (m, b as isize - t0 as isize + 16 * h as isize);
-            np[h] += 1;
-        }
-    }
+    let (parts, np) = seg_parts(segs);
     let (src, dst, a) = (xg.as_ptr(), col.as_mut_ptr(), ap.as_ptr());
     let mut acc = [[_mm512_setzero_ps(); 2]; 8];
     if ns == 1 && wd == 32 {
