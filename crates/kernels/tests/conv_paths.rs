@@ -62,6 +62,8 @@ fn conv_fast_paths_match_direct_loops() {
         geom(1, 4, 10, 1, [1, 10, 10], [1, 9, 9], one, [0, 4, 4], one),
         geom(1, 32, 5, 1, [1, 7, 40], [1, 3, 3], one, [0, 1, 1], one),
         geom(3, 16, 12, 1, [1, 14, 14], [1, 3, 3], one, [0, 1, 1], one),
+        // K = 1081 (bias included): deeper than one KC block of the AVX-512 GEMM
+        geom(1, 120, 12, 1, [1, 6, 9], [1, 3, 3], one, [0, 1, 1], one),
         // pad wider than the kernel reach (rows entirely in the padding)
         geom(1, 2, 3, 1, [1, 3, 3], [1, 3, 3], one, [0, 3, 1], one),
         // stride 2 (stem-like, K = 147), stride 3, odd sizes

@@ -187,8 +187,8 @@ impl Micro for Avx512 {
     }
     const MR: usize = MR512;
     const NR: usize = 16 * NV512;
-    const KC: usize = 2048;
-    const MC: usize = 168;
+    const KC: usize = 1024;
+    const MC: usize = 120;
     const NC: usize = 2048;
     #[inline(always)]
     unsafe fn run(
