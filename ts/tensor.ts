@@ -110,9 +110,8 @@ export class Tensor {
   /** A copy of the elements in row-major order as Float32Array (int64 tensors are converted). */
   toFloat32Array(): Float32Array {
     const d = this.dense();
-    const v = d.backendView();
-    const out = readbackArray(Float32Array, v.length);
-    out.set(v);
+    const out = readbackArray(Float32Array, d.numel());
+    d.readInto(out);
     if (d !== this) d.dispose();
     return out;
   }
@@ -121,9 +120,15 @@ export class Tensor {
     const d = this.dense();
     const v = d.backendView();
     const out = readbackArray(v.constructor as ArrayCtor, v.length);
-    out.set(v);
+    d.readInto(out);
     if (d !== this) d.dispose();
     return out;
+  }
+  /** Copies this (dense) tensor's elements into out (converting int64 to float when needed). */
+  private readInto(out: ElemArray): void {
+    const b = this.ref.backend, v = b.view(this.storage);
+    if (b.readInto && v.constructor === out.constructor && v.length === out.length) b.readInto(this.storage, out);
+    else out.set(v);
   }
   /** A live view of the storage (valid until the next allocation on wasm). */
   backendView(): ElemArray { return this.ref.backend.view(this.storage); }

@@ -3,7 +3,7 @@
 
 import type { BackendName, DType, ElemArray, Storage } from "./types.js";
 import { setMallocTuned } from "../runtime.js";
-import { RustBackend } from "./rust.js";
+import { K, RustBackend } from "./rust.js";
 
 interface Addon {
   call(id: number, ...args: unknown[]): void;
@@ -101,6 +101,12 @@ export class NativeBackend extends RustBackend {
   /** Drops every pooled buffer (the GC then reclaims them). */
   trimPool(): void { this.pool.clear(); this.poolAge.clear(); this.poolBytes = 0; }
   override view(s: Storage): ElemArray { return (s as NativeStorage).data; }
+  readInto(s: Storage, out: ElemArray): void {
+    const d = (s as NativeStorage).data;
+    // small copies: a call into the addon costs more than it saves
+    if (this.threads > 1 && d.byteLength >= 1 << 20) this.addon.call(K.copy, d, out, d.length);
+    else out.set(d as Float32Array & Int32Array);
+  }
 
 
   protected h(s: Storage | null | undefined, off = 0): unknown {

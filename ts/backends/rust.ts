@@ -11,10 +11,10 @@ export const KERNELS = [
   "maxPool2d", "indexPoolGrad", "avgPool2d", "avgPool2dGrad", "adaptiveAvgPool2d",
   "adaptiveAvgPool2dGrad", "adaptiveMaxPool2d", "channelStats", "channelNormalize", "batchNormGrad",
   "layerNorm", "layerNormGrad", "embedding", "embeddingGrad", "lstmCell", "lstmCellGrad", "gruCell",
-  "gruCellGrad", "sgdStep", "adamStep", "setThreads", "lstmSeq",
+  "gruCellGrad", "sgdStep", "adamStep", "setThreads", "lstmSeq", "copy",
 ] as const;
 type KernelName = (typeof KERNELS)[number];
-const K = Object.fromEntries(KERNELS.map((n, i) => [n, i])) as Record<KernelName, number>;
+export const K = Object.fromEntries(KERNELS.map((n, i) => [n, i])) as Record<KernelName, number>;
 
 const UNARY: Record<UnaryOp, number> = {
   neg: 0, exp: 1, log: 2, sqrt: 3, relu: 4, sigmoid: 5, tanh: 6, abs: 7, square: 8, recip: 9, rsqrt: 10,

@@ -64,6 +64,9 @@ export interface Backend {
    *  element before any is read; a backend may skip the zero-fill, e.g. for a recycled buffer). */
   alloc(size: number, dtype: DType, uninit?: boolean): Storage;
   free(s: Storage): void;
+  /** Optional: copies the elements into `out` (same length and element type), when the backend
+   *  does it faster than a JS `out.set(view)` (native: the pool's threads share a big copy). */
+  readInto?(s: Storage, out: ElemArray): void;
   /** A live view of the elements; on wasm it is invalidated by the next alloc (memory growth). */
   view(s: Storage): ElemArray;
   /** Bytes currently held by live storages. */

@@ -13,7 +13,7 @@ pub const KERNELS: &[&str] = &[
     "maxPool2d", "indexPoolGrad", "avgPool2d", "avgPool2dGrad", "adaptiveAvgPool2d",
     "adaptiveAvgPool2dGrad", "adaptiveMaxPool2d", "channelStats", "channelNormalize", "batchNormGrad",
     "layerNorm", "layerNormGrad", "embedding", "embeddingGrad", "lstmCell", "lstmCellGrad", "gruCell",
-    "gruCellGrad", "sgdStep", "adamStep", "setThreads", "lstmSeq",
+    "gruCellGrad", "sgdStep", "adamStep", "setThreads", "lstmSeq", "copy",
 ];
 
 /// A storage as seen by a kernel: start pointer and capacity in 4-byte elements (`usize::MAX`
@@ -453,6 +453,13 @@ pub unsafe fn call(id: u32, a: &mut dyn Args) -> Result<(), Error> {
             }
             rnn::lstm_seq(p.f32_mut(np)?, w.f32(nw)?, c0.f32(bh)?, h0.f32(bh)?, h.f32_mut(nh)?, cs.f32_mut(nh)?, act.f32_mut(na)?,
                           keep, t, b, hs, rev);
+        }
+        "copy" => {
+            // a read-back: n 4-byte elements (float32 or int32, copied bit for bit) into a fresh
+            // array of the caller (native addon)
+            let (src, dst, n) = (a.buf()?, a.buf()?, a.usize()?);
+            if dst.overlaps(n, &src, n) { return Err(Error::Arg("copy: source and destination overlap".into())); }
+            ew::copy_par(src.f32(n)?, dst.f32_mut(n)?);
         }
         _ => return Err(Error::Arg(format!("unknown kernel id {id}"))),
     }

@@ -104,6 +104,25 @@ pub fn copy_strided(x: &[u32], x_off: usize, shape: &[usize], strides: &[isize],
 
 /// Copy with conversion (float -> int truncates toward zero, like the js backend's Math.trunc).
 #[inline(never)]
+/// out = x (same length), split across the pool's threads for large copies (a read-back of a
+/// big tensor is memory-bound: two cores move it faster than one).
+pub fn copy_par(x: &[f32], out: &mut [f32]) {
+    assert_eq!(x.len(), out.len(), "copy_par: lengths differ");
+    let n = x.len();
+    let parts = crate::par::threads().min(n / (1 << 18)).max(1);
+    if parts <= 1 {
+        out.copy_from_slice(x);
+        return;
+    }
+    let op = crate::linalg::SendPtr(out.as_mut_ptr());
+    crate::par::run(parts, &|i, _| {
+        let (a, b) = crate::par::split(n, parts, 16, i);
+        // SAFETY: task i writes only out[a..b] (disjoint ranges inside out).
+        let o = unsafe { core::slice::from_raw_parts_mut(op.get().add(a), b - a) };
+        o.copy_from_slice(&x[a..b]);
+    });
+}
+
 pub fn cast<S: Elem, D: Elem>(x: &[S], out: &mut [D]) {
     for (o, &v) in out.iter_mut().zip(x) { *o = D::from_f64(v.to_f64()); }
 }
