@@ -157,3 +157,24 @@ describe.runIf(BACKENDS.includes("native"))("native storage pool", () => {
     b.trimPool();
   });
 });
+
+describeBackends("read-backs (2 threads)", (name) => {
+  it("toFloat32Array / dataSync of tensors past the threaded-copy size equal the elements", () => {
+    // 1.5 M floats (6 MB): the native backend copies it with both threads
+    const n = 3 * (1 << 19);
+    const x = torch.arange(0, n, 1, { dtype: "float32" }).mul(torch.tensor(0.5)).sub(torch.tensor(7));
+    const got = x.toFloat32Array();
+    expect(got.length).toBe(n);
+    for (const i of [0, 1, 12345, n >> 1, (n >> 1) + 1, n - 2, n - 1]) expect(got[i], `${name} element ${i}`).toBe(i * 0.5 - 7);
+    let bad = -1;
+    for (let i = 0; i < n && bad < 0; i++) if (got[i] !== i * 0.5 - 7) bad = i;
+    expect(bad, `${name}: first wrong element`).toBe(-1);
+    const ints = torch.arange(n);
+    const di = ints.dataSync();
+    expect(di instanceof Int32Array).toBe(true);
+    expect([di[0], di[n >> 1], di[n - 1]]).toEqual([0, n >> 1, n - 1]);
+    const fi = ints.toFloat32Array(); // int64 -> float32 conversion, not a bit copy
+    expect([fi[1], fi[n - 1]]).toEqual([1, n - 1]);
+    for (const t of [x, ints]) t.dispose();
+  });
+}, { threads: 2 });
