@@ -24,7 +24,7 @@ const USAGE = `usage: node bench/run.mjs [options]
                         ${ENGINES.map((e) => e.id).join(", ")}
   --workloads x,y       workloads — default all: ${WORKLOADS.map((w) => w.id).join(", ")}
   --runs N              minimum timed runs (default 5; 3 with --quick)
-  --min-time S          keep running until S seconds of timed runs (default 0.5)
+  --min-time S          keep running until S seconds of timed runs (default 1)
   --timeout S           per-engine time limit in seconds (default 1800)
   --merge               keep measurements of bench/results/latest.json that this run does not redo
   --render              only re-render latest.md/latest.svg from bench/results/latest.json
@@ -273,7 +273,7 @@ const engines = selectEngines(opts.engines);
 const workloads = selectWorkloads(opts.workloads, opts.quick);
 const timing = opts.quick
   ? { warmup: 2, minRuns: opts.runs ?? 3, minTimeMs: (opts.minTime ?? 0) * 1000, maxRuns: opts.runs ?? 3, maxTimeMs: 5000, slowMs: 2000 }
-  : { warmup: 2, warmupTimeMs: 300, minRuns: opts.runs ?? 5, minTimeMs: (opts.minTime ?? 0.5) * 1000, maxRuns: 200, maxTimeMs: 10000, slowMs: 2000 };
+  : { warmup: 2, warmupTimeMs: 300, minRuns: opts.runs ?? 5, minTimeMs: (opts.minTime ?? 1) * 1000, maxRuns: 500, maxTimeMs: 10000, slowMs: 2000 };
 
 const cpu = os.cpus()[0]?.model?.trim() ?? "?";
 const meta = {
