@@ -15,10 +15,10 @@ export async function measure(fn, opt) {
   // and allocator pools fill during the first few hundred runs of a fast workload), unless one
   // run is slow (then the minimum is enough).
   const warmupMs = [];
-  let warmTotal = 0;
+  let warmTotal = 0, warmMin = Infinity;
   while (
     warmupMs.length < opt.warmup ||
-    (warmTotal < (opt.warmupTimeMs ?? 0) && Math.min(...warmupMs) <= opt.slowMs && warmupMs.length < 1000)
+    (warmTotal < (opt.warmupTimeMs ?? 0) && warmMin <= opt.slowMs && warmupMs.length < 100000)
   ) {
     const t0 = performance.now();
     const r = fn();
@@ -26,12 +26,13 @@ export async function measure(fn, opt) {
     const dt = performance.now() - t0;
     warmupMs.push(dt);
     warmTotal += dt;
+    warmMin = Math.min(warmMin, dt);
   }
   // Very slow workloads (e.g. the pure-JS baseline on big convolutions): keep the
   // run count at the minimum instead of chasing minTimeMs.
   const runsMs = [];
   let total = 0;
-  const slow = warmupMs.length > 0 && Math.min(...warmupMs) > opt.slowMs;
+  const slow = warmupMs.length > 0 && warmMin > opt.slowMs;
   while (
     runsMs.length < opt.minRuns ||
     (!slow && total < opt.minTimeMs && runsMs.length < opt.maxRuns && total < opt.maxTimeMs)
