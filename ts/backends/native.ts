@@ -108,7 +108,6 @@ export class NativeBackend extends RustBackend {
     else out.set(d as Float32Array & Int32Array);
   }
 
-
   protected h(s: Storage | null | undefined, off = 0): unknown {
     if (!s) return null;
     const d = (s as NativeStorage).data;
