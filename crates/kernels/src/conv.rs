@@ -749,7 +749,7 @@ fn conv_panels(g: &ConvGeom, x: &[f32], w: &[f32], bias: Option<&[f32]>, y: &mut
                     j += wd;
                     continue;
                 }
-                pack_panel(g, xg, offs, omax, wrow, j, wd, nr, kb, col);
+                pack_panel(g, xg, offs, wrow, j, wd, nr, kb, col);
                 gemm::sgemm_packed(og, wd, kb, ap, col, yb, s, false);
                 j += wd;
             }
@@ -777,19 +777,6 @@ fn relu_rows(y: &mut [f32], rows: usize, cols: usize, ld: usize) {
 }
 }
 
-/// dst[r*32..r*32+32] = src[offs[r]..offs[r]+32] for every r.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-unsafe fn copy32_avx512(src: *const f32, offs: &[usize], dst: *mut f32) {
-    use core::arch::x86_64::*;
-    for (r, &o) in offs.iter().enumerate() {
-        let (s, d) = (src.add(o), dst.add(r * 32));
-        let (v0, v1) = (_mm512_loadu_ps(s), _mm512_loadu_ps(s.add(16)));
-        _mm512_storeu_ps(d, v0);
-        _mm512_storeu_ps(d.add(16), v1);
-    }
-}
-
 /// Per 16-lane half of a 32-wide panel row: (lane mask, source shift) of every segment (source
 /// offset b, length, panel position t0) that touches it, and how many there are.
 fn seg_parts(segs: &[(usize, usize, usize)]) -> ([[(u16, isize); 8]; 2], [usize; 2]) {
@@ -805,26 +792,6 @@ fn seg_parts(segs: &[(usize, usize, usize)]) -> ([[(u16, isize); 8]; 2], [usize;
         }
     }
     (parts, np)
-}
-
-/// dst[r*32 + t0 + i] = src[offs[r] + b + i] for every segment (b, len, t0), i < len; panel
-/// columns covered by no segment are zeroed. Segments are disjoint, ascending, within 0..32.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-unsafe fn copy_segs_avx512(src: *const f32, offs: &[usize], segs: &[(usize, usize, usize)], dst: *mut f32) {
-    use core::arch::x86_64::*;
-    let (parts, np) = seg_parts(segs);
-    for (r, &o) in offs.iter().enumerate() {
-        let s = src.wrapping_add(o);
-        let d = dst.add(r * 32);
-        for h in 0..2 {
-            let mut v = _mm512_setzero_ps();
-            for &(m, sh) in &parts[h][..np[h]] {
-                v = _mm512_mask_loadu_ps(v, m, s.wrapping_offset(sh));
-            }
-            _mm512_storeu_ps(d.add(16 * h), v);
-        }
-    }
 }
 
 /// Output-row segments (source offset in a group's padded plane, length, panel position) of
@@ -1017,45 +984,15 @@ unsafe fn shift_panel_first_tile_avx512(g: &ConvGeom, x: &[f32], c0: usize, j0: 
 crate::simd_fn! {
 /// im2col of output columns j0..j0+wd (wd <= nr <= 64) into one packed-B panel (kb rows of nr;
 /// columns past wd zero; row kg, the bias row, ones) from the padded planes `xg` of a group;
-/// `offs[r]` is B row r's offset (see [`conv_panels`]), `omax` their maximum. The caller ensures
-/// 6 * out_w >= nr.
-fn pack_panel(g: &ConvGeom, xg: &[f32], offs: &[usize], omax: usize, wrow: usize, j0: usize, wd: usize, nr: usize, kb: usize,
+/// `offs[r]` is B row r's offset (see [`conv_panels`]). The caller ensures 6 * out_w >= nr.
+/// (AVX-512 panels are written by [`pack_panel_first_tile_avx512`] instead.)
+fn pack_panel(g: &ConvGeom, xg: &[f32], offs: &[usize], wrow: usize, j0: usize, wd: usize, nr: usize, kb: usize,
               dst: &mut [f32]) {
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = omax; // only the AVX-512 copies need it
     let kg = offs.len();
     let dst = &mut dst[..kb * nr];
     if kb > kg { dst[kg * nr..].fill(1.0); }
     let (segs, ns) = panel_segs(g, wrow, j0, wd);
     let segs = &segs[..ns];
-    if ns == 1 && wd == 32 && nr == 32 {
-        let b = segs[0].0;
-        #[cfg(target_arch = "x86_64")]
-        if crate::gemm::best_kernel() == crate::gemm::GemmKernel::Avx512 {
-            assert!(dst.len() >= offs.len() * 32 && omax + b + 32 <= xg.len());
-            // SAFETY: AVX-512F is available (the kernel in use needs it); bounds checked above.
-            unsafe { copy32_avx512(xg.as_ptr().add(b), offs, dst.as_mut_ptr()) };
-            return;
-        }
-        for (r, &o) in offs.iter().enumerate() {
-            let sr = &xg[o + b..o + b + 32];
-            let dr = &mut dst[r * 32..r * 32 + 32];
-            // SAFETY: both slices hold exactly 32 floats.
-            unsafe {
-                core::ptr::write_unaligned(dr.as_mut_ptr() as *mut [f32; 32],
-                    core::ptr::read_unaligned(sr.as_ptr() as *const [f32; 32]));
-            }
-        }
-        return;
-    }
-    #[cfg(target_arch = "x86_64")]
-    if nr == 32 && crate::gemm::best_kernel() == crate::gemm::GemmKernel::Avx512 {
-        assert!(dst.len() >= offs.len() * 32 && segs.iter().all(|&(b, len, _)| omax + b + len <= xg.len()));
-        // SAFETY: AVX-512F is available (the kernel in use needs it); every unmasked lane is in
-        // bounds (checked above).
-        unsafe { copy_segs_avx512(xg.as_ptr(), offs, segs, dst.as_mut_ptr()) };
-        return;
-    }
     for (r, &o) in offs.iter().enumerate() {
         let d = &mut dst[r * nr..r * nr + nr];
         for &(b, len, t0) in segs {
