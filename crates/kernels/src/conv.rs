@@ -125,6 +125,7 @@ fn with_buf<R>(key: &'static std::thread::LocalKey<RefCell<Vec<f32>>>, len: usiz
 }
 
 /// Shifted-row convolutions at least this deep take the fused first-tile im2col on AVX-512.
+#[cfg(target_arch = "x86_64")]
 const FUSED_MIN_K: usize = 100;
 /// Floats of the per-task im2col block: sized to stay in L2 next to the packed weights.
 const BLOCK_FLOATS: usize = 96 * 1024;
@@ -719,6 +720,7 @@ fn conv_panels(g: &ConvGeom, x: &[f32], w: &[f32], bias: Option<&[f32]>, y: &mut
     let nb = block_cols(BLOCK_FLOATS, kb, s, nr, g.n * g.groups);
     let nblk = s.div_ceil(nb);
     let yp = SendPtr(y.as_mut_ptr());
+    #[cfg(target_arch = "x86_64")]
     let omax = offs.iter().copied().max().unwrap_or(0);
     let (wp, offs, xpr) = (&wp, &offs, &xp[..g.n * g.c * plane]);
     // x86 AVX-512 (8x32 tiles): each panel's im2col copy is done by its first row tile, which
@@ -779,6 +781,7 @@ fn relu_rows(y: &mut [f32], rows: usize, cols: usize, ld: usize) {
 
 /// Per 16-lane half of a 32-wide panel row: (lane mask, source shift) of every segment (source
 /// offset b, length, panel position t0) that touches it, and how many there are.
+#[cfg(target_arch = "x86_64")]
 fn seg_parts(segs: &[(usize, usize, usize)]) -> ([[(u16, isize); 8]; 2], [usize; 2]) {
     let mut parts = [[(0u16, 0isize); 8]; 2];
     let mut np = [0usize; 2];

@@ -150,7 +150,7 @@ fn max_row_2x2(xp: &[f32], base: usize, w: usize, y: &mut [f32], mut idx: Option
     let n = y.len();
     // the last window reads columns 2n-2, 2n-1 of both rows
     let (r0, r1) = (&xp[base..base + 2 * n], &xp[base + w..base + w + 2 * n]);
-    #[allow(unused_mut)]
+    #[allow(unused_mut, unused_assignments)]
     let mut j = 0;
     #[cfg(target_arch = "x86_64")]
     if crate::simd::has_avx2() {
