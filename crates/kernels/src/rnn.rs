@@ -2,30 +2,29 @@
 //! Gate order: LSTM i, f, g, o; GRU r, z, n (as PyTorch).
 use crate::{simd, simd_fn};
 
+/// The N consecutive gate blocks of `hs` floats of one batch row (`a` holds N * hs).
+#[inline(always)]
+fn gates_mut<const N: usize>(a: &mut [f32], hs: usize) -> [&mut [f32]; N] {
+    let mut rest = &mut a[..N * hs];
+    core::array::from_fn(|_| {
+        let (head, tail) = core::mem::take(&mut rest).split_at_mut(hs);
+        rest = tail;
+        head
+    })
+}
+
 simd_fn! {
 /// From pre-activation gates [B, 4H]: act = (sig i, sig f, tanh g, sig o), c = f cPrev + i g,
 /// h = o tanh(c). `c_prev`, `h`, `c` are [B, H] slices at their offsets.
 pub fn lstm_cell(gates: &[f32], c_prev: &[f32], h: &mut [f32], c: &mut [f32], act: &mut [f32], b: usize, hs: usize) {
     for bi in 0..b {
-        // exact-length slices, so the loop below has no bounds checks and vectorises
         let g = &gates[bi * 4 * hs..(bi + 1) * 4 * hs];
         let (xi, xf, xg, xo) = (&g[..hs], &g[hs..2 * hs], &g[2 * hs..3 * hs], &g[3 * hs..4 * hs]);
         let a = &mut act[bi * 4 * hs..(bi + 1) * 4 * hs];
-        let (ai, rest) = a.split_at_mut(hs);
-        let (af, rest) = rest.split_at_mut(hs);
-        let (ag, ao) = rest.split_at_mut(hs);
+        let [ai, af, ag, ao] = gates_mut(a, hs);
         let r = bi * hs..(bi + 1) * hs;
         let (cp, hh, cc) = (&c_prev[r.clone()], &mut h[r.clone()], &mut c[r]);
-        for j in 0..hs {
-            let ig = simd::sigmoid(xi[j]);
-            let fg = simd::sigmoid(xf[j]);
-            let gg = simd::tanh(xg[j]);
-            let og = simd::sigmoid(xo[j]);
-            ai[j] = ig; af[j] = fg; ag[j] = gg; ao[j] = og;
-            let cn = fg * cp[j] + ig * gg;
-            cc[j] = cn;
-            hh[j] = og * simd::tanh(cn);
-        }
+        lstm_row(xi, xf, xg, xo, cp, ai, af, ag, ao, cc, hh);
     }
 }
 }
@@ -39,9 +38,7 @@ pub fn lstm_cell_grad(act: &[f32], c_prev: &[f32], c: &[f32], gh: &[f32], gc: &[
         let a = &act[bi * 4 * hs..(bi + 1) * 4 * hs];
         let (ai, af, ag, ao) = (&a[..hs], &a[hs..2 * hs], &a[2 * hs..3 * hs], &a[3 * hs..4 * hs]);
         let gg_ = &mut g_gates[bi * 4 * hs..(bi + 1) * 4 * hs];
-        let (di, rest) = gg_.split_at_mut(hs);
-        let (df, rest) = rest.split_at_mut(hs);
-        let (dg, do_) = rest.split_at_mut(hs);
+        let [di, df, dg, do_] = gates_mut(gg_, hs);
         let r = bi * hs..(bi + 1) * hs;
         let (cp, cc, ghh, gcc, gcp) = (&c_prev[r.clone()], &c[r.clone()], &gh[r.clone()], &gc[r.clone()], &mut gc_prev[r]);
         for j in 0..hs {
@@ -68,9 +65,7 @@ pub fn gru_cell(gi: &[f32], gh: &[f32], h_prev: &[f32], h: &mut [f32], act: &mut
         let (xr, xz, xn) = (&x[..hs], &x[hs..2 * hs], &x[2 * hs..3 * hs]);
         let (yr, yz, yn) = (&y[..hs], &y[hs..2 * hs], &y[2 * hs..3 * hs]);
         let a = &mut act[bi * 4 * hs..(bi + 1) * 4 * hs];
-        let (ar, rest) = a.split_at_mut(hs);
-        let (az, rest) = rest.split_at_mut(hs);
-        let (an, ah) = rest.split_at_mut(hs);
+        let [ar, az, an, ah] = gates_mut(a, hs);
         let r = bi * hs..(bi + 1) * hs;
         let (hp, ho) = (&h_prev[r.clone()], &mut h[r]);
         for j in 0..hs {
@@ -93,11 +88,9 @@ pub fn gru_cell_grad(act: &[f32], h_prev: &[f32], g_h: &[f32], g_gi: &mut [f32],
         let a = &act[bi * 4 * hs..(bi + 1) * 4 * hs];
         let (ar, az, an, ah) = (&a[..hs], &a[hs..2 * hs], &a[2 * hs..3 * hs], &a[3 * hs..4 * hs]);
         let gi = &mut g_gi[bi * 3 * hs..(bi + 1) * 3 * hs];
-        let (ir, rest) = gi.split_at_mut(hs);
-        let (iz, in_) = rest.split_at_mut(hs);
+        let [ir, iz, in_] = gates_mut(gi, hs);
         let gg = &mut g_gh[bi * 3 * hs..(bi + 1) * 3 * hs];
-        let (hr, rest) = gg.split_at_mut(hs);
-        let (hz, hn) = rest.split_at_mut(hs);
+        let [hr, hz, hn] = gates_mut(gg, hs);
         let r = bi * hs..(bi + 1) * hs;
         let (hp, gh, gp) = (&h_prev[r.clone()], &g_h[r.clone()], &mut gh_prev[r]);
         for j in 0..hs {
