@@ -8,24 +8,9 @@ import { describe, it, beforeAll, afterAll } from "vitest";
 import { createWasmBackend } from "../ts/backends/wasm.js";
 import { createNativeBackend } from "../ts/backends/native.js";
 import type { Backend, ConvGeom } from "../ts/backends/types.js";
-import { convGeom, same } from "./kernel-compare.js";
+import { convGeom, numel, rand, same } from "./kernel-compare.js";
 
 
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-function rand(n: number, seed = n): number[] {
-  const r = rng(seed * 7919 + 17);
-  return Array.from({ length: n }, () => -2 + 4 * r());
-}
-const numel = (g: ConvGeom) => ({ x: g.N * g.C * g.inD * g.inH * g.inW, w: g.O * (g.C / g.groups) * g.kD * g.kH * g.kW, y: g.N * g.O * g.outD * g.outH * g.outW });
 const one = [1, 1, 1];
 
 const GEOMS: [string, ConvGeom][] = [

@@ -32,3 +32,26 @@ export function convGeom(N: number, C: number, O: number, groups: number, inp: n
   return { N, C, O, groups, inD: inp[0], inH: inp[1], inW: inp[2], kD: k[0], kH: k[1], kW: k[2], sD: s[0], sH: s[1], sW: s[2],
     pD: p[0], pH: p[1], pW: p[2], dD: d[0], dH: d[1], dW: d[2], outD: out[0], outH: out[1], outW: out[2] };
 }
+
+function rng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+/** n floats uniform in [lo, hi) from a fixed seed. */
+export function rand(n: number, seed = n, lo = -2, hi = 2): number[] {
+  const r = rng(seed * 7919 + 17);
+  return Array.from({ length: n }, () => lo + (hi - lo) * r());
+}
+/** n integers uniform in [0, hi) from a fixed seed. */
+export function randInt(n: number, hi: number, seed = n): number[] {
+  const r = rng(seed * 104729 + 3);
+  return Array.from({ length: n }, () => Math.floor(r() * hi));
+}
+/** Element counts of a conv's x, w and y. */
+export const numel = (g: ConvGeom) => ({ x: g.N * g.C * g.inD * g.inH * g.inW, w: g.O * (g.C / g.groups) * g.kD * g.kH * g.kW, y: g.N * g.O * g.outD * g.outH * g.outW });

@@ -5,31 +5,12 @@ import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { createWasmBackend } from "../ts/backends/wasm.js";
 import { createNativeBackend } from "../ts/backends/native.js";
 import type { Backend, ConvGeom, PoolGeom, Storage } from "../ts/backends/types.js";
-import { convGeom, same } from "./kernel-compare.js";
+import { convGeom, numel, rand, randInt, same } from "./kernel-compare.js";
 import { expectClose as expectNear } from "./util.js";
 
 
 // ---------------------------------------------------------------- helpers
 
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-/** n floats uniform in [lo, hi) from a fixed seed. */
-function rand(n: number, seed = n, lo = -2, hi = 2): number[] {
-  const r = rng(seed * 7919 + 17);
-  return Array.from({ length: n }, () => lo + (hi - lo) * r());
-}
-function randInt(n: number, hi: number, seed = n): number[] {
-  const r = rng(seed * 104729 + 3);
-  return Array.from({ length: n }, () => Math.floor(r() * hi));
-}
 const SPECIAL = [0, -0, 1, -1, NaN, Infinity, -Infinity, 1e-30, -1e-30, 88, -88, 100, -100, 0.5, 1e30];
 
 
@@ -42,7 +23,6 @@ function poolGeom(NC: number, H: number, W: number, k: number, s: number, p: num
   };
   return { NC, H, W, kH: k, kW: k, sH: s, sW: s, pH: p, pW: p, dH: d, dW: d, oH: o(H), oW: o(W) };
 }
-const numel = (g: ConvGeom) => ({ x: g.N * g.C * g.inD * g.inH * g.inW, w: g.O * (g.C / g.groups) * g.kD * g.kH * g.kW, y: g.N * g.O * g.outD * g.outH * g.outW });
 
 const UNARY = ["neg", "exp", "log", "sqrt", "relu", "sigmoid", "tanh", "abs", "square", "recip", "rsqrt"] as const;
 const BINARY = ["add", "sub", "mul", "div", "pow", "maximum", "minimum", "gt", "lt", "eq"] as const;
