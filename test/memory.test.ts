@@ -130,6 +130,18 @@ describeBackends("memory: dispose / tidy / torch.memory()", (backend) => {
 });
 
 const HAS_WASM = BACKENDS.includes("wasm");
+
+/** The small MLP, SGD, loss and data both 10,000-step loops train on the wasm backend. */
+async function wasmTrainingSetup() {
+  await torch.init({ backend: "wasm" });
+  torch.manualSeed(0);
+  const model = new nn.Sequential(new nn.Linear(4, 8), new nn.ReLU(), new nn.Linear(8, 2));
+  const opt = new optim.SGD(model.parameters(), { lr: 0.05, momentum: 0.9 });
+  const lossFn = new nn.CrossEntropyLoss();
+  const X = torch.randn(64, 4);
+  const Y = torch.tensor(Array.from({ length: 64 }, (_, k) => (k % 3 === 0 ? 1 : 0)), { dtype: "int64" });
+  return { model, opt, lossFn, X, Y };
+}
 const MIB = 1024 * 1024;
 const BOUND = 8 * MIB;
 
@@ -137,13 +149,7 @@ describe("memory: a 10,000-step training loop on wasm that yields to the event l
   // FinalizationRegistry callbacks are tasks: they only run when the loop yields (here every 100
   // steps, as a loop awaiting its next batch would). This is the GC safety net working as designed.
   it.skipIf(!HAS_WASM)(`live wasm bytes stay < 8 MiB without dispose() when the loop awaits${HAS_WASM ? "" : " [SKIPPED: wasm not in TORCHLET_BACKENDS]"}`, async () => {
-    await torch.init({ backend: "wasm" });
-    torch.manualSeed(0);
-    const model = new nn.Sequential(new nn.Linear(4, 8), new nn.ReLU(), new nn.Linear(8, 2));
-    const opt = new optim.SGD(model.parameters(), { lr: 0.05, momentum: 0.9 });
-    const lossFn = new nn.CrossEntropyLoss();
-    const X = torch.randn(64, 4);
-    const Y = torch.tensor(Array.from({ length: 64 }, (_, k) => (k % 3 === 0 ? 1 : 0)), { dtype: "int64" });
+    const { model, opt, lossFn, X, Y } = await wasmTrainingSetup();
     const samples: number[] = [];
     let peakLate = 0;
     for (let step = 1; step <= 10_000; step++) {
@@ -166,13 +172,7 @@ describe("memory: a 10,000-step training loop on wasm that yields to the event l
 
 describe("memory: a 10,000-step training loop on wasm without dispose() reaches a plateau", () => {
   it.skipIf(!HAS_WASM)(`live wasm bytes stay < 8 MiB and do not grow between step 2000 and step 10000${HAS_WASM ? "" : " [SKIPPED: wasm not in TORCHLET_BACKENDS]"}`, async () => {
-    await torch.init({ backend: "wasm" });
-    torch.manualSeed(0);
-    const model = new nn.Sequential(new nn.Linear(4, 8), new nn.ReLU(), new nn.Linear(8, 2));
-    const opt = new optim.SGD(model.parameters(), { lr: 0.05, momentum: 0.9 });
-    const lossFn = new nn.CrossEntropyLoss();
-    const X = torch.randn(64, 4);
-    const Y = torch.tensor(Array.from({ length: 64 }, (_, k) => (k % 3 === 0 ? 1 : 0)), { dtype: "int64" });
+    const { model, opt, lossFn, X, Y } = await wasmTrainingSetup();
     const samples: number[] = [];
     let peakEarly = 0, peakLate = 0, firstLoss = 0, lastLoss = 0;
     // A plain synchronous loop, as a user would write it: no dispose(), no tidy(), no awaits.
