@@ -23,41 +23,31 @@ impl Binary {
     }
 }
 
-#[inline(always)]
-fn bin32(op: Binary, a: f32, b: f32) -> f32 {
-    match op {
-        Binary::Add => a + b,
-        Binary::Sub => a - b,
-        Binary::Mul => a * b,
-        Binary::Div => a / b,
-        Binary::Pow => (a as f64).powf(b as f64) as f32,
-        Binary::Maximum => if a.is_nan() || b.is_nan() { f32::NAN } else if a > b { a } else { b },
-        Binary::Minimum => if a.is_nan() || b.is_nan() { f32::NAN } else if a < b { a } else { b },
-        Binary::Gt => if a > b { 1.0 } else { 0.0 },
-        Binary::Lt => if a < b { 1.0 } else { 0.0 },
-        Binary::Eq => if a == b { 1.0 } else { 0.0 },
-        Binary::Rsub => b - a,
-        Binary::Rdiv => b / a,
-    }
+/// `$name(op, a, b)`: one binary op on `$t` (`$pow` computes a^b; NaN wins max/min as PyTorch).
+macro_rules! binary_fn {
+    ($name:ident, $t:ty, |$pa:ident, $pb:ident| $pow:expr) => {
+        #[inline(always)]
+        fn $name(op: Binary, a: $t, b: $t) -> $t {
+            match op {
+                Binary::Add => a + b,
+                Binary::Sub => a - b,
+                Binary::Mul => a * b,
+                Binary::Div => a / b,
+                Binary::Pow => { let ($pa, $pb) = (a, b); $pow }
+                Binary::Maximum => if a.is_nan() || b.is_nan() { <$t>::NAN } else if a > b { a } else { b },
+                Binary::Minimum => if a.is_nan() || b.is_nan() { <$t>::NAN } else if a < b { a } else { b },
+                Binary::Gt => if a > b { 1.0 } else { 0.0 },
+                Binary::Lt => if a < b { 1.0 } else { 0.0 },
+                Binary::Eq => if a == b { 1.0 } else { 0.0 },
+                Binary::Rsub => b - a,
+                Binary::Rdiv => b / a,
+            }
+        }
+    };
 }
-
-#[inline(always)]
-fn bin64(op: Binary, a: f64, b: f64) -> f64 {
-    match op {
-        Binary::Add => a + b,
-        Binary::Sub => a - b,
-        Binary::Mul => a * b,
-        Binary::Div => a / b,
-        Binary::Pow => a.powf(b),
-        Binary::Maximum => if a.is_nan() || b.is_nan() { f64::NAN } else if a > b { a } else { b },
-        Binary::Minimum => if a.is_nan() || b.is_nan() { f64::NAN } else if a < b { a } else { b },
-        Binary::Gt => if a > b { 1.0 } else { 0.0 },
-        Binary::Lt => if a < b { 1.0 } else { 0.0 },
-        Binary::Eq => if a == b { 1.0 } else { 0.0 },
-        Binary::Rsub => b - a,
-        Binary::Rdiv => b / a,
-    }
-}
+// float32 pow is computed in f64 and rounded once
+binary_fn!(bin32, f32, |a, b| (a as f64).powf(b as f64) as f32);
+binary_fn!(bin64, f64, |a, b| a.powf(b));
 
 /// out[..] = value (converted like a typed-array store).
 #[inline(never)]
