@@ -427,6 +427,20 @@ def gen_embedding():
     return C
 
 
+def rnn_kwargs(num_layers, bias, batch_first, bidirectional):
+    """torchlet's LSTM/GRU options that differ from the defaults (camelCase, as the JS API)."""
+    kw = {}
+    if num_layers != 1:
+        kw["numLayers"] = num_layers
+    if not bias:
+        kw["bias"] = False
+    if batch_first:
+        kw["batchFirst"] = True
+    if bidirectional:
+        kw["bidirectional"] = True
+    return kw
+
+
 def gen_rnn():
     C = []
     T, B, I, H = 5, 3, 4, 6
@@ -441,15 +455,7 @@ def gen_rnn():
     for kind in ("LSTM", "GRU"):
         for (nl, bid, init, bias, bf) in combos:
             s += 1
-            kw = {}
-            if nl != 1:
-                kw["numLayers"] = nl
-            if not bias:
-                kw["bias"] = False
-            if bf:
-                kw["batchFirst"] = True
-            if bid:
-                kw["bidirectional"] = True
+            kw = rnn_kwargs(nl, bias, bf, bid)
             D = 2 if bid else 1
             xs = [B, T, I] if bf else [T, B, I]
             inputs = [rn(*xs)]

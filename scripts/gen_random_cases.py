@@ -107,19 +107,24 @@ def gen_activations(n):
 
 
 # ----------------------------------------------------------------------------- Conv
+def groups_channels(depthwise_multiplier):
+    """(groups, in_channels, out_channels): plain, grouped, or depthwise (out = in, or a
+    multiple of in when depthwise_multiplier)."""
+    gk = ch("one", "one", "g", "depthwise")
+    if gk == "one":
+        return 1, ri(1, 4), ri(1, 4)
+    if gk == "g":
+        g = ri(2, 3)
+        cin = g * ri(1, 2)
+        return g, cin, g * ri(1, 2)
+    g = ri(2, 4)
+    return g, g, (g * ri(1, 2) if depthwise_multiplier else g)
+
+
 def gen_conv(nd, n):
     name = "Conv%dd" % nd
     for _ in range(n):
-        gk = ch("one", "one", "g", "depthwise")
-        if gk == "one":
-            g = 1
-            cin, cout = ri(1, 4), ri(1, 4)
-        elif gk == "g":
-            g = ri(2, 3)
-            cin, cout = g * ri(1, 2), g * ri(1, 2)
-        else:
-            g = ri(2, 4)
-            cin, cout = g, g * ri(1, 2)
+        g, cin, cout = groups_channels(depthwise_multiplier=True)
         kmax = 3 if nd == 3 else (4 if nd == 2 else 5)
         k = [ri(1, kmax) for _ in range(nd)]
         if R.random() < 0.4:
@@ -182,16 +187,7 @@ def gen_conv(nd, n):
 
 def gen_convT(n):
     for _ in range(n):
-        gk = ch("one", "one", "g", "depthwise")
-        if gk == "one":
-            g = 1
-            cin, cout = ri(1, 4), ri(1, 4)
-        elif gk == "g":
-            g = ri(2, 3)
-            cin, cout = g * ri(1, 2), g * ri(1, 2)
-        else:
-            g = ri(2, 4)
-            cin, cout = g, g
+        g, cin, cout = groups_channels(depthwise_multiplier=False)
         k = [ri(1, 4), ri(1, 4)]
         if R.random() < 0.4:
             k = [k[0]] * 2
@@ -397,15 +393,7 @@ def gen_rnn(n):
         init = R.random() < 0.5
         unb = R.random() < 0.2
         T, B = ri(1, 5), ri(1, 3)
-        kw = {}
-        if nl != 1:
-            kw["numLayers"] = nl
-        if not bias:
-            kw["bias"] = False
-        if bf:
-            kw["batchFirst"] = True
-        if bid:
-            kw["bidirectional"] = True
+        kw = G.rnn_kwargs(nl, bias, bf, bid)
         D = 2 if bid else 1
         xs = [T, I] if unb else ([B, T, I] if bf else [T, B, I])
         hs = [nl * D, H] if unb else [nl * D, B, H]
