@@ -836,14 +836,28 @@ unsafe fn pack_transpose(
         }
         j += 4;
     }
-    while j < w {
+    pack_transpose_rest(kc, j, w, stride, src, lds, dst);
+}
+
+/// The tail of a transposing pack: columns j0..w one at a time, then the zero padding of
+/// columns w..stride (same layout as [`pack_transpose`]).
+#[inline(always)]
+pub(crate) unsafe fn pack_transpose_rest(
+    kc: usize,
+    j0: usize,
+    w: usize,
+    stride: usize,
+    src: *const f32,
+    lds: usize,
+    dst: *mut f32,
+) {
+    for j in j0..w {
         let s = src.add(j * lds);
         let mut d = dst.add(j);
         for p in 0..kc {
             *d = *s.add(p);
             d = d.add(stride);
         }
-        j += 1;
     }
     if w < stride {
         for p in 0..kc {

@@ -1,6 +1,6 @@
 //! x86_64 microkernels: AVX-512F and AVX2+FMA (selected at run time by the caller).
 
-use super::{axpy_rows, dot_rows, store_tile, Args, Micro};
+use super::{axpy_rows, dot_rows, pack_transpose_rest, store_tile, Args, Micro};
 use core::arch::x86_64::*;
 
 // ---------------------------------------------------------------------------------------
@@ -425,21 +425,8 @@ unsafe fn pack_t_avx(
         }
         j += 8;
     }
-    // remaining columns (< 8)
-    while j < w {
-        let s = src.add(j * lds);
-        let mut d = dst.add(j);
-        for p in 0..kc {
-            *d = *s.add(p);
-            d = d.add(stride);
-        }
-        j += 1;
-    }
-    if w < stride {
-        for p in 0..kc {
-            core::ptr::write_bytes(dst.add(p * stride + w), 0, stride - w);
-        }
-    }
+    // remaining columns (< 8) and the zero padding
+    pack_transpose_rest(kc, j, w, stride, src, lds, dst);
 }
 
 #[target_feature(enable = "avx512f")]
