@@ -3,7 +3,7 @@
 # Idempotent and fast when everything is present; installs what is missing with apt as root.
 set -euo pipefail
 
-PKGS=(rustc-web rust-web-src lld-22 python3-torch dataset-fashion-mnist chromium)
+PKGS=(rustc-web cargo-web rust-web-src lld-22 python3-torch python3-torchvision python3-numpy dataset-fashion-mnist chromium)
 
 missing=()
 status=$(dpkg-query -W -f='${Package} ${Status}\n' "${PKGS[@]}" 2>/dev/null || true)
