@@ -7,13 +7,23 @@ import {
 } from "./runtime.js";
 import * as ops from "./ops.js";
 import { formatTensor } from "./format.js";
+import { A, parseArgs } from "./utils/args.js";
 
 /** A recorded operation: its differentiable inputs and how to map the output gradient to theirs. */
 export interface GradFn {
   name: string;
   inputs: (Tensor | null)[];
   backward(gy: Tensor): (Tensor | null | undefined)[];
+  /** Set once backward() ran through this node without retainGraph: its saved tensors (the
+   *  closure and inputs) are released, and another backward through it throws, as in PyTorch. */
+  freed?: boolean;
 }
+
+/** PyTorch's message for a backward through a graph whose saved tensors were freed. */
+export const BACKWARD_TWICE = "Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). " +
+  "Saved intermediate values of the graph are freed when you call .backward() or autograd.grad(). " +
+  "Specify retainGraph: true if you need to backward through the graph a second time or if you need to access saved tensors after calling backward " +
+  "(e.g. detach() a recurrent state carried over from the previous batch).";
 
 export type Shape = number[];
 export type NestedArray = number | boolean | NestedArray[];
@@ -185,8 +195,13 @@ export class Tensor {
     return new Tensor(r, this.shape.slice(), this.dtype, this.strides.slice(), this.offset);
   }
 
-  /** Computes the gradients of this tensor with respect to the graph's leaves (accumulated into .grad). */
-  backward(gradient?: Tensor): void {
+  /** Computes the gradients of this tensor with respect to the graph's leaves (accumulated into .grad).
+   *  `backward(grad?, { retainGraph = false })`: the graph's saved tensors are freed afterwards unless
+   *  retainGraph, as in PyTorch. All or nothing: a backward that throws leaves every .grad as it was. */
+  backward(...args: [gradient?: Tensor | null, opts?: { retainGraph?: boolean; createGraph?: boolean }] | [opts: { retainGraph?: boolean; createGraph?: boolean }]): void {
+    const o = parseArgs("Tensor.backward", args, { gradient: [A.optTensor, null], retainGraph: [A.nullable(A.bool), null], createGraph: [A.bool, false] });
+    if (o.createGraph) throw new Error("Tensor.backward: createGraph (higher-order gradients) is not supported by torchlet");
+    const gradient = o.gradient ?? undefined;
     if (!this.requiresGrad) throw new Error("element 0 of tensors does not require grad and does not have a grad_fn");
     let seed: Tensor;
     if (gradient === undefined) {
@@ -198,7 +213,7 @@ export class Tensor {
       }
       seed = gradient;
     }
-    noGrad(() => runBackward(this, seed, seed !== gradient));
+    noGrad(() => runBackward(this, seed, seed !== gradient, o.retainGraph === true));
   }
 
   // ------------------------------------------------------------------ op methods (see ops.ts)
@@ -317,14 +332,19 @@ function flatShape(args: (number | number[])[]): number[] {
 
 // ------------------------------------------------------------------ backward engine (micrograd-style)
 
-function runBackward(root: Tensor, seed: Tensor, ownSeed: boolean): void {
+function runBackward(root: Tensor, seed: Tensor, ownSeed: boolean, retainGraph: boolean): void {
   // topological order of the tensors reachable from root through gradFn inputs
   const order: Tensor[] = [];
   const seen = new Set<Tensor>([root]);
   const stack: [Tensor, number][] = [[root, 0]];
   while (stack.length) {
     const top = stack[stack.length - 1];
-    const inputs = top[0].gradFn ? top[0].gradFn.inputs : [];
+    const fn = top[0].gradFn;
+    if (fn?.freed) {
+      if (ownSeed) seed.dispose();
+      throw new Error(BACKWARD_TWICE);
+    }
+    const inputs = fn ? fn.inputs : [];
     if (top[1] < inputs.length) {
       const u = inputs[top[1]++];
       if (u && u.requiresGrad && !seen.has(u)) { seen.add(u); stack.push([u, 0]); }
@@ -333,41 +353,68 @@ function runBackward(root: Tensor, seed: Tensor, ownSeed: boolean): void {
       order.push(top[0]);
     }
   }
-  // grads holds tensors the engine owns, except a seed the caller passed in
+  // grads holds tensors the engine owns, except a seed the caller passed in; the gradients of
+  // leaves (and retainGrad tensors) are applied only once every node's backward has succeeded
   const grads = new Map<Tensor, Tensor>([[root, seed]]);
+  const toAccumulate: [Tensor, Tensor][] = [];
   const release = (g: Tensor) => { if (g !== seed || ownSeed) g.dispose(); };
-  for (let k = order.length - 1; k >= 0; k--) {
-    const t = order[k];
-    const g = grads.get(t);
-    if (!g) continue;
-    grads.delete(t);
-    if (!t.gradFn || (t as any)._retainGrad) accumulateGrad(t, g);
-    if (t.gradFn) {
-      const gin = t.gradFn.backward(g);
-      const inputs = t.gradFn.inputs;
-      for (let j = 0; j < inputs.length; j++) {
-        const u = inputs[j], gu = gin[j];
-        if (!gu) continue;
-        if (!u || !u.requiresGrad) { if (gu !== g) gu.dispose(); continue; }
-        const own = gu === g ? g.clone() : gu;
-        const prev = grads.get(u);
-        if (prev) {
-          grads.set(u, ops.add(prev, own));
-          prev.dispose();
-          own.dispose();
-        } else grads.set(u, own);
+  try {
+    for (let k = order.length - 1; k >= 0; k--) {
+      const t = order[k];
+      const g = grads.get(t);
+      if (!g) continue;
+      grads.delete(t);
+      let kept = false;
+      if (!t.gradFn || (t as any)._retainGrad) {
+        checkGradShape(t, g);
+        toAccumulate.push([t, g]);
+        kept = true;
       }
+      if (t.gradFn) {
+        const gin = t.gradFn.backward(g);
+        const inputs = t.gradFn.inputs;
+        for (let j = 0; j < inputs.length; j++) {
+          const u = inputs[j], gu = gin[j];
+          if (!gu) continue;
+          if (!u || !u.requiresGrad) { if (gu !== g) gu.dispose(); continue; }
+          const own = gu === g ? g.clone() : gu;
+          const prev = grads.get(u);
+          if (prev) {
+            grads.set(u, ops.add(prev, own));
+            prev.dispose();
+            own.dispose();
+          } else grads.set(u, own);
+        }
+      }
+      if (!kept) release(g);
     }
-    release(g);
+    for (const [t, g] of toAccumulate) accumulateGrad(t, g);
+  } finally {
+    for (const [, g] of toAccumulate) release(g);
+    for (const g of grads.values()) release(g);
   }
-  for (const g of grads.values()) release(g);
+  if (!retainGraph) {
+    // free the graph as PyTorch does: the closures (and the tensors they saved) and the links to the
+    // inputs go, so a step's intermediates are garbage once the user drops them
+    for (const t of order) {
+      const fn = t.gradFn;
+      if (!fn) continue;
+      fn.freed = true;
+      fn.inputs = [];
+      fn.backward = freedBackward;
+    }
+  }
+}
+function freedBackward(): never { throw new Error(BACKWARD_TWICE); }
+
+function checkGradShape(t: Tensor, g: Tensor): void {
+  if (!sameShape(g.shape, t.shape)) {
+    throw new Error(`internal: gradient of shape [${g.shape}] for tensor of shape [${t.shape}] (${t.gradFn?.name ?? "leaf"})`);
+  }
 }
 
 /** Adds g into t.grad (creating it), never taking ownership of g. */
 function accumulateGrad(t: Tensor, g: Tensor): void {
-  if (!sameShape(g.shape, t.shape)) {
-    throw new Error(`internal: gradient of shape [${g.shape}] for tensor of shape [${t.shape}] (${t.gradFn?.name ?? "leaf"})`);
-  }
   if (t.grad && !t.grad.isDisposed) {
     const sum = ops.add(t.grad, g);
     t.grad.copy_(sum);
