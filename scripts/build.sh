@@ -37,6 +37,8 @@ wasm() {
 }
 
 echo "build:"
+# the TypeScript side of the kernel ABI, generated from its Rust declaration
+node scripts/gen-abi.mjs
 wasm simd "+simd128"
 wasm relaxed "+simd128,+relaxed-simd"
 wasm mt "+simd128,+atomics,+bulk-memory,+mutable-globals" \

@@ -3,25 +3,17 @@
 
 import { JsBackend } from "./js.js";
 import type { BinaryOp, ConvGeom, GemmArgs, PoolGeom, ScalarOp, Storage, UnaryOp } from "./types.js";
+import { BINARY_CODE, KERNEL_CODE, UNARY_CODE, convGeomInts, poolGeomInts } from "./abi.gen.js";
+import type { BinaryKernelOp, UnaryKernelOp } from "./abi.gen.js";
 
-/** Kernel ids: positions in this list (same order as `KERNELS` in crates/kernels/src/abi.rs). */
-export const KERNELS = [
-  "fill", "copyStrided", "cast", "unary", "unaryGrad", "binary", "scalar", "where", "sum", "max",
-  "gemm", "softmax", "softmaxGrad", "nll", "nllGrad", "conv", "convGradInput", "convGradWeight",
-  "maxPool2d", "indexPoolGrad", "avgPool2d", "avgPool2dGrad", "adaptiveAvgPool2d",
-  "adaptiveAvgPool2dGrad", "adaptiveMaxPool2d", "channelStats", "channelNormalize", "batchNormGrad",
-  "layerNorm", "layerNormGrad", "embedding", "embeddingGrad", "lstmCell", "lstmCellGrad", "gruCell",
-  "gruCellGrad", "sgdStep", "adamStep", "setThreads", "lstmSeq", "copy",
-] as const;
-type KernelName = (typeof KERNELS)[number];
-export const K = Object.fromEntries(KERNELS.map((n, i) => [n, i])) as Record<KernelName, number>;
-
-const UNARY: Record<UnaryOp, number> = {
-  neg: 0, exp: 1, log: 2, sqrt: 3, relu: 4, sigmoid: 5, tanh: 6, abs: 7, square: 8, recip: 9, rsqrt: 10,
-};
-const BINARY: Record<BinaryOp | ScalarOp, number> = {
-  add: 0, sub: 1, mul: 2, div: 3, pow: 4, maximum: 5, minimum: 6, gt: 7, lt: 8, eq: 9, rsub: 10, rdiv: 11,
-};
+// Kernel ids, op codes and geometry layouts come from the Rust declarations (abi.gen.ts).
+export const K = KERNEL_CODE;
+// every op with a Rust kernel is one the TypeScript side knows (a compile error otherwise)
+const _unaryKnown: UnaryOp = null as unknown as UnaryKernelOp;
+const _binaryKnown: BinaryOp | ScalarOp = null as unknown as BinaryKernelOp;
+void _unaryKnown; void _binaryKnown;
+const UNARY: Record<UnaryOp, number> = UNARY_CODE;
+const BINARY: Record<BinaryOp | ScalarOp, number> = BINARY_CODE;
 
 function code<T extends string>(table: Record<T, number>, op: T, what: string): number {
   const c = table[op];
@@ -29,9 +21,8 @@ function code<T extends string>(table: Record<T, number>, op: T, what: string): 
   return c;
 }
 const dt = (s: Storage) => (s.dtype === "int64" ? 1 : 0);
-const convGeom = (g: ConvGeom) => [g.N, g.C, g.O, g.groups, g.inD, g.inH, g.inW, g.kD, g.kH, g.kW,
-  g.sD, g.sH, g.sW, g.pD, g.pH, g.pW, g.dD, g.dH, g.dW, g.outD, g.outH, g.outW];
-const poolGeom = (g: PoolGeom) => [g.NC, g.H, g.W, g.kH, g.kW, g.sH, g.sW, g.pH, g.pW, g.dH, g.dW, g.oH, g.oW];
+const convGeom = convGeomInts;
+const poolGeom = poolGeomInts;
 
 /** A backend whose kernels are the Rust ones; subclasses say how storages and calls cross over. */
 export abstract class RustBackend extends JsBackend {

@@ -35,24 +35,9 @@ export interface GemmArgs {
   bias?: Storage | null;
 }
 
-/** Geometry of an N-d convolution, written as 3-d (conv1d/conv2d set the leading sizes to 1). */
-export interface ConvGeom {
-  N: number; C: number; O: number; groups: number;
-  inD: number; inH: number; inW: number;
-  kD: number; kH: number; kW: number;
-  sD: number; sH: number; sW: number;
-  pD: number; pH: number; pW: number;
-  dD: number; dH: number; dW: number;
-  outD: number; outH: number; outW: number;
-}
-
-/** Geometry of a 2-d pooling window over NC planes of HxW. */
-export interface PoolGeom {
-  NC: number; H: number; W: number;
-  kH: number; kW: number; sH: number; sW: number;
-  pH: number; pW: number; dH: number; dW: number;
-  oH: number; oW: number;
-}
+// ConvGeom and PoolGeom: declared once in Rust (abi_struct! in crates/kernels/src/conv.rs, pool.rs)
+import type { ConvGeom, PoolGeom } from "./abi.gen.js";
+export type { ConvGeom, PoolGeom };
 
 export interface Backend {
   readonly name: BackendName;

@@ -1,2 +1,7 @@
 // torch.optim.
-export { Optimizer, SGD, Adam, AdamW, type SGDOptions, type AdamOptions } from "./optimizer.js";
+export { Optimizer, type ParamGroup, type ParamsArg } from "./optimizer.js";
+export {
+  SGD, Adam, AdamW, RMSprop, Adagrad, Adamax, NAdam, RAdam,
+  type SGDOptions, type AdamOptions, type RMSpropOptions, type AdagradOptions, type AdamaxOptions,
+  type NAdamOptions, type RAdamOptions,
+} from "./optimizers.js";

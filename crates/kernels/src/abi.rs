@@ -1,20 +1,128 @@
 //! The one calling convention shared by the wasm and N-API wrappers: kernel `id` plus a stream of
 //! arguments (storages as raw pointers, numbers, int arrays), decoded here once for both.
-//! Kernel ids are `KERNELS`' positions; ts/backends/rust.ts lists the same names in the same order.
+//!
+//! The ABI is declared once, here and next to the kernels, with `abi_enum!` (kernel ids, op codes)
+//! and `abi_struct!` (geometry layouts). scripts/gen-abi.mjs reads those declarations and writes
+//! ts/backends/abi.gen.ts (run by scripts/build.sh); test/abi.test.ts fails when that file is stale
+//! and the `abi_gen_ts_matches` kernel test fails when it differs from what the compiler sees.
+//! `call` matches on `Kernel` exhaustively, so a declared kernel without a dispatch arm does not
+//! compile. See CONTRIBUTING.md.
+
+/// Declares an enum that crosses the ABI as a `u32` code: its variants in code order, each with
+/// the name the TypeScript side uses. `$ts` is the TypeScript union type generated for the names.
+/// Generates `ALL`, `NAMES`, `COUNT`, `from_code` and `name`.
+#[macro_export]
+macro_rules! abi_enum {
+    ($(#[$m:meta])* pub enum $name:ident : $ts:literal { $($(#[$vm:meta])* $v:ident = $s:literal),* $(,)? }) => {
+        $(#[$m])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[repr(u32)]
+        pub enum $name { $($(#[$vm])* $v),* }
+        impl $name {
+            /// Every variant, in code order.
+            pub const ALL: &'static [$name] = &[$($name::$v),*];
+            /// The TypeScript names, in code order.
+            pub const NAMES: &'static [&'static str] = &[$($s),*];
+            pub const COUNT: usize = Self::ALL.len();
+            /// The TypeScript type of the names.
+            pub const TS_TYPE: &'static str = $ts;
+            pub fn from_code(c: u32) -> Option<Self> { Self::ALL.get(c as usize).copied() }
+            pub fn name(self) -> &'static str { Self::NAMES[self as usize] }
+        }
+    };
+}
+
+/// Declares a geometry record that crosses the ABI as an int array: `usize` fields in array order,
+/// each with its TypeScript name. Generates `FIELDS`, `LEN` and `decode` (length-checked; negative
+/// numbers read as 0).
+#[macro_export]
+macro_rules! abi_struct {
+    ($(#[$m:meta])* pub struct $name:ident { $($(#[$fm:meta])* $f:ident = $s:literal),* $(,)? }) => {
+        $(#[$m])*
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+        pub struct $name { $($(#[$fm])* pub $f: usize),* }
+        impl $name {
+            /// The TypeScript field names, in array order.
+            pub const FIELDS: &'static [&'static str] = &[$($s),*];
+            pub const LEN: usize = Self::FIELDS.len();
+            /// Reads the int array built by the generated TypeScript encoder (fields in order).
+            pub fn decode(v: &[i32]) -> Result<Self, $crate::abi::Error> {
+                if v.len() != Self::LEN {
+                    return Err($crate::abi::Error::Arg(format!("{} needs {} numbers, got {}", stringify!($name), Self::LEN, v.len())));
+                }
+                let mut it = v.iter().map(|&x| x.max(0) as usize);
+                // struct fields are evaluated in the order written, which is the array order
+                Ok($name { $($f: it.next().unwrap_or(0)),* })
+            }
+        }
+    };
+}
 use crate::conv::ConvGeom;
 use crate::elementwise::{self as ew, Binary, Unary};
 use crate::pool::PoolGeom;
 use crate::{conv, embed, linalg, norm, optim, par, pool, reduce, rnn, softmax};
 
-/// Kernel names in id order (kept in sync with `KERNELS` in ts/backends/rust.ts).
-pub const KERNELS: &[&str] = &[
-    "fill", "copyStrided", "cast", "unary", "unaryGrad", "binary", "scalar", "where", "sum", "max",
-    "gemm", "softmax", "softmaxGrad", "nll", "nllGrad", "conv", "convGradInput", "convGradWeight",
-    "maxPool2d", "indexPoolGrad", "avgPool2d", "avgPool2dGrad", "adaptiveAvgPool2d",
-    "adaptiveAvgPool2dGrad", "adaptiveMaxPool2d", "channelStats", "channelNormalize", "batchNormGrad",
-    "layerNorm", "layerNormGrad", "embedding", "embeddingGrad", "lstmCell", "lstmCellGrad", "gruCell",
-    "gruCellGrad", "sgdStep", "adamStep", "setThreads", "lstmSeq", "copy",
-];
+crate::abi_enum! {
+    /// Kernel ids: a kernel's id is its position here. To add a kernel: a variant here (the
+    /// compiler then asks for its arm in `call`), its `Backend` method in ts/backends/types.ts, the
+    /// js reference in ts/backends/js.ts and the Rust forwarding in ts/backends/rust.ts.
+    pub enum Kernel: "KernelName" {
+        Fill = "fill",
+        CopyStrided = "copyStrided",
+        Cast = "cast",
+        Unary = "unary",
+        UnaryGrad = "unaryGrad",
+        Binary = "binary",
+        Scalar = "scalar",
+        Where = "where",
+        Sum = "sum",
+        Max = "max",
+        Gemm = "gemm",
+        Softmax = "softmax",
+        SoftmaxGrad = "softmaxGrad",
+        Nll = "nll",
+        NllGrad = "nllGrad",
+        Conv = "conv",
+        ConvGradInput = "convGradInput",
+        ConvGradWeight = "convGradWeight",
+        MaxPool2d = "maxPool2d",
+        IndexPoolGrad = "indexPoolGrad",
+        AvgPool2d = "avgPool2d",
+        AvgPool2dGrad = "avgPool2dGrad",
+        AdaptiveAvgPool2d = "adaptiveAvgPool2d",
+        AdaptiveAvgPool2dGrad = "adaptiveAvgPool2dGrad",
+        AdaptiveMaxPool2d = "adaptiveMaxPool2d",
+        ChannelStats = "channelStats",
+        ChannelNormalize = "channelNormalize",
+        BatchNormGrad = "batchNormGrad",
+        LayerNorm = "layerNorm",
+        LayerNormGrad = "layerNormGrad",
+        Embedding = "embedding",
+        EmbeddingGrad = "embeddingGrad",
+        LstmCell = "lstmCell",
+        LstmCellGrad = "lstmCellGrad",
+        GruCell = "gruCell",
+        GruCellGrad = "gruCellGrad",
+        SgdStep = "sgdStep",
+        AdamStep = "adamStep",
+        SetThreads = "setThreads",
+        LstmSeq = "lstmSeq",
+        Copy = "copy",
+    }
+}
+
+/// Every ABI declaration as (Rust name, "NAMES" for an enum or "FIELDS" for a struct, TypeScript
+/// names), checked against ts/backends/abi.gen.ts by the `abi_gen_ts_matches` test. A new
+/// `abi_enum!`/`abi_struct!` is listed here too (that test fails until it is).
+pub fn declarations() -> Vec<(&'static str, &'static str, &'static [&'static str])> {
+    vec![
+        ("Kernel", "NAMES", Kernel::NAMES),
+        ("Unary", "NAMES", Unary::NAMES),
+        ("Binary", "NAMES", Binary::NAMES),
+        ("ConvGeom", "FIELDS", ConvGeom::FIELDS),
+        ("PoolGeom", "FIELDS", PoolGeom::FIELDS),
+    ]
+}
 
 /// A storage as seen by a kernel: start pointer and capacity in 4-byte elements (`usize::MAX`
 /// when the wrapper cannot know it, as on wasm where the memory itself bounds every access).
@@ -122,13 +230,13 @@ macro_rules! dt2 {
 /// Every storage argument must point to memory valid for the sizes the call implies (checked
 /// against `Buf::len` when the wrapper knows it) and not be used by anything else meanwhile.
 pub unsafe fn call(id: u32, a: &mut dyn Args) -> Result<(), Error> {
-    let name = KERNELS.get(id as usize).copied().unwrap_or("?");
-    match name {
-        "fill" => {
+    let k = Kernel::from_code(id).ok_or_else(|| Error::Arg(format!("unknown kernel id {id}")))?;
+    match k {
+        Kernel::Fill => {
             let (out, n, dt, v) = (a.buf()?, a.usize()?, a.num()? as u32, a.num()?);
             if dt == F32 { ew::fill(out.f32_mut(n)?, v) } else { ew::fill(out.i32_mut(n)?, v) }
         }
-        "copyStrided" => {
+        Kernel::CopyStrided => {
             let (x, off, shape, strides, out) = (a.buf()?, a.usize()?, a.ints()?, a.ints()?, a.buf()?);
             let n: usize = shape.iter().map(|&s| s.max(0) as usize).product();
             let ext = extent(off, &shape, &strides)?;
@@ -139,7 +247,7 @@ pub unsafe fn call(id: u32, a: &mut dyn Args) -> Result<(), Error> {
             let strides: Vec<isize> = strides.iter().map(|&s| s as isize).collect();
             ew::copy_strided(xs, off, &shape, &strides, out.u32_mut(n.max(1))?);
         }
-        "cast" => {
+        Kernel::Cast => {
             let (x, xd, out, od, n) = (a.buf()?, a.num()? as u32, a.buf()?, a.num()? as u32, a.usize()?);
             if x.ptr == out.ptr && xd == od { return Ok(()); }
             let keep = if x.overlaps(n, &out, n) { Some(x.u32(n)?.to_vec()) } else { None };
@@ -150,13 +258,13 @@ pub unsafe fn call(id: u32, a: &mut dyn Args) -> Result<(), Error> {
                 ew::cast(xs, core::slice::from_raw_parts_mut(out.ptr as *mut D, n))
             })
         }
-        "unary" => {
+        Kernel::Unary => {
             let (op, x, out, n) = (op_unary(a.num()? as u32)?, a.buf()?, a.buf()?, a.usize()?);
             let xs = x.f32(n)?;
             let keep = overlap_copy(xs, out, n, x);
             ew::unary(op, keep.as_deref().unwrap_or(xs), out.f32_mut(n)?);
         }
-        "unaryGrad" => {
+        Kernel::UnaryGrad => {
             let (op, x, y, gy, gx, n) = (op_unary(a.num()? as u32)?, a.buf()?, a.buf()?, a.buf()?, a.buf()?, a.usize()?);
             // inputs that share memory with gx are read from copies
             let read = |b: Buf| -> Result<(Option<Vec<f32>>, &[f32]), Error> {
@@ -168,13 +276,13 @@ pub unsafe fn call(id: u32, a: &mut dyn Args) -> Result<(), Error> {
             let xs = kx.as_deref().unwrap_or(xs);
             let ys = ky.as_deref().unwrap_or(ys);
             let gys = kg.as_deref().unwrap_or(gys);
-            let need_x = matches!(op, Unary::Log | Unary::Relu | Unary::Abs | Unary::Square);
-            if (need_x && xs.len() < n) || (!need_x && op != Unary::Neg && ys.len() < n) {
+            let short = match op.grad_reads() { ew::Reads::X => xs.len() < n, ew::Reads::Y => ys.len() < n, ew::Reads::None => false };
+            if short {
                 return Err(Error::Arg("unaryGrad: missing x or y".into()));
             }
             ew::unary_grad(op, xs, ys, gys, gx.f32_mut(n)?);
         }
-        "binary" => {
+        Kernel::Binary => {
             let op = op_binary(a.num()? as u32)?;
             let (x, xd, xst) = (a.buf()?, a.num()? as u32, a.ints()?);
             let (y, yd, yst) = (a.buf()?, a.num()? as u32, a.ints()?);
@@ -201,7 +309,7 @@ pub unsafe fn call(id: u32, a: &mut dyn Args) -> Result<(), Error> {
                 })
             }
         }
-        "scalar" => {
+        Kernel::Scalar => {
             let op = op_binary(a.num()? as u32)?;
             let (x, xd, s, out, od, n) = (a.buf()?, a.num()? as u32, a.num()?, a.buf()?, a.num()? as u32, a.usize()?);
             let keep = if x.overlaps(n, &out, n) { Some(x.u32(n)?.to_vec()) } else { None };
@@ -216,7 +324,7 @@ pub unsafe fn call(id: u32, a: &mut dyn Args) -> Result<(), Error> {
                 })
             }
         }
-        "where" => {
+        Kernel::Where => {
             let (c, cd, x, xd, y, yd, out, od, n) = (a.buf()?, a.num()? as u32, a.buf()?, a.num()? as u32, a.buf()?,
                                                      a.num()? as u32, a.buf()?, a.num()? as u32, a.usize()?);
             // copy inputs that share memory with out
@@ -237,8 +345,8 @@ pub unsafe fn call(id: u32, a: &mut dyn Args) -> Result<(), Error> {
                 })
             }
         }
-        "sum" | "max" => {
-            let is_max = name == "max";
+        Kernel::Sum | Kernel::Max => {
+            let is_max = k == Kernel::Max;
             let (x, xd, out, od) = (a.buf()?, a.num()? as u32, a.buf()?, a.num()? as u32);
             let idx = if is_max { a.buf()? } else { Buf::NULL };
             let (outer, red, inner) = (a.usize()?, a.usize()?, a.usize()?);
@@ -257,7 +365,7 @@ pub unsafe fn call(id: u32, a: &mut dyn Args) -> Result<(), Error> {
                 })
             }
         }
-        "gemm" => {
+        Kernel::Gemm => {
             let (batch, m, n, k) = (a.usize()?, a.usize()?, a.usize()?, a.usize()?);
             let (ab, a_stride, trans_a) = (a.buf()?, a.usize()?, a.flag()?);
             let (bb, b_stride, trans_b) = (a.buf()?, a.usize()?, a.flag()?);
@@ -270,8 +378,8 @@ pub unsafe fn call(id: u32, a: &mut dyn Args) -> Result<(), Error> {
             let g = linalg::Gemm { batch, m, n, k, a_stride, trans_a, b_stride, trans_b, c_stride, beta };
             linalg::gemm(&g, ab.f32(ea)?, bb.f32(eb)?, cb.f32_mut(ec)?, bias.opt_f32(n)?);
         }
-        "softmax" | "softmaxGrad" => {
-            let grad = name == "softmaxGrad";
+        Kernel::Softmax | Kernel::SoftmaxGrad => {
+            let grad = k == Kernel::SoftmaxGrad;
             let y = a.buf()?;
             let gy = if grad { a.buf()? } else { Buf::NULL };
             let out = a.buf()?;
@@ -288,70 +396,67 @@ pub unsafe fn call(id: u32, a: &mut dyn Args) -> Result<(), Error> {
                 softmax::softmax(ys, out.f32_mut(n)?, outer, dim, inner, log);
             }
         }
-        "nll" => {
+        Kernel::Nll => {
             let (lp, t, w, loss, wo) = (a.buf()?, a.buf()?, a.buf()?, a.buf()?, a.buf()?);
             let (n, c, inner, ig) = (a.usize()?, a.usize()?, a.usize()?, a.int()?);
             softmax::nll(lp.f32(n * c * inner)?, t.i32(n * inner)?, w.opt_f32(c)?, loss.f32_mut(n * inner)?,
                          wo.f32_mut(n * inner)?, n, c, inner, ig).map_err(|t| target_error(t, c))?;
         }
-        "nllGrad" => {
+        Kernel::NllGrad => {
             let (gl, t, w, gx) = (a.buf()?, a.buf()?, a.buf()?, a.buf()?);
             let (n, c, inner, ig) = (a.usize()?, a.usize()?, a.usize()?, a.int()?);
             softmax::nll_grad(gl.f32(n * inner)?, t.i32(n * inner)?, w.opt_f32(c)?, gx.f32_mut(n * c * inner)?,
                               n, c, inner, ig).map_err(|t| target_error(t, c))?;
         }
-        "conv" | "convGradInput" | "convGradWeight" => {
-            let gv = a.ints()?;
-            if gv.len() != 22 { return Err(Error::Arg("conv geometry needs 22 numbers".into())); }
-            let g = ConvGeom::from_slice(&gv);
+        Kernel::Conv | Kernel::ConvGradInput | Kernel::ConvGradWeight => {
+            let mut g = ConvGeom::decode(&a.ints()?)?;
+            g.groups = g.groups.max(1);
             if g.c % g.groups != 0 || g.o % g.groups != 0 { return Err(Error::Arg("channels not divisible by groups".into())); }
-            let (p, q, r, s) = (a.buf()?, a.buf()?, a.buf()?, if name == "convGradInput" { Buf::NULL } else { a.buf()? });
-            match name {
-                "conv" => {
+            let (p, q, r, s) = (a.buf()?, a.buf()?, a.buf()?, if k == Kernel::ConvGradInput { Buf::NULL } else { a.buf()? });
+            match k {
+                Kernel::Conv => {
                     let relu = a.num()? != 0.0;
                     conv::conv(&g, p.f32(g.x_len())?, q.f32(g.w_len())?, r.opt_f32(g.o)?, s.f32_mut(g.y_len())?, relu)
                 }
-                "convGradInput" => conv::conv_grad_input(&g, p.f32(g.y_len())?, q.f32(g.w_len())?, r.f32_mut(g.x_len())?),
+                Kernel::ConvGradInput => conv::conv_grad_input(&g, p.f32(g.y_len())?, q.f32(g.w_len())?, r.f32_mut(g.x_len())?),
                 _ => conv::conv_grad_weight(&g, p.f32(g.x_len())?, q.f32(g.y_len())?, r.f32_mut(g.w_len())?, s.opt_f32_mut(g.o)?),
             }
         }
-        "maxPool2d" | "avgPool2d" | "avgPool2dGrad" => {
-            let gv = a.ints()?;
-            if gv.len() != 13 { return Err(Error::Arg("pool geometry needs 13 numbers".into())); }
-            let g = PoolGeom::from_slice(&gv);
+        Kernel::MaxPool2d | Kernel::AvgPool2d | Kernel::AvgPool2dGrad => {
+            let g = PoolGeom::decode(&a.ints()?)?;
             let (ni, no) = (g.nc * g.in_size(), g.nc * g.out_size());
-            match name {
-                "maxPool2d" => {
+            match k {
+                Kernel::MaxPool2d => {
                     let (x, y, ix) = (a.buf()?, a.buf()?, a.buf()?);
                     let ix = if ix.is_null() { None } else { Some(ix.i32_mut(no)?) };
                     pool::max_pool2d(&g, x.f32(ni)?, y.f32_mut(no)?, ix)
                 }
-                "avgPool2d" => { let (x, y, cip, d) = (a.buf()?, a.buf()?, a.flag()?, a.int()?); pool::avg_pool2d(&g, x.f32(ni)?, y.f32_mut(no)?, cip, d) }
+                Kernel::AvgPool2d => { let (x, y, cip, d) = (a.buf()?, a.buf()?, a.flag()?, a.int()?); pool::avg_pool2d(&g, x.f32(ni)?, y.f32_mut(no)?, cip, d) }
                 _ => { let (gy, gx, cip, d) = (a.buf()?, a.buf()?, a.flag()?, a.int()?); pool::avg_pool2d_grad(&g, gy.f32(no)?, gx.f32_mut(ni)?, cip, d) }
             }
         }
-        "indexPoolGrad" => {
+        Kernel::IndexPoolGrad => {
             let (gy, ix, gx, nc, ins, outs) = (a.buf()?, a.buf()?, a.buf()?, a.usize()?, a.usize()?, a.usize()?);
             let ixs = ix.i32(nc * outs)?;
             if ixs.iter().any(|&j| j >= ins as i32) { return Err(Error::Arg("pool index out of range".into())); }
             pool::index_pool_grad(gy.f32(nc * outs)?, ixs, gx.f32_mut(nc * ins)?, nc, ins, outs);
         }
-        "adaptiveAvgPool2d" | "adaptiveAvgPool2dGrad" | "adaptiveMaxPool2d" => {
+        Kernel::AdaptiveAvgPool2d | Kernel::AdaptiveAvgPool2dGrad | Kernel::AdaptiveMaxPool2d => {
             let (nc, h, w, oh, ow) = (a.usize()?, a.usize()?, a.usize()?, a.usize()?, a.usize()?);
             if oh == 0 || ow == 0 { return Ok(()); }
             let (p, q) = (a.buf()?, a.buf()?);
             let (ni, no) = (nc * h * w, nc * oh * ow);
-            match name {
-                "adaptiveAvgPool2d" => pool::adaptive_avg_pool2d(nc, h, w, oh, ow, p.f32(ni)?, q.f32_mut(no)?),
-                "adaptiveAvgPool2dGrad" => pool::adaptive_avg_pool2d_grad(nc, h, w, oh, ow, p.f32(no)?, q.f32_mut(ni)?),
+            match k {
+                Kernel::AdaptiveAvgPool2d => pool::adaptive_avg_pool2d(nc, h, w, oh, ow, p.f32(ni)?, q.f32_mut(no)?),
+                Kernel::AdaptiveAvgPool2dGrad => pool::adaptive_avg_pool2d_grad(nc, h, w, oh, ow, p.f32(no)?, q.f32_mut(ni)?),
                 _ => { let ix = a.buf()?; pool::adaptive_max_pool2d(nc, h, w, oh, ow, p.f32(ni)?, q.f32_mut(no)?, ix.i32_mut(no)?) }
             }
         }
-        "channelStats" => {
+        Kernel::ChannelStats => {
             let (x, n, c, s, m, v) = (a.buf()?, a.usize()?, a.usize()?, a.usize()?, a.buf()?, a.buf()?);
             norm::channel_stats(x.f32(n * c * s)?, n, c, s, m.f32_mut(c)?, v.f32_mut(c)?);
         }
-        "channelNormalize" => {
+        Kernel::ChannelNormalize => {
             let (x, n, c, s) = (a.buf()?, a.usize()?, a.usize()?, a.usize()?);
             let (m, r, w, b, y) = (a.buf()?, a.buf()?, a.buf()?, a.buf()?, a.buf()?);
             let len = n * c * s;
@@ -359,7 +464,7 @@ pub unsafe fn call(id: u32, a: &mut dyn Args) -> Result<(), Error> {
             let kx = if x.overlaps(len, &y, len) { Some(xs.to_vec()) } else { None };
             norm::channel_normalize(kx.as_deref().unwrap_or(xs), n, c, s, m.f32(c)?, r.f32(c)?, w.opt_f32(c)?, b.opt_f32(c)?, y.f32_mut(len)?);
         }
-        "batchNormGrad" => {
+        Kernel::BatchNormGrad => {
             let (x, gy, n, c, s) = (a.buf()?, a.buf()?, a.usize()?, a.usize()?, a.usize()?);
             let (m, r, w, training) = (a.buf()?, a.buf()?, a.buf()?, a.flag()?);
             let (gx, gw, gb) = (a.buf()?, a.buf()?, a.buf()?);
@@ -369,7 +474,7 @@ pub unsafe fn call(id: u32, a: &mut dyn Args) -> Result<(), Error> {
             norm::batch_norm_grad(xs, kg.as_deref().unwrap_or(gys), n, c, s, m.f32(c)?, r.f32(c)?, w.opt_f32(c)?, training,
                                   gx.opt_f32_mut(len)?, gw.opt_f32_mut(c)?, gb.opt_f32_mut(c)?);
         }
-        "layerNorm" => {
+        Kernel::LayerNorm => {
             let (x, rows, cols, eps) = (a.buf()?, a.usize()?, a.usize()?, a.num()?);
             let (w, b, y, m, r) = (a.buf()?, a.buf()?, a.buf()?, a.buf()?, a.buf()?);
             let len = rows * cols;
@@ -378,7 +483,7 @@ pub unsafe fn call(id: u32, a: &mut dyn Args) -> Result<(), Error> {
             norm::layer_norm(kx.as_deref().unwrap_or(xs), rows, cols, eps, w.opt_f32(cols)?, b.opt_f32(cols)?, y.f32_mut(len)?,
                              m.f32_mut(rows)?, r.f32_mut(rows)?);
         }
-        "layerNormGrad" => {
+        Kernel::LayerNormGrad => {
             let (x, gy, rows, cols) = (a.buf()?, a.buf()?, a.usize()?, a.usize()?);
             let (m, r, w, gx, gw, gb) = (a.buf()?, a.buf()?, a.buf()?, a.buf()?, a.buf()?, a.buf()?);
             let len = rows * cols;
@@ -387,24 +492,24 @@ pub unsafe fn call(id: u32, a: &mut dyn Args) -> Result<(), Error> {
             norm::layer_norm_grad(x.f32(len)?, kg.as_deref().unwrap_or(gys), rows, cols, m.f32(rows)?, r.f32(rows)?, w.opt_f32(cols)?,
                                   gx.opt_f32_mut(len)?, gw.opt_f32_mut(cols)?, gb.opt_f32_mut(cols)?);
         }
-        "embedding" => {
+        Kernel::Embedding => {
             let (w, ix, out, n, dim, ne) = (a.buf()?, a.buf()?, a.buf()?, a.usize()?, a.usize()?, a.usize()?);
             embed::embedding(w.f32(ne * dim)?, ix.i32(n)?, out.f32_mut(n * dim)?, n, dim, ne)
                 .map_err(|t| Error::Range(format!("embedding: index {t} is out of range for {ne} embeddings")))?;
         }
-        "embeddingGrad" => {
+        Kernel::EmbeddingGrad => {
             let (gy, ix, gw, n, dim, pad, gw_len) = (a.buf()?, a.buf()?, a.buf()?, a.usize()?, a.usize()?, a.int()?, a.usize()?);
             embed::embedding_grad(gy.f32(n * dim)?, ix.i32(n)?, gw.f32_mut(gw_len)?, n, dim, pad)
                 .map_err(|t| Error::Range(format!("embedding: index {t} is out of range for {} embeddings", gw_len / dim.max(1))))?;
         }
-        "lstmCell" => {
+        Kernel::LstmCell => {
             let (gates, cp, h, c, act, b, hs) = (a.buf()?, a.buf()?, a.buf()?, a.buf()?, a.buf()?, a.usize()?, a.usize()?);
             let bh = b * hs;
             let cps = cp.f32(bh)?;
             let kc = if cp.overlaps(bh, &c, bh) || cp.overlaps(bh, &h, bh) { Some(cps.to_vec()) } else { None };
             rnn::lstm_cell(gates.f32(4 * bh)?, kc.as_deref().unwrap_or(cps), h.f32_mut(bh)?, c.f32_mut(bh)?, act.f32_mut(4 * bh)?, b, hs);
         }
-        "lstmCellGrad" => {
+        Kernel::LstmCellGrad => {
             let (act, cp, c, gh, gc, gg, gcp) = (a.buf()?, a.buf()?, a.buf()?, a.buf()?, a.buf()?, a.buf()?, a.buf()?);
             let (b, hs) = (a.usize()?, a.usize()?);
             let bh = b * hs;
@@ -413,14 +518,14 @@ pub unsafe fn call(id: u32, a: &mut dyn Args) -> Result<(), Error> {
             rnn::lstm_cell_grad(act.f32(4 * bh)?, cp.f32(bh)?, c.f32(bh)?, gh.f32(bh)?, kg.as_deref().unwrap_or(gcs),
                                 gg.f32_mut(4 * bh)?, gcp.f32_mut(bh)?, b, hs);
         }
-        "gruCell" => {
+        Kernel::GruCell => {
             let (gi, gh, hp, h, act, b, hs) = (a.buf()?, a.buf()?, a.buf()?, a.buf()?, a.buf()?, a.usize()?, a.usize()?);
             let bh = b * hs;
             let hps = hp.f32(bh)?;
             let kh = if hp.overlaps(bh, &h, bh) { Some(hps.to_vec()) } else { None };
             rnn::gru_cell(gi.f32(3 * bh)?, gh.f32(3 * bh)?, kh.as_deref().unwrap_or(hps), h.f32_mut(bh)?, act.f32_mut(4 * bh)?, b, hs);
         }
-        "gruCellGrad" => {
+        Kernel::GruCellGrad => {
             let (act, hp, gh, ggi, ggh, ghp, b, hs) = (a.buf()?, a.buf()?, a.buf()?, a.buf()?, a.buf()?, a.buf()?, a.usize()?, a.usize()?);
             let bh = b * hs;
             let ghs = gh.f32(bh)?;
@@ -428,18 +533,18 @@ pub unsafe fn call(id: u32, a: &mut dyn Args) -> Result<(), Error> {
             rnn::gru_cell_grad(act.f32(4 * bh)?, hp.f32(bh)?, kg.as_deref().unwrap_or(ghs), ggi.f32_mut(3 * bh)?, ggh.f32_mut(3 * bh)?,
                                ghp.f32_mut(bh)?, b, hs);
         }
-        "sgdStep" => {
+        Kernel::SgdStep => {
             let (p, g, buf, n) = (a.buf()?, a.buf()?, a.buf()?, a.usize()?);
             let (lr, mom, damp, wd, nest, first) = (a.num()?, a.num()?, a.num()?, a.num()?, a.flag()?, a.flag()?);
             optim::sgd_step(p.f32_mut(n)?, g.f32(n)?, buf.opt_f32_mut(n)?, lr, mom, damp, wd, nest, first);
         }
-        "adamStep" => {
+        Kernel::AdamStep => {
             let (p, g, m, v, n) = (a.buf()?, a.buf()?, a.buf()?, a.buf()?, a.usize()?);
             let (lr, b1, b2, eps, wd, step, dec) = (a.num()?, a.num()?, a.num()?, a.num()?, a.num()?, a.num()?, a.flag()?);
             optim::adam_step(p.f32_mut(n)?, g.f32(n)?, m.f32_mut(n)?, v.f32_mut(n)?, lr, b1, b2, eps, wd, step, dec);
         }
-        "setThreads" => par::set_threads(a.usize()?),
-        "lstmSeq" => {
+        Kernel::SetThreads => par::set_threads(a.usize()?),
+        Kernel::LstmSeq => {
             let (p, w, c0, h0, h, cs, act) = (a.buf()?, a.buf()?, a.buf()?, a.buf()?, a.buf()?, a.buf()?, a.buf()?);
             let (keep, t, b, hs, rev) = (a.flag()?, a.usize()?, a.usize()?, a.usize()?, a.flag()?);
             let (bh, bg) = (b * hs, 4 * b * hs);
@@ -454,14 +559,13 @@ pub unsafe fn call(id: u32, a: &mut dyn Args) -> Result<(), Error> {
             rnn::lstm_seq(p.f32_mut(np)?, w.f32(nw)?, c0.f32(bh)?, h0.f32(bh)?, h.f32_mut(nh)?, cs.f32_mut(nh)?, act.f32_mut(na)?,
                           keep, t, b, hs, rev);
         }
-        "copy" => {
+        Kernel::Copy => {
             // a read-back: n 4-byte elements (float32 or int32, copied bit for bit) into a fresh
             // array of the caller (native addon)
             let (src, dst, n) = (a.buf()?, a.buf()?, a.usize()?);
             if dst.overlaps(n, &src, n) { return Err(Error::Arg("copy: source and destination overlap".into())); }
             ew::copy_par(src.f32(n)?, dst.f32_mut(n)?);
         }
-        _ => return Err(Error::Arg(format!("unknown kernel id {id}"))),
     }
     Ok(())
 }

@@ -15,29 +15,21 @@ use crate::linalg::SendPtr;
 use crate::{gemm, par};
 use std::cell::RefCell;
 
-/// Geometry of a convolution; field order = `ConvGeom` in ts/backends/types.ts.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct ConvGeom {
-    pub n: usize, pub c: usize, pub o: usize, pub groups: usize,
-    pub in_d: usize, pub in_h: usize, pub in_w: usize,
-    pub k_d: usize, pub k_h: usize, pub k_w: usize,
-    pub s_d: usize, pub s_h: usize, pub s_w: usize,
-    pub p_d: usize, pub p_h: usize, pub p_w: usize,
-    pub d_d: usize, pub d_h: usize, pub d_w: usize,
-    pub out_d: usize, pub out_h: usize, pub out_w: usize,
+crate::abi_struct! {
+    /// Geometry of an N-d convolution, written as 3-d (conv1d/conv2d set the leading sizes to 1):
+    /// x [N, C, inD, inH, inW], w [O, C/groups, kD, kH, kW], y [N, O, outD, outH, outW].
+    pub struct ConvGeom {
+        n = "N", c = "C", o = "O", groups = "groups",
+        in_d = "inD", in_h = "inH", in_w = "inW",
+        k_d = "kD", k_h = "kH", k_w = "kW",
+        s_d = "sD", s_h = "sH", s_w = "sW",
+        p_d = "pD", p_h = "pH", p_w = "pW",
+        d_d = "dD", d_h = "dH", d_w = "dW",
+        out_d = "outD", out_h = "outH", out_w = "outW",
+    }
 }
 
 impl ConvGeom {
-    /// From the 22 numbers in the order of the TypeScript interface.
-    pub fn from_slice(v: &[i32]) -> Self {
-        let u = |i: usize| v[i].max(0) as usize;
-        ConvGeom {
-            n: u(0), c: u(1), o: u(2), groups: u(3).max(1), in_d: u(4), in_h: u(5), in_w: u(6),
-            k_d: u(7), k_h: u(8), k_w: u(9), s_d: u(10), s_h: u(11), s_w: u(12),
-            p_d: u(13), p_h: u(14), p_w: u(15), d_d: u(16), d_h: u(17), d_w: u(18),
-            out_d: u(19), out_h: u(20), out_w: u(21),
-        }
-    }
     pub fn in_size(&self) -> usize { self.in_d * self.in_h * self.in_w }
     pub fn out_size(&self) -> usize { self.out_d * self.out_h * self.out_w }
     pub fn k_size(&self) -> usize { self.k_d * self.k_h * self.k_w }

@@ -2,24 +2,26 @@
 //! float32 paths are SIMD (see `simd`); int64-as-int32 storage goes through the generic `Elem` path.
 use crate::{simd, simd_fn, Elem};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u32)]
-pub enum Unary { Neg, Exp, Log, Sqrt, Relu, Sigmoid, Tanh, Abs, Square, Recip, Rsqrt }
-impl Unary {
-    pub fn from_code(c: u32) -> Option<Self> {
-        use Unary::*;
-        [Neg, Exp, Log, Sqrt, Relu, Sigmoid, Tanh, Abs, Square, Recip, Rsqrt].get(c as usize).copied()
+crate::abi_enum! {
+    /// Unary float32 ops (`unary`, `unary_grad`); TypeScript `UnaryKernelOp` (a subset of
+    /// `UnaryOp`). A new variant needs its arm in `unary`, `unary_grad` and `grad_reads` (the
+    /// compiler asks for each), see CONTRIBUTING.md.
+    pub enum Unary: "UnaryKernelOp" {
+        Neg = "neg", Exp = "exp", Log = "log", Sqrt = "sqrt", Relu = "relu", Sigmoid = "sigmoid",
+        Tanh = "tanh", Abs = "abs", Square = "square", Recip = "recip", Rsqrt = "rsqrt",
     }
 }
 
-/// Binary ops; the last two exist only as scalar ops (x op s): `Rsub` = s - x, `Rdiv` = s / x.
+/// Which saved tensor a unary op's gradient reads: its input x, its output y, or neither.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u32)]
-pub enum Binary { Add, Sub, Mul, Div, Pow, Maximum, Minimum, Gt, Lt, Eq, Rsub, Rdiv }
-impl Binary {
-    pub fn from_code(c: u32) -> Option<Self> {
-        use Binary::*;
-        [Add, Sub, Mul, Div, Pow, Maximum, Minimum, Gt, Lt, Eq, Rsub, Rdiv].get(c as usize).copied()
+pub enum Reads { X, Y, None }
+
+crate::abi_enum! {
+    /// Binary ops (`binary`, `scalar`); TypeScript `BinaryKernelOp`. `Rsub` (s - x) and `Rdiv`
+    /// (s / x) exist only as scalar ops.
+    pub enum Binary: "BinaryKernelOp" {
+        Add = "add", Sub = "sub", Mul = "mul", Div = "div", Pow = "pow", Maximum = "maximum",
+        Minimum = "minimum", Gt = "gt", Lt = "lt", Eq = "eq", Rsub = "rsub", Rdiv = "rdiv",
     }
 }
 
@@ -137,6 +139,19 @@ simd_fn! {
         Unary::Recip => map!(|v: f32| 1.0 / v),
     }
 }
+}
+
+impl Unary {
+    /// What `unary_grad` reads for this op (`with_x!` arms read X, `with_y!` arms read Y); the
+    /// `unary_grad_reads_only_what_it_declares` test checks the two agree.
+    pub fn grad_reads(self) -> Reads {
+        use Unary::*;
+        match self {
+            Neg => Reads::None,
+            Log | Relu | Abs | Square => Reads::X,
+            Exp | Sqrt | Rsqrt | Sigmoid | Tanh | Recip => Reads::Y,
+        }
+    }
 }
 
 simd_fn! {
@@ -366,6 +381,18 @@ mod tests {
         assert_eq!(o, [0, 3, 1, 4, 2, 5]);
         copy_strided(&x, 5, &[6], &[-1], &mut o);
         assert_eq!(o, [5, 4, 3, 2, 1, 0]);
+    }
+    #[test]
+    fn unary_grad_reads_only_what_it_declares() {
+        // the input it does not declare is NaN: a gradient that reads it anyway turns NaN
+        let (x, y, g) = ([0.5f32, 1.5, -2.0, 3.0], [0.25f32, 0.75, 0.5, 2.0], [1.0f32, -2.0, 0.5, 3.0]);
+        let nan = [f32::NAN; 4];
+        for &op in Unary::ALL {
+            let (xs, ys): (&[f32], &[f32]) = match op.grad_reads() { Reads::X => (&x, &nan), Reads::Y => (&nan, &y), Reads::None => (&nan, &nan) };
+            let mut o = [0.0f32; 4];
+            unary_grad(op, xs, ys, &g, &mut o);
+            assert!(o.iter().all(|v| !v.is_nan()), "{op:?}: grad_reads says {:?} but the gradient reads the other input", op.grad_reads());
+        }
     }
     #[test]
     fn to_int32_wraps() {

@@ -3,20 +3,16 @@
 use crate::linalg::SendPtr;
 use crate::{par, simd_fn};
 
-/// Pooling window geometry; field order = `PoolGeom` in ts/backends/types.ts.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct PoolGeom {
-    pub nc: usize, pub h: usize, pub w: usize,
-    pub k_h: usize, pub k_w: usize, pub s_h: usize, pub s_w: usize,
-    pub p_h: usize, pub p_w: usize, pub d_h: usize, pub d_w: usize,
-    pub o_h: usize, pub o_w: usize,
+crate::abi_struct! {
+    /// Geometry of a 2-d pooling window over NC planes of HxW (output oH x oW).
+    pub struct PoolGeom {
+        nc = "NC", h = "H", w = "W",
+        k_h = "kH", k_w = "kW", s_h = "sH", s_w = "sW",
+        p_h = "pH", p_w = "pW", d_h = "dH", d_w = "dW",
+        o_h = "oH", o_w = "oW",
+    }
 }
 impl PoolGeom {
-    pub fn from_slice(v: &[i32]) -> Self {
-        let u = |i: usize| v[i].max(0) as usize;
-        PoolGeom { nc: u(0), h: u(1), w: u(2), k_h: u(3), k_w: u(4), s_h: u(5), s_w: u(6), p_h: u(7), p_w: u(8),
-                   d_h: u(9), d_w: u(10), o_h: u(11), o_w: u(12) }
-    }
     pub fn in_size(&self) -> usize { self.h * self.w }
     pub fn out_size(&self) -> usize { self.o_h * self.o_w }
 }
