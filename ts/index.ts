@@ -3,7 +3,10 @@
 
 import type { Backend, BackendName } from "./backends/types.js";
 import { JsBackend } from "./backends/js.js";
-import { backendImpl, live, setBackend } from "./runtime.js";
+import { activeBackend, backendImpl, live, moveAllStorages, setAutoInit, setBackend } from "./runtime.js";
+import { checkOptions } from "./utils/args.js";
+import * as nativeMod from "./backends/native.js";
+import * as wasmMod from "./backends/wasm.js";
 
 export { Tensor, type NestedArray } from "./tensor.js";
 export type { DType, BackendName } from "./backends/types.js";
@@ -20,38 +23,97 @@ export * as optim from "./optim/index.js";
 export interface InitOptions {
   /** Force a backend; by default the fastest that loads: native (Node) > wasm > js. */
   backend?: BackendName;
-  /** Compute threads for wasm/native (default 1). */
+  /** Compute threads for wasm/native (default: the machine's available parallelism; 1 opts out). */
   threads?: number;
   /** Where the wasm backend finds its .wasm files (a directory URL/path or a file). */
   wasmUrl?: string | URL;
 }
 
 const isNode = typeof process !== "undefined" && !!process.versions?.node;
+const getBuiltin = isNode ? (process as unknown as { getBuiltinModule?: (m: string) => any }).getBuiltinModule : undefined;
 
-async function create(name: BackendName, opts: InitOptions): Promise<Backend> {
+/** The machine's available parallelism: Node's os.availableParallelism(); in browsers
+ *  navigator.hardwareConcurrency when crossOriginIsolated (wasm threads need it), else 1. */
+export function availableParallelism(): number {
+  if (isNode) {
+    const os = getBuiltin?.("node:os");
+    return Math.max(1, os?.availableParallelism?.() ?? os?.cpus?.().length ?? 1);
+  }
+  const g = globalThis as { crossOriginIsolated?: boolean; navigator?: { hardwareConcurrency?: number } };
+  return g.crossOriginIsolated ? Math.max(1, g.navigator?.hardwareConcurrency ?? 1) : 1;
+}
+
+/** Threads for backend `name`: the request (clamped to 4x the available parallelism, with a
+ *  warning) or the machine's available parallelism; 1 on js. */
+function resolveThreads(name: BackendName, requested: number | undefined): number {
+  if (name === "js") return 1;
+  const p = availableParallelism();
+  if (requested === undefined) return p;
+  const cap = Math.max(4, 4 * p);
+  if (requested > cap) {
+    console.warn(`torchlet.init: threads: ${requested} is more than 4x the ${p} available core(s); using ${cap}`);
+    return cap;
+  }
+  return requested;
+}
+
+let inForce: { backend: Backend; threads: number; wasmUrl: string } | null = null;
+
+async function create(name: BackendName, threads: number, opts: InitOptions): Promise<Backend> {
   // wasm / js in Node: the native backend's malloc tuning still applies to read-back arrays
-  if (isNode && name !== "native") await (await import("./backends/native.js")).tuneNodeMalloc();
+  if (isNode && name !== "native") await nativeMod.tuneNodeMalloc();
   switch (name) {
     case "js": return new JsBackend();
-    case "wasm": return (await import("./backends/wasm.js")).createWasmBackend({ threads: opts.threads, wasmUrl: opts.wasmUrl });
+    case "wasm": return wasmMod.createWasmBackend({ threads, wasmUrl: opts.wasmUrl });
     case "native": {
       if (!isNode) throw new Error("the native backend needs Node.js");
-      return (await import("./backends/native.js")).createNativeBackend({ threads: opts.threads });
+      return nativeMod.createNativeBackend({ threads });
     }
-    default: throw new RangeError(`unknown backend "${name}" (expected "native", "wasm" or "js")`);
   }
 }
 
-/** Loads a backend and makes it the active one; resolves to its name. */
+/** Makes b the active backend: tensors of the previous one move to b, whose workers and memory
+ *  are then released. */
+function activate(b: Backend, threads: number, opts: { wasmUrl?: string | URL }): void {
+  const prev = activeBackend();
+  setBackend(b);
+  inForce = { backend: b, threads, wasmUrl: String(opts.wasmUrl ?? "") };
+  if (prev && prev !== b) {
+    moveAllStorages(b);
+    void Promise.resolve(prev.dispose?.()).catch(() => {});
+  }
+}
+
+/**
+ * Loads a backend and makes it the active one; resolves to its name. Calling it again with the
+ * options in force does nothing; switching backends moves every existing tensor to the new one.
+ * @example
+ *   await torch.init();                                  // native (Node) > wasm > js, all cores
+ *   await torch.init({ backend: "wasm", threads: 1 });
+ */
 export async function init(opts: InitOptions = {}): Promise<BackendName> {
+  checkOptions("torch.init", opts, ["backend", "threads", "wasmUrl"]);
   if (opts.threads !== undefined && !(Number.isInteger(opts.threads) && opts.threads >= 1)) {
     throw new RangeError(`init: threads must be a positive integer, got ${opts.threads}`);
+  }
+  if (opts.backend !== undefined && !["native", "wasm", "js"].includes(opts.backend)) {
+    throw new RangeError(`init: unknown backend "${opts.backend}" (expected "native", "wasm" or "js")`);
   }
   const order: BackendName[] = opts.backend ? [opts.backend] : isNode ? ["native", "wasm", "js"] : ["wasm", "js"];
   const errors: string[] = [];
   for (const name of order) {
+    const threads = resolveThreads(name, opts.threads);
+    if (inForce && activeBackend() === inForce.backend && inForce.backend.name === name && inForce.threads === threads &&
+        inForce.wasmUrl === String(opts.wasmUrl ?? "")) {
+      return name;
+    }
     try {
-      setBackend(await create(name, opts));
+      const b = await create(name, threads, opts);
+      if (b.threads < threads && opts.threads !== undefined) {
+        console.warn(`torchlet.init: the ${name} backend runs on ${b.threads} thread(s), not the ${threads} asked for` +
+          (name === "wasm" ? " (wasm threads need SharedArrayBuffer: in browsers a crossOriginIsolated page)" : ""));
+      }
+      activate(b, threads, opts);
       return name;
     } catch (e) {
       errors.push(`  ${name}: ${(e as Error).message}`);
@@ -59,6 +121,33 @@ export async function init(opts: InitOptions = {}): Promise<BackendName> {
   }
   throw new Error(`torchlet.init: could not load ${opts.backend ? `the ${opts.backend} backend` : "any backend"}:\n${errors.join("\n")}`);
 }
+
+/** The first op before init(): in Node, the backend init() would pick, loaded synchronously; in
+ *  browsers, an error that says to await init(). */
+function initSync(): Backend {
+  if (!isNode) {
+    throw new Error("torchlet: no backend is loaded yet: `await torch.init()` before the first tensor operation " +
+      "(in browsers the wasm backend can only load asynchronously)");
+  }
+  const errors: string[] = [];
+  try {
+    const b = nativeMod.createNativeBackendSync({ threads: resolveThreads("native", undefined) });
+    inForce = { backend: b, threads: resolveThreads("native", undefined), wasmUrl: "" };
+    return b;
+  } catch (e) { errors.push(`native: ${(e as Error).message}`); }
+  try {
+    const b = wasmMod.createWasmBackendSync();
+    inForce = { backend: b, threads: 1, wasmUrl: "" };
+    if (availableParallelism() > 1) {
+      console.warn(`torchlet: the first operation ran before init(), so the wasm backend was loaded synchronously with 1 thread; ` +
+        `\`await torch.init()\` first to use ${availableParallelism()} threads (${errors[0]})`);
+    }
+    return b;
+  } catch (e) { errors.push(`wasm: ${(e as Error).message}`); }
+  throw new Error(`torchlet: an operation ran before init() and no fast backend loads synchronously (${errors.join("; ")}); ` +
+    "`await torch.init()` to use the js backend explicitly");
+}
+setAutoInit(initSync);
 
 /** The active backend: "native" | "wasm" | "js". */
 export function backend(): BackendName { return backendImpl().name; }

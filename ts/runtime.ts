@@ -24,11 +24,18 @@ export function readbackArray<C extends ArrayCtor>(ctor: C, n: number): Instance
   return new ctor(n) as InstanceType<C>;
 }
 
-/** The active backend; before init() resolves, ops run on the js backend (always loadable). */
+/** How the first op before init() gets a backend (set by index.ts: in Node the fastest backend,
+ *  loaded synchronously; in browsers an error saying to `await torch.init()`). */
+let autoInit: (() => Backend) | null = null;
+export function setAutoInit(fn: () => Backend): void { autoInit = fn; }
+
+/** The active backend (initialised on first use when init() was not awaited; see setAutoInit). */
 export function backendImpl(): Backend {
-  if (!active) active = new JsBackend();
+  if (!active) active = autoInit ? autoInit() : new JsBackend();
   return active;
 }
+/** The active backend if there is one (never initialises). */
+export function activeBackend(): Backend | null { return active; }
 
 export function backendName(): BackendName { return backendImpl().name; }
 
@@ -36,14 +43,19 @@ export function backendName(): BackendName { return backendImpl().name; }
 
 /** The part of a storage's ownership the GC safety net holds: a view count and a release hook that
  *  does not reference the data, so an unreachable tensor's data can be collected right away. */
-interface Cell { refs: number; done: boolean; release: () => void }
+interface Cell { refs: number; done: boolean; release: () => void; weak: WeakRef<StorageRef> | null }
+
+/** Every storage not yet released, weakly (so a backend switch can move them). */
+const liveRefs = new Set<WeakRef<StorageRef>>();
 
 /** A storage shared by a tensor and its views; freed when the last owner lets go. */
 export class StorageRef {
   readonly cell: Cell;
-  constructor(public readonly storage: Storage, public readonly backend: Backend) {
+  constructor(public storage: Storage, public backend: Backend) {
     live.tensors++;
-    this.cell = { refs: 1, done: false, release: backend.finalizer(storage) };
+    const weak = new WeakRef(this);
+    liveRefs.add(weak);
+    this.cell = { refs: 1, done: false, release: backend.finalizer(storage), weak };
   }
   retain(): void { this.cell.refs++; }
   release(): void {
@@ -52,9 +64,32 @@ export class StorageRef {
     if (--c.refs === 0 && !c.done) {
       c.done = true;
       live.tensors--;
+      if (c.weak) liveRefs.delete(c.weak);
       this.backend.free(this.storage);
     }
   }
+  /** Moves the data to backend `to` (the same elements, a new storage there). */
+  moveTo(to: Backend): void {
+    if (to === this.backend || this.cell.done) return;
+    const from = this.backend, old = this.storage;
+    const s = to.alloc(old.size, old.dtype, true);
+    if (old.size > 0) to.view(s).set(from.view(old) as any);
+    from.free(old);
+    this.storage = s;
+    this.backend = to;
+    this.cell.release = to.finalizer(s);
+  }
+}
+
+/** Moves every live tensor storage to backend `to` (init() switching backends). */
+export function moveAllStorages(to: Backend): number {
+  let n = 0;
+  for (const w of liveRefs) {
+    const r = w.deref();
+    if (!r || r.cell.done) { liveRefs.delete(w); continue; }
+    if (r.backend !== to) { r.moveTo(to); n++; }
+  }
+  return n;
 }
 
 export const live = { tensors: 0 };
@@ -67,6 +102,7 @@ const registry = new FinalizationRegistry<Cell>((c) => {
   if (--c.refs === 0 && !c.done) {
     c.done = true;
     live.tensors--;
+    if (c.weak) liveRefs.delete(c.weak);
     c.release();
   }
 });
@@ -136,12 +172,28 @@ export function tidy<T>(fn: () => T): T {
   return result;
 }
 
-function collectDisposables(v: unknown, out: Set<Disposable>, depth = 0): void {
-  if (!v || typeof v !== "object" || depth > 4) return;
-  if (typeof (v as any).dispose === "function" && "isDisposed" in (v as any)) { out.add(v as Disposable); return; }
-  if (Array.isArray(v)) { for (const x of v) collectDisposables(x, out, depth + 1); return; }
-  if (v instanceof Map) { for (const x of v.values()) collectDisposables(x, out, depth + 1); return; }
-  if (Object.getPrototypeOf(v) === Object.prototype) for (const x of Object.values(v)) collectDisposables(x, out, depth + 1);
+/** Every disposable reachable from v: arrays, Maps (keys and values), Sets, plain objects and the
+ *  own fields of class instances (Modules, max/topk results, ...), at any depth, cycles allowed. */
+function collectDisposables(root: unknown, out: Set<Disposable>): void {
+  const seen = new Set<object>();
+  const stack: unknown[] = [root];
+  while (stack.length) {
+    const v = stack.pop();
+    if (!v || (typeof v !== "object" && typeof v !== "function") || seen.has(v as object)) continue;
+    seen.add(v as object);
+    if (typeof (v as any).dispose === "function" && "isDisposed" in (v as any)) {
+      out.add(v as Disposable);
+      // a tensor's .grad is reachable from it too
+      const g = (v as any).grad;
+      if (g) stack.push(g);
+      continue;
+    }
+    if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer || typeof v === "function") continue;
+    if (Array.isArray(v)) { for (const x of v) stack.push(x); continue; }
+    if (v instanceof Map) { for (const [k, x] of v) { stack.push(k); stack.push(x); } continue; }
+    if (v instanceof Set) { for (const x of v) stack.push(x); continue; }
+    for (const x of Object.values(v as object)) stack.push(x);
+  }
 }
 
 // ------------------------------------------------------------------ RNG (xoshiro128**, seedable)

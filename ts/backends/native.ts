@@ -124,14 +124,17 @@ function addonPath(): string {
   return decodeURIComponent(new URL(/* @vite-ignore */ `../../build/torchlet.${process.platform}-${process.arch}.node`, import.meta.url).pathname);
 }
 
-/** Loads the addon (Node only); throws a message saying how to get one. */
-async function loadAddon(): Promise<Addon> {
+/** Loads the addon (Node only, synchronously: an op before init() loads it); throws a message
+ *  saying how to get one. */
+function loadAddonSync(): Addon {
   const path = addonPath();
   let addon: Addon;
   try {
-    // node:module is imported lazily (and hidden from bundlers) so browser builds never see it
-    const mod = "node:module";
-    const { createRequire } = await import(/* @vite-ignore */ mod);
+    // node:module through process.getBuiltinModule (Node >= 20.16), hidden from bundlers, so
+    // browser builds never see it
+    const getBuiltin = (process as unknown as { getBuiltinModule?: (m: string) => any }).getBuiltinModule;
+    if (!getBuiltin) throw new Error(`Node ${process.versions.node} lacks process.getBuiltinModule (needs Node >= 20.16)`);
+    const { createRequire } = getBuiltin("node:module");
     addon = createRequire(import.meta.url)(path) as Addon;
   } catch (e) {
     const why = (e as Error).message.split("\n")[0];
@@ -141,6 +144,7 @@ async function loadAddon(): Promise<Addon> {
   if (typeof addon?.call !== "function") throw new Error(`${path} is not a torchlet native addon`);
   return addon;
 }
+async function loadAddon(): Promise<Addon> { return loadAddonSync(); }
 
 /**
  * glibc (Node on Linux): large typed arrays (every read-back copy of a tensor, e.g.
@@ -170,8 +174,12 @@ export async function tuneNodeMalloc(): Promise<void> {
  *   const b = await createNativeBackend({ threads: 2 });
  */
 export async function createNativeBackend(opts: { threads?: number } = {}): Promise<NativeBackend> {
+  return createNativeBackendSync(opts);
+}
+/** createNativeBackend, synchronously (the addon loads with require). */
+export function createNativeBackendSync(opts: { threads?: number } = {}): NativeBackend {
   const threads = Math.max(1, Math.floor(opts.threads ?? 1));
-  const addon = await loadAddon();
+  const addon = loadAddonSync();
   tuneMalloc(addon);
   return new NativeBackend(addon, threads);
 }

@@ -1,13 +1,17 @@
 // The kernel interface: what every backend (js, wasm, native) provides.
 // Tensors and layers are written once above this; a backend never sees autograd.
 
-export type DType = "float32" | "int64";
+export type DType = "float32" | "int64" | "bool";
 export type BackendName = "js" | "wasm" | "native";
 /** Float storage is Float32Array, except on the float64 js backend used by gradient checks. */
 export type FloatArray = Float32Array | Float64Array;
-/** int64 tensors are stored as Int32Array (API.md allows any storage; reported as int64). */
-export type ElemArray = FloatArray | Int32Array;
-export type ArrayCtor = Float32ArrayConstructor | Float64ArrayConstructor | Int32ArrayConstructor;
+/** Storage per dtype on every backend: float32 = Float32Array (Float64Array on the float64 js
+ *  backend), int64 = Float64Array holding integers (exact up to 2^53), bool = Uint8Array (0/1).
+ *  Int32Array only for kernel-internal scratch. */
+export type ElemArray = FloatArray | Int32Array | Uint8Array;
+export type ArrayCtor = Float32ArrayConstructor | Float64ArrayConstructor | Int32ArrayConstructor | Uint8ArrayConstructor;
+/** Bytes per element of a dtype's storage (float32 4, int64 8, bool 1). */
+export function dtypeBytes(dtype: DType): number { return dtype === "int64" ? 8 : dtype === "bool" ? 1 : 4; }
 
 /** A flat block of elements owned by one backend. */
 export interface Storage {
@@ -18,10 +22,22 @@ export interface Storage {
 }
 
 export type UnaryOp =
-  | "neg" | "exp" | "log" | "sqrt" | "relu" | "sigmoid" | "tanh" | "abs" | "square" | "recip" | "rsqrt";
-export type BinaryOp = "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "minimum" | "gt" | "lt" | "eq";
+  | "neg" | "exp" | "log" | "sqrt" | "relu" | "sigmoid" | "tanh" | "abs" | "square" | "recip" | "rsqrt"
+  | MathUnaryOp | ActivationOp;
+/** Elementwise math (ts/ops/elementwise.ts; js reference in js-elementwise.ts). */
+export type MathUnaryOp =
+  | "sign" | "floor" | "ceil" | "round" | "trunc" | "frac" | "sin" | "cos" | "tan" | "asin" | "acos" | "atan"
+  | "sinh" | "cosh" | "erf" | "erfinv" | "expm1" | "log1p" | "log2" | "log10" | "exp2" | "nanToNum";
+/** Activations; the parameterised ones read `p` (see js-elementwise.ts for each op's parameters). */
+export type ActivationOp =
+  | "gelu" | "geluTanh" | "silu" | "mish" | "hardswish" | "hardsigmoid" | "softsign" | "logsigmoid" | "tanhshrink"
+  | "leakyRelu" | "elu" | "hardtanh" | "softplus" | "softshrink" | "hardshrink" | "threshold";
+export type BinaryOp = "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "minimum" | "gt" | "lt" | "eq"
+  | "ne" | "le" | "ge" | "atan2" | "remainder" | "fmod" | "hypot";
 /** out = x (op) s, elementwise with a scalar. "rsub": s - x, "rdiv": s / x. */
-export type ScalarOp = "add" | "mul" | "pow" | "rsub" | "rdiv" | "maximum" | "minimum" | "gt" | "lt" | "eq";
+export type ScalarOp = "add" | "mul" | "pow" | "rsub" | "rdiv" | "maximum" | "minimum" | "gt" | "lt" | "eq"
+  | "ne" | "le" | "ge"
+  | "remainder" | "fmod";
 
 /** C[b] = beta*C[b] + op(A[b]) @ op(B[b]) (+ bias[n] on every row when bias is given).
  *  All matrices are row-major and contiguous: op(A) is MxK, stored KxM when transA.
@@ -39,10 +55,40 @@ export interface GemmArgs {
 import type { ConvGeom, PoolGeom } from "./abi.gen.js";
 export type { ConvGeom, PoolGeom };
 
+/** Geometry of F.pad over NC volumes of iD x iH x iW (1-d/2-d pads set the leading sizes to 1):
+ *  output o along a dim reads input o - p (p = the pad before; negative crops). */
+export interface PadGeom {
+  NC: number; iD: number; iH: number; iW: number; oD: number; oH: number; oW: number;
+  pD: number; pH: number; pW: number;
+}
+export type PadMode = "constant" | "reflect" | "replicate" | "circular";
+/** "linear" is linear along every resampled dim (bilinear, trilinear); "cubic" is bicubic. */
+export type ResampleMode = "nearest" | "nearest-exact" | "linear" | "cubic";
+/** Geometry of F.interpolate over NC volumes; sD/sH/sW are the user's scale factors (0: none, the
+ *  kernel then uses in/out). */
+export interface ResampleGeom {
+  NC: number; mode: ResampleMode; alignCorners: boolean;
+  iD: number; iH: number; iW: number; oD: number; oH: number; oW: number;
+  sD: number; sH: number; sW: number;
+}
+
+/** Geometry of a fused attention call (crates/kernels/src/attention.rs): q [BH, L, E], k [BH, S, E],
+ *  v [BH, S, Ev], each row contiguous, from its element offset with its batch (sB) and row (sL)
+ *  strides; the additive float mask (optional) at mOff + b*msB + h*msH + i*msL + j*msS with
+ *  bh = b*heads + h; causal masks key j > query i. Outputs out [BH, L, Ev] and lse [BH, L] are dense. */
+export interface AttnGeom {
+  BH: number; heads: number; L: number; S: number; E: number; Ev: number; scale: number; causal: boolean;
+  qOff: number; qsB: number; qsL: number; kOff: number; ksB: number; ksL: number; vOff: number; vsB: number; vsL: number;
+  mOff: number; msB: number; msH: number; msL: number; msS: number;
+}
+
 export interface Backend {
   readonly name: BackendName;
   /** Threads the compute kernels may use (1 on js). */
   readonly threads: number;
+  /** Optional: releases the backend's workers and memory (init() switching backends; the backend
+   *  is not used afterwards). */
+  dispose?(): void | Promise<void>;
 
   // ---- memory
   /** A storage of `size` elements, zero-filled unless `uninit` (the caller then writes every
@@ -64,11 +110,13 @@ export interface Backend {
   fill(out: Storage, value: number): void;
   /** out (contiguous) = x viewed with shape/strides from element offset xOff. */
   copyStrided(x: Storage, xOff: number, shape: number[], strides: number[], out: Storage): void;
-  /** Copies and converts between float32 and int64 (truncating toward zero). */
+  /** Copies and converts between dtypes: to int64 truncating toward zero (NaN/inf to -2^63 as
+   *  PyTorch on x86), to bool v != 0. */
   cast(x: Storage, out: Storage): void;
-  unary(op: UnaryOp, x: Storage, out: Storage): void;
+  /** `p`: the op's parameters (e.g. leakyRelu's negative slope), empty for most ops. */
+  unary(op: UnaryOp, x: Storage, out: Storage, p?: readonly number[]): void;
   /** gx = gy * d op / dx, given the op's input x and output y (each op reads the one it needs). */
-  unaryGrad(op: UnaryOp, x: Storage, y: Storage, gy: Storage, gx: Storage): void;
+  unaryGrad(op: UnaryOp, x: Storage, y: Storage, gy: Storage, gx: Storage, p?: readonly number[]): void;
   /** out[i] = a[...] op b[...] over outShape with broadcast strides (0 on broadcast dims). */
   binary(op: BinaryOp, a: Storage, aStrides: number[], b: Storage, bStrides: number[], out: Storage, outShape: number[]): void;
   scalar(op: ScalarOp, x: Storage, s: number, out: Storage): void;
@@ -114,6 +162,15 @@ export interface Backend {
   adaptiveAvgPool2dGrad(NC: number, H: number, W: number, oH: number, oW: number, gy: Storage, gx: Storage): void;
   adaptiveMaxPool2d(NC: number, H: number, W: number, oH: number, oW: number, x: Storage, y: Storage, idx: Storage): void;
 
+  // ---- padding and resampling (F.pad, F.interpolate)
+  /** y = x padded per g with mode (value for "constant"). */
+  pad(g: PadGeom, x: Storage, y: Storage, mode: PadMode, value: number): void;
+  /** gx (overwritten) = the adjoint of pad. */
+  padGrad(g: PadGeom, gy: Storage, gx: Storage, mode: PadMode): void;
+  resample(g: ResampleGeom, x: Storage, y: Storage): void;
+  /** gx (overwritten) = the adjoint of resample. */
+  resampleGrad(g: ResampleGeom, gy: Storage, gx: Storage): void;
+
   // ---- normalisation over [N, C, S] (S = spatial size); mean/invstd are per channel (C)
   /** mean and biased variance per channel. */
   channelStats(x: Storage, N: number, C: number, S: number, mean: Storage, variance: Storage): void;
@@ -129,6 +186,15 @@ export interface Backend {
             y: Storage, mean: Storage, rstd: Storage): void;
   layerNormGrad(x: Storage, gy: Storage, rows: number, cols: number, mean: Storage, rstd: Storage,
                 w: Storage | null, gx: Storage | null, gw: Storage | null, gb: Storage | null): void;
+
+  // ---- attention (F.scaledDotProductAttention): one fused kernel, js reference in js-attention.ts
+  /** out = softmax(scale * q k^T + mask) v per batch*head, lse = each row's log-sum-exp of the
+   *  scores (NaN, and out NaN, for a row whose keys are all masked). */
+  attention(g: AttnGeom, q: Storage, k: Storage, v: Storage, mask: Storage | null, out: Storage, lse: Storage): void;
+  /** dq [BH, L, E], dk [BH, S, E], dv [BH, S, Ev] (dense, overwritten) from the saved out/lse and
+   *  the dense output gradient gout [BH, L, Ev]; the mask gets no gradient. */
+  attentionGrad(g: AttnGeom, q: Storage, k: Storage, v: Storage, mask: Storage | null, out: Storage, lse: Storage,
+                gout: Storage, dq: Storage, dk: Storage, dv: Storage): void;
 
   // ---- embedding
   embedding(weight: Storage, idx: Storage, out: Storage, n: number, dim: number, numEmbeddings: number): void;
@@ -158,4 +224,23 @@ export interface Backend {
           weightDecay: number, nesterov: boolean, firstStep: boolean): void;
   adamStep(p: Storage, g: Storage, m: Storage, v: Storage, lr: number, beta1: number, beta2: number,
            eps: number, weightDecay: number, step: number, decoupled: boolean): void;
+
+  // ---- indexing over [outer, n, inner] blocks (js reference: js-index.ts; index storages are int64)
+  /** out[o, j, i] = x[o, idx[o, j, i], i] for idx [outer, m, inner]; rowIndex: idx is [m] and
+   *  picks whole rows (index_select). Throws a RangeError for an index outside [0, n). */
+  gather(x: Storage, idx: Storage, out: Storage, outer: number, n: number, m: number, inner: number, rowIndex: boolean): void;
+  /** out[o, idx[o, j, i], i] = src[o, j, i] (+= when accumulate), src null: `value`; out is
+   *  [outer, n, inner] and keeps its other elements. rowIndex: idx is [m] (index_add). */
+  scatter(src: Storage | null, value: number, idx: Storage, out: Storage, outer: number, n: number, m: number,
+          inner: number, rowIndex: boolean, accumulate: boolean): void;
+  /** out = cond != 0 ? a : b over `shape`, each operand from its element offset with its strides
+   *  (0 on broadcast dims): strided and broadcast inputs are read in place. */
+  whereStrided(cond: Storage, cOff: number, cStrides: number[], a: Storage, aOff: number, aStrides: number[],
+               b: Storage, bOff: number, bStrides: number[], out: Storage, shape: number[]): void;
+  /** Cumulative sum/product along the middle axis of [outer, n, inner] (reverse: from the end;
+   *  exclusive: without the element itself). */
+  scan(op: "sum" | "prod", x: Storage, out: Storage, outer: number, n: number, inner: number, reverse: boolean, exclusive: boolean): void;
+  /** Stable sort of each [outer, ·, inner] line (NaN largest); the first k values and their int64
+   *  positions go to [outer, k, inner] (topk when k < n). */
+  sort(x: Storage, vals: Storage, idx: Storage, outer: number, n: number, inner: number, k: number, descending: boolean): void;
 }

@@ -400,3 +400,32 @@ export async function createWasmBackend(opts: { threads?: number; wasmUrl?: stri
   throw new Error(`wasm backend could not be loaded:\n  - ${reasons.join("\n  - ")}\n` +
     `Build the .wasm files with \`npm run build\`, or point opts.wasmUrl / TORCHLET_WASM at them.`);
 }
+
+/**
+ * The single-threaded wasm backend, loaded synchronously (Node only: the first op before init()
+ * uses it when the native addon is missing). Same candidates as createWasmBackend, without "mt"
+ * (its workers start asynchronously).
+ */
+export function createWasmBackendSync(opts: { wasmUrl?: string | URL } = {}): WasmBackend {
+  if (!isNode) throw new Error("the wasm backend loads synchronously only in Node; `await torch.init()` in browsers");
+  const getBuiltin = (process as unknown as { getBuiltinModule?: (m: string) => any }).getBuiltinModule;
+  if (!getBuiltin) throw new Error(`Node ${process.versions.node} lacks process.getBuiltinModule (needs Node >= 20.16)`);
+  const { readFileSync } = getBuiltin("node:fs");
+  const feats = wasmFeatures();
+  const loc = location(opts.wasmUrl);
+  const custom = opts.wasmUrl !== undefined || !!process.env.TORCHLET_WASM;
+  const at = (v: Variant) => (custom ? new URL(FILES[v], loc.dir) : packagedUrl(v));
+  const candidates: URL[] = loc.file ? [loc.file] : [...(feats.relaxedSimd ? [at("relaxed")] : []), ...(feats.simd ? [at("simd")] : [])];
+  const reasons: string[] = [];
+  for (const url of candidates) {
+    try {
+      const module = new WebAssembly.Module(new Uint8Array(readFileSync(url)) as BufferSource);
+      if (WebAssembly.Module.imports(module).some((i) => i.kind === "memory")) throw new Error("the threaded build cannot load synchronously");
+      const ex = new WebAssembly.Instance(module, {}).exports as unknown as Exports;
+      return new WasmBackend(ex, ex.memory!, /relaxed/.test(url.pathname) ? "relaxed" : "simd", 1);
+    } catch (e) {
+      reasons.push(`${url}: ${(e as Error).message}`);
+    }
+  }
+  throw new Error(`wasm backend could not be loaded synchronously:\n  - ${reasons.join("\n  - ") || "this engine lacks wasm SIMD"}`);
+}
