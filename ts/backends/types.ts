@@ -21,8 +21,10 @@ export interface Storage {
   freed: boolean;
 }
 
+/** Every op with a Rust kernel (UnaryKernelOp, generated from `Unary` in crates/kernels/src/elementwise.rs)
+ *  plus the ones that (for now) only have a js formula. */
 export type UnaryOp =
-  | "neg" | "exp" | "log" | "sqrt" | "relu" | "sigmoid" | "tanh" | "abs" | "square" | "recip" | "rsqrt"
+  | UnaryKernelOp
   | MathUnaryOp | ActivationOp;
 /** Elementwise math (ts/ops/elementwise.ts; js reference in js-elementwise.ts). */
 export type MathUnaryOp =
@@ -52,7 +54,7 @@ export interface GemmArgs {
 }
 
 // ConvGeom and PoolGeom: declared once in Rust (abi_struct! in crates/kernels/src/conv.rs, pool.rs)
-import type { ConvGeom, PoolGeom } from "./abi.gen.js";
+import type { ConvGeom, PoolGeom, UnaryKernelOp } from "./abi.gen.js";
 export type { ConvGeom, PoolGeom };
 
 /** Geometry of F.pad over NC volumes of iD x iH x iW (1-d/2-d pads set the leading sizes to 1):
