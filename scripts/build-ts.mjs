@@ -1,4 +1,5 @@
-// Builds the TypeScript facade: ESM + .d.ts with tsc (dist/esm), CommonJS bundle with esbuild (dist/cjs).
+// Builds the TypeScript facade: ESM + .d.ts with tsc (dist/esm), CommonJS bundle with esbuild (dist/cjs),
+// and Node's ESM entry over the CJS bundle (dist/node).
 // In the CJS bundle import.meta.url points at the matching ESM file, so relative asset URLs
 // (the .wasm files in build/, the thread worker) resolve to the same places in both builds.
 import { execFileSync } from "node:child_process";
@@ -24,6 +25,17 @@ await build({
   logLevel: "warning",
 });
 writeFileSync(join(root, "dist/cjs/index.d.cts"), 'export * from "../esm/index.js";\n');
+// In Node, `import "torchlet"` and `require("torchlet")` must share one copy of the library state
+// (one Tensor class, one active backend): Node's "import" condition gets a thin ESM wrapper over the
+// CJS bundle (browsers and bundlers get the real ESM build, dist/esm).
+{
+  const { createRequire } = await import("node:module");
+  const names = Object.keys(createRequire(import.meta.url)(join(root, "dist/cjs/index.cjs"))).filter((n) => n !== "default" && n !== "__esModule");
+  mkdirSync(join(root, "dist/node"), { recursive: true });
+  writeFileSync(join(root, "dist/node/index.mjs"),
+    `// Node's ESM entry: the CommonJS build's exports, so import and require share one library state.\n` +
+    `import m from "../cjs/index.cjs";\nexport const { ${names.join(", ")} } = m;\n`);
+}
 // The package ships its compiled kernels inside dist/ (dist/build/*.wasm, *.node), at the same
 // relative place from dist/esm/backends/ as build/ is from ts/backends/.
 const assets = join(root, "build");

@@ -18,6 +18,8 @@ export class Parameter extends Tensor {
 export type StateDict = Record<string, Tensor>;
 
 export abstract class Module {
+  /** console.log / util.inspect print what toString() prints (PyTorch's print(model)). */
+  [Symbol.for("nodejs.util.inspect.custom")](): string { return this.toString(); }
   training = true;
   /** Names registered with registerBuffer (their values are plain tensors, or null). */
   private readonly _bufferNames = new Set<string>();
