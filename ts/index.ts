@@ -16,6 +16,14 @@ export {
 export { noGrad, enableGrad, tidy, keep, manualSeed } from "./runtime.js";
 export { cat, stack, where, matmul, broadcastShapes } from "./ops.js";
 export { save, load } from "./io/safetensors.js";
+// elementwise math as torch.* (ts/ops/elementwise.ts)
+export {
+  abs, absolute, sign, neg, negative, square, floor, ceil, trunc, fix, frac, round, sin, cos, tan, asin, acos, atan,
+  arcsin, arccos, arctan, sinh, cosh, erf, erfinv, expm1, log1p, log2, log10, exp2, exp, log, sqrt, rsqrt,
+  reciprocal, sigmoid, tanh, relu, nanToNum, atan2, arctan2, remainder, fmod, hypot, add, sub, subtract, mul,
+  multiply, div, divide, trueDivide, pow, maximum, minimum, fmax, fmin, clamp, clip, clampMin, clampMax, lerp,
+  addcmul, addcdiv,
+} from "./ops/elementwise.js";
 export * as nn from "./nn/index.js";
 export * as F from "./nn/functional/index.js";
 export * as optim from "./optim/index.js";

@@ -69,7 +69,7 @@ export function sumTo(g: Tensor, shape: number[]): Tensor {
 
 // ------------------------------------------------------------------ elementwise
 
-function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
+export function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   if (a.dtype !== b.dtype || (op === "div" && a.dtype !== "float32")) {
     // mixed dtypes compute in float32; int64 / int64 is true division (float32) as in PyTorch
     const af = cast(a, "float32"), bf = cast(b, "float32"), r = binaryRaw(op, af, bf);
@@ -85,7 +85,7 @@ function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   if (bd !== b) bd.dispose();
   return out;
 }
-function scalarRaw(op: ScalarOp, a: Tensor, s: number): Tensor {
+export function scalarRaw(op: ScalarOp, a: Tensor, s: number): Tensor {
   if (a.dtype !== "float32") {
     // PyTorch's promotion for an int64 tensor and a Python scalar: stays int64 for integer
     // add/mul/min/max (and non-negative integer powers), float32 otherwise (computed in float32)
@@ -249,18 +249,19 @@ function unaryRaw(op: UnaryOp, a: Tensor): Tensor {
   return out;
 }
 
-export function unary(op: UnaryOp, a: Tensor): Tensor {
+/** op(a) elementwise with its backward kernel; `p` holds a parameterised op's parameters. */
+export function unary(op: UnaryOp, a: Tensor, p: readonly number[] = []): Tensor {
   floatOnly(a, op);
   const ad = a.dense();
   const out = Tensor.empty(a.shape.slice(), "float32", true);
-  K().unary(op, ad.storage, out.storage);
+  K().unary(op, ad.storage, out.storage, p);
   if (ad !== a && !a.requiresGrad) ad.dispose();
   const name = op[0].toUpperCase() + op.slice(1) + "Backward";
   if (!(isGradEnabled() && a.requiresGrad)) { if (ad !== a) ad.dispose(); return out; }
   return record(out, name, [a], (g) => {
     const gd = g.dense();
     const gx = Tensor.empty(a.shape.slice(), "float32");
-    K().unaryGrad(op, ad.storage, out.storage, gd.storage, gx.storage);
+    K().unaryGrad(op, ad.storage, out.storage, gd.storage, gx.storage, p);
     if (gd !== g) gd.dispose();
     return [gx];
   });

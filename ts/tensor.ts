@@ -7,6 +7,7 @@ import {
 } from "./runtime.js";
 import * as ops from "./ops.js";
 import * as ew from "./ops/elementwise.js";
+import * as ew from "./ops/elementwise.js";
 import { formatTensor } from "./format.js";
 import { A, parseArgs } from "./utils/args.js";
 
@@ -246,6 +247,47 @@ export class Tensor {
   tanh(): Tensor { return ops.unary("tanh", this); }
   softmax(dim: number): Tensor { return ops.softmax(this, dim, false); }
   logSoftmax(dim: number): Tensor { return ops.softmax(this, dim, true); }
+  // ---- elementwise math (ts/ops/elementwise.ts)
+  sign(): Tensor { return ew.sign(this); }
+  floor(): Tensor { return ew.floor(this); }
+  ceil(): Tensor { return ew.ceil(this); }
+  round(opts?: { decimals?: number }): Tensor { return ew.round(this, opts); }
+  trunc(): Tensor { return ew.trunc(this); }
+  fix(): Tensor { return ew.trunc(this); }
+  frac(): Tensor { return ew.frac(this); }
+  sin(): Tensor { return ew.sin(this); }
+  cos(): Tensor { return ew.cos(this); }
+  tan(): Tensor { return ew.tan(this); }
+  asin(): Tensor { return ew.asin(this); }
+  acos(): Tensor { return ew.acos(this); }
+  atan(): Tensor { return ew.atan(this); }
+  arcsin(): Tensor { return ew.asin(this); }
+  arccos(): Tensor { return ew.acos(this); }
+  arctan(): Tensor { return ew.atan(this); }
+  sinh(): Tensor { return ew.sinh(this); }
+  cosh(): Tensor { return ew.cosh(this); }
+  erf(): Tensor { return ew.erf(this); }
+  erfinv(): Tensor { return ew.erfinv(this); }
+  expm1(): Tensor { return ew.expm1(this); }
+  log1p(): Tensor { return ew.log1p(this); }
+  log2(): Tensor { return ew.log2(this); }
+  log10(): Tensor { return ew.log10(this); }
+  exp2(): Tensor { return ew.exp2(this); }
+  nanToNum(...args: unknown[]): Tensor { return ew.nanToNum(this, ...args); }
+  atan2(o: Tensor): Tensor { return ew.atan2(this, o); }
+  arctan2(o: Tensor): Tensor { return ew.atan2(this, o); }
+  remainder(o: Tensor | number): Tensor { return ew.remainder(this, o); }
+  fmod(o: Tensor | number): Tensor { return ew.fmod(this, o); }
+  hypot(o: Tensor): Tensor { return ew.hypot(this, o); }
+  lerp(end: Tensor, weight: Tensor | number): Tensor { return ew.lerp(this, end, weight); }
+  addcmul(t1: Tensor, t2: Tensor, opts?: { value?: number }): Tensor { return ew.addcmul(this, t1, t2, opts); }
+  addcdiv(t1: Tensor, t2: Tensor, opts?: { value?: number }): Tensor { return ew.addcdiv(this, t1, t2, opts); }
+  clip(min?: number | Tensor | null, max?: number | Tensor | null | object): Tensor { return ew.clamp(this, min, max); }
+  clampMin(min: number | Tensor): Tensor { return ew.clamp(this, min, null); }
+  clampMax(max: number | Tensor): Tensor { return ew.clamp(this, null, max); }
+  absolute(): Tensor { return ew.abs(this); }
+  negative(): Tensor { return ew.neg(this); }
+  // ---- end of elementwise math
   // ---- elementwise math (ts/ops/elementwise.ts)
   sign(): Tensor { return ew.sign(this); }
   floor(): Tensor { return ew.floor(this); }

@@ -5,6 +5,7 @@ import type {
   Backend, BackendName, BinaryOp, ConvGeom, DType, ElemArray, FloatArray, GemmArgs, PoolGeom,
   ScalarOp, Storage, UnaryOp,
 } from "./types.js";
+import { binaryMathFn, unaryMath, unaryMathGrad } from "./js-elementwise.js";
 
 class JsStorage implements Storage {
   freed = false;
@@ -77,8 +78,9 @@ export class JsBackend implements Backend {
     for (let k = 0; k < s.length; k++) d[k] = out.dtype === "int64" ? Math.trunc(s[k]) : s[k];
   }
 
-  unary(op: UnaryOp, x: Storage, out: Storage): void {
+  unary(op: UnaryOp, x: Storage, out: Storage, p: readonly number[] = []): void {
     const a = this.f(x), o = this.f(out), n = o.length;
+    if (unaryMath(op, a, o, p)) return;
     switch (op) {
       case "neg": for (let k = 0; k < n; k++) o[k] = -a[k]; break;
       case "exp": for (let k = 0; k < n; k++) o[k] = Math.exp(a[k]); break;
@@ -95,8 +97,9 @@ export class JsBackend implements Backend {
     }
   }
 
-  unaryGrad(op: UnaryOp, x: Storage, y: Storage, gy: Storage, gx: Storage): void {
+  unaryGrad(op: UnaryOp, x: Storage, y: Storage, gy: Storage, gx: Storage, p: readonly number[] = []): void {
     const a = this.f(x), r = this.f(y), g = this.f(gy), o = this.f(gx), n = o.length;
+    if (unaryMathGrad(op, a, r, g, o, p)) return;
     switch (op) {
       case "neg": for (let k = 0; k < n; k++) o[k] = -g[k]; break;
       case "exp": for (let k = 0; k < n; k++) o[k] = g[k] * r[k]; break;
@@ -675,6 +678,10 @@ function binaryFn(op: BinaryOp | ScalarOp): (a: number, b: number) => number {
     case "eq": return (a, b) => (a === b ? 1 : 0);
     case "rsub": return (a, b) => b - a;
     case "rdiv": return (a, b) => b / a;
-    default: throw new Error(`unknown binary op ${op}`);
+    default: {
+      const f = binaryMathFn(op);
+      if (f) return f;
+      throw new Error(`unknown binary op ${op}`);
+    }
   }
 }

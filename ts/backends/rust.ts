@@ -12,10 +12,10 @@ export const K = KERNEL_CODE;
 const _unaryKnown: UnaryOp = null as unknown as UnaryKernelOp;
 const _binaryKnown: BinaryOp | ScalarOp = null as unknown as BinaryKernelOp;
 void _unaryKnown; void _binaryKnown;
-const UNARY: Record<UnaryOp, number> = UNARY_CODE;
-const BINARY: Record<BinaryOp | ScalarOp, number> = BINARY_CODE;
+const UNARY: Partial<Record<UnaryOp, number>> = UNARY_CODE;
+const BINARY: Partial<Record<BinaryOp | ScalarOp, number>> = BINARY_CODE;
 
-function code<T extends string>(table: Record<T, number>, op: T, what: string): number {
+function code<T extends string>(table: Partial<Record<T, number>>, op: T, what: string): number {
   const c = table[op];
   if (c === undefined) throw new Error(`${what}: unknown op ${op}`);
   return c;
@@ -44,17 +44,22 @@ export abstract class RustBackend extends JsBackend {
   cast(x: Storage, out: Storage): void {
     this.run(K.cast, [this.h(x), dt(x), this.h(out), dt(out), Math.min(x.size, out.size)]);
   }
-  unary(op: UnaryOp, x: Storage, out: Storage): void {
+  unary(op: UnaryOp, x: Storage, out: Storage, p: readonly number[] = []): void {
+    // ops without a Rust kernel yet run the js reference over the same memory
+    if (UNARY[op] === undefined) return super.unary(op, x, out, p);
     this.run(K.unary, [code(UNARY, op, "unary"), this.h(x), this.h(out), out.size]);
   }
-  unaryGrad(op: UnaryOp, x: Storage, y: Storage, gy: Storage, gx: Storage): void {
+  unaryGrad(op: UnaryOp, x: Storage, y: Storage, gy: Storage, gx: Storage, p: readonly number[] = []): void {
+    if (UNARY[op] === undefined) return super.unaryGrad(op, x, y, gy, gx, p);
     this.run(K.unaryGrad, [code(UNARY, op, "unaryGrad"), this.h(x), this.h(y), this.h(gy), this.h(gx), gx.size]);
   }
   binary(op: BinaryOp, a: Storage, aStrides: number[], b: Storage, bStrides: number[], out: Storage, outShape: number[]): void {
+    if (BINARY[op] === undefined) return super.binary(op, a, aStrides, b, bStrides, out, outShape);
     this.run(K.binary, [code(BINARY, op, "binary"), this.h(a), dt(a), ...this.intArg(aStrides), this.h(b), dt(b),
       ...this.intArg(bStrides), this.h(out), dt(out), ...this.intArg(outShape)]);
   }
   scalar(op: ScalarOp, x: Storage, s: number, out: Storage): void {
+    if (BINARY[op] === undefined) return super.scalar(op, x, s, out);
     this.run(K.scalar, [code(BINARY, op, "scalar"), this.h(x), dt(x), s, this.h(out), dt(out), out.size]);
   }
   where(cond: Storage, a: Storage, b: Storage, out: Storage): void {

@@ -9,3 +9,4 @@ export * from "./pool.js";
 export * from "./norm.js";
 export * from "./embedding.js";
 export * from "./rnn.js";
+export * from "./activation.js";

@@ -11,3 +11,4 @@ export {
 } from "./pool.js";
 export * from "./norm.js";
 export * from "./embedding.js";
+export * from "./activation.js";
