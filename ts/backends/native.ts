@@ -101,6 +101,11 @@ export class NativeBackend extends RustBackend {
   /** Drops every pooled buffer (the GC then reclaims them). */
   trimPool(): void { this.pool.clear(); this.poolAge.clear(); this.poolBytes = 0; }
   override view(s: Storage): ElemArray { return (s as NativeStorage).data; }
+  /** The data is in the JS heap, reclaimed by the GC itself: only the accounting is left to do. */
+  override finalizer(s: Storage): () => void {
+    const bytes = (s as NativeStorage).data.byteLength;
+    return () => { this.live -= bytes; };
+  }
   readInto(s: Storage, out: ElemArray): void {
     const d = (s as NativeStorage).data;
     // small copies: a call into the addon costs more than it saves

@@ -1,8 +1,13 @@
 // Shared TypeScript of the two Rust backends (wasm, native): every Backend kernel forwarded to the
 // Rust kernel of the same name through one calling convention (kernel id + flat argument list).
+// The class implements Backend by composition: tsc fails when a Backend method is missing here,
+// and the js reference runs only for the methods declared in JS_FALLBACKS / JS_OP_FALLBACKS
+// (test/backend-coverage.test.ts checks that nothing else does).
 
 import { JsBackend } from "./js.js";
-import type { BinaryOp, ConvGeom, GemmArgs, PoolGeom, ScalarOp, Storage, UnaryOp } from "./types.js";
+import type {
+  Backend, BackendName, BinaryOp, ConvGeom, DType, ElemArray, GemmArgs, PoolGeom, ScalarOp, Storage, UnaryOp,
+} from "./types.js";
 import { BINARY_CODE, KERNEL_CODE, UNARY_CODE, convGeomInts, poolGeomInts } from "./abi.gen.js";
 import type { BinaryKernelOp, UnaryKernelOp } from "./abi.gen.js";
 
@@ -24,9 +29,71 @@ const dt = (s: Storage) => (s.dtype === "int64" ? 1 : 0);
 const convGeom = convGeomInts;
 const poolGeom = poolGeomInts;
 
+/** Backend methods that the Rust backends run as the js reference (over their own memory), each
+ *  with the reason. A new Backend method needs either its forwarding method in RustBackend below
+ *  (tsc fails until one or the other exists) or an entry here; remove the entry when the Rust
+ *  forwarding method is added (test/backend-coverage.test.ts says so). See CONTRIBUTING.md. */
+export const JS_FALLBACKS = {
+  pad: "no Rust kernel yet (F.pad)",
+  padGrad: "no Rust kernel yet (F.pad backward)",
+  resample: "no Rust kernel yet (F.interpolate)",
+  resampleGrad: "no Rust kernel yet (F.interpolate backward)",
+  attention: "no Rust forwarding yet (crates/kernels/src/attention.rs has no Kernel id)",
+  attentionGrad: "no Rust forwarding yet (crates/kernels/src/attention.rs has no Kernel id)",
+  gather: "no Rust kernel yet (index ops)",
+  scatter: "no Rust kernel yet (index ops)",
+  whereStrided: "no Rust kernel yet (strided where)",
+  scan: "no Rust kernel yet (cumsum/cumprod)",
+  sort: "no Rust kernel yet (sort/topk)",
+} as const satisfies { readonly [M in keyof Backend]?: string };
+type Fallback = keyof typeof JS_FALLBACKS;
+
+/** Methods forwarded to Rust for every op code Rust declares, and run as the js formula for the
+ *  op names that have no Rust variant yet (UnaryOp minus UNARY_NAMES, BinaryOp/ScalarOp minus
+ *  BINARY_NAMES). */
+export const JS_OP_FALLBACKS = {
+  unary: "UnaryOp names without a `Unary` variant in crates/kernels/src/elementwise.rs",
+  unaryGrad: "UnaryOp names without a `Unary` variant in crates/kernels/src/elementwise.rs",
+  binary: "BinaryOp names without a `Binary` variant in crates/kernels/src/elementwise.rs",
+  scalar: "ScalarOp names without a `Binary` variant in crates/kernels/src/elementwise.rs",
+} as const satisfies { readonly [M in keyof Backend]?: string };
+
+/** The js reference reading and writing the storages of backend `b` through b's views. */
+function jsOver(b: Backend): JsBackend {
+  const r = new JsBackend("float32");
+  Object.assign(r, {
+    view: (s: Storage) => b.view(s),
+    alloc: (n: number, d: DType, u?: boolean) => b.alloc(n, d, u),
+    free: (s: Storage) => b.free(s),
+  });
+  return r;
+}
+
+// the declared fallbacks are methods of RustBackend (installed on its prototype after the class)
+export interface RustBackend extends Pick<Backend, Fallback> {}
+
 /** A backend whose kernels are the Rust ones; subclasses say how storages and calls cross over. */
-export abstract class RustBackend extends JsBackend {
-  constructor() { super("float32"); }
+export abstract class RustBackend implements Backend {
+  abstract readonly name: BackendName;
+  abstract readonly threads: number;
+  /** Bytes held by live storages (kept by the subclass's alloc/free). */
+  protected live = 0;
+  private readonly ref: JsBackend;
+  constructor() { this.ref = jsOver(this); }
+
+  abstract alloc(size: number, dtype: DType, uninit?: boolean): Storage;
+  abstract free(s: Storage): void;
+  abstract view(s: Storage): ElemArray;
+  abstract finalizer(s: Storage): () => void;
+  bytesInUse(): number { return this.live; }
+
+  /** The js reference over this backend's memory, for a declared fallback only. */
+  protected js(method: Fallback | keyof typeof JS_OP_FALLBACKS): JsBackend {
+    if (!(method in JS_FALLBACKS) && !(method in JS_OP_FALLBACKS)) {
+      throw new Error(`${this.name} backend: ${method} is not a declared js fallback (ts/backends/rust.ts)`);
+    }
+    return this.ref;
+  }
 
   /** A storage (from element offset `off`) as the Rust side takes it; null for a missing one. */
   protected abstract h(s: Storage | null | undefined, off?: number): unknown;
@@ -46,20 +113,20 @@ export abstract class RustBackend extends JsBackend {
   }
   unary(op: UnaryOp, x: Storage, out: Storage, p: readonly number[] = []): void {
     // ops without a Rust kernel yet run the js reference over the same memory
-    if (UNARY[op] === undefined) return super.unary(op, x, out, p);
+    if (UNARY[op] === undefined) return this.js("unary").unary(op, x, out, p);
     this.run(K.unary, [code(UNARY, op, "unary"), this.h(x), this.h(out), out.size]);
   }
   unaryGrad(op: UnaryOp, x: Storage, y: Storage, gy: Storage, gx: Storage, p: readonly number[] = []): void {
-    if (UNARY[op] === undefined) return super.unaryGrad(op, x, y, gy, gx, p);
+    if (UNARY[op] === undefined) return this.js("unaryGrad").unaryGrad(op, x, y, gy, gx, p);
     this.run(K.unaryGrad, [code(UNARY, op, "unaryGrad"), this.h(x), this.h(y), this.h(gy), this.h(gx), gx.size]);
   }
   binary(op: BinaryOp, a: Storage, aStrides: number[], b: Storage, bStrides: number[], out: Storage, outShape: number[]): void {
-    if (BINARY[op] === undefined) return super.binary(op, a, aStrides, b, bStrides, out, outShape);
+    if (BINARY[op] === undefined) return this.js("binary").binary(op, a, aStrides, b, bStrides, out, outShape);
     this.run(K.binary, [code(BINARY, op, "binary"), this.h(a), dt(a), ...this.intArg(aStrides), this.h(b), dt(b),
       ...this.intArg(bStrides), this.h(out), dt(out), ...this.intArg(outShape)]);
   }
   scalar(op: ScalarOp, x: Storage, s: number, out: Storage): void {
-    if (BINARY[op] === undefined) return super.scalar(op, x, s, out);
+    if (BINARY[op] === undefined) return this.js("scalar").scalar(op, x, s, out);
     this.run(K.scalar, [code(BINARY, op, "scalar"), this.h(x), dt(x), s, this.h(out), dt(out), out.size]);
   }
   where(cond: Storage, a: Storage, b: Storage, out: Storage): void {
@@ -185,4 +252,17 @@ export abstract class RustBackend extends JsBackend {
   }
   /** Asks the Rust thread pool for `n` threads (calling thread included). */
   protected setPoolThreads(n: number): void { this.run(K.setThreads, [n]); }
+}
+
+/** Marks a method installed as a declared js fallback (test/backend-coverage.test.ts reads it). */
+export const JS_FALLBACK = Symbol("torchlet.jsFallback");
+for (const m of Object.keys(JS_FALLBACKS) as Fallback[]) {
+  // a method implemented above wins (its JS_FALLBACKS entry is then stale: the coverage test says so)
+  if (Object.prototype.hasOwnProperty.call(RustBackend.prototype, m)) continue;
+  const f = function (this: RustBackend, ...args: unknown[]) {
+    const ref = this.js(m);
+    return (ref as unknown as Record<string, (...a: unknown[]) => unknown>)[m].apply(ref, args);
+  };
+  Object.defineProperty(f, JS_FALLBACK, { value: JS_FALLBACKS[m] });
+  Object.defineProperty(RustBackend.prototype, m, { value: f, writable: true, configurable: true });
 }

@@ -220,6 +220,12 @@ export interface Backend {
   /** From act, hPrev and gH: gGi [B, 3H], gGh [B, 3H] and ghPrev [B, H] (the direct part only). */
   gruCellGrad(act: Storage, actOff: number, hPrev: Storage, hPrevOff: number, gH: Storage, gHOff: number,
               gGi: Storage, gGiOff: number, gGh: Storage, gGhOff: number, ghPrev: Storage, B: number, H: number): void;
+  /** Optional fast path (the Rust backends): a whole LSTM layer-direction forward without saving
+   *  for backward. P [T, B, 4H] input projection (overwritten by the gates), W_hh [4H, H], c0 and h0
+   *  [B, H]; writes h_t to row t of h [T, B, H], c_t to CS [T, B, H] and the activated gates to
+   *  ACT [T, B, 4H] (or [B, 4H] scratch unless keepActs). */
+  lstmSeq?(p: Storage, wHh: Storage, c0: Storage, h0: Storage, h0Off: number, h: Storage, hOff: number, cs: Storage,
+           act: Storage, keepActs: boolean, T: number, B: number, H: number, reverse: boolean): void;
 
   // ---- optimiser steps (in place, n = p.size)
   sgdStep(p: Storage, g: Storage, buf: Storage | null, lr: number, momentum: number, dampening: number,

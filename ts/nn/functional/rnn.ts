@@ -26,12 +26,6 @@ function copyAt(src: Storage, sOff: number, dst: Storage, dOff: number, n: numbe
   d.set(s.subarray(sOff, sOff + n) as any, dOff);
 }
 
-/** Backends with a fused LSTM layer-direction forward (the Rust ones, ts/backends/rust.ts). */
-interface FusedLstm {
-  lstmSeq(p: Storage, wHh: Storage, c0: Storage, h0: Storage, h0Off: number, h: Storage, hOff: number, cs: Storage,
-          act: Storage, keepActs: boolean, T: number, B: number, H: number, reverse: boolean): void;
-}
-
 /** A dense copy of a [B, H] state (or the tensor itself when already dense). */
 function denseState(t: Tensor): Tensor { return t.dense(); }
 
@@ -93,7 +87,7 @@ export function lstmLayer(x: Tensor, h0: Tensor, c0: Tensor, wIh: Tensor, wHh: T
   if (bias && bias !== bIh && bias !== bHh) bias.dispose();
 
   const keepActs = ops.willRecord([x, h0, c0, wIh, wHh, bIh, bHh]);
-  const fused = (K() as Partial<FusedLstm>).lstmSeq;
+  const fused = K().lstmSeq; // optional Backend member (the Rust backends)
   if (fused && !keepActs) {
     // inference on a Rust backend: the whole recurrence in one kernel call, straight into a dense
     // [T, B, H] output; hn / cn are their own small tensors, so disposing the output frees it all
