@@ -5,3 +5,4 @@ export {
   type SGDOptions, type AdamOptions, type RMSpropOptions, type AdagradOptions, type AdamaxOptions,
   type NAdamOptions, type RAdamOptions,
 } from "./optimizers.js";
+export * as lrScheduler from "./lr_scheduler.js";

@@ -112,13 +112,10 @@ export abstract class Optimizer {
     const out = { params: ps, ...g } as ParamGroup;
     Object.defineProperty(out, "options", { get() { return out; }, enumerable: false });
     this.paramGroups.push(out);
-    this.initGroupState(out);
   }
 
   /** Throws PyTorch's `Invalid ...` error for a bad hyper-parameter of group g. */
   protected abstract validateGroup(g: Record<string, any>): void;
-  /** State created at construction (Adagrad's sum); none by default. */
-  protected initGroupState(_g: ParamGroup): void {}
   /** One parameter's update (inside noGrad). g is dense, same shape and dtype as p. */
   protected abstract update(p: Tensor, g: Tensor, group: ParamGroup, state: Record<string, any>): void;
   /** State keys PyTorch stores as 0-dim tensors in its state dict (Adam's step, NAdam's mu_product). */

@@ -198,6 +198,9 @@ export class Adagrad extends Optimizer {
     });
     const { lr, lrDecay, eps, weightDecay, initialAccumulatorValue, foreach: fe, maximize } = o;
     super("optim.Adagrad", params, { lr, lrDecay, eps, weightDecay, initialAccumulatorValue, foreach: fe, maximize });
+    // PyTorch 1.13 creates the state of the constructor's groups here, with the constructor's
+    // initial_accumulator_value (not a group's own); groups added later get theirs on first step
+    for (const g of this.paramGroups) for (const p of g.params) this.state.set(p, { step: 0, sum: this.buffer(p, initialAccumulatorValue) });
   }
   protected validateGroup(g: Record<string, any>): void {
     checkNonNeg("learning rate", g.lr);
@@ -207,12 +210,6 @@ export class Adagrad extends Optimizer {
     checkNonNeg("epsilon value", g.eps);
   }
   protected tensorScalars() { return ["step"]; }
-  /** PyTorch creates Adagrad's state (step 0, sum = initial_accumulator_value) at construction. */
-  protected initGroupState(g: ParamGroup): void {
-    for (const p of g.params) {
-      if (!this.state.has(p)) this.state.set(p, { step: 0, sum: this.buffer(p, g.initialAccumulatorValue) });
-    }
-  }
   protected update(p: Tensor, grad: Tensor, o: ParamGroup, st: Record<string, any>): void {
     if (st.step === undefined) { st.step = 0; st.sum = this.buffer(p, o.initialAccumulatorValue); }
     st.step++;
