@@ -3,7 +3,7 @@
 
 import type { Backend, BackendName } from "./backends/types.js";
 import { JsBackend } from "./backends/js.js";
-import { activeBackend, backendImpl, live, moveAllStorages, setAutoInit, setBackend } from "./runtime.js";
+import { activeBackend, backendImpl, live, setAutoInit, setBackend } from "./runtime.js";
 import { checkOptions } from "./utils/args.js";
 import * as nativeMod from "./backends/native.js";
 import * as wasmMod from "./backends/wasm.js";
@@ -14,8 +14,17 @@ export {
   tensor, zeros, ones, empty, full, rand, randn, randint, arange, zerosLike, onesLike, type TensorOptions,
 } from "./creation.js";
 export { noGrad, enableGrad, tidy, keep, manualSeed } from "./runtime.js";
-export { cat, stack, where, matmul, broadcastShapes } from "./ops.js";
-export { save, load } from "./io/safetensors.js";
+export { matmul, broadcastShapes } from "./ops.js";
+// reductions, shape, indexing, linear algebra, creation/random as torch.* (ts/ops/torch.ts)
+export {
+  sum, mean, prod, amax, amin, max, min, argmax, argmin, var, std, logsumexp, norm, cumsum, cumprod, any, all,
+  countNonzero, split, chunk, unbind, flip, roll, tile, broadcastTo, movedim, moveaxis, unflatten, squeeze, unsqueeze,
+  tril, triu, diagonal, diag, cat, concat, stack, hstack, vstack, gather, scatter, scatterAdd, indexSelect, maskedFill,
+  maskedSelect, where, nonzero, topk, sort, argsort, unique, bmm, baddbmm, addmm, addbmm, mm, mv, outer, dot, einsum,
+  eye, linspace, logspace, fullLike, emptyLike, randLike, randnLike, randintLike, randperm, multinomial, bernoulli,
+  normal, flatten, reshape, permute, transpose, t, narrow, select, clone, softmax, logSoftmax, numel,
+} from "./ops/torch.js";
+export { save, load, LoadError, consumePrefixInStateDictIfPresent } from "./io/index.js";
 // elementwise math as torch.* (ts/ops/elementwise.ts)
 export {
   abs, absolute, sign, neg, negative, square, floor, ceil, trunc, fix, frac, round, sin, cos, tan, asin, acos, atan,
@@ -80,16 +89,13 @@ async function create(name: BackendName, threads: number, opts: InitOptions): Pr
   }
 }
 
-/** Makes b the active backend: tensors of the previous one move to b, whose workers and memory
- *  are then released. */
+/** Makes b the active backend: tensors of the previous one move to b on first use; the previous
+ *  backend's workers are released now, its memory as its tensors move or go. */
 function activate(b: Backend, threads: number, opts: { wasmUrl?: string | URL }): void {
   const prev = activeBackend();
   setBackend(b);
   inForce = { backend: b, threads, wasmUrl: String(opts.wasmUrl ?? "") };
-  if (prev && prev !== b) {
-    moveAllStorages(b);
-    void Promise.resolve(prev.dispose?.()).catch(() => {});
-  }
+  if (prev && prev !== b) void Promise.resolve(prev.dispose?.()).catch(() => {});
 }
 
 /**

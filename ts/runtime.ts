@@ -43,19 +43,14 @@ export function backendName(): BackendName { return backendImpl().name; }
 
 /** The part of a storage's ownership the GC safety net holds: a view count and a release hook that
  *  does not reference the data, so an unreachable tensor's data can be collected right away. */
-interface Cell { refs: number; done: boolean; release: () => void; weak: WeakRef<StorageRef> | null }
-
-/** Every storage not yet released, weakly (so a backend switch can move them). */
-const liveRefs = new Set<WeakRef<StorageRef>>();
+interface Cell { refs: number; done: boolean; release: () => void }
 
 /** A storage shared by a tensor and its views; freed when the last owner lets go. */
 export class StorageRef {
   readonly cell: Cell;
   constructor(public storage: Storage, public backend: Backend) {
     live.tensors++;
-    const weak = new WeakRef(this);
-    liveRefs.add(weak);
-    this.cell = { refs: 1, done: false, release: backend.finalizer(storage), weak };
+    this.cell = { refs: 1, done: false, release: backend.finalizer(storage) };
   }
   retain(): void { this.cell.refs++; }
   release(): void {
@@ -64,11 +59,13 @@ export class StorageRef {
     if (--c.refs === 0 && !c.done) {
       c.done = true;
       live.tensors--;
-      if (c.weak) liveRefs.delete(c.weak);
       this.backend.free(this.storage);
     }
   }
-  /** Moves the data to backend `to` (the same elements, a new storage there). */
+  /** Moves the data to backend `to` (the same elements in a new storage there): a tensor made
+   *  before init() switched backends moves on its first use. Every view shares this ref, so all
+   *  of them move together. (No registry of live storages: a WeakRef per storage would keep every
+   *  storage made in a synchronous loop alive until the loop ends.) */
   moveTo(to: Backend): void {
     if (to === this.backend || this.cell.done) return;
     const from = this.backend, old = this.storage;
@@ -81,17 +78,6 @@ export class StorageRef {
   }
 }
 
-/** Moves every live tensor storage to backend `to` (init() switching backends). */
-export function moveAllStorages(to: Backend): number {
-  let n = 0;
-  for (const w of liveRefs) {
-    const r = w.deref();
-    if (!r || r.cell.done) { liveRefs.delete(w); continue; }
-    if (r.backend !== to) { r.moveTo(to); n++; }
-  }
-  return n;
-}
-
 export const live = { tensors: 0 };
 
 // A tensor that is garbage-collected without dispose() gives its storage back here. The registry
@@ -102,7 +88,6 @@ const registry = new FinalizationRegistry<Cell>((c) => {
   if (--c.refs === 0 && !c.done) {
     c.done = true;
     live.tensors--;
-    if (c.weak) liveRefs.delete(c.weak);
     c.release();
   }
 });

@@ -7,9 +7,17 @@ import {
 } from "./runtime.js";
 import * as ops from "./ops.js";
 import * as ew from "./ops/elementwise.js";
-import * as ew from "./ops/elementwise.js";
+import * as R from "./ops/reduce.js";
+import * as S from "./ops/shape.js";
+import * as I from "./ops/indexing.js";
+import * as L from "./ops/linalg.js";
+import * as Rnd from "./ops/random.js";
 import { formatTensor } from "./format.js";
-import { A, parseArgs } from "./utils/args.js";
+import { MAX_EXACT, canCast, checkDType, scalarTypeName, tensorTypeName } from "./dtypes.js";
+import * as logical from "./logical.js";
+import * as indexing from "./indexing.js";
+import type { IndexPart } from "./indexing.js";
+import { A, parseArgs, setTensorClass } from "./utils/args.js";
 
 /** A recorded operation: its differentiable inputs and how to map the output gradient to theirs. */
 export interface GradFn {
@@ -19,6 +27,38 @@ export interface GradFn {
   /** Set once backward() ran through this node without retainGraph: its saved tensors (the
    *  closure and inputs) are released, and another backward through it throws, as in PyTorch. */
   freed?: boolean;
+  /** The storage versions of the inputs and the output when the op was recorded: reading one of
+   *  them in backward after an in-place op changed it throws PyTorch's error. */
+  saved?: Map<Tensor, number>;
+}
+
+// ------------------------------------------------------------------ version counters
+// One counter per storage (shared by a tensor and all its views), bumped by every in-place op.
+const versions = new WeakMap<StorageRef, number>();
+/** The version of t's storage (0 until the first in-place op on it or a view of it). */
+export function versionOf(t: Tensor): number { const r = (t as any)._ref as StorageRef | null; return r ? versions.get(r) ?? 0 : 0; }
+function bumpVersion(t: Tensor): void { const r = t.ref; versions.set(r, (versions.get(r) ?? 0) + 1); }
+/** The versions of tensors an op saves (ops.record calls this for its inputs and output). */
+export function snapshotVersions(ts: (Tensor | null)[]): Map<Tensor, number> {
+  const m = new Map<Tensor, number>();
+  for (const t of ts) if (t) m.set(t, versionOf(t));
+  return m;
+}
+/** The GradFn whose backward is running (its saved tensors are checked on each storage read). */
+let checking: GradFn | null = null;
+/** Runs fn.backward(g) with the saved-tensor version check on. */
+export function callBackward(fn: GradFn, g: Tensor): (Tensor | null | undefined)[] {
+  const prev = checking;
+  checking = fn.saved && fn.saved.size ? fn : null;
+  try { return fn.backward(g); } finally { checking = prev; }
+}
+function checkSaved(t: Tensor, r: StorageRef): void {
+  const want = checking!.saved!.get(t);
+  if (want === undefined) return;
+  const have = versions.get(r) ?? 0;
+  if (have === want) return;
+  const what = t.gradFn ? `output 0 of ${t.gradFn.name}0` : "a leaf";
+  throw new Error(`one of the variables needed for gradient computation has been modified by an inplace operation: [${tensorTypeName(t.dtype)} [${t.shape.join(", ")}]], which is ${what}, is at version ${have}; expected version ${want} instead.`);
 }
 
 /** PyTorch's message for a backward through a graph whose saved tensors were freed. */
@@ -56,6 +96,8 @@ export class Tensor {
   private _ref: StorageRef | null;
   /** Set when gradients should be kept for a non-leaf (retainGrad). */
   private _retainGrad = false;
+  /** For a view: the tensor that allocated the storage (dense, offset 0); null otherwise. */
+  _base: Tensor | null = null;
 
   constructor(ref: StorageRef, shape: Shape, dtype: DType, strides?: number[], offset = 0) {
     this._ref = ref;
@@ -90,12 +132,17 @@ export class Tensor {
   /** The storage (throws on a disposed tensor). */
   get ref(): StorageRef {
     if (!this._ref) throw new Error("Tensor has been disposed: it cannot be used any more (was dispose() or tidy() called on it?)");
-    if (this._ref.backend !== backendImpl()) {
-      throw new Error(`Tensor lives on the ${this._ref.backend.name} backend but the active backend is ${backendImpl().name}; create it again after init()`);
-    }
+    // made before init() switched backends: moves to the active backend on first use
+    if (this._ref.backend !== backendImpl()) this._ref.moveTo(backendImpl());
     return this._ref;
   }
-  get storage(): Storage { return this.ref.storage; }
+  get storage(): Storage {
+    const r = this.ref;
+    if (checking !== null) checkSaved(this, r);
+    return r.storage;
+  }
+  /** The version counter of this tensor's storage (PyTorch's t._version). */
+  get _version(): number { return versionOf(this); }
 
   isContiguous(): boolean {
     let s = 1;
@@ -145,8 +192,9 @@ export class Tensor {
   /** A live view of the storage (valid until the next allocation on wasm). */
   backendView(): ElemArray { return this.ref.backend.view(this.storage); }
 
+  /** Nested arrays of numbers (bool tensors: true/false; int64 beyond 2^53 in magnitude: BigInt). */
   tolist(): NestedArray {
-    const data = Array.from(this.dataSync() as ArrayLike<number>);
+    const data = Array.from(this.dataSync() as ArrayLike<number>, this.jsValue());
     if (this.shape.length === 0) return data[0];
     const build = (dim: number, off: number): NestedArray[] => {
       const n = this.shape[dim];
@@ -156,9 +204,17 @@ export class Tensor {
     };
     return build(0, 0);
   }
+  /** The one element as a JS value: a number (true/false for bool; a BigInt for an int64 beyond
+   *  2^53 in magnitude, where a number could not hold it exactly). */
   item(): number {
     if (this.numel() !== 1) throw new RangeError(`a Tensor with ${this.numel()} elements cannot be converted to Scalar`);
-    return this.backendView()[this.offset];
+    return this.jsValue()(this.backendView()[this.offset]) as number;
+  }
+  /** Maps a stored element to the JS value tolist()/item() return. */
+  private jsValue(): (v: number) => any {
+    if (this.dtype === "bool") return (v) => v !== 0;
+    if (this.dtype === "int64") return (v) => (Math.abs(v) > MAX_EXACT ? BigInt(v) : v);
+    return (v) => v;
   }
   toString(): string { return formatTensor(this); }
   /** console.log / util.inspect print what toString() prints (PyTorch's text), not the internals. */
@@ -176,7 +232,20 @@ export class Tensor {
   _viewAs(shape: Shape, strides: number[], offset: number): Tensor {
     const r = this.ref;
     r.retain();
-    return new Tensor(r, shape, this.dtype, strides, offset);
+    const v = new Tensor(r, shape, this.dtype, strides, offset);
+    v._base = this._base ?? this;
+    return v;
+  }
+  /** A new tensor object over the same storage with this tensor's history (the "old self" an
+   *  in-place op records; internal). */
+  private aliasWithHistory(): Tensor {
+    const r = this.ref;
+    r.retain();
+    const a = new Tensor(r, this.shape.slice(), this.dtype, this.strides.slice(), this.offset);
+    a.gradFn = this.gradFn;
+    a._requiresGrad = this._requiresGrad;
+    a._base = this._base;
+    return a;
   }
 
   /** A zero-filled tensor; `uninit` (internal: for kernel outputs written in full before any
@@ -232,6 +301,21 @@ export class Tensor {
   gt(o: Tensor | number): Tensor { return ops.compare("gt", this, o); }
   lt(o: Tensor | number): Tensor { return ops.compare("lt", this, o); }
   eq(o: Tensor | number): Tensor { return ops.compare("eq", this, o); }
+  ne(o: Tensor | number): Tensor { return ops.compare("ne", this, o); }
+  le(o: Tensor | number): Tensor { return ops.compare("le", this, o); }
+  ge(o: Tensor | number): Tensor { return ops.compare("ge", this, o); }
+  greater(o: Tensor | number): Tensor { return this.gt(o); }
+  less(o: Tensor | number): Tensor { return this.lt(o); }
+  greaterEqual(o: Tensor | number): Tensor { return this.ge(o); }
+  lessEqual(o: Tensor | number): Tensor { return this.le(o); }
+  notEqual(o: Tensor | number): Tensor { return this.ne(o); }
+  isnan(): Tensor { return logical.isnan(this); }
+  isinf(): Tensor { return logical.isinf(this); }
+  isfinite(): Tensor { return logical.isfinite(this); }
+  logicalAnd(o: Tensor): Tensor { return logical.logicalAnd(this, o); }
+  logicalOr(o: Tensor): Tensor { return logical.logicalOr(this, o); }
+  logicalXor(o: Tensor): Tensor { return logical.logicalXor(this, o); }
+  logicalNot(): Tensor { return logical.logicalNot(this); }
   matmul(o: Tensor): Tensor { return ops.matmul(this, o); }
   mm(o: Tensor): Tensor { return ops.matmul(this, o); }
   neg(): Tensor { return ops.unary("neg", this); }
@@ -288,71 +372,75 @@ export class Tensor {
   absolute(): Tensor { return ew.abs(this); }
   negative(): Tensor { return ew.neg(this); }
   // ---- end of elementwise math
-  // ---- elementwise math (ts/ops/elementwise.ts)
-  sign(): Tensor { return ew.sign(this); }
-  floor(): Tensor { return ew.floor(this); }
-  ceil(): Tensor { return ew.ceil(this); }
-  round(opts?: { decimals?: number }): Tensor { return ew.round(this, opts); }
-  trunc(): Tensor { return ew.trunc(this); }
-  fix(): Tensor { return ew.trunc(this); }
-  frac(): Tensor { return ew.frac(this); }
-  sin(): Tensor { return ew.sin(this); }
-  cos(): Tensor { return ew.cos(this); }
-  tan(): Tensor { return ew.tan(this); }
-  asin(): Tensor { return ew.asin(this); }
-  acos(): Tensor { return ew.acos(this); }
-  atan(): Tensor { return ew.atan(this); }
-  arcsin(): Tensor { return ew.asin(this); }
-  arccos(): Tensor { return ew.acos(this); }
-  arctan(): Tensor { return ew.atan(this); }
-  sinh(): Tensor { return ew.sinh(this); }
-  cosh(): Tensor { return ew.cosh(this); }
-  erf(): Tensor { return ew.erf(this); }
-  erfinv(): Tensor { return ew.erfinv(this); }
-  expm1(): Tensor { return ew.expm1(this); }
-  log1p(): Tensor { return ew.log1p(this); }
-  log2(): Tensor { return ew.log2(this); }
-  log10(): Tensor { return ew.log10(this); }
-  exp2(): Tensor { return ew.exp2(this); }
-  nanToNum(...args: unknown[]): Tensor { return ew.nanToNum(this, ...args); }
-  atan2(o: Tensor): Tensor { return ew.atan2(this, o); }
-  arctan2(o: Tensor): Tensor { return ew.atan2(this, o); }
-  remainder(o: Tensor | number): Tensor { return ew.remainder(this, o); }
-  fmod(o: Tensor | number): Tensor { return ew.fmod(this, o); }
-  hypot(o: Tensor): Tensor { return ew.hypot(this, o); }
-  lerp(end: Tensor, weight: Tensor | number): Tensor { return ew.lerp(this, end, weight); }
-  addcmul(t1: Tensor, t2: Tensor, opts?: { value?: number }): Tensor { return ew.addcmul(this, t1, t2, opts); }
-  addcdiv(t1: Tensor, t2: Tensor, opts?: { value?: number }): Tensor { return ew.addcdiv(this, t1, t2, opts); }
-  clip(min?: number | Tensor | null, max?: number | Tensor | null | object): Tensor { return ew.clamp(this, min, max); }
-  clampMin(min: number | Tensor): Tensor { return ew.clamp(this, min, null); }
-  clampMax(max: number | Tensor): Tensor { return ew.clamp(this, null, max); }
-  absolute(): Tensor { return ew.abs(this); }
-  negative(): Tensor { return ew.neg(this); }
-  // ---- end of elementwise math
 
-  sum(dim?: number | number[] | null, keepdim = false): Tensor { return ops.sum(this, dim, keepdim); }
-  mean(dim?: number | number[] | null, keepdim = false): Tensor { return ops.mean(this, dim, keepdim); }
-  var(dim?: number | number[] | null | { unbiased?: boolean; correction?: number; keepdim?: boolean },
-      opts: { unbiased?: boolean; correction?: number; keepdim?: boolean } = {}): Tensor {
-    if (dim !== null && typeof dim === "object" && !Array.isArray(dim)) return ops.variance(this, null, dim);
-    return ops.variance(this, dim as number | number[] | null | undefined, opts);
-  }
-  std(dim?: number | number[] | null, opts: { unbiased?: boolean; keepdim?: boolean } = {}): Tensor {
-    return ops.variance(this, dim, opts).sqrt();
-  }
-  /** max() → scalar tensor; max(dim, keepdim) → [values, indices] (also as .values/.indices). */
+  // ---- reductions, shape, indexing, linear algebra, random (ts/ops/{reduce,shape,indexing,linalg,random}.ts);
+  // arguments as PyTorch's: positional, or a trailing options object
+  sum(...a: unknown[]): Tensor { return R.sum(this, ...a); }
+  mean(...a: unknown[]): Tensor { return R.mean(this, ...a); }
+  prod(...a: unknown[]): Tensor { return R.prod(this, ...a); }
+  amax(...a: unknown[]): Tensor { return R.amax(this, ...a); }
+  amin(...a: unknown[]): Tensor { return R.amin(this, ...a); }
+  /** max() → the max; max(dim, keepdim?) → { values, indices } (also [values, indices]); max(other) → maximum. */
   max(): Tensor;
+  max(other: Tensor): Tensor;
   max(dim: number, keepdim?: boolean): MaxResult;
-  max(dim?: number, keepdim = false): Tensor | MaxResult { return dim === undefined ? ops.maxAll(this) : ops.maxDim(this, dim, keepdim); }
+  max(opts: { dim: number; keepdim?: boolean }): MaxResult;
+  max(...a: unknown[]): Tensor | MaxResult { return (R.max as any)(this, ...a); }
   min(): Tensor;
+  min(other: Tensor): Tensor;
   min(dim: number, keepdim?: boolean): MaxResult;
-  min(dim?: number, keepdim = false): Tensor | MaxResult {
-    const n = ops.unary("neg", this);
-    if (dim === undefined) return ops.unary("neg", ops.maxAll(n));
-    const r = ops.maxDim(n, dim, keepdim);
-    return makeMaxResult(ops.unary("neg", r.values), r.indices);
-  }
-  argmax(dim?: number, keepdim = false): Tensor { return ops.argmax(this, dim, keepdim); }
+  min(opts: { dim: number; keepdim?: boolean }): MaxResult;
+  min(...a: unknown[]): Tensor | MaxResult { return (R.min as any)(this, ...a); }
+  argmax(...a: unknown[]): Tensor { return R.argmax(this, ...a); }
+  argmin(...a: unknown[]): Tensor { return R.argmin(this, ...a); }
+  var(...a: unknown[]): Tensor { return R.variance(this, ...a); }
+  std(...a: unknown[]): Tensor { return R.std(this, ...a); }
+  logsumexp(...a: unknown[]): Tensor { return R.logsumexp(this, ...a); }
+  norm(...a: unknown[]): Tensor { return R.norm(this, ...a); }
+  cumsum(...a: unknown[]): Tensor { return R.cumsum(this, ...a); }
+  cumprod(...a: unknown[]): Tensor { return R.cumprod(this, ...a); }
+  any(...a: unknown[]): Tensor { return R.any(this, ...a); }
+  all(...a: unknown[]): Tensor { return R.all(this, ...a); }
+  countNonzero(...a: unknown[]): Tensor { return R.countNonzero(this, ...a); }
+  split(...a: unknown[]): Tensor[] { return S.split(this, ...a); }
+  chunk(...a: unknown[]): Tensor[] { return S.chunk(this, ...a); }
+  unbind(...a: unknown[]): Tensor[] { return S.unbind(this, ...a); }
+  flip(...dims: (number | number[])[]): Tensor { return S.flip(this, ...dims); }
+  roll(...a: unknown[]): Tensor { return S.roll(this, ...a); }
+  repeat(...sizes: (number | number[])[]): Tensor { return S.repeat(this, ...sizes); }
+  tile(...sizes: (number | number[])[]): Tensor { return S.tile(this, ...sizes); }
+  expandAs(o: Tensor): Tensor { return S.expandAs(this, o); }
+  broadcastTo(...sizes: (number | number[])[]): Tensor { return S.broadcastTo(this, ...sizes); }
+  movedim(...a: unknown[]): Tensor { return S.movedim(this, ...a); }
+  moveaxis(...a: unknown[]): Tensor { return S.movedim(this, ...a); }
+  unflatten(...a: unknown[]): Tensor { return S.unflatten(this, ...a); }
+  tril(...a: unknown[]): Tensor { return S.tril(this, ...a); }
+  triu(...a: unknown[]): Tensor { return S.triu(this, ...a); }
+  diagonal(...a: unknown[]): Tensor { return S.diagonal(this, ...a); }
+  diag(...a: unknown[]): Tensor { return S.diag(this, ...a); }
+  gather(...a: unknown[]): Tensor { return I.gather(this, ...a); }
+  scatter(...a: unknown[]): Tensor { return I.scatter(this, ...a); }
+  scatterAdd(...a: unknown[]): Tensor { return I.scatterAdd(this, ...a); }
+  indexSelect(...a: unknown[]): Tensor { return I.indexSelect(this, ...a); }
+  maskedFill(...a: unknown[]): Tensor { return I.maskedFill(this, ...a); }
+  maskedSelect(...a: unknown[]): Tensor { return I.maskedSelect(this, ...a); }
+  /** x.where(cond, other) = torch.where(cond, x, other). */
+  where(condition: Tensor, other: Tensor | number): Tensor { return I.where(condition, this, other) as Tensor; }
+  nonzero(...a: unknown[]): Tensor { return I.nonzero(this, ...a) as Tensor; }
+  topk(...a: unknown[]): MaxResult { return I.topk(this, ...a); }
+  sort(...a: unknown[]): MaxResult { return I.sort(this, ...a); }
+  argsort(...a: unknown[]): Tensor { return I.argsort(this, ...a); }
+  unique(...a: unknown[]): Tensor | Tensor[] { return I.unique(this, ...a); }
+  bmm(...a: unknown[]): Tensor { return L.bmm(this, ...a); }
+  baddbmm(...a: unknown[]): Tensor { return L.baddbmm(this, ...a); }
+  addmm(...a: unknown[]): Tensor { return L.addmm(this, ...a); }
+  addbmm(...a: unknown[]): Tensor { return L.addbmm(this, ...a); }
+  mv(...a: unknown[]): Tensor { return L.mv(this, ...a); }
+  outer(...a: unknown[]): Tensor { return L.outer(this, ...a); }
+  dot(...a: unknown[]): Tensor { return L.dot(this, ...a); }
+  bernoulli(...a: unknown[]): Tensor { return Rnd.bernoulli(this, ...a); }
+  multinomial(...a: unknown[]): Tensor { return Rnd.multinomial(this, ...a); }
+  // ---- end of reductions, shape, indexing, linear algebra, random
 
   view(...shape: (number | number[])[]): Tensor { return ops.view(this, flatShape(shape)); }
   reshape(...shape: (number | number[])[]): Tensor { return ops.reshape(this, flatShape(shape)); }
@@ -367,30 +455,221 @@ export class Tensor {
   contiguous(): Tensor { return ops.contiguous(this); }
   clone(): Tensor { return ops.clone(this); }
   flatten(startDim = 0, endDim = -1): Tensor { return ops.flatten(this, startDim, endDim); }
-  unsqueeze(dim: number): Tensor { return ops.unsqueeze(this, dim); }
-  squeeze(dim?: number): Tensor { return ops.squeeze(this, dim); }
+  unsqueeze(...a: unknown[]): Tensor { return S.unsqueeze(this, ...a); }
+  squeeze(...a: unknown[]): Tensor { return S.squeeze(this, ...a); }
   expand(...shape: (number | number[])[]): Tensor { return ops.expand(this, flatShape(shape)); }
   narrow(dim: number, start: number, length: number): Tensor { return ops.narrow(this, dim, start, length); }
   select(dim: number, index: number): Tensor { return ops.select(this, dim, index); }
   float(): Tensor { return this.to("float32"); }
   long(): Tensor { return this.to("int64"); }
-  to(dtype: DType): Tensor { return ops.cast(this, dtype); }
+  bool(): Tensor { return this.to("bool"); }
+  /** The same values as dtype (this tensor itself when it already has it); also `to({ dtype })`. */
+  to(dtype: DType | { dtype?: DType }): Tensor {
+    const d = typeof dtype === "object" && dtype !== null ? dtype.dtype ?? this.dtype : dtype;
+    return ops.cast(this, checkDType(d, "to"));
+  }
+  isFloatingPoint(): boolean { return this.dtype === "float32"; }
 
-  // in-place helpers (no autograd; for optimisers, init and running stats)
+  // ------------------------------------------------------------------ indexing (indexing.ts)
+  /** x.index(":", -1) is x[:, -1]; parts: numbers, "start:stop:step", null, "...", int64 tensors,
+   *  number[] and bool masks (see API.md "Indexing"). */
+  index(...parts: IndexPart[]): Tensor { return indexing.index(this, parts); }
+  /** x.indexPut_([mask], 0) is x[mask] = 0; `{ accumulate: true }` adds (index_put_). */
+  indexPut_(indices: IndexPart[], v: Tensor | number, opts?: { accumulate?: boolean } | boolean): this {
+    return indexing.indexPut_(this, indices, v, opts);
+  }
+
+  // ------------------------------------------------------------------ in-place ops
+  // Every elementwise op has a twin `op_` (installed by inplace.ts for the whole list there) that
+  // runs the out-of-place op and writes the result into this tensor: see _inplace.
   zero_(): this { return this.fill_(0); }
-  fill_(v: number): this {
-    if (this.isDense()) backendImpl().fill(this.storage, v);
-    else throw new Error("fill_: only contiguous tensors are supported");
+  /** Fills every element (views and non-contiguous tensors too) with v. */
+  fill_(v: number | boolean | Tensor): this {
+    if (v instanceof Tensor) {
+      if (v.dim() !== 0) throw new RangeError(`fill_ only supports 0-dimension value tensor but got tensor with ${v.dim()} dimensions.`);
+      return this._inplace("fill", false, [v], (s) => ops.expand(ops.cast(v, s.dtype), s.shape), true);
+    }
+    const x = Number(v);
+    if (!this.needsRecord([])) {
+      checkInplace(this);
+      const src = ops.full([], x, this.dtype);
+      writeInto(this, src);
+      src.dispose();
+      bumpVersion(this);
+      return this;
+    }
+    return this._inplace("fill", false, [], (s) => noGrad(() => ops.full(s.shape.slice(), x, s.dtype)));
+  }
+  /** Copies src's values into this tensor (src broadcast to this shape, converted to its dtype). */
+  copy_(src: Tensor, _nonBlocking?: boolean): this {
+    if (!(src instanceof Tensor)) throw new TypeError(`copy_(): argument 'src' must be Tensor, not ${typeof src}`);
+    if (!this.needsRecord([src])) {
+      checkInplace(this);
+      writeInto(this, src, true);
+      bumpVersion(this);
+      return this;
+    }
+    return this._inplace("copy", false, [src], (s) => {
+      const c = src.dtype === s.dtype ? src : ops.cast(src, s.dtype);
+      return sameShape(c.shape, s.shape) ? ops.clone(c) : ops.expand(c, s.shape);
+    }, true);
+  }
+  /** x.masked_fill_(mask, value) (mask bool, broadcast to x). */
+  maskedFill_(mask: Tensor, value: number | Tensor): this {
+    return this._inplace("maskedFill", false, [mask, value], (s) => (s as any).maskedFill(mask, value));
+  }
+
+  /** Whether an in-place op with these other operands records autograd history. */
+  private needsRecord(others: unknown[]): boolean {
+    if (!isGradEnabled()) return false;
+    if (this.requiresGrad || (this._base && this._base.requiresGrad)) return true;
+    return others.some((o) => o instanceof Tensor && o.requiresGrad);
+  }
+
+  /**
+   * The in-place machinery: `compute(self)` is the out-of-place op (recorded as usual); its result
+   * is written into this tensor (which keeps its shape and dtype: PyTorch's broadcast and cast
+   * errors otherwise), the storage's version is bumped, and this tensor's history is rebased onto
+   * the op's (for a view, its base gets PyTorch's CopySlices). `needsSelf`: the op's backward reads
+   * its input, so it gets a copy of the old values.
+   */
+  _inplace(name: string, needsSelf: boolean, others: unknown[], compute: (self: Tensor) => Tensor, allowCast = false): this {
+    checkInplace(this);
+    if (!this.needsRecord(others)) {
+      const r = noGrad(() => compute(this));
+      this.writeResult(r, allowCast);
+      if (r !== this && !r.isDisposed && !others.includes(r)) r.dispose();
+      bumpVersion(this);
+      return this;
+    }
+    const base = this._base;
+    if (base && base.isLeaf && base.requiresGrad) {
+      throw new Error("a view of a leaf Variable that requires grad is being used in an in-place operation.");
+    }
+    if (!base) {
+      const old = this.aliasWithHistory();
+      const selfIn = needsSelf ? ops.clone(old) : old;
+      const r = compute(selfIn);
+      this.writeResult(r, allowCast);
+      bumpVersion(this);
+      const fn = r.gradFn;
+      if (!fn) { if (r !== selfIn && !others.includes(r)) r.dispose(); return this; }
+      if (!needsSelf) fn.saved?.delete(old);
+      this.gradFn = fn;
+      this._requiresGrad = true;
+      // the result's storage is this one from now on (the op's backward may read its output)
+      if (r.isDense() && this.isDense() && r.dtype === this.dtype && r._base === null && r !== selfIn && !others.includes(r)) {
+        const rr = (r as any)._ref as StorageRef, mine = this.ref;
+        mine.retain();
+        untrackOwner(r);
+        (r as any)._ref = mine;
+        trackOwner(r, mine);
+        rr.release();
+        fn.saved?.set(r, versionOf(this));
+      }
+      return this;
+    }
+    // a view: the op runs on a stand-in for the view's values, and its gradient for them is
+    // routed into the base's gradient (PyTorch's CopySlices)
+    const vIn = needsSelf ? noGrad(() => ops.clone(this)) : this.aliasWithHistory();
+    vIn.gradFn = null;
+    vIn._base = null;
+    vIn._requiresGrad = this.requiresGrad || base.requiresGrad;
+    const r = compute(vIn);
+    this.writeResult(r, allowCast);
+    bumpVersion(this);
+    const fn = r.gradFn;
+    if (!fn) return this;
+    if (!needsSelf) fn.saved?.delete(vIn);
+    const bOld = base.aliasWithHistory();
+    const geo = { shape: this.shape.slice(), strides: this.strides.slice(), offset: this.offset };
+    const rest = fn.inputs.filter((t) => t !== vIn);
+    base.gradFn = {
+      name: "CopySlices",
+      inputs: [bOld, ...rest],
+      backward: (g) => {
+        const gB = ops.clone(g);
+        const region = gB._viewAs(geo.shape, geo.strides, geo.offset);
+        const gSlice = ops.clone(region);
+        const gin = callBackward(fn, gSlice);
+        gSlice.dispose();
+        const out: (Tensor | null | undefined)[] = [gB];
+        let wrote = false;
+        fn.inputs.forEach((t, j) => {
+          if (t !== vIn) { out.push(gin[j]); return; }
+          const gv = gin[j];
+          if (!gv) return;
+          if (!wrote) writeInto(region, gv);
+          else { const sum = ops.add(region, gv); writeInto(region, sum); sum.dispose(); }
+          wrote = true;
+          if (gv !== gSlice) gv.dispose();
+        });
+        if (!wrote) { const z = ops.full([], 0); writeInto(region, z); z.dispose(); }
+        region.dispose();
+        return out;
+      },
+    };
+    base._requiresGrad = true;
+    this.gradFn = {
+      name: "AsStridedBackward",
+      inputs: [base],
+      backward: (g) => {
+        const gB = ops.full(base.shape.slice(), 0);
+        const region = gB._viewAs(geo.shape, geo.strides, geo.offset);
+        writeInto(region, g);
+        region.dispose();
+        return [gB];
+      },
+    };
+    this._requiresGrad = true;
     return this;
   }
-  /** Copies src's values into this tensor (same number of elements). */
-  copy_(src: Tensor): this {
-    if (src.numel() !== this.numel()) throw new RangeError(`copy_: size mismatch, ${this.numel()} vs ${src.numel()} elements`);
-    if (!this.isDense()) throw new Error("copy_: destination must be contiguous");
-    backendImpl().copyStrided(src.storage, src.offset, src.shape.length ? src.shape : [1], src.shape.length ? src.strides : [1], this.storage);
-    return this;
+
+  /** Writes an in-place op's result r into this tensor (PyTorch's shape and dtype checks). */
+  private writeResult(r: Tensor, allowCast: boolean): void {
+    if (!sameShape(r.shape, this.shape)) {
+      throw new RangeError(`output with shape [${this.shape.join(", ")}] doesn't match the broadcast shape [${r.shape.join(", ")}]`);
+    }
+    if (!allowCast && !canCast(r.dtype, this.dtype)) {
+      throw new TypeError(`result type ${scalarTypeName(r.dtype)} can't be cast to the desired output type ${scalarTypeName(this.dtype)}`);
+    }
+    if (r === this) return;
+    writeInto(this, r, true);
   }
 }
+
+/** The leaf check of every in-place op (only while autograd records, as PyTorch). */
+function checkInplace(t: Tensor): void {
+  if (isGradEnabled() && t.isLeaf && t.requiresGrad) {
+    throw new Error("a leaf Variable that requires grad is being used in an in-place operation.");
+  }
+}
+
+/** Writes src (broadcast to dst's shape; converted to dst's dtype when `cast`) into dst's elements
+ *  wherever they are (strided, offset), with one kernel; no autograd. */
+export function writeInto(dst: Tensor, src: Tensor, cast = true): void {
+  const bad = () => new RangeError(`output with shape [${dst.shape.join(", ")}] doesn't match the broadcast shape [${ops.broadcastShapes(dst.shape, src.shape).join(", ")}]`);
+  const n = dst.shape.length, off = n - src.shape.length;
+  if (off < 0) throw bad();
+  let s = src;
+  if (s.dtype !== dst.dtype) {
+    if (!cast) throw new TypeError(`expected ${dst.dtype} but got ${s.dtype}`);
+    s = ops.cast(s, dst.dtype);
+  }
+  const sStrides = dst.shape.map((d, k) => {
+    if (k < off) return 0;
+    const sd = s.shape[k - off];
+    if (sd === d) return sd === 1 ? 0 : s.strides[k - off];
+    if (sd === 1) return 0;
+    throw bad();
+  });
+  if (dst.numel() === 0) { if (s !== src) s.dispose(); return; }
+  if (n === 0) backendImpl().assignStrided(s.storage, s.offset, [1], dst.storage, dst.offset, [1], [1]);
+  else backendImpl().assignStrided(s.storage, s.offset, sStrides, dst.storage, dst.offset, dst.strides, dst.shape);
+  if (s !== src) s.dispose();
+}
+
+setTensorClass(Tensor);
 
 /** torch.max(x, dim)'s (values, indices): destructure as `const [v, i] = x.max(1)` or read .values/.indices. */
 export class MaxResult {
@@ -457,7 +736,7 @@ function runBackward(root: Tensor, seed: Tensor, ownSeed: boolean, retainGraph: 
         kept = true;
       }
       if (t.gradFn) {
-        const gin = t.gradFn.backward(g);
+        const gin = callBackward(t.gradFn, g);
         const inputs = t.gradFn.inputs;
         for (let j = 0; j < inputs.length; j++) {
           const u = inputs[j], gu = gin[j];

@@ -7,6 +7,28 @@ import * as F from "./functional/conv.js";
 import type { ConvPadding, IntOrTuple, PaddingMode } from "./functional/conv.js";
 import { defaultLayerInit } from "./init.js";
 import { Module, Parameter, pyRepr } from "./module.js";
+import { A, parseArgs } from "../utils/args.js";
+
+/** PyTorch's positional order of Conv1d/2d/3d (in_channels, out_channels, kernel_size, stride, ...). */
+const CONV_ARGS = {
+  inChannels: A.posInt, outChannels: A.posInt, kernelSize: A.intOrTuple, stride: [A.intOrTuple, 1], padding: [A.padding, 0],
+  dilation: [A.intOrTuple, 1], groups: [A.posInt, 1], bias: [A.bool, true], paddingMode: [A.str, "zeros"],
+} as const;
+/** ConvTranspose1d/2d/3d: (in_channels, out_channels, kernel_size, stride, padding, output_padding, groups, bias, dilation, padding_mode). */
+const CONV_T_ARGS = {
+  inChannels: A.posInt, outChannels: A.posInt, kernelSize: A.intOrTuple, stride: [A.intOrTuple, 1], padding: [A.intOrTuple, 0],
+  outputPadding: [A.intOrTuple, 0], groups: [A.posInt, 1], bias: [A.bool, true], dilation: [A.intOrTuple, 1], paddingMode: [A.str, "zeros"],
+} as const;
+type ConvCtor = [inChannels: number, outChannels: number, kernelSize: IntOrTuple, opts?: ConvModuleOptions] | unknown[];
+type ConvTCtor = [inChannels: number, outChannels: number, kernelSize: IntOrTuple, opts?: ConvTransposeModuleOptions] | unknown[];
+function convArgs(name: string, args: unknown[], transposed: boolean) {
+  const o = parseArgs(name, args, transposed ? CONV_T_ARGS : CONV_ARGS) as Record<string, any>;
+  const { inChannels, outChannels, kernelSize, ...opts } = o;
+  if ((Array.isArray(kernelSize) ? kernelSize : [kernelSize]).some((k: number) => k <= 0)) {
+    throw new RangeError(`${name}: kernel_size must be positive, got ${pyRepr(kernelSize)}`);
+  }
+  return [inChannels as number, outChannels as number, kernelSize as IntOrTuple, opts] as const;
+}
 
 export interface ConvModuleOptions {
   stride?: IntOrTuple; padding?: ConvPadding; dilation?: IntOrTuple; groups?: number; bias?: boolean; paddingMode?: PaddingMode;
@@ -118,8 +140,9 @@ export abstract class ConvForward extends ConvNd {
  */
 export class Conv1d extends ConvForward {
   protected get fn() { return F.conv1d; }
-  constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, opts: ConvModuleOptions = {}) {
-    super(inChannels, outChannels, kernelSize, false, 1, opts);
+  constructor(...args: ConvCtor) {
+    const [i, o, k, opts] = convArgs("nn.Conv1d", args, false);
+    super(i, o, k, false, 1, opts);
   }
 }
 /**
@@ -128,8 +151,9 @@ export class Conv1d extends ConvForward {
  */
 export class Conv2d extends ConvForward {
   protected get fn() { return F.conv2d; }
-  constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, opts: ConvModuleOptions = {}) {
-    super(inChannels, outChannels, kernelSize, false, 2, opts);
+  constructor(...args: ConvCtor) {
+    const [i, o, k, opts] = convArgs("nn.Conv2d", args, false);
+    super(i, o, k, false, 2, opts);
   }
 }
 /**
@@ -138,8 +162,9 @@ export class Conv2d extends ConvForward {
  */
 export class Conv3d extends ConvForward {
   protected get fn() { return F.conv3d; }
-  constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, opts: ConvModuleOptions = {}) {
-    super(inChannels, outChannels, kernelSize, false, 3, opts);
+  constructor(...args: ConvCtor) {
+    const [i, o, k, opts] = convArgs("nn.Conv3d", args, false);
+    super(i, o, k, false, 3, opts);
   }
 }
 
@@ -177,8 +202,9 @@ abstract class ConvTransposeForward extends ConvNd {
  */
 export class ConvTranspose1d extends ConvTransposeForward {
   protected get fn() { return F.convTranspose1d; }
-  constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, opts: ConvTransposeModuleOptions = {}) {
-    super(inChannels, outChannels, kernelSize, true, 1, opts);
+  constructor(...args: ConvTCtor) {
+    const [i, o, k, opts] = convArgs("nn.ConvTranspose1d", args, true);
+    super(i, o, k, true, 1, opts);
   }
 }
 /**
@@ -188,8 +214,9 @@ export class ConvTranspose1d extends ConvTransposeForward {
  */
 export class ConvTranspose2d extends ConvTransposeForward {
   protected get fn() { return F.convTranspose2d; }
-  constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, opts: ConvTransposeModuleOptions = {}) {
-    super(inChannels, outChannels, kernelSize, true, 2, opts);
+  constructor(...args: ConvTCtor) {
+    const [i, o, k, opts] = convArgs("nn.ConvTranspose2d", args, true);
+    super(i, o, k, true, 2, opts);
   }
 }
 /**
@@ -198,7 +225,8 @@ export class ConvTranspose2d extends ConvTransposeForward {
  */
 export class ConvTranspose3d extends ConvTransposeForward {
   protected get fn() { return F.convTranspose3d; }
-  constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, opts: ConvTransposeModuleOptions = {}) {
-    super(inChannels, outChannels, kernelSize, true, 3, opts);
+  constructor(...args: ConvTCtor) {
+    const [i, o, k, opts] = convArgs("nn.ConvTranspose3d", args, true);
+    super(i, o, k, true, 3, opts);
   }
 }

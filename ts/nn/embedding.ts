@@ -6,6 +6,7 @@ import type { Tensor } from "../tensor.js";
 import { embedding } from "./functional/embedding.js";
 import { normal_ } from "./init.js";
 import { Module, Parameter, pyFloat } from "./module.js";
+import { A, parseArgs } from "../utils/args.js";
 
 export interface EmbeddingOptions { paddingIdx?: number | null; maxNorm?: number | null; normType?: number; scaleGradByFreq?: boolean }
 
@@ -22,8 +23,14 @@ export class Embedding extends Module {
   readonly scaleGradByFreq: boolean;
   weight: Parameter;
 
-  constructor(numEmbeddings: number, embeddingDim: number, opts: EmbeddingOptions = {}) {
+  constructor(numEmbeddings: number, embeddingDim: number, opts?: EmbeddingOptions);
+  constructor(...args: unknown[]) {
     super();
+    const { numEmbeddings, embeddingDim, sparse, ...opts } = parseArgs("nn.Embedding", args, {
+      numEmbeddings: A.nonNegInt, embeddingDim: A.nonNegInt, paddingIdx: [A.int, null], maxNorm: [A.num, null], normType: [A.num, 2],
+      scaleGradByFreq: [A.bool, false], sparse: [A.bool, false],
+    });
+    if (sparse) throw new TypeError("nn.Embedding: sparse gradients are not supported by torchlet (sparse: false)");
     this.numEmbeddings = numEmbeddings;
     this.embeddingDim = embeddingDim;
     let pad = opts.paddingIdx ?? null;
@@ -66,7 +73,9 @@ export class Embedding extends Module {
   /** An Embedding holding a copy of `weights` [num, dim] (frozen unless freeze is false). */
   static fromPretrained(weights: Tensor, opts: { freeze?: boolean } & EmbeddingOptions = {}): Embedding {
     if (weights.dim() !== 2) throw new RangeError("Embeddings parameter is expected to be 2-dimensional");
-    const { freeze: _f, ...eo } = opts;
+    const { freeze: _f, ...eo } = parseArgs("nn.Embedding.fromPretrained", [opts], {
+      freeze: [A.bool, true], paddingIdx: [A.int, null], maxNorm: [A.num, null], normType: [A.num, 2], scaleGradByFreq: [A.bool, false],
+    });
     const e = new Embedding(weights.shape[0], weights.shape[1], eo);
     e.weight.copy_(weights);
     e.weight.requiresGrad = !(opts.freeze ?? true);

@@ -8,13 +8,20 @@ import * as F from "./functional/basic.js";
 import { defaultLayerInit } from "./init.js";
 import { Module, Parameter, pyFloat, pyRepr } from "./module.js";
 import { ConvForward } from "./conv.js";
+import { A, parseArgs } from "../utils/args.js";
 
 /** y = x W^T + b. `new nn.Linear(784, 10).forward(torch.randn(32, 784))` has shape [32, 10]. */
 export class Linear extends Module {
   weight: Parameter;
   bias: Parameter | null;
-  constructor(readonly inFeatures: number, readonly outFeatures: number, opts: { bias?: boolean } = {}) {
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+  constructor(inFeatures: number, outFeatures: number, opts?: { bias?: boolean });
+  constructor(...args: unknown[]) {
     super();
+    const { inFeatures, outFeatures, ...opts } = parseArgs("nn.Linear", args, { inFeatures: A.nonNegInt, outFeatures: A.nonNegInt, bias: [A.bool, true] });
+    this.inFeatures = inFeatures;
+    this.outFeatures = outFeatures;
     this.weight = new Parameter(empty(outFeatures, inFeatures));
     this.bias = opts.bias ?? true ? new Parameter(empty(outFeatures)) : null;
     defaultLayerInit(this.weight, this.bias);
@@ -30,22 +37,28 @@ export class ReLU extends Module {
 }
 export class Sigmoid extends Module { forward(x: Tensor): Tensor { return F.sigmoid(x); } }
 export class Tanh extends Module { forward(x: Tensor): Tensor { return F.tanh(x); } }
-export class Identity extends Module { forward(x: Tensor): Tensor { return x; } }
+/** Returns its input; like PyTorch's it accepts and ignores any constructor arguments. */
+export class Identity extends Module {
+  constructor(..._args: unknown[]) { super(); }
+  forward(x: Tensor): Tensor { return x; }
+}
 
 export class Softmax extends Module {
   readonly dim: number | null;
-  constructor(dim: number | null | { dim?: number | null } = null) {
+  constructor(dim?: number | null | { dim?: number | null });
+  constructor(...args: unknown[]) {
     super();
-    this.dim = dim !== null && typeof dim === "object" ? dim.dim ?? null : dim;
+    this.dim = parseArgs("nn.Softmax", args, { dim: [A.int, null] }).dim;
   }
   forward(x: Tensor): Tensor { return F.softmax(x, implicitDim(this.dim, x)); }
   extraRepr(): string { return `dim=${pyRepr(this.dim)}`; }
 }
 export class LogSoftmax extends Module {
   readonly dim: number | null;
-  constructor(dim: number | null | { dim?: number | null } = null) {
+  constructor(dim?: number | null | { dim?: number | null });
+  constructor(...args: unknown[]) {
     super();
-    this.dim = dim !== null && typeof dim === "object" ? dim.dim ?? null : dim;
+    this.dim = parseArgs("nn.LogSoftmax", args, { dim: [A.int, null] }).dim;
   }
   forward(x: Tensor): Tensor { return F.logSoftmax(x, implicitDim(this.dim, x)); }
   extraRepr(): string { return `dim=${pyRepr(this.dim)}`; }
@@ -59,19 +72,27 @@ function implicitDim(dim: number | null, x: Tensor): number {
 export class Flatten extends Module {
   readonly startDim: number;
   readonly endDim: number;
-  constructor(startDim: number | { startDim?: number; endDim?: number } = 1, endDim = -1) {
+  constructor(startDim?: number | { startDim?: number; endDim?: number }, endDim?: number);
+  constructor(...args: unknown[]) {
     super();
-    if (typeof startDim === "object") { this.startDim = startDim.startDim ?? 1; this.endDim = startDim.endDim ?? -1; }
-    else { this.startDim = startDim; this.endDim = endDim; }
+    const o = parseArgs("nn.Flatten", args, { startDim: [A.int, 1], endDim: [A.int, -1] });
+    this.startDim = o.startDim;
+    this.endDim = o.endDim;
   }
   forward(x: Tensor): Tensor { return ops.flatten(x, this.startDim, this.endDim); }
   extraRepr(): string { return `start_dim=${this.startDim}, end_dim=${this.endDim}`; }
 }
 
 export class Dropout extends Module {
-  constructor(readonly p = 0.5, readonly inplace = false) {
+  readonly p: number;
+  readonly inplace: boolean;
+  constructor(p?: number | { p?: number; inplace?: boolean }, inplace?: boolean);
+  constructor(...args: unknown[]) {
     super();
-    if (p < 0 || p > 1) throw new RangeError(`dropout probability has to be between 0 and 1, but got ${p}`);
+    const o = parseArgs("nn.Dropout", args, { p: [A.num, 0.5], inplace: [A.bool, false] });
+    if (o.p < 0 || o.p > 1) throw new RangeError(`dropout probability has to be between 0 and 1, but got ${o.p}`);
+    this.p = o.p;
+    this.inplace = o.inplace;
   }
   forward(x: Tensor): Tensor { return F.dropout(x, this.p, { training: this.training }); }
   extraRepr(): string { return `p=${pyFloat(this.p)}, inplace=${pyRepr(this.inplace)}`; }

@@ -5,7 +5,13 @@
 //   new nn.Linear(3, 4, false) and new nn.Linear(3, 4, { bias: false }) both give o.bias === false;
 //   new nn.Linear(3, 4, { biass: false }) throws `unknown option "biass" for nn.Linear; did you mean "bias"?`
 
-import { Tensor } from "../tensor.js";
+import type { Tensor } from "../tensor.js";
+
+// No runtime import of tensor.ts (it imports this file): the Tensor class registers itself here.
+let TensorClass: (abstract new (...a: any[]) => Tensor) | null = null;
+/** Called once by tensor.ts. */
+export function setTensorClass(c: abstract new (...a: any[]) => Tensor): void { TensorClass = c; }
+const isTensor = (v: unknown): v is Tensor => TensorClass !== null && v instanceof TensorClass;
 
 /** A value check with a description for error messages ("an int", "a tuple of ints", ...). */
 export interface Check<T = unknown> { (v: unknown): boolean; desc: string; readonly __t?: T }
@@ -48,8 +54,8 @@ export const A = {
   /** Conv padding: int, tuple of ints, "same" or "valid". */
   padding: check<number | number[] | "same" | "valid">(`an int, a tuple of ints, "same" or "valid"`,
     (v) => isInt(v) || tupleOf(v, isInt) || v === "same" || v === "valid"),
-  tensor: check<Tensor>("a Tensor", (v) => v instanceof Tensor),
-  optTensor: check<Tensor | null | undefined>("a Tensor or null", (v) => v == null || v instanceof Tensor),
+  tensor: check<Tensor>("a Tensor", (v) => isTensor(v)),
+  optTensor: check<Tensor | null | undefined>("a Tensor or null", (v) => v == null || isTensor(v)),
   oneOf<const T extends readonly unknown[]>(...values: T): Check<T[number]> {
     return check<T[number]>(`one of ${values.map((x) => JSON.stringify(x)).join(", ")}`, (v) => values.includes(v));
   },
@@ -67,7 +73,7 @@ export function isOptionsObject(v: unknown): v is Record<string, unknown> {
 }
 
 function show(v: unknown): string {
-  if (v instanceof Tensor) return `a Tensor of shape [${v.shape.join(", ")}]`;
+  if (isTensor(v)) return `a Tensor of shape [${v.shape.join(", ")}]`;
   if (typeof v === "string") return JSON.stringify(v);
   if (typeof v === "function") return "a function";
   if (Array.isArray(v)) return `[${v.map(show).join(", ")}]`;
