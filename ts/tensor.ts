@@ -6,6 +6,7 @@ import {
   StorageRef, allocRef, readbackArray, backendImpl, isGradEnabled, keep, noGrad, trackInScope, trackOwner, untrackOwner,
 } from "./runtime.js";
 import * as ops from "./ops.js";
+import { backwardScope } from "./autograd.js";
 import * as ew from "./ops/elementwise.js";
 import * as R from "./ops/reduce.js";
 import * as S from "./ops/shape.js";
@@ -736,7 +737,9 @@ function runBackward(root: Tensor, seed: Tensor, ownSeed: boolean, retainGraph: 
         kept = true;
       }
       if (t.gradFn) {
-        const gin = callBackward(t.gradFn, g);
+        // the backward's temporaries are freed when it returns (ts/autograd.ts)
+        const gf = t.gradFn;
+        const gin = backwardScope(() => callBackward(gf, g));
         const inputs = t.gradFn.inputs;
         for (let j = 0; j < inputs.length; j++) {
           const u = inputs[j], gu = gin[j];

@@ -5,6 +5,8 @@ import type {
   Backend, BackendName, BinaryOp, ConvGeom, DType, ElemArray, FloatArray, GemmArgs, PoolGeom,
   ScalarOp, Storage, UnaryOp,
 } from "./types.js";
+import * as resize from "./js-resize.js";
+import type { PadGeom, PadMode, ResampleGeom } from "./types.js";
 import { binaryMathFn, unaryMath, unaryMathGrad } from "./js-elementwise.js";
 
 class JsStorage implements Storage {
@@ -408,6 +410,12 @@ export class JsBackend implements Backend {
       for (let h = h0; h < h1; h++) for (let w = w0; w < w1; w++) O[p * inS + h * g.W + w] += v;
     }
   }
+
+  // ---------------------------------------------------------------- padding, resampling (js-resize.ts)
+  pad(g: PadGeom, x: Storage, y: Storage, mode: PadMode, value: number): void { resize.pad(g, this.f(x), this.f(y), mode, value); }
+  padGrad(g: PadGeom, gy: Storage, gx: Storage, mode: PadMode): void { resize.padGrad(g, this.f(gy), this.f(gx), mode); }
+  resample(g: ResampleGeom, x: Storage, y: Storage): void { resize.resample(g, this.f(x), this.f(y)); }
+  resampleGrad(g: ResampleGeom, gy: Storage, gx: Storage): void { resize.resampleGrad(g, this.f(gy), this.f(gx)); }
 
   adaptiveAvgPool2d(NC: number, H: number, W: number, oH: number, oW: number, x: Storage, y: Storage): void {
     const X = this.f(x), Y = this.f(y);

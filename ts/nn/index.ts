@@ -9,4 +9,6 @@ export * from "./pool.js";
 export * from "./norm.js";
 export * from "./embedding.js";
 export * from "./rnn.js";
+export * from "./resize.js";
+export * from "./padding.js";
 export * from "./activation.js";

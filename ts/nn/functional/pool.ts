@@ -5,6 +5,7 @@ import type { PoolGeom } from "../../backends/types.js";
 import { backendImpl, isGradEnabled } from "../../runtime.js";
 import * as ops from "../../ops.js";
 import { Tensor, numelOf } from "../../tensor.js";
+import { tensor } from "../../creation.js";
 
 const K = () => backendImpl();
 
@@ -175,4 +176,216 @@ export function adaptiveMaxPool2d(x: Tensor, outputSize: AdaptiveSize, opts: { r
   if (xd !== x) xd.dispose();
   ops.record(out, "AdaptiveMaxPool2DBackward", [x], (gy) => [indexGrad(gy, idx, x.shape, NC, H * W, oH * oW)]);
   return opts.returnIndices ? [out, idx] : out;
+}
+
+// ------------------------------------------------------------------ 1-d and 3-d pools
+// 1-d pools are the 2-d kernels with H = 1. 3-d pools are separable: the window's max (or sum, or
+// count) over D x H x W is the one over D of the ones over H x W, so a 2-d pool over each depth
+// slice followed by a (kD x 1) pool over depth gives the same numbers as PyTorch's 3-d kernel.
+
+type Tuple = number | number[];
+function ntuple(v: Tuple | null | undefined, n: number, name: string, op: string): number[] | null {
+  if (v === null || v === undefined || (Array.isArray(v) && v.length === 0)) return null;
+  const a = Array.isArray(v) ? v : new Array(n).fill(v);
+  if (a.length === 1) return new Array(n).fill(a[0]);
+  if (a.length !== n || a.some((x) => !Number.isInteger(x))) {
+    throw new RangeError(`${op}: ${name} must either be a single int, or a tuple of ${n} ints`);
+  }
+  return a.slice();
+}
+function expectRank(x: Tensor, ranks: number[], op: string): void {
+  if (x.dtype !== "float32") throw new TypeError(`${op}: expected a float32 tensor but got ${x.dtype}`);
+  if (!ranks.includes(x.dim())) {
+    throw new RangeError(`${op}: Expected ${ranks[0]}D or ${ranks[1]}D (batch mode) tensor with optional 0 dim batch size for input, but got: ${fmt(x.shape)}`);
+  }
+}
+/** x [..., L] as [..., 1, L] and back: the 1-d pools. */
+const as2d = (x: Tensor) => ops.unsqueeze(x, -2);
+const from2d = (y: Tensor) => ops.squeeze(y, -2);
+
+export interface MaxPoolOptions { stride?: Tuple | null; padding?: Tuple; dilation?: Tuple; ceilMode?: boolean; returnIndices?: boolean }
+export interface AvgPoolOptions { stride?: Tuple | null; padding?: Tuple; ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null }
+
+/**
+ * 1-d max pooling of [N, C, L] (or [C, L]); with returnIndices also the argmax positions.
+ * `F.maxPool1d(torch.randn(1, 2, 9), 3)` has shape [1, 2, 3].
+ */
+export function maxPool1d(x: Tensor, kernelSize: Tuple, opts: MaxPoolOptions = {}): any {
+  expectRank(x, [2, 3], "max_pool1d");
+  const k = ntuple(kernelSize, 1, "kernel_size", "max_pool1d")!, s = ntuple(opts.stride, 1, "stride", "max_pool1d") ?? k;
+  const p = ntuple(opts.padding ?? 0, 1, "padding", "max_pool1d")!, d = ntuple(opts.dilation ?? 1, 1, "dilation", "max_pool1d")!;
+  const r = maxPool2d(as2d(x), [1, k[0]], { stride: [1, s[0]], padding: [0, p[0]], dilation: [1, d[0]], ceilMode: opts.ceilMode ?? false, returnIndices: opts.returnIndices ?? false });
+  return Array.isArray(r) ? [from2d(r[0]), from2d(r[1])] : from2d(r);
+}
+
+/**
+ * 1-d average pooling of [N, C, L] (or [C, L]).
+ * `F.avgPool1d(torch.randn(1, 2, 9), 3)` has shape [1, 2, 3].
+ */
+export function avgPool1d(x: Tensor, kernelSize: Tuple, opts: Omit<AvgPoolOptions, "divisorOverride"> = {}): Tensor {
+  expectRank(x, [2, 3], "avg_pool1d");
+  const k = ntuple(kernelSize, 1, "kernel_size", "avg_pool1d")!, s = ntuple(opts.stride, 1, "stride", "avg_pool1d") ?? k;
+  const p = ntuple(opts.padding ?? 0, 1, "padding", "avg_pool1d")!;
+  return from2d(avgPool2d(as2d(x), [1, k[0]], { stride: [1, s[0]], padding: [0, p[0]], ceilMode: opts.ceilMode ?? false, countIncludePad: opts.countIncludePad ?? true }));
+}
+
+/** Adaptive average pooling of [N, C, L] (or [C, L]) to outputSize. */
+export function adaptiveAvgPool1d(x: Tensor, outputSize: number | number[]): Tensor {
+  expectRank(x, [2, 3], "adaptive_avg_pool1d");
+  const o = Array.isArray(outputSize) ? outputSize : [outputSize];
+  if (o.length !== 1) throw new RangeError(`adaptive_avg_pool1d: output_size must be 1, but got ${o.length}`);
+  return from2d(adaptiveAvgPool2d(as2d(x), [1, o[0]]));
+}
+
+/** Adaptive max pooling of [N, C, L] (or [C, L]) to outputSize; with returnIndices also the argmax. */
+export function adaptiveMaxPool1d(x: Tensor, outputSize: number | number[], opts: { returnIndices?: boolean } = {}): any {
+  expectRank(x, [2, 3], "adaptive_max_pool1d");
+  const o = Array.isArray(outputSize) ? outputSize : [outputSize];
+  if (o.length !== 1) throw new RangeError(`adaptive_max_pool1d: output_size must be 1, but got ${o.length}`);
+  const [y, i] = adaptiveMaxPool2d(as2d(x), [1, o[0]], { returnIndices: true });
+  return opts.returnIndices ? [from2d(y), from2d(i)] : from2d(y);
+}
+
+/** x [..., D, H, W] as depth slices [P*D, H, W] (P = planes). */
+function split3d(x: Tensor, op: string) {
+  expectRank(x, [4, 5], op);
+  const lead = x.shape.slice(0, -3), [D, H, W] = x.shape.slice(-3), P = numelOf(lead);
+  if ([D, H, W].some((v) => v === 0)) throw new RangeError(`${op}: Expected 4D or 5D (batch mode) tensor with optional 0 dim batch size for input, but got: ${fmt(x.shape)}`);
+  return { lead, D, H, W, P, slices: ops.reshape(x, [P * D, H, W]) };
+}
+/** The flat d*H*W + h*W + w index of a separable 3-d argmax from the two stages' indices. */
+function compose3dIndices(i1: Tensor, i2: Tensor, P: number, D: number, H: number, W: number, oD: number, ohw: number, shape: number[]): Tensor {
+  const a = i1.dataSync(), b = i2.dataSync(), out = new Int32Array(P * oD * ohw);
+  for (let p = 0; p < P; p++) for (let od = 0; od < oD; od++) for (let j = 0; j < ohw; j++) {
+    const k = (p * oD + od) * ohw + j, d = Math.floor(b[k] / ohw);
+    out[k] = d * H * W + a[(p * D + d) * ohw + j];
+  }
+  return tensor(out, { shape, dtype: "int64" });
+}
+
+/**
+ * 3-d max pooling of [N, C, D, H, W] (or [C, D, H, W]); with returnIndices also the flat argmax.
+ * `F.maxPool3d(torch.randn(1, 2, 4, 4, 4), 2)` has shape [1, 2, 2, 2, 2].
+ */
+export function maxPool3d(x: Tensor, kernelSize: Tuple, opts: MaxPoolOptions = {}): any {
+  const op = "max_pool3d";
+  const k = ntuple(kernelSize, 3, "kernel_size", op)!, s = ntuple(opts.stride, 3, "stride", op) ?? k;
+  const p = ntuple(opts.padding ?? 0, 3, "padding", op)!, d = ntuple(opts.dilation ?? 1, 3, "dilation", op)!;
+  const ceilMode = opts.ceilMode ?? false;
+  const { lead, D, H, W, P, slices } = split3d(x, op);
+  const oD = poolOutputSize(D, k[0], p[0], s[0], d[0], ceilMode);
+  if (oD < 1) throw new RangeError(`Given input size: (${lead.slice(-1)[0]}x${D}x${H}x${W}). Calculated output size is too small`);
+  const ri = opts.returnIndices ?? false;
+  const r1 = maxPool2d(slices, [k[1], k[2]], { stride: [s[1], s[2]], padding: [p[1], p[2]], dilation: [d[1], d[2]], ceilMode, returnIndices: ri });
+  const y1 = Array.isArray(r1) ? r1[0] : r1, oH = y1.shape[1], oW = y1.shape[2];
+  const r2 = maxPool2d(ops.reshape(y1, [P, D, oH * oW]), [k[0], 1], { stride: [s[0], 1], padding: [p[0], 0], dilation: [d[0], 1], ceilMode, returnIndices: ri });
+  const shape = [...lead, oD, oH, oW];
+  if (!Array.isArray(r1) || !Array.isArray(r2)) return ops.reshape(r2 as Tensor, shape);
+  return [ops.reshape(r2[0], shape), compose3dIndices(r1[1], r2[1], P, D, H, W, oD, oH * oW, shape)];
+}
+
+/**
+ * 3-d average pooling of [N, C, D, H, W] (or [C, D, H, W]).
+ * `F.avgPool3d(torch.randn(1, 2, 4, 4, 4), 2)` has shape [1, 2, 2, 2, 2].
+ */
+export function avgPool3d(x: Tensor, kernelSize: Tuple, opts: AvgPoolOptions = {}): Tensor {
+  const op = "avg_pool3d";
+  const k = ntuple(kernelSize, 3, "kernel_size", op)!, s = ntuple(opts.stride, 3, "stride", op) ?? k;
+  const p = ntuple(opts.padding ?? 0, 3, "padding", op)!;
+  const ceilMode = opts.ceilMode ?? false, cip = opts.countIncludePad ?? true, div = opts.divisorOverride ?? null;
+  if (div !== null && div === 0) throw new RangeError("divisor must be not zero");
+  const { lead, D, P, slices } = split3d(x, op);
+  // a divisor override divides the whole window's sum once: sums first (divisor 1), then divide
+  const y1 = avgPool2d(slices, [k[1], k[2]], { stride: [s[1], s[2]], padding: [p[1], p[2]], ceilMode, countIncludePad: cip, divisorOverride: div === null ? null : 1 });
+  const oH = y1.shape[1], oW = y1.shape[2];
+  const y2 = avgPool2d(ops.reshape(y1, [P, D, oH * oW]), [k[0], 1], { stride: [s[0], 1], padding: [p[0], 0], ceilMode, countIncludePad: cip, divisorOverride: div });
+  return ops.reshape(y2, [...lead, y2.shape[1], oH, oW]);
+}
+
+type Size3 = number | null | (number | null)[];
+function adaptive3(outputSize: Size3, D: number, H: number, W: number, op: string): number[] {
+  const a = Array.isArray(outputSize) ? outputSize : [outputSize, outputSize, outputSize];
+  if (a.length !== 3) throw new RangeError(`${op}: internal error: output_size.size() must be 3`);
+  return [a[0] ?? D, a[1] ?? H, a[2] ?? W];
+}
+
+/** Adaptive average pooling of [N, C, D, H, W] (or [C, D, H, W]) to outputSize (null keeps a size). */
+export function adaptiveAvgPool3d(x: Tensor, outputSize: Size3): Tensor {
+  const { lead, D, H, W, P, slices } = split3d(x, "adaptive_avg_pool3d");
+  const [oD, oH, oW] = adaptive3(outputSize, D, H, W, "adaptive_avg_pool3d");
+  const y1 = adaptiveAvgPool2d(slices, [oH, oW]);
+  const y2 = adaptiveAvgPool2d(ops.reshape(y1, [P, D, oH * oW]), [oD, oH * oW]);
+  return ops.reshape(y2, [...lead, oD, oH, oW]);
+}
+
+/** Adaptive max pooling of [N, C, D, H, W] (or [C, D, H, W]); with returnIndices also the flat argmax. */
+export function adaptiveMaxPool3d(x: Tensor, outputSize: Size3, opts: { returnIndices?: boolean } = {}): any {
+  const { lead, D, H, W, P, slices } = split3d(x, "adaptive_max_pool3d");
+  const [oD, oH, oW] = adaptive3(outputSize, D, H, W, "adaptive_max_pool3d");
+  const [y1, i1] = adaptiveMaxPool2d(slices, [oH, oW], { returnIndices: true });
+  const [y2, i2] = adaptiveMaxPool2d(ops.reshape(y1, [P, D, oH * oW]), [oD, oH * oW], { returnIndices: true });
+  const shape = [...lead, oD, oH, oW], y = ops.reshape(y2, shape);
+  return opts.returnIndices ? [y, compose3dIndices(i1, i2, P, D, H, W, oD, oH * oW, shape)] : y;
+}
+
+// ------------------------------------------------------------------ max unpooling
+
+export interface MaxUnpoolOptions { stride?: Tuple | null; padding?: Tuple; outputSize?: number[] | null }
+
+/**
+ * The inverse of maxPool2d with returnIndices: x scattered to `indices` in a zero image.
+ * `F.maxUnpool2d(...F.maxPool2d(x, 2, { returnIndices: true }), 2)` has x's shape (for even sizes).
+ */
+export function maxUnpool2d(x: Tensor, indices: Tensor, kernelSize: Tuple, opts: MaxUnpoolOptions = {}): Tensor {
+  return maxUnpoolNd(x, indices, kernelSize, opts, 2, "max_unpool2d");
+}
+/** 1-d max unpooling of [N, C, L] (or [C, L]). */
+export function maxUnpool1d(x: Tensor, indices: Tensor, kernelSize: Tuple, opts: MaxUnpoolOptions = {}): Tensor {
+  return maxUnpoolNd(x, indices, kernelSize, opts, 1, "max_unpool1d");
+}
+/** 3-d max unpooling of [N, C, D, H, W] (or [C, D, H, W]). */
+export function maxUnpool3d(x: Tensor, indices: Tensor, kernelSize: Tuple, opts: MaxUnpoolOptions = {}): Tensor {
+  return maxUnpoolNd(x, indices, kernelSize, opts, 3, "max_unpool3d");
+}
+
+function maxUnpoolNd(x: Tensor, indices: Tensor, kernelSize: Tuple, opts: MaxUnpoolOptions, n: number, op: string): Tensor {
+  if (x.dim() !== n + 1 && x.dim() !== n + 2) throw new RangeError(`${op}: Expected ${n + 1}D or ${n + 2}D input, but got ${x.dim()}D`);
+  if (indices.dtype !== "int64") throw new TypeError(`${op}: elements in indices should be type int64 but got: ${indices.dtype}`);
+  if (indices.shape.join() !== x.shape.join()) throw new RangeError(`Expected shape of indices to be same as that of the input tensor (${fmt(x.shape)}) but got indices tensor with shape: ${fmt(indices.shape)}`);
+  const k = ntuple(kernelSize, n, "kernel_size", op)!, s = ntuple(opts.stride, n, "stride", op) ?? k;
+  const p = ntuple(opts.padding ?? 0, n, "padding", op)!;
+  const inS = x.shape.slice(-n), lead = x.shape.slice(0, -n);
+  const dflt = inS.map((v, i) => (v - 1) * s[i] - 2 * p[i] + k[i]);
+  let out = dflt;
+  if (opts.outputSize) {
+    const os = opts.outputSize.length === n + 2 || opts.outputSize.length === n + 1 ? opts.outputSize.slice(-n) : opts.outputSize;
+    if (os.length !== n) throw new RangeError(`output_size should be a sequence containing ${n} or ${n + 2} elements, but it has a length of '${opts.outputSize.length}'`);
+    os.forEach((v, i) => {
+      const lo = dflt[i] - s[i], hi = dflt[i] + s[i];
+      if (v <= lo || v >= hi) throw new RangeError(`invalid output_size "${fmt(os)}" (dim ${i} must be between ${lo} and ${hi})`);
+    });
+    out = os;
+  }
+  const NC = numelOf(lead), inSize = numelOf(inS), outSize = numelOf(out);
+  const I = indices.dataSync() as Int32Array;
+  for (let j = 0; j < I.length; j++) {
+    if (I[j] < 0 || I[j] >= outSize) throw new RangeError(`Found an invalid max index: ${I[j]} (output volumes are of size ${out.join("x")}`);
+  }
+  // a scatter that overwrites (overlapping windows can pick one position twice: the value is the
+  // same max, as in PyTorch), so not the accumulating indexPoolGrad kernel
+  const xv = x.toFloat32Array();
+  const y = Tensor.empty([...lead, ...out], "float32");
+  const Y = y.backendView();
+  for (let j = 0; j < I.length; j++) Y[Math.floor(j / inSize) * outSize + I[j]] = xv[j];
+  return ops.record(y, `MaxUnpool${n}DBackward`, [x], (gy) => {
+    // gx = gy gathered at the indices (one flat gather over all planes)
+    const flat = new Int32Array(I.length);
+    for (let j = 0; j < I.length; j++) flat[j] = Math.floor(j / inSize) * outSize + I[j];
+    const fi = tensor(flat, { dtype: "int64" }), gd = gy.dense();
+    const gx = Tensor.empty(x.shape.slice(), "float32");
+    K().embedding(gd.storage, fi.storage, gx.storage, I.length, 1, NC * outSize);
+    fi.dispose();
+    if (gd !== gy) gd.dispose();
+    return [gx];
+  });
 }
