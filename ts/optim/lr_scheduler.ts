@@ -6,6 +6,7 @@ import { Optimizer } from "./optimizer.js";
 import { parseArgs, A, type Check } from "../utils/args.js";
 
 const jsKey = (k: string) => {
+  if (k === "T_i") return "Ti";
   const lead = /^_*/.exec(k)![0];
   return lead + k.slice(lead.length).replace(/_([a-zA-Z0-9])/g, (_, c: string) => c.toUpperCase());
 };
@@ -321,7 +322,7 @@ export class CosineAnnealingWarmRestarts extends LRScheduler {
   constructor(optimizer: Optimizer, ...args: unknown[]) {
     super("CosineAnnealingWarmRestarts", optimizer);
     const o = parseArgs("lrScheduler.CosineAnnealingWarmRestarts", args, {
-      T0: A.any, TMult: [A.any, 1], etaMin: [num, 0], lastEpoch: [A.int, -1], verbose: [A.bool, false],
+      T0: num, TMult: [num, 1], etaMin: [num, 0], lastEpoch: [A.int, -1], verbose: [A.bool, false],
     });
     if (!(Number.isInteger(o.T0) && o.T0 > 0)) throw new RangeError(`Expected positive integer T_0, but got ${o.T0}`);
     if (!(Number.isInteger(o.TMult) && o.TMult >= 1)) throw new RangeError(`Expected integer T_mult >= 1, but got ${o.TMult}`);
