@@ -8,6 +8,8 @@ import type {
 import * as resize from "./js-resize.js";
 import type { PadGeom, PadMode, ResampleGeom } from "./types.js";
 import { binaryMathFn, unaryMath, unaryMathGrad } from "./js-elementwise.js";
+import * as attn from "./js-attention.js";
+import type { AttnGeom } from "./types.js";
 
 class JsStorage implements Storage {
   freed = false;
@@ -632,6 +634,16 @@ export class JsBackend implements Backend {
       GHh[g0] = dr; GHh[g0 + H] = dz; GHh[g0 + 2 * H] = dn * r;
       GP[hj] = dh * z;
     }
+  }
+
+  // ---------------------------------------------------------------- attention (js-attention.ts)
+  attention(g: AttnGeom, q: Storage, k: Storage, v: Storage, mask: Storage | null, out: Storage, lse: Storage): void {
+    attn.attention(g, this.view(q), this.view(k), this.view(v), mask ? this.view(mask) : null, this.view(out), this.view(lse));
+  }
+  attentionGrad(g: AttnGeom, q: Storage, k: Storage, v: Storage, mask: Storage | null, out: Storage, lse: Storage,
+                gout: Storage, dq: Storage, dk: Storage, dv: Storage): void {
+    attn.attentionGrad(g, this.view(q), this.view(k), this.view(v), mask ? this.view(mask) : null, this.view(out),
+      this.view(lse), this.view(gout), this.view(dq), this.view(dk), this.view(dv));
   }
 
   // ---------------------------------------------------------------- optimisers (PyTorch's update rules)

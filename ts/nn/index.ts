@@ -12,3 +12,5 @@ export * from "./rnn.js";
 export * from "./resize.js";
 export * from "./padding.js";
 export * from "./activation.js";
+export * from "./attention.js";
+export * from "./transformer.js";

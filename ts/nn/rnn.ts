@@ -1,13 +1,17 @@
-// Recurrent layers: nn.LSTM and nn.GRU (multi-layer, bidirectional, batchFirst, unbatched input),
-// with PyTorch's parameter names/order/init; each layer-direction is one fused autograd op.
+// Recurrent layers: nn.RNN, nn.LSTM and nn.GRU (multi-layer, bidirectional, batchFirst, unbatched
+// input, dropout between layers) and the cells nn.RNNCell, nn.LSTMCell, nn.GRUCell, with PyTorch's
+// parameter names/order/init and print text; each LSTM/GRU layer-direction is one fused autograd op.
 
 import * as ops from "../ops.js";
 import { empty } from "../creation.js";
 import type { Tensor } from "../tensor.js";
 import { dropout as dropoutFn } from "./functional/basic.js";
-import { gruLayer, lstmLayer } from "./functional/rnn.js";
+import { gruLayer, lstmLayer, rnnLayer } from "./functional/rnn.js";
+import { A, parseArgs } from "../utils/args.js";
 import { uniform_ } from "./init.js";
 import { Module, Parameter, pyFloat, pyRepr } from "./module.js";
+
+export type RNNMode = "LSTM" | "GRU" | "RNN_TANH" | "RNN_RELU";
 
 export interface RNNOptions {
   numLayers?: number;
@@ -20,7 +24,7 @@ export interface RNNOptions {
 
 /** Shared body of LSTM and GRU (PyTorch's RNNBase). */
 export abstract class RNNBase extends Module {
-  readonly mode: "LSTM" | "GRU";
+  readonly mode: RNNMode;
   readonly inputSize: number;
   readonly hiddenSize: number;
   readonly numLayers: number;
@@ -29,7 +33,7 @@ export abstract class RNNBase extends Module {
   readonly dropout: number;
   readonly bidirectional: boolean;
 
-  constructor(mode: "LSTM" | "GRU", inputSize: number, hiddenSize: number, opts: RNNOptions = {}) {
+  constructor(mode: RNNMode, inputSize: number, hiddenSize: number, opts: RNNOptions = {}) {
     super();
     this.mode = mode;
     this.inputSize = inputSize;
@@ -44,7 +48,10 @@ export abstract class RNNBase extends Module {
     if (!(this.dropout >= 0 && this.dropout <= 1)) {
       throw new RangeError("dropout should be a number in range [0, 1] representing the probability of an element being zeroed");
     }
-    const gateSize = (mode === "LSTM" ? 4 : 3) * hiddenSize;
+    if (this.dropout > 0 && this.numLayers === 1) {
+      console.warn(`dropout option adds dropout after all but last recurrent layer, so non-zero dropout expects num_layers greater than 1, but got dropout=${this.dropout} and num_layers=${this.numLayers}`);
+    }
+    const gateSize = (mode === "LSTM" ? 4 : mode === "GRU" ? 3 : 1) * hiddenSize;
     const D = this.bidirectional ? 2 : 1;
     for (let layer = 0; layer < this.numLayers; layer++) {
       const layerIn = layer === 0 ? inputSize : hiddenSize * D;
@@ -103,7 +110,7 @@ export abstract class RNNBase extends Module {
   /** Runs all layers; h0/c0 are [L*D, B, H] or null (zeros). */
   protected run(xs: Tensor, h0: Tensor | null, c0: Tensor | null): { out: Tensor; hn: Tensor; cn: Tensor | null } {
     const B = xs.shape[1], H = this.hiddenSize, D = this.bidirectional ? 2 : 1;
-    const zeros = h0 && (this.mode === "GRU" || c0) ? null : ops.full([B, H], 0);
+    const zeros = h0 && (this.mode !== "LSTM" || c0) ? null : ops.full([B, H], 0);
     const hns: Tensor[] = [], cns: Tensor[] = [];
     let input = xs;
     for (let layer = 0; layer < this.numLayers; layer++) {
@@ -112,7 +119,10 @@ export abstract class RNNBase extends Module {
         const k = layer * D + dir;
         const [wIh, wHh, bIh, bHh] = this.layerParams(layer, dir);
         const hk = h0 ? ops.select(h0, 0, k) : zeros!;
-        if (this.mode === "LSTM") {
+        if (this.mode === "RNN_TANH" || this.mode === "RNN_RELU") {
+          const r = rnnLayer(input, hk, wIh, wHh, bIh, bHh, this.mode === "RNN_RELU" ? "relu" : "tanh", dir === 1);
+          outs.push(r.output); hns.push(r.hn);
+        } else if (this.mode === "LSTM") {
           const ck = c0 ? ops.select(c0, 0, k) : zeros!;
           const r = lstmLayer(input, hk, ck, wIh, wHh, bIh, bHh, dir === 1);
           outs.push(r.output); hns.push(r.hn); cns.push(r.cn);
@@ -146,13 +156,56 @@ export abstract class RNNBase extends Module {
   }
 }
 
+/** Reads (inputSize, hiddenSize, numLayers, [nonlinearity,] bias, batchFirst, dropout, bidirectional)
+ *  in PyTorch's positional order or from the options object. */
+function rnnArgs(fn: string, args: unknown[], withNonlinearity: true): [number, number, RNNOptions & { nonlinearity: "tanh" | "relu" }];
+function rnnArgs(fn: string, args: unknown[], withNonlinearity: false): [number, number, RNNOptions];
+function rnnArgs(fn: string, args: unknown[], withNonlinearity: boolean): [number, number, any] {
+  const o = parseArgs(fn, args, {
+    inputSize: A.nonNegInt, hiddenSize: A.int, numLayers: [A.int, 1],
+    ...(withNonlinearity ? { nonlinearity: [A.str, "tanh"] as const } : {}),
+    bias: [A.bool, true], batchFirst: [A.bool, false], dropout: [A.num, 0], bidirectional: [A.bool, false],
+  }) as any;
+  return [o.inputSize, o.hiddenSize, o];
+}
+
+/**
+ * Elman RNN, h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh) (or relu).
+ * `const rnn = new nn.RNN(10, 20, { numLayers: 2, nonlinearity: "relu" });`
+ * `const [out, hn] = rnn.forward(torch.randn(5, 3, 10));` out [5, 3, 20], hn [2, 3, 20].
+ */
+export class RNN extends RNNBase {
+  readonly nonlinearity: "tanh" | "relu";
+  constructor(inputSize: number, hiddenSize: number, opts?: RNNOptions & { nonlinearity?: "tanh" | "relu" });
+  constructor(...args: unknown[]) {
+    const [i, h, o] = rnnArgs("nn.RNN", args, true);
+    if (o.nonlinearity !== "tanh" && o.nonlinearity !== "relu") throw new RangeError(`Unknown nonlinearity '${o.nonlinearity}'`);
+    super(o.nonlinearity === "relu" ? "RNN_RELU" : "RNN_TANH", i, h, o);
+    this.nonlinearity = o.nonlinearity;
+  }
+
+  forward(x: Tensor, hx?: Tensor | null): [Tensor, Tensor] {
+    const { xs, batched } = this.prepareInput(x);
+    let h0: Tensor | null = null;
+    if (hx) {
+      if (!batched && hx.dim() !== 2) throw new RangeError(`For unbatched 2-D input, hx should also be 2-D but got ${hx.dim()}-D tensor`);
+      if (batched && hx.dim() !== 3) throw new RangeError(`For batched 3-D input, hx should also be 3-D but got ${hx.dim()}-D tensor`);
+      h0 = this.prepareState(hx, batched, xs.shape[1], "hidden");
+    }
+    const { out, hn } = this.run(xs, h0, null);
+    const o = this.finishOutput(out, batched);
+    return [o, batched ? hn : ops.squeeze(hn, 1)];
+  }
+}
+
 /**
  * Long short-term memory (gates i, f, g, o).
  * `const lstm = new nn.LSTM(10, 20, { numLayers: 2, batchFirst: true });`
  * `const [out, [hn, cn]] = lstm.forward(torch.randn(3, 5, 10));` out [3, 5, 20], hn/cn [2, 3, 20].
  */
 export class LSTM extends RNNBase {
-  constructor(inputSize: number, hiddenSize: number, opts: RNNOptions = {}) { super("LSTM", inputSize, hiddenSize, opts); }
+  constructor(inputSize: number, hiddenSize: number, opts?: RNNOptions);
+  constructor(...args: unknown[]) { super("LSTM", ...rnnArgs("nn.LSTM", args, false)); }
 
   forward(x: Tensor, hx?: [Tensor, Tensor] | null): [Tensor, [Tensor, Tensor]] {
     const { xs, batched } = this.prepareInput(x);
@@ -181,7 +234,8 @@ export class LSTM extends RNNBase {
  * `const [out, hn] = gru.forward(torch.randn(5, 3, 10));` out [5, 3, 40], hn [2, 3, 20].
  */
 export class GRU extends RNNBase {
-  constructor(inputSize: number, hiddenSize: number, opts: RNNOptions = {}) { super("GRU", inputSize, hiddenSize, opts); }
+  constructor(inputSize: number, hiddenSize: number, opts?: RNNOptions);
+  constructor(...args: unknown[]) { super("GRU", ...rnnArgs("nn.GRU", args, false)); }
 
   forward(x: Tensor, hx?: Tensor | null): [Tensor, Tensor] {
     const { xs, batched } = this.prepareInput(x);
@@ -194,5 +248,119 @@ export class GRU extends RNNBase {
     const { out, hn } = this.run(xs, h0, null);
     const o = this.finishOutput(out, batched);
     return [o, batched ? hn : ops.squeeze(hn, 1)];
+  }
+}
+
+// ------------------------------------------------------------------ cells
+
+/** Shared body of RNNCell, LSTMCell and GRUCell (PyTorch's RNNCellBase). */
+export abstract class RNNCellBase extends Module {
+  readonly inputSize: number;
+  readonly hiddenSize: number;
+  readonly bias: boolean;
+  weight_ih: Parameter;
+  weight_hh: Parameter;
+  bias_ih: Parameter | null = null;
+  bias_hh: Parameter | null = null;
+
+  constructor(inputSize: number, hiddenSize: number, bias: boolean, numChunks: number) {
+    super();
+    this.inputSize = inputSize;
+    this.hiddenSize = hiddenSize;
+    this.bias = bias;
+    this.weight_ih = new Parameter(empty(numChunks * hiddenSize, inputSize));
+    this.weight_hh = new Parameter(empty(numChunks * hiddenSize, hiddenSize));
+    if (bias) {
+      this.bias_ih = new Parameter(empty(numChunks * hiddenSize));
+      this.bias_hh = new Parameter(empty(numChunks * hiddenSize));
+    }
+    this.resetParameters();
+  }
+  /** Every weight and bias ~ U(-1/√hiddenSize, 1/√hiddenSize). */
+  resetParameters(): void {
+    const stdv = this.hiddenSize > 0 ? 1 / Math.sqrt(this.hiddenSize) : 0;
+    for (const p of this.parameters()) uniform_(p, -stdv, stdv);
+  }
+  extraRepr(): string {
+    let s = `${this.inputSize}, ${this.hiddenSize}`;
+    if (this.bias !== true) s += `, bias=${pyRepr(this.bias)}`;
+    const nl = (this as any).nonlinearity;
+    if (nl !== undefined && nl !== "tanh") s += `, nonlinearity=${nl}`;
+    return s;
+  }
+  /** x as [B, inputSize] (unbatched [inputSize] gets a batch of 1); checks its size. */
+  protected batchInput(x: Tensor, name: string): { xb: Tensor; batched: boolean } {
+    if (x.dim() !== 1 && x.dim() !== 2) throw new RangeError(`${name}: Expected input to be 1-D or 2-D but received ${x.dim()}-D tensor`);
+    if (x.shape[x.dim() - 1] !== this.inputSize) {
+      throw new RangeError(`input has inconsistent input_size: got ${x.shape[x.dim() - 1]} expected ${this.inputSize}`);
+    }
+    const batched = x.dim() === 2;
+    return { xb: batched ? x : ops.unsqueeze(x, 0), batched };
+  }
+  /** h as [B, H] (zeros when missing). */
+  protected batchState(h: Tensor | null | undefined, B: number, batched: boolean, what: string): Tensor {
+    if (!h) return ops.full([B, this.hiddenSize], 0);
+    const hb = batched ? h : ops.unsqueeze(h, 0);
+    if (hb.dim() !== 2 || hb.shape[0] !== B || hb.shape[1] !== this.hiddenSize) {
+      throw new RangeError(`${what}: Expected hidden size (${B}, ${this.hiddenSize}), got [${h.shape.join(", ")}]`);
+    }
+    return hb;
+  }
+}
+
+function cellArgs(fn: string, args: unknown[], withNonlinearity: boolean) {
+  return parseArgs(fn, args, {
+    inputSize: A.nonNegInt, hiddenSize: A.nonNegInt, bias: [A.bool, true],
+    ...(withNonlinearity ? { nonlinearity: [A.oneOf("tanh", "relu"), "tanh"] as const } : {}),
+  }) as { inputSize: number; hiddenSize: number; bias: boolean; nonlinearity?: "tanh" | "relu" };
+}
+
+/** h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh) (or relu): `new nn.RNNCell(10, 20).forward(x, h)`. */
+export class RNNCell extends RNNCellBase {
+  readonly nonlinearity: "tanh" | "relu";
+  constructor(inputSize: number, hiddenSize: number, opts?: { bias?: boolean; nonlinearity?: "tanh" | "relu" });
+  constructor(...args: unknown[]) {
+    const o = cellArgs("nn.RNNCell", args, true);
+    super(o.inputSize, o.hiddenSize, o.bias, 1);
+    this.nonlinearity = o.nonlinearity ?? "tanh";
+  }
+  forward(x: Tensor, hx?: Tensor | null): Tensor {
+    const { xb, batched } = this.batchInput(x, "RNNCell");
+    const h = this.batchState(hx, xb.shape[0], batched, "RNNCell");
+    const pre = ops.add(ops.linear(xb, this.weight_ih, this.bias_ih), ops.linear(h, this.weight_hh, this.bias_hh));
+    const r = ops.unary(this.nonlinearity, pre);
+    return batched ? r : ops.squeeze(r, 0);
+  }
+}
+
+/** One LSTM step (gates i, f, g, o): `const [h, c] = new nn.LSTMCell(10, 20).forward(x, [h0, c0])`. */
+export class LSTMCell extends RNNCellBase {
+  constructor(inputSize: number, hiddenSize: number, opts?: { bias?: boolean });
+  constructor(...args: unknown[]) {
+    const o = cellArgs("nn.LSTMCell", args, false);
+    super(o.inputSize, o.hiddenSize, o.bias, 4);
+  }
+  forward(x: Tensor, hx?: [Tensor, Tensor] | null): [Tensor, Tensor] {
+    const { xb, batched } = this.batchInput(x, "LSTMCell");
+    const B = xb.shape[0];
+    const h = this.batchState(hx?.[0], B, batched, "LSTMCell"), c = this.batchState(hx?.[1], B, batched, "LSTMCell");
+    // one step of the fused LSTM layer
+    const r = lstmLayer(ops.unsqueeze(xb, 0), h, c, this.weight_ih, this.weight_hh, this.bias_ih, this.bias_hh);
+    return batched ? [r.hn, r.cn] : [ops.squeeze(r.hn, 0), ops.squeeze(r.cn, 0)];
+  }
+}
+
+/** One GRU step (gates r, z, n): `const h = new nn.GRUCell(10, 20).forward(x, h0)`. */
+export class GRUCell extends RNNCellBase {
+  constructor(inputSize: number, hiddenSize: number, opts?: { bias?: boolean });
+  constructor(...args: unknown[]) {
+    const o = cellArgs("nn.GRUCell", args, false);
+    super(o.inputSize, o.hiddenSize, o.bias, 3);
+  }
+  forward(x: Tensor, hx?: Tensor | null): Tensor {
+    const { xb, batched } = this.batchInput(x, "GRUCell");
+    const h = this.batchState(hx, xb.shape[0], batched, "GRUCell");
+    const r = gruLayer(ops.unsqueeze(xb, 0), h, this.weight_ih, this.weight_hh, this.bias_ih, this.bias_hh);
+    return batched ? r.hn : ops.squeeze(r.hn, 0);
   }
 }

@@ -17,3 +17,4 @@ export * from "./resize.js";
 export * from "./norm.js";
 export * from "./embedding.js";
 export * from "./activation.js";
+export { scaledDotProductAttention, multiHeadAttentionForward, type MultiHeadAttentionOptions } from "./attention.js";

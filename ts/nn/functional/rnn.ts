@@ -252,3 +252,23 @@ export function gruLayer(x: Tensor, h0: Tensor, wIh: Tensor, wHh: Tensor,
   const hn = ops.select(Y, 0, L.hnRow);
   return { output, hn };
 }
+
+/**
+ * Elman RNN over x [T, B, I] from h0 [B, H]: h_t = act(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh),
+ * act tanh or relu; the input projection for all steps is one gemm, each step one gemm + the
+ * activation, written with differentiable ops (autograd records every step).
+ */
+export function rnnLayer(x: Tensor, h0: Tensor, wIh: Tensor, wHh: Tensor, bIh: Tensor | null, bHh: Tensor | null,
+                         nonlinearity: "tanh" | "relu" = "tanh", reverse = false): RnnLayerResult {
+  checkLayerArgs("rnn", x, h0, wIh, wHh, 1);
+  const T = x.shape[0];
+  const P = ops.linear(x, wIh, bIh);
+  const hs: Tensor[] = new Array(T);
+  let h = h0;
+  for (let s = 0; s < T; s++) {
+    const t = reverse ? T - 1 - s : s;
+    h = ops.unary(nonlinearity, ops.add(ops.select(P, 0, t), ops.linear(h, wHh, bHh)));
+    hs[t] = h;
+  }
+  return { output: ops.stack(hs, 0), hn: h };
+}

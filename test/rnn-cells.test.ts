@@ -1,0 +1,39 @@
+// nn.RNN, RNNCell, LSTMCell, GRUCell and dropout between RNN/LSTM/GRU layers against PyTorch 1.13
+// (test/fixtures/attention/rnn.json from scripts/gen_attention_fixtures.py), print texts, errors.
+
+import { it, expect } from "vitest";
+import * as torch from "../ts/index.js";
+import { nn } from "../ts/index.js";
+import { describeBackends } from "./util.js";
+import { loadCases, runCase } from "./attn-fixtures.js";
+
+const cases = loadCases("rnn.json");
+
+describeBackends("recurrent layers and cells", () => {
+  for (const c of cases) it(c.name, () => runCase(c));
+
+  it("dropout between layers is active in training only, with PyTorch's scaling", () => {
+    torch.manualSeed(0);
+    for (const M of [nn.RNN, nn.LSTM, nn.GRU] as any[]) {
+      const m = new M(3, 64, { numLayers: 2, dropout: 0.5 });
+      const x = torch.randn(4, 2, 3);
+      const y1 = m.forward(x)[0].toFloat32Array(), y2 = m.forward(x)[0].toFloat32Array();
+      expect(y1.some((v: number, i: number) => Math.abs(v - y2[i]) > 1e-6)).toBe(true);
+      m.eval();
+      const e1 = m.forward(x)[0].toFloat32Array(), e2 = m.forward(x)[0].toFloat32Array();
+      expect(Array.from(e1)).toEqual(Array.from(e2));
+    }
+  });
+
+  it("positional arguments in PyTorch's order, options and errors", () => {
+    const r = new nn.RNN(3, 4, 2, "relu", false, true);
+    expect(r.toString()).toBe("RNN(3, 4, num_layers=2, bias=False, batch_first=True)");
+    expect(r.nonlinearity).toBe("relu");
+    expect(new nn.LSTM(3, 4, 2, true, false, 0.5).dropout).toBe(0.5);
+    expect(() => new nn.RNN(3, 4, { nonlinearity: "sigmoid" } as any)).toThrow(/Unknown nonlinearity 'sigmoid'/);
+    expect(() => new nn.GRUCell(3, 4, { batchFirst: true } as any)).toThrow(/unknown option "batchFirst" for nn.GRUCell/);
+    expect(new nn.RNNCell(3, 4, false, "relu").toString()).toBe("RNNCell(3, 4, bias=False, nonlinearity=relu)");
+    expect(() => new nn.LSTMCell(3, 4).forward(torch.randn(2, 5))).toThrow(/input has inconsistent input_size: got 5 expected 3/);
+    expect(Object.keys(new nn.GRUCell(2, 3).stateDict())).toEqual(["weight_ih", "weight_hh", "bias_ih", "bias_hh"]);
+  });
+});
