@@ -36,6 +36,8 @@ export {
 export * as nn from "./nn/index.js";
 export * as F from "./nn/functional/index.js";
 export * as optim from "./optim/index.js";
+export * as utils from "./utils/torch_utils.js";
+export { Generator } from "./utils/data.js";
 
 export interface InitOptions {
   /** Force a backend; by default the fastest that loads: native (Node) > wasm > js. */
