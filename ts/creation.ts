@@ -1,6 +1,8 @@
 // Tensor factories: torch.tensor, zeros, ones, full, arange, rand, randn (seeded by manualSeed).
 
 import type { DType } from "./backends/types.js";
+import { checkDType } from "./dtypes.js";
+import { checkOptions } from "./utils/args.js";
 import { backendImpl, random, randomNormal } from "./runtime.js";
 import { Tensor, type NestedArray, numelOf } from "./tensor.js";
 import { full as fullRaw } from "./ops.js";
@@ -18,15 +20,25 @@ function splitOpts(args: unknown[]): [Sizes, TensorOptions] {
   return [args as Sizes, {}];
 }
 
-function inferNested(data: NestedArray): { shape: number[]; flat: number[] } {
+/** The element kinds seen in the data (what tensor() infers the dtype from). */
+interface Kinds { bool: boolean; num: boolean; big: boolean }
+
+function leafValue(v: unknown, kinds: Kinds): number | bigint {
+  if (typeof v === "boolean") { kinds.bool = true; return v ? 1 : 0; }
+  if (typeof v === "number") { kinds.num = true; return v; }
+  if (typeof v === "bigint") { kinds.big = true; return v; }
+  throw new TypeError(`tensor(): elements must be numbers, booleans or BigInts, got ${v === null ? "null" : v === undefined ? "undefined" : typeof v === "string" ? `the string ${JSON.stringify(v)}` : typeof v}`);
+}
+
+function inferNested(data: NestedArray, kinds: Kinds): { shape: number[]; flat: (number | bigint)[] } {
   const shape: number[] = [];
   let cur: NestedArray = data;
   while (Array.isArray(cur)) { shape.push(cur.length); cur = cur[0]; }
-  const flat: number[] = [];
+  const flat: (number | bigint)[] = [];
   const walk = (v: NestedArray, d: number) => {
     if (d === shape.length) {
       if (Array.isArray(v)) throw new TypeError(`tensor(): inconsistent nesting at depth ${d}`);
-      flat.push(typeof v === "boolean" ? (v ? 1 : 0) : v);
+      flat.push(leafValue(v, kinds));
       return;
     }
     if (!Array.isArray(v) || v.length !== shape[d]) {
@@ -38,30 +50,55 @@ function inferNested(data: NestedArray): { shape: number[]; flat: number[] } {
   return { shape, flat };
 }
 
-/** Builds a tensor from nested arrays, a number, or a typed array (with opts.shape). */
-export function tensor(data: NestedArray | ArrayLike<number> | ArrayBufferView, opts: TensorOptions = {}): Tensor {
-  let shape: number[], values: ArrayLike<number>;
+/** An int64 element from a number or BigInt: exact, or a RangeError (never a wrap). */
+function int64Of(v: number | bigint): number {
+  if (typeof v === "bigint") {
+    const n = Number(v);
+    if (BigInt(n) !== v) {
+      throw new RangeError(`tensor(): ${v} cannot be stored exactly: int64 tensors hold integers up to 2^53 in magnitude exactly (and larger ones that a JS number represents exactly)`);
+    }
+    return n;
+  }
+  if (!Number.isFinite(v)) throw new RangeError(`tensor(): cannot convert ${v} to int64`);
+  if (Math.abs(v) >= 2 ** 63) throw new RangeError(`tensor(): value ${v} is out of range for int64`);
+  return Math.trunc(v) + 0;
+}
+
+/** Builds a tensor from nested arrays, a number, or a typed array (with opts.shape). The dtype is
+ *  opts.dtype, else bool for booleans, int64 for BigInts and integer typed arrays, else float32. */
+export function tensor(data: NestedArray | ArrayLike<number> | ArrayBufferView | bigint, opts: TensorOptions = {}): Tensor {
+  checkOptions("tensor", opts, ["dtype", "requiresGrad", "shape"]);
+  let shape: number[], values: ArrayLike<number | bigint>;
+  const kinds: Kinds = { bool: false, num: false, big: false };
+  let inferred: DType = "float32";
   if (ArrayBuffer.isView(data)) {
     values = data as unknown as ArrayLike<number>;
-    if ((data as any).BYTES_PER_ELEMENT === 8 && (data as any) instanceof BigInt64Array) {
-      values = Array.from(data as unknown as BigInt64Array, (v) => Number(v));
-    }
+    if (data instanceof BigInt64Array || data instanceof BigUint64Array) inferred = "int64";
+    else if (data instanceof Int32Array || data instanceof Int16Array || data instanceof Int8Array
+             || data instanceof Uint16Array || data instanceof Uint32Array) inferred = "int64";
+    else if (data instanceof Uint8Array && !(data instanceof Uint8ClampedArray)) inferred = "float32";
+    if (data instanceof DataView) throw new TypeError("tensor(): a DataView is not a typed array of elements");
     shape = opts.shape ? opts.shape.slice() : [values.length];
   } else if (Array.isArray(data)) {
-    const r = inferNested(data as NestedArray);
+    const r = inferNested(data as NestedArray, kinds);
     shape = r.shape; values = r.flat;
     if (opts.shape) shape = opts.shape.slice();
-  } else if (typeof data === "number" || typeof data === "boolean") {
-    values = [Number(data)]; shape = opts.shape ? opts.shape.slice() : [];
+    inferred = kinds.num ? (kinds.big ? "int64" : "float32") : kinds.big ? "int64" : kinds.bool ? "bool" : "float32";
+  } else if (typeof data === "number" || typeof data === "boolean" || typeof data === "bigint") {
+    values = [leafValue(data, kinds)]; shape = opts.shape ? opts.shape.slice() : [];
+    inferred = kinds.bool ? "bool" : kinds.big ? "int64" : "float32";
   } else throw new TypeError("tensor(): data must be a number, a (nested) array or a typed array");
   if (numelOf(shape) !== values.length) {
     throw new RangeError(`tensor(): shape [${shape.join(", ")}] needs ${numelOf(shape)} elements but data has ${values.length}`);
   }
-  const dtype: DType = opts.dtype ?? (data instanceof Int32Array || data instanceof BigInt64Array ? "int64" : "float32");
+  const dtype: DType = opts.dtype === undefined ? inferred : checkDType(opts.dtype, "tensor");
   const t = Tensor.empty(shape, dtype);
   const v = t.backendView();
-  if (dtype === "int64") for (let k = 0; k < values.length; k++) v[k] = Math.trunc(values[k]);
-  else v.set(values as any);
+  const n = values.length;
+  if (dtype === "int64") for (let k = 0; k < n; k++) v[k] = int64Of(values[k]);
+  else if (dtype === "bool") for (let k = 0; k < n; k++) v[k] = Number(values[k]) !== 0 ? 1 : 0;
+  else if (kinds.big || values instanceof BigInt64Array || values instanceof BigUint64Array) for (let k = 0; k < n; k++) v[k] = Number(values[k]);
+  else v.set(values as ArrayLike<number>);
   if (opts.requiresGrad) t.requiresGrad = true;
   return t;
 }

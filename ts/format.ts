@@ -67,9 +67,9 @@ class Formatter {
   intMode = true;
   sciMode = false;
   maxWidth = 1;
-  constructor(private readonly floating: boolean, values: number[]) {
+  constructor(private readonly floating: boolean, values: number[], private readonly isBool = false) {
     if (!floating) {
-      for (const v of values) this.maxWidth = Math.max(this.maxWidth, String(v).length);
+      for (const v of values) this.maxWidth = Math.max(this.maxWidth, this.str(v).length);
       return;
     }
     const nz = values.filter((v) => Number.isFinite(v) && v !== 0);
@@ -99,9 +99,11 @@ class Formatter {
       if (this.sciMode) s = pyExp(v, PRECISION);
       else if (this.intMode) { s = pyFixed(v, 0); if (Number.isFinite(v)) s += "."; }
       else s = pyFixed(v, PRECISION);
-    } else s = String(v);
+    } else s = this.str(v);
     return s.padStart(this.maxWidth);
   }
+  /** An integer or bool element as Python prints it. */
+  private str(v: number): string { return this.isBool ? (v ? "True" : "False") : String(v); }
 }
 
 // ------------------------------------------------------------------ nested arrays
@@ -183,7 +185,7 @@ export function formatTensor(t: Tensor): string {
     const data = t.dataSync() as ArrayLike<number>;
     const nested = build(data, shape);
     const summarize = numel > THRESHOLD;
-    const f = new Formatter(t.dtype === "float32", flat(summarize ? summarized(nested) : nested));
+    const f = new Formatter(t.dtype === "float32", flat(summarize ? summarized(nested) : nested), t.dtype === "bool");
     body = tensorStr(nested, shape.length, indent, summarize, f);
   }
   if (t.gradFn) suffixes.push(`grad_fn=<${t.gradFn.name}0>`);

@@ -25,6 +25,13 @@ export {
   normal, flatten, reshape, permute, transpose, t, narrow, select, clone, softmax, logSoftmax, numel,
 } from "./ops/torch.js";
 export { save, load, LoadError, consumePrefixInStateDictIfPresent } from "./io/index.js";
+// bool dtype: comparisons and logical ops (ts/logical.ts); in-place twins of elementwise ops (ts/inplace.ts)
+export {
+  eq, ne, lt, le, gt, ge, greater, less, greaterEqual, lessEqual, notEqual, isnan, isinf, isfinite,
+  logicalAnd, logicalOr, logicalXor, logicalNot,
+} from "./logical.js";
+export { promoteTypes, canCast } from "./dtypes.js";
+import "./inplace.js";
 // elementwise math as torch.* (ts/ops/elementwise.ts)
 export {
   abs, absolute, sign, neg, negative, square, floor, ceil, trunc, fix, frac, round, sin, cos, tan, asin, acos, atan,

@@ -2,9 +2,10 @@
 // GradFn whose backward is written once, from kernels and other ops, for every backend.
 
 import type { BinaryOp, DType, ScalarOp, Storage, UnaryOp } from "./backends/types.js";
+import { promoteScalar, promoteTypes } from "./dtypes.js";
 import { backendImpl, isGradEnabled, noGrad } from "./runtime.js";
 import {
-  Tensor, type GradFn, type MaxResult, contiguousStrides, makeMaxResult, normDim, numelOf, sameShape,
+  Tensor, type GradFn, snapshotVersions, computeStride, type MaxResult, contiguousStrides, makeMaxResult, normDim, numelOf, sameShape,
 } from "./tensor.js";
 
 const K = () => backendImpl();
@@ -17,7 +18,7 @@ export function willRecord(inputs: (Tensor | null)[]): boolean {
 
 export function record(out: Tensor, name: string, inputs: (Tensor | null)[], backward: GradFn["backward"]): Tensor {
   if (willRecord(inputs)) {
-    out.gradFn = { name, inputs, backward };
+    out.gradFn = { name, inputs, backward, saved: snapshotVersions([...inputs, out]) };
     (out as any)._requiresGrad = true;
   }
   return out;
@@ -69,37 +70,49 @@ export function sumTo(g: Tensor, shape: number[]): Tensor {
 
 // ------------------------------------------------------------------ elementwise
 
-export function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
-  if (a.dtype !== b.dtype || (op === "div" && a.dtype !== "float32")) {
-    // mixed dtypes compute in float32; int64 / int64 is true division (float32) as in PyTorch
-    const af = cast(a, "float32"), bf = cast(b, "float32"), r = binaryRaw(op, af, bf);
-    if (af !== a) af.dispose();
-    if (bf !== b) bf.dispose();
-    return r;
+const COMPARE = new Set<string>(["gt", "lt", "eq", "ne", "le", "ge"]);
+/** Binary ops whose result is float32 whatever the inputs (PyTorch's true division etc.). */
+const FLOAT_RESULT = new Set<string>(["div", "atan2", "hypot"]);
+
+/** The dtype of a binary op's result (PyTorch's promotion; comparisons give bool). */
+function binaryResultType(op: string, a: DType, b: DType): DType {
+  if (COMPARE.has(op)) return "bool";
+  const t = promoteTypes(a, b);
+  if (FLOAT_RESULT.has(op)) return "float32";
+  if (t === "bool" && op === "sub") {
+    throw new TypeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.");
   }
+  return t;
+}
+
+export function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
+  const dt = binaryResultType(op, a.dtype, b.dtype);
+  // bool + bool is logical or (PyTorch): the kernel's max of 0/1 values
+  if (dt === "bool" && op === "add") op = "maximum";
   const shape = broadcastShapes(a.shape, b.shape);
   const ad = a.dense(), bd = b.dense();
-  const out = Tensor.empty(shape, op === "gt" || op === "lt" || op === "eq" ? "float32" : a.dtype, true);
+  const out = Tensor.empty(shape, dt, true);
+  // mixed dtypes: the kernels read each operand in its own type and compute in double
   K().binary(op, ad.storage, broadcastStrides(a.shape, shape), bd.storage, broadcastStrides(b.shape, shape), out.storage, shape);
   if (ad !== a) ad.dispose();
   if (bd !== b) bd.dispose();
   return out;
 }
 export function scalarRaw(op: ScalarOp, a: Tensor, s: number): Tensor {
-  if (a.dtype !== "float32") {
-    // PyTorch's promotion for an int64 tensor and a Python scalar: stays int64 for integer
-    // add/mul/min/max (and non-negative integer powers), float32 otherwise (computed in float32)
-    const af = cast(a, "float32"), r = scalarRaw(op, af, s);
-    af.dispose();
-    const staysInt = Number.isInteger(s) && (op === "add" || op === "mul" || op === "rsub" || op === "maximum" || op === "minimum" || (op === "pow" && s >= 0));
-    if (!staysInt) return r;
-    const ri = cast(r, a.dtype);
-    r.dispose();
-    return ri;
+  let dt: DType;
+  if (COMPARE.has(op)) dt = "bool";
+  else if (op === "rdiv") dt = "float32";
+  else {
+    dt = promoteScalar(a.dtype, s);
+    if (dt === "int64" && op === "pow" && s < 0) throw new RangeError("Integers to negative integer powers are not allowed.");
+    if (dt === "bool") dt = a.dtype;
+  }
+  if (dt === "bool" && op === "add") {
+    // bool + bool scalar: logical or
+    op = "maximum"; s = s ? 1 : 0;
   }
   const ad = a.dense();
-  const out = Tensor.empty(a.shape.slice(), a.dtype, true);
-  if (a.dtype !== "float32") throw new TypeError(`${op}: expected a float32 tensor but got ${a.dtype} (use .float())`);
+  const out = Tensor.empty(a.shape.slice(), dt, true);
   K().scalar(op, ad.storage, s, out.storage);
   if (ad !== a) ad.dispose();
   return out;
@@ -237,7 +250,8 @@ export function clamp(a: Tensor, min?: number | null, max?: number | null): Tens
   });
 }
 
-export function compare(op: "gt" | "lt" | "eq", a: Tensor, b: Tensor | number): Tensor {
+export function compare(op: "gt" | "lt" | "eq" | "ne" | "le" | "ge", a: Tensor, b: Tensor | number | boolean): Tensor {
+  if (typeof b === "boolean") b = b ? 1 : 0;
   return typeof b === "number" ? scalarRaw(op, a, b) : binaryRaw(op, a, b);
 }
 
@@ -300,7 +314,7 @@ function sumRaw(a: Tensor, dims: number[]): Tensor {
     const d0 = dims[j], d1 = dims[k];
     const outer = numelOf(shape.slice(0, d0)), red = numelOf(shape.slice(d0, d1 + 1)), inner = numelOf(shape.slice(d1 + 1));
     const nshape = [...shape.slice(0, d0), ...new Array(d1 - d0 + 1).fill(1), ...shape.slice(d1 + 1)];
-    const out = Tensor.empty(nshape, cur.dtype);
+    const out = Tensor.empty(nshape, cur.dtype === "float32" ? "float32" : "int64"); // bool/int64 sum to int64
     K().sum(cur.storage, out.storage, outer, red, inner);
     if (cur !== a) cur.dispose();
     cur = out; shape = nshape;
@@ -582,6 +596,8 @@ function inferShape(shape: number[], numel: number): number[] {
 
 function reshapeRaw(a: Tensor, shape: number[]): Tensor {
   if (a.isContiguous()) return a._viewAs(shape, contiguousStrides(shape), a.offset);
+  const st = computeStride(a.shape, a.strides, shape);
+  if (st) return a._viewAs(shape, st, a.offset);
   const d = a.dense();
   const v = d._viewAs(shape, contiguousStrides(shape), 0);
   d.dispose();
@@ -590,10 +606,12 @@ function reshapeRaw(a: Tensor, shape: number[]): Tensor {
 
 export function view(a: Tensor, shape: number[]): Tensor {
   const s = inferShape(shape, a.numel());
-  if (!a.isContiguous()) {
+  // PyTorch's stride rule: a view whenever strides for the new shape exist (computeStride)
+  const st = a.isContiguous() ? contiguousStrides(s) : computeStride(a.shape, a.strides, s);
+  if (!st) {
     throw new Error("view size is not compatible with input tensor's size and stride (at least one dimension spans across two contiguous subspaces). Use .reshape(...) instead.");
   }
-  const out = a._viewAs(s, contiguousStrides(s), a.offset);
+  const out = a._viewAs(s, st, a.offset);
   return record(out, "ViewBackward", [a], (g) => [reshape(g, a.shape)]);
 }
 
@@ -769,6 +787,11 @@ export function stack(ts: Tensor[], dim = 0): Tensor {
 }
 
 export function where(cond: Tensor, a: Tensor, b: Tensor): Tensor {
+  if (a.dtype !== b.dtype) {
+    // PyTorch's promotion of the two branches (the cast copies are not differentiable: int/bool)
+    const t = promoteTypes(a.dtype, b.dtype);
+    a = cast(a, t); b = cast(b, t);
+  }
   const shape = broadcastShapes(broadcastShapes(cond.shape, a.shape), b.shape);
   const [c2, a2, b2] = [cond, a, b].map((t) => {
     if (sameShape(t.shape, shape)) return t.dense();

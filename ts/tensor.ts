@@ -39,6 +39,8 @@ const versions = new WeakMap<StorageRef, number>();
 /** The version of t's storage (0 until the first in-place op on it or a view of it). */
 export function versionOf(t: Tensor): number { const r = (t as any)._ref as StorageRef | null; return r ? versions.get(r) ?? 0 : 0; }
 function bumpVersion(t: Tensor): void { const r = t.ref; versions.set(r, (versions.get(r) ?? 0) + 1); }
+/** For kernels that write into a tensor in place outside _inplace (no autograd): bumps its version. */
+export const markModified = bumpVersion;
 /** The versions of tensors an op saves (ops.record calls this for its inputs and output). */
 export function snapshotVersions(ts: (Tensor | null)[]): Map<Tensor, number> {
   const m = new Map<Tensor, number>();
@@ -58,7 +60,10 @@ function checkSaved(t: Tensor, r: StorageRef): void {
   if (want === undefined) return;
   const have = versions.get(r) ?? 0;
   if (have === want) return;
-  const what = t.gradFn ? `output 0 of ${t.gradFn.name}0` : "a leaf";
+  let last: Tensor | null = null;
+  for (const k of checking!.saved!.keys()) last = k; // ops.record puts the output last
+  const producer = t === last ? checking! : t.gradFn;
+  const what = producer ? `output 0 of ${producer.name}0` : "a leaf Variable";
   throw new Error(`one of the variables needed for gradient computation has been modified by an inplace operation: [${tensorTypeName(t.dtype)} [${t.shape.join(", ")}]], which is ${what}, is at version ${have}; expected version ${want} instead.`);
 }
 
@@ -521,7 +526,7 @@ export class Tensor {
   }
 
   /** Whether an in-place op with these other operands records autograd history. */
-  private needsRecord(others: unknown[]): boolean {
+  needsRecord(others: unknown[]): boolean {
     if (!isGradEnabled()) return false;
     if (this.requiresGrad || (this._base && this._base.requiresGrad)) return true;
     return others.some((o) => o instanceof Tensor && o.requiresGrad);
@@ -640,7 +645,7 @@ export class Tensor {
 }
 
 /** The leaf check of every in-place op (only while autograd records, as PyTorch). */
-function checkInplace(t: Tensor): void {
+export function checkInplace(t: Tensor): void {
   if (isGradEnabled() && t.isLeaf && t.requiresGrad) {
     throw new Error("a leaf Variable that requires grad is being used in an in-place operation.");
   }
@@ -790,4 +795,36 @@ function accumulateGrad(t: Tensor, g: Tensor): void {
   } else {
     t.grad = keep(g.clone());
   }
+}
+
+/** PyTorch's computeStride (aten/src/ATen/TensorUtils.cpp): the strides that view a tensor of
+ *  oldShape/oldStrides as newShape without a copy, or null when no such strides exist. */
+export function computeStride(oldShape: readonly number[], oldStrides: readonly number[], newShape: readonly number[]): number[] | null {
+  if (oldShape.length === 0) return newShape.map(() => 1);
+  const numel = numelOf(oldShape);
+  if (numel === 0 && sameShape(oldShape, newShape)) return oldStrides.slice();
+  const newStrides = new Array(newShape.length).fill(0);
+  if (numel === 0) {
+    // any strides do; PyTorch's contiguous-like choice
+    let s = 1;
+    for (let k = newShape.length - 1; k >= 0; k--) { newStrides[k] = s; s *= Math.max(newShape[k], 1); }
+    return newStrides;
+  }
+  let viewD = newShape.length - 1;
+  let chunkBaseStride = oldStrides[oldStrides.length - 1];
+  let tensorNumel = 1, viewNumel = 1;
+  for (let tensorD = oldShape.length - 1; tensorD >= 0; tensorD--) {
+    tensorNumel *= oldShape[tensorD];
+    if (tensorD === 0 || (oldShape[tensorD - 1] !== 1 && oldStrides[tensorD - 1] !== tensorNumel * chunkBaseStride)) {
+      while (viewD >= 0 && (viewNumel < tensorNumel || newShape[viewD] === 1)) {
+        newStrides[viewD] = viewNumel * chunkBaseStride;
+        viewNumel *= newShape[viewD];
+        viewD--;
+      }
+      if (viewNumel !== tensorNumel) return null;
+      if (tensorD > 0) { chunkBaseStride = oldStrides[tensorD - 1]; tensorNumel = 1; viewNumel = 1; }
+    }
+  }
+  if (viewD !== -1) return null;
+  return newStrides;
 }

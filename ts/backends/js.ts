@@ -19,6 +19,9 @@ class JsStorage implements Storage {
 
 const sigmoid = (v: number) => (v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v)));
 
+/** A number as int64 storage holds it: truncated toward zero; NaN and +-inf become -2^63 (PyTorch on x86). */
+export function toInt64(v: number): number { return Number.isFinite(v) ? Math.trunc(v) : -9223372036854775808; }
+
 export class JsBackend implements Backend {
   readonly name: BackendName = "js";
   readonly threads: number = 1;
@@ -32,7 +35,7 @@ export class JsBackend implements Backend {
 
   // ---------------------------------------------------------------- memory
   alloc(size: number, dtype: DType): Storage {
-    const data = dtype === "int64" ? new Int32Array(size) : new this.F(size);
+    const data = dtype === "int64" ? new Float64Array(size) : dtype === "bool" ? new Uint8Array(size) : new this.F(size);
     this.live += data.byteLength;
     return new JsStorage(data, dtype);
   }
@@ -54,7 +57,26 @@ export class JsBackend implements Backend {
   protected i(s: Storage): Int32Array { return this.view(s) as Int32Array; }
 
   // ---------------------------------------------------------------- elementwise
-  fill(out: Storage, value: number): void { this.view(out).fill(value); }
+  fill(out: Storage, value: number): void {
+    this.view(out).fill(out.dtype === "int64" ? toInt64(value) : out.dtype === "bool" ? (value !== 0 ? 1 : 0) : value);
+  }
+
+  assignStrided(x: Storage, xOff: number, xStrides: number[], out: Storage, outOff: number, outStrides: number[], shape: number[]): void {
+    adv.assignStrided(this.view(x), xOff, xStrides, this.view(out), outOff, outStrides, shape);
+  }
+  indexGather(x: Storage, xOff: number, idx: Storage, k: number, m: number, advSizes: number[], advStrides: number[],
+              dims: number[], pre: number[], preStrides: number[], post: number[], postStrides: number[], out: Storage): void {
+    adv.indexGather(this.view(x), xOff, this.view(idx), k, m, advSizes, advStrides, dims, pre, preStrides, post, postStrides, this.view(out));
+  }
+  indexPut(x: Storage, xOff: number, idx: Storage, k: number, m: number, advSizes: number[], advStrides: number[],
+           dims: number[], pre: number[], preStrides: number[], post: number[], postStrides: number[],
+           v: Storage, vOff: number, vStrides: number[], accumulate: boolean): void {
+    adv.indexPut(this.view(x), xOff, this.view(idx), k, m, advSizes, advStrides, dims, pre, preStrides, post, postStrides,
+      this.view(v), vOff, vStrides, accumulate);
+  }
+  maskIndices(mask: Storage, shape: number[], out: Storage, count: number): void {
+    adv.maskIndices(this.view(mask), shape, this.view(out), count);
+  }
 
   copyStrided(x: Storage, xOff: number, shape: number[], strides: number[], out: Storage): void {
     const src = this.view(x), dst = this.view(out);
@@ -79,7 +101,9 @@ export class JsBackend implements Backend {
 
   cast(x: Storage, out: Storage): void {
     const s = this.view(x), d = this.view(out);
-    for (let k = 0; k < s.length; k++) d[k] = out.dtype === "int64" ? Math.trunc(s[k]) : s[k];
+    if (out.dtype === "int64") for (let k = 0; k < s.length; k++) d[k] = toInt64(s[k]);
+    else if (out.dtype === "bool") for (let k = 0; k < s.length; k++) d[k] = s[k] !== 0 ? 1 : 0;
+    else d.set(s as any);
   }
 
   unary(op: UnaryOp, x: Storage, out: Storage, p: readonly number[] = []): void {
@@ -705,3 +729,6 @@ function binaryFn(op: BinaryOp | ScalarOp): (a: number, b: number) => number {
     }
   }
 }
+    case "ne": return (a, b) => (a !== b ? 1 : 0);
+    case "le": return (a, b) => (a <= b ? 1 : 0);
+    case "ge": return (a, b) => (a >= b ? 1 : 0);

@@ -112,6 +112,24 @@ export interface Backend {
   fill(out: Storage, value: number): void;
   /** out (contiguous) = x viewed with shape/strides from element offset xOff. */
   copyStrided(x: Storage, xOff: number, shape: number[], strides: number[], out: Storage): void;
+  /** out[outOff + i . outStrides] = x[xOff + i . xStrides] for every index i over shape (same
+   *  dtype; a stride 0 in x broadcasts): writes into strided views (fill_, copy_, in-place ops). */
+  assignStrided(x: Storage, xOff: number, xStrides: number[], out: Storage, outOff: number, outStrides: number[], shape: number[]): void;
+  /** Advanced indexing (x[i0, i1, ...] with the index tensors broadcast together): idx holds k
+   *  index rows of m entries (int64), dim sizes/strides the indexed dims of x (dims[j] for the
+   *  out-of-bounds message); pre/post are the kept dims before and after (shape, x strides).
+   *  out [pre, m, post] (contiguous) = x[xOff + pre.ps + sum_j idx[j][b]*advStrides[j] + post.qs];
+   *  negative indices count from the end. */
+  indexGather(x: Storage, xOff: number, idx: Storage, k: number, m: number, advSizes: number[], advStrides: number[],
+              dims: number[], pre: number[], preStrides: number[], post: number[], postStrides: number[], out: Storage): void;
+  /** The adjoint of indexGather: x[...] = v (or += v when accumulate), v read with vStrides over
+   *  [pre, m, post] (0 on broadcast dims). */
+  indexPut(x: Storage, xOff: number, idx: Storage, k: number, m: number, advSizes: number[], advStrides: number[],
+           dims: number[], pre: number[], preStrides: number[], post: number[], postStrides: number[],
+           v: Storage, vOff: number, vStrides: number[], accumulate: boolean): void;
+  /** The coordinates of the nonzero elements of a contiguous mask of `shape`, written as
+   *  out [shape.length, count] (int64; count = the number of nonzeros, known by the caller). */
+  maskIndices(mask: Storage, shape: number[], out: Storage, count: number): void;
   /** Copies and converts between dtypes: to int64 truncating toward zero (NaN/inf to -2^63 as
    *  PyTorch on x86), to bool v != 0. */
   cast(x: Storage, out: Storage): void;
