@@ -9,6 +9,7 @@ import * as resize from "./js-resize.js";
 import type { PadGeom, PadMode, ResampleGeom } from "./types.js";
 import { binaryMathFn, unaryMath, unaryMathGrad } from "./js-elementwise.js";
 import * as attn from "./js-attention.js";
+import * as adv from "./js-advindex.js";
 import type { AttnGeom } from "./types.js";
 
 class JsStorage implements Storage {
