@@ -10,6 +10,7 @@ import type { PadGeom, PadMode, ResampleGeom } from "./types.js";
 import { binaryMathFn, unaryMath, unaryMathGrad } from "./js-elementwise.js";
 import * as attn from "./js-attention.js";
 import * as adv from "./js-advindex.js";
+import * as ix from "./js-index.js";
 import type { AttnGeom } from "./types.js";
 
 class JsStorage implements Storage {
@@ -702,7 +703,25 @@ export class JsBackend implements Backend {
       P[k] -= stepSize * (Mo[k] / denom);
     }
   }
-}
+
+  // ---------------------------------------------------------------- indexing (js-index.ts)
+  gather(x: Storage, idx: Storage, out: Storage, outer: number, n: number, m: number, inner: number, rowIndex: boolean): void {
+    ix.gather(this.view(x), this.view(idx), this.view(out), outer, n, m, inner, rowIndex);
+  }
+  scatter(src: Storage | null, value: number, idx: Storage, out: Storage, outer: number, n: number, m: number,
+          inner: number, rowIndex: boolean, accumulate: boolean): void {
+    ix.scatter(src ? this.view(src) : null, value, this.view(idx), this.view(out), outer, n, m, inner, rowIndex, accumulate);
+  }
+  whereStrided(cond: Storage, cOff: number, cStrides: number[], a: Storage, aOff: number, aStrides: number[],
+               b: Storage, bOff: number, bStrides: number[], out: Storage, shape: number[]): void {
+    ix.whereStrided(this.view(cond), cOff, cStrides, this.view(a), aOff, aStrides, this.view(b), bOff, bStrides, this.view(out), shape);
+  }
+  scan(op: "sum" | "prod", x: Storage, out: Storage, outer: number, n: number, inner: number, reverse: boolean, exclusive: boolean): void {
+    ix.scan(op, this.view(x), this.view(out), outer, n, inner, reverse, exclusive);
+  }
+  sort(x: Storage, vals: Storage, idx: Storage, outer: number, n: number, inner: number, k: number, descending: boolean): void {
+    ix.sort(this.view(x), this.view(vals), this.view(idx), outer, n, inner, k, descending);
+  }
 
 /** Input range [start, end) that adaptive pooling maps to output index o (PyTorch's start/end index). */
 function adaptiveWindow(o: number, inSize: number, outSize: number): [number, number] {
