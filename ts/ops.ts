@@ -4,6 +4,7 @@
 import type { BinaryOp, DType, ScalarOp, Storage, UnaryOp } from "./backends/types.js";
 import { promoteScalar, promoteTypes } from "./dtypes.js";
 import { backendImpl, isGradEnabled, noGrad } from "./runtime.js";
+import { grads, kernel } from "./autograd.js";
 import {
   Tensor, type GradFn, snapshotVersions, computeStride, type MaxResult, contiguousStrides, makeMaxResult, normDim, numelOf, sameShape,
 } from "./tensor.js";
@@ -144,7 +145,7 @@ export function sub(a: Tensor, b: Tensor | number, alpha = 1): Tensor {
   const bb = b;
   return record(out, "SubBackward", [a, bb], (g) => [
     a.requiresGrad ? sumTo(g, a.shape) : null,
-    bb.requiresGrad ? reduceOwned(unary("neg", g), bb.shape) : null,
+    bb.requiresGrad ? sumTo(unary("neg", g), bb.shape) : null,
   ]);
 }
 
@@ -161,10 +162,10 @@ export function mul(a: Tensor, b: Tensor | number): Tensor {
     return record(out, "MulBackward", [a], (g) => [scalarRaw("mul", g, b)]);
   }
   const out = binaryRaw("mul", a, b);
-  return record(out, "MulBackward", [a, b], (g) => [
-    a.requiresGrad ? reduceOwned(binaryRaw("mul", g, b), a.shape) : null,
-    b.requiresGrad ? reduceOwned(binaryRaw("mul", g, a), b.shape) : null,
-  ]);
+  // gradients read like derivatives.yaml: temporaries are freed by the backward scope (autograd.ts)
+  return record(out, "MulBackward", [a, b], (g) => grads([a, b],
+    () => sumTo(binaryRaw("mul", g, b), a.shape),
+    () => sumTo(binaryRaw("mul", g, a), b.shape)));
 }
 
 export function div(a: Tensor, b: Tensor | number): Tensor {
@@ -174,62 +175,30 @@ export function div(a: Tensor, b: Tensor | number): Tensor {
     return record(out, "DivBackward", [a], (g) => [scalarRaw("mul", g, 1 / b)]);
   }
   const out = binaryRaw("div", a, b);
-  return record(out, "DivBackward", [a, b], (g) => {
-    let ga: Tensor | null = null, gb: Tensor | null = null;
-    if (a.requiresGrad) ga = reduceOwned(binaryRaw("div", g, b), a.shape);
-    if (b.requiresGrad) {
-      // d(a/b)/db = -out / b
-      const t = binaryRaw("div", out, b), t2 = binaryRaw("mul", g, t);
-      t.dispose();
-      const t3 = scalarRaw("mul", t2, -1);
-      t2.dispose();
-      gb = reduceOwned(t3, b.shape);
-    }
-    return [ga, gb];
-  });
+  return record(out, "DivBackward", [a, b], (g) => grads([a, b],
+    () => sumTo(binaryRaw("div", g, b), a.shape),
+    () => sumTo(scalarRaw("mul", binaryRaw("mul", g, binaryRaw("div", out, b)), -1), b.shape))); // -g * out / b
 }
 
 export function pow(a: Tensor, e: Tensor | number): Tensor {
   if (typeof e === "number") {
     const out = scalarRaw("pow", a, e);
-    return record(out, "PowBackward", [a], (g) => {
-      // e * a^(e-1) * g
-      if (e === 0) return [fullLike(a, 0)]; // PyTorch: zero gradient (not 0 * a^-1) for a zero exponent
-      const t = e === 2 ? scalarRaw("mul", a, 2) : scalarRawThen(scalarRaw("pow", a, e - 1), "mul", e);
-      const r = binaryRaw("mul", g, t);
-      t.dispose();
-      return [r];
-    });
+    // g * e * a^(e-1); PyTorch: a zero gradient (not 0 * a^-1) for a zero exponent
+    return record(out, "PowBackward", [a], (g) => [e === 0 ? fullLike(a, 0)
+      : binaryRaw("mul", g, e === 2 ? scalarRaw("mul", a, 2) : scalarRaw("mul", scalarRaw("pow", a, e - 1), e))]);
   }
   const out = binaryRaw("pow", a, e);
-  return record(out, "PowBackward", [a, e], (g) => {
-    let ga: Tensor | null = null, ge: Tensor | null = null;
-    if (a.requiresGrad) {
-      const em1 = scalarRaw("add", e, -1), p = binaryRaw("pow", a, em1), t = binaryRaw("mul", p, e), t2 = binaryRaw("mul", g, t);
-      em1.dispose(); p.dispose(); t.dispose();
-      ga = reduceOwned(t2, a.shape);
-    }
-    if (e.requiresGrad) {
-      const la = unaryRaw("log", a), t = binaryRaw("mul", out, la), t2 = binaryRaw("mul", g, t);
-      la.dispose(); t.dispose();
-      ge = reduceOwned(t2, e.shape);
-    }
-    return [ga, ge];
-  });
+  return record(out, "PowBackward", [a, e], (g) => grads([a, e],
+    () => sumTo(binaryRaw("mul", g, binaryRaw("mul", binaryRaw("pow", a, scalarRaw("add", e, -1)), e)), a.shape), // g * e * a^(e-1)
+    () => sumTo(binaryRaw("mul", g, binaryRaw("mul", out, unaryRaw("log", a))), e.shape))); // g * out * log(a)
 }
 
 function minmax(op: "maximum" | "minimum", a: Tensor, b: Tensor): Tensor {
   const out = binaryRaw(op, a, b);
   return record(out, op === "maximum" ? "MaximumBackward" : "MinimumBackward", [a, b], (g) => {
     // the gradient goes to the input that was picked (to a on ties, as in PyTorch it is split; we halve)
-    const pickA = binaryRaw(op === "maximum" ? "gt" : "lt", a, b), tie = binaryRaw("eq", a, b);
-    const half = scalarRaw("mul", tie, 0.5); tie.dispose();
-    const wa = binaryRaw("add", pickA, half); pickA.dispose(); half.dispose();
-    const wb = scalarRaw("rsub", wa, 1);
-    const ga = a.requiresGrad ? reduceOwned(binaryRaw("mul", g, wa), a.shape) : null;
-    const gb = b.requiresGrad ? reduceOwned(binaryRaw("mul", g, wb), b.shape) : null;
-    wa.dispose(); wb.dispose();
-    return [ga, gb];
+    const wa = binaryRaw("add", binaryRaw(op === "maximum" ? "gt" : "lt", a, b), scalarRaw("mul", binaryRaw("eq", a, b), 0.5));
+    return grads([a, b], () => sumTo(binaryRaw("mul", g, wa), a.shape), () => sumTo(binaryRaw("mul", g, scalarRaw("rsub", wa, 1)), b.shape));
   });
 }
 export const maximum = (a: Tensor, b: Tensor) => minmax("maximum", a, b);
@@ -242,11 +211,9 @@ export function clamp(a: Tensor, min?: number | null, max?: number | null): Tens
   return record(out, "ClampBackward", [a], (g) => {
     // pass-through where min <= a <= max
     let mask = full(a.shape.slice(), 1);
-    if (min !== undefined && min !== null) { const m = scalarRaw("lt", a, min), t = scalarRaw("rsub", m, 1); m.dispose(); const t2 = binaryRaw("mul", mask, t); t.dispose(); mask.dispose(); mask = t2; }
-    if (max !== undefined && max !== null) { const m = scalarRaw("gt", a, max), t = scalarRaw("rsub", m, 1); m.dispose(); const t2 = binaryRaw("mul", mask, t); t.dispose(); mask.dispose(); mask = t2; }
-    const r = binaryRaw("mul", g, mask);
-    mask.dispose();
-    return [r];
+    if (min !== undefined && min !== null) mask = binaryRaw("mul", mask, scalarRaw("rsub", scalarRaw("lt", a, min), 1));
+    if (max !== undefined && max !== null) mask = binaryRaw("mul", mask, scalarRaw("rsub", scalarRaw("gt", a, max), 1));
+    return [binaryRaw("mul", g, mask)];
   });
 }
 
@@ -272,13 +239,7 @@ export function unary(op: UnaryOp, a: Tensor, p: readonly number[] = []): Tensor
   if (ad !== a && !a.requiresGrad) ad.dispose();
   const name = op[0].toUpperCase() + op.slice(1) + "Backward";
   if (!(isGradEnabled() && a.requiresGrad)) { if (ad !== a) ad.dispose(); return out; }
-  return record(out, name, [a], (g) => {
-    const gd = g.dense();
-    const gx = Tensor.empty(a.shape.slice(), "float32");
-    K().unaryGrad(op, ad.storage, out.storage, gd.storage, gx.storage, p);
-    if (gd !== g) gd.dispose();
-    return [gx];
-  });
+  return record(out, name, [a], (g) => [kernel(a.shape, [g], (k, gs, gx) => k.unaryGrad(op, ad.storage, out.storage, gs, gx, p))]);
 }
 
 export function cast(a: Tensor, dtype: DType): Tensor {

@@ -296,10 +296,10 @@ export class Tensor {
   }
 
   // ------------------------------------------------------------------ op methods (see ops.ts)
-  add(o: Tensor | number, alpha?: number): Tensor { return ops.add(this, o, alpha); }
-  sub(o: Tensor | number, alpha?: number): Tensor { return ops.sub(this, o, alpha); }
+  add(o: Tensor | number, alpha?: number | { alpha?: number }): Tensor { return typeof alpha === "object" ? ew.add(this, o, alpha) : ops.add(this, o, alpha); }
+  sub(o: Tensor | number, alpha?: number | { alpha?: number }): Tensor { return typeof alpha === "object" ? ew.sub(this, o, alpha) : ops.sub(this, o, alpha); }
   mul(o: Tensor | number): Tensor { return ops.mul(this, o); }
-  div(o: Tensor | number): Tensor { return ops.div(this, o); }
+  div(o: Tensor | number, opts?: { roundingMode?: "trunc" | "floor" | null }): Tensor { return opts ? ew.div(this, o, opts) : ops.div(this, o); }
   pow(e: Tensor | number): Tensor { return ops.pow(this, e); }
   maximum(o: Tensor): Tensor { return ops.maximum(this, o); }
   minimum(o: Tensor): Tensor { return ops.minimum(this, o); }
@@ -324,17 +324,17 @@ export class Tensor {
   logicalNot(): Tensor { return logical.logicalNot(this); }
   matmul(o: Tensor): Tensor { return ops.matmul(this, o); }
   mm(o: Tensor): Tensor { return ops.matmul(this, o); }
-  neg(): Tensor { return ops.unary("neg", this); }
-  exp(): Tensor { return ops.unary("exp", this); }
-  log(): Tensor { return ops.unary("log", this); }
-  sqrt(): Tensor { return ops.unary("sqrt", this); }
-  rsqrt(): Tensor { return ops.unary("rsqrt", this); }
-  abs(): Tensor { return ops.unary("abs", this); }
-  square(): Tensor { return ops.unary("square", this); }
-  reciprocal(): Tensor { return ops.unary("recip", this); }
-  relu(): Tensor { return ops.unary("relu", this); }
-  sigmoid(): Tensor { return ops.unary("sigmoid", this); }
-  tanh(): Tensor { return ops.unary("tanh", this); }
+  neg(): Tensor { return ew.neg(this); }
+  exp(): Tensor { return ew.exp(this); }
+  log(): Tensor { return ew.log(this); }
+  sqrt(): Tensor { return ew.sqrt(this); }
+  rsqrt(): Tensor { return ew.rsqrt(this); }
+  abs(): Tensor { return ew.abs(this); }
+  square(): Tensor { return ew.square(this); }
+  reciprocal(): Tensor { return ew.reciprocal(this); }
+  relu(): Tensor { return ew.relu(this); }
+  sigmoid(): Tensor { return ew.sigmoid(this); }
+  tanh(): Tensor { return ew.tanh(this); }
   softmax(dim: number): Tensor { return ops.softmax(this, dim, false); }
   logSoftmax(dim: number): Tensor { return ops.softmax(this, dim, true); }
   // ---- elementwise math (ts/ops/elementwise.ts)

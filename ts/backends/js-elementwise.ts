@@ -65,15 +65,27 @@ export function roundHalfEven(v: number): number {
 const softplus1 = (v: number) => (v > 20 ? v : Math.log1p(Math.exp(v)));
 const sigmoid = (v: number) => (v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v)));
 
+const F32_MAX = 3.4028234663852886e38;
+/** PyTorch's defaults of the parameterised ops (used when a caller passes no parameters). */
+const DEFAULT_PARAMS: Partial<Record<UnaryOp, readonly number[]>> = {
+  leakyRelu: [0.01], elu: [1, 1, 1], hardtanh: [-1, 1], softplus: [1, 20], softshrink: [0.5], hardshrink: [0.5],
+  threshold: [0, 0], nanToNum: [0, F32_MAX, -F32_MAX],
+};
+/** The op's three parameters as the Rust kernels take them: p, else the defaults, padded with 0. */
+export function unaryParams(op: UnaryOp, p: readonly number[]): [number, number, number] {
+  const q = p.length ? p : DEFAULT_PARAMS[op] ?? [];
+  return [q[0] ?? 0, q[1] ?? 0, q[2] ?? 0];
+}
+
 /** Parameters of each parameterised op, in order (and their PyTorch meaning):
  *  leakyRelu [negativeSlope]; elu [alpha, scale, inputScale] (SELU and CELU are ELUs);
  *  hardtanh [minVal, maxVal]; softplus [beta, threshold]; softshrink / hardshrink [lambd];
  *  threshold [threshold, value]; nanToNum [nan, posinf, neginf]. */
-export function unaryMath(op: UnaryOp, a: FloatArray, o: FloatArray, p: readonly number[]): boolean {
-  const n = o.length;
+export function unaryMath(op: UnaryOp, a: FloatArray, o: FloatArray, p0: readonly number[]): boolean {
+  const n = o.length, p = unaryParams(op, p0);
   const map = (f: (v: number) => number) => { for (let k = 0; k < n; k++) o[k] = f(a[k]); };
   switch (op) {
-    case "sign": map((v) => (v > 0 ? 1 : v < 0 ? -1 : v === 0 ? 0 : v)); break;
+    case "sign": map((v) => (v > 0 ? 1 : v < 0 ? -1 : 0)); break;
     case "floor": map(Math.floor); break;
     case "ceil": map(Math.ceil); break;
     case "round": map(roundHalfEven); break;
@@ -108,7 +120,7 @@ export function unaryMath(op: UnaryOp, a: FloatArray, o: FloatArray, p: readonly
     case "elu": { const [alpha, scale, is] = p; map((v) => (v > 0 ? scale * v : scale * alpha * Math.expm1(v * is))); break; }
     case "hardtanh": { const [lo, hi] = p; map((v) => (v < lo ? lo : v > hi ? hi : v)); break; }
     case "softplus": { const [beta, th] = p; map((v) => (v * beta > th ? v : Math.log1p(Math.exp(v * beta)) / beta)); break; }
-    case "softshrink": { const l = p[0]; map((v) => (v > l ? v - l : v < -l ? v + l : v !== v ? v : 0)); break; }
+    case "softshrink": { const l = p[0]; map((v) => (v > l ? v - l : v < -l ? v + l : 0)); break; }
     case "hardshrink": { const l = p[0]; map((v) => (v >= -l && v <= l ? 0 : v)); break; }
     case "threshold": { const [th, val] = p; map((v) => (v > th ? v : v !== v ? v : val)); break; }
     default: return false;
@@ -117,8 +129,8 @@ export function unaryMath(op: UnaryOp, a: FloatArray, o: FloatArray, p: readonly
 }
 
 /** gx = gy * d op / dx from the input a and output r. */
-export function unaryMathGrad(op: UnaryOp, a: FloatArray, r: FloatArray, g: FloatArray, o: FloatArray, p: readonly number[]): boolean {
-  const n = o.length;
+export function unaryMathGrad(op: UnaryOp, a: FloatArray, r: FloatArray, g: FloatArray, o: FloatArray, p0: readonly number[]): boolean {
+  const n = o.length, p = unaryParams(op, p0);
   const withX = (f: (g: number, x: number) => number) => { for (let k = 0; k < n; k++) o[k] = f(g[k], a[k]); };
   const withY = (f: (g: number, y: number) => number) => { for (let k = 0; k < n; k++) o[k] = f(g[k], r[k]); };
   switch (op) {

@@ -167,7 +167,7 @@ export class Threshold extends Module {
     this.threshold = o.threshold; this.value = o.value; this.inplace = o.inplace;
   }
   forward(x: Tensor): Tensor { return F.threshold(x, this.threshold, this.value, this.inplace); }
-  extraRepr(): string { return inplaceRepr(this.inplace, `threshold=${pyRepr(this.threshold)}, value=${pyRepr(this.value)}`); }
+  extraRepr(): string { return inplaceRepr(this.inplace, `threshold=${pyFloat(this.threshold)}, value=${pyFloat(this.value)}`); }
 }
 /** Randomised leaky ReLU: random slopes in [lower, upper] when training, their mean in eval. */
 export class RReLU extends Module {

@@ -25,7 +25,8 @@ function act(fn: string, op: UnaryOp, x: Tensor, p: number[], inplace: boolean):
   checkInput(fn, x);
   return inplaceResult(x, ops.unary(op, x, p), inplace);
 }
-const inplaceSpec = { inplace: [A.bool, false] as const };
+/** (a getter: args.ts may still be loading when this module is, through import cycles) */
+const inplaceSpec = () => ({ inplace: [A.bool, false] as const });
 
 /** F.gelu(x, { approximate = "none" | "tanh" }). */
 export function gelu(x: Tensor, ...rest: unknown[]): Tensor {
@@ -34,15 +35,15 @@ export function gelu(x: Tensor, ...rest: unknown[]): Tensor {
 }
 /** F.silu(x, { inplace }) = x * sigmoid(x). */
 export function silu(x: Tensor, ...rest: unknown[]): Tensor {
-  return act("silu", "silu", x, [], parseArgs("F.silu", rest, inplaceSpec).inplace);
+  return act("silu", "silu", x, [], parseArgs("F.silu", rest, inplaceSpec()).inplace);
 }
 /** F.mish(x, { inplace }) = x * tanh(softplus(x)). */
 export function mish(x: Tensor, ...rest: unknown[]): Tensor {
-  return act("mish", "mish", x, [], parseArgs("F.mish", rest, inplaceSpec).inplace);
+  return act("mish", "mish", x, [], parseArgs("F.mish", rest, inplaceSpec()).inplace);
 }
 /** F.relu6(x, { inplace }) = min(max(x, 0), 6). */
 export function relu6(x: Tensor, ...rest: unknown[]): Tensor {
-  return act("relu6", "hardtanh", x, [0, 6], parseArgs("F.relu6", rest, inplaceSpec).inplace);
+  return act("relu6", "hardtanh", x, [0, 6], parseArgs("F.relu6", rest, inplaceSpec()).inplace);
 }
 /** F.hardtanh(x, minVal = -1, maxVal = 1, { inplace }). */
 export function hardtanh(x: Tensor, ...rest: unknown[]): Tensor {
@@ -52,11 +53,11 @@ export function hardtanh(x: Tensor, ...rest: unknown[]): Tensor {
 }
 /** F.hardswish(x, { inplace }) = x * relu6(x + 3) / 6. */
 export function hardswish(x: Tensor, ...rest: unknown[]): Tensor {
-  return act("hardswish", "hardswish", x, [], parseArgs("F.hardswish", rest, inplaceSpec).inplace);
+  return act("hardswish", "hardswish", x, [], parseArgs("F.hardswish", rest, inplaceSpec()).inplace);
 }
 /** F.hardsigmoid(x, { inplace }) = relu6(x + 3) / 6. */
 export function hardsigmoid(x: Tensor, ...rest: unknown[]): Tensor {
-  return act("hardsigmoid", "hardsigmoid", x, [], parseArgs("F.hardsigmoid", rest, inplaceSpec).inplace);
+  return act("hardsigmoid", "hardsigmoid", x, [], parseArgs("F.hardsigmoid", rest, inplaceSpec()).inplace);
 }
 /** F.leakyRelu(x, negativeSlope = 0.01, { inplace }). */
 export function leakyRelu(x: Tensor, ...rest: unknown[]): Tensor {
@@ -72,7 +73,7 @@ const SELU_ALPHA = 1.6732632423543772848170429916717;
 const SELU_SCALE = 1.0507009873554804934193349852946;
 /** F.selu(x, { inplace }) = scale * elu(x, alpha) with PyTorch's constants. */
 export function selu(x: Tensor, ...rest: unknown[]): Tensor {
-  return act("selu", "elu", x, [SELU_ALPHA, SELU_SCALE, 1], parseArgs("F.selu", rest, inplaceSpec).inplace);
+  return act("selu", "elu", x, [SELU_ALPHA, SELU_SCALE, 1], parseArgs("F.selu", rest, inplaceSpec()).inplace);
 }
 /** F.celu(x, alpha = 1, { inplace }) = max(0, x) + min(0, alpha * (exp(x / alpha) - 1)). */
 export function celu(x: Tensor, ...rest: unknown[]): Tensor {
