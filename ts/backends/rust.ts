@@ -45,6 +45,10 @@ export const JS_FALLBACKS = {
   whereStrided: "no Rust kernel yet (strided where)",
   scan: "no Rust kernel yet (cumsum/cumprod)",
   sort: "no Rust kernel yet (sort/topk)",
+  assignStrided: "no Rust kernel yet (strided in-place writes)",
+  indexGather: "no Rust kernel yet (advanced indexing)",
+  indexPut: "no Rust kernel yet (advanced indexing)",
+  maskIndices: "no Rust kernel yet (nonzero / boolean masks)",
 } as const satisfies { readonly [M in keyof Backend]?: string };
 type Fallback = keyof typeof JS_FALLBACKS;
 
