@@ -32,7 +32,7 @@ gf.CAMEL.update({
     "numParameters": "num_parameters", "numGroups": "num_groups", "numChannels": "num_channels",
     "logTarget": "log_target", "zeroInfinity": "zero_infinity", "swap": "swap",
     "logInput": "log_input", "eps": "eps", "full": "full", "keepdim": "keepdim",
-    "numClasses": "num_classes", "roundingMode": "rounding_mode",
+    "numClasses": "num_classes", "roundingMode": "rounding_mode", "elementwiseAffine": "elementwise_affine",
 })
 
 
@@ -281,7 +281,83 @@ def gen_elementwise():
     return C
 
 
-GENERATORS = {"activations": gen_activations, "elementwise": gen_elementwise}
+# ----------------------------------------------------------------------------- norms
+class RMSNorm(nn.Module):
+    """PyTorch 2.4's nn.RMSNorm, computed in float64 from its documented formula."""
+    def __init__(self, normalized_shape, eps=None, elementwise_affine=True):
+        super().__init__()
+        self.normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+        self.weight = nn.Parameter(torch.ones(self.normalized_shape)) if elementwise_affine else None
+
+    def forward(self, x):
+        return rms_norm64(x, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self):
+        return "{normalized_shape}, eps={eps}, elementwise_affine={elementwise_affine}".format(**self.__dict__)
+
+
+def rms_norm64(x, normalized_shape, weight=None, eps=None):
+    eps = torch.finfo(torch.float32).eps if eps is None else eps
+    dims = tuple(range(x.dim() - len(normalized_shape), x.dim()))
+    xd = x.double()
+    y = xd * torch.rsqrt(xd.pow(2).mean(dims, keepdim=True) + eps)
+    if weight is not None:
+        y = y * weight.double()
+    return y.float()
+
+
+nn.RMSNorm = RMSNorm
+
+
+def gen_norms():
+    C = []
+    s = [4000]
+    perturb = gf.perturb_params
+
+    def add(name, mod, args, kw, shape, train=True, prep=perturb):
+        s[0] += 1
+        C.append(module_case(name, mod, args, kw, [shape], s[0], train=train, prep=prep, scale=1.5))
+
+    def stats(m):
+        perturb(m)
+        with torch.no_grad():
+            if m.track_running_stats:
+                m.running_mean.copy_(torch.randn_like(m.running_mean) * 0.5)
+                m.running_var.copy_(torch.rand_like(m.running_var) + 0.5)
+    add("groupnorm_2_6", "GroupNorm", [2, 6], {}, (3, 6, 5))
+    add("groupnorm_3_6_noaffine", "GroupNorm", [3, 6], {"affine": False}, (2, 6, 4, 4))
+    add("groupnorm_1_4_eps", "GroupNorm", [1, 4], {"eps": 1e-3}, (2, 4, 3))
+    add("groupnorm_4_4", "GroupNorm", [4, 4], {}, (2, 4, 2, 3))
+    add("groupnorm_2_4_2d", "GroupNorm", [2, 4], {}, (3, 4))
+    add("groupnorm_default_init", "GroupNorm", [2, 4], {}, (2, 4, 3), prep=None)
+    add("instancenorm1d", "InstanceNorm1d", [4], {}, (2, 4, 7))
+    add("instancenorm1d_unbatched", "InstanceNorm1d", [4], {}, (4, 7))
+    add("instancenorm1d_affine", "InstanceNorm1d", [3], {"affine": True}, (2, 3, 6))
+    add("instancenorm2d", "InstanceNorm2d", [3], {}, (2, 3, 4, 5))
+    add("instancenorm2d_affine", "InstanceNorm2d", [3], {"affine": True, "eps": 1e-3}, (2, 3, 4, 5))
+    add("instancenorm2d_track_train", "InstanceNorm2d", [3], {"trackRunningStats": True, "momentum": 0.3}, (2, 3, 4, 4), prep=stats)
+    add("instancenorm2d_track_eval", "InstanceNorm2d", [3], {"trackRunningStats": True, "affine": True}, (2, 3, 4, 4), train=False, prep=stats)
+    add("instancenorm2d_notrack_eval", "InstanceNorm2d", [3], {"affine": True}, (2, 3, 3, 4), train=False)
+    add("instancenorm3d", "InstanceNorm3d", [2], {"affine": True}, (2, 2, 3, 3, 3))
+    add("instancenorm3d_unbatched", "InstanceNorm3d", [2], {"trackRunningStats": True}, (2, 3, 2, 3), prep=stats)
+    add("rmsnorm_8", "RMSNorm", [8], {}, (3, 8))
+    add("rmsnorm_3x4_eps", "RMSNorm", [[3, 4]], {"eps": 1e-5}, (2, 3, 4))
+    add("rmsnorm_noaffine", "RMSNorm", [5], {"elementwiseAffine": False}, (2, 3, 5))
+    add("rmsnorm_default_init", "RMSNorm", [6], {"eps": 1e-6}, (4, 6), prep=None)
+    r = lambda *sh: torch.randn(*sh) * 1.5  # noqa: E731
+    C.append(fn_case("F_groupNorm_pos", "groupNorm", F.group_norm, [r(2, 6, 3), r(6), r(6)], (), {}, ns="F")
+             if False else fn_case("F_groupNorm", "groupNorm", lambda x, w, b, **k: F.group_norm(x, 3, w, b, **k),
+                                   [r(2, 6, 3), r(6), r(6)], (), {}, ns="F"))
+    C[-1]["args"] = []
+    C[-1]["call"] = "groupNorm(x, 3, { weight, bias })"
+    C.append(fn_case("F_instanceNorm", "instanceNorm", F.instance_norm, [r(2, 3, 5)], ns="F"))
+    C.append(fn_case("F_rmsNorm", "rmsNorm", lambda x, w: rms_norm64(x, (4,), w), [r(3, 4), r(4)], ns="F"))
+    return C
+
+
+GENERATORS = {"activations": gen_activations, "elementwise": gen_elementwise, "norms": gen_norms}
 
 if __name__ == "__main__":
     which = sys.argv[1:] or list(GENERATORS)

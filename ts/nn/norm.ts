@@ -4,7 +4,8 @@
 import { noGrad } from "../runtime.js";
 import { empty, tensor } from "../creation.js";
 import type { Tensor } from "../tensor.js";
-import { batchNorm, layerNorm } from "./functional/norm.js";
+import { batchNorm, groupNorm, instanceNorm, layerNorm, rmsNorm } from "./functional/norm.js";
+import { A, parseArgs } from "../utils/args.js";
 import { Module, Parameter, pyFloat, pyRepr } from "./module.js";
 
 export interface BatchNormOptions {
@@ -131,5 +132,117 @@ export class LayerNorm extends Module {
 
   extraRepr(): string {
     return `${pyRepr(this.normalizedShape)}, eps=${pyFloat(this.eps)}, elementwise_affine=${pyRepr(this.elementwiseAffine)}`;
+  }
+}
+
+/** Group norm over [N, C, *]: `new nn.GroupNorm(2, 6).forward(torch.randn(4, 6, 5))`; parameters
+ *  `weight`/`bias` [C] when affine. */
+export class GroupNorm extends Module {
+  readonly numGroups: number;
+  readonly numChannels: number;
+  readonly eps: number;
+  readonly affine: boolean;
+  weight: Parameter | null;
+  bias: Parameter | null;
+  constructor(...args: unknown[]) {
+    super();
+    const o = parseArgs("nn.GroupNorm", args, { numGroups: A.posInt, numChannels: A.posInt, eps: [A.num, 1e-5], affine: [A.bool, true] });
+    if (o.numChannels % o.numGroups !== 0) throw new RangeError("num_channels must be divisible by num_groups");
+    this.numGroups = o.numGroups; this.numChannels = o.numChannels; this.eps = o.eps; this.affine = o.affine;
+    this.weight = this.affine ? new Parameter(empty(o.numChannels).fill_(1)) : null;
+    this.bias = this.affine ? new Parameter(empty(o.numChannels).fill_(0)) : null;
+  }
+  forward(x: Tensor): Tensor { return groupNorm(x, this.numGroups, { weight: this.weight, bias: this.bias, eps: this.eps }); }
+  extraRepr(): string { return `${this.numGroups}, ${this.numChannels}, eps=${pyFloat(this.eps)}, affine=${pyRepr(this.affine)}`; }
+}
+
+/** Shared body of InstanceNorm1d/2d/3d (PyTorch's _InstanceNorm): affine and running stats off by
+ *  default; unbatched inputs (one dim fewer) are accepted. */
+export abstract class InstanceNormBase extends Module {
+  readonly numFeatures: number;
+  readonly eps: number;
+  readonly momentum: number;
+  readonly affine: boolean;
+  readonly trackRunningStats: boolean;
+  weight: Parameter | null;
+  bias: Parameter | null;
+  declare running_mean: Tensor | null;
+  declare running_var: Tensor | null;
+  declare num_batches_tracked: Tensor | null;
+  /** Dims of an unbatched input ([C, L] for 1d). */
+  protected abstract readonly noBatchDim: number;
+
+  constructor(name: string, args: ArrayLike<unknown>) {
+    super();
+    const o = parseArgs(`nn.${name}`, args, {
+      numFeatures: A.posInt, eps: [A.num, 1e-5], momentum: [A.num, 0.1], affine: [A.bool, false], trackRunningStats: [A.bool, false],
+    });
+    this.numFeatures = o.numFeatures; this.eps = o.eps; this.momentum = o.momentum; this.affine = o.affine;
+    this.trackRunningStats = o.trackRunningStats;
+    this.weight = this.affine ? new Parameter(empty(o.numFeatures).fill_(1)) : null;
+    this.bias = this.affine ? new Parameter(empty(o.numFeatures).fill_(0)) : null;
+    if (this.trackRunningStats) {
+      this.registerBuffer("running_mean", empty(o.numFeatures).fill_(0));
+      this.registerBuffer("running_var", empty(o.numFeatures).fill_(1));
+      this.registerBuffer("num_batches_tracked", tensor([0], { dtype: "int64" }).reshape([]));
+    } else {
+      this.registerBuffer("running_mean", null);
+      this.registerBuffer("running_var", null);
+      this.registerBuffer("num_batches_tracked", null);
+    }
+  }
+
+  forward(x: Tensor): Tensor {
+    const nd = this.noBatchDim;
+    if (x.dim() !== nd && x.dim() !== nd + 1) throw new RangeError(`expected ${nd}D or ${nd + 1}D input (got ${x.dim()}D input)`);
+    const featureDim = x.dim() - nd;
+    if (x.shape[featureDim] !== this.numFeatures && this.affine) {
+      throw new RangeError(`expected input's size at dim=${featureDim} to match num_features (${this.numFeatures}), but got: ${x.shape[featureDim]}.`);
+    }
+    const batched = x.dim() === nd + 1 ? x : x.unsqueeze(0);
+    const y = instanceNorm(batched, {
+      runningMean: this.running_mean, runningVar: this.running_var, weight: this.weight, bias: this.bias,
+      useInputStats: this.training || !this.trackRunningStats, momentum: this.momentum, eps: this.eps,
+    });
+    return batched === x ? y : y.squeeze(0);
+  }
+
+  extraRepr(): string {
+    return `${this.numFeatures}, eps=${pyFloat(this.eps)}, momentum=${pyFloat(this.momentum)}, affine=${pyRepr(this.affine)}, track_running_stats=${pyRepr(this.trackRunningStats)}`;
+  }
+}
+/** Instance norm over [N, C, L] (or [C, L]). */
+export class InstanceNorm1d extends InstanceNormBase {
+  protected readonly noBatchDim = 2;
+  constructor(...args: unknown[]) { super("InstanceNorm1d", args); }
+}
+/** Instance norm over [N, C, H, W] (or [C, H, W]). */
+export class InstanceNorm2d extends InstanceNormBase {
+  protected readonly noBatchDim = 3;
+  constructor(...args: unknown[]) { super("InstanceNorm2d", args); }
+}
+/** Instance norm over [N, C, D, H, W] (or [C, D, H, W]). */
+export class InstanceNorm3d extends InstanceNormBase {
+  protected readonly noBatchDim = 4;
+  constructor(...args: unknown[]) { super("InstanceNorm3d", args); }
+}
+
+/** RMS norm over the trailing dims (PyTorch 2.4): `new nn.RMSNorm(16)` or `new nn.RMSNorm([4, 4], { eps: 1e-6 })`;
+ *  parameter `weight` (ones) when elementwiseAffine. eps null = float32's machine epsilon. */
+export class RMSNorm extends Module {
+  readonly normalizedShape: number[];
+  readonly eps: number | null;
+  readonly elementwiseAffine: boolean;
+  weight: Parameter | null;
+  constructor(...args: unknown[]) {
+    super();
+    const o = parseArgs("nn.RMSNorm", args, { normalizedShape: A.intOrTuple, eps: [A.nullable(A.num), null], elementwiseAffine: [A.bool, true] });
+    this.normalizedShape = typeof o.normalizedShape === "number" ? [o.normalizedShape] : o.normalizedShape.slice();
+    this.eps = o.eps; this.elementwiseAffine = o.elementwiseAffine;
+    this.weight = this.elementwiseAffine ? new Parameter(empty(this.normalizedShape).fill_(1)) : null;
+  }
+  forward(x: Tensor): Tensor { return rmsNorm(x, this.normalizedShape, { weight: this.weight, eps: this.eps }); }
+  extraRepr(): string {
+    return `${pyRepr(this.normalizedShape)}, eps=${this.eps === null ? "None" : pyFloat(this.eps)}, elementwise_affine=${pyRepr(this.elementwiseAffine)}`;
   }
 }

@@ -4,6 +4,7 @@
 import { backendImpl, noGrad } from "../../runtime.js";
 import * as ops from "../../ops.js";
 import { Tensor, numelOf } from "../../tensor.js";
+import { A, parseArgs } from "../../utils/args.js";
 
 const K = () => backendImpl();
 
@@ -135,4 +136,91 @@ export function layerNorm(x: Tensor, normalizedShape: number | number[], opts: L
     if (gd !== g) gd.dispose();
     return [gx, gw, gb];
   });
+}
+
+export interface GroupNormOptions { weight?: Tensor | null; bias?: Tensor | null; eps?: number }
+
+/** Per-channel affine y * w + b over x [N, C, *] (either may be null). */
+function channelAffine(y: Tensor, weight: Tensor | null, bias: Tensor | null): Tensor {
+  if (!weight && !bias) return y;
+  const shape = y.shape.map((d, k) => (k === 1 ? d : 1));
+  let out = y;
+  if (weight) out = ops.mul(out, ops.reshape(weight, shape));
+  if (bias) out = ops.add(out, ops.reshape(bias, shape));
+  return out;
+}
+
+/** F.groupNorm(x, numGroups, { weight, bias, eps = 1e-5 }): x [N, C, *] normalised over each group of
+ *  C / numGroups channels (and all of *), then the per-channel affine. One layer-norm kernel per
+ *  group row (forward and backward). */
+export function groupNorm(x: Tensor, numGroups: number, ...rest: unknown[]): Tensor {
+  const o = parseArgs("F.groupNorm", rest, { weight: [A.optTensor, null], bias: [A.optTensor, null], eps: [A.num, 1e-5] });
+  checkFloat(x, "group_norm");
+  if (x.dim() < 2) throw new RangeError(`Expected at least 2 dimensions for input tensor but received ${x.dim()}`);
+  const N = x.shape[0], C = x.shape[1];
+  if (!Number.isInteger(numGroups) || numGroups <= 0 || C % numGroups !== 0) {
+    throw new RangeError(`Expected number of channels in input to be divisible by num_groups, but got input of shape [${x.shape.join(", ")}] and num_groups=${numGroups}`);
+  }
+  for (const [name, t] of [["weight", o.weight], ["bias", o.bias]] as const) {
+    if (t && t.numel() !== C) throw new RangeError(`Expected ${name} to be a vector of size equal to the number of channels in input, but got ${name} of shape [${t.shape.join(", ")}] and input of shape [${x.shape.join(", ")}]`);
+  }
+  const cols = (C / numGroups) * numelOf(x.shape.slice(2));
+  const xr = ops.reshape(x, [N, numGroups, cols]);
+  const y = ops.reshape(layerNorm(xr, [cols], { eps: o.eps }), x.shape);
+  return channelAffine(y, o.weight ?? null, o.bias ?? null);
+}
+
+export interface InstanceNormOptions {
+  weight?: Tensor | null; bias?: Tensor | null; useInputStats?: boolean; momentum?: number; eps?: number;
+}
+
+/** F.instanceNorm(x, runningMean?, runningVar?, { weight, bias, useInputStats = true, momentum = 0.1,
+ *  eps = 1e-5 }): each (n, c) plane of x [N, C, *] normalised over *; with useInputStats and running
+ *  stats, they are updated with the mean over the batch of the per-instance statistics (as PyTorch). */
+export function instanceNorm(x: Tensor, ...rest: unknown[]): Tensor {
+  const o = parseArgs("F.instanceNorm", rest, {
+    runningMean: [A.optTensor, null], runningVar: [A.optTensor, null], weight: [A.optTensor, null], bias: [A.optTensor, null],
+    useInputStats: [A.bool, true], momentum: [A.num, 0.1], eps: [A.num, 1e-5],
+  });
+  checkFloat(x, "instance_norm");
+  if (x.dim() < 3) throw new RangeError(`instance_norm: expected input with at least 3 dimensions (N, C, L), but got input of size [${x.shape.join(", ")}]`);
+  const N = x.shape[0], C = x.shape[1], S = numelOf(x.shape.slice(2));
+  const rm = o.runningMean ?? null, rv = o.runningVar ?? null;
+  if (!o.useInputStats) {
+    if (!rm || !rv) throw new Error("Expected running_mean and running_var to be defined when use_input_stats is false");
+    return batchNorm(x, rm, rv, { weight: o.weight, bias: o.bias, training: false, eps: o.eps });
+  }
+  if (S <= 1) throw new RangeError(`Expected more than 1 spatial element when training, got input size [${x.shape.join(", ")}]`);
+  const xr = ops.reshape(x, [1, N * C, S]);
+  const rep = (t: Tensor | null) => (t ? ops.reshape(noGrad(() => ops.cat(new Array(N).fill(ops.reshape(t, [C])), 0)), [N * C]) : null);
+  const rmr = rep(rm), rvr = rep(rv);
+  const y = ops.reshape(batchNorm(xr, rmr, rvr, { training: true, momentum: o.momentum, eps: o.eps }), x.shape);
+  noGrad(() => {
+    if (rm && rmr) { const m = ops.mean(ops.reshape(rmr, [N, C]), 0); rm.copy_(m); m.dispose(); }
+    if (rv && rvr) { const m = ops.mean(ops.reshape(rvr, [N, C]), 0); rv.copy_(m); m.dispose(); }
+  });
+  return channelAffine(y, o.weight ?? null, o.bias ?? null);
+}
+
+export interface RmsNormOptions { weight?: Tensor | null; eps?: number | null }
+
+/** F.rmsNorm(x, normalizedShape, { weight, eps = float32 eps }) (PyTorch 2.4):
+ *  x / sqrt(mean(x^2 over the trailing normalizedShape dims) + eps) * weight. */
+export function rmsNorm(x: Tensor, normalizedShape: number | number[], ...rest: unknown[]): Tensor {
+  const o = parseArgs("F.rmsNorm", rest, { weight: [A.optTensor, null], eps: [A.nullable(A.num), null] });
+  checkFloat(x, "rms_norm");
+  const ns = typeof normalizedShape === "number" ? [normalizedShape] : normalizedShape.slice();
+  const k = ns.length;
+  if (x.dim() < k || x.shape.slice(x.dim() - k).some((d, i) => d !== ns[i])) {
+    throw new RangeError(`Given normalized_shape=[${ns.join(", ")}], expected input with shape [*, ${ns.join(", ")}], but got input of size[${x.shape.join(", ")}]`);
+  }
+  const w = o.weight ?? null;
+  if (w && (w.dim() !== k || w.shape.some((d, i) => d !== ns[i]))) {
+    throw new RangeError(`Expected weight to be of same shape as normalized_shape, but got weight of shape [${w.shape.join(", ")}] and normalized_shape = [${ns.join(", ")}]`);
+  }
+  const eps = o.eps ?? 1.1920928955078125e-7;
+  const dims = Array.from({ length: k }, (_, i) => x.dim() - k + i);
+  const inv = ops.unary("rsqrt", ops.add(ops.mean(ops.mul(x, x), dims, true), eps));
+  const y = ops.mul(x, inv);
+  return w ? ops.mul(y, w) : y;
 }
