@@ -157,6 +157,23 @@ dtypes = collections.OrderedDict(
 save("dtypes_zip.pt", dtypes)
 save("dtypes_legacy.pt", dtypes, _use_new_zipfile_serialization=False)
 
+# ---- the same dtypes as a safetensors file (hand-written: Debian has no safetensors package)
+ST_NAMES = {torch.float32: "F32", torch.float64: "F64", torch.float16: "F16", torch.bfloat16: "BF16",
+            torch.int64: "I64", torch.int32: "I32", torch.int16: "I16", torch.int8: "I8", torch.uint8: "U8",
+            torch.bool: "BOOL"}
+st = collections.OrderedDict((k, v.contiguous()) for k, v in dtypes.items())
+header, blobs, off = collections.OrderedDict(), [], 0
+for k, v in st.items():
+    raw = (v.view(torch.int16) if v.dtype == torch.bfloat16 else v).numpy().tobytes()
+    header[k] = {"dtype": ST_NAMES[v.dtype], "shape": list(v.shape), "data_offsets": [off, off + len(raw)]}
+    blobs.append(raw)
+    off += len(raw)
+h = json.dumps(header, separators=(",", ":")).encode()
+h += b" " * ((8 - len(h) % 8) % 8)
+with open(os.path.join(OUT, "dtypes.safetensors"), "wb") as fh:
+    fh.write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
+expected["dtypes.safetensors"] = enc(st)
+
 # ---- parameters saved as such (torch._utils._rebuild_parameter)
 lin = nn.Linear(3, 2)
 params = {"weight": lin.weight, "bias": lin.bias, "plain": torch.ones(2)}

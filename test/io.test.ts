@@ -119,12 +119,13 @@ describeBackends("io: save / load", () => {
     const model = new SimpleCNN(10);
     model.eval();
     const file = join(tmp, `simplecnn-${torch.backend()}.safetensors`);
-    writeFileSync(file, torch.save(model.stateDict(), { format: "pt", writer: "torchlet" }));
+    writeFileSync(file, torch.save(model.stateDict(), { metadata: { format: "pt", writer: "torchlet", epoch: 3 } }));
     const r = spawnSync(PY, [join(ROOT, "scripts/check_safetensors.py"), file, "--model", "simplecnn"], { encoding: "utf8", cwd: ROOT });
     expect(r.status, `check_safetensors failed:\n${r.stdout}\n${r.stderr}`).toBe(0);
     const res = JSON.parse(r.stdout.trim().split("\n").pop()!);
     expect(res.ok).toBe(true);
-    expect(res.metadata).toEqual({ format: "pt", writer: "torchlet" });
+    // metadata values must be strings in safetensors: numbers are saved as their String()
+    expect(res.metadata).toEqual({ format: "pt", writer: "torchlet", epoch: "3" });
     expect(res.keys.sort()).toEqual(Object.keys(model.stateDict()).sort());
     expect(res.outputShape).toEqual([2, 10]);
     // the script's fixed input: torch.manual_seed(0); torch.randn(2, 3, 32, 32)
@@ -157,10 +158,92 @@ describeBackends("io: save / load", () => {
     expect(() => torch.load(tooLong)).toThrow(/header length .* exceeds file size/);
     expect(() => torch.load(rawFile(null, new Uint8Array(0), "{not json"))).toThrow(/not valid JSON/);
     const f12 = new Uint8Array(12);
-    expect(() => torch.load(rawFile({ a: { dtype: "F16", shape: [3], data_offsets: [0, 6] } }, f12))).toThrow(/dtype F16/);
+    expect(() => torch.load(rawFile({ a: { dtype: "F8_E4M3", shape: [12], data_offsets: [0, 12] } }, f12))).toThrow(/dtype F8_E4M3, which torchlet does not load/);
     expect(() => torch.load(rawFile({ a: { dtype: "F32", shape: [4], data_offsets: [0, 12] } }, f12))).toThrow(/data_offsets/);
     expect(() => torch.load(rawFile({ a: { dtype: "F32", shape: [3], data_offsets: [0, 16] } }, f12))).toThrow(/data_offsets/);
     expect(() => torch.load(good.slice(0, good.length - 4))).toThrow(/data_offsets|file size/);
+  });
+});
+
+describeBackends("io: safetensors is parsed strictly (issue 9.5)", () => {
+  const f12 = new Uint8Array(12);
+  const t3 = { dtype: "F32", shape: [3], data_offsets: [0, 12] };
+  const refuse = (bytes: Uint8Array, re: RegExp) => {
+    const e = errorOf(() => torch.load(bytes));
+    expect(e, String(re)).toBeInstanceOf(torch.LoadError);
+    expect(e.message).toMatch(/^torch\.load: /);
+    expect(e.message).toMatch(re);
+  };
+  it("the header must be a JSON object starting with '{', valid UTF-8, without duplicate keys, at most 100 MB", () => {
+    refuse(rawFile(null, f12, "5"), /does not start with '\{'/);
+    refuse(rawFile(null, f12, "[]"), /does not start with '\{'/);
+    refuse(rawFile(null, new Uint8Array(0), '{"a":1}x'), /trailing characters/);
+    refuse(rawFile(null, f12, `{"a":${JSON.stringify(t3)},"a":${JSON.stringify(t3)}}`), /the key "a" twice/);
+    refuse(rawFile(null, f12, `{"a":{"dtype":"F32","dtype":"F32","shape":[3],"data_offsets":[0,12]}}`), /the key "dtype" twice/);
+    const bad = rawFile(null, f12, `{"a\u00ff":${JSON.stringify(t3)}}`);
+    bad[10] = 0xff; // inside the key: an invalid UTF-8 byte
+    refuse(bad, /not valid UTF-8/);
+    refuse(rawFile(null, f12, `{"\\ud800":${JSON.stringify(t3)}}`), /lone surrogate/);
+    const big = rawFile({}, new Uint8Array(0));
+    new DataView(big.buffer).setBigUint64(0, 100_000_001n, true);
+    refuse(big, /more than the format's limit of 100 MB/);
+    refuse(rawFile(null, f12, "{" + "[".repeat(100)), /not valid JSON/);
+  });
+
+  it("dtype, shape and data_offsets types are checked, and every rejection names the tensor", () => {
+    refuse(rawFile({ w: { dtype: 5, shape: [3], data_offsets: [0, 12] } }, f12), /tensor "w" has no dtype string/);
+    refuse(rawFile({ w: { dtype: "F33", shape: [3], data_offsets: [0, 12] } }, f12), /tensor "w" has an unknown dtype "F33"/);
+    refuse(rawFile({ w: { dtype: "F32", shape: "3", data_offsets: [0, 12] } }, f12), /tensor "w": shape must be an array of non-negative integers/);
+    refuse(rawFile({ w: { dtype: "F32", shape: [-3], data_offsets: [0, 12] } }, f12), /"w": shape must be/);
+    refuse(rawFile({ w: { dtype: "F32", shape: [1.5, 2], data_offsets: [0, 12] } }, f12), /"w": shape must be/);
+    refuse(rawFile({ w: { dtype: "F32", shape: [3], data_offsets: [12] } }, f12), /"w": data_offsets must be an array of two/);
+    refuse(rawFile({ w: { dtype: "F32", shape: [3], data_offsets: [0, "12"] } }, f12), /"w": data_offsets must be/);
+    refuse(rawFile({ w: { dtype: "F32", shape: [3], data_offsets: [0, 12], extra: 1 } }, f12), /"w" has the unknown field "extra"/);
+    refuse(rawFile({ w: [1, 2] }, f12), /tensor "w" is a JSON array, not an object/);
+    refuse(rawFile({ w: { dtype: "F32", shape: [2 ** 40, 2 ** 40], data_offsets: [0, 12] } }, f12), /"w".*more than 2\^53|"w": data_offsets/);
+  });
+
+  it("offsets are contiguous, non-overlapping and cover the data exactly", () => {
+    const f24 = new Uint8Array(24);
+    const a = { dtype: "F32", shape: [3], data_offsets: [0, 12] };
+    refuse(rawFile({ a, b: { dtype: "F32", shape: [3], data_offsets: [8, 20] } }, f24), /"b": data_offsets \[8, 20\] overlap/);
+    refuse(rawFile({ a, b: { dtype: "F32", shape: [2], data_offsets: [16, 24] } }, f24), /"b": .* leave bytes \[12, 16\) unused/);
+    refuse(rawFile({ a: { dtype: "F32", shape: [3], data_offsets: [12, 24] } }, f24), /"a": .*leave bytes \[0, 12\) unused/);
+    refuse(rawFile({ a }, f24), /data is 24 bytes but the tensors cover 12/);
+    refuse(rawFile({ a, b: { ...a } }, f24), /"b": data_offsets \[0, 12\] overlap/);
+    // empty tensors take no bytes and may sit anywhere in the sequence
+    const ok = torch.load(rawFile({ e: { dtype: "F32", shape: [0, 4], data_offsets: [12, 12] }, a }, f12));
+    expect(Object.keys(ok)).toEqual(["e", "a"]);
+    expect(ok.e.shape).toEqual([0, 4]);
+  });
+
+  it("__metadata__ maps strings to strings; __proto__ is an ordinary key", () => {
+    expect(Object.keys(torch.load(rawFile({ __metadata__: { format: "pt" }, a: t3 }, f12)))).toEqual(["a"]);
+    expect(Object.keys(torch.load(rawFile({ __metadata__: null, a: t3 }, f12)))).toEqual(["a"]);
+    refuse(rawFile({ __metadata__: { epoch: 3 }, a: t3 }, f12), /__metadata__ "epoch" is a JSON number; metadata values must be strings/);
+    refuse(rawFile({ __metadata__: ["x"], a: t3 }, f12), /__metadata__ is a JSON array/);
+    const sd = torch.load(rawFile(null, f12, `{"__proto__":${JSON.stringify(t3)}}`));
+    expect(Object.getPrototypeOf(sd)).toBe(Object.prototype);
+    expect(Object.keys(sd)).toEqual(["__proto__"]);
+    expect(Object.getOwnPropertyDescriptor(sd, "__proto__")!.value.shape).toEqual([3]);
+    // and torch.save writes such a key back as a key
+    const again = torch.load(torch.save(sd));
+    expect(Object.keys(again)).toEqual(["__proto__"]);
+  });
+
+  it("torch.save writes only what Python's safetensors reads: metadata strings (numbers/booleans converted), others refused", () => {
+    const sd = { w: torch.tensor([1, 2]) };
+    const h = parseHeader(torch.save(sd, { metadata: { epoch: 3, best: 0.5, ok: true, note: "x" } }));
+    expect(h.__metadata__).toEqual({ epoch: "3", best: "0.5", ok: "true", note: "x" });
+    expect(() => torch.save(sd, { metadata: { nested: { a: 1 } } })).toThrow(/metadata "nested" must be a string/);
+    expect(() => torch.save(sd, { metadata: { n: null } })).toThrow(/metadata "n" must be a string/);
+    expect(() => torch.save(sd, { epoch: 3 } as never)).toThrow(/unknown option "epoch" for torch.save/);
+    expect(() => torch.save({ w: torch.tensor([1]), n: 3 }, { format: "safetensors" })).toThrow(/value for "n" is not a Tensor/);
+    // bool and int64 tensors
+    const b = torch.load(torch.save({ m: torch.tensor([1, 0, 1], { dtype: "bool" }), i: torch.tensor([2 ** 40, -5], { dtype: "int64" }) }));
+    expect(b.m.dtype).toBe("bool");
+    expect(b.m.tolist()).toEqual([true, false, true]);
+    expect(b.i.tolist()).toEqual([2 ** 40, -5]);
   });
 });
 
