@@ -6,7 +6,7 @@
 
 // ---- Kernel (crates/kernels/src/abi.rs)
 /** Kernel ids: a kernel's id is its position here. To add a kernel: a variant here (the compiler then asks for its arm in `call`), its `Backend` method in ts/backends/types.ts, the js reference in ts/backends/js.ts and the Rust forwarding in ts/backends/rust.ts. */
-export const KERNEL_NAMES = ["fill", "copyStrided", "cast", "unary", "unaryGrad", "binary", "scalar", "where", "sum", "max", "gemm", "softmax", "softmaxGrad", "nll", "nllGrad", "conv", "convGradInput", "convGradWeight", "maxPool2d", "indexPoolGrad", "avgPool2d", "avgPool2dGrad", "adaptiveAvgPool2d", "adaptiveAvgPool2dGrad", "adaptiveMaxPool2d", "channelStats", "channelNormalize", "batchNormGrad", "layerNorm", "layerNormGrad", "embedding", "embeddingGrad", "lstmCell", "lstmCellGrad", "gruCell", "gruCellGrad", "sgdStep", "adamStep", "setThreads", "lstmSeq", "copy"] as const;
+export const KERNEL_NAMES = ["fill", "copyStrided", "cast", "unary", "unaryGrad", "binary", "scalar", "where", "sum", "max", "gemm", "softmax", "softmaxGrad", "nll", "nllGrad", "conv", "convGradInput", "convGradWeight", "maxPool2d", "indexPoolGrad", "avgPool2d", "avgPool2dGrad", "adaptiveAvgPool2d", "adaptiveAvgPool2dGrad", "adaptiveMaxPool2d", "channelStats", "channelNormalize", "batchNormGrad", "layerNorm", "layerNormGrad", "embedding", "embeddingGrad", "lstmCell", "lstmCellGrad", "gruCell", "gruCellGrad", "sgdStep", "adamStep", "setThreads", "lstmSeq", "copy", "attention", "attentionGrad"] as const;
 export type KernelName = (typeof KERNEL_NAMES)[number];
 /** The u32 code of each KernelName (its position in KERNEL_NAMES). */
 export const KERNEL_CODE: { readonly [K in KernelName]: number } = {
@@ -51,7 +51,35 @@ export const KERNEL_CODE: { readonly [K in KernelName]: number } = {
   "setThreads": 38,
   "lstmSeq": 39,
   "copy": 40,
+  "attention": 41,
+  "attentionGrad": 42,
 };
+
+// ---- AttnDims (crates/kernels/src/attention.rs)
+/** The integer part of an attention call's geometry as the ABI passes it (scale and causal follow as numbers): sizes, then the batch and row strides of q, k, v and the mask strides. */
+export interface AttnDims {
+  BH: number;
+  heads: number;
+  L: number;
+  S: number;
+  E: number;
+  Ev: number;
+  qsB: number;
+  qsL: number;
+  ksB: number;
+  ksL: number;
+  vsB: number;
+  vsL: number;
+  msB: number;
+  msH: number;
+  msL: number;
+  msS: number;
+}
+export const ATTN_DIMS_FIELDS = ["BH", "heads", "L", "S", "E", "Ev", "qsB", "qsL", "ksB", "ksL", "vsB", "vsL", "msB", "msH", "msL", "msS"] as const;
+/** The int array `AttnDims::decode` reads (fields in declaration order). */
+export function attnDimsInts(g: AttnDims): number[] {
+  return [g.BH, g.heads, g.L, g.S, g.E, g.Ev, g.qsB, g.qsL, g.ksB, g.ksL, g.vsB, g.vsL, g.msB, g.msH, g.msL, g.msS];
+}
 
 // ---- ConvGeom (crates/kernels/src/conv.rs)
 /** Geometry of an N-d convolution, written as 3-d (conv1d/conv2d set the leading sizes to 1): x [N, C, inD, inH, inW], w [O, C/groups, kD, kH, kW], y [N, O, outD, outH, outW]. */

@@ -8,7 +8,8 @@ import { JsBackend } from "./js.js";
 import type {
   Backend, BackendName, BinaryOp, ConvGeom, DType, ElemArray, GemmArgs, PoolGeom, ScalarOp, Storage, UnaryOp,
 } from "./types.js";
-import { BINARY_CODE, KERNEL_CODE, UNARY_CODE, convGeomInts, poolGeomInts } from "./abi.gen.js";
+import { BINARY_CODE, KERNEL_CODE, UNARY_CODE, attnDimsInts, convGeomInts, poolGeomInts } from "./abi.gen.js";
+import type { AttnGeom } from "./types.js";
 import type { BinaryKernelOp, UnaryKernelOp } from "./abi.gen.js";
 
 // Kernel ids, op codes and geometry layouts come from the Rust declarations (abi.gen.ts).
@@ -38,8 +39,6 @@ export const JS_FALLBACKS = {
   padGrad: "no Rust kernel yet (F.pad backward)",
   resample: "no Rust kernel yet (F.interpolate)",
   resampleGrad: "no Rust kernel yet (F.interpolate backward)",
-  attention: "no Rust forwarding yet (crates/kernels/src/attention.rs has no Kernel id)",
-  attentionGrad: "no Rust forwarding yet (crates/kernels/src/attention.rs has no Kernel id)",
   gather: "no Rust kernel yet (index ops)",
   scatter: "no Rust kernel yet (index ops)",
   whereStrided: "no Rust kernel yet (strided where)",
@@ -253,6 +252,16 @@ export abstract class RustBackend implements Backend {
           act: Storage, keepActs: boolean, T: number, B: number, H: number, reverse: boolean): void {
     this.run(K.lstmSeq, [this.h(p), this.h(wHh), this.h(c0), this.h(h0, h0Off), this.h(h, hOff), this.h(cs), this.h(act),
       keepActs, T, B, H, reverse]);
+  }
+  /** The fused attention kernels (crates/kernels/src/attention.rs), q/k/v/mask from their offsets. */
+  attention(g: AttnGeom, q: Storage, k: Storage, v: Storage, mask: Storage | null, out: Storage, lse: Storage): void {
+    this.run(K.attention, [...this.intArg(attnDimsInts(g)), g.scale, g.causal, this.h(q, g.qOff), this.h(k, g.kOff), this.h(v, g.vOff),
+      this.h(mask, g.mOff), this.h(out), this.h(lse)]);
+  }
+  attentionGrad(g: AttnGeom, q: Storage, k: Storage, v: Storage, mask: Storage | null, out: Storage, lse: Storage,
+                gout: Storage, dq: Storage, dk: Storage, dv: Storage): void {
+    this.run(K.attentionGrad, [...this.intArg(attnDimsInts(g)), g.scale, g.causal, this.h(q, g.qOff), this.h(k, g.kOff),
+      this.h(v, g.vOff), this.h(mask, g.mOff), this.h(out), this.h(lse), this.h(gout), this.h(dq), this.h(dk), this.h(dv)]);
   }
   /** Asks the Rust thread pool for `n` threads (calling thread included). */
   protected setPoolThreads(n: number): void { this.run(K.setThreads, [n]); }

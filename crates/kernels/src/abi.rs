@@ -60,7 +60,7 @@ macro_rules! abi_struct {
 use crate::conv::ConvGeom;
 use crate::elementwise::{self as ew, Binary, Unary};
 use crate::pool::PoolGeom;
-use crate::{conv, embed, linalg, norm, optim, par, pool, reduce, rnn, softmax};
+use crate::{attention, conv, embed, linalg, norm, optim, par, pool, reduce, rnn, softmax};
 
 crate::abi_enum! {
     /// Kernel ids: a kernel's id is its position here. To add a kernel: a variant here (the
@@ -108,6 +108,8 @@ crate::abi_enum! {
         SetThreads = "setThreads",
         LstmSeq = "lstmSeq",
         Copy = "copy",
+        Attention = "attention",
+        AttentionGrad = "attentionGrad",
     }
 }
 
@@ -121,6 +123,7 @@ pub fn declarations() -> Vec<(&'static str, &'static str, &'static [&'static str
         ("Binary", "NAMES", Binary::NAMES),
         ("ConvGeom", "FIELDS", ConvGeom::FIELDS),
         ("PoolGeom", "FIELDS", PoolGeom::FIELDS),
+        ("AttnDims", "FIELDS", crate::attention::AttnDims::FIELDS),
     ]
 }
 
@@ -558,6 +561,35 @@ pub unsafe fn call(id: u32, a: &mut dyn Args) -> Result<(), Error> {
             }
             rnn::lstm_seq(p.f32_mut(np)?, w.f32(nw)?, c0.f32(bh)?, h0.f32(bh)?, h.f32_mut(nh)?, cs.f32_mut(nh)?, act.f32_mut(na)?,
                           keep, t, b, hs, rev);
+        }
+        Kernel::Attention | Kernel::AttentionGrad => {
+            // q, k, v (each from its element offset), the optional additive mask, then the outputs
+            let fwd = k == Kernel::Attention;
+            let g = attention::Attn::from_dims(&attention::AttnDims::decode(&a.ints()?)?, a.num()? as f32, a.flag()?);
+            let (q, k, v, m) = (a.buf()?, a.buf()?, a.buf()?, a.buf()?);
+            let (nq, nk, nv, nm) = (g.q_len(), g.k_len(), g.v_len(), g.mask_len());
+            let (no, nl) = (g.bh * g.l * g.ev, g.bh * g.l);
+            let ins = [(q, nq), (k, nk), (v, nv), (m, nm)];
+            let outs: Vec<(Buf, usize)> = if fwd {
+                vec![(a.buf()?, no), (a.buf()?, nl)]
+            } else {
+                let (o, l, go) = (a.buf()?, a.buf()?, a.buf()?);
+                let (dq, dk, dv) = (a.buf()?, a.buf()?, a.buf()?);
+                let grads = [(dq, g.bh * g.l * g.e), (dk, g.bh * g.s * g.e), (dv, g.bh * g.s * g.ev)];
+                for (i, (d, n)) in grads.iter().enumerate() {
+                    if [(o, no), (l, nl), (go, no)].iter().chain(ins.iter()).chain(grads[i + 1..].iter()).any(|(x, xn)| d.overlaps(*n, x, *xn)) {
+                        return Err(Error::Arg("attentionGrad: an output overlaps another storage".into()));
+                    }
+                }
+                attention::attention_grad(&g, q.f32(nq)?, k.f32(nk)?, v.f32(nv)?, m.opt_f32(nm)?, o.f32(no)?, l.f32(nl)?, go.f32(no)?,
+                                          dq.f32_mut(g.bh * g.l * g.e)?, dk.f32_mut(g.bh * g.s * g.e)?, dv.f32_mut(g.bh * g.s * g.ev)?);
+                return Ok(());
+            };
+            let ((o, _), (l, _)) = (outs[0], outs[1]);
+            if ins.iter().any(|(x, xn)| o.overlaps(no, x, *xn) || l.overlaps(nl, x, *xn)) || o.overlaps(no, &l, nl) {
+                return Err(Error::Arg("attention: an output overlaps another storage".into()));
+            }
+            attention::attention(&g, q.f32(nq)?, k.f32(nk)?, v.f32(nv)?, m.opt_f32(nm)?, o.f32_mut(no)?, l.f32_mut(nl)?);
         }
         Kernel::Copy => {
             // a read-back: n 4-byte elements (float32 or int32, copied bit for bit) into a fresh

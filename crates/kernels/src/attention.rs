@@ -24,7 +24,22 @@ pub struct Attn {
     pub m_sb: usize, pub m_sh: usize, pub m_sl: usize, pub m_ss: usize,
 }
 
+crate::abi_struct! {
+    /// The integer part of an attention call's geometry as the ABI passes it (scale and causal
+    /// follow as numbers): sizes, then the batch and row strides of q, k, v and the mask strides.
+    pub struct AttnDims {
+        bh = "BH", heads = "heads", l = "L", s = "S", e = "E", ev = "Ev",
+        q_sb = "qsB", q_sl = "qsL", k_sb = "ksB", k_sl = "ksL", v_sb = "vsB", v_sl = "vsL",
+        m_sb = "msB", m_sh = "msH", m_sl = "msL", m_ss = "msS",
+    }
+}
+
 impl Attn {
+    pub fn from_dims(d: &AttnDims, scale: f32, causal: bool) -> Attn {
+        Attn { bh: d.bh, heads: d.heads, l: d.l, s: d.s, e: d.e, ev: d.ev, scale, causal,
+               q_sb: d.q_sb, q_sl: d.q_sl, k_sb: d.k_sb, k_sl: d.k_sl, v_sb: d.v_sb, v_sl: d.v_sl,
+               m_sb: d.m_sb, m_sh: d.m_sh, m_sl: d.m_sl, m_ss: d.m_ss }
+    }
     /// Elements of q, k, v and the mask that the strides reach (for bounds checks).
     pub fn q_len(&self) -> usize { span(self.bh, self.q_sb, self.l, self.q_sl, self.e) }
     pub fn k_len(&self) -> usize { span(self.bh, self.k_sb, self.s, self.k_sl, self.e) }
