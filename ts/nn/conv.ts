@@ -8,6 +8,7 @@ import type { ConvPadding, IntOrTuple, PaddingMode } from "./functional/conv.js"
 import { defaultLayerInit } from "./init.js";
 import { Module, Parameter, pyRepr } from "./module.js";
 import { A, parseArgs } from "../utils/args.js";
+import { type FusableProducer, type FusedActivation, inheritsForward } from "./fusion.js";
 
 /** PyTorch's positional order of Conv1d/2d/3d (in_channels, out_channels, kernel_size, stride, ...). */
 const CONV_ARGS = {
@@ -112,25 +113,21 @@ export abstract class ConvNd extends Module {
 }
 
 /** Shared forward of Conv1d/2d/3d: zero padding inside the kernel, other modes by an explicit pad. */
-export abstract class ConvForward extends ConvNd {
+export abstract class ConvForward extends ConvNd implements FusableProducer {
   protected abstract get fn(): typeof F.conv2d;
-  forward(x: Tensor): Tensor {
-    if (this.paddingMode !== "zeros") {
-      const padded = F.padSpatial(x, this.sidePads(), this.paddingMode);
-      return this.fn(padded, this.weight, this.bias, { stride: this.stride, padding: 0, dilation: this.dilation, groups: this.groups });
-    }
-    return this.fn(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
+  forward(x: Tensor): Tensor { return this.convForward(x, null); }
+  /** Fusion (nn/fusion.ts): the conv applies a following activation in its kernel (F.conv*'s
+   *  `activation` option), unless forward is overridden. */
+  withActivation(act: FusedActivation): ((x: Tensor) => Tensor) | null {
+    return inheritsForward(this, ConvForward) ? (x) => this.convForward(x, act) : null;
   }
-  /** relu(forward(x)), the ReLU fused into the conv kernel when no gradient is recorded (used by
-   *  nn.Sequential for a conv followed by an nn.ReLU). */
-  forwardRelu(x: Tensor): Tensor {
-    const nd = this.kernelSize.length;
-    const o = { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups };
+  private convForward(x: Tensor, activation: FusedActivation | null): Tensor {
+    const o = { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups, activation };
     if (this.paddingMode !== "zeros") {
       const padded = F.padSpatial(x, this.sidePads(), this.paddingMode);
-      return F.convRelu(nd, padded, this.weight, this.bias, { ...o, padding: 0 });
+      return this.fn(padded, this.weight, this.bias, { ...o, padding: 0 });
     }
-    return F.convRelu(nd, x, this.weight, this.bias, o);
+    return this.fn(x, this.weight, this.bias, o);
   }
 }
 

@@ -7,7 +7,7 @@ import { isGradEnabled } from "../runtime.js";
 import * as F from "./functional/basic.js";
 import { defaultLayerInit } from "./init.js";
 import { Module, Parameter, pyFloat, pyRepr } from "./module.js";
-import { ConvForward } from "./conv.js";
+import { type FusableActivation, type FusedActivation, fuseStep, inheritsForward } from "./fusion.js";
 import { A, parseArgs } from "../utils/args.js";
 
 /** y = x W^T + b. `new nn.Linear(784, 10).forward(torch.randn(32, 784))` has shape [32, 10]. */
@@ -30,9 +30,11 @@ export class Linear extends Module {
   extraRepr(): string { return `in_features=${this.inFeatures}, out_features=${this.outFeatures}, bias=${pyRepr(this.bias !== null)}`; }
 }
 
-export class ReLU extends Module {
+export class ReLU extends Module implements FusableActivation {
   constructor(readonly inplace = false) { super(); }
   forward(x: Tensor): Tensor { return F.relu(x); }
+  /** Fusion (nn/fusion.ts): a preceding conv may apply this ReLU in its kernel, unless forward is overridden. */
+  asActivation(): FusedActivation | null { return inheritsForward(this, ReLU) ? "relu" : null; }
   extraRepr(): string { return this.inplace ? "inplace=True" : ""; }
 }
 export class Sigmoid extends Module { forward(x: Tensor): Tensor { return F.sigmoid(x); } }
@@ -98,13 +100,6 @@ export class Dropout extends Module {
   extraRepr(): string { return `p=${pyFloat(this.p)}, inplace=${pyRepr(this.inplace)}`; }
 }
 
-/** Whether m (a conv whose forward is not overridden) and the next module (a plain ReLU) can run
- *  as one fused conv + ReLU. */
-function fusesRelu(m: Module, next: Module | undefined): m is ConvForward {
-  return m instanceof ConvForward && m.forward === ConvForward.prototype.forward &&
-    next instanceof ReLU && next.forward === ReLU.prototype.forward;
-}
-
 /** Runs children "0", "1", ... in order: `new nn.Sequential(new nn.Linear(4, 8), new nn.ReLU())`. */
 export class Sequential extends Module {
   constructor(...mods: Module[]) {
@@ -120,10 +115,10 @@ export class Sequential extends Module {
     for (let k = 0; k < mods.length; k++) {
       const m = mods[k];
       let next;
-      if (fusesRelu(m, mods[k + 1])) {
-        // a conv followed by a ReLU: one kernel writes relu(conv) (the same numbers), skipping an
-        // intermediate tensor and a pass over it; with autograd it records both ops as usual
-        next = m.forwardRelu(x);
+      // a module that absorbs the next one (nn/fusion.ts, e.g. conv + ReLU in one kernel) runs both
+      const fused = fuseStep(m, mods[k + 1]);
+      if (fused) {
+        next = fused(x);
         k++;
       } else {
         next = m.forward(x);

@@ -10,7 +10,12 @@ const K = () => backendImpl();
 
 export type IntOrTuple = number | number[];
 export type ConvPadding = IntOrTuple | "same" | "valid";
-export interface ConvOptions { stride?: IntOrTuple; padding?: ConvPadding; dilation?: IntOrTuple; groups?: number }
+export interface ConvOptions {
+  stride?: IntOrTuple; padding?: ConvPadding; dilation?: IntOrTuple; groups?: number;
+  /** torchlet extension: an activation applied to the result, in the conv kernel when no gradient
+   *  is recorded (the same numbers as F.relu(F.conv2d(...))); null/undefined for none. */
+  activation?: "relu" | null;
+}
 export interface ConvTransposeOptions {
   stride?: IntOrTuple; padding?: IntOrTuple; outputPadding?: IntOrTuple; groups?: number; dilation?: IntOrTuple;
 }
@@ -70,12 +75,18 @@ function checkCommon(nd: number, stride: number[], dilation: number[], groups: n
   void nd;
 }
 
-/** The N-d convolution behind conv1d/conv2d/conv3d; `relu` applies a ReLU to the result (fused
- *  into the kernel when no gradient is recorded). */
-function convNd(nd: number, op: string, input: Tensor, weight: Tensor, bias: Tensor | null | undefined, opts: ConvOptions,
-                relu = false): Tensor {
+/** The N-d convolution behind conv1d/conv2d/conv3d; `opts.activation` "relu" applies a ReLU to
+ *  the result (fused into the kernel when no gradient is recorded). */
+function convNd(nd: number, op: string, input: Tensor, weight: Tensor, bias: Tensor | null | undefined, opts: ConvOptions): Tensor {
+  const act = opts.activation;
+  if (act !== undefined && act !== null && act !== "relu") {
+    throw new TypeError(`${op}: unknown activation "${String(act)}" (supported: "relu")`);
+  }
+  const relu = act === "relu";
   // with autograd the ReLU is its own recorded op
-  if (relu && ops.willRecord([input, weight, bias ?? null])) return ops.unary("relu", convNd(nd, op, input, weight, bias, opts));
+  if (relu && ops.willRecord([input, weight, bias ?? null])) {
+    return ops.unary("relu", convNd(nd, op, input, weight, bias, { ...opts, activation: null }));
+  }
   checkFloat(input, "input", op); checkFloat(weight, "weight", op);
   if (bias) checkFloat(bias, "bias", op);
   const [x, unbatched] = batched(input, nd, op);
@@ -150,11 +161,6 @@ function convNd(nd: number, op: string, input: Tensor, weight: Tensor, bias: Ten
  * 1-d convolution over [N, C, L] (or unbatched [C, L]); weight [O, C/groups, k].
  * `F.conv1d(torch.randn(2, 3, 10), torch.randn(5, 3, 3), null, { padding: "same" })` has shape [2, 5, 10].
  */
-/** relu(convNd(...)) with the ReLU fused into the kernel when nothing is recorded (internal:
- *  nn.Sequential uses it for a Conv followed by a ReLU). */
-export function convRelu(nd: number, input: Tensor, weight: Tensor, bias: Tensor | null, opts: ConvOptions): Tensor {
-  return convNd(nd, `conv${nd}d`, input, weight, bias, opts, true);
-}
 
 export function conv1d(input: Tensor, weight: Tensor, bias: Tensor | null = null, opts: ConvOptions = {}): Tensor {
   return convNd(1, "conv1d", input, weight, bias, opts);
