@@ -111,16 +111,22 @@ export function decodeElements(bytes: Uint8Array, et: ElemType, n: number, littl
       return out;
     }
     case "I64": {
-      if (little === hostLittle) return new BigInt64Array(copyBytes(bytes.subarray(0, n * 8)).buffer);
-      const out = new BigInt64Array(n);
-      for (let k = 0; k < n; k++) out[k] = dv.getBigInt64(8 * k, little);
+      const out = little === hostLittle ? new BigInt64Array(copyBytes(bytes.subarray(0, n * 8)).buffer) : new BigInt64Array(n);
+      for (let k = 0; k < n; k++) {
+        // the high word tells whether |v| <= 2^53 without a BigInt operation per element
+        const hi = dv.getInt32(8 * k + (little ? 4 : 0), little);
+        if (little !== hostLittle) out[k] = dv.getBigInt64(8 * k, little);
+        if (hi >= -0x200000 && hi < 0x200000) continue;
+        const v = out[k];
+        if (BigInt(Number(v)) !== v) fail(`an int64 value (${v}) is beyond 2^53 and cannot be held exactly by a JS number (torchlet's int64 tensors)`);
+      }
       return out;
     }
     case "U64": {
       const out = new BigInt64Array(n);
       for (let k = 0; k < n; k++) {
         const v = dv.getBigUint64(8 * k, little);
-        if (v > 0x7fffffffffffffffn) fail(`a U64 value (${v}) does not fit in int64`);
+        if (v > 0x7fffffffffffffffn || BigInt(Number(v)) !== v) fail(`a U64 value (${v}) is beyond 2^53 and cannot be held exactly by a JS number (torchlet's int64 tensors)`);
         out[k] = v;
       }
       return out;

@@ -96,6 +96,8 @@ export function zipData(b: Uint8Array, en: ZipEntry): Uint8Array {
   if (en.method === 8) {
     const z = nodeZlib();
     if (!z) fail(`zip entry "${en.name}" is deflate-compressed, which can only be read in Node (PyTorch writes stored entries)`);
+    // deflate expands at most ~1032x: a larger declared size is a corrupt (or hostile) entry
+    if (en.size > 1032 * en.compSize + 64) fail(`zip entry "${en.name}" claims ${en.size} bytes from ${en.compSize} compressed bytes, more than deflate can expand to`);
     try {
       data = z.inflateRawSync(data, { maxOutputLength: Math.max(1, en.size) });
     } catch (e) {
