@@ -32,7 +32,7 @@ gf.CAMEL.update({
     "numParameters": "num_parameters", "numGroups": "num_groups", "numChannels": "num_channels",
     "logTarget": "log_target", "zeroInfinity": "zero_infinity", "swap": "swap",
     "logInput": "log_input", "eps": "eps", "full": "full", "keepdim": "keepdim",
-    "numClasses": "num_classes", "roundingMode": "rounding_mode", "elementwiseAffine": "elementwise_affine",
+    "numClasses": "num_classes", "ignoreIndex": "ignore_index", "labelSmoothing": "label_smoothing", "posWeight": "pos_weight", "roundingMode": "rounding_mode", "elementwiseAffine": "elementwise_affine",
 })
 
 
@@ -357,7 +357,110 @@ def gen_norms():
     return C
 
 
-GENERATORS = {"activations": gen_activations, "elementwise": gen_elementwise, "norms": gen_norms}
+# ----------------------------------------------------------------------------- losses
+def gen_losses():
+    C = []
+    s = [5000]
+
+    def add(name, mod, args, kw, inputs, **o):
+        s[0] += 1
+        C.append(module_case(name, mod, args, kw, None, s[0], inputs=inputs, **o))
+
+    def g(*sh, scale=1.0):
+        return lambda: (torch.randn(*sh) * scale, True)
+
+    def c(t):
+        return lambda: (t() if callable(t) else t, False)
+
+    sign = lambda *sh: (torch.randint(0, 2, sh) * 2 - 1).float()  # noqa: E731
+    for red in ["mean", "sum", "none"]:
+        add("l1_" + red, "L1Loss", [], {"reduction": red}, [g(3, 5), c(lambda: torch.randn(3, 5))])
+    add("smoothl1_default", "SmoothL1Loss", [], {}, [g(4, 5, scale=2), c(lambda: torch.randn(4, 5))])
+    add("smoothl1_beta05_sum", "SmoothL1Loss", [], {"beta": 0.5, "reduction": "sum"}, [g(4, 5, scale=2), c(lambda: torch.randn(4, 5))])
+    add("smoothl1_beta0", "SmoothL1Loss", [], {"beta": 0.0}, [g(4, 5), c(lambda: torch.randn(4, 5))])
+    add("huber_default", "HuberLoss", [], {}, [g(4, 5, scale=2), c(lambda: torch.randn(4, 5))])
+    add("huber_delta05_none", "HuberLoss", [], {"delta": 0.5, "reduction": "none"}, [g(4, 5, scale=2), c(lambda: torch.randn(4, 5))])
+    add("huber_pos_sum", "HuberLoss", ["sum", 2.0], {}, [g(3, 4, scale=3), c(lambda: torch.randn(3, 4))])
+    lsm = lambda *sh: torch.log_softmax(torch.randn(*sh), -1)  # noqa: E731
+    for red in ["batchmean", "mean", "sum", "none"]:
+        add("kldiv_" + red, "KLDivLoss", [], {"reduction": red}, [lambda: (lsm(3, 5), True), c(lambda: torch.softmax(torch.randn(3, 5), -1))])
+    add("kldiv_logtarget", "KLDivLoss", [], {"reduction": "batchmean", "logTarget": True}, [lambda: (lsm(3, 5), True), c(lambda: lsm(3, 5))])
+    add("kldiv_zero_target", "KLDivLoss", [], {"reduction": "sum"}, [lambda: (lsm(2, 4), True), c(torch.tensor([[0.0, 0.5, 0.5, 0.0], [0.25, 0.25, 0.25, 0.25]]))])
+    add("marginranking", "MarginRankingLoss", [], {"margin": 0.5}, [g(6), g(6), c(lambda: sign(6))])
+    add("marginranking_default_sum", "MarginRankingLoss", [], {"reduction": "sum"}, [g(6), g(6), c(lambda: sign(6))])
+    add("cosineembedding", "CosineEmbeddingLoss", [], {"margin": 0.2}, [g(4, 5), g(4, 5), c(lambda: sign(4))])
+    add("cosineembedding_none", "CosineEmbeddingLoss", [-0.1], {"reduction": "none"}, [g(4, 5), g(4, 5), c(lambda: sign(4))])
+    add("triplet_default", "TripletMarginLoss", [], {}, [g(4, 6), g(4, 6), g(4, 6)])
+    add("triplet_p1_swap", "TripletMarginLoss", [], {"margin": 2.0, "p": 1.0, "swap": True}, [g(4, 6), g(4, 6), g(4, 6)])
+    add("triplet_none", "TripletMarginLoss", [], {"margin": 0.5, "reduction": "none"}, [g(5, 3), g(5, 3), g(5, 3)])
+    add("hinge_default", "HingeEmbeddingLoss", [], {}, [g(3, 4), c(lambda: sign(3, 4))])
+    add("hinge_margin2_sum", "HingeEmbeddingLoss", [2.0], {"reduction": "sum"}, [g(3, 4), c(lambda: sign(3, 4))])
+    add("softmargin", "SoftMarginLoss", [], {}, [g(3, 4, scale=2), c(lambda: sign(3, 4))])
+    add("multilabelsoftmargin", "MultiLabelSoftMarginLoss", [], {}, [g(3, 5, scale=2), c(lambda: torch.randint(0, 2, (3, 5)).float())])
+    add("multilabelsoftmargin_weight_none", "MultiLabelSoftMarginLoss", [], {"weight": torch.rand(5) + 0.5, "reduction": "none"},
+        [g(3, 5, scale=2), c(lambda: torch.randint(0, 2, (3, 5)).float())])
+    add("poisson_default", "PoissonNLLLoss", [], {}, [g(3, 4), c(lambda: torch.poisson(torch.rand(3, 4) * 4))])
+    add("poisson_nolog_full", "PoissonNLLLoss", [], {"logInput": False, "full": True},
+        [lambda: (torch.rand(3, 4) * 3 + 0.1, True), c(lambda: torch.poisson(torch.rand(3, 4) * 4))])
+    add("gaussian_default", "GaussianNLLLoss", [], {}, [g(4, 3), c(lambda: torch.randn(4, 3)), lambda: (torch.rand(4, 3) + 0.1, True)])
+    add("gaussian_full_var1_sum", "GaussianNLLLoss", [], {"full": True, "reduction": "sum"},
+        [g(4, 3), c(lambda: torch.randn(4, 3)), lambda: (torch.rand(4, 1) + 0.1, True)])
+    add("gaussian_var_unsqueeze", "GaussianNLLLoss", [], {"eps": 0.05},
+        [g(4, 3), c(lambda: torch.randn(4, 3)), lambda: (torch.rand(4) * 0.2, True)])
+    # cross entropy: probability targets, (N, C, d1, ...) inputs
+    probs = lambda *sh: torch.softmax(torch.randn(*sh), 1)  # noqa: E731
+    add("ce_probs", "CrossEntropyLoss", [], {}, [g(4, 5), c(lambda: probs(4, 5))])
+    add("ce_probs_smooth_weight", "CrossEntropyLoss", [], {"labelSmoothing": 0.2, "weight": torch.rand(5) + 0.5},
+        [g(4, 5), c(lambda: probs(4, 5))])
+    add("ce_probs_2d_sum", "CrossEntropyLoss", [], {"reduction": "sum"}, [g(2, 3, 4, 2), c(lambda: probs(2, 3, 4, 2))])
+    add("ce_probs_2d_none", "CrossEntropyLoss", [], {"reduction": "none", "labelSmoothing": 0.1}, [g(2, 3, 4), c(lambda: probs(2, 3, 4))])
+    add("ce_index_2d_ignore", "CrossEntropyLoss", [], {"ignoreIndex": 1}, [g(2, 4, 3, 3), c(lambda: torch.randint(0, 4, (2, 3, 3)))])
+    add("ce_index_2d_weight_smooth", "CrossEntropyLoss", [], {"weight": torch.rand(4) + 0.5, "labelSmoothing": 0.1},
+        [g(2, 4, 3, 2), c(lambda: torch.randint(0, 4, (2, 3, 2)))])
+    add("bcelogits_posweight", "BCEWithLogitsLoss", [], {"posWeight": torch.rand(5) * 3},
+        [g(4, 5, scale=2), c(lambda: torch.randint(0, 2, (4, 5)).float())])
+    add("bcelogits_posweight_weight_sum", "BCEWithLogitsLoss", [], {"posWeight": torch.rand(5) * 3, "weight": torch.rand(4, 1), "reduction": "sum"},
+        [g(4, 5, scale=2), c(lambda: torch.rand(4, 5))])
+    add("cosinesimilarity", "CosineSimilarity", [], {}, [g(4, 5), g(4, 5)])
+    add("cosinesimilarity_dim0", "CosineSimilarity", [0], {"eps": 1e-6}, [g(3, 4), g(3, 4)])
+    add("pairwisedistance", "PairwiseDistance", [], {}, [g(4, 5), g(4, 5)])
+    add("pairwisedistance_p1_keepdim", "PairwiseDistance", [1.0], {"keepdim": True}, [g(4, 5), g(4, 5)])
+    add("pairwisedistance_p3", "PairwiseDistance", [], {"p": 3.0, "eps": 1e-3}, [g(3, 4), g(4)])
+    # CTC
+    T, N, Cc = 12, 3, 5
+
+    def ctc_inputs(concat=False, impossible=False):
+        def lp():
+            return torch.log_softmax(torch.randn(T, N, Cc), 2), True
+        tl = torch.tensor([3, 5, 1]) if not impossible else torch.tensor([3, 9, 2])
+        il = torch.tensor([12, 10, 7]) if not impossible else torch.tensor([12, 6, 7])
+        tg = torch.randint(1, Cc, (N, int(tl.max())))
+        if impossible:
+            tg[1, :] = torch.tensor([1, 1, 1, 1, 1, 1, 1, 1, 1])
+        if concat:
+            tg = torch.cat([tg[n, :tl[n]] for n in range(N)])
+        return [lp, c(tg), c(il), c(tl)]
+    add("ctc_mean", "CTCLoss", [], {}, ctc_inputs())
+    add("ctc_sum_concat", "CTCLoss", [], {"reduction": "sum"}, ctc_inputs(concat=True))
+    add("ctc_none_blank4", "CTCLoss", [], {"blank": 0, "reduction": "none"}, ctc_inputs())
+    add("ctc_zero_infinity", "CTCLoss", [], {"zeroInfinity": True, "reduction": "none"}, ctc_inputs(impossible=True))
+    # functional forms
+    r = lambda *sh: torch.randn(*sh)  # noqa: E731
+    C.append(fn_case("F_normalize", "normalize", F.normalize, [r(3, 4)], ns="F"))
+    C.append(fn_case("F_normalize_p1_dim0", "normalize", F.normalize, [r(3, 4)], (1.0, 0), ns="F"))
+    C.append(fn_case("F_cosineSimilarity_bcast", "cosineSimilarity", F.cosine_similarity, [r(3, 4), r(4)], (), {"dim": -1}, ns="F"))
+    C.append(fn_case("F_pairwiseDistance", "pairwiseDistance", F.pairwise_distance, [r(3, 4), r(3, 4)], (2.0, 1e-6, True), ns="F"))
+    C.append(fn_case("F_oneHot", "oneHot", F.one_hot, [torch.tensor([[0, 2], [3, 1]])], ns="F", grad=False))
+    C.append(fn_case("F_oneHot_n", "oneHot", F.one_hot, [torch.tensor([0, 2, 1])], (5,), ns="F", grad=False))
+    C.append(fn_case("F_l1Loss", "l1Loss", F.l1_loss, [r(3, 4), r(3, 4)], (), {"reduction": "sum"}, ns="F"))
+    C.append(fn_case("F_smoothL1Loss", "smoothL1Loss", F.smooth_l1_loss, [r(3, 4) * 2, r(3, 4)], (), {"beta": 0.3}, ns="F"))
+    C.append(fn_case("F_huberLoss", "huberLoss", F.huber_loss, [r(3, 4) * 2, r(3, 4)], (), {"delta": 1.5}, ns="F"))
+    C.append(fn_case("F_klDiv_logtarget", "klDiv", F.kl_div, [torch.log_softmax(r(3, 4), 1), torch.log_softmax(r(3, 4), 1)], (),
+                     {"reduction": "batchmean", "logTarget": True}, ns="F"))
+    return C
+
+
+GENERATORS = {"activations": gen_activations, "elementwise": gen_elementwise, "norms": gen_norms, "losses": gen_losses}
 
 if __name__ == "__main__":
     which = sys.argv[1:] or list(GENERATORS)
