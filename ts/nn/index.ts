@@ -3,6 +3,8 @@ export { Module, Parameter, type StateDict } from "./module.js";
 export * from "./layers.js";
 export * from "./loss.js";
 export * as init from "./init.js";
+export * as utils from "./utils.js";
+export * from "./container.js";
 export * as functional from "./functional/index.js";
 export * from "./conv.js";
 export * from "./pool.js";

@@ -7,6 +7,7 @@ import { isGradEnabled } from "../runtime.js";
 import * as F from "./functional/basic.js";
 import { defaultLayerInit } from "./init.js";
 import { Module, Parameter, pyFloat, pyRepr } from "./module.js";
+import { moduleListOps } from "./container.js";
 import { type FusableActivation, type FusedActivation, fuseStep, inheritsForward } from "./fusion.js";
 import { A, parseArgs } from "../utils/args.js";
 
@@ -102,16 +103,18 @@ export class Dropout extends Module {
 
 /** Runs children "0", "1", ... in order: `new nn.Sequential(new nn.Linear(4, 8), new nn.ReLU())`. */
 export class Sequential extends Module {
-  constructor(...mods: Module[]) {
+  constructor(...mods: Module[] | [Map<string, Module>]) {
     super();
-    mods.forEach((m, k) => this.registerModule(String(k), m));
+    // new nn.Sequential(new Map([["conv", c], ["relu", r]])) names the children (PyTorch's OrderedDict form)
+    if (mods.length === 1 && mods[0] instanceof Map) for (const [k, m] of mods[0]) this.addModule(k, m);
+    else (mods as Module[]).forEach((m, k) => { if (!(m instanceof Module)) throw new TypeError(`nn.Sequential: argument ${k} is not a Module`); this.addModule(String(k), m); });
   }
   forward(x: any): any {
     // Without autograd nothing else holds the intermediates: free each as soon as the next exists
     // (as PyTorch's refcounting would), so inference does not wait for the GC.
     const free = !isGradEnabled();
     const input = x;
-    const mods = [...this.children()];
+    const mods = moduleListOps.values(this);
     for (let k = 0; k < mods.length; k++) {
       const m = mods[k];
       let next;
@@ -128,17 +131,15 @@ export class Sequential extends Module {
     }
     return x;
   }
-  get length(): number { return [...this.children()].length; }
-  at(k: number): Module { const c = [...this.children()]; return c[k < 0 ? c.length + k : k]; }
-  append(m: Module): this { this.registerModule(String(this.length), m); return this; }
+  // list methods shared with ModuleList (ts/nn/container.ts): negative indices from the end
+  get length(): number { return moduleListOps.length(this); }
+  at(k: number): Module { return moduleListOps.at(this, k); }
+  set(k: number, m: Module): this { moduleListOps.set(this, k, m); return this; }
+  append(m: Module): this { moduleListOps.append(this, m); return this; }
+  extend(ms: Iterable<Module>): this { moduleListOps.extend(this, ms); return this; }
+  insert(k: number, m: Module): this { moduleListOps.insert(this, k, m); return this; }
+  pop(k = -1): Module { return moduleListOps.pop(this, k); }
+  [Symbol.iterator](): Iterator<Module> { return moduleListOps.values(this)[Symbol.iterator](); }
 }
 
-/** Holds submodules in a list (registered as "0", "1", ...). */
-export class ModuleList extends Module {
-  constructor(mods: Module[] = []) { super(); mods.forEach((m, k) => this.registerModule(String(k), m)); }
-  forward(): never { throw new Error("ModuleList has no forward(); iterate over it instead"); }
-  get length(): number { return [...this.children()].length; }
-  at(k: number): Module { const c = [...this.children()]; return c[k < 0 ? c.length + k : k]; }
-  append(m: Module): this { this.registerModule(String(this.length), m); return this; }
-  [Symbol.iterator](): Iterator<Module> { return this.children(); }
-}
+export { ModuleList } from "./container.js";

@@ -1,0 +1,56 @@
+// torch.vision.models against torchvision 0.14: state-dict keys, print(model) text and eval-mode
+// outputs for the same weights. The references (weights, inputs, outputs) are generated at test
+// time by scripts/gen_vision_fixtures.py into node_modules/.cache/torchlet-vision (not committed).
+// Small inputs on every backend; the 224x224 cases and VGG-11 (500 MB of weights) on native only.
+
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import * as torch from "../ts/index.js";
+import type { Tensor } from "../ts/index.js";
+import { describeBackends, expectClose } from "./util.js";
+
+const CACHE = process.env.TORCHLET_VISION_CACHE ?? join(import.meta.dirname, "..", "node_modules", ".cache", "torchlet-vision");
+
+function ensureFixtures(): void {
+  if (existsSync(join(CACHE, "done.json"))) return;
+  execFileSync("/usr/bin/python3", [join(import.meta.dirname, "..", "scripts", "gen_vision_fixtures.py"), CACHE], { stdio: "inherit", timeout: 900_000 });
+}
+ensureFixtures();
+
+interface Meta { case: string; builder: string; kwargs: Record<string, unknown>; input: number[]; keys: string[]; shapes: Record<string, number[]>; print: string; output: number[] }
+const meta = (name: string): Meta => JSON.parse(readFileSync(join(CACHE, `${name}.json`), "utf8"));
+const CASES = (JSON.parse(readFileSync(join(CACHE, "done.json"), "utf8")).cases as string[]);
+const NATIVE_ONLY = (name: string) => name.endsWith("_224") || name === "vgg11";
+
+const build = (m: Meta) => (torch.vision.models as any)[m.builder](m.kwargs) as torch.nn.Module;
+
+describe("vision models: structure (backend-independent)", () => {
+  it.each(CASES)("%s: state-dict keys, shapes and print text", (name) => {
+    const m = meta(name);
+    const model = build(m);
+    const sd = model.stateDict();
+    expect(Object.keys(sd)).toEqual(m.keys);
+    for (const k of m.keys) expect(sd[k].shape, k).toEqual(m.shapes[k]);
+    expect(model.toString()).toBe(m.print);
+  });
+});
+
+describeBackends("vision models: outputs for torchvision's weights", (backend) => {
+  for (const name of CASES) {
+    const run = backend === "native" || !NATIVE_ONLY(name);
+    (run ? it : it.skip)(name, () => {
+      const m = meta(name);
+      const model = build(m);
+      const all = torch.load(readFileSync(join(CACHE, `${name}.safetensors`))) as Record<string, Tensor>;
+      const sd: Record<string, Tensor> = {};
+      for (const [k, v] of Object.entries(all)) if (k.startsWith("model.")) sd[k.slice(6)] = v;
+      model.loadStateDict(sd);
+      model.eval();
+      const y = torch.noGrad(() => model.forward(all.x)) as Tensor;
+      expect(y.shape).toEqual(m.output);
+      expectClose(y.toFloat32Array(), all.y.toFloat32Array(), 2e-4, 2e-3, name);
+    }, 120_000);
+  }
+});

@@ -1,0 +1,146 @@
+// torchvision 0.14's ResNet family (resnet18/34/50, resnext50_32x4d): the same module tree,
+// state-dict keys, print text and numbers as torchvision.models.resnet.
+
+import type { Tensor } from "../../tensor.js";
+import * as ops from "../../ops.js";
+import * as nn from "../../nn/index.js";
+import { Module } from "../../nn/module.js";
+import { A, parseArgs } from "../../utils/args.js";
+import { batchNorm2d, initModel, kaimingNormal, type NormLayer, zeros_ } from "../ops.js";
+import { checkNoWeights } from "./common.js";
+
+const conv3x3 = (i: number, o: number, stride = 1, groups = 1, dilation = 1) =>
+  new nn.Conv2d(i, o, 3, { stride, padding: dilation, groups, bias: false, dilation });
+const conv1x1 = (i: number, o: number, stride = 1) => new nn.Conv2d(i, o, 1, { stride, bias: false });
+
+interface BlockCtor {
+  expansion: number;
+  new (inplanes: number, planes: number, stride: number, downsample: Module | null, groups: number, baseWidth: number,
+    dilation: number, normLayer: NormLayer): Module;
+}
+
+export class BasicBlock extends Module {
+  static expansion = 1;
+  conv1: nn.Conv2d; bn1: Module; relu: nn.ReLU; conv2: nn.Conv2d; bn2: Module; downsample: Module | null;
+  constructor(inplanes: number, planes: number, readonly stride = 1, downsample: Module | null = null, groups = 1, baseWidth = 64,
+    dilation = 1, normLayer: NormLayer = batchNorm2d) {
+    super();
+    if (groups !== 1 || baseWidth !== 64) throw new RangeError("BasicBlock only supports groups=1 and base_width=64");
+    if (dilation > 1) throw new Error("Dilation > 1 not supported in BasicBlock");
+    this.conv1 = conv3x3(inplanes, planes, stride);
+    this.bn1 = normLayer(planes);
+    this.relu = new nn.ReLU(true);
+    this.conv2 = conv3x3(planes, planes);
+    this.bn2 = normLayer(planes);
+    this.downsample = downsample;
+  }
+  forward(x: Tensor): Tensor {
+    let out = this.relu.forward(this.bn1.forward(this.conv1.forward(x)));
+    out = this.bn2.forward(this.conv2.forward(out));
+    const identity = this.downsample ? this.downsample.forward(x) : x;
+    return this.relu.forward(ops.add(out, identity));
+  }
+}
+
+export class Bottleneck extends Module {
+  static expansion = 4;
+  conv1: nn.Conv2d; bn1: Module; conv2: nn.Conv2d; bn2: Module; conv3: nn.Conv2d; bn3: Module; relu: nn.ReLU; downsample: Module | null;
+  constructor(inplanes: number, planes: number, readonly stride = 1, downsample: Module | null = null, groups = 1, baseWidth = 64,
+    dilation = 1, normLayer: NormLayer = batchNorm2d) {
+    super();
+    const width = Math.trunc(planes * (baseWidth / 64)) * groups;
+    this.conv1 = conv1x1(inplanes, width);
+    this.bn1 = normLayer(width);
+    this.conv2 = conv3x3(width, width, stride, groups, dilation);
+    this.bn2 = normLayer(width);
+    this.conv3 = conv1x1(width, planes * Bottleneck.expansion);
+    this.bn3 = normLayer(planes * Bottleneck.expansion);
+    this.relu = new nn.ReLU(true);
+    this.downsample = downsample;
+  }
+  forward(x: Tensor): Tensor {
+    let out = this.relu.forward(this.bn1.forward(this.conv1.forward(x)));
+    out = this.relu.forward(this.bn2.forward(this.conv2.forward(out)));
+    out = this.bn3.forward(this.conv3.forward(out));
+    const identity = this.downsample ? this.downsample.forward(x) : x;
+    return this.relu.forward(ops.add(out, identity));
+  }
+}
+
+export interface ResNetOptions {
+  numClasses?: number; zeroInitResidual?: boolean; groups?: number; widthPerGroup?: number;
+  replaceStrideWithDilation?: boolean[] | null; normLayer?: NormLayer | null;
+}
+const RESNET_OPTS = {
+  numClasses: [A.posInt, 1000], zeroInitResidual: [A.bool, false], groups: [A.posInt, 1], widthPerGroup: [A.posInt, 64],
+  replaceStrideWithDilation: [A.nullable(A.any), null], normLayer: [A.nullable(A.func), null],
+} as const;
+
+export class ResNet extends Module {
+  conv1: nn.Conv2d; bn1: Module; relu: nn.ReLU; maxpool: nn.MaxPool2d;
+  layer1: nn.Sequential; layer2: nn.Sequential; layer3: nn.Sequential; layer4: nn.Sequential;
+  avgpool: nn.AdaptiveAvgPool2d; fc: nn.Linear;
+  private _inplanes = 64;
+  private _dilation = 1;
+  private _groups: number;
+  private _baseWidth: number;
+  private _norm: NormLayer;
+  constructor(block: BlockCtor, layers: number[], opts: ResNetOptions = {}) {
+    super();
+    const o = parseArgs("vision.models.ResNet", [opts], RESNET_OPTS);
+    this._norm = (o.normLayer as NormLayer | null) ?? batchNorm2d;
+    const rswd = (o.replaceStrideWithDilation as boolean[] | null) ?? [false, false, false];
+    if (rswd.length !== 3) throw new RangeError(`replace_stride_with_dilation should be null or a 3-element tuple, got [${rswd.join(", ")}]`);
+    this._groups = o.groups;
+    this._baseWidth = o.widthPerGroup;
+    this.conv1 = new nn.Conv2d(3, this._inplanes, 7, { stride: 2, padding: 3, bias: false });
+    this.bn1 = this._norm(this._inplanes);
+    this.relu = new nn.ReLU(true);
+    this.maxpool = new nn.MaxPool2d(3, { stride: 2, padding: 1 });
+    this.layer1 = this.makeLayer(block, 64, layers[0]);
+    this.layer2 = this.makeLayer(block, 128, layers[1], 2, rswd[0]);
+    this.layer3 = this.makeLayer(block, 256, layers[2], 2, rswd[1]);
+    this.layer4 = this.makeLayer(block, 512, layers[3], 2, rswd[2]);
+    this.avgpool = new nn.AdaptiveAvgPool2d([1, 1]);
+    this.fc = new nn.Linear(512 * block.expansion, o.numClasses);
+    initModel(this, { conv: (c) => kaimingNormal(c.weight, "fan_out") });
+    if (o.zeroInitResidual) {
+      for (const m of this.modules()) {
+        if (m instanceof Bottleneck && (m.bn3 as any).weight) zeros_((m.bn3 as any).weight);
+        else if (m instanceof BasicBlock && (m.bn2 as any).weight) zeros_((m.bn2 as any).weight);
+      }
+    }
+  }
+  private makeLayer(block: BlockCtor, planes: number, blocks: number, stride = 1, dilate = false): nn.Sequential {
+    let downsample: Module | null = null;
+    const previousDilation = this._dilation;
+    if (dilate) { this._dilation *= stride; stride = 1; }
+    if (stride !== 1 || this._inplanes !== planes * block.expansion) {
+      downsample = new nn.Sequential(conv1x1(this._inplanes, planes * block.expansion, stride), this._norm(planes * block.expansion));
+    }
+    const layers: Module[] = [new block(this._inplanes, planes, stride, downsample, this._groups, this._baseWidth, previousDilation, this._norm)];
+    this._inplanes = planes * block.expansion;
+    for (let i = 1; i < blocks; i++) {
+      layers.push(new block(this._inplanes, planes, 1, null, this._groups, this._baseWidth, this._dilation, this._norm));
+    }
+    return new nn.Sequential(...layers);
+  }
+  forward(x: Tensor): Tensor {
+    x = this.maxpool.forward(this.relu.forward(this.bn1.forward(this.conv1.forward(x))));
+    x = this.layer4.forward(this.layer3.forward(this.layer2.forward(this.layer1.forward(x))));
+    x = this.avgpool.forward(x);
+    return this.fc.forward(ops.flatten(x, 1));
+  }
+}
+
+type Opts = ResNetOptions & { weights?: null; progress?: boolean };
+const build = (name: string, block: BlockCtor, layers: number[], extra: Partial<ResNetOptions> = {}) => (opts: Opts = {}) => {
+  const { weights, progress, ...rest } = checkNoWeights(name, opts);
+  void weights; void progress;
+  return new ResNet(block, layers, { ...extra, ...rest });
+};
+/** torchvision.models.resnet18: `resnet18({ numClasses: 10 })`. */
+export const resnet18 = build("resnet18", BasicBlock, [2, 2, 2, 2]);
+export const resnet34 = build("resnet34", BasicBlock, [3, 4, 6, 3]);
+export const resnet50 = build("resnet50", Bottleneck, [3, 4, 6, 3]);
+export const resnext50_32x4d = build("resnext50_32x4d", Bottleneck, [3, 4, 6, 3], { groups: 32, widthPerGroup: 4 });
