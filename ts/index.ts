@@ -43,6 +43,7 @@ export {
 export * as nn from "./nn/index.js";
 export * as F from "./nn/functional/index.js";
 export * as optim from "./optim/index.js";
+export * as vision from "./vision/index.js";
 export * as utils from "./utils/torch_utils.js";
 export { Generator } from "./utils/data.js";
 
