@@ -28,11 +28,14 @@ fn planes(nc: usize, work_per_plane: usize, f: &(dyn Fn(usize) + Sync)) {
     }
 }
 
-/// # Safety-free helper: a mutable plane of a buffer shared by plane-disjoint tasks.
+/// Plane `i` (of `len` elements) of a buffer shared by plane-disjoint tasks.
+///
+/// # Safety
+/// The buffer behind `p` holds at least `(i + 1) * len` elements, and no other reference to
+/// plane `i` exists while the returned one lives (each task owns its plane indices).
 #[inline(always)]
-fn plane_mut<'a, T>(p: SendPtr<T>, i: usize, len: usize) -> &'a mut [T] {
-    // SAFETY: callers give each plane index to exactly one task, and the buffer holds nc*len.
-    unsafe { core::slice::from_raw_parts_mut(p.get().add(i * len), len) }
+unsafe fn plane_mut<'a, T>(p: SendPtr<T>, i: usize, len: usize) -> &'a mut [T] {
+    core::slice::from_raw_parts_mut(p.get().add(i * len), len)
 }
 
 /// `v` replaces the running max `b`: it is larger, or the first NaN (NaN wins, the first one stays).
@@ -54,8 +57,9 @@ pub fn max_pool2d(g: &PoolGeom, x: &[f32], y: &mut [f32], idx: Option<&mut [i32]
     let two = g.k_h == 2 && g.k_w == 2 && g.s_h == 2 && g.s_w == 2 && g.d_h == 1 && g.d_w == 1;
     planes(g.nc, outs * g.k_h * g.k_w, &|p| {
         let xp = &x[p * ins..(p + 1) * ins];
-        let yo = plane_mut(yp, p, outs);
-        let mut io = ip.map(|ip| plane_mut(ip, p, outs));
+        // SAFETY: `planes` hands each plane index p to one task; y and idx hold nc*outs elements
+        let yo = unsafe { plane_mut(yp, p, outs) };
+        let mut io = ip.map(|ip| unsafe { plane_mut(ip, p, outs) });
         if inside {
             for oh in 0..g.o_h {
                 let base = oh * g.s_h * g.w;
@@ -347,7 +351,8 @@ pub fn index_pool_grad(gy: &[f32], idx: &[i32], gx: &mut [f32], nc: usize, in_si
     let (gy, idx, gx) = (&gy[..nc * out_size], &idx[..nc * out_size], &mut gx[..nc * in_size]);
     let gp = SendPtr(gx.as_mut_ptr());
     planes(nc, out_size, &|p| {
-        let o = plane_mut(gp, p, in_size);
+        // SAFETY: `planes` hands each plane index p to one task; the buffer holds nc*in_size elements
+        let o = unsafe { plane_mut(gp, p, in_size) };
         o.fill(0.0);
         for (&j, &g) in idx[p * out_size..(p + 1) * out_size].iter().zip(&gy[p * out_size..(p + 1) * out_size]) {
             if j >= 0 { o[j as usize] += g; }
@@ -377,7 +382,8 @@ pub fn avg_pool2d(g: &PoolGeom, x: &[f32], y: &mut [f32], cip: bool, div_overrid
     let yp = SendPtr(y.as_mut_ptr());
     planes(g.nc, outs * g.k_h * g.k_w, &|p| {
         let xp = &x[p * ins..(p + 1) * ins];
-        let yo = plane_mut(yp, p, outs);
+        // SAFETY: `planes` hands each plane index p to one task; the buffer holds nc*outs elements
+        let yo = unsafe { plane_mut(yp, p, outs) };
         for oh in 0..g.o_h {
             for ow in 0..g.o_w {
                 let (h0, h1, w0, w1, div) = avg_window(g, oh, ow, cip, div_override);
@@ -397,7 +403,8 @@ pub fn avg_pool2d_grad(g: &PoolGeom, gy: &[f32], gx: &mut [f32], cip: bool, div_
     let gp = SendPtr(gx.as_mut_ptr());
     planes(g.nc, outs * g.k_h * g.k_w, &|p| {
         let gyp = &gy[p * outs..(p + 1) * outs];
-        let o = plane_mut(gp, p, ins);
+        // SAFETY: `planes` hands each plane index p to one task; the buffer holds nc*ins elements
+        let o = unsafe { plane_mut(gp, p, ins) };
         o.fill(0.0);
         for oh in 0..g.o_h {
             for ow in 0..g.o_w {
@@ -422,7 +429,8 @@ pub fn adaptive_avg_pool2d(nc: usize, h: usize, w: usize, oh_n: usize, ow_n: usi
     let yp = SendPtr(y.as_mut_ptr());
     planes(nc, ins.max(outs), &|p| {
         let xp = &x[p * ins..(p + 1) * ins];
-        let yo = plane_mut(yp, p, outs);
+        // SAFETY: `planes` hands each plane index p to one task; the buffer holds nc*outs elements
+        let yo = unsafe { plane_mut(yp, p, outs) };
         for oh in 0..oh_n {
             let (h0, h1) = adaptive(oh, h, oh_n);
             for ow in 0..ow_n {
@@ -442,7 +450,8 @@ pub fn adaptive_avg_pool2d_grad(nc: usize, h: usize, w: usize, oh_n: usize, ow_n
     let gp = SendPtr(gx.as_mut_ptr());
     planes(nc, ins.max(outs), &|p| {
         let gyp = &gy[p * outs..(p + 1) * outs];
-        let o = plane_mut(gp, p, ins);
+        // SAFETY: `planes` hands each plane index p to one task; the buffer holds nc*ins elements
+        let o = unsafe { plane_mut(gp, p, ins) };
         o.fill(0.0);
         for oh in 0..oh_n {
             let (h0, h1) = adaptive(oh, h, oh_n);
@@ -463,7 +472,8 @@ pub fn adaptive_max_pool2d(nc: usize, h: usize, w: usize, oh_n: usize, ow_n: usi
     let (yp, ip) = (SendPtr(y.as_mut_ptr()), SendPtr(idx.as_mut_ptr()));
     planes(nc, ins.max(outs), &|p| {
         let xp = &x[p * ins..(p + 1) * ins];
-        let (yo, io) = (plane_mut(yp, p, outs), plane_mut(ip, p, outs));
+        // SAFETY: `planes` hands each plane index p to one task; y and idx hold nc*outs elements
+        let (yo, io) = unsafe { (plane_mut(yp, p, outs), plane_mut(ip, p, outs)) };
         for oh in 0..oh_n {
             let (h0, h1) = adaptive(oh, h, oh_n);
             for ow in 0..ow_n {

@@ -227,7 +227,7 @@ unsafe fn lstm_cell_cols(gates: *const f32, c_prev: *const f32, h: *mut f32, c: 
     let n = j1 - j0;
     if n == 0 { return; }
     #[cfg(target_arch = "x86_64")]
-    let (v512, v256) = (std::arch::is_x86_feature_detected!("avx512f") && simd::has_avx2(), simd::has_avx2());
+    let (v512, v256) = (simd::has_avx512(), simd::has_avx2());
     for bi in 0..b {
         let g = gates.add(bi * 4 * hs + j0);
         let a = act.add(bi * 4 * hs + j0);

@@ -1,6 +1,8 @@
 //! SIMD selection. Kernels are written as plain slice loops (plus branch-free math below) that
 //! LLVM vectorises; this module compiles them per ISA: wasm32 gets simd128 (/relaxed-simd) from
 //! the build's target features, x86_64 picks an AVX2+FMA twin at run time, else the scalar one.
+//! `level()` is the one CPU-feature detection of the crate (with the test override `force_isa`):
+//! GEMM's `best_kernel`, conv, pool and rnn all ask it.
 
 /// Defines a kernel function compiled twice on x86_64, as an AVX2+FMA twin chosen at run time
 /// and a baseline twin (wasm32 gets one copy built with the build's simd128 features). The body
@@ -31,21 +33,75 @@ macro_rules! simd_fn {
     };
 }
 
-/// Forces the baseline (non-AVX2) twins, so tests can compare them with the SIMD ones.
+/// The instruction-set level the kernels run with: one detection for every kernel (`simd_fn!`
+/// twins, GEMM microkernels, conv, pool, rnn), capped by the test override (`force_isa`,
+/// `FORCE_BASELINE`). Ordered: a level includes the ones below it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Isa {
+    /// No runtime-selected SIMD (x86_64: the SSE2 baseline; wasm32: what the build enables).
+    Scalar,
+    /// x86_64 AVX2 + FMA.
+    Avx2,
+    /// x86_64 AVX-512F (with AVX2 + FMA).
+    Avx512,
+}
+
+/// Forces the baseline (non-AVX2) twins, so tests can compare them with the SIMD ones (the same
+/// as `force_isa(Some(Isa::Scalar))`).
 pub static FORCE_BASELINE: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+/// 0: no cap; else 1 + the `Isa` the kernels are capped at.
+static FORCED: core::sync::atomic::AtomicU8 = core::sync::atomic::AtomicU8::new(0);
+
+/// Caps the level every kernel uses (tests: run each ISA path); `None` lifts the cap. A level
+/// above what the CPU has is capped at the CPU's.
+pub fn force_isa(isa: Option<Isa>) {
+    FORCED.store(isa.map_or(0, |i| i as u8 + 1), core::sync::atomic::Ordering::SeqCst);
+}
+
+/// What the CPU supports (detected once).
+pub fn detected() -> Isa {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use core::sync::atomic::{AtomicU8, Ordering};
+        static DET: AtomicU8 = AtomicU8::new(0);
+        let d = DET.load(Ordering::Relaxed);
+        if d != 0 { return [Isa::Scalar, Isa::Avx2, Isa::Avx512][d as usize - 1]; }
+        let avx2 = std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma");
+        let isa = if avx2 && std::is_x86_feature_detected!("avx512f") { Isa::Avx512 } else if avx2 { Isa::Avx2 } else { Isa::Scalar };
+        DET.store(isa as u8 + 1, Ordering::Relaxed);
+        isa
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    { Isa::Scalar }
+}
+
+/// The level the kernels use now: the detected one, capped by the override.
+#[inline]
+pub fn level() -> Isa {
+    use core::sync::atomic::Ordering;
+    let d = detected();
+    if FORCE_BASELINE.load(Ordering::Relaxed) { return Isa::Scalar; }
+    match FORCED.load(Ordering::Relaxed) {
+        0 => d,
+        f => d.min([Isa::Scalar, Isa::Avx2, Isa::Avx512][(f as usize - 1).min(2)]),
+    }
+}
 
 /// True when the running x86_64 CPU has AVX2 and FMA (and the baseline is not forced).
 #[cfg(target_arch = "x86_64")]
 #[inline]
-pub fn has_avx2() -> bool {
-    std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma")
-        && !FORCE_BASELINE.load(core::sync::atomic::Ordering::Relaxed)
-}
+pub fn has_avx2() -> bool { level() >= Isa::Avx2 }
+
+/// True when the kernels may use AVX-512F (x86_64, not capped below it).
+#[inline]
+pub fn has_avx512() -> bool { level() >= Isa::Avx512 }
 
 /// Name of the SIMD flavour in use, for diagnostics.
 pub fn isa() -> &'static str {
     #[cfg(target_arch = "x86_64")]
-    { if has_avx2() { return "avx2"; } return "sse2"; }
+    {
+        return match level() { Isa::Avx512 => "avx512", Isa::Avx2 => "avx2", Isa::Scalar => "sse2" };
+    }
     #[cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
     { return "relaxed-simd"; }
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128", not(target_feature = "relaxed-simd")))]

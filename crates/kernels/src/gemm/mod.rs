@@ -113,34 +113,16 @@ pub enum GemmKernel {
     WasmSimd,
 }
 
-/// The best kernel available on this machine (detected once).
+/// The best kernel for this machine at the level `simd::level()` allows (the crate's one
+/// detection, so `simd::force_isa` selects the GEMM path too).
 pub fn best_kernel() -> GemmKernel {
     #[cfg(target_arch = "x86_64")]
     {
-        use core::sync::atomic::{AtomicU8, Ordering};
-        static SEL: AtomicU8 = AtomicU8::new(0);
-        match SEL.load(Ordering::Relaxed) {
-            1 => return GemmKernel::Scalar,
-            2 => return GemmKernel::Avx2,
-            3 => return GemmKernel::Avx512,
-            _ => {}
+        match crate::simd::level() {
+            crate::simd::Isa::Avx512 => GemmKernel::Avx512,
+            crate::simd::Isa::Avx2 => GemmKernel::Avx2,
+            crate::simd::Isa::Scalar => GemmKernel::Scalar,
         }
-        let k = if std::arch::is_x86_feature_detected!("avx512f") {
-            GemmKernel::Avx512
-        } else if std::arch::is_x86_feature_detected!("avx2")
-            && std::arch::is_x86_feature_detected!("fma")
-        {
-            GemmKernel::Avx2
-        } else {
-            GemmKernel::Scalar
-        };
-        let code = match k {
-            GemmKernel::Scalar => 1,
-            GemmKernel::Avx2 => 2,
-            GemmKernel::Avx512 => 3,
-        };
-        SEL.store(code, Ordering::Relaxed);
-        k
     }
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     {
@@ -160,12 +142,9 @@ pub fn kernel_available(kernel: GemmKernel) -> bool {
     match kernel {
         GemmKernel::Scalar => true,
         #[cfg(target_arch = "x86_64")]
-        GemmKernel::Avx2 => {
-            std::arch::is_x86_feature_detected!("avx2")
-                && std::arch::is_x86_feature_detected!("fma")
-        }
+        GemmKernel::Avx2 => crate::simd::detected() >= crate::simd::Isa::Avx2,
         #[cfg(target_arch = "x86_64")]
-        GemmKernel::Avx512 => std::arch::is_x86_feature_detected!("avx512f"),
+        GemmKernel::Avx512 => crate::simd::detected() >= crate::simd::Isa::Avx512,
         #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
         GemmKernel::WasmSimd => true,
     }

@@ -1,0 +1,265 @@
+//! N-d convolution (written as 3-d) forward and backward via im2col/col2im and the shared GEMM,
+//! with groups. 1x1 / stride 1 / no padding needs no im2col. Workspaces are grow-only per thread.
+//!
+//! No full im2col matrix is materialised: the output columns are cut into blocks whose im2col
+//! slice fits L2 (`block_cols`), and the tasks (image, group, block) run on the thread pool.
+//! Forward: with wide x86 panels and a "shifted rows" geometry (stride 1, same width, e.g. 3x3
+//! pad 1) the im2col is written straight into the GEMM's packed-B panels (implicit GEMM, weights
+//! packed once); otherwise the block is im2col'ed row-contiguous and read in place by the GEMM.
+//! The bias is an extra column of A times a row of ones. Stride-2 inputs are first split into
+//! even/odd columns so every im2col segment is a contiguous copy. Grad-input: W^T (packed once)
+//! times gy blocks, then col2im, tasks over (image, group, channel chunk) so writes are disjoint.
+//! Grad-weight: blocks of the column space of all images concatenated (deep, few GEMM calls),
+//! split across threads with per-thread partial sums.
+use crate::linalg::SendPtr;
+use crate::{gemm, par};
+use std::cell::RefCell;
+
+mod blocks;
+mod grad_input;
+mod grad_weight;
+mod im2col;
+mod panels;
+mod pointwise;
+
+pub use grad_input::conv_grad_input;
+pub use grad_weight::conv_grad_weight;
+use blocks::*;
+use im2col::*;
+use panels::*;
+use pointwise::*;
+
+
+crate::abi_struct! {
+    /// Geometry of an N-d convolution, written as 3-d (conv1d/conv2d set the leading sizes to 1):
+    /// x [N, C, inD, inH, inW], w [O, C/groups, kD, kH, kW], y [N, O, outD, outH, outW].
+    pub struct ConvGeom {
+        n = "N", c = "C", o = "O", groups = "groups",
+        in_d = "inD", in_h = "inH", in_w = "inW",
+        k_d = "kD", k_h = "kH", k_w = "kW",
+        s_d = "sD", s_h = "sH", s_w = "sW",
+        p_d = "pD", p_h = "pH", p_w = "pW",
+        d_d = "dD", d_h = "dH", d_w = "dW",
+        out_d = "outD", out_h = "outH", out_w = "outW",
+    }
+}
+
+impl ConvGeom {
+    pub fn in_size(&self) -> usize { self.in_d * self.in_h * self.in_w }
+    pub fn out_size(&self) -> usize { self.out_d * self.out_h * self.out_w }
+    pub fn k_size(&self) -> usize { self.k_d * self.k_h * self.k_w }
+    /// channels per group
+    pub fn cg(&self) -> usize { self.c / self.groups }
+    /// output channels per group
+    pub fn og(&self) -> usize { self.o / self.groups }
+    /// rows of one group's im2col matrix
+    pub fn kg(&self) -> usize { self.cg() * self.k_size() }
+    /// 1x1 kernel, stride 1, no padding: the input already is the im2col matrix.
+    pub fn is_pointwise(&self) -> bool {
+        self.k_size() == 1 && self.s_d == 1 && self.s_h == 1 && self.s_w == 1
+            && self.p_d == 0 && self.p_h == 0 && self.p_w == 0
+            && self.out_size() == self.in_size()
+    }
+    pub fn x_len(&self) -> usize { self.n * self.c * self.in_size() }
+    pub fn y_len(&self) -> usize { self.n * self.o * self.out_size() }
+    pub fn w_len(&self) -> usize { self.o * self.cg() * self.k_size() }
+}
+
+thread_local! {
+    static COL: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+    static PARTIAL: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` with this thread's grow-only scratch of at least `len` floats.
+fn with_col<R>(len: usize, f: impl FnOnce(&mut [f32]) -> R) -> R {
+    COL.with(|c| {
+        let mut v = c.borrow_mut();
+        // 64-byte aligned start (whole-cache-line panel rows for the 512-bit loads and stores)
+        if v.len() < len + 16 { v.resize(len + 16, 0.0); }
+        let skip = v.as_ptr().align_offset(64).min(15);
+        f(&mut v[skip..skip + len])
+    })
+}
+
+/// Maps an output coordinate + kernel tap to an input coordinate (None when in the padding).
+#[inline(always)]
+fn src(o: usize, s: usize, p: usize, k: usize, d: usize, n: usize) -> Option<usize> {
+    let i = (o * s + k * d) as isize - p as isize;
+    if i >= 0 && (i as usize) < n { Some(i as usize) } else { None }
+}
+
+/// C[m x n] (ldc = n) = beta*C + op(A) op(B), rows split across threads when large.
+#[allow(clippy::too_many_arguments)]
+fn gemm_par(m: usize, n: usize, k: usize, a: &[f32], lda: usize, ta: bool, b: &[f32], ldb: usize, tb: bool,
+            c: &mut [f32], beta: f32) {
+    let work = m * n * k;
+    let parts = par::threads().min(m.div_ceil(4)).min(work / crate::linalg::PAR_MIN_FLOPS).max(1);
+    if parts <= 1 {
+        gemm::sgemm(m, n, k, a, lda, ta, b, ldb, tb, c, n, beta, None);
+        return;
+    }
+    let cp = SendPtr(c.as_mut_ptr());
+    let cl = c.len();
+    par::run(parts, &|t, _| {
+        let (r0, r1) = par::split(m, parts, 4, t);
+        if r0 >= r1 { return; }
+        // SAFETY: each task writes only rows [r0, r1) of C.
+        let cs = unsafe { core::slice::from_raw_parts_mut(cp.get(), cl) };
+        gemm::sgemm_rows(m, n, k, a, lda, ta, b, ldb, tb, cs, n, beta, None, r0, r1);
+    });
+}
+
+/// Runs `f(image)` for every image, across threads when there are enough images.
+fn per_image(g: &ConvGeom, f: &(dyn Fn(usize) + Sync)) {
+    if g.n >= 2 && par::threads() > 1 {
+        par::run(g.n, &|i, _| f(i));
+    } else {
+        for i in 0..g.n { f(i); }
+    }
+}
+
+thread_local! {
+    static BUF_B: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+    static SPLIT: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+}
+
+fn with_buf<R>(key: &'static std::thread::LocalKey<RefCell<Vec<f32>>>, len: usize, f: impl FnOnce(&mut [f32]) -> R) -> R {
+    key.with(|c| {
+        let mut v = c.borrow_mut();
+        if v.len() < len { v.resize(len, 0.0); }
+        f(&mut v[..len])
+    })
+}
+
+/// Shifted-row convolutions at least this deep take the fused first-tile im2col on AVX-512.
+#[cfg(target_arch = "x86_64")]
+const FUSED_MIN_K: usize = 100;
+/// Floats of the per-task im2col block: sized to stay in L2 next to the packed weights.
+const BLOCK_FLOATS: usize = 96 * 1024;
+/// Grad-input col block (GEMM output, then col2im).
+const GIN_FLOATS: usize = GIN_KB * 1024;
+const GIN_KB: usize = 1024;
+/// Grad-weight col block: it is the GEMM's depth, so larger blocks mean fewer passes over gw.
+const GW_FLOATS: usize = GW_KB * 1024;
+const GW_KB: usize = 1024;
+
+static BUDGET_DIV: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(1);
+
+/// Test hook: divides every block budget by `div` (>= 1), so small shapes take the multi-block
+/// paths too.
+#[doc(hidden)]
+pub fn set_block_budget_div(div: usize) {
+    BUDGET_DIV.store(div.max(1), core::sync::atomic::Ordering::Relaxed);
+}
+
+/// Columns per block for a GEMM with `rows` rows of B (the im2col depth), out of `total`
+/// columns, for a block of about `budget` floats; a multiple of `nr`, and small enough that
+/// `tasks_outer * blocks` keeps every thread busy.
+fn block_cols(budget: usize, rows: usize, total: usize, nr: usize, tasks_outer: usize) -> usize {
+    let budget = budget / BUDGET_DIV.load(core::sync::atomic::Ordering::Relaxed).max(1);
+    let mut nb = (budget / rows.max(1)) / nr * nr;
+    nb = nb.clamp(nr, (64 * nr).max(budget / 64 / nr * nr));
+    let threads = par::threads();
+    if threads > 1 && tasks_outer < 4 * threads {
+        // enough blocks for ~4 tasks per thread (dynamic claiming balances the tail)
+        let want = (4 * threads).div_ceil(tasks_outer.max(1));
+        let per = total.div_ceil(want).div_ceil(nr) * nr;
+        nb = nb.min(per.max(nr));
+    }
+    if nb >= total { total.max(1) } else { nb }
+}
+
+/// Copies `src` into `dst` (same length) with inline fixed-size moves: these runs are short
+/// (one output row), where a `memcpy` call would cost more than the copy.
+#[inline(always)]
+fn copy_run(dst: &mut [f32], src: &[f32]) {
+    let n = dst.len();
+    assert!(src.len() == n);
+    let (d, s) = (dst.as_mut_ptr(), src.as_ptr());
+    let mut i = 0;
+    // SAFETY: every access is below n in both slices.
+    unsafe {
+        while i + 8 <= n {
+            core::ptr::write_unaligned(d.add(i) as *mut [f32; 8], core::ptr::read_unaligned(s.add(i) as *const [f32; 8]));
+            i += 8;
+        }
+        if i + 4 <= n {
+            core::ptr::write_unaligned(d.add(i) as *mut [f32; 4], core::ptr::read_unaligned(s.add(i) as *const [f32; 4]));
+            i += 4;
+        }
+        if i + 2 <= n {
+            core::ptr::write_unaligned(d.add(i) as *mut [f32; 2], core::ptr::read_unaligned(s.add(i) as *const [f32; 2]));
+            i += 2;
+        }
+        if i < n { *d.add(i) = *s.add(i); }
+    }
+}
+
+/// Adds `src` into `dst` (same length), like [`copy_run`].
+#[inline(always)]
+fn add_run(dst: &mut [f32], src: &[f32]) {
+    for (d, &v) in dst.iter_mut().zip(src) { *d += v; }
+}
+
+/// Zeroes a short run inline.
+#[inline(always)]
+fn zero_run(dst: &mut [f32]) {
+    let n = dst.len();
+    if n > 16 { dst.fill(0.0); return; }
+    let d = dst.as_mut_ptr();
+    let mut i = 0;
+    // SAFETY: every access is below n.
+    unsafe {
+        while i + 4 <= n { core::ptr::write_unaligned(d.add(i) as *mut [f32; 4], [0.0; 4]); i += 4; }
+        while i < n { *d.add(i) = 0.0; i += 1; }
+    }
+}
+
+/// Position of flattened output column j: (od, oh, ow).
+#[inline(always)]
+fn out_pos(g: &ConvGeom, j: usize) -> (usize, usize, usize) {
+    let hw = g.out_h * g.out_w;
+    let od = j / hw;
+    let rem = j - od * hw;
+    let oh = rem / g.out_w;
+    (od, oh, rem - oh * g.out_w)
+}
+
+
+/// Runs tasks 0..n across the pool (inline when single-threaded).
+fn run_tasks(n: usize, f: &(dyn Fn(usize) + Sync)) {
+    if n == 0 { return; }
+    if n == 1 || par::threads() <= 1 {
+        for t in 0..n { f(t); }
+    } else {
+        par::run(n, &|t, _| f(t));
+    }
+}
+
+/// y = conv(x, w) + bias.
+#[inline(never)]
+pub fn conv(g: &ConvGeom, x: &[f32], w: &[f32], bias: Option<&[f32]>, y: &mut [f32], relu: bool) {
+    if g.is_pointwise() { return conv_pointwise(g, x, w, bias, y, relu); }
+    let (x, w) = (&x[..g.x_len()], &w[..g.w_len()]);
+    let y = &mut y[..g.y_len()];
+    if g.out_size() == 0 || g.og() == 0 { return; }
+    if panel_case(g, g.kg() + bias.is_some() as usize) { return conv_panels(g, x, w, bias, y, relu); }
+    let xs = split_stride2(g, x);
+    conv_blocks(g, match &xs { Some(v) => &v[..x.len()], None => x }, xs.is_some(), w, bias, y, relu);
+    split_done(xs);
+}
+
+
+crate::simd_fn! {
+/// The fused ReLU of a conv output block: `rows` rows of `cols` floats, stride `ld`, in place
+/// (same values as the unary relu kernel: NaN stays, everything not above 0 becomes +0).
+fn relu_rows(y: &mut [f32], rows: usize, cols: usize, ld: usize) {
+    for r in 0..rows {
+        // an unconditional store of a select: vectorises (a branch per element would not)
+        for v in &mut y[r * ld..r * ld + cols] {
+            let x = *v;
+            *v = if x > 0.0 || x.is_nan() { x } else { 0.0 };
+        }
+    }
+}
+}
