@@ -82,6 +82,11 @@ export function copyBytes(b: Uint8Array): Uint8Array {
   c.set(b);
   return c;
 }
+/** b itself when its offset is a multiple of `align` (a typed-array view can then read it in place:
+ *  torch.tensor copies it), else an aligned copy. */
+function aligned(b: Uint8Array, align: number): Uint8Array {
+  return b.byteOffset % align === 0 ? b : copyBytes(b);
+}
 const hostLittle = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** The values of `n` elements of type `et` stored at `bytes` (exactly n * et.bytes long), as the
@@ -90,7 +95,7 @@ export function decodeElements(bytes: Uint8Array, et: ElemType, n: number, littl
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   switch (et.name) {
     case "F32": {
-      if (little === hostLittle) return new Float32Array(copyBytes(bytes.subarray(0, n * 4)).buffer);
+      if (little === hostLittle) { const a = aligned(bytes, 4); return new Float32Array(a.buffer, a.byteOffset, n); }
       const out = new Float32Array(n);
       for (let k = 0; k < n; k++) out[k] = dv.getFloat32(4 * k, little);
       return out;
@@ -111,7 +116,8 @@ export function decodeElements(bytes: Uint8Array, et: ElemType, n: number, littl
       return out;
     }
     case "I64": {
-      const out = little === hostLittle ? new BigInt64Array(copyBytes(bytes.subarray(0, n * 8)).buffer) : new BigInt64Array(n);
+      const a = aligned(bytes, 8);
+      const out = little === hostLittle ? new BigInt64Array(a.buffer, a.byteOffset, n) : new BigInt64Array(n);
       for (let k = 0; k < n; k++) {
         // the high word tells whether |v| <= 2^53 without a BigInt operation per element
         const hi = dv.getInt32(8 * k + (little ? 4 : 0), little);
@@ -137,7 +143,7 @@ export function decodeElements(bytes: Uint8Array, et: ElemType, n: number, littl
       return out;
     }
     case "I32": {
-      if (little === hostLittle) return new Int32Array(copyBytes(bytes.subarray(0, n * 4)).buffer);
+      if (little === hostLittle) { const a = aligned(bytes, 4); return new Int32Array(a.buffer, a.byteOffset, n); }
       const out = new Int32Array(n);
       for (let k = 0; k < n; k++) out[k] = dv.getInt32(4 * k, little);
       return out;
