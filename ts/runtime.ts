@@ -184,6 +184,8 @@ function collectDisposables(root: unknown, out: Set<Disposable>): void {
 // ------------------------------------------------------------------ RNG (xoshiro128**, seedable)
 
 let rs = new Uint32Array(4);
+/** The second draw of a Box–Muller pair (manualSeed drops it, so seeded runs repeat). */
+let spare: number | null = null;
 export function manualSeed(seed: number): void {
   // splitmix32 to spread the seed over the state
   let x = seed >>> 0;
@@ -195,6 +197,7 @@ export function manualSeed(seed: number): void {
     rs[k] = (z ^ (z >>> 16)) >>> 0;
   }
   if (!(rs[0] | rs[1] | rs[2] | rs[3])) rs[0] = 1;
+  spare = null;
 }
 manualSeed(Date.now() & 0x7fffffff);
 
@@ -211,7 +214,6 @@ function rotl(x: number, k: number) { return ((x << k) | (x >>> (32 - k))) >>> 0
 export function random(): number {
   return (nextU32() * 2 ** 21 + (nextU32() >>> 11)) / 2 ** 53;
 }
-let spare: number | null = null;
 /** Standard normal (Box–Muller). */
 export function randomNormal(): number {
   if (spare !== null) { const s = spare; spare = null; return s; }

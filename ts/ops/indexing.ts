@@ -60,7 +60,7 @@ function scatterInto(self: Tensor, d: number, index: Tensor, src: Tensor | null,
   const region = fitTo(self, index, d);
   const [outer, n, inner] = geom(region.shape, d), m = self.dim() ? index.shape[d] : index.numel();
   let sd: Tensor | null = null;
-  if (src) { const sv = fitTo(src, index, d); sd = sv.dense(); if (sd !== sv) sv.dispose(); }
+  if (src) { const sv = fitTo(src, index, -1); sd = sv.dense(); if (sd !== sv && sv !== src) sv.dispose(); }
   if (region.isDense() || (region === self)) {
     withIndexError(() => K().scatter(sd ? sd.storage : null, value, id.storage, self.storage, outer, n, m, inner, false, accumulate), d);
   } else {
@@ -133,7 +133,8 @@ export function indexSelect(x: Tensor, ...args: unknown[]): Tensor {
   const out = Tensor.empty(shape, x.dtype, true);
   const xd = x.dense(), id = index.dense();
   if (out.numel() || (m && n === 0)) {
-    withIndexError(() => K().gather(xd.storage, id.storage, out.storage, outer, n, m, inner, true), d, "index out of range in self");
+    withIndexError(() => K().gather(xd.storage, id.storage, out.storage, outer, n, m, inner, true), d,
+      d === 0 ? "index out of range in self" : (v) => `INDICES element is out of DATA bounds, id=${v} axis_dim=${n}`);
   }
   if (xd !== x) xd.dispose();
   return ops.record(out, "IndexSelectBackward", [x], (g) => {
@@ -170,7 +171,8 @@ export function where(cond: Tensor, ...args: unknown[]): Tensor | Tensor[] {
   // a number takes the other operand's dtype, unless it is fractional next to an integer tensor
   const toT = (v: Tensor | number, peer: Tensor | number) => {
     if (v instanceof Tensor) return v;
-    const dt = peer instanceof Tensor && Number.isInteger(v) ? peer.dtype : "float32";
+    const dt = peer instanceof Tensor ? (Number.isInteger(v) ? peer.dtype : "float32")
+      : Number.isInteger(v) && Number.isInteger(peer) ? "int64" : "float32";
     return scalarLike(v, dt);
   };
   const a = toT(o.input, o.other), b = toT(o.other, o.input);

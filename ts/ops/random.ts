@@ -30,7 +30,7 @@ export function linspace(...args: unknown[]): Tensor {
   const { start, end, steps } = o, step = steps > 1 ? (end - start) / (steps - 1) : 0;
   // PyTorch fills the second half from the end, so the last value is exactly `end`
   const half = Math.floor(steps / 2);
-  return finish(filled([steps], (o.dtype ?? "float32") as DType, (k) => (k < half ? start + step * k : end - step * (steps - 1 - k))), o.requiresGrad);
+  return finish(filled([steps], (o.dtype ?? "float32") as DType, (k) => (steps === 1 ? start : k < half ? start + step * k : end - step * (steps - 1 - k))), o.requiresGrad);
 }
 export function logspace(...args: unknown[]): Tensor {
   const o = parseArgs("logspace", args, { start: A.num, end: A.num, steps: A.nonNegInt, base: [A.num, 10], dtype: A.kw(DTYPE(), null), requiresGrad: A.kw(A.bool, false) });

@@ -154,9 +154,7 @@ function tri(fn: "tril" | "triu", x: Tensor, args: unknown[]): Tensor {
   const R = x.shape[x.dim() - 2], C = x.shape[x.dim() - 1];
   const mask = triMask(R, C, o.diagonal, fn === "tril");
   const zero = scalarLike(0, x.dtype);
-  const out = maskedWhere(mask, x, zero);
-  mask.dispose();
-  return out;
+  return maskedWhere(mask, x, zero); // mask stays alive: the backward reads it
 }
 export function tril(x: Tensor, ...args: unknown[]): Tensor { return tri("tril", x, args); }
 export function triu(x: Tensor, ...args: unknown[]): Tensor { return tri("triu", x, args); }
@@ -220,7 +218,6 @@ function diagonalGrad(g: Tensor, shape: number[], off: number, d1: number, d2: n
     line = ops.unsqueeze(padded, -2);
   }
   const gm = maskedWhere(m, line, scalarLike(0));
-  m.dispose();
   // gm's dims are [keep..., d1, d2]: move them back
   const perm = new Array(nd);
   keep.forEach((k, j) => (perm[k] = j));
@@ -238,9 +235,7 @@ export function diag(x: Tensor, ...args: unknown[]): Tensor {
   m1.dispose(); m2.dispose();
   const pad = ops.full([Math.abs(o.diagonal)], 0, x.dtype);
   const line = o.diagonal >= 0 ? ops.unsqueeze(ops.cat([x, pad], 0), 1) : ops.unsqueeze(ops.cat([x, pad], 0), 0);
-  const out = maskedWhere(m, line, scalarLike(0, x.dtype));
-  m.dispose();
-  return out;
+  return maskedWhere(m, line, scalarLike(0, x.dtype));
 }
 
 // ------------------------------------------------------------------ cat, stack, hstack, vstack
@@ -255,6 +250,12 @@ export function cat(tensors: Tensor[], ...args: unknown[]): Tensor {
   const dt = ts.map((t) => t.dtype).reduce(promote);
   const cast = ts.map((t) => (t.dtype === dt ? t : ops.cast(t, dt)));
   const d = normDim(o.dim, cast[0].dim());
+  const base = cast[0].shape;
+  cast.forEach((t, k) => {
+    if (t.dim() !== base.length) throw new RangeError(`Tensors must have same number of dimensions: got ${base.length} and ${t.dim()}`);
+    const j = t.shape.findIndex((s, q) => q !== d && s !== base[q]);
+    if (j >= 0) throw new RangeError(`Sizes of tensors must match except in dimension ${d}. Expected size ${base[j]} but got size ${t.shape[j]} for tensor number ${k} in the list.`);
+  });
   return ops.cat(cast, d);
 }
 export function stack(tensors: Tensor[], ...args: unknown[]): Tensor {

@@ -104,11 +104,12 @@ export function indexTensor(values: ArrayLike<number>, shape: number[]): Tensor 
 }
 
 /** Runs a kernel that may throw the kernels' index error, rethrowing it in PyTorch's words. */
-export function withIndexError<T>(fn: () => T, dim: number, custom?: string): T {
+export function withIndexError<T>(fn: () => T, dim: number, custom?: string | ((v: string) => string)): T {
   try { return fn(); } catch (e) {
     const m = /index (-?[\d.e+]+) is out of bounds for size (\d+)/.exec(String((e as Error)?.message ?? e));
     if (!m) throw e;
-    throw new RangeError(custom ?? `index ${m[1]} is out of bounds for dimension ${dim} with size ${m[2]}`);
+    const msg = typeof custom === "function" ? custom(m[1]) : custom;
+    throw new RangeError(msg ?? `index ${m[1]} is out of bounds for dimension ${dim} with size ${m[2]}`);
   }
 }
 
