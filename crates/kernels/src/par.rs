@@ -52,7 +52,9 @@ fn claim_and_run(f: Task<'_>, thread: usize) {
     let n = N_TASKS.load(SeqCst);
     loop {
         let i = NEXT.fetch_add(1, SeqCst);
-        if i >= n { break; }
+        if i >= n {
+            break;
+        }
         run_task(f, i, thread);
         DONE.fetch_add(1, SeqCst);
     }
@@ -64,39 +66,59 @@ static PANICKED: AtomicU32 = AtomicU32::new(0);
 #[cfg(not(target_arch = "wasm32"))]
 fn run_task(f: Task<'_>, i: usize, thread: usize) {
     // a panicking task must still count as done, or the caller would wait forever
-    if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(i, thread))).is_err() { PANICKED.store(1, SeqCst); }
+    if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(i, thread))).is_err() {
+        PANICKED.store(1, SeqCst);
+    }
 }
 #[cfg(target_arch = "wasm32")]
-fn run_task(f: Task<'_>, i: usize, thread: usize) { f(i, thread) }
+fn run_task(f: Task<'_>, i: usize, thread: usize) {
+    f(i, thread)
+}
 
 /// Runs `f(task, thread)` for task in 0..n_tasks; `thread` < `threads()` identifies the executing
 /// thread (0 = caller), so tasks can use per-thread scratch. Not reentrant across threads: one
 /// caller at a time (the JS main thread); nested calls from inside a task run inline.
 pub fn run(n_tasks: usize, f: &(dyn Fn(usize, usize) + Sync)) {
-    if n_tasks == 0 { return; }
+    if n_tasks == 0 {
+        return;
+    }
     if n_tasks == 1 || threads() <= 1 || BUSY.swap(1, SeqCst) != 0 {
-        for i in 0..n_tasks { f(i, 0); }
+        for i in 0..n_tasks {
+            f(i, 0);
+        }
         return;
     }
     // SAFETY: the erased reference is only used while JOB_GEN == this generation, and we do not
     // return before every worker that could have seen it open has left (ACTIVE == 0 after close).
     let fs: Task<'static> = unsafe { core::mem::transmute::<Task<'_>, Task<'static>>(f) };
-    unsafe { *JOB.f.get() = Some(fs); }
+    unsafe {
+        *JOB.f.get() = Some(fs);
+    }
     N_TASKS.store(n_tasks, SeqCst);
     NEXT.store(0, SeqCst);
     DONE.store(0, SeqCst);
     let mut g = GEN.load(SeqCst).wrapping_add(1);
-    if g == 0 { g = 1; }
+    if g == 0 {
+        g = 1;
+    }
     JOB_GEN.store(g, SeqCst);
     GEN.store(g, SeqCst);
     wake_all();
     claim_and_run(f, 0);
-    while DONE.load(SeqCst) < n_tasks { core::hint::spin_loop(); }
+    while DONE.load(SeqCst) < n_tasks {
+        core::hint::spin_loop();
+    }
     JOB_GEN.store(0, SeqCst);
-    while ACTIVE.load(SeqCst) != 0 { core::hint::spin_loop(); }
-    unsafe { *JOB.f.get() = None; }
+    while ACTIVE.load(SeqCst) != 0 {
+        core::hint::spin_loop();
+    }
+    unsafe {
+        *JOB.f.get() = None;
+    }
     BUSY.store(0, SeqCst);
-    if PANICKED.swap(0, SeqCst) != 0 { panic!("torchlet: a kernel task panicked"); }
+    if PANICKED.swap(0, SeqCst) != 0 {
+        panic!("torchlet: a kernel task panicked");
+    }
 }
 
 /// One worker's life: wait for a new generation, help with its job, repeat. Never returns.
@@ -105,7 +127,12 @@ pub fn worker_loop(thread: usize) -> ! {
     loop {
         let mut spins = 0u32;
         while GEN.load(SeqCst) == seen {
-            if spins < 20000 { spins += 1; core::hint::spin_loop(); } else { sleep_while(seen); }
+            if spins < 20000 {
+                spins += 1;
+                core::hint::spin_loop();
+            } else {
+                sleep_while(seen);
+            }
         }
         ACTIVE.fetch_add(1, SeqCst);
         let g = GEN.load(SeqCst);
@@ -113,7 +140,9 @@ pub fn worker_loop(thread: usize) -> ! {
         if JOB_GEN.load(SeqCst) == g {
             // SAFETY: JOB_GEN == g was observed after ACTIVE was raised, so `run` has not closed
             // this job yet and waits for ACTIVE == 0 before dropping the closure.
-            if let Some(f) = unsafe { *JOB.f.get() } { claim_and_run(f, thread); }
+            if let Some(f) = unsafe { *JOB.f.get() } {
+                claim_and_run(f, thread);
+            }
         }
         ACTIVE.fetch_sub(1, SeqCst);
     }
@@ -122,14 +151,20 @@ pub fn worker_loop(thread: usize) -> ! {
 #[cfg(all(target_arch = "wasm32", target_feature = "atomics"))]
 fn sleep_while(seen: u32) {
     // SAFETY: GEN is a valid, aligned i32 in shared memory; workers run off the main thread.
-    unsafe { core::arch::wasm32::memory_atomic_wait32(GEN.as_ptr() as *mut i32, seen as i32, 1_000_000_000); }
+    unsafe {
+        core::arch::wasm32::memory_atomic_wait32(GEN.as_ptr() as *mut i32, seen as i32, 1_000_000_000);
+    }
 }
 #[cfg(all(target_arch = "wasm32", target_feature = "atomics"))]
 fn wake_all() {
-    unsafe { core::arch::wasm32::memory_atomic_notify(GEN.as_ptr() as *mut i32, u32::MAX); }
+    unsafe {
+        core::arch::wasm32::memory_atomic_notify(GEN.as_ptr() as *mut i32, u32::MAX);
+    }
 }
 /// Called by a wasm worker before `worker_loop`, so `threads()` counts it.
-pub fn register_worker() -> usize { WORKERS.fetch_add(1, SeqCst) + 1 }
+pub fn register_worker() -> usize {
+    WORKERS.fetch_add(1, SeqCst) + 1
+}
 
 #[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
 fn sleep_while(_seen: u32) {}
@@ -137,9 +172,13 @@ fn sleep_while(_seen: u32) {}
 fn wake_all() {}
 
 #[cfg(not(target_arch = "wasm32"))]
-fn sleep_while(seen: u32) { native::sleep_while(seen) }
+fn sleep_while(seen: u32) {
+    native::sleep_while(seen)
+}
 #[cfg(not(target_arch = "wasm32"))]
-fn wake_all() { native::wake_all() }
+fn wake_all() {
+    native::wake_all()
+}
 
 #[cfg(not(target_arch = "wasm32"))]
 mod native {
@@ -163,10 +202,16 @@ mod native {
     }
     pub fn sleep_while(seen: u32) {
         // park/unpark keeps a wake-up token, so a wake between the check and the park is not lost.
-        if GEN.load(SeqCst) == seen { std::thread::park_timeout(std::time::Duration::from_millis(100)); }
+        if GEN.load(SeqCst) == seen {
+            std::thread::park_timeout(std::time::Duration::from_millis(100));
+        }
     }
     pub fn wake_all() {
-        if let Ok(hs) = HANDLES.try_lock() { for h in hs.iter() { h.unpark(); } }
+        if let Ok(hs) = HANDLES.try_lock() {
+            for h in hs.iter() {
+                h.unpark();
+            }
+        }
     }
 }
 
@@ -190,7 +235,10 @@ mod tests {
         set_threads(3);
         for n in [1usize, 2, 3, 17, 1000] {
             let hits: Vec<AtomicU64> = (0..n).map(|_| AtomicU64::new(0)).collect();
-            run(n, &|i, t| { assert!(t < MAX_THREADS); hits[i].fetch_add(1, SeqCst); });
+            run(n, &|i, t| {
+                assert!(t < MAX_THREADS);
+                hits[i].fetch_add(1, SeqCst);
+            });
             assert!(hits.iter().all(|h| h.load(SeqCst) == 1));
         }
         set_threads(1);
@@ -200,7 +248,13 @@ mod tests {
         for n in [0usize, 1, 7, 64, 65] {
             for parts in 1..5 {
                 let mut next = 0;
-                for i in 0..parts { let (b, e) = split(n, parts, 4, i); if b < e { assert_eq!(b, next); next = e; } }
+                for i in 0..parts {
+                    let (b, e) = split(n, parts, 4, i);
+                    if b < e {
+                        assert_eq!(b, next);
+                        next = e;
+                    }
+                }
                 assert_eq!(next, n);
             }
         }

@@ -13,8 +13,12 @@ crate::abi_struct! {
     }
 }
 impl PoolGeom {
-    pub fn in_size(&self) -> usize { self.h * self.w }
-    pub fn out_size(&self) -> usize { self.o_h * self.o_w }
+    pub fn in_size(&self) -> usize {
+        self.h * self.w
+    }
+    pub fn out_size(&self) -> usize {
+        self.o_h * self.o_w
+    }
 }
 
 /// Calls f(plane) for every plane, across threads when the work is large.
@@ -22,9 +26,16 @@ fn planes(nc: usize, work_per_plane: usize, f: &(dyn Fn(usize) + Sync)) {
     let t = par::threads();
     if t > 1 && nc >= 2 && nc * work_per_plane >= 1 << 15 {
         let parts = (t * 4).min(nc);
-        par::run(parts, &|i, _| { let (a, b) = par::split(nc, parts, 1, i); for p in a..b { f(p); } });
+        par::run(parts, &|i, _| {
+            let (a, b) = par::split(nc, parts, 1, i);
+            for p in a..b {
+                f(p);
+            }
+        });
     } else {
-        for p in 0..nc { f(p); }
+        for p in 0..nc {
+            f(p);
+        }
     }
 }
 
@@ -40,20 +51,28 @@ unsafe fn plane_mut<'a, T>(p: SendPtr<T>, i: usize, len: usize) -> &'a mut [T] {
 
 /// `v` replaces the running max `b`: it is larger, or the first NaN (NaN wins, the first one stays).
 #[inline(always)]
-fn takes(v: f32, b: f32) -> bool { v > b || (v.is_nan() && !b.is_nan()) }
+fn takes(v: f32, b: f32) -> bool {
+    v > b || (v.is_nan() && !b.is_nan())
+}
 
 /// y = max over each window, idx = flat h*W+w of the first max (NaN wins; -1 for an empty window).
 /// `idx` may be None (inference: no argmax is kept).
 #[inline(never)]
 pub fn max_pool2d(g: &PoolGeom, x: &[f32], y: &mut [f32], idx: Option<&mut [i32]>) {
     let (ins, outs) = (g.in_size(), g.out_size());
-    if g.nc == 0 || outs == 0 { return; }
+    if g.nc == 0 || outs == 0 {
+        return;
+    }
     let (x, y) = (&x[..g.nc * ins], &mut y[..g.nc * outs]);
     let yp = SendPtr(y.as_mut_ptr());
     let ip = idx.map(|i| SendPtr(i[..g.nc * outs].as_mut_ptr()));
     // every window inside the plane (no padding reached): row-wise SIMD paths
-    let inside = g.k_h > 0 && g.k_w > 0 && g.p_h == 0 && g.p_w == 0
-        && (g.o_h - 1) * g.s_h + (g.k_h - 1) * g.d_h < g.h && (g.o_w - 1) * g.s_w + (g.k_w - 1) * g.d_w < g.w;
+    let inside = g.k_h > 0
+        && g.k_w > 0
+        && g.p_h == 0
+        && g.p_w == 0
+        && (g.o_h - 1) * g.s_h + (g.k_h - 1) * g.d_h < g.h
+        && (g.o_w - 1) * g.s_w + (g.k_w - 1) * g.d_w < g.w;
     let two = g.k_h == 2 && g.k_w == 2 && g.s_h == 2 && g.s_w == 2 && g.d_h == 1 && g.d_w == 1;
     planes(g.nc, outs * g.k_h * g.k_w, &|p| {
         let xp = &x[p * ins..(p + 1) * ins];
@@ -82,21 +101,29 @@ pub fn max_pool2d(g: &PoolGeom, x: &[f32], y: &mut [f32], idx: Option<&mut [i32]
                 let mut bi: i32 = -1;
                 'win: for kh in 0..g.k_h {
                     let ih = ih0 + (kh * g.d_h) as isize;
-                    if ih < 0 || ih as usize >= g.h { continue; }
+                    if ih < 0 || ih as usize >= g.h {
+                        continue;
+                    }
                     for kw in 0..g.k_w {
                         let iw = iw0 + (kw * g.d_w) as isize;
-                        if iw < 0 || iw as usize >= g.w { continue; }
+                        if iw < 0 || iw as usize >= g.w {
+                            continue;
+                        }
                         let j = ih as usize * g.w + iw as usize;
                         let v = xp[j];
                         if v > best || v.is_nan() || bi < 0 {
                             best = v;
                             bi = j as i32;
-                            if v.is_nan() { break 'win; }
+                            if v.is_nan() {
+                                break 'win;
+                            }
                         }
                     }
                 }
                 yo[o] = best;
-                if let Some(io) = io.as_deref_mut() { io[o] = bi; }
+                if let Some(io) = io.as_deref_mut() {
+                    io[o] = bi;
+                }
             }
         }
     });
@@ -180,16 +207,31 @@ fn max_row_2x2(xp: &[f32], base: usize, w: usize, y: &mut [f32], mut idx: Option
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     {
         // SAFETY: r0/r1 hold 2n floats, y (and idx) n.
-        j = unsafe { wasm::max_2x2(r0.as_ptr(), r1.as_ptr(), y.as_mut_ptr(), idx.as_deref_mut().map(|i| i.as_mut_ptr()), n, base as i32, w as i32) };
+        j = unsafe {
+            wasm::max_2x2(
+                r0.as_ptr(),
+                r1.as_ptr(),
+                y.as_mut_ptr(),
+                idx.as_deref_mut().map(|i| i.as_mut_ptr()),
+                n,
+                base as i32,
+                w as i32,
+            )
+        };
     }
     for jj in j..n {
         let q = 2 * jj;
         let (mut b, mut bi) = (r0[q], base + q);
         for (v, k) in [(r0[q + 1], base + q + 1), (r1[q], base + w + q), (r1[q + 1], base + w + q + 1)] {
-            if takes(v, b) { b = v; bi = k; }
+            if takes(v, b) {
+                b = v;
+                bi = k;
+            }
         }
         y[jj] = b;
-        if let Some(i) = idx.as_deref_mut() { i[jj] = bi as i32; }
+        if let Some(i) = idx.as_deref_mut() {
+            i[jj] = bi as i32;
+        }
     }
 }
 
@@ -200,35 +242,52 @@ mod x86 {
     /// Lanes where `v` replaces `b`: v > b, or v is NaN and b is not.
     #[inline(always)]
     unsafe fn take(v: __m256, b: __m256) -> __m256 {
-        _mm256_or_ps(_mm256_cmp_ps::<_CMP_GT_OQ>(v, b), _mm256_and_ps(_mm256_cmp_ps::<_CMP_UNORD_Q>(v, v), _mm256_cmp_ps::<_CMP_ORD_Q>(b, b)))
+        _mm256_or_ps(
+            _mm256_cmp_ps::<_CMP_GT_OQ>(v, b),
+            _mm256_and_ps(_mm256_cmp_ps::<_CMP_UNORD_Q>(v, v), _mm256_cmp_ps::<_CMP_ORD_Q>(b, b)),
+        )
     }
     #[inline(always)]
-    unsafe fn add(a: __m256, b: __m256) -> __m256 { _mm256_castsi256_ps(_mm256_add_epi32(_mm256_castps_si256(a), _mm256_castps_si256(b))) }
+    unsafe fn add(a: __m256, b: __m256) -> __m256 {
+        _mm256_castsi256_ps(_mm256_add_epi32(_mm256_castps_si256(a), _mm256_castps_si256(b)))
+    }
     /// 16 consecutive floats from p as (even, odd) lanes, in order.
     #[inline(always)]
     unsafe fn deinterleave(p: *const f32) -> (__m256, __m256) {
         let (a, b) = (_mm256_loadu_ps(p), _mm256_loadu_ps(p.add(8)));
         let e = _mm256_shuffle_ps::<0b10_00_10_00>(a, b);
         let o = _mm256_shuffle_ps::<0b11_01_11_01>(a, b);
-        (_mm256_castpd_ps(_mm256_permute4x64_pd::<0b11_01_10_00>(_mm256_castps_pd(e))),
-         _mm256_castpd_ps(_mm256_permute4x64_pd::<0b11_01_10_00>(_mm256_castps_pd(o))))
+        (
+            _mm256_castpd_ps(_mm256_permute4x64_pd::<0b11_01_10_00>(_mm256_castps_pd(e))),
+            _mm256_castpd_ps(_mm256_permute4x64_pd::<0b11_01_10_00>(_mm256_castps_pd(o))),
+        )
     }
 
     /// 2x2/stride-2 max over rows r0, r1 for outputs 0..(n rounded down to 8); returns how many.
     #[target_feature(enable = "avx2,fma")]
-    pub unsafe fn max_2x2_avx2(r0: *const f32, r1: *const f32, y: *mut f32, idx: Option<*mut i32>, n: usize, base: i32, w: i32) -> usize {
+    pub unsafe fn max_2x2_avx2(
+        r0: *const f32,
+        r1: *const f32,
+        y: *mut f32,
+        idx: Option<*mut i32>,
+        n: usize,
+        base: i32,
+        w: i32,
+    ) -> usize {
         let mut j = 0;
         match idx {
-            None => while j + 8 <= n {
-                let (e0, o0) = deinterleave(r0.add(2 * j));
-                let (e1, o1) = deinterleave(r1.add(2 * j));
-                let mut b = e0;
-                b = _mm256_blendv_ps(b, o0, take(o0, b));
-                b = _mm256_blendv_ps(b, e1, take(e1, b));
-                b = _mm256_blendv_ps(b, o1, take(o1, b));
-                _mm256_storeu_ps(y.add(j), b);
-                j += 8;
-            },
+            None => {
+                while j + 8 <= n {
+                    let (e0, o0) = deinterleave(r0.add(2 * j));
+                    let (e1, o1) = deinterleave(r1.add(2 * j));
+                    let mut b = e0;
+                    b = _mm256_blendv_ps(b, o0, take(o0, b));
+                    b = _mm256_blendv_ps(b, e1, take(e1, b));
+                    b = _mm256_blendv_ps(b, o1, take(o1, b));
+                    _mm256_storeu_ps(y.add(j), b);
+                    j += 8;
+                }
+            }
             Some(ip) => {
                 let step = _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14);
                 while j + 8 <= n {
@@ -238,10 +297,16 @@ mod x86 {
                     let one = _mm256_castsi256_ps(_mm256_set1_epi32(1));
                     let kw = _mm256_castsi256_ps(_mm256_set1_epi32(w));
                     let (mut b, mut bi) = (e0, k0);
-                    let m = take(o0, b); b = _mm256_blendv_ps(b, o0, m); bi = _mm256_blendv_ps(bi, add(k0, one), m);
+                    let m = take(o0, b);
+                    b = _mm256_blendv_ps(b, o0, m);
+                    bi = _mm256_blendv_ps(bi, add(k0, one), m);
                     let k1 = add(k0, kw);
-                    let m = take(e1, b); b = _mm256_blendv_ps(b, e1, m); bi = _mm256_blendv_ps(bi, k1, m);
-                    let m = take(o1, b); b = _mm256_blendv_ps(b, o1, m); bi = _mm256_blendv_ps(bi, add(k1, one), m);
+                    let m = take(e1, b);
+                    b = _mm256_blendv_ps(b, e1, m);
+                    bi = _mm256_blendv_ps(bi, k1, m);
+                    let m = take(o1, b);
+                    b = _mm256_blendv_ps(b, o1, m);
+                    bi = _mm256_blendv_ps(bi, add(k1, one), m);
                     _mm256_storeu_ps(y.add(j), b);
                     _mm256_storeu_si256(ip.add(j) as *mut __m256i, _mm256_castps_si256(bi));
                     j += 8;
@@ -257,11 +322,21 @@ mod x86 {
         _mm_or_ps(_mm_cmpgt_ps(v, b), _mm_and_ps(_mm_cmpunord_ps(v, v), _mm_cmpord_ps(b, b)))
     }
     #[inline(always)]
-    unsafe fn add4(a: __m128, b: __m128) -> __m128 { _mm_castsi128_ps(_mm_add_epi32(_mm_castps_si128(a), _mm_castps_si128(b))) }
+    unsafe fn add4(a: __m128, b: __m128) -> __m128 {
+        _mm_castsi128_ps(_mm_add_epi32(_mm_castps_si128(a), _mm_castps_si128(b)))
+    }
 
     /// [`max_2x2_avx2`] 4 outputs at a time (rows of 8..15 inputs); returns how many done.
     #[target_feature(enable = "avx2,fma")]
-    pub unsafe fn max_2x2_sse(r0: *const f32, r1: *const f32, y: *mut f32, idx: Option<*mut i32>, n: usize, base: i32, w: i32) -> usize {
+    pub unsafe fn max_2x2_sse(
+        r0: *const f32,
+        r1: *const f32,
+        y: *mut f32,
+        idx: Option<*mut i32>,
+        n: usize,
+        base: i32,
+        w: i32,
+    ) -> usize {
         let mut j = 0;
         let de = |p: *const f32| {
             let (a, b) = (_mm_loadu_ps(p), _mm_loadu_ps(p.add(4)));
@@ -279,13 +354,22 @@ mod x86 {
                     _mm_storeu_ps(y.add(j), b);
                 }
                 Some(ip) => {
-                    let k0 = _mm_castsi128_ps(_mm_add_epi32(_mm_set1_epi32(base + 2 * j as i32), _mm_setr_epi32(0, 2, 4, 6)));
+                    let k0 = _mm_castsi128_ps(_mm_add_epi32(
+                        _mm_set1_epi32(base + 2 * j as i32),
+                        _mm_setr_epi32(0, 2, 4, 6),
+                    ));
                     let (one, kw) = (_mm_castsi128_ps(_mm_set1_epi32(1)), _mm_castsi128_ps(_mm_set1_epi32(w)));
                     let (mut b, mut bi) = (e0, k0);
-                    let m = take4(o0, b); b = _mm_blendv_ps(b, o0, m); bi = _mm_blendv_ps(bi, add4(k0, one), m);
+                    let m = take4(o0, b);
+                    b = _mm_blendv_ps(b, o0, m);
+                    bi = _mm_blendv_ps(bi, add4(k0, one), m);
                     let k1 = add4(k0, kw);
-                    let m = take4(e1, b); b = _mm_blendv_ps(b, e1, m); bi = _mm_blendv_ps(bi, k1, m);
-                    let m = take4(o1, b); b = _mm_blendv_ps(b, o1, m); bi = _mm_blendv_ps(bi, add4(k1, one), m);
+                    let m = take4(e1, b);
+                    b = _mm_blendv_ps(b, e1, m);
+                    bi = _mm_blendv_ps(bi, k1, m);
+                    let m = take4(o1, b);
+                    b = _mm_blendv_ps(b, o1, m);
+                    bi = _mm_blendv_ps(bi, add4(k1, one), m);
                     _mm_storeu_ps(y.add(j), b);
                     _mm_storeu_si128(ip.add(j) as *mut __m128i, _mm_castps_si128(bi));
                 }
@@ -301,7 +385,9 @@ mod wasm {
     use core::arch::wasm32::*;
 
     #[inline(always)]
-    fn take(v: v128, b: v128) -> v128 { v128_or(f32x4_gt(v, b), v128_and(f32x4_ne(v, v), f32x4_eq(b, b))) }
+    fn take(v: v128, b: v128) -> v128 {
+        v128_or(f32x4_gt(v, b), v128_and(f32x4_ne(v, v), f32x4_eq(b, b)))
+    }
     /// 8 consecutive floats from p as (even, odd) lanes.
     #[inline(always)]
     unsafe fn deinterleave(p: *const f32) -> (v128, v128) {
@@ -310,19 +396,29 @@ mod wasm {
     }
 
     /// 2x2/stride-2 max over rows r0, r1 for outputs 0..(n rounded down to 4); returns how many.
-    pub unsafe fn max_2x2(r0: *const f32, r1: *const f32, y: *mut f32, idx: Option<*mut i32>, n: usize, base: i32, w: i32) -> usize {
+    pub unsafe fn max_2x2(
+        r0: *const f32,
+        r1: *const f32,
+        y: *mut f32,
+        idx: Option<*mut i32>,
+        n: usize,
+        base: i32,
+        w: i32,
+    ) -> usize {
         let mut j = 0;
         match idx {
-            None => while j + 4 <= n {
-                let (e0, o0) = deinterleave(r0.add(2 * j));
-                let (e1, o1) = deinterleave(r1.add(2 * j));
-                let mut b = e0;
-                b = v128_bitselect(o0, b, take(o0, b));
-                b = v128_bitselect(e1, b, take(e1, b));
-                b = v128_bitselect(o1, b, take(o1, b));
-                v128_store(y.add(j) as *mut v128, b);
-                j += 4;
-            },
+            None => {
+                while j + 4 <= n {
+                    let (e0, o0) = deinterleave(r0.add(2 * j));
+                    let (e1, o1) = deinterleave(r1.add(2 * j));
+                    let mut b = e0;
+                    b = v128_bitselect(o0, b, take(o0, b));
+                    b = v128_bitselect(e1, b, take(e1, b));
+                    b = v128_bitselect(o1, b, take(o1, b));
+                    v128_store(y.add(j) as *mut v128, b);
+                    j += 4;
+                }
+            }
             Some(ip) => {
                 let step = i32x4(0, 2, 4, 6);
                 let (one, kw) = (i32x4_splat(1), i32x4_splat(w));
@@ -332,9 +428,15 @@ mod wasm {
                     let k0 = i32x4_add(i32x4_splat(base + 2 * j as i32), step);
                     let k1 = i32x4_add(k0, kw);
                     let (mut b, mut bi) = (e0, k0);
-                    let m = take(o0, b); b = v128_bitselect(o0, b, m); bi = v128_bitselect(i32x4_add(k0, one), bi, m);
-                    let m = take(e1, b); b = v128_bitselect(e1, b, m); bi = v128_bitselect(k1, bi, m);
-                    let m = take(o1, b); b = v128_bitselect(o1, b, m); bi = v128_bitselect(i32x4_add(k1, one), bi, m);
+                    let m = take(o0, b);
+                    b = v128_bitselect(o0, b, m);
+                    bi = v128_bitselect(i32x4_add(k0, one), bi, m);
+                    let m = take(e1, b);
+                    b = v128_bitselect(e1, b, m);
+                    bi = v128_bitselect(k1, bi, m);
+                    let m = take(o1, b);
+                    b = v128_bitselect(o1, b, m);
+                    bi = v128_bitselect(i32x4_add(k1, one), bi, m);
                     v128_store(y.add(j) as *mut v128, b);
                     v128_store(ip.add(j) as *mut v128, bi);
                     j += 4;
@@ -355,7 +457,9 @@ pub fn index_pool_grad(gy: &[f32], idx: &[i32], gx: &mut [f32], nc: usize, in_si
         let o = unsafe { plane_mut(gp, p, in_size) };
         o.fill(0.0);
         for (&j, &g) in idx[p * out_size..(p + 1) * out_size].iter().zip(&gy[p * out_size..(p + 1) * out_size]) {
-            if j >= 0 { o[j as usize] += g; }
+            if j >= 0 {
+                o[j as usize] += g;
+            }
         }
     });
 }
@@ -370,7 +474,13 @@ fn avg_window(g: &PoolGeom, oh: usize, ow: usize, cip: bool, div_override: i32) 
     let pool = (h1 - h0) * (w1 - w0);
     let (h0, w0) = (h0.max(0), w0.max(0));
     let (h1, w1) = (h1.min(g.h as isize), w1.min(g.w as isize));
-    let div = if div_override > 0 { div_override as f32 } else if cip { pool as f32 } else { ((h1 - h0) * (w1 - w0)) as f32 };
+    let div = if div_override > 0 {
+        div_override as f32
+    } else if cip {
+        pool as f32
+    } else {
+        ((h1 - h0) * (w1 - w0)) as f32
+    };
     (h0 as usize, h1.max(h0) as usize, w0 as usize, w1.max(w0) as usize, div)
 }
 
@@ -388,7 +498,11 @@ pub fn avg_pool2d(g: &PoolGeom, x: &[f32], y: &mut [f32], cip: bool, div_overrid
             for ow in 0..g.o_w {
                 let (h0, h1, w0, w1, div) = avg_window(g, oh, ow, cip, div_override);
                 let mut s = 0f32;
-                for h in h0..h1 { for &v in &xp[h * g.w + w0..h * g.w + w1] { s += v; } }
+                for h in h0..h1 {
+                    for &v in &xp[h * g.w + w0..h * g.w + w1] {
+                        s += v;
+                    }
+                }
                 yo[oh * g.o_w + ow] = s / div;
             }
         }
@@ -410,7 +524,11 @@ pub fn avg_pool2d_grad(g: &PoolGeom, gy: &[f32], gx: &mut [f32], cip: bool, div_
             for ow in 0..g.o_w {
                 let (h0, h1, w0, w1, div) = avg_window(g, oh, ow, cip, div_override);
                 let v = gyp[oh * g.o_w + ow] / div;
-                for h in h0..h1 { for d in &mut o[h * g.w + w0..h * g.w + w1] { *d += v; } }
+                for h in h0..h1 {
+                    for d in &mut o[h * g.w + w0..h * g.w + w1] {
+                        *d += v;
+                    }
+                }
             }
         }
     });
@@ -436,7 +554,11 @@ pub fn adaptive_avg_pool2d(nc: usize, h: usize, w: usize, oh_n: usize, ow_n: usi
             for ow in 0..ow_n {
                 let (w0, w1) = adaptive(ow, w, ow_n);
                 let mut s = 0f32;
-                for hh in h0..h1 { for &v in &xp[hh * w + w0..hh * w + w1] { s += v; } }
+                for hh in h0..h1 {
+                    for &v in &xp[hh * w + w0..hh * w + w1] {
+                        s += v;
+                    }
+                }
                 yo[oh * ow_n + ow] = s / ((h1 - h0) * (w1 - w0)) as f32;
             }
         }
@@ -458,7 +580,11 @@ pub fn adaptive_avg_pool2d_grad(nc: usize, h: usize, w: usize, oh_n: usize, ow_n
             for ow in 0..ow_n {
                 let (w0, w1) = adaptive(ow, w, ow_n);
                 let v = gyp[oh * ow_n + ow] / ((h1 - h0) * (w1 - w0)) as f32;
-                for hh in h0..h1 { for d in &mut o[hh * w + w0..hh * w + w1] { *d += v; } }
+                for hh in h0..h1 {
+                    for d in &mut o[hh * w + w0..hh * w + w1] {
+                        *d += v;
+                    }
+                }
             }
         }
     });
@@ -466,7 +592,16 @@ pub fn adaptive_avg_pool2d_grad(nc: usize, h: usize, w: usize, oh_n: usize, ow_n
 
 #[allow(clippy::too_many_arguments)]
 #[inline(never)]
-pub fn adaptive_max_pool2d(nc: usize, h: usize, w: usize, oh_n: usize, ow_n: usize, x: &[f32], y: &mut [f32], idx: &mut [i32]) {
+pub fn adaptive_max_pool2d(
+    nc: usize,
+    h: usize,
+    w: usize,
+    oh_n: usize,
+    ow_n: usize,
+    x: &[f32],
+    y: &mut [f32],
+    idx: &mut [i32],
+) {
     let (ins, outs) = (h * w, oh_n * ow_n);
     let (x, y, idx) = (&x[..nc * ins], &mut y[..nc * outs], &mut idx[..nc * outs]);
     let (yp, ip) = (SendPtr(y.as_mut_ptr()), SendPtr(idx.as_mut_ptr()));
@@ -483,7 +618,13 @@ pub fn adaptive_max_pool2d(nc: usize, h: usize, w: usize, oh_n: usize, ow_n: usi
                 'win: for hh in h0..h1 {
                     for ww in w0..w1 {
                         let v = xp[hh * w + ww];
-                        if v > best || v.is_nan() { best = v; bi = hh * w + ww; if v.is_nan() { break 'win; } }
+                        if v > best || v.is_nan() {
+                            best = v;
+                            bi = hh * w + ww;
+                            if v.is_nan() {
+                                break 'win;
+                            }
+                        }
                     }
                 }
                 yo[oh * ow_n + ow] = best;
@@ -500,51 +641,101 @@ mod tests {
     /// The plain per-window definition (same as the js reference).
     fn reference(g: &PoolGeom, x: &[f32]) -> (Vec<f32>, Vec<i32>) {
         let (mut y, mut ix) = (vec![0f32; g.nc * g.out_size()], vec![0i32; g.nc * g.out_size()]);
-        for p in 0..g.nc { for oh in 0..g.o_h { for ow in 0..g.o_w {
-            let (mut best, mut bi) = (f32::NEG_INFINITY, -1i32);
-            'w: for kh in 0..g.k_h {
-                let ih = (oh * g.s_h + kh * g.d_h) as isize - g.p_h as isize;
-                if ih < 0 || ih as usize >= g.h { continue; }
-                for kw in 0..g.k_w {
-                    let iw = (ow * g.s_w + kw * g.d_w) as isize - g.p_w as isize;
-                    if iw < 0 || iw as usize >= g.w { continue; }
-                    let j = ih as usize * g.w + iw as usize;
-                    let v = x[p * g.h * g.w + j];
-                    if v > best || v.is_nan() || bi < 0 { best = v; bi = j as i32; if v.is_nan() { break 'w; } }
+        for p in 0..g.nc {
+            for oh in 0..g.o_h {
+                for ow in 0..g.o_w {
+                    let (mut best, mut bi) = (f32::NEG_INFINITY, -1i32);
+                    'w: for kh in 0..g.k_h {
+                        let ih = (oh * g.s_h + kh * g.d_h) as isize - g.p_h as isize;
+                        if ih < 0 || ih as usize >= g.h {
+                            continue;
+                        }
+                        for kw in 0..g.k_w {
+                            let iw = (ow * g.s_w + kw * g.d_w) as isize - g.p_w as isize;
+                            if iw < 0 || iw as usize >= g.w {
+                                continue;
+                            }
+                            let j = ih as usize * g.w + iw as usize;
+                            let v = x[p * g.h * g.w + j];
+                            if v > best || v.is_nan() || bi < 0 {
+                                best = v;
+                                bi = j as i32;
+                                if v.is_nan() {
+                                    break 'w;
+                                }
+                            }
+                        }
+                    }
+                    y[(p * g.o_h + oh) * g.o_w + ow] = best;
+                    ix[(p * g.o_h + oh) * g.o_w + ow] = bi;
                 }
             }
-            y[(p * g.o_h + oh) * g.o_w + ow] = best;
-            ix[(p * g.o_h + oh) * g.o_w + ow] = bi;
-        }}}
+        }
         (y, ix)
     }
 
-    fn out(n: usize, k: usize, s: usize, p: usize, d: usize) -> usize { (n + 2 * p - d * (k - 1) - 1) / s + 1 }
+    fn out(n: usize, k: usize, s: usize, p: usize, d: usize) -> usize {
+        (n + 2 * p - d * (k - 1) - 1) / s + 1
+    }
 
     #[test]
     fn max_pool_fast_paths_match_reference() {
         let mut seed = 12345u32;
-        let mut rnd = || { seed = seed.wrapping_mul(1664525).wrapping_add(1013904223); (seed >> 8) as f32 / (1u32 << 24) as f32 * 4.0 - 2.0 };
+        let mut rnd = || {
+            seed = seed.wrapping_mul(1664525).wrapping_add(1013904223);
+            (seed >> 8) as f32 / (1u32 << 24) as f32 * 4.0 - 2.0
+        };
         for &baseline in &[false, true] {
             crate::simd::FORCE_BASELINE.store(baseline, core::sync::atomic::Ordering::Relaxed);
             for &(nc, h, w, kh, kw, sh, sw, p, d) in &[
-                (3usize, 7usize, 9usize, 2usize, 2usize, 2usize, 2usize, 0usize, 1usize), (2, 8, 8, 2, 2, 2, 2, 0, 1), (1, 2, 2, 2, 2, 2, 2, 0, 1),
-                (2, 5, 37, 2, 2, 2, 2, 0, 1), (2, 6, 35, 2, 2, 2, 2, 0, 1), (1, 4, 64, 2, 2, 2, 2, 0, 1), (3, 9, 11, 3, 3, 1, 1, 0, 1),
-                (2, 9, 13, 3, 3, 2, 2, 0, 1), (2, 10, 17, 3, 2, 3, 1, 0, 2), (1, 11, 19, 2, 3, 1, 2, 0, 1), (2, 8, 8, 3, 3, 2, 2, 1, 1),
-                (1, 7, 7, 1, 1, 1, 1, 0, 1), (2, 12, 21, 2, 2, 1, 1, 0, 1),
+                (3usize, 7usize, 9usize, 2usize, 2usize, 2usize, 2usize, 0usize, 1usize),
+                (2, 8, 8, 2, 2, 2, 2, 0, 1),
+                (1, 2, 2, 2, 2, 2, 2, 0, 1),
+                (2, 5, 37, 2, 2, 2, 2, 0, 1),
+                (2, 6, 35, 2, 2, 2, 2, 0, 1),
+                (1, 4, 64, 2, 2, 2, 2, 0, 1),
+                (3, 9, 11, 3, 3, 1, 1, 0, 1),
+                (2, 9, 13, 3, 3, 2, 2, 0, 1),
+                (2, 10, 17, 3, 2, 3, 1, 0, 2),
+                (1, 11, 19, 2, 3, 1, 2, 0, 1),
+                (2, 8, 8, 3, 3, 2, 2, 1, 1),
+                (1, 7, 7, 1, 1, 1, 1, 0, 1),
+                (2, 12, 21, 2, 2, 1, 1, 0, 1),
             ] {
-                let g = PoolGeom { nc, h, w, k_h: kh, k_w: kw, s_h: sh, s_w: sw, p_h: p, p_w: p, d_h: d, d_w: d,
-                                   o_h: out(h, kh, sh, p, d), o_w: out(w, kw, sw, p, d) };
+                let g = PoolGeom {
+                    nc,
+                    h,
+                    w,
+                    k_h: kh,
+                    k_w: kw,
+                    s_h: sh,
+                    s_w: sw,
+                    p_h: p,
+                    p_w: p,
+                    d_h: d,
+                    d_w: d,
+                    o_h: out(h, kh, sh, p, d),
+                    o_w: out(w, kw, sw, p, d),
+                };
                 let mut x: Vec<f32> = (0..nc * h * w).map(|_| rnd()).collect();
                 // ties, signed zeros and NaNs
                 for (i, v) in x.iter_mut().enumerate() {
-                    if i % 13 == 3 { *v = 0.0 } else if i % 13 == 4 { *v = -0.0 } else if i % 29 == 7 { *v = f32::NAN } else if i % 11 == 2 { *v = 1.0 }
+                    if i % 13 == 3 {
+                        *v = 0.0
+                    } else if i % 13 == 4 {
+                        *v = -0.0
+                    } else if i % 29 == 7 {
+                        *v = f32::NAN
+                    } else if i % 11 == 2 {
+                        *v = 1.0
+                    }
                 }
                 let (ry, ri) = reference(&g, &x);
                 let no = nc * g.out_size();
                 let (mut y, mut ix) = (vec![9f32; no], vec![-7i32; no]);
                 max_pool2d(&g, &x, &mut y, Some(&mut ix));
-                let bits = |v: &[f32]| v.iter().map(|f| if f.is_nan() { u32::MAX } else { f.to_bits() }).collect::<Vec<_>>();
+                let bits =
+                    |v: &[f32]| v.iter().map(|f| if f.is_nan() { u32::MAX } else { f.to_bits() }).collect::<Vec<_>>();
                 assert_eq!(bits(&y), bits(&ry), "values {g:?} baseline={baseline}");
                 assert_eq!(ix, ri, "indices {g:?} baseline={baseline}");
                 let mut y2 = vec![9f32; no];

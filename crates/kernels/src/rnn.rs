@@ -110,8 +110,19 @@ pub fn gru_cell_grad(act: &[f32], h_prev: &[f32], g_h: &[f32], g_gi: &mut [f32],
 /// One batch row of the LSTM cell over a column range (all slices the same length).
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn lstm_row(xi: &[f32], xf: &[f32], xg: &[f32], xo: &[f32], cp: &[f32], ai: &mut [f32], af: &mut [f32],
-            ag: &mut [f32], ao: &mut [f32], cc: &mut [f32], hh: &mut [f32]) {
+fn lstm_row(
+    xi: &[f32],
+    xf: &[f32],
+    xg: &[f32],
+    xo: &[f32],
+    cp: &[f32],
+    ai: &mut [f32],
+    af: &mut [f32],
+    ag: &mut [f32],
+    ao: &mut [f32],
+    cc: &mut [f32],
+    hh: &mut [f32],
+) {
     let n = xi.len();
     let (xf, xg, xo, cp) = (&xf[..n], &xg[..n], &xo[..n], &cp[..n]);
     let (ai, af, ag, ao, cc, hh) = (&mut ai[..n], &mut af[..n], &mut ag[..n], &mut ao[..n], &mut cc[..n], &mut hh[..n]);
@@ -120,7 +131,10 @@ fn lstm_row(xi: &[f32], xf: &[f32], xg: &[f32], xo: &[f32], cp: &[f32], ai: &mut
         let fg = simd::sigmoid(xf[j]);
         let gg = simd::tanh(xg[j]);
         let og = simd::sigmoid(xo[j]);
-        ai[j] = ig; af[j] = fg; ag[j] = gg; ao[j] = og;
+        ai[j] = ig;
+        af[j] = fg;
+        ag[j] = gg;
+        ao[j] = og;
         let cn = fg * cp[j] + ig * gg;
         cc[j] = cn;
         hh[j] = og * simd::tanh(cn);
@@ -133,12 +147,17 @@ fn lstm_row(xi: &[f32], xf: &[f32], xg: &[f32], xo: &[f32], cp: &[f32], ai: &mut
 mod v512 {
     use core::arch::x86_64::*;
     #[inline(always)]
-    unsafe fn s(x: f32) -> __m512 { _mm512_set1_ps(x) }
+    unsafe fn s(x: f32) -> __m512 {
+        _mm512_set1_ps(x)
+    }
     #[inline(always)]
     pub unsafe fn exp(x: __m512) -> __m512 {
         // max/min return their second operand when either is NaN: keep x second
         let xc = _mm512_min_ps(s(89.0), _mm512_max_ps(s(-104.0), x));
-        let n = _mm512_roundscale_ps::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(_mm512_mul_ps(xc, s(core::f32::consts::LOG2_E)));
+        let n = _mm512_roundscale_ps::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(_mm512_mul_ps(
+            xc,
+            s(core::f32::consts::LOG2_E),
+        ));
         let r = _mm512_fnmadd_ps(n, s(0.693_359_375), xc);
         let r = _mm512_fnmadd_ps(n, s(-2.121_944_4e-4), r);
         let r2 = _mm512_mul_ps(r, r);
@@ -176,13 +195,40 @@ mod v512 {
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
 #[allow(clippy::too_many_arguments)]
-unsafe fn lstm_row_avx512(xi: &[f32], xf: &[f32], xg: &[f32], xo: &[f32], cp: &[f32], ai: &mut [f32], af: &mut [f32],
-                          ag: &mut [f32], ao: &mut [f32], cc: &mut [f32], hh: &mut [f32]) {
+unsafe fn lstm_row_avx512(
+    xi: &[f32],
+    xf: &[f32],
+    xg: &[f32],
+    xo: &[f32],
+    cp: &[f32],
+    ai: &mut [f32],
+    af: &mut [f32],
+    ag: &mut [f32],
+    ao: &mut [f32],
+    cc: &mut [f32],
+    hh: &mut [f32],
+) {
     use core::arch::x86_64::*;
     let n = xi.len();
-    assert!(xf.len() == n && xg.len() == n && xo.len() == n && cp.len() == n && ai.len() == n && af.len() == n
-        && ag.len() == n && ao.len() == n && cc.len() == n && hh.len() == n);
-    let mask = |j: usize| -> __mmask16 { if n - j >= 16 { 0xffff } else { ((1u32 << (n - j)) - 1) as __mmask16 } };
+    assert!(
+        xf.len() == n
+            && xg.len() == n
+            && xo.len() == n
+            && cp.len() == n
+            && ai.len() == n
+            && af.len() == n
+            && ag.len() == n
+            && ao.len() == n
+            && cc.len() == n
+            && hh.len() == n
+    );
+    let mask = |j: usize| -> __mmask16 {
+        if n - j >= 16 {
+            0xffff
+        } else {
+            ((1u32 << (n - j)) - 1) as __mmask16
+        }
+    };
     // two passes, so each loop body is a short dependency chain and the out-of-order core
     // overlaps many iterations: the gates and c, then h = o tanh(c)
     let mut j = 0;
@@ -213,19 +259,41 @@ unsafe fn lstm_row_avx512(xi: &[f32], xf: &[f32], xg: &[f32], xo: &[f32], cp: &[
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 #[allow(clippy::too_many_arguments)]
-unsafe fn lstm_row_avx2(xi: &[f32], xf: &[f32], xg: &[f32], xo: &[f32], cp: &[f32], ai: &mut [f32], af: &mut [f32],
-                        ag: &mut [f32], ao: &mut [f32], cc: &mut [f32], hh: &mut [f32]) {
+unsafe fn lstm_row_avx2(
+    xi: &[f32],
+    xf: &[f32],
+    xg: &[f32],
+    xo: &[f32],
+    cp: &[f32],
+    ai: &mut [f32],
+    af: &mut [f32],
+    ag: &mut [f32],
+    ao: &mut [f32],
+    cc: &mut [f32],
+    hh: &mut [f32],
+) {
     lstm_row(xi, xf, xg, xo, cp, ai, af, ag, ao, cc, hh)
 }
 
 /// The LSTM cell on hidden columns [j0, j1) of every batch row (raw pointers: other threads
 /// work on other columns of the same rows). `gates`/`act` rows have stride 4H, the rest H.
 #[allow(clippy::too_many_arguments)]
-unsafe fn lstm_cell_cols(gates: *const f32, c_prev: *const f32, h: *mut f32, c: *mut f32, act: *mut f32,
-                         b: usize, hs: usize, j0: usize, j1: usize) {
+unsafe fn lstm_cell_cols(
+    gates: *const f32,
+    c_prev: *const f32,
+    h: *mut f32,
+    c: *mut f32,
+    act: *mut f32,
+    b: usize,
+    hs: usize,
+    j0: usize,
+    j1: usize,
+) {
     use core::slice::{from_raw_parts as sl, from_raw_parts_mut as slm};
     let n = j1 - j0;
-    if n == 0 { return; }
+    if n == 0 {
+        return;
+    }
     #[cfg(target_arch = "x86_64")]
     let (v512, v256) = (simd::has_avx512(), simd::has_avx2());
     for bi in 0..b {
@@ -237,8 +305,14 @@ unsafe fn lstm_cell_cols(gates: *const f32, c_prev: *const f32, h: *mut f32, c: 
         let (cp, cc, hh) = (sl(c_prev.add(r), n), slm(c.add(r), n), slm(h.add(r), n));
         #[cfg(target_arch = "x86_64")]
         {
-            if v512 { lstm_row_avx512(xi, xf, xg, xo, cp, ai, af, ag, ao, cc, hh); continue; }
-            if v256 { lstm_row_avx2(xi, xf, xg, xo, cp, ai, af, ag, ao, cc, hh); continue; }
+            if v512 {
+                lstm_row_avx512(xi, xf, xg, xo, cp, ai, af, ag, ao, cc, hh);
+                continue;
+            }
+            if v256 {
+                lstm_row_avx2(xi, xf, xg, xo, cp, ai, af, ag, ao, cc, hh);
+                continue;
+            }
         }
         lstm_row(xi, xf, xg, xo, cp, ai, af, ag, ao, cc, hh);
     }
@@ -252,55 +326,113 @@ unsafe fn lstm_cell_cols(gates: *const f32, c_prev: *const f32, h: *mut f32, c: 
 /// the cell, split across the pool's threads by hidden columns (each thread does the gemm and
 /// the cell of its own columns, so a step needs one hand-off).
 #[allow(clippy::too_many_arguments)]
-pub fn lstm_seq(p: &mut [f32], w_hh: &[f32], c0: &[f32], h0: &[f32], h: &mut [f32], cs: &mut [f32], act: &mut [f32],
-                keep_acts: bool, t_len: usize, b: usize, hs: usize, reverse: bool) {
+pub fn lstm_seq(
+    p: &mut [f32],
+    w_hh: &[f32],
+    c0: &[f32],
+    h0: &[f32],
+    h: &mut [f32],
+    cs: &mut [f32],
+    act: &mut [f32],
+    keep_acts: bool,
+    t_len: usize,
+    b: usize,
+    hs: usize,
+    reverse: bool,
+) {
     use crate::{gemm, linalg::SendPtr, par};
     let (g, bh) = (4 * hs, b * hs);
     let bg = b * g;
-    assert!(p.len() >= t_len * bg && w_hh.len() >= g * hs && c0.len() >= bh && h0.len() >= bh && h.len() >= t_len * bh
-        && cs.len() >= t_len * bh && act.len() >= if keep_acts { t_len * bg } else { bg }, "lstm_seq: buffer too short");
-    if t_len == 0 || bh == 0 { return; }
+    assert!(
+        p.len() >= t_len * bg
+            && w_hh.len() >= g * hs
+            && c0.len() >= bh
+            && h0.len() >= bh
+            && h.len() >= t_len * bh
+            && cs.len() >= t_len * bh
+            && act.len() >= if keep_acts { t_len * bg } else { bg },
+        "lstm_seq: buffer too short"
+    );
+    if t_len == 0 || bh == 0 {
+        return;
+    }
     let (_, nr) = gemm::panel_dims();
     let wlen = gemm::packed_b_len(hs, hs);
     let alen = gemm::packed_a_len(b, hs);
     // split the hidden columns so each task has enough work to pay for a hand-off
     let parts = par::threads().min(hs.div_ceil(nr)).min((b * g * hs / (1 << 17)).max(1)).max(1);
-    let (pp, hp, csp, actp) = (SendPtr(p.as_mut_ptr()), SendPtr(h.as_mut_ptr()), SendPtr(cs.as_mut_ptr()), SendPtr(act.as_mut_ptr()));
+    let (pp, hp, csp, actp) =
+        (SendPtr(p.as_mut_ptr()), SendPtr(h.as_mut_ptr()), SendPtr(cs.as_mut_ptr()), SendPtr(act.as_mut_ptr()));
     // grow-only per-thread scratch (W_hh^T packed per gate, then the packed h_prev): no page
     // faults from fresh allocations in steady state
     thread_local! { static WS: core::cell::RefCell<Vec<f32>> = const { core::cell::RefCell::new(Vec::new()) }; }
     WS.with(|ws| {
         let mut ws = ws.borrow_mut();
-        if ws.len() < 4 * wlen + alen { *ws = vec![0f32; 4 * wlen + alen]; }
+        if ws.len() < 4 * wlen + alen {
+            *ws = vec![0f32; 4 * wlen + alen];
+        }
         let (wp, ap) = ws.split_at_mut(4 * wlen);
         let ap = &mut ap[..alen];
         for q in 0..4 {
-            gemm::pack_b_panels(hs, hs, &w_hh[q * hs * hs..(q + 1) * hs * hs], hs, true, &mut wp[q * wlen..(q + 1) * wlen]);
+            gemm::pack_b_panels(
+                hs,
+                hs,
+                &w_hh[q * hs * hs..(q + 1) * hs * hs],
+                hs,
+                true,
+                &mut wp[q * wlen..(q + 1) * wlen],
+            );
         }
         let wpp = SendPtr(wp.as_ptr() as *mut f32);
         for s in 0..t_len {
             let t = if reverse { t_len - 1 - s } else { s };
             let prev_t = if reverse { t + 1 } else { t.wrapping_sub(1) };
             // SAFETY: rows in bounds (checked above); no task is running
-            let (hprev, cprev) = if s == 0 { (h0, c0) } else {
-                unsafe { (core::slice::from_raw_parts(hp.get().add(prev_t * bh), bh), core::slice::from_raw_parts(csp.get().add(prev_t * bh), bh)) }
+            let (hprev, cprev) = if s == 0 {
+                (h0, c0)
+            } else {
+                unsafe {
+                    (
+                        core::slice::from_raw_parts(hp.get().add(prev_t * bh), bh),
+                        core::slice::from_raw_parts(csp.get().add(prev_t * bh), bh),
+                    )
+                }
             };
             gemm::pack_a_panels(b, hs, hprev, hs, false, ap);
             let (app, cpp) = (SendPtr(ap.as_ptr() as *mut f32), SendPtr(cprev.as_ptr() as *mut f32));
             let act_off = if keep_acts { t * bg } else { 0 };
             par::run(parts, &|i, _| {
                 let (j0, j1) = par::split(hs, parts, nr, i);
-                if j0 >= j1 { return; }
+                if j0 >= j1 {
+                    return;
+                }
                 // SAFETY: sizes checked above; tasks touch disjoint hidden columns [j0, j1) of step
                 // t's gate / act / h / c rows and only read ap, wp and the previous step's state.
                 unsafe {
                     let gt = pp.get().add(t * bg);
                     for q in 0..4 {
-                        gemm::sgemm_packed_raw(b, j1 - j0, hs, app.get(), wpp.get().add(q * wlen + j0 * hs),
-                                               gt.add(q * hs + j0), g, true);
+                        gemm::sgemm_packed_raw(
+                            b,
+                            j1 - j0,
+                            hs,
+                            app.get(),
+                            wpp.get().add(q * wlen + j0 * hs),
+                            gt.add(q * hs + j0),
+                            g,
+                            true,
+                        );
                     }
-                    lstm_cell_cols(gt, cpp.get(), hp.get().add(t * bh), csp.get().add(t * bh), actp.get().add(act_off),
-                                   b, hs, j0, j1);
+                    lstm_cell_cols(
+                        gt,
+                        cpp.get(),
+                        hp.get().add(t * bh),
+                        csp.get().add(t * bh),
+                        actp.get().add(act_off),
+                        b,
+                        hs,
+                        j0,
+                        j1,
+                    );
                 }
             });
         }

@@ -33,9 +33,9 @@ macro_rules! simd_fn {
     };
 }
 
-/// The instruction-set level the kernels run with: one detection for every kernel (`simd_fn!`
-/// twins, GEMM microkernels, conv, pool, rnn), capped by the test override (`force_isa`,
-/// `FORCE_BASELINE`). Ordered: a level includes the ones below it.
+/// The instruction-set level the kernels run with: one detection (`detected`) for every kernel
+/// (`simd_fn!` twins, GEMM microkernels, conv, pool, rnn), capped by the test override
+/// `force_isa` (`level`). Ordered: a level includes the ones below it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Isa {
     /// No runtime-selected SIMD (x86_64: the SSE2 baseline; wasm32: what the build enables).
@@ -46,8 +46,10 @@ pub enum Isa {
     Avx512,
 }
 
-/// Forces the baseline (non-AVX2) twins, so tests can compare them with the SIMD ones (the same
-/// as `force_isa(Some(Isa::Scalar))`).
+/// Forces the baseline twins of the row kernels (`simd_fn!`, the pool and rnn rows: `has_avx2`,
+/// `has_avx512`), so tests can compare them with the SIMD ones while other tests run. It leaves
+/// the GEMM microkernel (and so the panel layout of a conv in flight) alone: `force_isa` caps
+/// everything, for tests that own the process (crates/kernels/tests/isa_paths.rs).
 pub static FORCE_BASELINE: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
 /// 0: no cap; else 1 + the `Isa` the kernels are capped at.
 static FORCED: core::sync::atomic::AtomicU8 = core::sync::atomic::AtomicU8::new(0);
@@ -65,22 +67,31 @@ pub fn detected() -> Isa {
         use core::sync::atomic::{AtomicU8, Ordering};
         static DET: AtomicU8 = AtomicU8::new(0);
         let d = DET.load(Ordering::Relaxed);
-        if d != 0 { return [Isa::Scalar, Isa::Avx2, Isa::Avx512][d as usize - 1]; }
+        if d != 0 {
+            return [Isa::Scalar, Isa::Avx2, Isa::Avx512][d as usize - 1];
+        }
         let avx2 = std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma");
-        let isa = if avx2 && std::is_x86_feature_detected!("avx512f") { Isa::Avx512 } else if avx2 { Isa::Avx2 } else { Isa::Scalar };
+        let isa = if avx2 && std::is_x86_feature_detected!("avx512f") {
+            Isa::Avx512
+        } else if avx2 {
+            Isa::Avx2
+        } else {
+            Isa::Scalar
+        };
         DET.store(isa as u8 + 1, Ordering::Relaxed);
         isa
     }
     #[cfg(not(target_arch = "x86_64"))]
-    { Isa::Scalar }
+    {
+        Isa::Scalar
+    }
 }
 
-/// The level the kernels use now: the detected one, capped by the override.
+/// The level the kernels use now: the detected one, capped by `force_isa`.
 #[inline]
 pub fn level() -> Isa {
     use core::sync::atomic::Ordering;
     let d = detected();
-    if FORCE_BASELINE.load(Ordering::Relaxed) { return Isa::Scalar; }
     match FORCED.load(Ordering::Relaxed) {
         0 => d,
         f => d.min([Isa::Scalar, Isa::Avx2, Isa::Avx512][(f as usize - 1).min(2)]),
@@ -90,22 +101,34 @@ pub fn level() -> Isa {
 /// True when the running x86_64 CPU has AVX2 and FMA (and the baseline is not forced).
 #[cfg(target_arch = "x86_64")]
 #[inline]
-pub fn has_avx2() -> bool { level() >= Isa::Avx2 }
+pub fn has_avx2() -> bool {
+    level() >= Isa::Avx2 && !FORCE_BASELINE.load(core::sync::atomic::Ordering::Relaxed)
+}
 
-/// True when the kernels may use AVX-512F (x86_64, not capped below it).
+/// True when the row kernels may use AVX-512F (x86_64, not capped below it, baseline not forced).
 #[inline]
-pub fn has_avx512() -> bool { level() >= Isa::Avx512 }
+pub fn has_avx512() -> bool {
+    level() >= Isa::Avx512 && !FORCE_BASELINE.load(core::sync::atomic::Ordering::Relaxed)
+}
 
 /// Name of the SIMD flavour in use, for diagnostics.
 pub fn isa() -> &'static str {
     #[cfg(target_arch = "x86_64")]
     {
-        return match level() { Isa::Avx512 => "avx512", Isa::Avx2 => "avx2", Isa::Scalar => "sse2" };
+        return match level() {
+            Isa::Avx512 => "avx512",
+            Isa::Avx2 => "avx2",
+            Isa::Scalar => "sse2",
+        };
     }
     #[cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
-    { return "relaxed-simd"; }
+    {
+        return "relaxed-simd";
+    }
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128", not(target_feature = "relaxed-simd")))]
-    { return "simd128"; }
+    {
+        return "simd128";
+    }
     #[allow(unreachable_code)]
     "scalar"
 }
@@ -121,14 +144,23 @@ pub fn exp(x: f32) -> f32 {
     let ni = t.to_bits() as i32 - MAGIC.to_bits() as i32;
     let r = xc - n * 0.693_359_375 - n * -2.121_944_4e-4;
     let r2 = r * r;
-    let p = ((((1.987_569_1e-4f32 * r + 1.398_199_9e-3) * r + 8.333_452e-3) * r + 4.166_579_6e-2) * r
-        + 1.666_666_5e-1) * r + 5.000_000_1e-1;
+    let p = ((((1.987_569_1e-4f32 * r + 1.398_199_9e-3) * r + 8.333_452e-3) * r + 4.166_579_6e-2) * r + 1.666_666_5e-1)
+        * r
+        + 5.000_000_1e-1;
     let y = p * r2 + r + 1.0;
     // 2^n as two factors so the whole range [-149, 128] (subnormal results too) stays exact
     let h = ni >> 1;
     let v = y * f32::from_bits(((h + 127) << 23) as u32) * f32::from_bits(((ni - h + 127) << 23) as u32);
     // restore the IEEE behaviour at the ends (inf, 0, NaN)
-    if x > 88.72283 { f32::INFINITY } else if x < -103.97 { 0.0 } else if x.is_nan() { x } else { v }
+    if x > 88.72283 {
+        f32::INFINITY
+    } else if x < -103.97 {
+        0.0
+    } else if x.is_nan() {
+        x
+    } else {
+        v
+    }
 }
 
 /// 1 / (1 + exp(-x)), vectorisable.
@@ -136,7 +168,13 @@ pub fn exp(x: f32) -> f32 {
 pub fn sigmoid(x: f32) -> f32 {
     let e = exp(-x.abs());
     let s = 1.0 / (1.0 + e);
-    if x >= 0.0 { s } else if x.is_nan() { x } else { e * s }
+    if x >= 0.0 {
+        s
+    } else if x.is_nan() {
+        x
+    } else {
+        e * s
+    }
 }
 
 /// tanh(x) in float32, vectorisable: odd polynomial near 0, 1 - 2/(exp(2|x|)+1) elsewhere.
@@ -145,11 +183,20 @@ pub fn tanh(x: f32) -> f32 {
     let a = x.abs();
     let z = x * x;
     let small = ((((-5.704_988_7e-3f32 * z + 2.063_908_5e-2) * z - 5.373_971_4e-2) * z + 1.333_144_5e-1) * z
-        - 3.333_328_2e-1) * z * x + x;
+        - 3.333_328_2e-1)
+        * z
+        * x
+        + x;
     let e = exp(2.0 * a.min(10.0));
     let big = 1.0 - 2.0 / (e + 1.0);
     let big = if x < 0.0 { -big } else { big };
-    if a < 0.625 { small } else if x.is_nan() { x } else { big }
+    if a < 0.625 {
+        small
+    } else if x.is_nan() {
+        x
+    } else {
+        big
+    }
 }
 
 #[cfg(test)]
@@ -160,10 +207,14 @@ mod tests {
         while x < 100.0 {
             let e = super::exp(x) as f64;
             let r = (x as f64).exp();
-            if r > 1e-37 && r < 3.4e38 { assert!(((e - r) / r).abs() < 4e-7, "exp({x}) = {e} vs {r}"); }
+            if r > 1e-37 && r < 3.4e38 {
+                assert!(((e - r) / r).abs() < 4e-7, "exp({x}) = {e} vs {r}");
+            }
             let s = super::sigmoid(x) as f64;
             let rs = 1.0 / (1.0 + (-(x as f64)).exp());
-            if rs > 1e-37 { assert!(((s - rs) / rs).abs() < 5e-7, "sigmoid({x}) = {s} vs {rs}"); }
+            if rs > 1e-37 {
+                assert!(((s - rs) / rs).abs() < 5e-7, "sigmoid({x}) = {s} vs {rs}");
+            }
             let t = super::tanh(x) as f64;
             let rt = (x as f64).tanh();
             assert!((t - rt).abs() <= 4e-7 * rt.abs().max(1e-30) + 1e-38, "tanh({x}) = {t} vs {rt}");

@@ -23,10 +23,21 @@ fn abi_gen_ts_matches() {
     for (name, what, names) in &decls {
         let list: Vec<String> = names.iter().map(|n| format!("\"{n}\"")).collect();
         let line = format!("export const {}_{what} = [{}] as const;", upper_snake(name), list.join(", "));
-        assert!(ts.contains(&line), "abi.gen.ts differs from the Rust {name}: expected\n{line}\n(run `node scripts/gen-abi.mjs`)");
+        assert!(
+            ts.contains(&line),
+            "abi.gen.ts differs from the Rust {name}: expected\n{line}\n(run `node scripts/gen-abi.mjs`)"
+        );
     }
-    let generated = ts.lines().filter(|l| l.starts_with("export const ") && (l.contains("_NAMES = [") || l.contains("_FIELDS = ["))).count();
-    assert_eq!(generated, decls.len(), "abi.gen.ts has {generated} declarations, abi::declarations() lists {}: list the new one there", decls.len());
+    let generated = ts
+        .lines()
+        .filter(|l| l.starts_with("export const ") && (l.contains("_NAMES = [") || l.contains("_FIELDS = [")))
+        .count();
+    assert_eq!(
+        generated,
+        decls.len(),
+        "abi.gen.ts has {generated} declarations, abi::declarations() lists {}: list the new one there",
+        decls.len()
+    );
 }
 
 #[test]

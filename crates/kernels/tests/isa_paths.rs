@@ -31,10 +31,28 @@ fn conv_all(g: &conv::ConvGeom, seed: u64, what: &str) {
 /// Pool and rnn outputs at the current level (compared across levels by the caller).
 fn pool_rnn_outputs() -> Vec<(String, Vec<f32>)> {
     let mut out = Vec::new();
-    for (i, &(nc, h, w, k, s, p)) in [(5usize, 13usize, 37usize, 2usize, 2usize, 0usize), (3, 16, 16, 2, 2, 0), (4, 11, 19, 3, 2, 1)].iter().enumerate() {
+    for (i, &(nc, h, w, k, s, p)) in
+        [(5usize, 13usize, 37usize, 2usize, 2usize, 0usize), (3, 16, 16, 2, 2, 0), (4, 11, 19, 3, 2, 1)]
+            .iter()
+            .enumerate()
+    {
         let oh = (h + 2 * p - k) / s + 1;
         let ow = (w + 2 * p - k) / s + 1;
-        let g = pool::PoolGeom { nc, h, w, k_h: k, k_w: k, s_h: s, s_w: s, p_h: p, p_w: p, d_h: 1, d_w: 1, o_h: oh, o_w: ow };
+        let g = pool::PoolGeom {
+            nc,
+            h,
+            w,
+            k_h: k,
+            k_w: k,
+            s_h: s,
+            s_w: s,
+            p_h: p,
+            p_w: p,
+            d_h: 1,
+            d_w: 1,
+            o_h: oh,
+            o_w: ow,
+        };
         let x = rand(nc * h * w, 40 + i as u64);
         let mut y = vec![f32::NAN; nc * oh * ow];
         let mut ix = vec![-7i32; nc * oh * ow];
@@ -74,13 +92,14 @@ fn pool_rnn_outputs() -> Vec<(String, Vec<f32>)> {
 
 #[test]
 fn conv_pool_rnn_on_every_isa_level() {
-    let levels: Vec<Isa> = [Isa::Scalar, Isa::Avx2, Isa::Avx512].into_iter().filter(|&l| l <= simd::detected()).collect();
+    let levels: Vec<Isa> =
+        [Isa::Scalar, Isa::Avx2, Isa::Avx512].into_iter().filter(|&l| l <= simd::detected()).collect();
     let one = [1, 1, 1];
     let geoms = [
         geom(2, 16, 32, 1, [1, 14, 14], [1, 3, 3], one, [0, 1, 1], one), // shifted rows, deep (fused AVX-512 im2col)
         geom(1, 3, 24, 1, [1, 23, 23], [1, 7, 7], [1, 2, 2], [0, 3, 3], one), // 7x7/2 stem (panel path)
-        geom(2, 8, 12, 4, [1, 6, 6], [1, 3, 3], one, [0, 1, 1], one), // groups
-        geom(1, 4, 6, 1, [1, 5, 5], [1, 1, 1], one, [0, 0, 0], one), // pointwise
+        geom(2, 8, 12, 4, [1, 6, 6], [1, 3, 3], one, [0, 1, 1], one),    // groups
+        geom(1, 4, 6, 1, [1, 5, 5], [1, 1, 1], one, [0, 0, 0], one),     // pointwise
         geom(1, 5, 9, 1, [1, 10, 17], [1, 3, 3], [1, 2, 2], [0, 1, 1], one), // stride 2 split
     ];
     let mut base: Option<Vec<(String, Vec<f32>)>> = None;
@@ -89,17 +108,38 @@ fn conv_pool_rnn_on_every_isa_level() {
         for &level in &levels {
             simd::force_isa(Some(level));
             assert_eq!(simd::level(), level);
-            let want = match level { Isa::Avx512 => "avx512", Isa::Avx2 => "avx2", Isa::Scalar => if cfg!(target_arch = "x86_64") { "sse2" } else { "scalar" } };
+            let want = match level {
+                Isa::Avx512 => "avx512",
+                Isa::Avx2 => "avx2",
+                Isa::Scalar => {
+                    if cfg!(target_arch = "x86_64") {
+                        "sse2"
+                    } else {
+                        "scalar"
+                    }
+                }
+            };
             assert_eq!(simd::isa(), want, "isa() at {level:?}");
             #[cfg(target_arch = "x86_64")]
-            assert_eq!(gemm::best_kernel(), match level { Isa::Avx512 => gemm::GemmKernel::Avx512, Isa::Avx2 => gemm::GemmKernel::Avx2, Isa::Scalar => gemm::GemmKernel::Scalar });
-            for (i, g) in geoms.iter().enumerate() { conv_all(g, 10 + i as u64, &format!("{i} at {level:?}, {threads} threads")); }
+            assert_eq!(
+                gemm::best_kernel(),
+                match level {
+                    Isa::Avx512 => gemm::GemmKernel::Avx512,
+                    Isa::Avx2 => gemm::GemmKernel::Avx2,
+                    Isa::Scalar => gemm::GemmKernel::Scalar,
+                }
+            );
+            for (i, g) in geoms.iter().enumerate() {
+                conv_all(g, 10 + i as u64, &format!("{i} at {level:?}, {threads} threads"));
+            }
             let got = pool_rnn_outputs();
             match &base {
                 None => base = Some(got),
-                Some(b) => for ((name, want), (_, have)) in b.iter().zip(&got) {
-                    close(have, want, 1e-5, 1e-6, &format!("{name} at {level:?}, {threads} threads vs scalar"));
-                },
+                Some(b) => {
+                    for ((name, want), (_, have)) in b.iter().zip(&got) {
+                        close(have, want, 1e-5, 1e-6, &format!("{name} at {level:?}, {threads} threads vs scalar"));
+                    }
+                }
             }
         }
     }

@@ -4,7 +4,15 @@
 use super::*;
 
 /// [`conv`] after the stride-2 split (`split`: x holds [even, odd] columns per row).
-pub(super) fn conv_blocks(g: &ConvGeom, x: &[f32], split: bool, w: &[f32], bias: Option<&[f32]>, y: &mut [f32], relu: bool) {
+pub(super) fn conv_blocks(
+    g: &ConvGeom,
+    x: &[f32],
+    split: bool,
+    w: &[f32],
+    bias: Option<&[f32]>,
+    y: &mut [f32],
+    relu: bool,
+) {
     let (ins, s, og, kg) = (g.in_size(), g.out_size(), g.og(), g.kg());
     let (_, nr) = gemm::panel_dims();
     // the bias is one more column of A (times a row of ones in B), so the GEMM adds it for free
@@ -21,21 +29,34 @@ pub(super) fn conv_blocks(g: &ConvGeom, x: &[f32], split: bool, w: &[f32], bias:
         for o in 0..og {
             let d = &mut wr[(gi * og + o) * kb..(gi * og + o + 1) * kb];
             d[..kg].copy_from_slice(&wg[o * kg..(o + 1) * kg]);
-            if let Some(b) = bias { d[kg] = b[gi * og + o]; }
+            if let Some(b) = bias {
+                d[kg] = b[gi * og + o];
+            }
         }
     }
     let a_len = gemm::packed_a_len(og, kb);
     // x86 AVX-512 (8x32 tiles), at most 64 taps: each panel's im2col is written by its first
     // row tile as it multiplies it (the copy hides under that tile's FMAs)
     #[cfg(target_arch = "x86_64")]
-    let fused = shift_case(g) && kb >= FUSED_MIN_K && gemm::best_kernel() == gemm::GemmKernel::Avx512
-        && gemm::panel_dims() == (8, 32) && og >= 8 && g.k_h * g.k_w <= 64;
+    let fused = shift_case(g)
+        && kb >= FUSED_MIN_K
+        && gemm::best_kernel() == gemm::GemmKernel::Avx512
+        && gemm::panel_dims() == (8, 32)
+        && og >= 8
+        && g.k_h * g.k_w <= 64;
     #[cfg(not(target_arch = "x86_64"))]
     let fused = false;
     let mut wp = vec![0f32; if packed || fused { a_len * g.groups } else { 0 }];
     if packed || fused {
         for gi in 0..g.groups {
-            gemm::pack_a_panels(og, kb, &wr[gi * og * kb..(gi + 1) * og * kb], kb, false, &mut wp[gi * a_len..(gi + 1) * a_len]);
+            gemm::pack_a_panels(
+                og,
+                kb,
+                &wr[gi * og * kb..(gi + 1) * og * kb],
+                kb,
+                false,
+                &mut wp[gi * a_len..(gi + 1) * a_len],
+            );
         }
     }
     let nb = block_cols(BLOCK_FLOATS, kb, s, nr, g.n * g.groups);
@@ -50,9 +71,8 @@ pub(super) fn conv_blocks(g: &ConvGeom, x: &[f32], split: bool, w: &[f32], bias:
         let w_ = j1 - j0;
         let xn = &x[n * g.c * ins..(n + 1) * g.c * ins];
         // SAFETY: this task owns rows gi*og..(gi+1)*og, columns j0..j1 of image n's output.
-        let yb = unsafe {
-            core::slice::from_raw_parts_mut(yp.get().add((n * g.o + gi * og) * s + j0), (og - 1) * s + w_)
-        };
+        let yb =
+            unsafe { core::slice::from_raw_parts_mut(yp.get().add((n * g.o + gi * og) * s + j0), (og - 1) * s + w_) };
         let ap = if wp.is_empty() { &[][..] } else { &wp[gi * a_len..(gi + 1) * a_len] };
         #[cfg(target_arch = "x86_64")]
         if fused {
@@ -60,12 +80,14 @@ pub(super) fn conv_blocks(g: &ConvGeom, x: &[f32], split: bool, w: &[f32], bias:
             let mut taps = [(0isize, 0usize, 0usize, 0usize, 0usize); 64];
             let nt = g.k_h * g.k_w;
             let ins = g.in_size() as isize;
-            for kh in 0..g.k_h { for kw in 0..g.k_w {
-                let (delta, js, je, lo, hi) = shift_geom(g, kh, kw, j0, j1);
-                let cs = (js as isize).max(-delta).min(je as isize) as usize;
-                let ce = ((je as isize).min(ins - delta).max(cs as isize)) as usize;
-                taps[kh * g.k_w + kw] = (delta, cs - j0, ce - j0, lo, hi);
-            }}
+            for kh in 0..g.k_h {
+                for kw in 0..g.k_w {
+                    let (delta, js, je, lo, hi) = shift_geom(g, kh, kw, j0, j1);
+                    let cs = (js as isize).max(-delta).min(je as isize) as usize;
+                    let ce = ((je as isize).min(ins - delta).max(cs as isize)) as usize;
+                    taps[kh * g.k_w + kw] = (delta, cs - j0, ce - j0, lo, hi);
+                }
+            }
             with_col(nr * kb, |col| {
                 let mut t0 = 0;
                 while t0 < w_ {
@@ -73,8 +95,20 @@ pub(super) fn conv_blocks(g: &ConvGeom, x: &[f32], split: bool, w: &[f32], bias:
                     // SAFETY: AVX-512F 8x32 kernel (checked in `fused`); taps from shift_geom
                     // clipped to the channel; yb holds og >= 8 rows of w_ columns.
                     unsafe {
-                        shift_panel_first_tile_avx512(g, xn, gi * g.cg(), j0, t0, wd, &taps[..nt], kb, col, ap,
-                                                      &mut yb[t0..], s);
+                        shift_panel_first_tile_avx512(
+                            g,
+                            xn,
+                            gi * g.cg(),
+                            j0,
+                            t0,
+                            wd,
+                            &taps[..nt],
+                            kb,
+                            col,
+                            ap,
+                            &mut yb[t0..],
+                            s,
+                        );
                     }
                     if og > 8 {
                         gemm::sgemm_packed(og - 8, wd, kb, &ap[8 * kb..], col, &mut yb[8 * s + t0..], s, false);
@@ -82,7 +116,9 @@ pub(super) fn conv_blocks(g: &ConvGeom, x: &[f32], split: bool, w: &[f32], bias:
                     t0 += wd;
                 }
             });
-            if relu { relu_rows(yb, og, w_, s); }
+            if relu {
+                relu_rows(yb, og, w_, s);
+            }
             return;
         }
         // packed panels unless the last panel would be mostly padding
@@ -91,14 +127,34 @@ pub(super) fn conv_blocks(g: &ConvGeom, x: &[f32], split: bool, w: &[f32], bias:
                 im2col_panels(g, xn, gi * g.cg(), j0, j1, nr, kb, col);
                 gemm::sgemm_packed(og, w_, kb, ap, col, yb, s, false);
             });
-            if relu { relu_rows(yb, og, w_, s); }
+            if relu {
+                relu_rows(yb, og, w_, s);
+            }
         } else {
             with_col(kb * w_, |col| {
                 im2col_block(g, xn, split, gi * g.cg(), j0, j1, col);
-                if kb > kg { col[kg * w_..].fill(1.0); }
-                gemm::sgemm(og, w_, kb, &wr[gi * og * kb..(gi + 1) * og * kb], kb, false, col, w_, false, yb, s, 0.0, None);
+                if kb > kg {
+                    col[kg * w_..].fill(1.0);
+                }
+                gemm::sgemm(
+                    og,
+                    w_,
+                    kb,
+                    &wr[gi * og * kb..(gi + 1) * og * kb],
+                    kb,
+                    false,
+                    col,
+                    w_,
+                    false,
+                    yb,
+                    s,
+                    0.0,
+                    None,
+                );
             });
-            if relu { relu_rows(yb, og, w_, s); }
+            if relu {
+                relu_rows(yb, og, w_, s);
+            }
         }
     });
 }

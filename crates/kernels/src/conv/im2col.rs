@@ -13,7 +13,13 @@ pub(super) fn shift_case(g: &ConvGeom) -> bool {
 /// For [`shift_case`]: (delta, js, je, lo, hi): valid columns j in [js, je) read xc[j + delta]
 /// except the border columns ow < lo or ow >= hi (in range [js, je) only).
 #[inline(always)]
-pub(super) fn shift_geom(g: &ConvGeom, kh: usize, kw: usize, j0: usize, j1: usize) -> (isize, usize, usize, usize, usize) {
+pub(super) fn shift_geom(
+    g: &ConvGeom,
+    kh: usize,
+    kw: usize,
+    j0: usize,
+    j1: usize,
+) -> (isize, usize, usize, usize, usize) {
     let w = g.out_w;
     let dh = (kh * g.d_h) as isize - g.p_h as isize;
     let off = (kw * g.d_w) as isize - g.p_w as isize;
@@ -30,11 +36,23 @@ pub(super) fn shift_geom(g: &ConvGeom, kh: usize, kw: usize, j0: usize, j1: usiz
 /// Calls `f(t)` for every output position t = j - j0 in [js, je) whose column is a border one.
 #[inline(always)]
 pub(super) fn for_borders(w: usize, lo: usize, hi: usize, j0: usize, js: usize, je: usize, mut f: impl FnMut(usize)) {
-    if lo == 0 && hi >= w { return; }
+    if lo == 0 && hi >= w {
+        return;
+    }
     let mut row0 = js - js % w;
     while row0 < je {
-        for ow in 0..lo { let j = row0 + ow; if j >= js && j < je { f(j - j0); } }
-        for ow in hi..w { let j = row0 + ow; if j >= js && j < je { f(j - j0); } }
+        for ow in 0..lo {
+            let j = row0 + ow;
+            if j >= js && j < je {
+                f(j - j0);
+            }
+        }
+        for ow in hi..w {
+            let j = row0 + ow;
+            if j >= js && j < je {
+                f(j - j0);
+            }
+        }
         row0 += w;
     }
 }
@@ -42,7 +60,17 @@ pub(super) fn for_borders(w: usize, lo: usize, hi: usize, j0: usize, js: usize, 
 /// Writes the im2col row values of channel slice `xc` for tap (kd, kh, kw) at output columns
 /// j0..j1 (flattened (od, oh, ow)) into `out[..j1-j0]`.
 #[inline(always)]
-pub(super) fn im2col_row(g: &ConvGeom, xc: &[f32], split: bool, kd: usize, kh: usize, kw: usize, j0: usize, j1: usize, out: &mut [f32]) {
+pub(super) fn im2col_row(
+    g: &ConvGeom,
+    xc: &[f32],
+    split: bool,
+    kd: usize,
+    kh: usize,
+    kw: usize,
+    j0: usize,
+    j1: usize,
+    out: &mut [f32],
+) {
     if shift_case(g) {
         let (delta, js, je, lo, hi) = shift_geom(g, kh, kw, j0, j1);
         let out = &mut out[..j1 - j0];
@@ -88,10 +116,14 @@ pub(super) fn im2col_row(g: &ConvGeom, xc: &[f32], split: bool, kd: usize, kh: u
                         }
                         2 => {
                             let sr = &xr[b..b + 2 * (hi - lo) - 1];
-                            for (i, d) in dst.iter_mut().enumerate() { *d = sr[2 * i]; }
+                            for (i, d) in dst.iter_mut().enumerate() {
+                                *d = sr[2 * i];
+                            }
                         }
                         sw => {
-                            for (i, d) in dst.iter_mut().enumerate() { *d = xr[b + sw * i]; }
+                            for (i, d) in dst.iter_mut().enumerate() {
+                                *d = xr[b + sw * i];
+                            }
                         }
                     }
                 }
@@ -112,7 +144,16 @@ pub(super) fn im2col_row(g: &ConvGeom, xc: &[f32], split: bool, kd: usize, kh: u
 
 /// Inverse of [`im2col_row`]: adds `row[..j1-j0]` into channel slice `xc`.
 #[inline(always)]
-pub(super) fn col2im_row(g: &ConvGeom, row: &mut [f32], kd: usize, kh: usize, kw: usize, j0: usize, j1: usize, xc: &mut [f32]) {
+pub(super) fn col2im_row(
+    g: &ConvGeom,
+    row: &mut [f32],
+    kd: usize,
+    kh: usize,
+    kw: usize,
+    j0: usize,
+    j1: usize,
+    xc: &mut [f32],
+) {
     if shift_case(g) {
         let (delta, js, je, lo, hi) = shift_geom(g, kh, kw, j0, j1);
         // border entries would land on a neighbouring row: zero them (adding 0 is exact)
@@ -145,7 +186,9 @@ pub(super) fn col2im_row(g: &ConvGeom, row: &mut [f32], kd: usize, kh: usize, kw
                 if g.s_w == 1 {
                     add_run(&mut xr[b..b + (hi - lo)], sr);
                 } else {
-                    for (i, &v) in sr.iter().enumerate() { xr[b + g.s_w * i] += v; }
+                    for (i, &v) in sr.iter().enumerate() {
+                        xr[b + g.s_w * i] += v;
+                    }
                 }
             }
         }
@@ -239,24 +282,33 @@ pub(super) fn im2col_panels(g: &ConvGeom, x: &[f32], c0: usize, j0: usize, j1: u
 /// columns], so each im2col row segment becomes a contiguous copy instead of a strided gather.
 /// The buffer is this thread's grow-only scratch: hand it back with [`split_done`].
 pub(super) fn split_stride2(g: &ConvGeom, x: &[f32]) -> Option<Vec<f32>> {
-    if g.s_w != 2 || g.in_w < 2 { return None; }
+    if g.s_w != 2 || g.in_w < 2 {
+        return None;
+    }
     let w = g.in_w;
     let we = w.div_ceil(2);
     let mut buf = SPLIT.with(|c| std::mem::take(&mut *c.borrow_mut()));
-    if buf.len() < x.len() { buf.resize(x.len(), 0.0); }
+    if buf.len() < x.len() {
+        buf.resize(x.len(), 0.0);
+    }
     let out = &mut buf[..x.len()];
     for (d, r) in out.chunks_exact_mut(w).zip(x.chunks_exact(w)) {
         let (ev, od) = d.split_at_mut(we);
-        for (i, v) in ev.iter_mut().enumerate() { *v = r[2 * i]; }
-        for (i, v) in od.iter_mut().enumerate() { *v = r[2 * i + 1]; }
+        for (i, v) in ev.iter_mut().enumerate() {
+            *v = r[2 * i];
+        }
+        for (i, v) in od.iter_mut().enumerate() {
+            *v = r[2 * i + 1];
+        }
     }
     Some(buf)
 }
 
 pub(super) fn split_done(xs: Option<Vec<f32>>) {
-    if let Some(v) = xs { SPLIT.with(|c| *c.borrow_mut() = v); }
+    if let Some(v) = xs {
+        SPLIT.with(|c| *c.borrow_mut() = v);
+    }
 }
-
 
 crate::simd_fn! {
 /// Row-contiguous im2col of channels [c0, c0 + cg) at output columns j0..j1: col[r*(j1-j0) + t].

@@ -22,13 +22,12 @@ mod im2col;
 mod panels;
 mod pointwise;
 
+use blocks::*;
 pub use grad_input::conv_grad_input;
 pub use grad_weight::conv_grad_weight;
-use blocks::*;
 use im2col::*;
 use panels::*;
 use pointwise::*;
-
 
 crate::abi_struct! {
     /// Geometry of an N-d convolution, written as 3-d (conv1d/conv2d set the leading sizes to 1):
@@ -45,24 +44,47 @@ crate::abi_struct! {
 }
 
 impl ConvGeom {
-    pub fn in_size(&self) -> usize { self.in_d * self.in_h * self.in_w }
-    pub fn out_size(&self) -> usize { self.out_d * self.out_h * self.out_w }
-    pub fn k_size(&self) -> usize { self.k_d * self.k_h * self.k_w }
+    pub fn in_size(&self) -> usize {
+        self.in_d * self.in_h * self.in_w
+    }
+    pub fn out_size(&self) -> usize {
+        self.out_d * self.out_h * self.out_w
+    }
+    pub fn k_size(&self) -> usize {
+        self.k_d * self.k_h * self.k_w
+    }
     /// channels per group
-    pub fn cg(&self) -> usize { self.c / self.groups }
+    pub fn cg(&self) -> usize {
+        self.c / self.groups
+    }
     /// output channels per group
-    pub fn og(&self) -> usize { self.o / self.groups }
+    pub fn og(&self) -> usize {
+        self.o / self.groups
+    }
     /// rows of one group's im2col matrix
-    pub fn kg(&self) -> usize { self.cg() * self.k_size() }
+    pub fn kg(&self) -> usize {
+        self.cg() * self.k_size()
+    }
     /// 1x1 kernel, stride 1, no padding: the input already is the im2col matrix.
     pub fn is_pointwise(&self) -> bool {
-        self.k_size() == 1 && self.s_d == 1 && self.s_h == 1 && self.s_w == 1
-            && self.p_d == 0 && self.p_h == 0 && self.p_w == 0
+        self.k_size() == 1
+            && self.s_d == 1
+            && self.s_h == 1
+            && self.s_w == 1
+            && self.p_d == 0
+            && self.p_h == 0
+            && self.p_w == 0
             && self.out_size() == self.in_size()
     }
-    pub fn x_len(&self) -> usize { self.n * self.c * self.in_size() }
-    pub fn y_len(&self) -> usize { self.n * self.o * self.out_size() }
-    pub fn w_len(&self) -> usize { self.o * self.cg() * self.k_size() }
+    pub fn x_len(&self) -> usize {
+        self.n * self.c * self.in_size()
+    }
+    pub fn y_len(&self) -> usize {
+        self.n * self.o * self.out_size()
+    }
+    pub fn w_len(&self) -> usize {
+        self.o * self.cg() * self.k_size()
+    }
 }
 
 thread_local! {
@@ -75,7 +97,9 @@ fn with_col<R>(len: usize, f: impl FnOnce(&mut [f32]) -> R) -> R {
     COL.with(|c| {
         let mut v = c.borrow_mut();
         // 64-byte aligned start (whole-cache-line panel rows for the 512-bit loads and stores)
-        if v.len() < len + 16 { v.resize(len + 16, 0.0); }
+        if v.len() < len + 16 {
+            v.resize(len + 16, 0.0);
+        }
         let skip = v.as_ptr().align_offset(64).min(15);
         f(&mut v[skip..skip + len])
     })
@@ -85,13 +109,28 @@ fn with_col<R>(len: usize, f: impl FnOnce(&mut [f32]) -> R) -> R {
 #[inline(always)]
 fn src(o: usize, s: usize, p: usize, k: usize, d: usize, n: usize) -> Option<usize> {
     let i = (o * s + k * d) as isize - p as isize;
-    if i >= 0 && (i as usize) < n { Some(i as usize) } else { None }
+    if i >= 0 && (i as usize) < n {
+        Some(i as usize)
+    } else {
+        None
+    }
 }
 
 /// C[m x n] (ldc = n) = beta*C + op(A) op(B), rows split across threads when large.
 #[allow(clippy::too_many_arguments)]
-fn gemm_par(m: usize, n: usize, k: usize, a: &[f32], lda: usize, ta: bool, b: &[f32], ldb: usize, tb: bool,
-            c: &mut [f32], beta: f32) {
+fn gemm_par(
+    m: usize,
+    n: usize,
+    k: usize,
+    a: &[f32],
+    lda: usize,
+    ta: bool,
+    b: &[f32],
+    ldb: usize,
+    tb: bool,
+    c: &mut [f32],
+    beta: f32,
+) {
     let work = m * n * k;
     let parts = par::threads().min(m.div_ceil(4)).min(work / crate::linalg::PAR_MIN_FLOPS).max(1);
     if parts <= 1 {
@@ -102,7 +141,9 @@ fn gemm_par(m: usize, n: usize, k: usize, a: &[f32], lda: usize, ta: bool, b: &[
     let cl = c.len();
     par::run(parts, &|t, _| {
         let (r0, r1) = par::split(m, parts, 4, t);
-        if r0 >= r1 { return; }
+        if r0 >= r1 {
+            return;
+        }
         // SAFETY: each task writes only rows [r0, r1) of C.
         let cs = unsafe { core::slice::from_raw_parts_mut(cp.get(), cl) };
         gemm::sgemm_rows(m, n, k, a, lda, ta, b, ldb, tb, cs, n, beta, None, r0, r1);
@@ -114,7 +155,9 @@ fn per_image(g: &ConvGeom, f: &(dyn Fn(usize) + Sync)) {
     if g.n >= 2 && par::threads() > 1 {
         par::run(g.n, &|i, _| f(i));
     } else {
-        for i in 0..g.n { f(i); }
+        for i in 0..g.n {
+            f(i);
+        }
     }
 }
 
@@ -123,10 +166,16 @@ thread_local! {
     static SPLIT: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
 }
 
-fn with_buf<R>(key: &'static std::thread::LocalKey<RefCell<Vec<f32>>>, len: usize, f: impl FnOnce(&mut [f32]) -> R) -> R {
+fn with_buf<R>(
+    key: &'static std::thread::LocalKey<RefCell<Vec<f32>>>,
+    len: usize,
+    f: impl FnOnce(&mut [f32]) -> R,
+) -> R {
     key.with(|c| {
         let mut v = c.borrow_mut();
-        if v.len() < len { v.resize(len, 0.0); }
+        if v.len() < len {
+            v.resize(len, 0.0);
+        }
         f(&mut v[..len])
     })
 }
@@ -166,7 +215,11 @@ fn block_cols(budget: usize, rows: usize, total: usize, nr: usize, tasks_outer: 
         let per = total.div_ceil(want).div_ceil(nr) * nr;
         nb = nb.min(per.max(nr));
     }
-    if nb >= total { total.max(1) } else { nb }
+    if nb >= total {
+        total.max(1)
+    } else {
+        nb
+    }
 }
 
 /// Copies `src` into `dst` (same length) with inline fixed-size moves: these runs are short
@@ -180,38 +233,60 @@ fn copy_run(dst: &mut [f32], src: &[f32]) {
     // SAFETY: every access is below n in both slices.
     unsafe {
         while i + 8 <= n {
-            core::ptr::write_unaligned(d.add(i) as *mut [f32; 8], core::ptr::read_unaligned(s.add(i) as *const [f32; 8]));
+            core::ptr::write_unaligned(
+                d.add(i) as *mut [f32; 8],
+                core::ptr::read_unaligned(s.add(i) as *const [f32; 8]),
+            );
             i += 8;
         }
         if i + 4 <= n {
-            core::ptr::write_unaligned(d.add(i) as *mut [f32; 4], core::ptr::read_unaligned(s.add(i) as *const [f32; 4]));
+            core::ptr::write_unaligned(
+                d.add(i) as *mut [f32; 4],
+                core::ptr::read_unaligned(s.add(i) as *const [f32; 4]),
+            );
             i += 4;
         }
         if i + 2 <= n {
-            core::ptr::write_unaligned(d.add(i) as *mut [f32; 2], core::ptr::read_unaligned(s.add(i) as *const [f32; 2]));
+            core::ptr::write_unaligned(
+                d.add(i) as *mut [f32; 2],
+                core::ptr::read_unaligned(s.add(i) as *const [f32; 2]),
+            );
             i += 2;
         }
-        if i < n { *d.add(i) = *s.add(i); }
+        if i < n {
+            *d.add(i) = *s.add(i);
+        }
     }
 }
 
 /// Adds `src` into `dst` (same length), like [`copy_run`].
 #[inline(always)]
 fn add_run(dst: &mut [f32], src: &[f32]) {
-    for (d, &v) in dst.iter_mut().zip(src) { *d += v; }
+    for (d, &v) in dst.iter_mut().zip(src) {
+        *d += v;
+    }
 }
 
 /// Zeroes a short run inline.
 #[inline(always)]
 fn zero_run(dst: &mut [f32]) {
     let n = dst.len();
-    if n > 16 { dst.fill(0.0); return; }
+    if n > 16 {
+        dst.fill(0.0);
+        return;
+    }
     let d = dst.as_mut_ptr();
     let mut i = 0;
     // SAFETY: every access is below n.
     unsafe {
-        while i + 4 <= n { core::ptr::write_unaligned(d.add(i) as *mut [f32; 4], [0.0; 4]); i += 4; }
-        while i < n { *d.add(i) = 0.0; i += 1; }
+        while i + 4 <= n {
+            core::ptr::write_unaligned(d.add(i) as *mut [f32; 4], [0.0; 4]);
+            i += 4;
+        }
+        while i < n {
+            *d.add(i) = 0.0;
+            i += 1;
+        }
     }
 }
 
@@ -225,12 +300,15 @@ fn out_pos(g: &ConvGeom, j: usize) -> (usize, usize, usize) {
     (od, oh, rem - oh * g.out_w)
 }
 
-
 /// Runs tasks 0..n across the pool (inline when single-threaded).
 fn run_tasks(n: usize, f: &(dyn Fn(usize) + Sync)) {
-    if n == 0 { return; }
+    if n == 0 {
+        return;
+    }
     if n == 1 || par::threads() <= 1 {
-        for t in 0..n { f(t); }
+        for t in 0..n {
+            f(t);
+        }
     } else {
         par::run(n, &|t, _| f(t));
     }
@@ -239,16 +317,32 @@ fn run_tasks(n: usize, f: &(dyn Fn(usize) + Sync)) {
 /// y = conv(x, w) + bias.
 #[inline(never)]
 pub fn conv(g: &ConvGeom, x: &[f32], w: &[f32], bias: Option<&[f32]>, y: &mut [f32], relu: bool) {
-    if g.is_pointwise() { return conv_pointwise(g, x, w, bias, y, relu); }
+    if g.is_pointwise() {
+        return conv_pointwise(g, x, w, bias, y, relu);
+    }
     let (x, w) = (&x[..g.x_len()], &w[..g.w_len()]);
     let y = &mut y[..g.y_len()];
-    if g.out_size() == 0 || g.og() == 0 { return; }
-    if panel_case(g, g.kg() + bias.is_some() as usize) { return conv_panels(g, x, w, bias, y, relu); }
+    if g.out_size() == 0 || g.og() == 0 {
+        return;
+    }
+    if panel_case(g, g.kg() + bias.is_some() as usize) {
+        return conv_panels(g, x, w, bias, y, relu);
+    }
     let xs = split_stride2(g, x);
-    conv_blocks(g, match &xs { Some(v) => &v[..x.len()], None => x }, xs.is_some(), w, bias, y, relu);
+    conv_blocks(
+        g,
+        match &xs {
+            Some(v) => &v[..x.len()],
+            None => x,
+        },
+        xs.is_some(),
+        w,
+        bias,
+        y,
+        relu,
+    );
     split_done(xs);
 }
-
 
 crate::simd_fn! {
 /// The fused ReLU of a conv output block: `rows` rows of `cols` floats, stride `ld`, in place

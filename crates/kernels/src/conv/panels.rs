@@ -7,8 +7,15 @@ use super::*;
 /// width, wide x86 panels, enough rows of A to amortise each packed panel.
 pub(super) fn panel_case(g: &ConvGeom, kb: usize) -> bool {
     let (_, nr) = gemm::panel_dims();
-    (16..=64).contains(&nr) && !shift_case(g) && g.k_d == 1 && g.in_d == 1 && g.out_d == 1
-        && (g.s_w == 1 || g.s_w == 2) && g.og() >= 32 && kb >= 32 && 6 * g.out_w >= nr
+    (16..=64).contains(&nr)
+        && !shift_case(g)
+        && g.k_d == 1
+        && g.in_d == 1
+        && g.out_d == 1
+        && (g.s_w == 1 || g.s_w == 2)
+        && g.og() >= 32
+        && kb >= 32
+        && 6 * g.out_w >= nr
 }
 
 /// Padded (and for s_w == 2, even/odd split) copy of x for [`conv_panels`]: every image channel
@@ -17,7 +24,12 @@ pub(super) fn panel_case(g: &ConvGeom, kb: usize) -> bool {
 pub(super) fn pad_dims(g: &ConvGeom) -> (usize, usize, usize) {
     let hp = (g.in_h + 2 * g.p_h).max((g.out_h - 1) * g.s_h + (g.k_h - 1) * g.d_h + 1);
     let wp = (g.in_w + 2 * g.p_w).max((g.out_w - 1) * g.s_w + (g.k_w - 1) * g.d_w + 1);
-    if g.s_w == 2 { let h = wp.div_ceil(2); (hp, 2 * h, h) } else { (hp, wp, 0) }
+    if g.s_w == 2 {
+        let h = wp.div_ceil(2);
+        (hp, 2 * h, h)
+    } else {
+        (hp, wp, 0)
+    }
 }
 
 crate::simd_fn! {
@@ -99,7 +111,9 @@ pub(super) fn conv_panels(g: &ConvGeom, x: &[f32], w: &[f32], bias: Option<&[f32
             for o in 0..og {
                 let d = &mut wr[o * kb..(o + 1) * kb];
                 d[..kg].copy_from_slice(&wg[o * kg..(o + 1) * kg]);
-                if let Some(b) = bias { d[kg] = b[gi * og + o]; }
+                if let Some(b) = bias {
+                    d[kg] = b[gi * og + o];
+                }
             }
             gemm::pack_a_panels(og, kb, &wr, kb, false, &mut wp[gi * a_len..(gi + 1) * a_len]);
         }
@@ -107,7 +121,9 @@ pub(super) fn conv_panels(g: &ConvGeom, x: &[f32], w: &[f32], bias: Option<&[f32
     let (hp, wrow, half) = pad_dims(g);
     let plane = hp * wrow;
     let mut xp = SPLIT.with(|c| std::mem::take(&mut *c.borrow_mut()));
-    if xp.len() < g.n * g.c * plane { xp.resize(g.n * g.c * plane, 0.0); }
+    if xp.len() < g.n * g.c * plane {
+        xp.resize(g.n * g.c * plane, 0.0);
+    }
     {
         let (xpp, xl) = (SendPtr(xp.as_mut_ptr()), xp.len());
         let ins = g.in_size();
@@ -119,11 +135,15 @@ pub(super) fn conv_panels(g: &ConvGeom, x: &[f32], w: &[f32], bias: Option<&[f32
     }
     // offset of B row r = (c, kh, kw) within a group's padded planes
     let mut offs = Vec::with_capacity(kg);
-    for c in 0..g.cg() { for kh in 0..g.k_h { for kw in 0..g.k_w {
-        let cw = kw * g.d_w;
-        let col = if g.s_w == 2 { (cw & 1) * half + (cw >> 1) } else { cw };
-        offs.push(c * plane + kh * g.d_h * wrow + col);
-    }}}
+    for c in 0..g.cg() {
+        for kh in 0..g.k_h {
+            for kw in 0..g.k_w {
+                let cw = kw * g.d_w;
+                let col = if g.s_w == 2 { (cw & 1) * half + (cw >> 1) } else { cw };
+                offs.push(c * plane + kh * g.d_h * wrow + col);
+            }
+        }
+    }
     let nb = block_cols(BLOCK_FLOATS, kb, s, nr, g.n * g.groups);
     let nblk = s.div_ceil(nb);
     let yp = SendPtr(y.as_mut_ptr());
@@ -165,13 +185,14 @@ pub(super) fn conv_panels(g: &ConvGeom, x: &[f32], w: &[f32], bias: Option<&[f32
         });
         if relu {
             // SAFETY: as above, the task's own rows and columns j0..j1.
-            let yt = unsafe { core::slice::from_raw_parts_mut(yp.get().add((n * g.o + gi * og) * s + j0), (og - 1) * s + j1 - j0) };
+            let yt = unsafe {
+                core::slice::from_raw_parts_mut(yp.get().add((n * g.o + gi * og) * s + j0), (og - 1) * s + j1 - j0)
+            };
             relu_rows(yt, og, j1 - j0, s);
         }
     });
     SPLIT.with(|c| *c.borrow_mut() = xp);
 }
-
 
 /// Per 16-lane half of a 32-wide panel row: (lane mask, source shift) of every segment (source
 /// offset b, length, panel position t0) that touches it, and how many there are.
@@ -182,7 +203,9 @@ pub(super) fn seg_parts(segs: &[(usize, usize, usize)]) -> ([[(u16, isize); 8]; 
     for &(b, len, t0) in segs {
         for h in 0..2 {
             let (lo, hi) = (t0.max(16 * h), (t0 + len).min(16 * h + 16));
-            if lo >= hi { continue; }
+            if lo >= hi {
+                continue;
+            }
             let m = (((1u32 << (hi - lo)) - 1) << (lo - 16 * h)) as u16;
             parts[h][np[h]] = (m, b as isize - t0 as isize + 16 * h as isize);
             np[h] += 1;
@@ -218,14 +241,33 @@ pub(super) fn panel_segs(g: &ConvGeom, wrow: usize, j0: usize, wd: usize) -> ([(
 /// AVX-512F available; `col` holds kb * 32 floats, `ap` 8 * kb, `y` (7 * ldc + wd) floats.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
-pub(super) unsafe fn pack_panel_first_tile_avx512(g: &ConvGeom, xg: &[f32], offs: &[usize], omax: usize, wrow: usize, j0: usize,
-                                       wd: usize, kb: usize, col: &mut [f32], ap: &[f32], y: &mut [f32], ldc: usize) {
+pub(super) unsafe fn pack_panel_first_tile_avx512(
+    g: &ConvGeom,
+    xg: &[f32],
+    offs: &[usize],
+    omax: usize,
+    wrow: usize,
+    j0: usize,
+    wd: usize,
+    kb: usize,
+    col: &mut [f32],
+    ap: &[f32],
+    y: &mut [f32],
+    ldc: usize,
+) {
     use core::arch::x86_64::*;
     let kg = offs.len();
     let (segs, ns) = panel_segs(g, wrow, j0, wd);
     let segs = &segs[..ns];
-    assert!(wd >= 1 && wd <= 32 && kb >= kg && col.len() >= kb * 32 && ap.len() >= 8 * kb
-        && y.len() >= 7 * ldc + wd && segs.iter().all(|&(b, len, _)| omax + b + len <= xg.len()));
+    assert!(
+        wd >= 1
+            && wd <= 32
+            && kb >= kg
+            && col.len() >= kb * 32
+            && ap.len() >= 8 * kb
+            && y.len() >= 7 * ldc + wd
+            && segs.iter().all(|&(b, len, _)| omax + b + len <= xg.len())
+    );
     let (parts, np) = seg_parts(segs);
     let (src, dst, a) = (xg.as_ptr(), col.as_mut_ptr(), ap.as_ptr());
     let mut acc = [[_mm512_setzero_ps(); 2]; 8];
@@ -258,8 +300,12 @@ pub(super) unsafe fn pack_panel_first_tile_avx512(g: &ConvGeom, xg: &[f32], offs
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
 #[inline]
-pub(super) unsafe fn fma8(acc: &mut [[core::arch::x86_64::__m512; 2]; 8], a: *const f32, b0: core::arch::x86_64::__m512,
-               b1: core::arch::x86_64::__m512) {
+pub(super) unsafe fn fma8(
+    acc: &mut [[core::arch::x86_64::__m512; 2]; 8],
+    a: *const f32,
+    b0: core::arch::x86_64::__m512,
+    b1: core::arch::x86_64::__m512,
+) {
     use core::arch::x86_64::*;
     for i in 0..8 {
         let av = _mm512_set1_ps(*a.add(i));
@@ -273,8 +319,16 @@ pub(super) unsafe fn fma8(acc: &mut [[core::arch::x86_64::__m512; 2]; 8], a: *co
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
 #[inline]
-pub(super) unsafe fn tile_finish(acc: &mut [[core::arch::x86_64::__m512; 2]; 8], kg: usize, kb: usize, dst: *mut f32, a: *const f32,
-                      y: *mut f32, ldc: usize, wd: usize) {
+pub(super) unsafe fn tile_finish(
+    acc: &mut [[core::arch::x86_64::__m512; 2]; 8],
+    kg: usize,
+    kb: usize,
+    dst: *mut f32,
+    a: *const f32,
+    y: *mut f32,
+    ldc: usize,
+    wd: usize,
+) {
     use core::arch::x86_64::*;
     let ones = _mm512_set1_ps(1.0);
     for r in kg..kb {
@@ -301,20 +355,43 @@ pub(super) unsafe fn tile_finish(acc: &mut [[core::arch::x86_64::__m512; 2]; 8],
 /// taps are consistent with g and x (every unmasked lane is inside its channel).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
-pub(super) unsafe fn shift_panel_first_tile_avx512(g: &ConvGeom, x: &[f32], c0: usize, j0: usize, t0: usize, wd: usize,
-                                        taps: &[(isize, usize, usize, usize, usize)], kb: usize, col: &mut [f32],
-                                        ap: &[f32], y: &mut [f32], ldc: usize) {
+pub(super) unsafe fn shift_panel_first_tile_avx512(
+    g: &ConvGeom,
+    x: &[f32],
+    c0: usize,
+    j0: usize,
+    t0: usize,
+    wd: usize,
+    taps: &[(isize, usize, usize, usize, usize)],
+    kb: usize,
+    col: &mut [f32],
+    ap: &[f32],
+    y: &mut [f32],
+    ldc: usize,
+) {
     use core::arch::x86_64::*;
     let (ins, nt, kg) = (g.in_size(), taps.len(), g.cg() * taps.len());
-    assert!(wd >= 1 && wd <= 32 && kb >= kg && col.len() >= kb * 32 && ap.len() >= 8 * kb && y.len() >= 7 * ldc + wd
-        && x.len() >= (c0 + g.cg()) * ins && nt <= 64);
+    assert!(
+        wd >= 1
+            && wd <= 32
+            && kb >= kg
+            && col.len() >= kb * 32
+            && ap.len() >= 8 * kb
+            && y.len() >= 7 * ldc + wd
+            && x.len() >= (c0 + g.cg()) * ins
+            && nt <= 64
+    );
     // per tap: source offset of panel lane 0, and the valid-lane masks of the two halves
     let mut toff = [0isize; 64];
     let mut tmask = [(0u16, 0u16); 64];
     // lanes 0..wd as a bit mask, and the lanes in [a, b) (block positions)
     let bits = |a: usize, b: usize| -> u32 {
         let (a, b) = (a.clamp(t0, t0 + wd) - t0, b.clamp(t0, t0 + wd) - t0);
-        if a >= b { 0 } else { (((1u64 << (b - a)) - 1) << a) as u32 }
+        if a >= b {
+            0
+        } else {
+            (((1u64 << (b - a)) - 1) << a) as u32
+        }
     };
     // lanes whose output column is in [lo, hi): one pass over the panel per distinct (lo, hi)
     let ow0 = (j0 + t0) % g.out_w;
@@ -326,9 +403,13 @@ pub(super) unsafe fn shift_panel_first_tile_avx512(g: &ConvGeom, x: &[f32], c0: 
             None => {
                 let (mut m, mut ow) = (0u32, ow0);
                 for t in 0..wd {
-                    if ow >= lo && ow < hi { m |= 1 << t; }
+                    if ow >= lo && ow < hi {
+                        m |= 1 << t;
+                    }
                     ow += 1;
-                    if ow == g.out_w { ow = 0; }
+                    if ow == g.out_w {
+                        ow = 0;
+                    }
                 }
                 cols[ncols] = (lo, hi, m);
                 ncols += 1;

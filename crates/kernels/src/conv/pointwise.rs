@@ -12,15 +12,21 @@ pub(super) fn conv_pointwise(g: &ConvGeom, x: &[f32], w: &[f32], bias: Option<&[
         let yn = unsafe { core::slice::from_raw_parts_mut(yp.get().add(n * g.o * s), g.o * s) };
         let xn = &x[n * g.c * ins..(n + 1) * g.c * ins];
         let beta = if let Some(b) = bias {
-            for (o, row) in yn.chunks_exact_mut(s.max(1)).enumerate().take(g.o) { row.fill(b[o]); }
+            for (o, row) in yn.chunks_exact_mut(s.max(1)).enumerate().take(g.o) {
+                row.fill(b[o]);
+            }
             1.0
-        } else { 0.0 };
+        } else {
+            0.0
+        };
         for gi in 0..g.groups {
             let wg = &w[gi * og * kg..(gi + 1) * og * kg];
             let yg = &mut yn[gi * og * s..(gi + 1) * og * s];
             let xg = &xn[gi * kg * s..(gi + 1) * kg * s];
             gemm_par(og, s, kg, wg, kg, false, xg, s, false, yg, beta);
         }
-        if relu { relu_rows(yn, g.o, s, s); }
+        if relu {
+            relu_rows(yn, g.o, s, s);
+        }
     });
 }

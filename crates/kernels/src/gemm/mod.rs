@@ -89,14 +89,7 @@ pub(crate) trait Micro {
     /// `dst[p*stride + j] = src[j*lds + p]` for p < kc, j < w; zero for w <= j < stride.
     /// Used to pack transposed B and non-transposed A; kernels may override with SIMD.
     #[inline(always)]
-    unsafe fn pack_t(
-        kc: usize,
-        w: usize,
-        stride: usize,
-        src: *const f32,
-        lds: usize,
-        dst: *mut f32,
-    ) {
+    unsafe fn pack_t(kc: usize, w: usize, stride: usize, src: *const f32, lds: usize, dst: *mut f32) {
         pack_transpose(kc, w, stride, src, lds, dst)
     }
 }
@@ -128,10 +121,7 @@ pub fn best_kernel() -> GemmKernel {
     {
         GemmKernel::WasmSimd
     }
-    #[cfg(not(any(
-        target_arch = "x86_64",
-        all(target_arch = "wasm32", target_feature = "simd128")
-    )))]
+    #[cfg(not(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128"))))]
     {
         GemmKernel::Scalar
     }
@@ -171,26 +161,7 @@ pub fn sgemm(
     beta: f32,
     bias: Option<&[f32]>,
 ) {
-    sgemm_region(
-        best_kernel(),
-        0,
-        m,
-        0,
-        n,
-        m,
-        n,
-        k,
-        a,
-        lda,
-        trans_a,
-        b,
-        ldb,
-        trans_b,
-        c,
-        ldc,
-        beta,
-        bias,
-    )
+    sgemm_region(best_kernel(), 0, m, 0, n, m, n, k, a, lda, trans_a, b, ldb, trans_b, c, ldc, beta, bias)
 }
 
 /// Same as [`sgemm`], computing only rows `row_begin..row_end` of C (for splitting across
@@ -214,26 +185,7 @@ pub fn sgemm_rows(
     row_begin: usize,
     row_end: usize,
 ) {
-    sgemm_region(
-        best_kernel(),
-        row_begin,
-        row_end,
-        0,
-        n,
-        m,
-        n,
-        k,
-        a,
-        lda,
-        trans_a,
-        b,
-        ldb,
-        trans_b,
-        c,
-        ldc,
-        beta,
-        bias,
-    )
+    sgemm_region(best_kernel(), row_begin, row_end, 0, n, m, n, k, a, lda, trans_a, b, ldb, trans_b, c, ldc, beta, bias)
 }
 
 /// Same as [`sgemm`], computing only columns `col_begin..col_end` of C (all rows). Only those
@@ -258,26 +210,7 @@ pub fn sgemm_cols(
     col_begin: usize,
     col_end: usize,
 ) {
-    sgemm_region(
-        best_kernel(),
-        0,
-        m,
-        col_begin,
-        col_end,
-        m,
-        n,
-        k,
-        a,
-        lda,
-        trans_a,
-        b,
-        ldb,
-        trans_b,
-        c,
-        ldc,
-        beta,
-        bias,
-    )
+    sgemm_region(best_kernel(), 0, m, col_begin, col_end, m, n, k, a, lda, trans_a, b, ldb, trans_b, c, ldc, beta, bias)
 }
 
 /// Fully general entry: explicit kernel, rows [r0, r1) and columns [c0, c1) of C.
@@ -303,14 +236,8 @@ pub fn sgemm_region(
     beta: f32,
     bias: Option<&[f32]>,
 ) {
-    assert!(
-        r0 <= r1 && r1 <= m,
-        "sgemm: bad row range {r0}..{r1} for m={m}"
-    );
-    assert!(
-        c0 <= c1 && c1 <= n,
-        "sgemm: bad col range {c0}..{c1} for n={n}"
-    );
+    assert!(r0 <= r1 && r1 <= m, "sgemm: bad row range {r0}..{r1} for m={m}");
+    assert!(c0 <= c1 && c1 <= n, "sgemm: bad col range {c0}..{c1} for n={n}");
     if m == 0 || n == 0 {
         return;
     }
@@ -336,10 +263,7 @@ pub fn sgemm_region(
             assert!(b.len() >= (k - 1) * ldb + n, "sgemm: B too short");
         }
     }
-    assert!(
-        kernel_available(kernel),
-        "sgemm: kernel {kernel:?} not available"
-    );
+    assert!(kernel_available(kernel), "sgemm: kernel {kernel:?} not available");
     if r0 == r1 || c0 == c1 {
         return;
     }
@@ -472,8 +396,7 @@ pub(crate) unsafe fn dot_rows(x: &Args) {
         while j < x.c1 {
             let nj = (x.c1 - j).min(4);
             let mut acc = [[0.0f32; L]; 4];
-            let br: [*const f32; 4] =
-                core::array::from_fn(|q| x.b.add((j + q.min(nj - 1)) * x.ldb));
+            let br: [*const f32; 4] = core::array::from_fn(|q| x.b.add((j + q.min(nj - 1)) * x.ldb));
             let mut p = 0;
             while p < kv {
                 let av: [f32; L] = *(ar.add(p) as *const [f32; L]);
@@ -595,10 +518,7 @@ unsafe fn drive<K: Micro>(x: &Args) {
     WS.with(|ws| match ws.try_borrow_mut() {
         Ok(mut ws) => drive_ws::<K>(x, &mut ws),
         Err(_) => {
-            let mut tmp = Workspace {
-                buf: Vec::new(),
-                ct: Vec::new(),
-            };
+            let mut tmp = Workspace { buf: Vec::new(), ct: Vec::new() };
             drive_ws::<K>(x, &mut tmp)
         }
     })
@@ -612,10 +532,7 @@ unsafe fn drive_t<K: Micro>(x: &Args) {
     WS.with(|ws| match ws.try_borrow_mut() {
         Ok(mut ws) => drive_t_ws::<K>(x, &mut ws),
         Err(_) => {
-            let mut tmp = Workspace {
-                buf: Vec::new(),
-                ct: Vec::new(),
-            };
+            let mut tmp = Workspace { buf: Vec::new(), ct: Vec::new() };
             drive_t_ws::<K>(x, &mut tmp)
         }
     })
@@ -689,11 +606,7 @@ unsafe fn drive_ws<K: Micro>(x: &Args, ws: &mut Workspace) {
             let kc = kc_max.min(x.k - pc);
             let first = pc == 0;
             let accum = !first || x.accum;
-            let bias = if first && !x.bias.is_null() {
-                x.bias.add(jc)
-            } else {
-                core::ptr::null()
-            };
+            let bias = if first && !x.bias.is_null() { x.bias.add(jc) } else { core::ptr::null() };
             let mut ic = x.r0;
             while ic < x.r1 {
                 let mc = mc_max.min(x.r1 - ic);
@@ -790,14 +703,7 @@ unsafe fn pack_b<K: Micro>(
 
 /// dst[p*stride + j] = src[j*lds + p] for p < kc, j < w; zero for w <= j < stride.
 #[inline(always)]
-unsafe fn pack_transpose(
-    kc: usize,
-    w: usize,
-    stride: usize,
-    src: *const f32,
-    lds: usize,
-    dst: *mut f32,
-) {
+unsafe fn pack_transpose(kc: usize, w: usize, stride: usize, src: *const f32, lds: usize, dst: *mut f32) {
     // Process 4 source rows at a time: 4 streams read sequentially, writes strided.
     let mut j = 0;
     while j + 4 <= w {
@@ -1077,8 +983,16 @@ unsafe fn drive_packed<K: Micro>(
 /// `ap` holds m x k packed by [`pack_a_panels`], `bp` a k x n' packing by [`pack_b_panels`]
 /// offset to an NR-aligned first column (n columns are used), `c` is valid for
 /// `(m - 1) * ldc + n` floats, and no other thread touches C's columns [0, n) of those rows.
-pub unsafe fn sgemm_packed_raw(m: usize, n: usize, k: usize, ap: *const f32, bp: *const f32, c: *mut f32, ldc: usize,
-                               accum: bool) {
+pub unsafe fn sgemm_packed_raw(
+    m: usize,
+    n: usize,
+    k: usize,
+    ap: *const f32,
+    bp: *const f32,
+    c: *mut f32,
+    ldc: usize,
+    accum: bool,
+) {
     if m == 0 || n == 0 || k == 0 {
         return;
     }

@@ -113,13 +113,8 @@ fn check_one(
         }
     }
     for &(r, cl) in &regions {
-        reference(
-            m, n, k, &a, lda, ta, &b, ldb, tb, &mut want, ldc, beta, bias_opt, r, cl,
-        );
-        sgemm_region(
-            kern, r.0, r.1, cl.0, cl.1, m, n, k, &a, lda, ta, &b, ldb, tb, &mut got, ldc, beta,
-            bias_opt,
-        );
+        reference(m, n, k, &a, lda, ta, &b, ldb, tb, &mut want, ldc, beta, bias_opt, r, cl);
+        sgemm_region(kern, r.0, r.1, cl.0, cl.1, m, n, k, &a, lda, ta, &b, ldb, tb, &mut got, ldc, beta, bias_opt);
     }
     for i in 0..m.max(1) {
         for j in 0..ldc {
@@ -130,10 +125,7 @@ fn check_one(
             let (g, w) = (got[idx], want[idx]);
             if i >= m || j >= n {
                 // padding must be untouched
-                assert!(
-                    g.to_bits() == c0[idx].to_bits(),
-                    "{kern:?} m={m} n={n} k={k} pad touched at ({i},{j})"
-                );
+                assert!(g.to_bits() == c0[idx].to_bits(), "{kern:?} m={m} n={n} k={k} pad touched at ({i},{j})");
                 continue;
             }
             let tol = 1e-5 * (k as f32 + 2.0).sqrt() * 4.0 + 1e-5 * w.abs();
@@ -174,15 +166,10 @@ fn all_kernels_combos_257() {
     for kern in kernels() {
         for t in 0..4 {
             let (ta, tb) = (t & 1 != 0, t & 2 != 0);
-            for (beta, bias, pad, split) in [
-                (0.0, false, 0, 0u8),
-                (1.0, true, 3, 1),
-                (0.0, true, 1, 2),
-                (1.0, false, 0, 2),
-            ] {
-                check_one(
-                    kern, 257, 263, 257, ta, tb, beta, bias, pad, split, &mut rng,
-                );
+            for (beta, bias, pad, split) in
+                [(0.0, false, 0, 0u8), (1.0, true, 3, 1), (0.0, true, 1, 2), (1.0, false, 0, 2)]
+            {
+                check_one(kern, 257, 263, 257, ta, tb, beta, bias, pad, split, &mut rng);
             }
         }
         // deep k spanning several KC blocks, m/n spanning several MC/NC blocks
@@ -195,15 +182,7 @@ fn all_kernels_combos_257() {
 fn edge_cases() {
     let mut rng = Rng(777);
     for kern in kernels() {
-        for &(m, n, k) in &[
-            (0, 5, 3),
-            (5, 0, 3),
-            (4, 5, 0),
-            (1, 1, 1),
-            (1, 77, 1),
-            (77, 1, 5),
-            (2, 3, 0),
-        ] {
+        for &(m, n, k) in &[(0, 5, 3), (5, 0, 3), (4, 5, 0), (1, 1, 1), (1, 77, 1), (77, 1, 5), (2, 3, 0)] {
             for beta in [0.0, 1.0] {
                 for bias in [false, true] {
                     for split in 0..3 {
@@ -218,29 +197,11 @@ fn edge_cases() {
     let a = [1.0f32, 2.0, 3.0, 4.0];
     let b = [5.0f32, 6.0, 7.0, 8.0];
     let mut c = [f32::NAN; 4];
-    sgemm(
-        2,
-        2,
-        2,
-        &a,
-        2,
-        false,
-        &b,
-        2,
-        false,
-        &mut c,
-        2,
-        0.0,
-        Some(&[1.0, 2.0]),
-    );
+    sgemm(2, 2, 2, &a, 2, false, &b, 2, false, &mut c, 2, 0.0, Some(&[1.0, 2.0]));
     assert_eq!(c, [20.0, 24.0, 44.0, 52.0]);
-    sgemm_rows(
-        2, 2, 2, &a, 2, false, &b, 2, false, &mut c, 2, 1.0, None, 1, 2,
-    );
+    sgemm_rows(2, 2, 2, &a, 2, false, &b, 2, false, &mut c, 2, 1.0, None, 1, 2);
     assert_eq!(c, [20.0, 24.0, 87.0, 102.0]);
-    sgemm_cols(
-        2, 2, 2, &a, 2, true, &b, 2, true, &mut c, 2, 1.0, None, 0, 1,
-    );
+    sgemm_cols(2, 2, 2, &a, 2, true, &b, 2, true, &mut c, 2, 1.0, None, 0, 1);
     assert_eq!(c, [20.0 + 23.0, 24.0, 87.0 + 34.0, 102.0]);
 }
 
@@ -253,23 +214,7 @@ fn concurrent_row_and_col_splits() {
     let b = rng.vec(k * n);
     let bias = rng.vec(n);
     let mut want = vec![0.0f32; m * n];
-    reference(
-        m,
-        n,
-        k,
-        &a,
-        k,
-        false,
-        &b,
-        n,
-        false,
-        &mut want,
-        n,
-        0.0,
-        Some(&bias),
-        (0, m),
-        (0, n),
-    );
+    reference(m, n, k, &a, k, false, &b, n, false, &mut want, n, 0.0, Some(&bias), (0, m), (0, n));
     for by_cols in [false, true] {
         let mut c = vec![f32::NAN; m * n];
         let ptr = c.as_mut_ptr() as usize;
@@ -282,42 +227,10 @@ fn concurrent_row_and_col_splits() {
                     let c = unsafe { std::slice::from_raw_parts_mut(ptr as *mut f32, len) };
                     if by_cols {
                         let (c0, c1) = if t == 0 { (0, 37) } else { (37, n) };
-                        sgemm_cols(
-                            m,
-                            n,
-                            k,
-                            a,
-                            k,
-                            false,
-                            b,
-                            n,
-                            false,
-                            c,
-                            n,
-                            0.0,
-                            Some(bias),
-                            c0,
-                            c1,
-                        );
+                        sgemm_cols(m, n, k, a, k, false, b, n, false, c, n, 0.0, Some(bias), c0, c1);
                     } else {
                         let (r0, r1) = if t == 0 { (0, 33) } else { (33, m) };
-                        sgemm_rows(
-                            m,
-                            n,
-                            k,
-                            a,
-                            k,
-                            false,
-                            b,
-                            n,
-                            false,
-                            c,
-                            n,
-                            0.0,
-                            Some(bias),
-                            r0,
-                            r1,
-                        );
+                        sgemm_rows(m, n, k, a, k, false, b, n, false, c, n, 0.0, Some(bias), r0, r1);
                     }
                 });
             }
@@ -387,11 +300,8 @@ fn bench_gflops() {
             let ldb = if tb { k } else { n };
             let flop = 2.0 * (m * n * k) as f64;
             let reps = ((1e10 / flop) as usize).clamp(4, 4000);
-            let run = |c: &mut [f32]| {
-                sgemm_region(
-                    kern, 0, m, 0, n, m, n, k, &a, lda, ta, &b, ldb, tb, c, n, 0.0, None,
-                )
-            };
+            let run =
+                |c: &mut [f32]| sgemm_region(kern, 0, m, 0, n, m, n, k, &a, lda, ta, &b, ldb, tb, c, n, 0.0, None);
             run(&mut c);
             let mut best = f64::MAX;
             for _ in 0..5 {

@@ -85,10 +85,7 @@ unsafe fn kernel<const R: usize>(
         let mut tile = [0.0f32; MR * NR];
         for i in 0..R {
             for v in 0..NV {
-                v128_store(
-                    tile.as_mut_ptr().add(i * NR + 4 * v) as *mut v128,
-                    acc[i][v],
-                );
+                v128_store(tile.as_mut_ptr().add(i * NR + 4 * v) as *mut v128, acc[i][v]);
             }
         }
         store_tile(tile.as_ptr(), NR, R, nr, c, ldc, accum, bias);

@@ -34,11 +34,7 @@ unsafe fn k512<const R: usize, const NV: usize, const MRS: usize>(
     };
     let mut acc = [[_mm512_setzero_ps(); NV]; R];
     #[inline(always)]
-    unsafe fn step<const R: usize, const NV: usize>(
-        acc: &mut [[__m512; NV]; R],
-        a: *const f32,
-        b: *const f32,
-    ) {
+    unsafe fn step<const R: usize, const NV: usize>(acc: &mut [[__m512; NV]; R], a: *const f32, b: *const f32) {
         let mut bv = [_mm512_setzero_ps(); NV];
         for v in 0..NV {
             bv[v] = _mm512_loadu_ps(b.add(16 * v));
@@ -175,14 +171,7 @@ impl Micro for Avx512 {
         }
     }
     #[inline(always)]
-    unsafe fn pack_t(
-        kc: usize,
-        w: usize,
-        stride: usize,
-        src: *const f32,
-        lds: usize,
-        dst: *mut f32,
-    ) {
+    unsafe fn pack_t(kc: usize, w: usize, stride: usize, src: *const f32, lds: usize, dst: *mut f32) {
         pack_t_avx(kc, w, stride, src, lds, dst)
     }
     const MR: usize = MR512;
@@ -313,14 +302,7 @@ unsafe fn k256<const R: usize, const DA: bool>(
 
 impl Micro for Avx2 {
     #[inline(always)]
-    unsafe fn pack_t(
-        kc: usize,
-        w: usize,
-        stride: usize,
-        src: *const f32,
-        lds: usize,
-        dst: *mut f32,
-    ) {
+    unsafe fn pack_t(kc: usize, w: usize, stride: usize, src: *const f32, lds: usize, dst: *mut f32) {
         pack_t_avx(kc, w, stride, src, lds, dst)
     }
     const MR: usize = MR256;
@@ -367,14 +349,7 @@ impl Micro for Avx2 {
 // Transposing pack with 8x8 AVX register transposes (shared by both x86 kernels).
 
 #[target_feature(enable = "avx")]
-unsafe fn pack_t_avx(
-    kc: usize,
-    w: usize,
-    stride: usize,
-    src: *const f32,
-    lds: usize,
-    dst: *mut f32,
-) {
+unsafe fn pack_t_avx(kc: usize, w: usize, stride: usize, src: *const f32, lds: usize, dst: *mut f32) {
     let mut j = 0;
     while j + 8 <= w {
         let s = src.add(j * lds);
