@@ -245,3 +245,29 @@ for nl, p in [("linear", None), ("conv2d", None), ("sigmoid", None), ("tanh", No
               ("leaky_relu", 0.2), ("selu", None), ("conv_transpose2d", None)]:
     gains[nl + ("" if p is None else f":{p}")] = nn.init.calculate_gain(nl, p)
 write("misc.json", {"prints": prints, "gains": gains})
+
+# ------------------------------------------------------------------ a real training checkpoint (torch.save)
+# A Linear(4, 3) trained 3 steps with AdamW (amsgrad, two param groups) and a CosineAnnealingLR;
+# torch.save({model, optimizer, scheduler, epoch}) in the zip format; then 4 more steps with
+# recorded gradients: the parameters and learning rates after each are what resuming must give.
+
+torch.manual_seed(5)
+lin = nn.Linear(4, 3)
+opt = torch.optim.AdamW([{"params": [lin.weight]}, {"params": [lin.bias], "weight_decay": 0.0, "lr": 0.05}], lr=0.02, amsgrad=True)
+sched = L.CosineAnnealingLR(opt, T_max=5, eta_min=0.001)
+g = torch.Generator().manual_seed(6)
+grads = [[torch.randn(3, 4, generator=g), torch.randn(3, generator=g)] for _ in range(7)]
+for s in range(3):
+    lin.weight.grad, lin.bias.grad = grads[s][0].clone(), grads[s][1].clone()
+    opt.step()
+    sched.step()
+torch.save({"model": lin.state_dict(), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(), "epoch": 3},
+           os.path.join(OUT, "adamw_checkpoint.pt"))
+after, lrs = [], []
+for s in range(3, 7):
+    lin.weight.grad, lin.bias.grad = grads[s][0].clone(), grads[s][1].clone()
+    opt.step()
+    sched.step()
+    after.append([tj(lin.weight), tj(lin.bias)])
+    lrs.append(sched.get_last_lr())
+write("checkpoint.json", {"grads": [[tj(a), tj(b)] for a, b in grads], "after": after, "lrs": lrs})

@@ -4,9 +4,12 @@
 // PyTorch's layout; plus argument handling, validation messages and the all-or-nothing step().
 
 import { it, expect } from "vitest";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { tmpdir } from "node:os";
+import { spawnSync } from "node:child_process";
 import * as torch from "../ts/index.js";
-import { optim } from "../ts/index.js";
+import { nn, optim } from "../ts/index.js";
 import type { Tensor } from "../ts/index.js";
 import { describeBackends, expectClose, values } from "./util.js";
 
@@ -232,5 +235,74 @@ describeBackends("optimiser API", () => {
     expect(typeof (loss as Tensor).item()).toBe("number");
     expect(p[0].grad).not.toBe(null);
     expect(String(opt)).toBe("SGD (\nParameter Group 0\n    dampening: 0\n    foreach: None\n    lr: 0.1\n    maximize: False\n    momentum: 0\n    nesterov: False\n    weight_decay: 0\n)");
+  });
+});
+
+// A real PyTorch training checkpoint (torch.save of { model, optimizer, scheduler, epoch } after 3
+// AdamW steps with two param groups and amsgrad, CosineAnnealingLR) resumes here step for step; and
+// our own checkpoint, written with torch.save(..., { format: "pt" }), resumes in PyTorch itself.
+const ck = JSON.parse(readFileSync(new URL("./fixtures/optim/checkpoint.json", import.meta.url), "utf8")) as { grads: FT[][]; after: FT[][]; lrs: number[][] };
+const PY = "/usr/bin/python3";
+
+function resumeSetup() {
+  const lin = new nn.Linear(4, 3);
+  const opt = new optim.AdamW([{ params: [lin.weight] }, { params: [lin.bias!], weightDecay: 0, lr: 0.05 }], { lr: 0.02, amsgrad: true });
+  const sched = new optim.lrScheduler.CosineAnnealingLR(opt, 5, { etaMin: 0.001 });
+  return { lin, opt, sched };
+}
+function continueSteps(lin: nn.Linear, opt: optim.Optimizer, sched: optim.lrScheduler.LRScheduler, what: string) {
+  for (let s = 3; s < 7; s++) {
+    lin.weight.grad = tt(ck.grads[s][0]); lin.bias!.grad = tt(ck.grads[s][1]);
+    opt.step(); sched.step();
+    expectClose(values(lin.weight), ck.after[s - 3][0].data, 1e-5, 1e-4, `${what}: weight after step ${s + 1}`);
+    expectClose(values(lin.bias!), ck.after[s - 3][1].data, 1e-5, 1e-4, `${what}: bias after step ${s + 1}`);
+    expectClose(sched.getLastLr(), ck.lrs[s - 3], 1e-12, 1e-10, `${what}: lr after step ${s + 1}`);
+  }
+}
+
+describeBackends("PyTorch training checkpoints", () => {
+  it("torch.load(PyTorch's checkpoint) resumes model, optimizer and scheduler", () => {
+    const c = torch.load(readFileSync(new URL("./fixtures/optim/adamw_checkpoint.pt", import.meta.url)));
+    expect(c.epoch).toBe(3);
+    const { lin, opt, sched } = resumeSetup();
+    lin.loadStateDict(c.model);
+    opt.loadStateDict(c.optimizer);
+    sched.loadStateDict(c.scheduler);
+    expect(opt.paramGroups.map((g) => g.lr)).toEqual(sched.getLastLr());
+    continueSteps(lin, opt, sched, "resumed from PyTorch");
+  });
+
+  it.skipIf(!existsSync(PY))("our checkpoint (torch.save format pt) resumes in PyTorch 1.13", () => {
+    const c = torch.load(readFileSync(new URL("./fixtures/optim/adamw_checkpoint.pt", import.meta.url)));
+    const { lin, opt, sched } = resumeSetup();
+    lin.loadStateDict(c.model); opt.loadStateDict(c.optimizer); sched.loadStateDict(c.scheduler);
+    const dir = mkdtempSync(join(tmpdir(), "torchlet-ck-"));
+    const file = join(dir, "ck.pt");
+    writeFileSync(file, torch.save({ model: lin.stateDict(), optimizer: opt.stateDict(), scheduler: sched.stateDict(), epoch: 3 }, { format: "pt" }));
+    const script = `
+import json, sys, torch
+from torch import nn
+ck = torch.load(sys.argv[1])  # (1.13's weights_only unpickler lacks BINFLOAT, which torchlet's writer uses for floats)
+lin = nn.Linear(4, 3)
+opt = torch.optim.AdamW([{"params": [lin.weight]}, {"params": [lin.bias], "weight_decay": 0.0, "lr": 0.05}], lr=0.02, amsgrad=True)
+sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=5, eta_min=0.001)
+lin.load_state_dict(ck["model"]); opt.load_state_dict(ck["optimizer"]); sched.load_state_dict(ck["scheduler"])
+grads = json.loads(sys.stdin.read())
+out = []
+for gw, gb in grads:
+    lin.weight.grad = torch.tensor(gw["data"]).reshape(gw["shape"]); lin.bias.grad = torch.tensor(gb["data"]).reshape(gb["shape"])
+    opt.step(); sched.step()
+    out.append([lin.weight.detach().reshape(-1).tolist(), lin.bias.detach().tolist(), sched.get_last_lr()])
+print(json.dumps(out))
+`;
+    const r = spawnSync(PY, ["-c", script, file], { input: JSON.stringify(ck.grads.slice(3)), encoding: "utf8" });
+    rmSync(dir, { recursive: true, force: true });
+    expect(r.status, r.stderr).toBe(0);
+    const py = JSON.parse(r.stdout) as [number[], number[], number[]][];
+    py.forEach(([w, b, lr], k) => {
+      expectClose(w, ck.after[k][0].data, 1e-6, 1e-5, `PyTorch resumed from ours: weight after step ${k + 4}`);
+      expectClose(b, ck.after[k][1].data, 1e-6, 1e-5, `PyTorch resumed from ours: bias after step ${k + 4}`);
+      expectClose(lr, ck.lrs[k], 1e-12, 1e-10, `PyTorch resumed from ours: lr after step ${k + 4}`);
+    });
   });
 });
