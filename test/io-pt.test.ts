@@ -249,7 +249,8 @@ describeBackends("io: torch.save(obj, { format: 'pt' })", () => {
     const w = torch.randn(3, 4);
     const obj = {
       model: m.stateDict(), tied: { a: w, b: w.t(), c: w.select(1, 2) }, epoch: 12, names: ["x", "y"], flag: true, none: null,
-      ints: torch.tensor([5, -6, 7], { dtype: "int64" }), nested: [[1, 2], { k: torch.ones(2, 2) }],
+      ints: torch.tensor([5, -6, 2 ** 40], { dtype: "int64" }), nested: [[1, 2], { k: torch.ones(2, 2) }],
+      mask: torch.tensor([true, false, true]),
     };
     const f = join(tmp, `from-torchlet-${torch.backend()}.pt`);
     writeFileSync(f, torch.save(obj, { format: "pt" }));
@@ -272,7 +273,7 @@ print(json.dumps({"obj": enc(ck), "shared": t["a"].storage().data_ptr() == t["b"
     expect(res.bstride).toEqual([1, 4]);
     expect(res.coff).toBe(2);
     const enc = (v: unknown): unknown => {
-      if (v instanceof torch.Tensor) return { dtype: v.dtype === "float32" ? "torch.float32" : "torch.int64", shape: v.shape, values: flat(v.tolist()) };
+      if (v instanceof torch.Tensor) return { dtype: `torch.${v.dtype}`, shape: v.shape, values: flat(v.tolist()) };
       if (Array.isArray(v)) return v.map(enc);
       if (v !== null && typeof v === "object") return { dict: Object.entries(v).map(([k, x]) => [k, enc(x)]) };
       return v;

@@ -165,6 +165,7 @@ export function flatTensor(bytes: Uint8Array, et: ElemType, n: number, little = 
 
 /** Product of a shape with an overflow check (beyond 2^53 elements is refused). */
 export function numelChecked(shape: readonly number[], what: string): number {
+  if (shape.includes(0)) return 0;
   let n = 1;
   for (const d of shape) {
     n *= d;

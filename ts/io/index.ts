@@ -23,7 +23,8 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 
 /** The format of a file's bytes. */
 export function detectFormat(b: Uint8Array): "zip" | "safetensors" | "legacy" | "tar" | "unknown" {
-  if (b.length >= 4 && b[0] === 0x50 && b[1] === 0x4b && ((b[2] === 3 && b[3] === 4) || (b[2] === 5 && b[3] === 6))) return "zip";
+  // a local file header, or (an archive without entries) an end-of-central-directory record
+  if (b.length >= 4 && b[0] === 0x50 && b[1] === 0x4b && ((b[2] === 3 && b[3] === 4) || (b[2] === 5 && b[3] === 6) || (b[2] === 6 && b[3] === 6))) return "zip";
   if (b.length >= 9 && b[8] === 0x7b) {
     const n = new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, true);
     if (n <= BigInt(b.length - 8)) return "safetensors";
@@ -57,20 +58,22 @@ export function consumePrefixInStateDictIfPresent<T extends Record<string, unkno
 
 /** Applies the stripPrefix option to every state dict (a dict whose values are all tensors) in the result. */
 function stripPrefixes(root: unknown, prefixes: string[]): void {
+  // iterative: a loaded object may be nested arbitrarily deep
   const seen = new Set<object>();
-  const visit = (v: unknown) => {
-    if (v === null || typeof v !== "object" || v instanceof Tensor || seen.has(v)) return;
+  const todo: unknown[] = [root];
+  while (todo.length) {
+    const v = todo.pop();
+    if (v === null || typeof v !== "object" || v instanceof Tensor || seen.has(v)) continue;
     seen.add(v);
-    if (Array.isArray(v)) { v.forEach(visit); return; }
-    if (!isPlainObject(v)) return;
+    if (Array.isArray(v)) { for (const x of v) todo.push(x); continue; }
+    if (!isPlainObject(v)) continue;
     const vals = Object.values(v);
     if (vals.length && vals.every((x) => x instanceof Tensor)) {
       for (const p of prefixes) consumePrefixInStateDictIfPresent(v, p);
-      return;
+      continue;
     }
-    vals.forEach(visit);
-  };
-  visit(root);
+    for (const x of vals) todo.push(x);
+  }
 }
 
 /**

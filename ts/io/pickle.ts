@@ -140,7 +140,10 @@ export function unpickle(b: Uint8Array, start: number, hooks: PickleHooks, what:
   const global = (module: string, name: string): PyGlobal | string => {
     if (module === "__builtin__") module = "builtins";
     const g = resolveGlobal(module, name, hooks, { tuples, dicts, sets, frozen, dict, tuple, bad });
-    if (!g) fail(`the file names the global ${module}.${name}, which is not allowed (only tensors and containers can be loaded)`);
+    if (!g) {
+      const full = `${module}.${name}`;
+      fail(`the file names the global ${full.length > 200 ? `${full.slice(0, 200)}...` : full}, which is not allowed (only tensors and containers can be loaded)`);
+    }
     return g;
   };
   const callable = (f: unknown, args: unknown, how: string): unknown => {
@@ -332,7 +335,8 @@ function resolveGlobal(module: string, name: string, hooks: PickleHooks, c: Ctx)
     case "torch._utils._rebuild_tensor_v2":
       return new PyGlobal(path, (args) => {
         argc(args, 4, name === "_rebuild_tensor" ? 4 : 7);
-        return hooks.rebuildTensor(args[0], args[1], args[2], args[3]);
+        const t = hooks.rebuildTensor(args[0], args[1], args[2], args[3]);
+        return args.length > 4 && args[4] === true ? hooks.parameter(t, true) : t;
       });
     case "torch._utils._rebuild_parameter":
     case "torch._utils._rebuild_parameter_with_state":

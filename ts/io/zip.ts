@@ -98,6 +98,8 @@ export function zipData(b: Uint8Array, en: ZipEntry): Uint8Array {
     if (!z) fail(`zip entry "${en.name}" is deflate-compressed, which can only be read in Node (PyTorch writes stored entries)`);
     // deflate expands at most ~1032x: a larger declared size is a corrupt (or hostile) entry
     if (en.size > 1032 * en.compSize + 64) fail(`zip entry "${en.name}" claims ${en.size} bytes from ${en.compSize} compressed bytes, more than deflate can expand to`);
+    // and a "zip bomb" is refused: an entry may inflate to at most 64x the whole file (+ 1 MB)
+    if (en.size > 64 * b.length + (1 << 20)) fail(`zip entry "${en.name}" would inflate to ${en.size} bytes, more than 64x the file's ${b.length} bytes`);
     try {
       data = z.inflateRawSync(data, { maxOutputLength: Math.max(1, en.size) });
     } catch (e) {
