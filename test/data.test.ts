@@ -143,3 +143,21 @@ describeBackends("utils.data", () => {
     expect([...loader].map(([t]) => values(t))).toEqual([[0, 1], [2, 3], [4]]);
   });
 });
+
+describeBackends("utils.data: IterableDataset and ported options", () => {
+  it("an IterableDataset is batched in order; shuffle is refused as in PyTorch", () => {
+    class Counter extends torch.utils.data.IterableDataset<number> {
+      *[Symbol.iterator]() { for (let i = 0; i < 7; i++) yield i; }
+    }
+    const batches = [...new DataLoader(new Counter(), { batchSize: 3 })].map((b: Tensor) => values(b));
+    expect(batches).toEqual([[0, 1, 2], [3, 4, 5], [6]]);
+    expect([...new DataLoader(new Counter(), { batchSize: 3, dropLast: true })].length).toBe(2);
+    expect(() => new DataLoader(new Counter(), { shuffle: true })).toThrow("expected unspecified shuffle option");
+  });
+  it("numWorkers, pinMemory, persistentWorkers are accepted (loaded in the calling thread, same batches)", () => {
+    const ds = new TensorDataset(torch.arange(0, 6));
+    const a = [...new DataLoader(ds, { batchSize: 2, numWorkers: 4, pinMemory: true, persistentWorkers: true })].map(([t]) => values(t));
+    expect(a).toEqual([[0, 1], [2, 3], [4, 5]]);
+    expect(() => new DataLoader(ds, { numWorkers: 2, workerInitFn: () => {} })).toThrow(/workerInitFn/);
+  });
+});

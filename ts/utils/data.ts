@@ -68,6 +68,11 @@ export abstract class Dataset<T = unknown> {
   *[Symbol.iterator](): Iterator<T> { for (let i = 0; i < this.length; i++) yield this.get(i); }
 }
 
+/** An iterable-style dataset: subclasses implement `[Symbol.iterator]()` (PyTorch's IterableDataset). */
+export abstract class IterableDataset<T = unknown> implements Iterable<T> {
+  abstract [Symbol.iterator](): Iterator<T>;
+}
+
 function checkIndex(i: number, n: number, what: string): number {
   if (!Number.isInteger(i)) throw new TypeError(`${what}: index must be an integer, got ${String(i)}`);
   const j = i < 0 ? i + n : i;
@@ -247,8 +252,10 @@ export function defaultCollate(batch: unknown[]): any {
 
 export interface DataLoaderOptions<T> {
   batchSize?: number | null; shuffle?: boolean; sampler?: Iterable<number> | null; batchSampler?: Iterable<number[]> | null;
+  /** Accepted for ported code: samples are loaded in the calling thread (the same batches in the same order). */
   numWorkers?: number; collateFn?: ((batch: T[]) => any) | null; pinMemory?: boolean; dropLast?: boolean;
-  timeout?: number; generator?: Generator | null;
+  timeout?: number; workerInitFn?: ((id: number) => void) | null; multiprocessingContext?: unknown; generator?: Generator | null;
+  prefetchFactor?: number | null; persistentWorkers?: boolean; pinMemoryDevice?: string;
 }
 
 const optIter = Object.assign((v: unknown) => v == null || (typeof v === "object" && typeof (v as any)[Symbol.iterator] === "function"),
@@ -263,24 +270,35 @@ export class DataLoader<T = unknown, B = any> implements Iterable<B> {
   readonly batchSampler: (Iterable<number[]> & { length?: number }) | null;
   readonly collateFn: (batch: T[]) => B;
   readonly generator: Generator | null;
-  constructor(dataset: Dataset<T> | { length: number; get(i: number): T }, batchSize?: number | null | DataLoaderOptions<T>, shuffle?: boolean | DataLoaderOptions<T>, opts?: DataLoaderOptions<T>);
-  constructor(dataset: Dataset<T> | { length: number; get(i: number): T }, ...args: unknown[]) {
+  readonly numWorkers: number;
+  private readonly iterable: boolean;
+  constructor(dataset: Dataset<T> | IterableDataset<T> | { length: number; get(i: number): T }, batchSize?: number | null | DataLoaderOptions<T>, shuffle?: boolean | DataLoaderOptions<T>, opts?: DataLoaderOptions<T>);
+  constructor(dataset: Dataset<T> | IterableDataset<T> | { length: number; get(i: number): T }, ...args: unknown[]) {
     const o = parseArgs("utils.data.DataLoader", args, {
       batchSize: [A.nullable(A.posInt), 1], shuffle: [A.bool, false], sampler: [optIter, null], batchSampler: [optIter, null],
       numWorkers: [A.nonNegInt, 0], collateFn: [A.nullable(A.func), null], pinMemory: [A.bool, false], dropLast: [A.bool, false],
-      timeout: [A.num, 0], generator: [A.nullable(A.any), null],
+      timeout: [A.num, 0], workerInitFn: [A.nullable(A.func), null], multiprocessingContext: [A.any, null],
+      generator: [A.nullable(A.any), null], prefetchFactor: A.kw(A.nullable(A.posInt), null), persistentWorkers: A.kw(A.bool, false),
+      pinMemoryDevice: A.kw(A.str, ""),
     });
-    if (!dataset || typeof (dataset as any).get !== "function" || typeof (dataset as any).length !== "number") {
-      throw new TypeError("DataLoader: dataset must have a numeric `length` and a `get(i)` method (subclass utils.data.Dataset)");
+    if (o.workerInitFn && o.numWorkers > 0) throw new RangeError("DataLoader: workerInitFn needs worker processes, and samples are loaded in the calling thread here (use numWorkers: 0)");
+    const iterable = dataset instanceof IterableDataset;
+    if (!iterable && (!dataset || typeof (dataset as any).get !== "function" || typeof (dataset as any).length !== "number")) {
+      throw new TypeError("DataLoader: dataset must have a numeric `length` and a `get(i)` method (subclass utils.data.Dataset), or be an IterableDataset");
     }
-    if (o.numWorkers !== 0) throw new RangeError("DataLoader: numWorkers > 0 is not supported (samples are loaded in the calling thread)");
+    if (iterable && o.shuffle) throw new RangeError(`DataLoader with IterableDataset: expected unspecified shuffle option, but got shuffle=${o.shuffle}`);
+    if (iterable && o.sampler) throw new RangeError("DataLoader with IterableDataset: expected unspecified sampler option");
+    if (iterable && o.batchSampler) throw new RangeError("DataLoader with IterableDataset: expected unspecified batch_sampler option");
+    // numWorkers: samples are always loaded in the calling thread (the same batches, in the same order)
+    this.numWorkers = o.numWorkers;
     if (o.sampler && o.shuffle) throw new RangeError("sampler option is mutually exclusive with shuffle");
     if (o.batchSampler && (o.batchSize !== 1 || o.shuffle || o.sampler || o.dropLast)) {
       throw new RangeError("batch_sampler option is mutually exclusive with batch_size, shuffle, sampler, and drop_last");
     }
-    this.dataset = dataset;
+    this.dataset = dataset as any;
+    this.iterable = iterable;
     this.generator = o.generator as Generator | null;
-    this.sampler = (o.sampler as any) ?? (o.shuffle ? new RandomSampler(dataset, { generator: this.generator }) : new SequentialSampler(dataset));
+    this.sampler = (o.sampler as any) ?? (o.shuffle ? new RandomSampler(dataset as any, { generator: this.generator }) : new SequentialSampler(dataset as any));
     this.batchSize = o.batchSampler ? null : o.batchSize;
     this.dropLast = o.dropLast;
     this.batchSampler = (o.batchSampler as any) ?? (this.batchSize !== null ? new BatchSampler(this.sampler, this.batchSize, this.dropLast) : null);
@@ -288,10 +306,22 @@ export class DataLoader<T = unknown, B = any> implements Iterable<B> {
   }
   /** The number of batches (samples when batchSize is null). */
   get length(): number {
+    if (this.iterable) {
+      const n = (this.dataset as any).length;
+      if (typeof n !== "number") throw new TypeError("DataLoader over an IterableDataset without a length has no length");
+      return this.batchSize === null ? n : this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
+    }
     if (this.batchSampler) return this.batchSampler.length ?? [...this.batchSampler].length;
     return this.sampler.length ?? this.dataset.length;
   }
   *[Symbol.iterator](): Iterator<B> {
+    if (this.iterable) {
+      if (this.batchSize === null) { for (const x of this.dataset as unknown as Iterable<T>) yield (this.collateFn as any)(x); return; }
+      let b: T[] = [];
+      for (const x of this.dataset as unknown as Iterable<T>) { b.push(x); if (b.length === this.batchSize) { yield this.collateFn(b); b = []; } }
+      if (b.length && !this.dropLast) yield this.collateFn(b);
+      return;
+    }
     if (this.batchSampler) {
       for (const idx of this.batchSampler) yield this.collateFn(idx.map((i) => this.dataset.get(i)));
     } else {
