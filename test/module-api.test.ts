@@ -206,6 +206,15 @@ describeBackends("containers", () => {
     expect(pl.at(-1).shape).toEqual([3]);
     expect(pl.parameters().length).toBe(2);
     expect(Object.keys(pl.stateDict())).toEqual(["0", "1"]);
+    const mid = torch.full([1], 7);
+    pl.insert(1, mid);
+    expect(pl.length).toBe(3);
+    expect(values(pl.at(1))).toEqual([7]);
+    expect(pl.at(2).shape).toEqual([3]);
+    expect(values(pl.pop(1))).toEqual([7]);
+    expect(pl.length).toBe(2);
+    expect(Object.keys(pl.stateDict())).toEqual(["0", "1"]);
+    expect(pl.parameters().length).toBe(2);
   });
 
   it("Unflatten", () => {

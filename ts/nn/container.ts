@@ -176,6 +176,27 @@ export class ParameterList extends Module implements Iterable<any> {
     for (const v of [...values]) this.append(v);
     return this;
   }
+  /** Inserts before index i (negative from the end), renumbering the ones after. */
+  insert(i: number, v: Tensor | unknown): this {
+    const n = this._size;
+    if (!Number.isInteger(i) || !(-n <= i && i <= n)) throw new RangeError(`Index out of range: ${i}`);
+    const items = [...this];
+    items.splice(i < 0 ? i + n : i, 0, v);
+    this.replaceAll(items);
+    return this;
+  }
+  /** Removes and returns the i-th entry (default the last), renumbering the ones after. */
+  pop(i = -1): any {
+    const items = [...this];
+    const [v] = items.splice(absIndex(i, items.length), 1);
+    this.replaceAll(items);
+    return v;
+  }
+  private replaceAll(items: unknown[]): void {
+    for (let k = 0; k < this._size; k++) delete (this as any)[String(k)];
+    this._size = 0;
+    for (const v of items) this.append(v);
+  }
   *[Symbol.iterator](): Iterator<any> { for (let i = 0; i < this._size; i++) yield (this as any)[String(i)]; }
   extraRepr(): string { return [...this].map((p, k) => paramLine(String(k), p, "dtype")).join("\n"); }
 }

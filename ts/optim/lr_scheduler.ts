@@ -668,3 +668,6 @@ export class ReduceLROnPlateau {
     this.initIsBetter();
   }
 }
+
+/** PyTorch 1.13's name of the scheduler base class. */
+export { LRScheduler as _LRScheduler };
