@@ -115,6 +115,14 @@ save("checkpoint_proto4.pt", ck, pickle_protocol=4)
 save("checkpoint_proto5.pt", ck, pickle_protocol=5)
 save("checkpoint_legacy_proto4.pt", ck, _use_new_zipfile_serialization=False, pickle_protocol=4)
 
+# ---- numpy scalars in a checkpoint (e.g. a best accuracy from sklearn/numpy): data only, decoded
+import numpy as np
+npck = {"best_acc": np.float64(0.75), "f32": np.float32(1.5), "f16": np.float16(-2.5), "i": np.int64(-3),
+        "u8": np.uint8(200), "flag": np.bool_(True), "w": torch.ones(2)}
+save("numpy_scalars_zip.pt", npck, expect={"best_acc": 0.75, "f32": 1.5, "f16": -2.5, "i": -3, "u8": 200, "flag": True, "w": torch.ones(2)})
+save("numpy_scalars_legacy.pt", npck, expect={"best_acc": 0.75, "f32": 1.5, "f16": -2.5, "i": -3, "u8": 200, "flag": True, "w": torch.ones(2)},
+     _use_new_zipfile_serialization=False)
+
 # ---- DataParallel / torch.compile prefixes
 pre = collections.OrderedDict()
 for k, v in sd.items():

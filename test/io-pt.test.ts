@@ -81,7 +81,8 @@ const ALL = [
   "model_zip.pt", "model_legacy.pt", "checkpoint_zip.pt", "checkpoint_legacy.pt", "checkpoint_proto4.pt",
   "checkpoint_proto5.pt", "checkpoint_legacy_proto4.pt", "prefixed_module.pt", "prefixed_orig_mod.pt", "tied_zip.pt",
   "tied_legacy.pt", "views_zip.pt", "views_legacy.pt", "dtypes_zip.pt", "dtypes_legacy.pt", "parameters_zip.pt",
-  "parameters_legacy.pt", "single_tensor.pt", "tied_deflate.pt", "tied_prefix.pt", "tied_bigendian.pt", "dtypes.safetensors",
+  "parameters_legacy.pt", "single_tensor.pt", "tied_deflate.pt", "tied_prefix.pt", "tied_bigendian.pt", "dtypes.safetensors", "numpy_scalars_zip.pt",
+  "numpy_scalars_legacy.pt",
 ];
 
 function makeModel(): nn.Module {

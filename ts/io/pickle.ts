@@ -16,6 +16,13 @@ export class PyGlobal {
   toString(): string { return this.path; }
 }
 
+/** numpy.dtype(code, align, copy) as pickled with a numpy scalar (e.g. a checkpoint's best accuracy). */
+export class NumpyDType {
+  order = "<";
+  constructor(readonly code: string) {}
+}
+const NUMPY_SCALARS: Record<string, number> = { f8: 8, f4: 4, f2: 2, i8: 8, i4: 4, i2: 2, i1: 1, u8: 8, u4: 4, u2: 2, u1: 1, b1: 1 };
+
 /** What the torch-specific globals and BINPERSID turn into (supplied by the file format). */
 export interface PickleHooks {
   /** BINPERSID with a tuple id. */
@@ -61,6 +68,7 @@ function pyType(v: unknown, tuples: WeakSet<object>, dicts: WeakSet<object>): st
   if (typeof v === "string") return "str";
   if (typeof v === "boolean") return "bool";
   if (v instanceof PyGlobal) return v.path;
+  if (v instanceof NumpyDType) return "numpy.dtype";
   if (v instanceof Uint8Array) return "bytes";
   if (Array.isArray(v)) return tuples.has(v) ? "tuple" : "list";
   if (v instanceof Set) return "set";
@@ -250,9 +258,14 @@ export function unpickle(b: Uint8Array, start: number, hooks: PickleHooks, what:
       case 0x62: { // BUILD
         const state = pop(), inst = top();
         const isDict = typeof inst === "object" && inst !== null && dicts.has(inst);
+        if (inst instanceof NumpyDType) {
+          // numpy's dtype state: (version, byte order, ...)
+          if (!Array.isArray(state) || state.length < 2 || !["<", ">", "|", "="].includes(state[1] as string)) bad("a numpy dtype state must be (version, byteorder, ...)");
+          inst.order = (state as unknown[])[1] as string;
+          break;
+        }
         // OrderedDict attributes (a state dict's _metadata) and tensor state are not needed here
         if (!(isDict || hooks.isTensor(inst))) bad(`BUILD on a ${pyType(inst, tuples, dicts)} (only dicts and tensors can be built)`);
-        void state;
         break;
       }
       case 0x51: { // BINPERSID
@@ -365,6 +378,37 @@ function resolveGlobal(module: string, name: string, hooks: PickleHooks, c: Ctx)
       });
     case "torch.Tensor":
       return new PyGlobal(path);
+    case "numpy.dtype":
+      return new PyGlobal(path, (args) => {
+        argc(args, 1, 3);
+        const code = args[0];
+        if (typeof code !== "string" || !Object.prototype.hasOwnProperty.call(NUMPY_SCALARS, code)) c.bad(`numpy.dtype ${JSON.stringify(String(code).slice(0, 20))} is not a numeric scalar type`);
+        return new NumpyDType(code as string);
+      });
+    case "numpy.core.multiarray.scalar":
+    case "numpy._core.multiarray.scalar":
+      return new PyGlobal(path, (args) => {
+        argc(args, 2, 2);
+        const [dt, raw] = args;
+        if (!(dt instanceof NumpyDType) || !(raw instanceof Uint8Array)) return c.bad(`${path} needs (numpy.dtype, bytes)`);
+        if (raw.length !== NUMPY_SCALARS[dt.code]) c.bad(`${path}: ${raw.length} bytes for a numpy ${dt.code}`);
+        const v = new DataView(raw.buffer, raw.byteOffset, raw.byteLength), le = dt.order !== ">";
+        switch (dt.code) {
+          case "f8": return v.getFloat64(0, le);
+          case "f4": return v.getFloat32(0, le);
+          case "f2": { const h = v.getUint16(0, le); const e = (h >> 10) & 31, m = h & 1023, sg = h & 0x8000 ? -1 : 1;
+            return e === 0 ? sg * m * 2 ** -24 : e === 31 ? (m ? NaN : sg * Infinity) : sg * (1 + m / 1024) * 2 ** (e - 15); }
+          case "i8": { const x = v.getBigInt64(0, le); return Number.isSafeInteger(Number(x)) ? Number(x) : x; }
+          case "u8": { const x = v.getBigUint64(0, le); return Number.isSafeInteger(Number(x)) ? Number(x) : x; }
+          case "i4": return v.getInt32(0, le);
+          case "u4": return v.getUint32(0, le);
+          case "i2": return v.getInt16(0, le);
+          case "u2": return v.getUint16(0, le);
+          case "i1": return v.getInt8(0);
+          case "u1": return v.getUint8(0);
+          default: return raw[0] !== 0; // b1
+        }
+      });
     case "torch.Size":
       return new PyGlobal(path, (args) => {
         argc(args, 0, 1);
