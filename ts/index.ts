@@ -41,7 +41,8 @@ export {
   addcmul, addcdiv,
 } from "./ops/elementwise.js";
 export * as nn from "./nn/index.js";
-export * as F from "./nn/functional/index.js";
+/** torch.nn.functional (each function's intermediates belong to the graph, see runtime.inForward). */
+export { functional as F } from "./nn/index.js";
 export * as optim from "./optim/index.js";
 export * as vision from "./vision/index.js";
 export * as utils from "./utils/torch_utils.js";

@@ -43,14 +43,14 @@ export function backendName(): BackendName { return backendImpl().name; }
 
 /** The part of a storage's ownership the GC safety net holds: a view count and a release hook that
  *  does not reference the data, so an unreachable tensor's data can be collected right away. */
-interface Cell { refs: number; done: boolean; release: () => void }
+interface Cell { refs: number; done: boolean; release: () => void; counted: boolean }
 
 /** A storage shared by a tensor and its views; freed when the last owner lets go. */
 export class StorageRef {
   readonly cell: Cell;
   constructor(public storage: Storage, public backend: Backend) {
     live.tensors++;
-    this.cell = { refs: 1, done: false, release: backend.finalizer(storage) };
+    this.cell = { refs: 1, done: false, release: backend.finalizer(storage), counted: true };
   }
   retain(): void { this.cell.refs++; }
   release(): void {
@@ -58,7 +58,7 @@ export class StorageRef {
     if (c.refs <= 0) return;
     if (--c.refs === 0 && !c.done) {
       c.done = true;
-      live.tensors--;
+      if (c.counted) live.tensors--;
       this.backend.free(this.storage);
     }
   }
@@ -87,7 +87,7 @@ const registry = new FinalizationRegistry<Cell>((c) => {
   if (c.refs <= 0) return;
   if (--c.refs === 0 && !c.done) {
     c.done = true;
-    live.tensors--;
+    if (c.counted) live.tensors--;
     c.release();
   }
 });
@@ -97,7 +97,30 @@ export function allocRef(size: number, dtype: DType, uninit = false): StorageRef
   return new StorageRef(b.alloc(size, dtype, uninit), b);
 }
 
-export function trackOwner(owner: object, ref: StorageRef): void { registry.register(owner, ref.cell, owner); }
+/**
+ * Registrations since the event loop last reached its task queue. The registry's cleanup runs only
+ * there, so inside one long synchronous run (a training loop that never awaits) V8 keeps every dead
+ * cell and scans the growing list at each GC (step time grew 4x in 3,000 steps). Past the cap, storages
+ * whose data the GC reclaims by itself (js and native: JS typed arrays) are no longer registered: they
+ * leave torch.memory()'s accounting at once and the GC frees their data as usual. wasm storages are
+ * always registered (wasm memory is not the GC's; its LRU spill bounds it).
+ */
+const SYNC_REGISTRATION_CAP = 20_000;
+let syncRegistrations = 0;
+const nextTask: (fn: () => void) => void = typeof setImmediate === "function" ? setImmediate : (fn) => setTimeout(fn, 0);
+function resetSyncRegistrations(): void { syncRegistrations = 0; }
+
+export function trackOwner(owner: object, ref: StorageRef): void {
+  if (syncRegistrations >= SYNC_REGISTRATION_CAP) {
+    // a new storage (not a view of a registered one) leaves the accounting: its data is the GC's
+    // (js, native) or goes with the wasm backend's LRU spill; dispose() still frees it at once
+    const c = ref.cell;
+    if (c.refs === 1 && c.counted && !c.done) { c.counted = false; live.tensors--; ref.backend.untrack?.(ref.storage); }
+    return;
+  }
+  registry.register(owner, ref.cell, owner);
+  if (syncRegistrations++ === 0) nextTask(resetSyncRegistrations);
+}
 export function untrackOwner(owner: object): void { registry.unregister(owner); }
 
 // ------------------------------------------------------------------ grad mode
@@ -125,12 +148,77 @@ const scopes: Set<Disposable>[] = [];
 
 export function trackInScope(t: Disposable): void {
   if (scopes.length) scopes[scopes.length - 1].add(t);
+  if (forward) forward.tensors.push(t);
+}
+
+// ------------------------------------------------------------------ forward scopes
+// The intermediates of a Module's forward() belong to the graph, as in PyTorch: a tensor made
+// inside the outermost forward() call that is neither reachable from what it returns nor stored on
+// the module tree is "internal". Internal tensors are released when backward() frees the graph they
+// belong to, or at the end of the forward() when nothing is recorded (inference). So a training loop
+// written as users write it (no dispose, no tidy, no await) frees each step's intermediates at once
+// instead of waiting for the garbage collector, whose finalizers never run in a synchronous loop.
+
+/** The internal tensors of one outermost forward() call. */
+export interface ForwardScope { tensors: Disposable[]; released: boolean }
+let forward: ForwardScope | null = null;
+let forwardDepth = 0;
+
+/** Runs fn (a module's forward) in a forward scope; the outermost call settles the scope:
+ *  `keepRoots` (the module) and the result stay, the other tensors made inside become internal. */
+export function inForward<T>(keepRoot: object, fn: () => T): T {
+  if (forwardDepth > 0) {
+    forwardDepth++;
+    try { return fn(); } finally { forwardDepth--; }
+  }
+  const scope: ForwardScope = { tensors: [], released: false };
+  forward = scope;
+  forwardDepth = 1;
+  let out: T;
+  try { out = fn(); } finally { forwardDepth = 0; forward = null; }
+  if (scope.tensors.length) settleForward(scope, keepRoot, out);
+  return out;
+}
+
+function settleForward(scope: ForwardScope, keepRoot: object, out: unknown): void {
+  const reach = new Set<Disposable>();
+  collectDisposables(out, reach);
+  collectDisposables(keepRoot, reach);
+  const internal: Disposable[] = [];
+  for (const t of scope.tensors) if (!t.isDisposed && !reach.has(t) && !keptInForward.has(t)) internal.push(t);
+  scope.tensors = internal;
+  if (!isGradEnabled()) { releaseForward(scope); return; }
+  for (const t of internal) (t as { _forward?: ForwardScope })._forward = scope;
+}
+
+/** A namespace whose functions each run in a forward scope (torch.nn.functional: the
+ *  intermediates of F.crossEntropy, F.multiHeadAttention... go with the graph too). */
+export function scopedNamespace<N extends object>(ns: N): N {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(ns)) {
+    out[k] = typeof v === "function" && !/^[A-Z]/.test(k)
+      ? Object.defineProperty((...args: unknown[]) => inForward(NO_ROOT, () => (v as (...a: unknown[]) => unknown)(...args)), "name", { value: k })
+      : v;
+  }
+  return Object.freeze(out) as N;
+}
+const NO_ROOT = Object.freeze({});
+
+/** Disposes a forward scope's internal tensors (once). */
+export function releaseForward(scope: ForwardScope): void {
+  if (scope.released) return;
+  scope.released = true;
+  for (const t of scope.tensors) if (!t.isDisposed) t.dispose();
+  scope.tensors = [];
 }
 /** Removes t from every open scope: it outlives the tidy call (gradients, optimiser state). */
 export function keep<T extends Disposable>(t: T): T {
   for (const s of scopes) s.delete(t);
+  if (forward) keptInForward.add(t);
   return t;
 }
+/** Tensors keep()-ed inside a forward scope (never internal). */
+const keptInForward = new WeakSet<Disposable>();
 
 /** Runs fn and disposes every tensor created inside it except those it returns. */
 export function tidy<T>(fn: () => T): T {

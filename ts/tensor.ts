@@ -4,6 +4,7 @@
 import type { ArrayCtor, DType, ElemArray, Storage } from "./backends/types.js";
 import {
   StorageRef, allocRef, readbackArray, backendImpl, isGradEnabled, keep, noGrad, trackInScope, trackOwner, untrackOwner,
+  releaseForward, type ForwardScope,
 } from "./runtime.js";
 import * as ops from "./ops.js";
 import { backwardScope } from "./autograd.js";
@@ -482,7 +483,7 @@ export class Tensor {
   index(...parts: IndexPart[]): Tensor { return indexing.index(this, parts); }
   /** x.indexPut_([mask], 0) is x[mask] = 0; `{ accumulate: true }` adds (index_put_). */
   indexPut_(indices: IndexPart[], v: Tensor | number, opts?: { accumulate?: boolean } | boolean): this {
-    return indexing.indexPut_(this, indices, v, opts);
+    return indexing.indexPut_(this, indices, v, opts) as this;
   }
 
   // ------------------------------------------------------------------ in-place ops
@@ -775,6 +776,11 @@ function runBackward(root: Tensor, seed: Tensor, ownSeed: boolean, retainGraph: 
       fn.freed = true;
       fn.inputs = [];
       fn.backward = freedBackward;
+    }
+    // and the intermediates of the module forwards this graph ran through (runtime.inForward)
+    for (const t of order) {
+      const scope = (t as { _forward?: ForwardScope })._forward;
+      if (scope) releaseForward(scope);
     }
   }
 }

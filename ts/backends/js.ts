@@ -8,9 +8,10 @@ import type {
 import * as resize from "./js-resize.js";
 import type { PadGeom, PadMode, ResampleGeom } from "./types.js";
 import { binaryMathFn, unaryMath, unaryMathGrad } from "./js-elementwise.js";
-import * as attn from "./js-attention.js";
-import * as adv from "./js-advindex.js";
+import * as jsNorm from "./js-norm.js";
 import * as ix from "./js-index.js";
+import * as adv from "./js-advindex.js";
+import * as attn from "./js-attention.js";
 import type { AttnGeom } from "./types.js";
 
 class JsStorage implements Storage {
@@ -19,10 +20,10 @@ class JsStorage implements Storage {
   get size() { return this.data.length; }
 }
 
-const sigmoid = (v: number) => (v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v)));
-
 /** A number as int64 storage holds it: truncated toward zero; NaN and +-inf become -2^63 (PyTorch on x86). */
 export function toInt64(v: number): number { return Number.isFinite(v) ? Math.trunc(v) : -9223372036854775808; }
+
+const sigmoid = (v: number) => (v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v)));
 
 export class JsBackend implements Backend {
   readonly name: BackendName = "js";
@@ -42,10 +43,10 @@ export class JsBackend implements Backend {
     return new JsStorage(data, dtype);
   }
   free(s: Storage): void {
-    const js = s as JsStorage;
+    const js = s as JsStorage & { untracked?: boolean };
     if (js.freed) return;
     js.freed = true;
-    this.live -= js.data.byteLength;
+    if (!js.untracked) this.live -= js.data.byteLength;
     js.data = new this.F(0);
   }
   view(s: Storage): ElemArray { return (s as JsStorage).data; }
@@ -55,6 +56,12 @@ export class JsBackend implements Backend {
     return () => { this.live -= bytes; };
   }
   bytesInUse(): number { return this.live; }
+  untrack(s: Storage): void {
+    const js = s as JsStorage & { untracked?: boolean };
+    if (js.untracked || js.freed) return;
+    js.untracked = true;
+    this.live -= js.data.byteLength;
+  }
   protected f(s: Storage): FloatArray { return this.view(s) as FloatArray; }
   protected i(s: Storage): Int32Array { return this.view(s) as Int32Array; }
 
@@ -577,6 +584,13 @@ export class JsBackend implements Backend {
       }
     }
   }
+  rmsNorm(x: Storage, rows: number, cols: number, eps: number, w: Storage | null, y: Storage, rstd: Storage): void {
+    jsNorm.rmsNorm(this.f(x), rows, cols, eps, w ? this.f(w) : null, this.f(y), this.f(rstd));
+  }
+  rmsNormGrad(x: Storage, gy: Storage, rows: number, cols: number, rstd: Storage, w: Storage | null,
+              gx: Storage | null, gw: Storage | null): void {
+    jsNorm.rmsNormGrad(this.f(x), this.f(gy), rows, cols, this.f(rstd), w ? this.f(w) : null, gx ? this.f(gx) : null, gw ? this.f(gw) : null);
+  }
 
   // ---------------------------------------------------------------- embedding
   embedding(weight: Storage, idx: Storage, out: Storage, n: number, dim: number, numEmbeddings: number): void {
@@ -722,6 +736,7 @@ export class JsBackend implements Backend {
   sort(x: Storage, vals: Storage, idx: Storage, outer: number, n: number, inner: number, k: number, descending: boolean): void {
     ix.sort(this.view(x), this.view(vals), this.view(idx), outer, n, inner, k, descending);
   }
+}
 
 /** Input range [start, end) that adaptive pooling maps to output index o (PyTorch's start/end index). */
 function adaptiveWindow(o: number, inSize: number, outSize: number): [number, number] {
@@ -740,6 +755,9 @@ function binaryFn(op: BinaryOp | ScalarOp): (a: number, b: number) => number {
     case "gt": return (a, b) => (a > b ? 1 : 0);
     case "lt": return (a, b) => (a < b ? 1 : 0);
     case "eq": return (a, b) => (a === b ? 1 : 0);
+    case "ne": return (a, b) => (a !== b ? 1 : 0);
+    case "le": return (a, b) => (a <= b ? 1 : 0);
+    case "ge": return (a, b) => (a >= b ? 1 : 0);
     case "rsub": return (a, b) => b - a;
     case "rdiv": return (a, b) => b / a;
     default: {
@@ -749,6 +767,3 @@ function binaryFn(op: BinaryOp | ScalarOp): (a: number, b: number) => number {
     }
   }
 }
-    case "ne": return (a, b) => (a !== b ? 1 : 0);
-    case "le": return (a, b) => (a <= b ? 1 : 0);
-    case "ge": return (a, b) => (a >= b ? 1 : 0);

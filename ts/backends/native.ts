@@ -2,6 +2,7 @@
 // Float32Array / Int32Array passed to Rust without copying. Node only.
 
 import type { BackendName, DType, ElemArray, Storage } from "./types.js";
+import { dtypeBytes, storageArray } from "./types.js";
 import { setMallocTuned } from "../runtime.js";
 import { K, RustBackend } from "./rust.js";
 
@@ -13,7 +14,9 @@ interface Addon {
 
 class NativeStorage implements Storage {
   freed = false;
-  constructor(public data: Float32Array | Int32Array, public readonly dtype: DType, public readonly size: number) {}
+  /** Left the accounting (Backend.untrack). */
+  untracked = false;
+  constructor(public data: Float32Array | Float64Array | Uint8Array, public readonly dtype: DType, public readonly size: number) {}
 }
 
 const EMPTY = new Float32Array(0);
@@ -53,16 +56,16 @@ export class NativeBackend extends RustBackend {
   get isa(): string { return this.addon.isa(); }
 
   override alloc(size: number, dtype: DType, uninit = false): Storage {
-    const bytes = size * 4;
-    let data: Float32Array | Int32Array;
+    const bytes = size * dtypeBytes(dtype), Arr = storageArray(dtype);
+    let data: Float32Array | Float64Array | Uint8Array;
     if (bytes < POOL_MIN || bytes > POOL_CAP / 2) {
-      data = dtype === "int64" ? new Int32Array(size) : new Float32Array(size);
+      data = new Arr(size);
     } else {
       const bb = bucketBytes(bytes);
       const list = this.pool.get(bb);
       const old = list?.pop();
       const buf = old ?? new ArrayBuffer(bb);
-      data = dtype === "int64" ? new Int32Array(buf, 0, size) : new Float32Array(buf, 0, size);
+      data = new Arr(buf, 0, size);
       if (old) {
         this.poolAge.delete(old);
         this.poolBytes -= bb;
@@ -80,11 +83,12 @@ export class NativeBackend extends RustBackend {
     const n = s as NativeStorage;
     if (n.freed) return;
     n.freed = true;
-    this.live -= n.data.byteLength;
+    if (!n.untracked) this.live -= n.data.byteLength;
     const buf = n.data.buffer as ArrayBuffer;
     n.data = EMPTY;
     const bb = buf.byteLength;
-    if (n.size * 4 < POOL_MIN || n.size * 4 > POOL_CAP / 2 || bb !== bucketBytes(n.size * 4)) return;
+    const nb = n.size * dtypeBytes(n.dtype);
+    if (nb < POOL_MIN || nb > POOL_CAP / 2 || bb !== bucketBytes(nb)) return;
     let list = this.pool.get(bb);
     if (!list) this.pool.set(bb, (list = []));
     list.push(buf);
@@ -98,6 +102,13 @@ export class NativeBackend extends RustBackend {
       this.poolBytes -= old.byteLength;
     }
   }
+  /** Never finalized (runtime's synchronous-run cap): out of bytesInUse now, not again at free(). */
+  untrack(s: Storage): void {
+    const n = s as NativeStorage;
+    if (n.untracked || n.freed) return;
+    n.untracked = true;
+    this.live -= n.data.byteLength;
+  }
   /** Drops every pooled buffer (the GC then reclaims them). */
   trimPool(): void { this.pool.clear(); this.poolAge.clear(); this.poolBytes = 0; }
   override view(s: Storage): ElemArray { return (s as NativeStorage).data; }
@@ -109,7 +120,7 @@ export class NativeBackend extends RustBackend {
   readInto(s: Storage, out: ElemArray): void {
     const d = (s as NativeStorage).data;
     // small copies: a call into the addon costs more than it saves
-    if (this.threads > 1 && d.byteLength >= 1 << 20) this.addon.call(K.copy, d, out, d.length);
+    if (this.threads > 1 && d.byteLength >= 1 << 20 && d instanceof Float32Array) this.addon.call(K.copy, d, out, d.length);
     else out.set(d as Float32Array & Int32Array);
   }
 

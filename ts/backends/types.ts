@@ -12,6 +12,10 @@ export type ElemArray = FloatArray | Int32Array | Uint8Array;
 export type ArrayCtor = Float32ArrayConstructor | Float64ArrayConstructor | Int32ArrayConstructor | Uint8ArrayConstructor;
 /** Bytes per element of a dtype's storage (float32 4, int64 8, bool 1). */
 export function dtypeBytes(dtype: DType): number { return dtype === "int64" ? 8 : dtype === "bool" ? 1 : 4; }
+/** The typed array of a dtype's storage on the wasm and native backends (float32 as Float32Array). */
+export function storageArray(dtype: DType): Float32ArrayConstructor | Float64ArrayConstructor | Uint8ArrayConstructor {
+  return dtype === "int64" ? Float64Array : dtype === "bool" ? Uint8Array : Float32Array;
+}
 
 /** A flat block of elements owned by one backend. */
 export interface Storage {
@@ -88,6 +92,9 @@ export interface Backend {
   readonly name: BackendName;
   /** Threads the compute kernels may use (1 on js). */
   readonly threads: number;
+  /** Optional: s will not be finalized (the GC may reclaim it unseen): drop it from bytesInUse now;
+   *  a later free(s) must not count it again. */
+  untrack?(s: Storage): void;
   /** Optional: releases the backend's workers and memory (init() switching backends; the backend
    *  is not used afterwards). */
   dispose?(): void | Promise<void>;
@@ -206,6 +213,11 @@ export interface Backend {
             y: Storage, mean: Storage, rstd: Storage): void;
   layerNormGrad(x: Storage, gy: Storage, rows: number, cols: number, mean: Storage, rstd: Storage,
                 w: Storage | null, gx: Storage | null, gw: Storage | null, gb: Storage | null): void;
+  /** RMS norm over the last `cols` of each row: y = x * rstd * w (w optional), rstd = 1/sqrt(mean(x^2) + eps) saved per row. */
+  rmsNorm(x: Storage, rows: number, cols: number, eps: number, w: Storage | null, y: Storage, rstd: Storage): void;
+  /** RMS-norm backward: gx and gw (summed over rows, overwritten), each may be null. */
+  rmsNormGrad(x: Storage, gy: Storage, rows: number, cols: number, rstd: Storage, w: Storage | null,
+              gx: Storage | null, gw: Storage | null): void;
 
   // ---- attention (F.scaledDotProductAttention): one fused kernel, js reference in js-attention.ts
   /** out = softmax(scale * q k^T + mask) v per batch*head, lse = each row's log-sum-exp of the

@@ -5,7 +5,10 @@ export * from "./loss.js";
 export * as init from "./init.js";
 export * as utils from "./utils.js";
 export * from "./container.js";
-export * as functional from "./functional/index.js";
+import * as functionalNs from "./functional/index.js";
+import { scopedNamespace } from "../runtime.js";
+/** torch.nn.functional, the same object as torch.F. */
+export const functional: typeof functionalNs = scopedNamespace(functionalNs);
 export * from "./conv.js";
 export * from "./pool.js";
 export * from "./norm.js";
