@@ -168,6 +168,13 @@ describeBackends("io: torch.load of PyTorch 1.13 files", () => {
     expect(Object.keys(ck.model)).not.toContain("0.weight");
     expect(ck["module.x"]).toBe(3);
     expect(() => torch.load(file("model_zip.pt"), { strip_prefix: "x" })).toThrow(/unknown option "strip_prefix" for torch.load; did you mean "stripPrefix"/);
+    // PyTorch's other arguments are accepted: map_location (positional or by name; tensors go to the
+    // active backend) and weights_only (loading is always weights-only)
+    for (const extra of [["cpu"], [{ mapLocation: "cpu" }], [{ mapLocation: (s: unknown) => s, weightsOnly: true }], [null, { weightsOnly: false }]]) {
+      expect(Object.keys(torch.load(file("model_zip.pt"), ...extra))).toEqual(plain);
+    }
+    expect(() => torch.load(file("model_zip.pt"), { mapLocation: 3 })).toThrow(/argument "mapLocation" must be a string or a function or null/);
+    expect(() => torch.save({ a: 1 }, { format: "pt", metadata: { x: "y" } })).toThrow(/metadata is only stored by the safetensors format/);
   });
 
   it("files whose pickle names os.system or builtins.eval are refused, naming the global, and nothing runs", () => {
