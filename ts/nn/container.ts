@@ -153,7 +153,7 @@ function paramLine(k: string, p: unknown, typeStyle: "dtype" | "typename"): stri
 }
 
 /** Parameters in a list, named "0", "1", ... (tensors are wrapped as Parameters). */
-export class ParameterList extends Module implements Iterable<any> {
+export class ParameterList extends Module implements Iterable<Parameter> {
   private _size = 0;
   constructor(values: Iterable<Tensor | unknown> | null = null) {
     super();
@@ -161,7 +161,7 @@ export class ParameterList extends Module implements Iterable<any> {
   }
   forward(..._args: unknown[]): never { throw new Error("ParameterList should not be called."); }
   get length(): number { return this._size; }
-  at(i: number): any { return (this as any)[String(absIndex(i, this._size))]; }
+  at(i: number): Parameter { return (this as any)[String(absIndex(i, this._size))]; }
   set(i: number, v: Tensor | unknown): this {
     const k = String(absIndex(i, this._size));
     const p = asParam(v);
@@ -180,24 +180,24 @@ export class ParameterList extends Module implements Iterable<any> {
   insert(i: number, v: Tensor | unknown): this {
     const n = this._size;
     if (!Number.isInteger(i) || !(-n <= i && i <= n)) throw new RangeError(`Index out of range: ${i}`);
-    const items = [...this];
+    const items: unknown[] = [...this];
     items.splice(i < 0 ? i + n : i, 0, v);
     this.replaceAll(items);
     return this;
   }
   /** Removes and returns the i-th entry (default the last), renumbering the ones after. */
-  pop(i = -1): any {
+  pop(i = -1): Parameter {
     const items = [...this];
     const [v] = items.splice(absIndex(i, items.length), 1);
     this.replaceAll(items);
-    return v;
+    return v as Parameter;
   }
   private replaceAll(items: unknown[]): void {
     for (let k = 0; k < this._size; k++) delete (this as any)[String(k)];
     this._size = 0;
     for (const v of items) this.append(v);
   }
-  *[Symbol.iterator](): Iterator<any> { for (let i = 0; i < this._size; i++) yield (this as any)[String(i)]; }
+  *[Symbol.iterator](): Iterator<Parameter> { for (let i = 0; i < this._size; i++) yield (this as any)[String(i)]; }
   extraRepr(): string { return [...this].map((p, k) => paramLine(String(k), p, "dtype")).join("\n"); }
 }
 
@@ -211,7 +211,9 @@ export class ParameterDict extends Module implements Iterable<string> {
   protected _memberNames(): string[] { return [...this._keys, ...Object.keys(this).filter((k) => !this._keys.includes(k))]; }
   forward(..._args: unknown[]): never { throw new Error("ParameterDict should not be called."); }
   get length(): number { return this._keys.length; }
-  get(key: string, dflt?: unknown): any {
+  get(key: string): Parameter;
+  get<D>(key: string, dflt: D): Parameter | D;
+  get(key: string, dflt?: unknown): unknown {
     if (!this._keys.includes(key)) {
       if (arguments.length > 1) return dflt;
       throw new RangeError(`ParameterDict has no key "${key}"`);
@@ -233,13 +235,13 @@ export class ParameterDict extends Module implements Iterable<string> {
     delete (this as any)[key];
     return true;
   }
-  pop(key: string): any { const v = this.get(key); this.delete(key); return v; }
-  setdefault(key: string, dflt: Tensor | unknown = null): any { if (!this.has(key)) this.set(key, dflt); return this.get(key); }
+  pop(key: string): Parameter { const v = this.get(key); this.delete(key); return v; }
+  setdefault(key: string, dflt: Tensor | unknown = null): Parameter { if (!this.has(key)) this.set(key, dflt); return this.get(key); }
   clear(): void { for (const k of [...this._keys]) this.delete(k); }
   keys(): string[] { return this._keys.slice(); }
-  values(): any[] { return this._keys.map((k) => (this as any)[k]); }
-  entries(): [string, any][] { return this._keys.map((k) => [k, (this as any)[k]]); }
-  items(): [string, any][] { return this.entries(); }
+  values(): Parameter[] { return this._keys.map((k) => (this as any)[k]); }
+  entries(): [string, Parameter][] { return this._keys.map((k) => [k, (this as any)[k]]); }
+  items(): [string, Parameter][] { return this.entries(); }
   copy(): ParameterDict { return new ParameterDict(new Map(this.entries())); }
   update(parameters: Entries<Tensor | unknown> | ParameterDict): this {
     const e = parameters instanceof ParameterDict ? parameters.entries() : entriesOf(parameters, "ParameterDict", true);

@@ -137,8 +137,8 @@ export abstract class Optimizer {
    * (hyper-parameters, disposed tensors, gradient shapes and dtypes, state shapes), so a step that
    * throws changes nothing. With a closure, it is called (with grad enabled) first and its result returned.
    */
-  step(closure?: () => unknown): any {
-    let loss: unknown;
+  step<T = undefined>(closure?: () => T): T | undefined {
+    let loss: T | undefined;
     if (closure !== undefined) {
       if (typeof closure !== "function") throw new TypeError(`${this.fnName}.step: closure must be a function`);
       loss = enableGrad(closure);
@@ -217,7 +217,7 @@ export abstract class Optimizer {
       if (i === undefined) continue;
       const o: Record<string, any> = {};
       for (const [k, v] of Object.entries(st)) {
-        o[snake(k)] = scalars.includes(k) && typeof v === "number" ? keep(makeTensor(v)) : v;
+        o[snake(k)] = scalars.includes(k) && typeof v === "number" ? makeTensor(v) : v;
       }
       state[i] = o;
     }

@@ -204,6 +204,14 @@ export class BatchSampler implements Iterable<number[]> {
 
 // ------------------------------------------------------------------ collate
 
+/** What defaultCollate makes of a batch of samples of type T. */
+export type Collated<T> =
+  T extends Tensor | number | bigint | boolean ? Tensor :
+  T extends string ? string[] :
+  T extends Map<infer K, infer V> ? Map<K, Collated<V>> :
+  T extends readonly unknown[] ? { -readonly [K in keyof T]: Collated<T[K]> } :
+  T extends object ? { [K in keyof T]: Collated<T[K]> } : never;
+
 const isPlainObject = (v: unknown): v is Record<string, unknown> => {
   if (v === null || typeof v !== "object" || Array.isArray(v)) return false;
   const p = Object.getPrototypeOf(v);
@@ -215,7 +223,8 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> => {
  * tensor when all are integers, else float32; booleans a bool tensor; strings stay a list; arrays
  * are transposed and collated element-wise; objects key by key; Maps likewise.
  */
-export function defaultCollate(batch: unknown[]): any {
+export function defaultCollate<T>(batch: T[]): Collated<T>;
+export function defaultCollate(batch: unknown[]): unknown {
   if (!Array.isArray(batch)) throw new TypeError("defaultCollate: batch must be an array of samples");
   if (!batch.length) throw new RangeError("defaultCollate: empty batch");
   const elem = batch[0];
@@ -250,10 +259,10 @@ export function defaultCollate(batch: unknown[]): any {
 
 // ------------------------------------------------------------------ DataLoader
 
-export interface DataLoaderOptions<T> {
+export interface DataLoaderOptions<T, B = Collated<T>> {
   batchSize?: number | null; shuffle?: boolean; sampler?: Iterable<number> | null; batchSampler?: Iterable<number[]> | null;
   /** Accepted for ported code: samples are loaded in the calling thread (the same batches in the same order). */
-  numWorkers?: number; collateFn?: ((batch: T[]) => any) | null; pinMemory?: boolean; dropLast?: boolean;
+  numWorkers?: number; collateFn?: ((batch: T[]) => B) | null; pinMemory?: boolean; dropLast?: boolean;
   timeout?: number; workerInitFn?: ((id: number) => void) | null; multiprocessingContext?: unknown; generator?: Generator | null;
   prefetchFactor?: number | null; persistentWorkers?: boolean; pinMemoryDevice?: string;
 }
@@ -262,7 +271,7 @@ const optIter = Object.assign((v: unknown) => v == null || (typeof v === "object
   { desc: "an iterable of indices or null" }) as Check<Iterable<any> | null>;
 
 /** Batches of a dataset, in order or shuffled: `for (const [x, y] of loader)`. */
-export class DataLoader<T = unknown, B = any> implements Iterable<B> {
+export class DataLoader<T = unknown, B = Collated<T>> implements Iterable<B> {
   readonly dataset: Dataset<T> | { length: number; get(i: number): T };
   readonly batchSize: number | null;
   readonly dropLast: boolean;
@@ -272,7 +281,7 @@ export class DataLoader<T = unknown, B = any> implements Iterable<B> {
   readonly generator: Generator | null;
   readonly numWorkers: number;
   private readonly iterable: boolean;
-  constructor(dataset: Dataset<T> | IterableDataset<T> | { length: number; get(i: number): T }, batchSize?: number | null | DataLoaderOptions<T>, shuffle?: boolean | DataLoaderOptions<T>, opts?: DataLoaderOptions<T>);
+  constructor(dataset: Dataset<T> | IterableDataset<T> | { length: number; get(i: number): T }, batchSize?: number | null | DataLoaderOptions<T, B>, shuffle?: boolean | DataLoaderOptions<T, B>, opts?: DataLoaderOptions<T, B>);
   constructor(dataset: Dataset<T> | IterableDataset<T> | { length: number; get(i: number): T }, ...args: unknown[]) {
     const o = parseArgs("utils.data.DataLoader", args, {
       batchSize: [A.nullable(A.posInt), 1], shuffle: [A.bool, false], sampler: [optIter, null], batchSampler: [optIter, null],
