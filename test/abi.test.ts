@@ -10,7 +10,14 @@ import { JsBackend } from "../ts/backends/js.js";
 import { createWasmBackend } from "../ts/backends/wasm.js";
 import { createNativeBackend } from "../ts/backends/native.js";
 import {
-  BINARY_NAMES, CONV_GEOM_FIELDS, KERNEL_CODE, KERNEL_NAMES, POOL_GEOM_FIELDS, UNARY_NAMES, convGeomInts, poolGeomInts,
+  BINARY_NAMES,
+  CONV_GEOM_FIELDS,
+  KERNEL_CODE,
+  KERNEL_NAMES,
+  POOL_GEOM_FIELDS,
+  UNARY_NAMES,
+  convGeomInts,
+  poolGeomInts,
 } from "../ts/backends/abi.gen.js";
 import type { Backend } from "../ts/backends/types.js";
 import { BACKENDS } from "./util.js";
@@ -30,7 +37,9 @@ describe("kernel ABI", () => {
   });
 
   it("ids, codes and geometry encoders are consistent", () => {
-    KERNEL_NAMES.forEach((n, i) => expect(KERNEL_CODE[n]).toBe(i));
+    KERNEL_NAMES.forEach((n, i) => {
+      expect(KERNEL_CODE[n]).toBe(i);
+    });
     expect(new Set(KERNEL_NAMES).size).toBe(KERNEL_NAMES.length);
     const conv = Object.fromEntries(CONV_GEOM_FIELDS.map((f, i) => [f, i + 1])) as never;
     expect(convGeomInts(conv)).toEqual(CONV_GEOM_FIELDS.map((_, i) => i + 1));
@@ -40,7 +49,9 @@ describe("kernel ABI", () => {
 
   it("the js reference implements every op that has a Rust kernel", () => {
     const js = new JsBackend();
-    const x = js.alloc(4, "float32"), y = js.alloc(4, "float32"), o = js.alloc(4, "float32");
+    const x = js.alloc(4, "float32"),
+      y = js.alloc(4, "float32"),
+      o = js.alloc(4, "float32");
     js.view(x).set([0.5, 1.5, 2, 3]);
     js.view(y).set([0.25, 0.75, 0.5, 2]);
     for (const op of UNARY_NAMES) {
@@ -48,7 +59,8 @@ describe("kernel ABI", () => {
       expect(() => js.unaryGrad(op, x, y, y, o), op).not.toThrow();
     }
     for (const op of BINARY_NAMES) {
-      if (op !== "rsub" && op !== "rdiv") expect(() => js.binary(op as never, x, [1], y, [1], o, [4]), op).not.toThrow();
+      if (op !== "rsub" && op !== "rdiv")
+        expect(() => js.binary(op as never, x, [1], y, [1], o, [4]), op).not.toThrow();
       if (op !== "sub" && op !== "div") expect(() => js.scalar(op as never, x, 0.7, o), op).not.toThrow();
     }
   });
@@ -62,30 +74,51 @@ const makers: Record<string, () => Promise<Backend>> = {
 for (const name of BACKENDS.filter((b) => b in makers)) {
   describe(`every declared op code on ${name} matches the js reference`, () => {
     let b: Backend;
-    it("loads", async () => { b = await makers[name](); });
+    it("loads", async () => {
+      b = await makers[name]();
+    });
     const n = 37;
-    const xs = rand(n, 1).map((v) => v * 2), ys = rand(n, 2).map((v) => Math.abs(v) + 0.1);
+    const xs = rand(n, 1).map((v) => v * 2),
+      ys = rand(n, 2).map((v) => Math.abs(v) + 0.1);
     for (const op of UNARY_NAMES) {
       it(`unary ${op} and its gradient`, () => {
         const pos = ["log", "sqrt", "rsqrt"].includes(op) ? xs.map((v) => Math.abs(v) + 0.05) : xs;
-        same(b, `unary ${op}`, (be, mk) => {
-          const x = mk(pos), y = mk(n), g = mk(ys), gx = mk(n);
-          be.unary(op, x, y);
-          be.unaryGrad(op, x, y, g, gx);
-          return [y, gx];
-        }, 1e-5, 1e-6);
+        same(
+          b,
+          `unary ${op}`,
+          (be, mk) => {
+            const x = mk(pos),
+              y = mk(n),
+              g = mk(ys),
+              gx = mk(n);
+            be.unary(op, x, y);
+            be.unaryGrad(op, x, y, g, gx);
+            return [y, gx];
+          },
+          1e-5,
+          1e-6,
+        );
       });
     }
     for (const op of BINARY_NAMES) {
       it(`binary/scalar ${op}`, () => {
-        same(b, `binary ${op}`, (be, mk) => {
-          const x = mk(xs), y = mk(ys), o = mk(n), s = mk(n);
-          if (op !== "rsub" && op !== "rdiv") be.binary(op as never, x, [1], y, [1], o, [n]);
-          else be.fill(o, 0);
-          if (op !== "sub" && op !== "div") be.scalar(op as never, x, 0.7, s);
-          else be.fill(s, 0);
-          return [o, s];
-        }, 1e-5, 1e-6);
+        same(
+          b,
+          `binary ${op}`,
+          (be, mk) => {
+            const x = mk(xs),
+              y = mk(ys),
+              o = mk(n),
+              s = mk(n);
+            if (op !== "rsub" && op !== "rdiv") be.binary(op as never, x, [1], y, [1], o, [n]);
+            else be.fill(o, 0);
+            if (op !== "sub" && op !== "div") be.scalar(op as never, x, 0.7, s);
+            else be.fill(s, 0);
+            return [o, s];
+          },
+          1e-5,
+          1e-6,
+        );
       });
     }
   });

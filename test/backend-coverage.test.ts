@@ -40,7 +40,10 @@ describe("Rust backends implement Backend by composition", () => {
     for (const m of ["alloc", "gemm", "conv", "unary"]) expect(methods.map((x) => x.name)).toContain(m);
   });
 
-  for (const [label, cls] of [["wasm", WasmBackend], ["native", NativeBackend]] as const) {
+  for (const [label, cls] of [
+    ["wasm", WasmBackend],
+    ["native", NativeBackend],
+  ] as const) {
     it(`${label}: no js reference in the prototype chain`, () => {
       expect(cls.prototype instanceof JsBackend).toBe(false);
       expect(cls.prototype instanceof RustBackend).toBe(true);
@@ -64,13 +67,16 @@ describe("Rust backends implement Backend by composition", () => {
         if (MEMORY.has(name)) continue;
         const body = String(f);
         // a forwarded method calls its kernel; only the declared per-op fallbacks may also call js
-        if (!/this\.run\(K\./.test(body)) problems.push(`${name}: neither calls a Rust kernel (this.run(K.…)) nor is a declared fallback`);
-        if (/this\.js\(/.test(body) && !(name in JS_OP_FALLBACKS)) problems.push(`${name}: calls the js reference without a JS_OP_FALLBACKS entry`);
+        if (!/this\.run\(K\./.test(body))
+          problems.push(`${name}: neither calls a Rust kernel (this.run(K.…)) nor is a declared fallback`);
+        if (/this\.js\(/.test(body) && !(name in JS_OP_FALLBACKS))
+          problems.push(`${name}: calls the js reference without a JS_OP_FALLBACKS entry`);
       }
       for (const name of Object.keys(JS_FALLBACKS)) {
         if (!methods.some((m) => m.name === name)) problems.push(`JS_FALLBACKS.${name}: not a Backend method`);
         const f = (cls.prototype as unknown as Record<string, unknown>)[name] as Record<symbol, string> | undefined;
-        if (f && f[JS_FALLBACK] === undefined) problems.push(`JS_FALLBACKS.${name}: now forwarded to Rust, remove the entry`);
+        if (f && f[JS_FALLBACK] === undefined)
+          problems.push(`JS_FALLBACKS.${name}: now forwarded to Rust, remove the entry`);
       }
       for (const name of Object.keys(JS_OP_FALLBACKS)) {
         if (!methods.some((m) => m.name === name)) problems.push(`JS_OP_FALLBACKS.${name}: not a Backend method`);
@@ -80,7 +86,9 @@ describe("Rust backends implement Backend by composition", () => {
       }
       expect(problems, problems.join("\n")).toEqual([]);
       // the declared list, for the record
-      console.log(`${label}: js fallbacks: ${fallbacks.join("; ") || "none"}; per-op: ${Object.keys(JS_OP_FALLBACKS).join(", ")}`);
+      console.log(
+        `${label}: js fallbacks: ${fallbacks.join("; ") || "none"}; per-op: ${Object.keys(JS_OP_FALLBACKS).join(", ")}`,
+      );
     });
   }
 });
@@ -98,11 +106,13 @@ for (const name of BACKENDS.filter((b): b is keyof typeof makers => b in makers)
     it("a declared fallback runs over the backend's own storages", async () => {
       const b = await makers[name]();
       // scan (cumsum) is a js fallback today; when it gets its kernel this still checks the result
-      const x = b.alloc(4, "float32"), y = b.alloc(4, "float32");
+      const x = b.alloc(4, "float32"),
+        y = b.alloc(4, "float32");
       b.view(x).set([1, 2, 3, 4]);
       b.scan("sum", x, y, 1, 4, 1, false, false);
       expect(Array.from(b.view(y))).toEqual([1, 3, 6, 10]);
-      b.free(x); b.free(y);
+      b.free(x);
+      b.free(y);
     });
   });
 }

@@ -23,7 +23,7 @@ export function backwardScope<T>(run: () => T): T {
 /** The gradient of each input from its formula, evaluated only for inputs that need one (null
  *  for the others). `formulas[i]` belongs to `inputs[i]`. */
 export function grads(inputs: readonly (Tensor | null)[], ...formulas: (() => Tensor | null)[]): (Tensor | null)[] {
-  return inputs.map((t, i) => (t && t.requiresGrad ? formulas[i]() : null));
+  return inputs.map((t, i) => (t?.requiresGrad ? formulas[i]() : null));
 }
 
 /** Kernel call over dense storages: `call(backend, ...inputs, out)`. */
@@ -34,8 +34,12 @@ export type KernelCall = (k: Backend, ...storages: Storage[]) => void;
  * Strided inputs get dense copies for the call, freed after it; the output is uninitialised
  * (the kernel writes every element) unless `zero`.
  */
-export function kernel(shape: readonly number[], inputs: readonly Tensor[], call: KernelCall,
-                       o: { dtype?: DType; zero?: boolean } = {}): Tensor {
+export function kernel(
+  shape: readonly number[],
+  inputs: readonly Tensor[],
+  call: KernelCall,
+  o: { dtype?: DType; zero?: boolean } = {},
+): Tensor {
   const dense = inputs.map((t) => t.dense());
   const out = Tensor.empty(shape.slice(), o.dtype ?? "float32", !o.zero);
   try {
@@ -44,7 +48,9 @@ export function kernel(shape: readonly number[], inputs: readonly Tensor[], call
     out.dispose();
     throw e;
   } finally {
-    dense.forEach((d, i) => { if (d !== inputs[i]) d.dispose(); });
+    dense.forEach((d, i) => {
+      if (d !== inputs[i]) d.dispose();
+    });
   }
   return out;
 }
@@ -58,9 +64,14 @@ export function kernel(shape: readonly number[], inputs: readonly Tensor[], call
  *   const y = kernelOp("ReluBackward", [x], x.shape, (k, xs, ys) => k.unary("relu", xs, ys),
  *     (g, y, [xd]) => [kernel(x.shape, [g], (k, gs, gx) => k.unaryGrad("relu", xd.storage, y.storage, gs, gx))]);
  */
-export function kernelOp(name: string, inputs: readonly Tensor[], shape: readonly number[], call: KernelCall,
-                         backward: (g: Tensor, out: Tensor, dense: Tensor[]) => (Tensor | null)[],
-                         o: { dtype?: DType; zero?: boolean } = {}): Tensor {
+export function kernelOp(
+  name: string,
+  inputs: readonly Tensor[],
+  shape: readonly number[],
+  call: KernelCall,
+  backward: (g: Tensor, out: Tensor, dense: Tensor[]) => (Tensor | null)[],
+  o: { dtype?: DType; zero?: boolean } = {},
+): Tensor {
   if (!willRecord(inputs as Tensor[])) return kernel(shape, inputs, call, o);
   const dense = inputs.map((t) => t.dense());
   const out = kernel(shape, dense, call, o);

@@ -25,8 +25,10 @@ export interface FusableActivation {
 
 /** One forward for `m` followed by `next` when the pair fuses, else null. */
 export function fuseStep(m: Module, next: Module | undefined): ((x: Tensor) => Tensor) | null {
-  const act = next && typeof (next as Partial<FusableActivation>).asActivation === "function"
-    ? (next as unknown as FusableActivation).asActivation() : null;
+  const act =
+    next && typeof (next as Partial<FusableActivation>).asActivation === "function"
+      ? (next as unknown as FusableActivation).asActivation()
+      : null;
   if (!act || typeof (m as Partial<FusableProducer>).withActivation !== "function") return null;
   return (m as unknown as FusableProducer).withActivation(act);
 }
