@@ -306,3 +306,22 @@ print(json.dumps(out))
     });
   });
 });
+
+describeBackends("custom optimisers", () => {
+  it("subclass Optimizer with super(params, defaults) and update(); groups, validation and state dicts come for free", () => {
+    class SignSGD extends optim.Optimizer {
+      constructor(params: optim.ParamsArg, lr = 0.1) { super(params, { lr }); }
+      protected update(p: Tensor, g: Tensor, group: optim.ParamGroup, st: Record<string, any>) {
+        st.step = (st.step ?? 0) + 1;
+        p.copy_(p.sub(g.sign(), group.lr));
+      }
+    }
+    const p = torch.tensor([1, -1], { requiresGrad: true });
+    const opt = new SignSGD([p], 0.5);
+    p.grad = torch.tensor([3, -0.1]);
+    opt.step();
+    expect(values(p)).toEqual([0.5, -0.5]);
+    expect(opt.stateDict()).toMatchObject({ state: { 0: { step: 1 } }, param_groups: [{ lr: 0.5, params: [0] }] });
+    expect(() => opt.addParamGroup({ params: [p] })).toThrow("some parameters appear in more than one parameter group");
+  });
+});

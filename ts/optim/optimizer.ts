@@ -51,7 +51,7 @@ function isParamGroupLike(v: unknown): v is { params: unknown } {
 /** Option keys of groups that hold state of other components (schedulers), not hyper-parameters. */
 const PASS_THROUGH = new Set(["initialLr", "maxLr", "minLr", "baseLr", "maxMomentum", "baseMomentum"]);
 
-export abstract class Optimizer {
+export class Optimizer {
   /** Default hyper-parameters (camelCase), as given to the constructor. */
   readonly defaults: Record<string, any>;
   readonly paramGroups: ParamGroup[] = [];
@@ -60,7 +60,15 @@ export abstract class Optimizer {
   /** The constructor's name in messages ("optim.Adam"). */
   protected readonly fnName: string;
 
-  protected constructor(fnName: string, params: ParamsArg, defaults: Record<string, any>) {
+  /**
+   * `super(params, defaults)` as PyTorch's Optimizer(params, defaults) (custom optimisers override
+   * step() or update()); the built-in ones pass their name first for messages.
+   */
+  constructor(params: ParamsArg, defaults: Record<string, any>);
+  constructor(fnName: string, params: ParamsArg, defaults: Record<string, any>);
+  constructor(...a: unknown[]) {
+    const [fnName, params, defaults] = (typeof a[0] === "string" ? a : [`optim.${new.target.name}`, a[0], a[1]]) as [string, ParamsArg, Record<string, any>];
+    if (defaults === null || typeof defaults !== "object") throw new TypeError(`${fnName}: defaults must be an object of hyper-parameters`);
     this.fnName = fnName;
     this.defaults = defaults;
     if (params instanceof Tensor) {
@@ -114,10 +122,12 @@ export abstract class Optimizer {
     this.paramGroups.push(out);
   }
 
-  /** Throws PyTorch's `Invalid ...` error for a bad hyper-parameter of group g. */
-  protected abstract validateGroup(g: Record<string, any>): void;
+  /** Throws PyTorch's `Invalid ...` error for a bad hyper-parameter of group g (none checked by default). */
+  protected validateGroup(_g: Record<string, any>): void {}
   /** One parameter's update (inside noGrad). g is dense, same shape and dtype as p. */
-  protected abstract update(p: Tensor, g: Tensor, group: ParamGroup, state: Record<string, any>): void;
+  protected update(_p: Tensor, _g: Tensor, _group: ParamGroup, _state: Record<string, any>): void {
+    throw new Error(`${this.fnName}: an Optimizer subclass overrides step() or update(p, grad, group, state)`);
+  }
   /** State keys PyTorch stores as 0-dim tensors in its state dict (Adam's step, NAdam's mu_product). */
   protected tensorScalars(): string[] { return []; }
   /** Keys PyTorch 1.13 has in this optimiser's param_groups that have no effect here. */
