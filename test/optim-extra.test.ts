@@ -216,6 +216,13 @@ describeBackends("optimiser API", () => {
     other.loadStateDict(sd);
     expect(other.paramGroups[0].lr).toBe(0.1);
     expect(other.state.size).toBe(2);
+    // options of other PyTorch versions: refused when they change the update, dropped when off
+    const nadam = new optim.NAdam(ps(), 0.1);
+    const nsd = nadam.stateDict();
+    expect(() => nadam.loadStateDict({ state: {}, param_groups: [{ ...nsd.param_groups[0], decoupled_weight_decay: true }] }))
+      .toThrow("has decoupled_weight_decay=True, which optim.NAdam (PyTorch 1.13's) does not have");
+    nadam.loadStateDict({ state: {}, param_groups: [{ ...nsd.param_groups[0], decoupled_weight_decay: false, maximize: false, capturable: true }] });
+    expect(Object.keys(nadam.stateDict().param_groups[0]).sort()).toEqual(Object.keys(nsd.param_groups[0]).sort());
     // step as a plain number (older PyTorch checkpoints) is accepted
     const sd2 = { ...sd, state: { 0: { ...sd.state[0], step: 1 }, 1: { ...sd.state[1], step: 1 } } };
     const third = new optim.Adam(ps(), 0.5);

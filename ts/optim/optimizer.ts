@@ -48,6 +48,10 @@ function isParamGroupLike(v: unknown): v is { params: unknown } {
   return v !== null && typeof v === "object" && !(v instanceof Tensor) && "params" in (v as object);
 }
 
+/** PyTorch group keys (any version) that do not change the numbers. */
+const NO_EFFECT = ["foreach", "capturable", "differentiable", "fused"];
+/** PyTorch group keys (any version) that change the update when set. */
+const CHANGES_MATH = ["maximize", "amsgrad", "decoupled_weight_decay", "nesterov", "centered"];
 /** Option keys of groups that hold state of other components (schedulers), not hyper-parameters. */
 const PASS_THROUGH = new Set(["initialLr", "maxLr", "minLr", "baseLr", "maxMomentum", "baseMomentum"]);
 
@@ -263,7 +267,15 @@ export class Optimizer {
         g[camel(k)] = Array.isArray(v) ? v.slice() : v instanceof Tensor ? v.item() : v;
       }
       for (const k of Object.keys(this.defaults)) if (!(k in g)) g[k] = this.paramGroups[gi][k];
-      for (const k of Object.keys(this.pyExtraGroupKeys())) delete g[camel(k)];
+      for (const k of [...Object.keys(this.pyExtraGroupKeys()), ...NO_EFFECT]) if (!(camel(k) in this.defaults)) delete g[camel(k)];
+      // options of other PyTorch versions that change the update: refused when on, dropped when off
+      for (const k of CHANGES_MATH) {
+        const ck = camel(k);
+        if (ck in g && !(ck in this.defaults)) {
+          if (g[ck]) throw new RangeError(`${fn}: param_groups[${gi}] has ${k}=${pyValue(g[ck])}, which ${this.fnName} (PyTorch 1.13's) does not have`);
+          delete g[ck];
+        }
+      }
       try { this.validateGroup(g); } catch (e) { throw new RangeError(`${fn}: param_groups[${gi}]: ${(e as Error).message}`); }
       return g;
     });
