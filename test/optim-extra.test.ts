@@ -332,3 +332,22 @@ describeBackends("custom optimisers", () => {
     expect(() => opt.addParamGroup({ params: [p] })).toThrow("some parameters appear in more than one parameter group");
   });
 });
+
+describeBackends("optimiser memory", () => {
+  it("steps without tidy leave no tensors behind (every optimiser and option)", () => {
+    const configs: [keyof typeof OPTS, Record<string, any>][] = [
+      ["SGD", { lr: 0.1, momentum: 0.9, maximize: true }], ["Adam", { amsgrad: true }], ["Adam", {}], ["AdamW", { amsgrad: true, maximize: true }],
+      ["RMSprop", { centered: true, momentum: 0.5, weightDecay: 0.1 }], ["Adagrad", { weightDecay: 0.1 }], ["Adamax", { weightDecay: 0.1 }],
+      ["NAdam", { weightDecay: 0.1 }], ["RAdam", { weightDecay: 0.1 }],
+    ];
+    for (const [name, kw] of configs) {
+      const p = [torch.randn(4, 3, { requiresGrad: true }), torch.randn(3, { requiresGrad: true })];
+      p.forEach((t) => { t.grad = torch.randn(t.shape); });
+      const opt = new OPTS[name](p, kw);
+      opt.step(); opt.step();
+      const n0 = torch.memory().numTensors;
+      for (let k = 0; k < 20; k++) opt.step();
+      expect(torch.memory().numTensors, `${name} ${JSON.stringify(kw)}`).toBe(n0);
+    }
+  });
+});

@@ -23,7 +23,8 @@ function checkName(m: Module, kind: string, name: unknown, allowExisting: (v: un
   if (typeof name !== "string") throw new TypeError(`${kind} name should be a string. Got ${typeof name}`);
   if (name.includes(".")) throw new RangeError(`${kind} name can't contain ".", got: ${name}`);
   if (name === "") throw new RangeError(`${kind} name can't be empty string ""`);
-  if (name === "training" || name.startsWith("_")) throw new RangeError(`attribute '${name}' already exists`);
+  if (name === "training") throw new RangeError(`attribute '${name}' already exists`);
+  if (name.startsWith("_")) throw new RangeError(`${kind} name "${name}": names starting with "_" are reserved for internal fields of torchlet modules`);
   if (name in m) {
     const own = Object.prototype.hasOwnProperty.call(m, name);
     if (!own || !allowExisting((m as any)[name])) throw new RangeError(`attribute '${name}' already exists`);
