@@ -161,3 +161,16 @@ describeBackends("utils.data: IterableDataset and ported options", () => {
     expect(() => new DataLoader(ds, { numWorkers: 2, workerInitFn: () => {} })).toThrow(/workerInitFn/);
   });
 });
+
+describeBackends("utils.data: WeightedRandomSampler", () => {
+  it("draws in proportion to the weights; without replacement each index once", () => {
+    const { WeightedRandomSampler } = torch.utils.data;
+    const counts = [0, 0, 0, 0];
+    for (const i of new WeightedRandomSampler([1, 0, 3, 6], 20000, true, new torch.Generator().manualSeed(4))) counts[i]++;
+    expect(counts[1]).toBe(0);
+    [0.1, 0, 0.3, 0.6].forEach((p, i) => expect(Math.abs(counts[i] / 20000 - p)).toBeLessThan(0.015));
+    const once = [...new WeightedRandomSampler(torch.tensor([1, 2, 3, 4]), { numSamples: 4, replacement: false })];
+    expect([...once].sort()).toEqual([0, 1, 2, 3]);
+    expect(() => new WeightedRandomSampler([1, 0], 2, false)).toThrow("cannot sample n_sample > prob_dist.size(-1) samples without replacement");
+  });
+});

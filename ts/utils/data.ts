@@ -184,6 +184,34 @@ export class SubsetRandomSampler extends Sampler {
   get length(): number { return this.indices.length; }
   *[Symbol.iterator](): Iterator<number> { for (const i of randperm(this.indices.length, this.generator)) yield this.indices[i]; }
 }
+/** Indices drawn with probabilities proportional to `weights` (with replacement by default). */
+export class WeightedRandomSampler extends Sampler {
+  readonly weights: number[]; readonly numSamples: number; readonly replacement: boolean; readonly generator: Generator | null;
+  constructor(weights: ArrayLike<number> | Tensor, numSamples: number | { numSamples: number; replacement?: boolean; generator?: Generator | null }, replacement?: boolean, generator?: Generator | null) {
+    super();
+    const o = parseArgs("utils.data.WeightedRandomSampler", [numSamples, replacement, generator], {
+      numSamples: A.posInt, replacement: [A.bool, true], generator: [A.nullable(A.any), null],
+    });
+    const w = weights instanceof Tensor ? Array.from(weights.toFloat32Array()) : Array.from(weights as ArrayLike<number>);
+    if (!w.length || w.some((x) => !(x >= 0) || !Number.isFinite(x))) throw new RangeError("WeightedRandomSampler: weights must be finite and non-negative");
+    if (!w.some((x) => x > 0)) throw new RangeError("WeightedRandomSampler: invalid multinomial distribution (sum of probabilities <= 0)");
+    if (!o.replacement && o.numSamples > w.filter((x) => x > 0).length) throw new RangeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement");
+    this.weights = w; this.numSamples = o.numSamples; this.replacement = o.replacement; this.generator = o.generator as Generator | null;
+  }
+  get length(): number { return this.numSamples; }
+  *[Symbol.iterator](): Iterator<number> {
+    const w = this.weights.slice();
+    for (let k = 0; k < this.numSamples; k++) {
+      const total = w.reduce((a, b) => a + b, 0);
+      let r = rand(this.generator) * total, i = 0;
+      while (i < w.length - 1 && (r >= w[i] || w[i] === 0)) { r -= w[i]; i++; }
+      while (w[i] === 0) i--;
+      yield i;
+      if (!this.replacement) w[i] = 0;
+    }
+  }
+}
+
 /** Groups a sampler's indices into batches. */
 export class BatchSampler implements Iterable<number[]> {
   readonly batchSize: number; readonly dropLast: boolean;
