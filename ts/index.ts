@@ -187,5 +187,7 @@ export function memory(): { numTensors: number; numBytes: number; backend: Backe
 /** Internal hooks for tests (float64 js backend for gradient checks). */
 export const _internal = {
   useBackend(b: Backend) { setBackend(b); },
+  /** The active backend object, if any (tests and benches read e.g. wasm memory sizes). */
+  activeBackend(): Backend | null { return activeBackend(); },
   JsBackend,
 };
