@@ -10,6 +10,30 @@ const FILES: Record<Variant, string> = { mt: "torchlet-mt.wasm", relaxed: "torch
 /** Pages of the threaded build's shared memory: initial (= its --initial-memory) and maximum (4 GiB). */
 const MT_PAGES = { initial: 256, maximum: 65536 };
 const WORKER_STACK = 1 << 20;
+/** wasm32 memory: 4 GiB of addresses; one block (one tensor) at most isize::MAX bytes, rounded
+ *  to the 16-byte alignment (a Rust allocation or slice cannot be larger). */
+const WASM_MEMORY_BYTES = 2 ** 32;
+const MAX_BLOCK_BYTES = 2 ** 31 - 16;
+
+const fmtBytes = (n: number): string => {
+  const units = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB"];
+  let k = 0;
+  while (n >= 1024 && k < units.length - 1) { n /= 1024; k++; }
+  return k === 0 ? `${n} bytes` : `${n.toFixed(2)} ${units[k]}`;
+};
+
+/** The exports with every pointer they return read unsigned: wasm32 addresses go up to 4 GiB, and
+ *  an i32 result at or past 2 GiB would otherwise arrive in JS as a negative number. */
+function unsignedPtrs(ex: Exports): Exports {
+  return {
+    ...ex,
+    tl_alloc: (bytes: number) => ex.tl_alloc(bytes) >>> 0,
+    tl_args: () => ex.tl_args() >>> 0,
+    tl_ints: () => ex.tl_ints() >>> 0,
+    tl_err: () => ex.tl_err() >>> 0,
+    tl_err_len: () => ex.tl_err_len() >>> 0,
+  };
+}
 
 interface Exports {
   memory?: WebAssembly.Memory;
@@ -100,16 +124,36 @@ export class WasmBackend extends RustBackend {
 
   override alloc(size: number, dtype: DType): Storage {
     const bytes = size * 4;
+    // nothing is registered before the block exists: a failed allocation leaves the backend as it was
+    if (!(Number.isSafeInteger(size) && size >= 0) || bytes > MAX_BLOCK_BYTES) throw this.tooLarge(size, dtype, bytes);
     this.makeRoom(bytes);
     let ptr = this.ex.tl_alloc(bytes);
     if (!ptr) { this.makeRoom(Infinity); ptr = this.ex.tl_alloc(bytes); }
-    if (!ptr) throw new RangeError(`wasm backend: out of memory allocating ${bytes} bytes (${this.residentBytes} bytes in use)`);
+    if (!ptr) throw this.outOfMemory(size, dtype, bytes);
     this.live += bytes;
     const s = new WasmStorage(ptr, size, dtype, bytes);
     this.residentBytes += bytes;
     this.touch(s);
     return s;
   }
+  /** A tensor larger than one wasm block may be (under 2 GiB), whatever is free. */
+  private tooLarge(size: number, dtype: DType, bytes: number): RangeError {
+    return new RangeError(`wasm backend: a ${dtype} tensor of ${size} elements needs ${fmtBytes(bytes)}, but one wasm ` +
+      `tensor can hold at most ${fmtBytes(MAX_BLOCK_BYTES)} (wasm memory is ${fmtBytes(WASM_MEMORY_BYTES)} in all, ` +
+      `${fmtBytes(this.residentBytes)} held by live tensors). ${this.bigger()}`);
+  }
+  /** The 4 GiB of wasm memory are full (after spilling every storage that could be). */
+  private outOfMemory(size: number, dtype: DType, bytes: number): RangeError {
+    return new RangeError(`wasm backend: out of memory: a ${dtype} tensor of ${size} elements needs ${fmtBytes(bytes)}, ` +
+      `and wasm memory allows ${fmtBytes(WASM_MEMORY_BYTES)} in all (${fmtBytes(this.memory.buffer.byteLength)} ` +
+      `reserved, ${fmtBytes(this.residentBytes)} held by live tensors). ${this.bigger()}`);
+  }
+  private bigger(): string {
+    return isNode
+      ? "In Node the native backend has no such limit: `await torch.init({ backend: \"native\" })`."
+      : "Dispose tensors you no longer need (dispose/tidy) or use smaller tensors.";
+  }
+
   override free(s: Storage): void {
     const w = s as WasmStorage;
     if (w.freed) return;
@@ -183,7 +227,7 @@ export class WasmBackend extends RustBackend {
   }
   private restore(w: WasmStorage): void {
     const ptr = this.ex.tl_alloc(w.bytes);
-    if (!ptr) throw new RangeError(`wasm backend: out of memory restoring ${w.bytes} bytes (${this.residentBytes} bytes in use)`);
+    if (!ptr) throw this.outOfMemory(w.size, w.dtype, w.bytes);
     this.fresh();
     (w.dtype === "int64" ? new Int32Array(this.buf, ptr, w.size) : new Float32Array(this.buf, ptr, w.size)).set(w.spill!);
     w.ptr = ptr;
@@ -327,12 +371,12 @@ async function spawnWorker(): Promise<{ post(m: unknown): void; once(cb: (m: any
 async function instantiate(module: WebAssembly.Module, variant: Variant, threads: number): Promise<WasmBackend> {
   if (variant !== "mt") {
     const inst = await WebAssembly.instantiate(module, {});
-    const ex = inst.exports as unknown as Exports;
+    const ex = unsignedPtrs(inst.exports as unknown as Exports);
     return new WasmBackend(ex, ex.memory!, variant, 1);
   }
   const memory = new WebAssembly.Memory({ ...MT_PAGES, shared: true });
   const inst = await WebAssembly.instantiate(module, { env: { memory } });
-  const ex = inst.exports as unknown as Exports;
+  const ex = unsignedPtrs(inst.exports as unknown as Exports);
   const tlsSize = Number(ex.__tls_size!.value), tlsAlign = Math.max(16, Number(ex.__tls_align!.value));
   if (!Number(ex.__tls_base!.value)) ex.__wasm_init_tls!(ex.tl_alloc(tlsSize + tlsAlign));
   const workers: Awaited<ReturnType<typeof spawnWorker>>[] = [];
@@ -345,7 +389,8 @@ async function instantiate(module: WebAssembly.Module, variant: Variant, threads
       const tls = ex.tl_alloc(tlsSize + tlsAlign);
       if (!stack || !tls) throw new Error("out of memory for worker stacks");
       ready.push(new Promise((res, rej) => w.once((m) => (m && m.ok ? res() : rej(new Error(`worker: ${m?.error}`))))));
-      w.post({ module, memory, stackTop: (stack + WORKER_STACK) & ~15, tls: (tls + tlsAlign - 1) & ~(tlsAlign - 1) });
+      // addresses stay unsigned (>>> 0): a bitwise & alone would make one past 2 GiB negative
+      w.post({ module, memory, stackTop: ((stack + WORKER_STACK) & ~15) >>> 0, tls: ((tls + tlsAlign - 1) & ~(tlsAlign - 1)) >>> 0 });
     }
     await Promise.all(ready);
     const b = new WasmBackend(ex, memory, variant, threads, workers);
@@ -421,7 +466,7 @@ export function createWasmBackendSync(opts: { wasmUrl?: string | URL } = {}): Wa
     try {
       const module = new WebAssembly.Module(new Uint8Array(readFileSync(url)) as BufferSource);
       if (WebAssembly.Module.imports(module).some((i) => i.kind === "memory")) throw new Error("the threaded build cannot load synchronously");
-      const ex = new WebAssembly.Instance(module, {}).exports as unknown as Exports;
+      const ex = unsignedPtrs(new WebAssembly.Instance(module, {}).exports as unknown as Exports);
       return new WasmBackend(ex, ex.memory!, /relaxed/.test(url.pathname) ? "relaxed" : "simd", 1);
     } catch (e) {
       reasons.push(`${url}: ${(e as Error).message}`);

@@ -76,22 +76,51 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
 #[inline(always)]
 fn axpy(y: &mut [f32], a: f32, x: &[f32]) { for (p, &v) in y.iter_mut().zip(x) { *p += a * v; } }
 
-/// Scores of query rows [r0, r1) against keys [c0, c1) into sc (row stride BC): scale * q.k +
-/// mask, -inf where causal masks them.
+/// dst[t * BC + jj] = src[base + (c0 + jj) * sl + t] for jj < c1 - c0, t < n: a block of rows
+/// (keys or values) transposed, so a query row's products with the whole block are axpys over BC.
 #[inline(always)]
-fn scores(g: &Attn, q: &[f32], k: &[f32], mask: Option<&[f32]>, bh: usize, r0: usize, r1: usize, c0: usize, c1: usize, sc: &mut [f32]) {
-    let (qb, kb) = (bh * g.q_sb, bh * g.k_sb);
+fn pack_t(src: &[f32], base: usize, sl: usize, c0: usize, c1: usize, n: usize, dst: &mut [f32]) {
+    for jj in 0..c1 - c0 {
+        let r = &src[base + (c0 + jj) * sl..base + (c0 + jj) * sl + n];
+        for (t, &x) in r.iter().enumerate() { dst[t * BC + jj] = x; }
+    }
+}
+
+/// row[..nc] = a . bt (bt: n rows of BC, packed by `pack_t`).
+#[inline(always)]
+fn row_times(a: &[f32], bt: &[f32], nc: usize, row: &mut [f32]) {
+    let row = &mut row[..nc];
+    row.fill(0.0);
+    for (t, &x) in a.iter().enumerate() { axpy(row, x, &bt[t * BC..t * BC + nc]); }
+}
+
+/// exp(x - m) for a score x and a finite row max m: 0 for a masked (-inf) score, and the argument
+/// kept above -87 so no subnormal intermediate slows the vector exp (exp(-87) ~ 1.6e-38).
+#[inline(always)]
+fn exp_shift(x: f32, m: f32) -> f32 {
+    let d = x - m;
+    let e = simd::exp(if d < -87.0 { -87.0 } else { d });
+    if x == f32::NEG_INFINITY { 0.0 } else { e }
+}
+
+/// Scores of query rows [r0, r1) against the packed key block kt (keys [c0, c1)) into sc (row
+/// stride BC): scale * q.k + mask, -inf where causal masks them.
+#[inline(always)]
+fn scores(g: &Attn, q: &[f32], kt: &[f32], mask: Option<&[f32]>, bh: usize, r0: usize, r1: usize, c0: usize, c1: usize, sc: &mut [f32]) {
+    let qb = bh * g.q_sb;
     let mb = g.mask_base(bh);
+    let nc = c1 - c0;
     for i in r0..r1 {
         let qi = &q[qb + i * g.q_sl..qb + i * g.q_sl + g.e];
-        let row = &mut sc[(i - r0) * BC..(i - r0) * BC + (c1 - c0)];
-        for (jj, o) in row.iter_mut().enumerate() {
-            let j = c0 + jj;
-            let kj = &k[kb + j * g.k_sl..kb + j * g.k_sl + g.e];
-            let mut v = g.scale * dot(qi, kj);
-            if let Some(m) = mask { v += m[mb + i * g.m_sl + j * g.m_ss]; }
-            if g.causal && j > i { v = f32::NEG_INFINITY; }
-            *o = v;
+        let row = &mut sc[(i - r0) * BC..(i - r0) * BC + nc];
+        row_times(qi, kt, nc, row);
+        for x in row.iter_mut() { *x *= g.scale; }
+        if let Some(m) = mask {
+            let mr = mb + i * g.m_sl;
+            for (jj, x) in row.iter_mut().enumerate() { *x += m[mr + (c0 + jj) * g.m_ss]; }
+        }
+        if g.causal && c1 > i + 1 {
+            for x in row[(i + 1).max(c0) - c0..].iter_mut() { *x = f32::NEG_INFINITY; }
         }
     }
 }
@@ -105,9 +134,10 @@ simd_fn! {
 fn forward_item(g: &Attn, q: &[f32], k: &[f32], v: &[f32], mask: Option<&[f32]>, bh: usize, out: &mut [f32], lse: &mut [f32]) {
     let ev = g.ev;
     let mut sc = vec![0f32; BR * BC];
+    let mut kt = vec![0f32; g.e * BC];
     let mut mx = [0f32; BR];
     let mut sum = [0f32; BR];
-    let vb = bh * g.v_sb;
+    let (kb, vb) = (bh * g.k_sb, bh * g.v_sb);
     let mut r0 = 0;
     while r0 < g.l {
         let r1 = (r0 + BR).min(g.l);
@@ -119,15 +149,16 @@ fn forward_item(g: &Attn, q: &[f32], k: &[f32], v: &[f32], mask: Option<&[f32]>,
         let mut c0 = 0;
         while c0 < cend {
             let c1 = (c0 + BC).min(cend);
-            scores(g, q, k, mask, bh, r0, r1, c0, c1, &mut sc);
+            pack_t(k, kb, g.k_sl, c0, c1, g.e, &mut kt);
+            scores(g, q, &kt, mask, bh, r0, r1, c0, c1, &mut sc);
             for i in 0..r1 - r0 {
                 let row = &mut sc[i * BC..i * BC + (c1 - c0)];
                 let mut m = mx[i];
                 for &x in row.iter() { m = if x > m || x.is_nan() { x } else { m }; }
                 if m == f32::NEG_INFINITY { continue; } // every key so far masked
-                let alpha = simd::exp(mx[i] - m);
+                let alpha = if mx[i] == f32::NEG_INFINITY { 0.0 } else { exp_shift(mx[i], m) };
                 let mut s = 0f32;
-                for x in row.iter_mut() { *x = simd::exp(*x - m); s += *x; }
+                for x in row.iter_mut() { *x = exp_shift(*x, m); s += *x; }
                 sum[i] = sum[i] * alpha + s;
                 mx[i] = m;
                 let ai = &mut acc[i * ev..(i + 1) * ev];
@@ -183,7 +214,11 @@ fn backward_item(g: &Attn, q: &[f32], k: &[f32], v: &[f32], mask: Option<&[f32]>
                  bh: usize, dq: &mut [f32], dk: &mut [f32], dv: &mut [f32]) {
     let (e, ev) = (g.e, g.ev);
     dq.fill(0.0); dk.fill(0.0); dv.fill(0.0);
-    let mut sc = vec![0f32; BR * BC];
+    let mut ds = vec![0f32; BR * BC];
+    let mut pb = vec![0f32; BR * BC];
+    let mut kt = vec![0f32; e * BC];
+    let mut vt = vec![0f32; ev * BC];
+    let mut dp = vec![0f32; BC];
     let mut dd = [0f32; BR];
     let (qb, kb, vb) = (bh * g.q_sb, bh * g.k_sb, bh * g.v_sb);
     let mut r0 = 0;
@@ -195,28 +230,36 @@ fn backward_item(g: &Attn, q: &[f32], k: &[f32], v: &[f32], mask: Option<&[f32]>
         let mut c0 = 0;
         while c0 < cend {
             let c1 = (c0 + BC).min(cend);
-            scores(g, q, k, mask, bh, r0, r1, c0, c1, &mut sc);
+            let nc = c1 - c0;
+            pack_t(k, kb, g.k_sl, c0, c1, e, &mut kt);
+            pack_t(v, vb, g.v_sl, c0, c1, ev, &mut vt);
+            scores(g, q, &kt, mask, bh, r0, r1, c0, c1, &mut pb);
             for i in r0..r1 {
                 let (li, di) = (lse[i], dd[i - r0]);
                 let goi = &gout[i * ev..(i + 1) * ev];
-                let qi = &q[qb + i * g.q_sl..qb + i * g.q_sl + e];
-                let row = &mut sc[(i - r0) * BC..(i - r0) * BC + (c1 - c0)];
-                for (jj, x) in row.iter_mut().enumerate() {
-                    let j = c0 + jj;
-                    // P_ij recomputed from the saved log-sum-exp (NaN for a fully masked row)
-                    let p = if li.is_nan() { f32::NAN } else if *x == f32::NEG_INFINITY { 0.0 } else { simd::exp(*x - li) };
-                    if p == 0.0 { *x = 0.0; continue; }
-                    let vj = &v[vb + j * g.v_sl..vb + j * g.v_sl + ev];
-                    axpy(&mut dv[j * ev..(j + 1) * ev], p, goi);
-                    let ds = p * (dot(goi, vj) - di) * g.scale;
-                    *x = ds;
-                    axpy(&mut dk[j * e..(j + 1) * e], ds, qi);
+                let (pr, dr) = (&mut pb[(i - r0) * BC..(i - r0) * BC + nc], &mut ds[(i - r0) * BC..(i - r0) * BC + nc]);
+                // P_ij recomputed from the saved log-sum-exp (NaN for a fully masked row)
+                if li.is_nan() { pr.fill(f32::NAN); } else { for x in pr.iter_mut() { *x = exp_shift(*x, li); } }
+                row_times(goi, &vt, nc, &mut dp);
+                for ((d, &p), &x) in dr.iter_mut().zip(pr.iter()).zip(dp.iter()) { *d = p * (x - di) * g.scale; }
+            }
+            // dV_j += sum_i P_ij dO_i, dK_j += sum_i dS_ij Q_i (rows of this key block)
+            for jj in 0..nc {
+                let j = c0 + jj;
+                let (dvj, dkj) = (&mut dv[j * ev..(j + 1) * ev], &mut dk[j * e..(j + 1) * e]);
+                for i in r0..r1 {
+                    let (p, d) = (pb[(i - r0) * BC + jj], ds[(i - r0) * BC + jj]);
+                    if p != 0.0 { axpy(dvj, p, &gout[i * ev..(i + 1) * ev]); }
+                    if d != 0.0 { axpy(dkj, d, &q[qb + i * g.q_sl..qb + i * g.q_sl + e]); }
                 }
+            }
+            // dQ_i += sum_j dS_ij K_j
+            for i in r0..r1 {
                 let dqi = &mut dq[i * e..(i + 1) * e];
-                for (jj, &ds) in row.iter().enumerate() {
-                    if ds == 0.0 { continue; }
+                for (jj, &d) in ds[(i - r0) * BC..(i - r0) * BC + nc].iter().enumerate() {
+                    if d == 0.0 { continue; }
                     let j = c0 + jj;
-                    axpy(dqi, ds, &k[kb + j * g.k_sl..kb + j * g.k_sl + e]);
+                    axpy(dqi, d, &k[kb + j * g.k_sl..kb + j * g.k_sl + e]);
                 }
             }
             c0 = c1;
@@ -373,5 +416,27 @@ mod tests {
         let mut lse = vec![0f32; 6 * 9];
         attention(&g, &qt, &kt, &vt, Some(&mask), &mut out, &mut lse);
         for (a, b) in o1.iter().zip(&out) { assert!(a.to_bits() == b.to_bits()); }
+    }
+}
+
+#[cfg(test)]
+mod bench {
+    #[test]
+    #[ignore]
+    fn attention_speed() {
+        use super::*;
+        let (bh, l, e) = (64usize, 64usize, 16usize);
+        let g = Attn { bh, heads: 1, l, s: l, e, ev: e, scale: 0.25, causal: true,
+                       q_sb: l * e, q_sl: e, k_sb: l * e, k_sl: e, v_sb: l * e, v_sl: e, m_sb: 0, m_sh: 0, m_sl: 0, m_ss: 0 };
+        let x: Vec<f32> = (0..bh * l * e).map(|i| ((i * 7919) % 1000) as f32 / 1000.0 - 0.5).collect();
+        let mut out = vec![0f32; bh * l * e];
+        let mut lse = vec![0f32; bh * l];
+        let t = std::time::Instant::now();
+        for _ in 0..20 { attention(&g, &x, &x, &x, None, &mut out, &mut lse); }
+        eprintln!("attention fwd: {:?} per call", t.elapsed() / 20);
+        let (mut dq, mut dk, mut dv) = (out.clone(), out.clone(), out.clone());
+        let t = std::time::Instant::now();
+        for _ in 0..20 { attention_grad(&g, &x, &x, &x, None, &out, &lse, &x, &mut dq, &mut dk, &mut dv); }
+        eprintln!("attention bwd: {:?} per call", t.elapsed() / 20);
     }
 }
