@@ -271,3 +271,40 @@ for s in range(3, 7):
     after.append([tj(lin.weight), tj(lin.bias)])
     lrs.append(sched.get_last_lr())
 write("checkpoint.json", {"grads": [[tj(a), tj(b)] for a, b in grads], "after": after, "lrs": lrs})
+
+# ------------------------------------------------------------------ clip_grad_norm_ and an end-to-end training run
+
+g = torch.Generator().manual_seed(7)
+clip_cases = []
+for norm_type, max_norm in [(2.0, 0.5), (1.0, 2.0), (float("inf"), 0.3), (3.0, 0.7), (2.0, 100.0)]:
+    ps = [nn.Parameter(torch.zeros(3, 4)), nn.Parameter(torch.zeros(4)), nn.Parameter(torch.zeros(2, 2, 2))]
+    grads = [torch.randn(p.shape, generator=g) for p in ps]
+    for p, gr in zip(ps, grads):
+        p.grad = gr.clone()
+    total = nn.utils.clip_grad_norm_(ps, max_norm, norm_type=norm_type)
+    clip_cases.append({"normType": "inf" if math.isinf(norm_type) else norm_type, "maxNorm": max_norm, "grads": [tj(x) for x in grads],
+                       "total": float(total), "clipped": [tj(p.grad) for p in ps]})
+
+# Linear(5, 8) - Tanh - Linear(8, 3), cross entropy; AdamW with a no-decay group for biases,
+# LambdaLR warm-up then decay, clip_grad_norm_(1.0), 12 steps
+torch.manual_seed(8)
+model = nn.Sequential(nn.Linear(5, 8), nn.Tanh(), nn.Linear(8, 3))
+state0 = {k: tj(v) for k, v in model.state_dict().items()}
+x = torch.randn(16, 5)
+y = torch.randint(0, 3, (16,))
+decay = [p for n, p in model.named_parameters() if n.endswith("weight")]
+no_decay = [p for n, p in model.named_parameters() if n.endswith("bias")]
+opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}], lr=0.05)
+sched = L.LambdaLR(opt, lambda s: min(1.0, (s + 1) / 4) * (0.9 ** max(0, s - 3)))
+losses, norms, lrs = [], [], []
+for step in range(12):
+    opt.zero_grad()
+    loss = nn.functional.cross_entropy(model(x), y)
+    loss.backward()
+    norms.append(float(nn.utils.clip_grad_norm_(model.parameters(), 1.0)))
+    opt.step()
+    sched.step()
+    losses.append(float(loss))
+    lrs.append(sched.get_last_lr())
+write("training.json", {"clip": clip_cases, "train": {"state0": state0, "x": tj(x), "y": tj(y), "losses": losses, "norms": norms, "lrs": lrs,
+                                                       "final": {k: tj(v) for k, v in model.state_dict().items()}}})

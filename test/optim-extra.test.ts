@@ -351,3 +351,45 @@ describeBackends("optimiser memory", () => {
     }
   });
 });
+
+// clip_grad_norm_ against PyTorch for several norm types, and an end-to-end run: an MLP trained 12
+// steps with AdamW (weight decay only on weights), a LambdaLR warm-up then decay and clipGradNorm_(1.0)
+const tr = JSON.parse(readFileSync(new URL("./fixtures/optim/training.json", import.meta.url), "utf8")) as {
+  clip: { normType: number | "inf"; maxNorm: number; grads: FT[]; total: number; clipped: FT[] }[];
+  train: { state0: Record<string, FT>; x: FT; y: FT; losses: number[]; norms: number[]; lrs: number[][]; final: Record<string, FT> };
+};
+
+describeBackends("clipGradNorm_ and a training run vs PyTorch 1.13", () => {
+  for (const c of tr.clip) {
+    it(`clipGradNorm_(maxNorm ${c.maxNorm}, normType ${c.normType})`, () => {
+      const ps = c.grads.map((g) => { const p = torch.zeros(g.shape, { requiresGrad: true }); p.grad = tt(g); return p; });
+      const total = nn.utils.clipGradNorm_(ps, c.maxNorm, { normType: c.normType === "inf" ? "inf" : c.normType });
+      expectClose([total.item() as number], [c.total], 1e-6, 1e-5, "total norm");
+      ps.forEach((p, i) => expectClose(values(p.grad!), c.clipped[i].data, 1e-6, 1e-5, `clipped grad ${i}`));
+    });
+  }
+  it("MLP + AdamW param groups + LambdaLR + clipGradNorm_: losses, norms, lrs and final weights", () => {
+    const model = new nn.Sequential(new nn.Linear(5, 8), new nn.Tanh(), new nn.Linear(8, 3));
+    model.loadStateDict(Object.fromEntries(Object.entries(tr.train.state0).map(([k, v]) => [k, tt(v)])));
+    const x = tt(tr.train.x), y = torch.tensor(tr.train.y.data, { dtype: "int64" });
+    const named = model.namedParameters();
+    const opt = new optim.AdamW([
+      { params: named.filter(([n]) => n.endsWith("weight")).map(([, p]) => p), weightDecay: 0.1 },
+      { params: named.filter(([n]) => n.endsWith("bias")).map(([, p]) => p), weightDecay: 0 },
+    ], { lr: 0.05 });
+    const sched = new optim.lrScheduler.LambdaLR(opt, (s: number) => Math.min(1, (s + 1) / 4) * 0.9 ** Math.max(0, s - 3));
+    for (let step = 0; step < 12; step++) {
+      opt.zeroGrad();
+      const loss = torch.F.crossEntropy(model.forward(x), y);
+      loss.backward();
+      const norm = nn.utils.clipGradNorm_(model.parameters(), 1.0);
+      opt.step();
+      sched.step();
+      expectClose([loss.item() as number], [tr.train.losses[step]], 1e-5, 1e-4, `loss at step ${step}`);
+      expectClose([norm.item() as number], [tr.train.norms[step]], 1e-5, 1e-4, `grad norm at step ${step}`);
+      expectClose(sched.getLastLr(), tr.train.lrs[step], 1e-12, 1e-10, `lr after step ${step}`);
+    }
+    const sd = model.stateDict();
+    for (const [k, v] of Object.entries(tr.train.final)) expectClose(values(sd[k]), v.data, 1e-5, 1e-4, `final ${k}`);
+  });
+});
