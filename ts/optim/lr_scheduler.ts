@@ -10,6 +10,8 @@ const jsKey = (k: string) => {
   const lead = /^_*/.exec(k)![0];
   return lead + k.slice(lead.length).replace(/_([a-zA-Z0-9])/g, (_, c: string) => c.toUpperCase());
 };
+/** Python's "{:.4e}". */
+const e4 = (v: number) => v.toExponential(4).replace(/e([+-])(\d)$/, "e$10$2");
 const copyVal = (v: unknown): unknown => Array.isArray(v) ? v.map(copyVal)
   : v && typeof v === "object" ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, copyVal(x)])) : v;
 
@@ -91,7 +93,7 @@ export abstract class LRScheduler {
     } finally { this._getLrCalledWithinStep = false; }
     this.optimizer.paramGroups.forEach((g, i) => {
       g.lr = values[i];
-      if (this.verbose) console.log(`Adjusting learning rate of group ${i} to ${values[i].toExponential(4)}.`);
+      if (this.verbose) console.log(`Adjusting learning rate of group ${i} to ${e4(values[i])}.`);
     });
     this._lastLr = this.optimizer.paramGroups.map((g) => g.lr);
   }
@@ -647,7 +649,7 @@ export class ReduceLROnPlateau {
         const old = g.lr, nw = Math.max(old * this.factor, this.minLrs[i]);
         if (old - nw > this.eps) {
           g.lr = nw;
-          if (this.verbose) console.log(`Epoch ${this.lastEpoch}: reducing learning rate of group ${i} to ${nw.toExponential(4)}.`);
+          if (this.verbose) console.log(`Epoch ${String(this.lastEpoch).padStart(5, "0")}: reducing learning rate of group ${i} to ${e4(nw)}.`);
         }
       });
       this.cooldownCounter = this.cooldown;
