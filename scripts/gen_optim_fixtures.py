@@ -150,6 +150,13 @@ SCHED = [
     {"scheduler": "SequentialLR", "sub": [{"scheduler": "ConstantLR", "kwargs": {"factor": 0.1, "total_iters": 2}}, {"scheduler": "ExponentialLR", "args": [0.9]}, {"scheduler": "StepLR", "args": [3]}], "kwargs": {"milestones": [4, 10]}},
     {"scheduler": "ChainedScheduler", "sub": [{"scheduler": "ConstantLR", "kwargs": {"factor": 0.5, "total_iters": 4}}, {"scheduler": "ExponentialLR", "args": [0.9]}]},
     {"scheduler": "ChainedScheduler", "sub": [{"scheduler": "LinearLR", "kwargs": {"start_factor": 0.2, "total_iters": 6}}, {"scheduler": "CosineAnnealingLR", "args": [12]}]},
+    # resuming with last_epoch (groups carry initial_lr): the first step's special cases
+    {"scheduler": "CosineAnnealingLR", "args": [10], "kwargs": {"last_epoch": 4}, "initialLr": True},
+    {"scheduler": "CosineAnnealingLR", "args": [6], "kwargs": {"last_epoch": 13, "eta_min": 0.01}, "initialLr": True},
+    {"scheduler": "StepLR", "args": [3], "kwargs": {"last_epoch": 5}, "initialLr": True},
+    {"scheduler": "ExponentialLR", "args": [0.9], "kwargs": {"last_epoch": 2}, "initialLr": True},
+    {"scheduler": "CosineAnnealingWarmRestarts", "args": [4], "kwargs": {"last_epoch": 6, "T_mult": 2}, "initialLr": True},
+    {"scheduler": "LinearLR", "args": [], "kwargs": {"last_epoch": 2}, "initialLr": True},
 ]
 METRICS = [1.0, 0.9, 0.8, 0.8, 0.8, 0.8, 0.79, 0.795, 0.8, 0.81, 0.7, 0.7, 0.7, 0.7, 0.69999, 0.71, 0.5, 0.5, 0.51, 0.52,
            0.53, 0.5, 0.49, 0.6, 0.6, 0.6, 0.6, 0.6, 0.4, 0.4, 0.4, 0.4, 0.4, 0.41, 0.39, 0.39, 0.39, 0.39, 0.39, 0.39]
@@ -173,6 +180,9 @@ def momenta(opt):
 sched_cases = []
 for d in SCHED:
     opt = make_opt(d.get("optimizer", "SGD"))
+    if d.get("initialLr"):
+        for gr in opt.param_groups:
+            gr["initial_lr"] = gr["lr"] * 2
     s = make_sched(opt, d)
     lrs, moms = [s.get_last_lr()], [momenta(opt)]
     for k in (d["epochs"] if "epochs" in d else range(40)):

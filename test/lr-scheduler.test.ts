@@ -11,7 +11,7 @@ import { optim } from "../ts/index.js";
 import { describeBackends } from "./util.js";
 
 const L = optim.lrScheduler as Record<string, any>;
-interface Desc { scheduler: string; args?: any[]; kwargs?: Record<string, any>; sub?: Desc[]; optimizer?: string; epochs?: number[]; metrics?: number[] }
+interface Desc { initialLr?: boolean; scheduler: string; args?: any[]; kwargs?: Record<string, any>; sub?: Desc[]; optimizer?: string; epochs?: number[]; metrics?: number[] }
 interface Case extends Desc { name: string; lrs: number[][]; momenta?: number[][]; stateDict: Record<string, any>; groups?: Record<string, any>[] }
 const fx = JSON.parse(readFileSync(new URL("./fixtures/optim/schedulers.json", import.meta.url), "utf8")) as { cases: Case[] };
 
@@ -58,6 +58,7 @@ describeBackends("lrScheduler vs PyTorch 1.13", () => {
   for (const c of fx.cases) {
     it(c.name, () => {
       const opt = makeOpt(c.optimizer);
+      if (c.initialLr) for (const g of opt.paramGroups) g.initialLr = g.lr * 2;
       if (c.scheduler === "ReduceLROnPlateau") {
         const s = new L.ReduceLROnPlateau(opt, camelObj(c.kwargs));
         const lrs = [opt.paramGroups.map((g) => g.lr)];
@@ -87,7 +88,7 @@ describeBackends("lrScheduler vs PyTorch 1.13", () => {
   }
 
   it("a state dict taken mid-schedule resumes the same sequence (and one from PyTorch loads)", () => {
-    for (const c of fx.cases.filter((x) => !x.epochs && !x.metrics && !x.sub)) {
+    for (const c of fx.cases.filter((x) => !x.epochs && !x.metrics && !x.sub && !x.initialLr)) {
       const a = makeOpt(c.optimizer), sa = makeSched(a, c);
       for (let k = 0; k < 17; k++) { a.step(); sa.step(); }
       const b = makeOpt(c.optimizer), sb = makeSched(b, c);
