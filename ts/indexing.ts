@@ -111,7 +111,7 @@ function parse(x: Tensor, parts: IndexPart[]): Parsed {
     if (typeof p === "number") {
       if (!Number.isInteger(p)) throw new TypeError(`index: ${p} is not an integer index`);
       const n = x.shape[d];
-      if (p < -n || p >= n) throw indexError(p, st.shape.length, n);
+      if (p < -n || p >= n) throw indexError(p, d, n);
       const i = p < 0 ? p + n : p;
       st.offset += i * x.strides[d]; lg.offset += i * lstr[d];
       d++;

@@ -139,6 +139,12 @@ export function add(a: Tensor, b: Tensor | number, alpha = 1): Tensor {
 }
 
 export function sub(a: Tensor, b: Tensor | number, alpha = 1): Tensor {
+  if (a.dtype === "bool" || (b instanceof Tensor && b.dtype === "bool")) {
+    if (a.dtype === "bool" && b instanceof Tensor && b.dtype === "bool") {
+      throw new TypeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.");
+    }
+    throw new TypeError("Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.");
+  }
   if (typeof b === "number") return add(a, -b * alpha);
   if (alpha !== 1) b = mul(b, alpha);
   const out = binaryRaw("sub", a, b);

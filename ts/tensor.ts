@@ -220,7 +220,7 @@ export class Tensor {
   /** Maps a stored element to the JS value tolist()/item() return. */
   private jsValue(): (v: number) => any {
     if (this.dtype === "bool") return (v) => v !== 0;
-    if (this.dtype === "int64") return (v) => (Math.abs(v) > MAX_EXACT ? BigInt(v) : v);
+    if (this.dtype === "int64") return (v) => (Math.abs(v) > MAX_EXACT ? BigInt(v) : v + 0); // + 0: no -0
     return (v) => v;
   }
   toString(): string { return formatTensor(this); }
@@ -549,7 +549,11 @@ export class Tensor {
       bumpVersion(this);
       return this;
     }
-    const base = this._base;
+    // a base that is gone (an internal copy that only this view keeps) leaves a plain tensor
+    const base = this._base && !this._base.isDisposed ? this._base : null;
+    if (base && !base.isDense()) {
+      throw new Error("an in-place operation with autograd on a view of a non-contiguous detached tensor is not supported; clone() the detached tensor first");
+    }
     if (base && base.isLeaf && base.requiresGrad) {
       throw new Error("a view of a leaf Variable that requires grad is being used in an in-place operation.");
     }
@@ -560,7 +564,13 @@ export class Tensor {
       this.writeResult(r, allowCast);
       bumpVersion(this);
       const fn = r.gradFn;
-      if (!fn) { if (r !== selfIn && !others.includes(r)) r.dispose(); return this; }
+      if (!fn) {
+        // the new values do not depend on anything that requires grad (fill_, copy_ of a constant)
+        if (r !== selfIn && !others.includes(r)) r.dispose();
+        this.gradFn = { name: `${name[0].toUpperCase()}${name.slice(1)}Backward`, inputs: [old], backward: (g) => [ops.fullLike(g, 0)] };
+        this._requiresGrad = true;
+        return this;
+      }
       if (!needsSelf) fn.saved?.delete(old);
       this.gradFn = fn;
       this._requiresGrad = true;
@@ -586,22 +596,25 @@ export class Tensor {
     this.writeResult(r, allowCast);
     bumpVersion(this);
     const fn = r.gradFn;
-    if (!fn) return this;
-    if (!needsSelf) fn.saved?.delete(vIn);
+    if (fn && !needsSelf) fn.saved?.delete(vIn);
     const bOld = base.aliasWithHistory();
     const geo = { shape: this.shape.slice(), strides: this.strides.slice(), offset: this.offset };
-    const rest = fn.inputs.filter((t) => t !== vIn);
+    const rest = fn ? fn.inputs.filter((t) => t !== vIn) : [];
     base.gradFn = {
       name: "CopySlices",
       inputs: [bOld, ...rest],
       backward: (g) => {
         const gB = ops.clone(g);
         const region = gB._viewAs(geo.shape, geo.strides, geo.offset);
-        const gSlice = ops.clone(region);
-        const gin = callBackward(fn, gSlice);
-        gSlice.dispose();
         const out: (Tensor | null | undefined)[] = [gB];
         let wrote = false;
+        if (!fn) { // the region's new values are constants: no gradient flows through it
+          const z = ops.full([], 0); writeInto(region, z); z.dispose(); region.dispose();
+          return out;
+        }
+        const gSlice = ops.clone(region);
+        const gin = callBackward(fn, gSlice);
+        if (!gin.includes(gSlice)) gSlice.dispose();
         fn.inputs.forEach((t, j) => {
           if (t !== vIn) { out.push(gin[j]); return; }
           const gv = gin[j];
@@ -609,7 +622,7 @@ export class Tensor {
           if (!wrote) writeInto(region, gv);
           else { const sum = ops.add(region, gv); writeInto(region, sum); sum.dispose(); }
           wrote = true;
-          if (gv !== gSlice) gv.dispose();
+          if (!out.includes(gv)) gv.dispose();
         });
         if (!wrote) { const z = ops.full([], 0); writeInto(region, z); z.dispose(); }
         region.dispose();

@@ -151,6 +151,29 @@ export async function createEngine(engine) {
           cleanup: () => dispose(x, rm, rv, weight, bias),
         };
       }
+      case "gpt_index": {
+        const [B, T, C, V, k] = [8, 256, 256, 8192, 50];
+        const wte = randn([V, C], 0.02), wpe = randn([T, C], 0.02);
+        wte.requiresGrad = true; wpe.requiresGrad = true;
+        const tok = torch.randint(0, V, [B, T]), target = torch.randint(0, V, [B, 1]);
+        const mask = torch.ones(T, T).triu(1).gt(0);
+        const scale = 1 / Math.sqrt(C);
+        return {
+          run: () => torch.tidy(() => {
+            const x = F.embedding(tok, wte).add(wpe);
+            const att = x.matmul(x.transpose(-1, -2)).mul(scale).maskedFill(mask, -Infinity).softmax(-1);
+            const logits = att.matmul(x).select(1, -1).matmul(wte.t());
+            const top = logits.topk(k, -1);
+            const nll = logits.logSoftmax(-1).gather(1, target).neg().mean();
+            const loss = nll.add(top.values.mean().mul(0.01));
+            loss.backward();
+            loss.item();
+            wte.grad.toFloat32Array();
+            wte.grad = null; wpe.grad = null;
+          }),
+          cleanup: () => dispose(wte, wpe, tok, target, mask),
+        };
+      }
     }
     return null;
   }

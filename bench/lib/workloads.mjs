@@ -85,6 +85,16 @@ export const WORKLOADS = [
     unit: "ms",
     bytes: 2 * 4 * 8 * 64 * 56 * 56,
   },
+  {
+    // the indexing ops of a GPT training step at GPT-ish sizes (B 8, T 256, C 256, vocab 8192):
+    // token embedding, causal maskedFill(-inf) + softmax over [B, T, T], last-position logits,
+    // topk(50) and a gathered log-likelihood, forward + backward (bench/lib/engine-torchlet.mjs)
+    id: "gpt_index",
+    label: "GPT indexing step B8 T256 C256 V8192 (embedding, maskedFill, softmax, topk, gather; fwd+bwd)",
+    short: "GPT index step",
+    unit: "ms",
+    trainOnly: true, // a training step: torchlet only (the peers are inference engines)
+  },
 ];
 
 export const QUICK_WORKLOADS = ["gemm128", "relu"];
