@@ -23,7 +23,7 @@ describeBackends("activations (PyTorch fixtures)", () => {
     expect(() => F.prelu(torch.randn(2, 3), torch.ones(2))).toThrow(/channel size = 3/);
   });
 
-  it("inplace modules write into an input that does not need grad", () => {
+  it("inplace modules write into their input (PyTorch's in-place rules)", () => {
     const x = torch.tensor([-2, -0.5, 0.5, 7]);
     const y = new nn.ReLU6({ inplace: true }).forward(x);
     expect(y).toBe(x);
@@ -31,6 +31,16 @@ describeBackends("activations (PyTorch fixtures)", () => {
     const z = torch.tensor([-1, 2]);
     expect(new nn.LeakyReLU(0.5, true).forward(z)).toBe(z);
     expect(Array.from(z.toFloat32Array())).toEqual([-0.5, 2]);
+    const r = torch.tensor([-1, 3]);
+    expect(new nn.ReLU(true).forward(r)).toBe(r);
+    expect(Array.from(r.toFloat32Array())).toEqual([0, 3]);
+    const leaf = torch.tensor([1, -1], { requiresGrad: true });
+    expect(() => new nn.SiLU({ inplace: true }).forward(leaf)).toThrow(/leaf Variable that requires grad/);
+    // on a non-leaf the gradient flows through the in-place op
+    const a = torch.tensor([-2, 0.5, 3], { requiresGrad: true });
+    const h = a.mul(2);
+    new nn.Hardtanh(-1, 2, true).forward(h).sum().backward();
+    expect(Array.from(a.grad!.toFloat32Array())).toEqual([0, 2, 0]);
   });
 
   it("PReLU: parameter `weight`, state dict and gradient", () => {

@@ -6,7 +6,7 @@ import { it, expect } from "vitest";
 import * as torch from "../ts/index.js";
 import { F } from "../ts/index.js";
 import type { Tensor } from "../ts/index.js";
-import { buildModule, runModuleCase, type FixCase, type Tolerance } from "./fixtures.js";
+import { backwardAndCheckInputs, buildModule, loadState, runModuleCase, toTensor, type FixCase, type Tolerance } from "./fixtures.js";
 import { expectClose } from "./util.js";
 
 export interface XTensor { shape: number[]; dtype?: "float32" | "int64" | "bool"; data: (number | string)[] }
@@ -75,9 +75,24 @@ export function runFnCase(c: FnCase, tol: Tolerance = {}, calls: Calls = {}): vo
   });
 }
 
+/** A module built with inplace: true runs on x * 1 (a non-leaf), as its PyTorch fixture did. */
+function runInplaceModuleCase(c: FixCase, tol: Tolerance): void {
+  const atol = tol.atol ?? 1e-4, rtol = tol.rtol ?? 1e-4;
+  const m = buildModule(c.module, c.args, c.kwargs);
+  loadState(m, c.state);
+  m.train(c.train);
+  const ins = c.inputs.map((f) => toTensor(f, f.requiresGrad ?? false));
+  const x = ins[0].mul(1);
+  const out = m.forward(x) as Tensor;
+  expect(out, `${c.name}: in place`).toBe(x);
+  expectClose(out.toFloat32Array(), c.outputs[0].data, atol, rtol, `${c.name}: output`);
+  backwardAndCheckInputs(c, [out], ins, atol, rtol);
+}
+
 /** A module case plus its print text. */
 export function runModuleCaseWithPrint(c: FixCase & { print?: string }, tol: Tolerance = {}): void {
-  runModuleCase(c, tol);
+  if (c.kwargs?.inplace === true && !c.build) runInplaceModuleCase(c, tol);
+  else runModuleCase(c, tol);
   if (c.print !== undefined) {
     const m = c.build ? buildModule("Sequential", [c.build], {}) : buildModule(c.module, c.args, c.kwargs);
     expect(m.toString(), `${c.name}: print`).toBe(c.print);

@@ -6,7 +6,7 @@
 
 // ---- Kernel (crates/kernels/src/abi.rs)
 /** Kernel ids: a kernel's id is its position here. To add a kernel: a variant here (the compiler then asks for its arm in `call`), its `Backend` method in ts/backends/types.ts, the js reference in ts/backends/js.ts and the Rust forwarding in ts/backends/rust.ts. */
-export const KERNEL_NAMES = ["fill", "copyStrided", "cast", "unary", "unaryGrad", "binary", "scalar", "where", "sum", "max", "gemm", "softmax", "softmaxGrad", "nll", "nllGrad", "conv", "convGradInput", "convGradWeight", "maxPool2d", "indexPoolGrad", "avgPool2d", "avgPool2dGrad", "adaptiveAvgPool2d", "adaptiveAvgPool2dGrad", "adaptiveMaxPool2d", "channelStats", "channelNormalize", "batchNormGrad", "layerNorm", "layerNormGrad", "embedding", "embeddingGrad", "lstmCell", "lstmCellGrad", "gruCell", "gruCellGrad", "sgdStep", "adamStep", "setThreads", "lstmSeq", "copy", "attention", "attentionGrad"] as const;
+export const KERNEL_NAMES = ["fill", "copyStrided", "cast", "unary", "unaryGrad", "binary", "scalar", "where", "sum", "max", "gemm", "softmax", "softmaxGrad", "nll", "nllGrad", "conv", "convGradInput", "convGradWeight", "maxPool2d", "indexPoolGrad", "avgPool2d", "avgPool2dGrad", "adaptiveAvgPool2d", "adaptiveAvgPool2dGrad", "adaptiveMaxPool2d", "channelStats", "channelNormalize", "batchNormGrad", "layerNorm", "layerNormGrad", "embedding", "embeddingGrad", "lstmCell", "lstmCellGrad", "gruCell", "gruCellGrad", "sgdStep", "adamStep", "setThreads", "lstmSeq", "copy", "attention", "attentionGrad", "rmsNorm", "rmsNormGrad"] as const;
 export type KernelName = (typeof KERNEL_NAMES)[number];
 /** The u32 code of each KernelName (its position in KERNEL_NAMES). */
 export const KERNEL_CODE: { readonly [K in KernelName]: number } = {
@@ -53,6 +53,8 @@ export const KERNEL_CODE: { readonly [K in KernelName]: number } = {
   "copy": 40,
   "attention": 41,
   "attentionGrad": 42,
+  "rmsNorm": 43,
+  "rmsNormGrad": 44,
 };
 
 // ---- AttnDims (crates/kernels/src/attention.rs)
@@ -81,7 +83,7 @@ export function attnDimsInts(g: AttnDims): number[] {
   return [g.BH, g.heads, g.L, g.S, g.E, g.Ev, g.qsB, g.qsL, g.ksB, g.ksL, g.vsB, g.vsL, g.msB, g.msH, g.msL, g.msS];
 }
 
-// ---- ConvGeom (crates/kernels/src/conv.rs)
+// ---- ConvGeom (crates/kernels/src/conv/mod.rs)
 /** Geometry of an N-d convolution, written as 3-d (conv1d/conv2d set the leading sizes to 1): x [N, C, inD, inH, inW], w [O, C/groups, kD, kH, kW], y [N, O, outD, outH, outW]. */
 export interface ConvGeom {
   N: number;
@@ -115,7 +117,7 @@ export function convGeomInts(g: ConvGeom): number[] {
 
 // ---- Unary (crates/kernels/src/elementwise.rs)
 /** Unary float32 ops (`unary`, `unary_grad`); TypeScript `UnaryKernelOp` (a subset of `UnaryOp`). A new variant needs its arm in `unary`, `unary_grad` and `grad_reads` (the compiler asks for each), see CONTRIBUTING.md. */
-export const UNARY_NAMES = ["neg", "exp", "log", "sqrt", "relu", "sigmoid", "tanh", "abs", "square", "recip", "rsqrt"] as const;
+export const UNARY_NAMES = ["neg", "exp", "log", "sqrt", "relu", "sigmoid", "tanh", "abs", "square", "recip", "rsqrt", "sign", "floor", "ceil", "round", "trunc", "frac", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "erf", "erfinv", "expm1", "log1p", "log2", "log10", "exp2", "nanToNum", "gelu", "geluTanh", "silu", "mish", "hardswish", "hardsigmoid", "softsign", "logsigmoid", "tanhshrink", "leakyRelu", "elu", "hardtanh", "softplus", "softshrink", "hardshrink", "threshold"] as const;
 export type UnaryKernelOp = (typeof UNARY_NAMES)[number];
 /** The u32 code of each UnaryKernelOp (its position in UNARY_NAMES). */
 export const UNARY_CODE: { readonly [K in UnaryKernelOp]: number } = {
@@ -130,11 +132,49 @@ export const UNARY_CODE: { readonly [K in UnaryKernelOp]: number } = {
   "square": 8,
   "recip": 9,
   "rsqrt": 10,
+  "sign": 11,
+  "floor": 12,
+  "ceil": 13,
+  "round": 14,
+  "trunc": 15,
+  "frac": 16,
+  "sin": 17,
+  "cos": 18,
+  "tan": 19,
+  "asin": 20,
+  "acos": 21,
+  "atan": 22,
+  "sinh": 23,
+  "cosh": 24,
+  "erf": 25,
+  "erfinv": 26,
+  "expm1": 27,
+  "log1p": 28,
+  "log2": 29,
+  "log10": 30,
+  "exp2": 31,
+  "nanToNum": 32,
+  "gelu": 33,
+  "geluTanh": 34,
+  "silu": 35,
+  "mish": 36,
+  "hardswish": 37,
+  "hardsigmoid": 38,
+  "softsign": 39,
+  "logsigmoid": 40,
+  "tanhshrink": 41,
+  "leakyRelu": 42,
+  "elu": 43,
+  "hardtanh": 44,
+  "softplus": 45,
+  "softshrink": 46,
+  "hardshrink": 47,
+  "threshold": 48,
 };
 
 // ---- Binary (crates/kernels/src/elementwise.rs)
 /** Binary ops (`binary`, `scalar`); TypeScript `BinaryKernelOp`. `Rsub` (s - x) and `Rdiv` (s / x) exist only as scalar ops. */
-export const BINARY_NAMES = ["add", "sub", "mul", "div", "pow", "maximum", "minimum", "gt", "lt", "eq", "rsub", "rdiv"] as const;
+export const BINARY_NAMES = ["add", "sub", "mul", "div", "pow", "maximum", "minimum", "gt", "lt", "eq", "rsub", "rdiv", "ne", "le", "ge", "atan2", "remainder", "fmod", "hypot"] as const;
 export type BinaryKernelOp = (typeof BINARY_NAMES)[number];
 /** The u32 code of each BinaryKernelOp (its position in BINARY_NAMES). */
 export const BINARY_CODE: { readonly [K in BinaryKernelOp]: number } = {
@@ -150,6 +190,13 @@ export const BINARY_CODE: { readonly [K in BinaryKernelOp]: number } = {
   "eq": 9,
   "rsub": 10,
   "rdiv": 11,
+  "ne": 12,
+  "le": 13,
+  "ge": 14,
+  "atan2": 15,
+  "remainder": 16,
+  "fmod": 17,
+  "hypot": 18,
 };
 
 // ---- PoolGeom (crates/kernels/src/pool.rs)

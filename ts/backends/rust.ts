@@ -11,6 +11,7 @@ import type {
 import { BINARY_CODE, KERNEL_CODE, UNARY_CODE, attnDimsInts, convGeomInts, poolGeomInts } from "./abi.gen.js";
 import type { AttnGeom } from "./types.js";
 import type { BinaryKernelOp, UnaryKernelOp } from "./abi.gen.js";
+import { unaryParams } from "./js-elementwise.js";
 
 // Kernel ids, op codes and geometry layouts come from the Rust declarations (abi.gen.ts).
 export const K = KERNEL_CODE;
@@ -117,11 +118,11 @@ export abstract class RustBackend implements Backend {
   unary(op: UnaryOp, x: Storage, out: Storage, p: readonly number[] = []): void {
     // ops without a Rust kernel yet run the js reference over the same memory
     if (UNARY[op] === undefined) return this.js("unary").unary(op, x, out, p);
-    this.run(K.unary, [code(UNARY, op, "unary"), this.h(x), this.h(out), out.size]);
+    this.run(K.unary, [code(UNARY, op, "unary"), this.h(x), this.h(out), out.size, ...unaryParams(op, p)]);
   }
   unaryGrad(op: UnaryOp, x: Storage, y: Storage, gy: Storage, gx: Storage, p: readonly number[] = []): void {
     if (UNARY[op] === undefined) return this.js("unaryGrad").unaryGrad(op, x, y, gy, gx, p);
-    this.run(K.unaryGrad, [code(UNARY, op, "unaryGrad"), this.h(x), this.h(y), this.h(gy), this.h(gx), gx.size]);
+    this.run(K.unaryGrad, [code(UNARY, op, "unaryGrad"), this.h(x), this.h(y), this.h(gy), this.h(gx), gx.size, ...unaryParams(op, p)]);
   }
   binary(op: BinaryOp, a: Storage, aStrides: number[], b: Storage, bStrides: number[], out: Storage, outShape: number[]): void {
     if (BINARY[op] === undefined) return this.js("binary").binary(op, a, aStrides, b, bStrides, out, outShape);
@@ -209,6 +210,13 @@ export abstract class RustBackend implements Backend {
                 w: Storage | null, gx: Storage | null, gw: Storage | null, gb: Storage | null): void {
     this.run(K.layerNormGrad, [this.h(x), this.h(gy), rows, cols, this.h(mean), this.h(rstd), this.h(w),
       this.h(gx), this.h(gw), this.h(gb)]);
+  }
+  rmsNorm(x: Storage, rows: number, cols: number, eps: number, w: Storage | null, y: Storage, rstd: Storage): void {
+    this.run(K.rmsNorm, [this.h(x), rows, cols, eps, this.h(w), this.h(y), this.h(rstd)]);
+  }
+  rmsNormGrad(x: Storage, gy: Storage, rows: number, cols: number, rstd: Storage, w: Storage | null,
+              gx: Storage | null, gw: Storage | null): void {
+    this.run(K.rmsNormGrad, [this.h(x), this.h(gy), rows, cols, this.h(rstd), this.h(w), this.h(gx), this.h(gw)]);
   }
   embedding(weight: Storage, idx: Storage, out: Storage, n: number, dim: number, numEmbeddings: number): void {
     this.run(K.embedding, [this.h(weight), this.h(idx), this.h(out), n, dim, numEmbeddings]);

@@ -25,7 +25,7 @@ export class GELU extends Module {
   readonly approximate: "none" | "tanh";
   constructor(...args: unknown[]) {
     super();
-    this.approximate = parseArgs("nn.GELU", args, { approximate: [A.oneOf("none", "tanh"), "none"] }).approximate;
+    this.approximate = parseArgs("nn.GELU", args, { approximate: [A.oneOf("none", "tanh"), "none"] }).approximate as "none" | "tanh";
   }
   forward(x: Tensor): Tensor { return F.gelu(x, { approximate: this.approximate }); }
   extraRepr(): string { return `approximate=${pyRepr(this.approximate)}`; }

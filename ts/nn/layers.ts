@@ -32,8 +32,9 @@ export class Linear extends Module {
 }
 
 export class ReLU extends Module implements FusableActivation {
-  constructor(readonly inplace = false) { super(); }
-  forward(x: Tensor): Tensor { return F.relu(x); }
+  readonly inplace: boolean;
+  constructor(...args: unknown[]) { super(); this.inplace = parseArgs("nn.ReLU", args, { inplace: [A.bool, false] }).inplace; }
+  forward(x: Tensor): Tensor { return this.inplace ? x.relu_() : F.relu(x); }
   /** Fusion (nn/fusion.ts): a preceding conv may apply this ReLU in its kernel, unless forward is overridden. */
   asActivation(): FusedActivation | null { return inheritsForward(this, ReLU) ? "relu" : null; }
   extraRepr(): string { return this.inplace ? "inplace=True" : ""; }

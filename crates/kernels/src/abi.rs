@@ -110,6 +110,9 @@ crate::abi_enum! {
         Copy = "copy",
         Attention = "attention",
         AttentionGrad = "attentionGrad",
+        /// RMS norm (norm.rs)
+        RmsNorm = "rmsNorm",
+        RmsNormGrad = "rmsNormGrad",
     }
 }
 
@@ -263,9 +266,10 @@ pub unsafe fn call(id: u32, a: &mut dyn Args) -> Result<(), Error> {
         }
         Kernel::Unary => {
             let (op, x, out, n) = (op_unary(a.num()? as u32)?, a.buf()?, a.buf()?, a.usize()?);
+            let p = [a.num()? as f32, a.num()? as f32, a.num()? as f32];
             let xs = x.f32(n)?;
             let keep = overlap_copy(xs, out, n, x);
-            ew::unary(op, keep.as_deref().unwrap_or(xs), out.f32_mut(n)?);
+            ew::unary_p(op, p, keep.as_deref().unwrap_or(xs), out.f32_mut(n)?);
         }
         Kernel::UnaryGrad => {
             let (op, x, y, gy, gx, n) = (op_unary(a.num()? as u32)?, a.buf()?, a.buf()?, a.buf()?, a.buf()?, a.usize()?);
@@ -283,7 +287,7 @@ pub unsafe fn call(id: u32, a: &mut dyn Args) -> Result<(), Error> {
             if short {
                 return Err(Error::Arg("unaryGrad: missing x or y".into()));
             }
-            ew::unary_grad(op, xs, ys, gys, gx.f32_mut(n)?);
+            ew::unary_grad_p(op, p, xs, ys, gys, gx.f32_mut(n)?);
         }
         Kernel::Binary => {
             let op = op_binary(a.num()? as u32)?;
@@ -494,6 +498,23 @@ pub unsafe fn call(id: u32, a: &mut dyn Args) -> Result<(), Error> {
             let kg = if gy.overlaps(len, &gx, len) { Some(gys.to_vec()) } else { None };
             norm::layer_norm_grad(x.f32(len)?, kg.as_deref().unwrap_or(gys), rows, cols, m.f32(rows)?, r.f32(rows)?, w.opt_f32(cols)?,
                                   gx.opt_f32_mut(len)?, gw.opt_f32_mut(cols)?, gb.opt_f32_mut(cols)?);
+        }
+        Kernel::RmsNorm => {
+            let (x, rows, cols, eps) = (a.buf()?, a.usize()?, a.usize()?, a.num()?);
+            let (w, y, r) = (a.buf()?, a.buf()?, a.buf()?);
+            let len = rows * cols;
+            let xs = x.f32(len)?;
+            let kx = if x.overlaps(len, &y, len) { Some(xs.to_vec()) } else { None };
+            norm::rms_norm(kx.as_deref().unwrap_or(xs), rows, cols, eps, w.opt_f32(cols)?, y.f32_mut(len)?, r.f32_mut(rows)?);
+        }
+        Kernel::RmsNormGrad => {
+            let (x, gy, rows, cols) = (a.buf()?, a.buf()?, a.usize()?, a.usize()?);
+            let (r, w, gx, gw) = (a.buf()?, a.buf()?, a.buf()?, a.buf()?);
+            let len = rows * cols;
+            let gys = gy.f32(len)?;
+            let kg = if gy.overlaps(len, &gx, len) { Some(gys.to_vec()) } else { None };
+            norm::rms_norm_grad(x.f32(len)?, kg.as_deref().unwrap_or(gys), rows, cols, r.f32(rows)?, w.opt_f32(cols)?,
+                                gx.opt_f32_mut(len)?, gw.opt_f32_mut(cols)?);
         }
         Kernel::Embedding => {
             let (w, ix, out, n, dim, ne) = (a.buf()?, a.buf()?, a.buf()?, a.usize()?, a.usize()?, a.usize()?);

@@ -1,6 +1,6 @@
 //! Elementwise kernels: fill, strided copy, cast, unary (+grad), broadcast binary, scalar, where.
 //! float32 paths are SIMD (see `simd`); int64-as-int32 storage goes through the generic `Elem` path.
-use crate::{simd, simd_fn, Elem};
+use crate::{activation as act, simd, simd_fn, Elem};
 
 crate::abi_enum! {
     /// Unary float32 ops (`unary`, `unary_grad`); TypeScript `UnaryKernelOp` (a subset of
@@ -9,6 +9,15 @@ crate::abi_enum! {
     pub enum Unary: "UnaryKernelOp" {
         Neg = "neg", Exp = "exp", Log = "log", Sqrt = "sqrt", Relu = "relu", Sigmoid = "sigmoid",
         Tanh = "tanh", Abs = "abs", Square = "square", Recip = "recip", Rsqrt = "rsqrt",
+        // elementwise math and activations (formulas in activation.rs; parameters in `p`)
+        Sign = "sign", Floor = "floor", Ceil = "ceil", Round = "round", Trunc = "trunc", Frac = "frac",
+        Sin = "sin", Cos = "cos", Tan = "tan", Asin = "asin", Acos = "acos", Atan = "atan", Sinh = "sinh",
+        Cosh = "cosh", Erf = "erf", Erfinv = "erfinv", Expm1 = "expm1", Log1p = "log1p", Log2 = "log2",
+        Log10 = "log10", Exp2 = "exp2", NanToNum = "nanToNum", Gelu = "gelu", GeluTanh = "geluTanh",
+        Silu = "silu", Mish = "mish", Hardswish = "hardswish", Hardsigmoid = "hardsigmoid",
+        Softsign = "softsign", Logsigmoid = "logsigmoid", Tanhshrink = "tanhshrink",
+        LeakyRelu = "leakyRelu", Elu = "elu", Hardtanh = "hardtanh", Softplus = "softplus",
+        Softshrink = "softshrink", Hardshrink = "hardshrink", Threshold = "threshold",
     }
 }
 
@@ -22,6 +31,8 @@ crate::abi_enum! {
     pub enum Binary: "BinaryKernelOp" {
         Add = "add", Sub = "sub", Mul = "mul", Div = "div", Pow = "pow", Maximum = "maximum",
         Minimum = "minimum", Gt = "gt", Lt = "lt", Eq = "eq", Rsub = "rsub", Rdiv = "rdiv",
+        Ne = "ne", Le = "le", Ge = "ge",
+        Atan2 = "atan2", Remainder = "remainder", Fmod = "fmod", Hypot = "hypot",
     }
 }
 
@@ -41,8 +52,16 @@ macro_rules! binary_fn {
                 Binary::Gt => if a > b { 1.0 } else { 0.0 },
                 Binary::Lt => if a < b { 1.0 } else { 0.0 },
                 Binary::Eq => if a == b { 1.0 } else { 0.0 },
+                Binary::Ne => if a != b { 1.0 } else { 0.0 },
+                Binary::Le => if a <= b { 1.0 } else { 0.0 },
+                Binary::Ge => if a >= b { 1.0 } else { 0.0 },
                 Binary::Rsub => b - a,
                 Binary::Rdiv => b / a,
+                Binary::Atan2 => a.atan2(b),
+                // Python's modulo (the sign of b), from the exact fmod
+                Binary::Remainder => { let m = a % b; if m != 0.0 && ((b < 0.0) != (m < 0.0)) { m + b } else { m } }
+                Binary::Fmod => a % b,
+                Binary::Hypot => a.hypot(b),
             }
         }
     };
@@ -119,11 +138,17 @@ pub fn cast<S: Elem, D: Elem>(x: &[S], out: &mut [D]) {
     for (o, &v) in out.iter_mut().zip(x) { *o = D::from_f64(v.to_f64()); }
 }
 
+/// out = op(x) with the op's PyTorch default parameters (see `Unary::default_params`).
+pub fn unary(op: Unary, x: &[f32], out: &mut [f32]) { unary_p(op, op.default_params(), x, out) }
+
 simd_fn! {
-    /// out = op(x) elementwise over out.len() elements.
-    pub fn unary(op: Unary, x: &[f32], out: &mut [f32]) {
+    /// out = op(x) elementwise over out.len() elements; `p` = the parameters of LeakyRelu
+    /// [slope], Elu [alpha, scale, input_scale], Hardtanh [min, max], Softplus [beta, threshold],
+    /// Softshrink/Hardshrink [lambd], Threshold [threshold, value], NanToNum [nan, posinf, neginf].
+    pub fn unary_p(op: Unary, p: [f32; 3], x: &[f32], out: &mut [f32]) {
     let n = out.len();
     let x = &x[..n];
+    let [p0, p1, p2] = p;
     macro_rules! map { ($f:expr) => { for (o, &v) in out.iter_mut().zip(x) { *o = $f(v); } } }
     match op {
         Unary::Neg => map!(|v: f32| -v),
@@ -137,6 +162,44 @@ simd_fn! {
         Unary::Abs => map!(|v: f32| v.abs()),
         Unary::Square => map!(|v: f32| v * v),
         Unary::Recip => map!(|v: f32| 1.0 / v),
+        Unary::Sign => map!(act::sign),
+        Unary::Floor => map!(|v: f32| v.floor()),
+        Unary::Ceil => map!(|v: f32| v.ceil()),
+        Unary::Round => map!(act::round_even),
+        Unary::Trunc => map!(|v: f32| v.trunc()),
+        Unary::Frac => map!(|v: f32| v - v.trunc()),
+        Unary::Sin => map!(|v: f32| v.sin()),
+        Unary::Cos => map!(|v: f32| v.cos()),
+        Unary::Tan => map!(|v: f32| v.tan()),
+        Unary::Asin => map!(|v: f32| v.asin()),
+        Unary::Acos => map!(|v: f32| v.acos()),
+        Unary::Atan => map!(|v: f32| v.atan()),
+        Unary::Sinh => map!(|v: f32| v.sinh()),
+        Unary::Cosh => map!(|v: f32| v.cosh()),
+        Unary::Erf => map!(act::erf),
+        Unary::Erfinv => map!(act::erfinv),
+        Unary::Expm1 => map!(|v: f32| v.exp_m1()),
+        Unary::Log1p => map!(|v: f32| v.ln_1p()),
+        Unary::Log2 => map!(|v: f32| v.log2()),
+        Unary::Log10 => map!(|v: f32| v.log10()),
+        Unary::Exp2 => map!(|v: f32| v.exp2()),
+        Unary::NanToNum => map!(|v: f32| act::nan_to_num(v, p0, p1, p2)),
+        Unary::Gelu => map!(act::gelu),
+        Unary::GeluTanh => map!(act::gelu_tanh),
+        Unary::Silu => map!(act::silu),
+        Unary::Mish => map!(act::mish),
+        Unary::Hardswish => map!(act::hardswish),
+        Unary::Hardsigmoid => map!(act::hardsigmoid),
+        Unary::Softsign => map!(act::softsign),
+        Unary::Logsigmoid => map!(act::logsigmoid),
+        Unary::Tanhshrink => map!(act::tanhshrink),
+        Unary::LeakyRelu => map!(|v: f32| act::leaky_relu(v, p0)),
+        Unary::Elu => map!(|v: f32| act::elu(v, p0, p1, p2)),
+        Unary::Hardtanh => map!(|v: f32| act::hardtanh(v, p0, p1)),
+        Unary::Softplus => map!(|v: f32| act::softplus(v, p0, p1)),
+        Unary::Softshrink => map!(|v: f32| act::softshrink(v, p0)),
+        Unary::Hardshrink => map!(|v: f32| act::hardshrink(v, p0)),
+        Unary::Threshold => map!(|v: f32| act::threshold(v, p0, p1)),
     }
 }
 }
@@ -147,19 +210,39 @@ impl Unary {
     pub fn grad_reads(self) -> Reads {
         use Unary::*;
         match self {
-            Neg => Reads::None,
+            Neg | Sign | Floor | Ceil | Round | Trunc | Frac => Reads::None,
             Log | Relu | Abs | Square => Reads::X,
-            Exp | Sqrt | Rsqrt | Sigmoid | Tanh | Recip => Reads::Y,
+            Sin | Cos | Asin | Acos | Atan | Sinh | Cosh | Erf | Log1p | Log2 | Log10 | NanToNum => Reads::X,
+            Gelu | GeluTanh | Silu | Mish | Hardswish | Hardsigmoid | Softsign | Logsigmoid | Tanhshrink => Reads::X,
+            LeakyRelu | Elu | Hardtanh | Softplus | Softshrink | Hardshrink | Threshold => Reads::X,
+            Exp | Sqrt | Rsqrt | Sigmoid | Tanh | Recip | Tan | Erfinv | Expm1 | Exp2 => Reads::Y,
+        }
+    }
+    /// PyTorch's defaults for the parameterised ops (what `unary`/`unary_grad` use).
+    pub fn default_params(self) -> [f32; 3] {
+        use Unary::*;
+        match self {
+            LeakyRelu => [0.01, 0.0, 0.0],
+            Elu => [1.0, 1.0, 1.0],
+            Hardtanh => [-1.0, 1.0, 0.0],
+            Softplus => [1.0, 20.0, 0.0],
+            Softshrink | Hardshrink => [0.5, 0.0, 0.0],
+            NanToNum => [0.0, f32::MAX, f32::MIN],
+            _ => [0.0; 3],
         }
     }
 }
 
+/// gx with the op's PyTorch default parameters (see `Unary::default_params`).
+pub fn unary_grad(op: Unary, x: &[f32], y: &[f32], gy: &[f32], gx: &mut [f32]) { unary_grad_p(op, op.default_params(), x, y, gy, gx) }
+
 simd_fn! {
     /// gx = gy * d op(x)/dx, from the op's input `x` or output `y` (whichever the op needs; the
     /// other may be empty).
-    pub fn unary_grad(op: Unary, x: &[f32], y: &[f32], gy: &[f32], gx: &mut [f32]) {
+    pub fn unary_grad_p(op: Unary, p: [f32; 3], x: &[f32], y: &[f32], gy: &[f32], gx: &mut [f32]) {
     let n = gx.len();
     let gy = &gy[..n];
+    let [p0, p1, p2] = p;
     macro_rules! with_x { ($f:expr) => { for ((o, &g), &a) in gx.iter_mut().zip(gy).zip(&x[..n]) { *o = $f(g, a); } } }
     macro_rules! with_y { ($f:expr) => { for ((o, &g), &r) in gx.iter_mut().zip(gy).zip(&y[..n]) { *o = $f(g, r); } } }
     match op {
@@ -174,6 +257,39 @@ simd_fn! {
         Unary::Abs => with_x!(|g: f32, a: f32| if a > 0.0 { g } else if a < 0.0 { -g } else { 0.0 }),
         Unary::Square => with_x!(|g: f32, a: f32| 2.0 * a * g),
         Unary::Recip => with_y!(|g: f32, r: f32| -g * r * r),
+        Unary::Sign | Unary::Floor | Unary::Ceil | Unary::Round | Unary::Trunc => gx.fill(0.0),
+        Unary::Frac => gx.copy_from_slice(gy),
+        Unary::Sin => with_x!(|g: f32, a: f32| g * a.cos()),
+        Unary::Cos => with_x!(|g: f32, a: f32| -g * a.sin()),
+        Unary::Tan => with_y!(|g: f32, r: f32| g * (1.0 + r * r)),
+        Unary::Asin => with_x!(|g: f32, a: f32| g / (1.0 - a * a).sqrt()),
+        Unary::Acos => with_x!(|g: f32, a: f32| -g / (1.0 - a * a).sqrt()),
+        Unary::Atan => with_x!(|g: f32, a: f32| g / (1.0 + a * a)),
+        Unary::Sinh => with_x!(|g: f32, a: f32| g * a.cosh()),
+        Unary::Cosh => with_x!(|g: f32, a: f32| g * a.sinh()),
+        Unary::Erf => with_x!(|g: f32, a: f32| g * core::f32::consts::FRAC_2_SQRT_PI * simd::exp(-a * a)),
+        Unary::Erfinv => with_y!(|g: f32, r: f32| g * (0.5 * core::f32::consts::PI.sqrt()) * simd::exp(r * r)),
+        Unary::Expm1 => with_y!(|g: f32, r: f32| g * (r + 1.0)),
+        Unary::Log1p => with_x!(|g: f32, a: f32| g / (1.0 + a)),
+        Unary::Log2 => with_x!(|g: f32, a: f32| g / (a * core::f32::consts::LN_2)),
+        Unary::Log10 => with_x!(|g: f32, a: f32| g / (a * core::f32::consts::LN_10)),
+        Unary::Exp2 => with_y!(|g: f32, r: f32| g * r * core::f32::consts::LN_2),
+        Unary::NanToNum => with_x!(|g: f32, a: f32| if a.is_finite() { g } else { 0.0 }),
+        Unary::Gelu => with_x!(act::gelu_grad),
+        Unary::GeluTanh => with_x!(act::gelu_tanh_grad),
+        Unary::Silu => with_x!(act::silu_grad),
+        Unary::Mish => with_x!(act::mish_grad),
+        Unary::Hardswish => with_x!(act::hardswish_grad),
+        Unary::Hardsigmoid => with_x!(act::hardsigmoid_grad),
+        Unary::Softsign => with_x!(act::softsign_grad),
+        Unary::Logsigmoid => with_x!(act::logsigmoid_grad),
+        Unary::Tanhshrink => with_x!(act::tanhshrink_grad),
+        Unary::LeakyRelu => with_x!(|g: f32, a: f32| act::leaky_relu_grad(g, a, p0)),
+        Unary::Elu => with_x!(|g: f32, a: f32| act::elu_grad(g, a, p0, p1, p2)),
+        Unary::Hardtanh => with_x!(|g: f32, a: f32| act::hardtanh_grad(g, a, p0, p1)),
+        Unary::Softplus => with_x!(|g: f32, a: f32| act::softplus_grad(g, a, p0, p1)),
+        Unary::Softshrink | Unary::Hardshrink => with_x!(|g: f32, a: f32| act::shrink_grad(g, a, p0)),
+        Unary::Threshold => with_x!(|g: f32, a: f32| act::threshold_grad(g, a, p0)),
     }
 }
 }
@@ -385,7 +501,7 @@ mod tests {
     #[test]
     fn unary_grad_reads_only_what_it_declares() {
         // the input it does not declare is NaN: a gradient that reads it anyway turns NaN
-        let (x, y, g) = ([0.5f32, 1.5, -2.0, 3.0], [0.25f32, 0.75, 0.5, 2.0], [1.0f32, -2.0, 0.5, 3.0]);
+        let (x, y, g) = ([0.5f32, 0.25, -0.75, 0.125], [0.25f32, 0.75, 0.5, 2.0], [1.0f32, -2.0, 0.5, 3.0]);
         let nan = [f32::NAN; 4];
         for &op in Unary::ALL {
             let (xs, ys): (&[f32], &[f32]) = match op.grad_reads() { Reads::X => (&x, &nan), Reads::Y => (&nan, &y), Reads::None => (&nan, &nan) };

@@ -10,6 +10,7 @@
 #![cfg_attr(all(target_arch = "wasm32", target_feature = "atomics"), feature(stdarch_wasm_atomic_wait))]
 
 pub mod abi;
+pub mod activation;
 pub mod attention;
 pub mod conv;
 pub mod elementwise;

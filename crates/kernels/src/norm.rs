@@ -160,3 +160,49 @@ pub fn layer_norm_grad(x: &[f32], gy: &[f32], rows: usize, cols: usize, mean: &[
     }
 }
 }
+
+simd_fn! {
+/// RMS norm of each row over its `cols` elements: y = x * rstd * w, rstd = 1 / sqrt(mean(x^2) + eps)
+/// (saved per row; the sum of squares in f64).
+pub fn rms_norm(x: &[f32], rows: usize, cols: usize, eps: f64, w: Option<&[f32]>, y: &mut [f32], rstd: &mut [f32]) {
+    for r in 0..rows {
+        let xr = &x[r * cols..(r + 1) * cols];
+        let rs = 1.0 / (sq_dev_f64(xr, 0.0) / cols as f64 + eps).sqrt();
+        rstd[r] = rs as f32;
+        let rf = rs as f32;
+        let yr = &mut y[r * cols..(r + 1) * cols];
+        match w {
+            Some(w) => for ((o, &v), &wv) in yr.iter_mut().zip(xr).zip(&w[..cols]) { *o = v * rf * wv; },
+            None => for (o, &v) in yr.iter_mut().zip(xr) { *o = v * rf; },
+        }
+    }
+}
+}
+
+simd_fn! {
+/// RMS-norm backward: gx = rstd (g w) - rstd^3 / cols * x * sum(g w x) per row; gw = sum over rows
+/// of g x rstd (overwritten). Either output may be absent.
+pub fn rms_norm_grad(x: &[f32], gy: &[f32], rows: usize, cols: usize, rstd: &[f32], w: Option<&[f32]>,
+                     gx: Option<&mut [f32]>, gw: Option<&mut [f32]>) {
+    let mut gx = gx;
+    let mut gw = gw;
+    if let Some(gw) = gw.as_deref_mut() { gw[..cols].fill(0.0); }
+    let mut gxh = vec![0f32; cols];
+    for r in 0..rows {
+        let rs = rstd[r];
+        let xr = &x[r * cols..(r + 1) * cols];
+        let gr = &gy[r * cols..(r + 1) * cols];
+        if let Some(gw) = gw.as_deref_mut() { for ((d, &g), &v) in gw[..cols].iter_mut().zip(gr).zip(xr) { *d += g * v * rs; } }
+        let Some(gx) = gx.as_deref_mut() else { continue };
+        match w {
+            Some(w) => for ((o, &g), &wv) in gxh.iter_mut().zip(gr).zip(&w[..cols]) { *o = g * wv; },
+            None => gxh.copy_from_slice(gr),
+        }
+        let mut s = 0f64;
+        for (&a, &v) in gxh.iter().zip(xr) { s += a as f64 * v as f64; }
+        let rs64 = rs as f64;
+        let c = (rs64 * rs64 * rs64 * s / cols as f64) as f32;
+        for ((o, &a), &v) in gx[r * cols..(r + 1) * cols].iter_mut().zip(&gxh).zip(xr) { *o = rs * a - c * v; }
+    }
+}
+}

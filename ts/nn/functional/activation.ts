@@ -12,18 +12,15 @@ function checkInput(fn: string, x: unknown): asserts x is Tensor {
   if (x.dtype !== "float32") throw new TypeError(`${fn}: expected a floating point tensor but got ${x.dtype}`);
 }
 
-/** The result written into x when `inplace` and nothing needs x's old value for autograd
- *  (PyTorch's inplace=True); otherwise y itself (same numbers). */
-function inplaceResult(x: Tensor, y: Tensor, inplace: boolean): Tensor {
-  if (!inplace || ops.willRecord([x]) || !x.isDense()) return y;
-  x.copy_(y);
-  y.dispose();
-  return x;
+/** y = op(x), or with `inplace` written into x through the in-place machinery (version counter,
+ *  PyTorch's leaf error, history rebased), as PyTorch's inplace=True. */
+function applyInplace(x: Tensor, inplace: boolean, name: string, compute: (s: Tensor) => Tensor): Tensor {
+  return inplace ? x._inplace(name, true, [], compute) : compute(x);
 }
 
 function act(fn: string, op: UnaryOp, x: Tensor, p: number[], inplace: boolean): Tensor {
   checkInput(fn, x);
-  return inplaceResult(x, ops.unary(op, x, p), inplace);
+  return applyInplace(x, inplace, op, (s) => ops.unary(op, s, p));
 }
 /** (a getter: args.ts may still be loading when this module is, through import cycles) */
 const inplaceSpec = () => ({ inplace: [A.bool, false] as const });
@@ -116,7 +113,7 @@ export function rrelu(x: Tensor, ...rest: unknown[]): Tensor {
   if (!o.training) return act("rrelu", "leakyRelu", x, [(o.lower + o.upper) / 2], o.inplace);
   const xv = x.toFloat32Array(), slope = Tensor.empty(x.shape.slice(), "float32"), v = slope.backendView();
   for (let k = 0; k < v.length; k++) v[k] = xv[k] >= 0 ? 1 : o.lower + (o.upper - o.lower) * random();
-  return inplaceResult(x, ops.mul(x, slope), o.inplace);
+  return applyInplace(x, o.inplace, "rrelu", (s) => ops.mul(s, slope));
 }
 
 /** F.prelu(x, weight): x where x > 0, else weight * x, weight per channel (dim 1) or one value. */

@@ -205,7 +205,7 @@ export function instanceNorm(x: Tensor, ...rest: unknown[]): Tensor {
 export interface RmsNormOptions { weight?: Tensor | null; eps?: number | null }
 
 /** F.rmsNorm(x, normalizedShape, { weight, eps = float32 eps }) (PyTorch 2.4):
- *  x / sqrt(mean(x^2 over the trailing normalizedShape dims) + eps) * weight. */
+ *  x / sqrt(mean(x^2 over the trailing normalizedShape dims) + eps) * weight, one kernel each way. */
 export function rmsNorm(x: Tensor, normalizedShape: number | number[], ...rest: unknown[]): Tensor {
   const o = parseArgs("F.rmsNorm", rest, { weight: [A.optTensor, null], eps: [A.nullable(A.num), null] });
   checkFloat(x, "rms_norm");
@@ -219,8 +219,16 @@ export function rmsNorm(x: Tensor, normalizedShape: number | number[], ...rest: 
     throw new RangeError(`Expected weight to be of same shape as normalized_shape, but got weight of shape [${w.shape.join(", ")}] and normalized_shape = [${ns.join(", ")}]`);
   }
   const eps = o.eps ?? 1.1920928955078125e-7;
-  const dims = Array.from({ length: k }, (_, i) => x.dim() - k + i);
-  const inv = ops.unary("rsqrt", ops.add(ops.mean(ops.mul(x, x), dims, true), eps));
-  const y = ops.mul(x, inv);
-  return w ? ops.mul(y, w) : y;
+  const cols = numelOf(ns), rows = cols === 0 ? 0 : x.numel() / cols;
+  const xd = x.dense(), wd = w ? w.dense() : null;
+  const y = Tensor.empty(x.shape.slice(), "float32", true), rstd = Tensor.empty([rows], "float32", true);
+  K().rmsNorm(xd.storage, rows, cols, eps, wd ? wd.storage : null, y.storage, rstd.storage);
+  return ops.record(y, "RmsNormBackward", [x, w], (g) => {
+    const gd = g.dense();
+    const gx = x.requiresGrad ? Tensor.empty(x.shape.slice(), "float32", true) : null;
+    const gw = w && w.requiresGrad ? Tensor.empty(ns, "float32", true) : null;
+    K().rmsNormGrad(xd.storage, gd.storage, rows, cols, rstd.storage, wd ? wd.storage : null, gx ? gx.storage : null, gw ? gw.storage : null);
+    if (gd !== g) gd.dispose();
+    return [gx, gw];
+  });
 }
