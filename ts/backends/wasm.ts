@@ -2,6 +2,7 @@
 // Picks the best build the engine runs (threaded > relaxed-simd > simd128) and explains failures.
 
 import type { BackendName, DType, ElemArray, Storage } from "./types.js";
+import { dtypeBytes, storageArray } from "./types.js";
 import { RustBackend } from "./rust.js";
 import { WORKER_SOURCE } from "./wasm-worker.js";
 
@@ -55,7 +56,7 @@ class WasmStorage implements Storage {
   freed = false;
   cache: ElemArray | null = null;
   /** The elements while spilled out of wasm memory (ptr is then 0). */
-  spill: Float32Array | Int32Array | null = null;
+  spill: Float32Array | Float64Array | Uint8Array | null = null;
   /** Last working-set window this storage was used in. */
   win = 0;
   /** Where the data is in wasm memory (ptr 0 while spilled). The GC finalizer holds only this record. */
@@ -123,7 +124,7 @@ export class WasmBackend extends RustBackend {
   override bytesInUse(): number { return this.residentBytes; }
 
   override alloc(size: number, dtype: DType): Storage {
-    const bytes = size * 4;
+    const bytes = size * dtypeBytes(dtype);
     // nothing is registered before the block exists: a failed allocation leaves the backend as it was
     if (!(Number.isSafeInteger(size) && size >= 0) || bytes > MAX_BLOCK_BYTES) throw this.tooLarge(size, dtype, bytes);
     this.makeRoom(bytes);
@@ -176,7 +177,7 @@ export class WasmBackend extends RustBackend {
     this.fresh();
     const c = w.cache;
     if (c && c.buffer === this.buf && c.length === w.size) return c;
-    const v = w.dtype === "int64" ? new Int32Array(this.buf, w.ptr, w.size) : new Float32Array(this.buf, w.ptr, w.size);
+    const v = new (storageArray(w.dtype))(this.buf as ArrayBuffer, w.ptr, w.size);
     w.cache = v;
     return v;
   }
@@ -216,7 +217,7 @@ export class WasmBackend extends RustBackend {
   }
   private spillOut(w: WasmStorage): void {
     this.fresh();
-    const src = w.dtype === "int64" ? new Int32Array(this.buf, w.ptr, w.size) : new Float32Array(this.buf, w.ptr, w.size);
+    const src = new (storageArray(w.dtype))(this.buf as ArrayBuffer, w.ptr, w.size);
     w.spill = src.slice();
     this.ex.tl_free(w.ptr, w.bytes);
     this.residentBytes -= w.bytes;
@@ -229,7 +230,7 @@ export class WasmBackend extends RustBackend {
     const ptr = this.ex.tl_alloc(w.bytes);
     if (!ptr) throw this.outOfMemory(w.size, w.dtype, w.bytes);
     this.fresh();
-    (w.dtype === "int64" ? new Int32Array(this.buf, ptr, w.size) : new Float32Array(this.buf, ptr, w.size)).set(w.spill!);
+    new (storageArray(w.dtype))(this.buf as ArrayBuffer, ptr, w.size).set(w.spill!);
     w.ptr = ptr;
     w.spill = null;
     this.residentBytes += w.bytes;
@@ -243,7 +244,7 @@ export class WasmBackend extends RustBackend {
     if (w.spill) this.restore(w);
     this.touch(w);
     this.callBytes += w.bytes;
-    return w.ptr + 4 * off;
+    return w.ptr + dtypeBytes(w.dtype) * off;
   }
   protected ints(a: readonly number[]): unknown {
     this.fresh();
