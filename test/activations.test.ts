@@ -43,6 +43,20 @@ describeBackends("activations (PyTorch fixtures)", () => {
     expect(Array.from(a.grad!.toFloat32Array())).toEqual([0, 2, 0]);
   });
 
+  it("F's in-place forms (elu_, leakyRelu_, hardtanh_, threshold_, celu_, selu_, relu_)", () => {
+    const vals = [-2, -0.5, 0.25, 3];
+    const cases: [(t: torch.Tensor) => torch.Tensor, (t: torch.Tensor) => torch.Tensor][] = [
+      [(t) => F.elu_(t, 0.5), (t) => F.elu(t, 0.5)], [(t) => F.leakyRelu_(t, 0.2), (t) => F.leakyRelu(t, 0.2)],
+      [(t) => F.hardtanh_(t, -1, 2), (t) => F.hardtanh(t, -1, 2)], [(t) => F.threshold_(t, 0, 7), (t) => F.threshold(t, 0, 7)],
+      [(t) => F.celu_(t), (t) => F.celu(t)], [(t) => F.selu_(t), (t) => F.selu(t)], [(t) => F.relu_(t), (t) => F.relu(t)],
+    ];
+    for (const [inp, out] of cases) {
+      const a = torch.tensor(vals), want = out(torch.tensor(vals));
+      expect(inp(a)).toBe(a);
+      expect(Array.from(a.toFloat32Array())).toEqual(Array.from(want.toFloat32Array()));
+    }
+  });
+
   it("PReLU: parameter `weight`, state dict and gradient", () => {
     const m = new nn.PReLU(3);
     expect(Object.keys(m.stateDict())).toEqual(["weight"]);

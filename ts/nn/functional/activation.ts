@@ -145,3 +145,29 @@ export function glu(x: Tensor, ...rest: unknown[]): Tensor {
   const a = ops.narrow(x, d, 0, n / 2), b = ops.narrow(x, d, n / 2, n / 2);
   return ops.mul(a, ops.unary("sigmoid", b));
 }
+
+// ---- PyTorch's in-place functional forms (F.elu_ etc.): the op written into x
+/** F.relu_(x): relu written into x. */
+export function relu_(x: Tensor): Tensor { checkInput("relu_", x); return x._inplace("relu", true, [], (s) => ops.unary("relu", s)); }
+/** F.elu_(x, alpha = 1). */
+export function elu_(x: Tensor, ...rest: unknown[]): Tensor { return elu(x, { ...parseArgs("F.elu_", rest, { alpha: [A.num, 1] }), inplace: true }); }
+/** F.leakyRelu_(x, negativeSlope = 0.01). */
+export function leakyRelu_(x: Tensor, ...rest: unknown[]): Tensor {
+  return leakyRelu(x, { ...parseArgs("F.leakyRelu_", rest, { negativeSlope: [A.num, 0.01] }), inplace: true });
+}
+/** F.hardtanh_(x, minVal = -1, maxVal = 1). */
+export function hardtanh_(x: Tensor, ...rest: unknown[]): Tensor {
+  return hardtanh(x, { ...parseArgs("F.hardtanh_", rest, { minVal: [A.num, -1], maxVal: [A.num, 1] }), inplace: true });
+}
+/** F.threshold_(x, threshold, value). */
+export function threshold_(x: Tensor, ...rest: unknown[]): Tensor {
+  return threshold(x, { ...parseArgs("F.threshold_", rest, { threshold: A.num, value: A.num }), inplace: true });
+}
+/** F.celu_(x, alpha = 1). */
+export function celu_(x: Tensor, ...rest: unknown[]): Tensor { return celu(x, { ...parseArgs("F.celu_", rest, { alpha: [A.num, 1] }), inplace: true }); }
+/** F.selu_(x). */
+export function selu_(x: Tensor): Tensor { return selu(x, { inplace: true }); }
+/** F.rrelu_(x, lower = 1/8, upper = 1/3, training = false). */
+export function rrelu_(x: Tensor, ...rest: unknown[]): Tensor {
+  return rrelu(x, { ...parseArgs("F.rrelu_", rest, { lower: [A.num, 1 / 8], upper: [A.num, 1 / 3], training: [A.bool, false] }), inplace: true });
+}
