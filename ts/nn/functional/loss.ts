@@ -182,6 +182,9 @@ function checkSameSize(input: Tensor, target: Tensor, name: string) {
   }
 }
 const absT = (t: Tensor) => ops.unary("abs", t);
+/** The reduction, or the one PyTorch's legacy sizeAverage / reduce arguments ask for. */
+const R = (o: { sizeAverage?: boolean | null; reduce?: boolean | null; reduction: string }) =>
+  legacyReduction(o.sizeAverage, o.reduce, o.reduction) as Reduction;
 /** s - t (differentiable). */
 const rsub = (t: Tensor, s: number) => ops.add(ops.unary("neg", t), s);
 /** x log y with 0 where x == 0 (xlogy), differentiable in both where finite. */
@@ -193,20 +196,20 @@ function xlogy(x: Tensor, y: Tensor): Tensor {
 
 /** F.l1Loss(input, target, { reduction }) = |input - target|. */
 export function l1Loss(input: Tensor, target: Tensor, ...rest: unknown[]): Tensor {
-  const o = parseArgs("F.l1Loss", rest, { reduction: reductionArg() });
+  const o = parseArgs("F.l1Loss", rest, { sizeAverage: [A.nullable(A.bool), null], reduce: [A.nullable(A.bool), null], reduction: reductionArg() });
   checkSameSize(input, target, "l1_loss");
-  return reduce(absT(ops.sub(input, target)), red("l1_loss", o.reduction));
+  return reduce(absT(ops.sub(input, target)), red("l1_loss", R(o)));
 }
 
 /** F.smoothL1Loss(input, target, { reduction, beta = 1 }): 0.5 d^2 / beta below beta, |d| - beta/2 above. */
 export function smoothL1Loss(input: Tensor, target: Tensor, ...rest: unknown[]): Tensor {
-  const o = parseArgs("F.smoothL1Loss", rest, { reduction: reductionArg(), beta: A.kw(A.num, 1) });
+  const o = parseArgs("F.smoothL1Loss", rest, { sizeAverage: [A.nullable(A.bool), null], reduce: [A.nullable(A.bool), null], reduction: reductionArg(), beta: [A.num, 1] });
   if (o.beta < 0) throw new RangeError("smooth_l1_loss does not support negative values for beta.");
   checkSameSize(input, target, "smooth_l1_loss");
   const d = ops.sub(input, target), ad = absT(d);
-  if (o.beta === 0) return reduce(ad, o.reduction);
+  if (o.beta === 0) return reduce(ad, R(o));
   const l = ops.where(ops.compare("lt", ad, o.beta), ops.mul(ops.mul(d, d), 0.5 / o.beta), ops.sub(ad, 0.5 * o.beta));
-  return reduce(l, o.reduction);
+  return reduce(l, R(o));
 }
 
 /** F.huberLoss(input, target, { reduction, delta = 1 }): 0.5 d^2 below delta, delta (|d| - delta/2) above. */
@@ -240,38 +243,38 @@ export function legacyReduction(sizeAverage: unknown, reduceArg: unknown, reduct
 
 /** F.marginRankingLoss(x1, x2, y, { margin = 0, reduction }) = max(0, -y (x1 - x2) + margin). */
 export function marginRankingLoss(x1: Tensor, x2: Tensor, y: Tensor, ...rest: unknown[]): Tensor {
-  const o = parseArgs("F.marginRankingLoss", rest, { margin: [A.num, 0], reduction: reductionArg() });
+  const o = parseArgs("F.marginRankingLoss", rest, { margin: [A.num, 0], sizeAverage: [A.nullable(A.bool), null], reduce: [A.nullable(A.bool), null], reduction: reductionArg() });
   if (x1.dim() !== x2.dim() || x1.dim() !== y.dim()) {
     throw new RangeError(`margin_ranking_loss : All input tensors should have same dimension but got sizes: input1: [${x1.shape.join(", ")}], input2: [${x2.shape.join(", ")}], target: [${y.shape.join(", ")}] `);
   }
   const l = ops.clamp(ops.add(ops.mul(ops.unary("neg", y), ops.sub(x1, x2)), o.margin), 0);
-  return reduce(l, o.reduction);
+  return reduce(l, R(o));
 }
 
 /** F.hingeEmbeddingLoss(x, y, { margin = 1, reduction }): x where y == 1, max(0, margin - x) where y == -1. */
 export function hingeEmbeddingLoss(x: Tensor, y: Tensor, ...rest: unknown[]): Tensor {
-  const o = parseArgs("F.hingeEmbeddingLoss", rest, { margin: [A.num, 1], reduction: reductionArg() });
+  const o = parseArgs("F.hingeEmbeddingLoss", rest, { margin: [A.num, 1], sizeAverage: [A.nullable(A.bool), null], reduce: [A.nullable(A.bool), null], reduction: reductionArg() });
   const zeros = ops.fullLike(x, 0);
   const marginClamp = ops.clamp(rsub(x, o.margin), 0);
   const outMargin = ops.where(ops.compare("ne", y, 1), marginClamp, zeros);
   const outSelf = ops.where(ops.compare("ne", y, -1), x, zeros);
-  return reduce(ops.add(outMargin, outSelf), o.reduction);
+  return reduce(ops.add(outMargin, outSelf), R(o));
 }
 
 /** F.softMarginLoss(x, y, { reduction }) = log(1 + exp(-y x)). */
 export function softMarginLoss(x: Tensor, y: Tensor, ...rest: unknown[]): Tensor {
-  const o = parseArgs("F.softMarginLoss", rest, { reduction: reductionArg() });
-  return reduce(ops.unary("softplus", ops.unary("neg", ops.mul(y, x)), [1, 20]), o.reduction);
+  const o = parseArgs("F.softMarginLoss", rest, { sizeAverage: [A.nullable(A.bool), null], reduce: [A.nullable(A.bool), null], reduction: reductionArg() });
+  return reduce(ops.unary("softplus", ops.unary("neg", ops.mul(y, x)), [1, 20]), R(o));
 }
 
 /** F.multilabelSoftMarginLoss(x [N, C], y, { weight, reduction }): per-class BCE with logits, averaged over C. */
 export function multilabelSoftMarginLoss(x: Tensor, y: Tensor, ...rest: unknown[]): Tensor {
-  const o = parseArgs("F.multilabelSoftMarginLoss", rest, { weight: [A.optTensor, null], reduction: reductionArg() });
+  const o = parseArgs("F.multilabelSoftMarginLoss", rest, { weight: [A.optTensor, null], sizeAverage: [A.nullable(A.bool), null], reduce: [A.nullable(A.bool), null], reduction: reductionArg() });
   let l = ops.unary("neg", ops.add(ops.mul(y, ops.unary("logsigmoid", x)), ops.mul(rsub(y, 1), ops.unary("logsigmoid", ops.unary("neg", x)))));
   if (o.weight) l = ops.mul(l, o.weight);
   const cd = x.dim() - 1;
   l = ops.div(ops.sum(l, cd), x.shape[cd]);
-  return reduce(l, o.reduction);
+  return reduce(l, R(o));
 }
 
 /** F.poissonNllLoss(input, target, { logInput = true, full = false, eps = 1e-8, reduction }). */
@@ -366,7 +369,7 @@ export function oneHot(t: Tensor, ...rest: unknown[]): Tensor {
 
 /** F.cosineEmbeddingLoss(x1, x2, y, { margin = 0, reduction }): 1 - cos where y == 1, max(0, cos - margin) where y == -1. */
 export function cosineEmbeddingLoss(x1: Tensor, x2: Tensor, y: Tensor, ...rest: unknown[]): Tensor {
-  const o = parseArgs("F.cosineEmbeddingLoss", rest, { margin: [A.num, 0], reduction: reductionArg() });
+  const o = parseArgs("F.cosineEmbeddingLoss", rest, { margin: [A.num, 0], sizeAverage: [A.nullable(A.bool), null], reduce: [A.nullable(A.bool), null], reduction: reductionArg() });
   const td = x1.dim() === 1 ? 0 : 1;
   const EPS = 1e-12;
   const prod = ops.sum(ops.mul(x1, x2), td);
@@ -375,7 +378,7 @@ export function cosineEmbeddingLoss(x1: Tensor, x2: Tensor, y: Tensor, ...rest: 
   const zeros = ops.fullLike(cos, 0);
   const pos = rsub(cos, 1), neg = ops.clamp(ops.sub(cos, o.margin), 0);
   const l = ops.add(ops.where(ops.compare("eq", y, 1), pos, zeros), ops.where(ops.compare("eq", y, -1), neg, zeros));
-  return reduce(l, o.reduction);
+  return reduce(l, R(o));
 }
 
 /** F.tripletMarginLoss(anchor, positive, negative, { margin = 1, p = 2, eps = 1e-6, swap = false, reduction }). */
