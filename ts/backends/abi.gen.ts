@@ -6,7 +6,7 @@
 
 // ---- Kernel (crates/kernels/src/abi.rs)
 /** Kernel ids: a kernel's id is its position here. To add a kernel: a variant here (the compiler then asks for its arm in `call`), its `Backend` method in ts/backends/types.ts, the js reference in ts/backends/js.ts and the Rust forwarding in ts/backends/rust.ts. */
-export const KERNEL_NAMES = ["fill", "copyStrided", "cast", "unary", "unaryGrad", "binary", "scalar", "where", "sum", "max", "gemm", "softmax", "softmaxGrad", "nll", "nllGrad", "conv", "convGradInput", "convGradWeight", "maxPool2d", "indexPoolGrad", "avgPool2d", "avgPool2dGrad", "adaptiveAvgPool2d", "adaptiveAvgPool2dGrad", "adaptiveMaxPool2d", "channelStats", "channelNormalize", "batchNormGrad", "layerNorm", "layerNormGrad", "embedding", "embeddingGrad", "lstmCell", "lstmCellGrad", "gruCell", "gruCellGrad", "sgdStep", "adamStep", "setThreads", "lstmSeq", "copy", "attention", "attentionGrad", "rmsNorm", "rmsNormGrad"] as const;
+export const KERNEL_NAMES = ["fill", "copyStrided", "cast", "unary", "unaryGrad", "binary", "scalar", "where", "sum", "max", "gemm", "softmax", "softmaxGrad", "nll", "nllGrad", "conv", "convGradInput", "convGradWeight", "maxPool2d", "indexPoolGrad", "avgPool2d", "avgPool2dGrad", "adaptiveAvgPool2d", "adaptiveAvgPool2dGrad", "adaptiveMaxPool2d", "channelStats", "channelNormalize", "batchNormGrad", "layerNorm", "layerNormGrad", "embedding", "embeddingGrad", "lstmCell", "lstmCellGrad", "gruCell", "gruCellGrad", "sgdStep", "adamStep", "setThreads", "lstmSeq", "copy", "attention", "attentionGrad", "rmsNorm", "rmsNormGrad", "pad", "padGrad", "resample", "resampleGrad"] as const;
 export type KernelName = (typeof KERNEL_NAMES)[number];
 /** The u32 code of each KernelName (its position in KERNEL_NAMES). */
 export const KERNEL_CODE: { readonly [K in KernelName]: number } = {
@@ -55,6 +55,10 @@ export const KERNEL_CODE: { readonly [K in KernelName]: number } = {
   "attentionGrad": 42,
   "rmsNorm": 43,
   "rmsNormGrad": 44,
+  "pad": 45,
+  "padGrad": 46,
+  "resample": 47,
+  "resampleGrad": 48,
 };
 
 // ---- AttnDims (crates/kernels/src/attention.rs)
@@ -221,3 +225,44 @@ export const POOL_GEOM_FIELDS = ["NC", "H", "W", "kH", "kW", "sH", "sW", "pH", "
 export function poolGeomInts(g: PoolGeom): number[] {
   return [g.NC, g.H, g.W, g.kH, g.kW, g.sH, g.sW, g.pH, g.pW, g.dH, g.dW, g.oH, g.oW];
 }
+
+// ---- ResizeDims (crates/kernels/src/resize.rs)
+/** Sizes of a pad or resample: NC volumes of iD x iH x iW in, oD x oH x oW out (1-d and 2-d ops set the leading sizes to 1). */
+export interface ResizeDims {
+  NC: number;
+  iD: number;
+  iH: number;
+  iW: number;
+  oD: number;
+  oH: number;
+  oW: number;
+}
+export const RESIZE_DIMS_FIELDS = ["NC", "iD", "iH", "iW", "oD", "oH", "oW"] as const;
+/** The int array `ResizeDims::decode` reads (fields in declaration order). */
+export function resizeDimsInts(g: ResizeDims): number[] {
+  return [g.NC, g.iD, g.iH, g.iW, g.oD, g.oH, g.oW];
+}
+
+// ---- PadMode (crates/kernels/src/resize.rs)
+/** F.pad's modes. */
+export const PAD_MODE_NAMES = ["constant", "reflect", "replicate", "circular"] as const;
+export type PadMode = (typeof PAD_MODE_NAMES)[number];
+/** The u32 code of each PadMode (its position in PAD_MODE_NAMES). */
+export const PAD_MODE_CODE: { readonly [K in PadMode]: number } = {
+  "constant": 0,
+  "reflect": 1,
+  "replicate": 2,
+  "circular": 3,
+};
+
+// ---- ResampleMode (crates/kernels/src/resize.rs)
+/** Resampling kinds: "linear" along every resampled dim (bilinear, trilinear), "cubic" bicubic. */
+export const RESAMPLE_MODE_NAMES = ["nearest", "nearest-exact", "linear", "cubic"] as const;
+export type ResampleMode = (typeof RESAMPLE_MODE_NAMES)[number];
+/** The u32 code of each ResampleMode (its position in RESAMPLE_MODE_NAMES). */
+export const RESAMPLE_MODE_CODE: { readonly [K in ResampleMode]: number } = {
+  "nearest": 0,
+  "nearest-exact": 1,
+  "linear": 2,
+  "cubic": 3,
+};

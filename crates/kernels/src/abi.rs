@@ -113,6 +113,11 @@ crate::abi_enum! {
         /// RMS norm (norm.rs)
         RmsNorm = "rmsNorm",
         RmsNormGrad = "rmsNormGrad",
+        /// F.pad and F.interpolate (resize.rs)
+        Pad = "pad",
+        PadGrad = "padGrad",
+        Resample = "resample",
+        ResampleGrad = "resampleGrad",
     }
 }
 
@@ -127,6 +132,9 @@ pub fn declarations() -> Vec<(&'static str, &'static str, &'static [&'static str
         ("ConvGeom", "FIELDS", ConvGeom::FIELDS),
         ("PoolGeom", "FIELDS", PoolGeom::FIELDS),
         ("AttnDims", "FIELDS", crate::attention::AttnDims::FIELDS),
+        ("ResizeDims", "FIELDS", crate::resize::ResizeDims::FIELDS),
+        ("PadMode", "NAMES", crate::resize::PadMode::NAMES),
+        ("ResampleMode", "NAMES", crate::resize::ResampleMode::NAMES),
     ]
 }
 
@@ -611,6 +619,38 @@ pub unsafe fn call(id: u32, a: &mut dyn Args) -> Result<(), Error> {
                 return Err(Error::Arg("attention: an output overlaps another storage".into()));
             }
             attention::attention(&g, q.f32(nq)?, k.f32(nk)?, v.f32(nv)?, m.opt_f32(nm)?, o.f32_mut(no)?, l.f32_mut(nl)?);
+        }
+        Kernel::Pad | Kernel::PadGrad => {
+            use crate::resize::{PadMode, ResizeDims};
+            let g = ResizeDims::decode(&a.ints()?)?;
+            let pads = [a.num()? as i64, a.num()? as i64, a.num()? as i64];
+            let mode = PadMode::from_code(a.num()? as u32).ok_or_else(|| Error::Arg("pad: unknown mode".into()))?;
+            let (ni, no) = (g.nc * g.in_size(), g.nc * g.out_size());
+            // every output must read inside the input (the TypeScript side checks the PyTorch rules)
+            for (n, o, p) in [(g.i_d, g.o_d, pads[0]), (g.i_h, g.o_h, pads[1]), (g.i_w, g.o_w, pads[2])] {
+                if o > 0 && n == 0 && mode != PadMode::Constant { return Err(Error::Arg("pad: empty input dimension".into())); }
+                if mode == PadMode::Circular && (p > n as i64 || o as i64 - p - n as i64 > n as i64) { return Err(Error::Arg("pad: wraps more than once".into())); }
+                if mode == PadMode::Reflect && (p >= n as i64 || o as i64 - p - n as i64 >= n as i64) { return Err(Error::Arg("pad: reflect padding too large".into())); }
+            }
+            if k == Kernel::Pad {
+                let (value, x, y) = (a.num()? as f32, a.buf()?, a.buf()?);
+                crate::resize::pad(&g, pads, mode, value, x.f32(ni)?, y.f32_mut(no)?);
+            } else {
+                let (gy, gx) = (a.buf()?, a.buf()?);
+                crate::resize::pad_grad(&g, pads, mode, gy.f32(no)?, gx.f32_mut(ni)?);
+            }
+        }
+        Kernel::Resample | Kernel::ResampleGrad => {
+            use crate::resize::{ResampleMode, ResizeDims};
+            let g = ResizeDims::decode(&a.ints()?)?;
+            let mode = ResampleMode::from_code(a.num()? as u32).ok_or_else(|| Error::Arg("resample: unknown mode".into()))?;
+            let align = a.flag()?;
+            let scales = [a.num()?, a.num()?, a.num()?];
+            if [g.i_d, g.i_h, g.i_w].contains(&0) && g.out_size() > 0 { return Err(Error::Arg("resample: empty input".into())); }
+            let (ni, no) = (g.nc * g.in_size(), g.nc * g.out_size());
+            let (p, q) = (a.buf()?, a.buf()?);
+            if k == Kernel::Resample { crate::resize::resample(&g, mode, align, scales, p.f32(ni)?, q.f32_mut(no)?) }
+            else { crate::resize::resample_grad(&g, mode, align, scales, p.f32(no)?, q.f32_mut(ni)?) }
         }
         Kernel::Copy => {
             // a read-back: n 4-byte elements (float32 or int32, copied bit for bit) into a fresh

@@ -22,6 +22,7 @@ pub mod optim;
 pub mod par;
 pub mod pool;
 pub mod reduce;
+pub mod resize;
 pub mod rnn;
 pub mod simd;
 pub mod softmax;
