@@ -125,6 +125,17 @@ describeBackends("Module API", () => {
     }
   });
 
+  it("getSubmodule, getParameter, getBuffer", () => {
+    const m = new nn.Sequential(new Net(), new nn.ReLU());
+    expect(m.getSubmodule("0.fc2")).toBe((m.at(0) as Net).fc2);
+    expect(m.getSubmodule("")).toBe(m);
+    expect(m.getParameter("0.fc1.bias")).toBe((m.at(0) as Net).fc1.bias);
+    expect(values(m.getBuffer("0.scale"))).toEqual([1, 1]);
+    expect(() => m.getSubmodule("0.fc3")).toThrow("Net has no attribute `fc3`");
+    expect(() => m.getParameter("0.scale")).toThrow("`scale` is not an nn.Parameter");
+    expect(() => m.getBuffer("0.fc1.weight")).toThrow("`weight` is not a buffer");
+  });
+
   it("stateDict keepVars and prefix", () => {
     const lin = new nn.Linear(2, 3);
     expect(lin.stateDict({ keepVars: true }).weight).toBe(lin.weight);

@@ -170,6 +170,37 @@ export abstract class Module {
     return this.namedBuffers("", o.recurse).map(([, b]) => b);
   }
 
+  /** The submodule at a dotted path ("" is this module), as PyTorch's get_submodule. */
+  getSubmodule(target: string): Module {
+    if (typeof target !== "string") throw new TypeError("getSubmodule: target must be a string");
+    let m: Module = this;
+    if (target === "") return m;
+    for (const item of target.split(".")) {
+      const v = (m as any)[item];
+      if (!Object.prototype.hasOwnProperty.call(m, item) || v === undefined) throw new RangeError(`${m.constructor.name} has no attribute \`${item}\``);
+      if (!(v instanceof Module)) throw new TypeError(`\`${item}\` is not an nn.Module`);
+      m = v;
+    }
+    return m;
+  }
+  /** The parameter at a dotted path, as PyTorch's get_parameter. */
+  getParameter(target: string): Parameter {
+    const i = target.lastIndexOf(".");
+    const mod = this.getSubmodule(i < 0 ? "" : target.slice(0, i)), name = target.slice(i + 1);
+    if (!Object.prototype.hasOwnProperty.call(mod, name)) throw new RangeError(`${mod.constructor.name} has no attribute \`${name}\``);
+    const p = (mod as any)[name];
+    if (!(p instanceof Parameter)) throw new TypeError(`\`${name}\` is not an nn.Parameter`);
+    return p;
+  }
+  /** The buffer at a dotted path, as PyTorch's get_buffer. */
+  getBuffer(target: string): Tensor {
+    const i = target.lastIndexOf(".");
+    const mod = this.getSubmodule(i < 0 ? "" : target.slice(0, i)), name = target.slice(i + 1);
+    if (!Object.prototype.hasOwnProperty.call(mod, name)) throw new RangeError(`${mod.constructor.name} has no attribute \`${name}\``);
+    if (!mod._bufferNames.has(name)) throw new TypeError(`\`${name}\` is not a buffer`);
+    return (mod as any)[name];
+  }
+
   // -------------------------------------------------------------- modes and grads
   train(mode = true): this {
     if (typeof mode !== "boolean") throw new TypeError("training mode is expected to be boolean");
