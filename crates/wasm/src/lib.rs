@@ -16,15 +16,25 @@ static INT_BLOCK: Scratch<i32, INTS> = Scratch(core::cell::UnsafeCell::new([0; I
 static ERR: Scratch<u8, 512> = Scratch(core::cell::UnsafeCell::new([0; 512]));
 static ERR_LEN: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
 
-fn layout(bytes: usize) -> Layout { Layout::from_size_align(bytes.max(16), 16).unwrap() }
+/// The layout of a block: 16-byte aligned; None past what one Rust allocation may hold on wasm32
+/// (isize::MAX bytes, just under 2 GiB: a larger slice would not be sound either).
+fn layout(bytes: usize) -> Option<Layout> { Layout::from_size_align(bytes.max(16), 16).ok() }
 
-/// Allocates `bytes` (zeroed, 16-byte aligned); 0 when out of memory.
+/// Allocates `bytes` (zeroed, 16-byte aligned); 0 when out of memory or larger than one block may
+/// be. Pointers are addresses in the 4 GiB memory: JS reads them unsigned (`>>> 0`).
 #[no_mangle]
-pub extern "C" fn tl_alloc(bytes: usize) -> *mut u8 { unsafe { alloc_zeroed(layout(bytes)) } }
+pub extern "C" fn tl_alloc(bytes: usize) -> *mut u8 {
+    match layout(bytes) {
+        Some(l) => unsafe { alloc_zeroed(l) },
+        None => core::ptr::null_mut(),
+    }
+}
 
 /// Frees a block from `tl_alloc` of the same size.
 #[no_mangle]
-pub unsafe extern "C" fn tl_free(ptr: *mut u8, bytes: usize) { if !ptr.is_null() { dealloc(ptr, layout(bytes)) } }
+pub unsafe extern "C" fn tl_free(ptr: *mut u8, bytes: usize) {
+    if let (false, Some(l)) = (ptr.is_null(), layout(bytes)) { dealloc(ptr, l) }
+}
 
 #[no_mangle]
 pub extern "C" fn tl_args() -> *mut f64 { ARG_BLOCK.0.get() as *mut f64 }
