@@ -86,7 +86,6 @@ const nParams = model.parameters().reduce((n, p) => n + p.numel(), 0);
 console.log(`char-lstm: ${text.length} characters, vocabulary ${chars.length}, ${nParams} parameters, backend ${torch.backend()} (${torch.threads()} thread${torch.threads() > 1 ? "s" : ""})`);
 console.log(`unigram baseline: ${unigram.toFixed(4)} nats per character; ${o.batch} streams x ${chunks} chunks of ${o.bptt}`);
 const opt = new optim.Adam(model.parameters(), { lr: o.lr });
-const clip = nn.utils?.clipGradNorm_ ?? clipGradNormByHand;
 
 let state = null, smooth = null, crossed = 0;
 const t0 = Date.now();
@@ -100,7 +99,7 @@ for (let step = 1; step <= o.steps; step++) {
     const l = F.crossEntropy(logits.reshape(-1, chars.length), y.reshape(-1));
     opt.zeroGrad();
     l.backward();
-    clip(model.parameters(), 1.0);
+    nn.utils.clipGradNorm_(model.parameters(), 1.0);
     opt.step();
     // truncated BPTT: the next chunk starts from this state, cut from the graph
     state = next.map((t) => torch.keep(t.detach()));
@@ -148,12 +147,3 @@ torch.noGrad(() => {
   }
 });
 console.log(`sample (temperature ${o.temperature}):\n${out.join("")}`);
-
-/** torch.nn.utils.clip_grad_norm_ written out (used if nn.utils is not in this build). */
-function clipGradNormByHand(params, maxNorm) {
-  const gs = params.map((p) => p.grad).filter(Boolean);
-  const total = Math.sqrt(gs.reduce((s, g) => s + g.pow(2).sum().item(), 0));
-  const coef = maxNorm / (total + 1e-6);
-  if (coef < 1) torch.noGrad(() => { for (const g of gs) g.mul_(coef); });
-  return total;
-}

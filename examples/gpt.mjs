@@ -130,7 +130,6 @@ const opt = new optim.AdamW([{ params: decay, weightDecay: 0.1 }, { params: noDe
 const warmup = Math.max(1, Math.floor(o.steps / 10));
 const sched = new optim.lrScheduler.LambdaLR(opt, (s) => s < warmup ? (s + 1) / warmup
   : 0.1 + 0.45 * (1 + Math.cos(Math.PI * Math.min(1, (s - warmup) / Math.max(1, o.steps - warmup)))));
-const clip = nn.utils?.clipGradNorm_ ?? clipGradNormByHand;
 
 function evalLoss(lo, hi, n = 4) {
   return torch.noGrad(() => {
@@ -154,7 +153,7 @@ for (let step = 1; step <= o.steps; step++) {
     const l = F.crossEntropy(logits.reshape(-1, chars.length), y.reshape(-1));
     opt.zeroGrad();
     l.backward();
-    clip(model.parameters(), 1.0);
+    nn.utils.clipGradNorm_(model.parameters(), 1.0);
     opt.step();
     return l.item();
   });
@@ -187,12 +186,3 @@ torch.noGrad(() => {
   }
 });
 console.log(`sample (temperature ${o.temperature}, top-${o.topK}):\n${out.join("")}`);
-
-/** torch.nn.utils.clip_grad_norm_ written out (used if nn.utils is not in this build). */
-function clipGradNormByHand(params, maxNorm) {
-  const gs = params.map((p) => p.grad).filter(Boolean);
-  const total = Math.sqrt(gs.reduce((s, g) => s + g.pow(2).sum().item(), 0));
-  const coef = maxNorm / (total + 1e-6);
-  if (coef < 1) torch.noGrad(() => { for (const g of gs) g.mul_(coef); });
-  return total;
-}
