@@ -27,7 +27,8 @@ function code<T extends string>(table: Partial<Record<T, number>>, op: T, what: 
   if (c === undefined) throw new Error(`${what}: unknown op ${op}`);
   return c;
 }
-const dt = (s: Storage) => (s.dtype === "int64" ? 1 : 0);
+/** dtype codes of crates/kernels/src/abi.rs: 0 float32 (f32), 1 int64 (f64 holding integers), 2 bool (u8). */
+const dt = (s: Storage) => (s.dtype === "int64" ? 1 : s.dtype === "bool" ? 2 : 0);
 const convGeom = convGeomInts;
 const poolGeom = poolGeomInts;
 
@@ -45,10 +46,6 @@ export const JS_FALLBACKS = {
   whereStrided: "no Rust kernel yet (strided where)",
   scan: "no Rust kernel yet (cumsum/cumprod)",
   sort: "no Rust kernel yet (sort/topk)",
-  assignStrided: "no Rust kernel yet (strided in-place writes)",
-  indexGather: "no Rust kernel yet (advanced indexing)",
-  indexPut: "no Rust kernel yet (advanced indexing)",
-  maskIndices: "no Rust kernel yet (nonzero / boolean masks)",
 } as const satisfies { readonly [M in keyof Backend]?: string };
 type Fallback = keyof typeof JS_FALLBACKS;
 
@@ -110,7 +107,27 @@ export abstract class RustBackend implements Backend {
 
   fill(out: Storage, value: number): void { this.run(K.fill, [this.h(out), out.size, dt(out), value]); }
   copyStrided(x: Storage, xOff: number, shape: number[], strides: number[], out: Storage): void {
-    this.run(K.copyStrided, [this.h(x), xOff, ...this.intArg(shape), ...this.intArg(strides), this.h(out)]);
+    this.run(K.copyStrided, [this.h(x), xOff, ...this.intArg(shape), ...this.intArg(strides), this.h(out), dt(x)]);
+  }
+  /** Tensor-core kernels (crates/kernels/src/index.rs). */
+  assignStrided(x: Storage, xOff: number, xStrides: number[], out: Storage, outOff: number, outStrides: number[], shape: number[]): void {
+    this.run(K.assignStrided, [this.h(x), xOff, ...this.intArg(xStrides), this.h(out), outOff, ...this.intArg(outStrides),
+      ...this.intArg(shape), dt(out)]);
+  }
+  indexGather(x: Storage, xOff: number, idx: Storage, k: number, m: number, advSizes: number[], advStrides: number[],
+              dims: number[], pre: number[], preStrides: number[], post: number[], postStrides: number[], out: Storage): void {
+    this.run(K.indexGather, [this.h(x), xOff, dt(x), this.h(idx), k, m, ...this.intArg(advSizes), ...this.intArg(advStrides),
+      ...this.intArg(dims), ...this.intArg(pre), ...this.intArg(preStrides), ...this.intArg(post), ...this.intArg(postStrides), this.h(out)]);
+  }
+  indexPut(x: Storage, xOff: number, idx: Storage, k: number, m: number, advSizes: number[], advStrides: number[],
+           dims: number[], pre: number[], preStrides: number[], post: number[], postStrides: number[],
+           v: Storage, vOff: number, vStrides: number[], accumulate: boolean): void {
+    this.run(K.indexPut, [this.h(x), xOff, dt(x), this.h(idx), k, m, ...this.intArg(advSizes), ...this.intArg(advStrides),
+      ...this.intArg(dims), ...this.intArg(pre), ...this.intArg(preStrides), ...this.intArg(post), ...this.intArg(postStrides),
+      this.h(v), vOff, ...this.intArg(vStrides), accumulate]);
+  }
+  maskIndices(mask: Storage, shape: number[], out: Storage, count: number): void {
+    this.run(K.maskIndices, [this.h(mask), dt(mask), ...this.intArg(shape), this.h(out), count]);
   }
   cast(x: Storage, out: Storage): void {
     this.run(K.cast, [this.h(x), dt(x), this.h(out), dt(out), Math.min(x.size, out.size)]);

@@ -110,14 +110,18 @@ crate::abi_enum! {
         Copy = "copy",
         Attention = "attention",
         AttentionGrad = "attentionGrad",
-        /// RMS norm (norm.rs)
-        RmsNorm = "rmsNorm",
-        RmsNormGrad = "rmsNormGrad",
         /// F.pad and F.interpolate (resize.rs)
         Pad = "pad",
         PadGrad = "padGrad",
         Resample = "resample",
         ResampleGrad = "resampleGrad",
+        AssignStrided = "assignStrided",
+        IndexGather = "indexGather",
+        IndexPut = "indexPut",
+        MaskIndices = "maskIndices",
+        /// RMS norm (norm.rs)
+        RmsNorm = "rmsNorm",
+        RmsNormGrad = "rmsNormGrad",
     }
 }
 
@@ -138,18 +142,37 @@ pub fn declarations() -> Vec<(&'static str, &'static str, &'static [&'static str
     ]
 }
 
-/// A storage as seen by a kernel: start pointer and capacity in 4-byte elements (`usize::MAX`
-/// when the wrapper cannot know it, as on wasm where the memory itself bounds every access).
+/// A storage as seen by a kernel: start pointer and capacity in BYTES (`usize::MAX` when the
+/// wrapper cannot know it, as on wasm where the memory itself bounds every access). Elements are
+/// f32 (float32), f64 (int64: integers, exact to 2^53) or u8 (bool); see `with_ty!`.
 #[derive(Clone, Copy, Debug)]
 pub struct Buf { pub ptr: *mut u8, pub len: usize }
 
 impl Buf {
     pub const NULL: Buf = Buf { ptr: core::ptr::null_mut(), len: 0 };
     pub fn is_null(&self) -> bool { self.ptr.is_null() }
-    fn check(&self, n: usize) -> Result<(), Error> {
-        if self.is_null() && n > 0 { return Err(Error::Arg("missing storage".into())); }
-        if n > self.len { return Err(Error::Arg(format!("storage of {} elements used for {}", self.len, n))); }
+    /// Checks room for n 4-byte elements.
+    fn check(&self, n: usize) -> Result<(), Error> { self.check_bytes(n * 4) }
+    fn check_bytes(&self, bytes: usize) -> Result<(), Error> {
+        if self.is_null() && bytes > 0 { return Err(Error::Arg("missing storage".into())); }
+        if bytes > self.len { return Err(Error::Arg(format!("storage of {} bytes used for {}", self.len, bytes))); }
         Ok(())
+    }
+    /// n elements of T (f32, f64, u8, ...), size-checked.
+    /// # Safety: as `f32`.
+    pub(crate) unsafe fn slice<'a, T>(self, n: usize) -> Result<&'a [T], Error> {
+        self.check_bytes(n * core::mem::size_of::<T>())?;
+        Ok(if n == 0 { &[] } else { core::slice::from_raw_parts(self.ptr as *const T, n) })
+    }
+    pub(crate) unsafe fn slice_mut<'a, T>(self, n: usize) -> Result<&'a mut [T], Error> {
+        self.check_bytes(n * core::mem::size_of::<T>())?;
+        Ok(if n == 0 { &mut [] } else { core::slice::from_raw_parts_mut(self.ptr as *mut T, n) })
+    }
+    /// Whether nb bytes from self and mb bytes from other share memory.
+    pub(crate) fn overlaps_bytes(&self, nb: usize, other: &Buf, mb: usize) -> bool {
+        let (a0, a1) = (self.ptr as usize, self.ptr as usize + nb);
+        let (b0, b1) = (other.ptr as usize, other.ptr as usize + mb);
+        !self.is_null() && !other.is_null() && a0 < b1 && b0 < a1
     }
     /// # Safety: the pointer must be valid for `n` elements and not mutated through another path.
     unsafe fn f32<'a>(self, n: usize) -> Result<&'a [f32], Error> {
@@ -203,8 +226,36 @@ pub trait Args {
     fn flag(&mut self) -> Result<bool, Error> { Ok(self.num()? != 0.0) }
 }
 
-/// Element type codes: 0 = float32, 1 = int64 stored as int32.
+/// Element type codes (ts/backends/rust.ts `dt`): 0 = float32 (f32), 1 = int64 (f64 holding
+/// integers), 2 = bool (u8).
 const F32: u32 = 0;
+/// Bytes per element of a dtype code.
+pub(crate) fn esize(d: u32) -> usize { match d { 1 => 8, 2 => 1, _ => 4 } }
+
+/// A copy of `bytes` bytes of b (8-byte aligned, for any element type), and a Buf over it.
+unsafe fn keep_copy(b: Buf, bytes: usize) -> Result<Vec<u64>, Error> {
+    b.check_bytes(bytes)?;
+    let mut v = vec![0u64; (bytes + 7) / 8];
+    if bytes > 0 { core::ptr::copy_nonoverlapping(b.ptr, v.as_mut_ptr() as *mut u8, bytes); }
+    Ok(v)
+}
+fn buf_of(v: &[u64], bytes: usize) -> Buf { Buf { ptr: v.as_ptr() as *mut u8, len: bytes } }
+
+/// An int64 index storage (f64) as i32 for the kernels that index with i32 (nll targets, embedding
+/// rows, pool positions): every value must be an integer that fits (else a RangeError naming it).
+unsafe fn idx_in(b: Buf, n: usize, what: &str) -> Result<Vec<i32>, Error> {
+    let v = b.slice::<f64>(n)?;
+    v.iter().map(|&x| {
+        if x.fract() == 0.0 && x >= i32::MIN as f64 && x <= i32::MAX as f64 { Ok(x as i32) }
+        else { Err(Error::Range(format!("{what}: index {x} is out of range"))) }
+    }).collect()
+}
+/// Writes i32 positions into an int64 (f64) storage.
+unsafe fn idx_out(b: Buf, v: &[i32]) -> Result<(), Error> {
+    let o = b.slice_mut::<f64>(v.len())?;
+    for (o, &x) in o.iter_mut().zip(v) { *o = x as f64; }
+    Ok(())
+}
 
 fn overlap_copy(x: &[f32], out: Buf, n_out: usize, xb: Buf) -> Option<Vec<f32>> {
     if xb.overlaps(x.len(), &out, n_out) { Some(x.to_vec()) } else { None }
@@ -226,16 +277,19 @@ fn extent(off: usize, shape: &[i32], strides: &[i32]) -> Result<usize, Error> {
 fn op_unary(c: u32) -> Result<Unary, Error> { Unary::from_code(c).ok_or_else(|| Error::Arg(format!("unknown unary op {c}"))) }
 fn op_binary(c: u32) -> Result<Binary, Error> { Binary::from_code(c).ok_or_else(|| Error::Arg(format!("unknown binary op {c}"))) }
 
-macro_rules! dt2 {
-    // dispatch a generic over the element types of two storages
-    ($da:expr, $db:expr, |$A:ident, $B:ident| $body:expr) => {
-        match ($da, $db) {
-            (0, 0) => { type $A = f32; type $B = f32; $body }
-            (0, _) => { type $A = f32; type $B = i32; $body }
-            (_, 0) => { type $A = i32; type $B = f32; $body }
-            _ => { type $A = i32; type $B = i32; $body }
+/// Dispatches a generic over the element type of a dtype code (0 f32, 1 f64 = int64, 2 u8 = bool).
+macro_rules! with_ty {
+    ($d:expr, |$T:ident| $body:expr) => {
+        match $d {
+            0 => { type $T = f32; $body }
+            1 => { type $T = f64; $body }
+            _ => { type $T = u8; $body }
         }
     };
+}
+macro_rules! dt2 {
+    // dispatch a generic over the element types of two storages
+    ($da:expr, $db:expr, |$A:ident, $B:ident| $body:expr) => { with_ty!($da, |$A| with_ty!($db, |$B| $body)) };
 }
 
 /// Decodes the arguments of kernel `id` and runs it.
@@ -248,29 +302,38 @@ pub unsafe fn call(id: u32, a: &mut dyn Args) -> Result<(), Error> {
     match k {
         Kernel::Fill => {
             let (out, n, dt, v) = (a.buf()?, a.usize()?, a.num()? as u32, a.num()?);
-            if dt == F32 { ew::fill(out.f32_mut(n)?, v) } else { ew::fill(out.i32_mut(n)?, v) }
+            with_ty!(dt, |T| ew::fill(out.slice_mut::<T>(n)?, v))
         }
         Kernel::CopyStrided => {
-            let (x, off, shape, strides, out) = (a.buf()?, a.usize()?, a.ints()?, a.ints()?, a.buf()?);
+            let (x, off, shape, strides, out, dt) = (a.buf()?, a.usize()?, a.ints()?, a.ints()?, a.buf()?, a.num()? as u32);
             let n: usize = shape.iter().map(|&s| s.max(0) as usize).product();
+            if n == 0 { return Ok(()); }
             let ext = extent(off, &shape, &strides)?;
+            if dt != F32 {
+                // 8- and 1-byte elements (int64, bool): the generic strided copy
+                let es = esize(dt);
+                let keep = if x.overlaps_bytes(ext * es, &out, n * es) { Some(keep_copy(x, ext * es)?) } else { None };
+                let xb = keep.as_deref().map(|v| buf_of(v, ext * es)).unwrap_or(x);
+                let shape: Vec<usize> = shape.iter().map(|&s| s.max(0) as usize).collect();
+                let strides: Vec<isize> = strides.iter().map(|&s| s as isize).collect();
+                let ost = crate::index::contiguous(&shape);
+                with_ty!(dt, |T| crate::index::assign_strided(xb.slice::<T>(ext)?, off, &strides, out.slice_mut::<T>(n)?, 0, &ost, &shape));
+                return Ok(());
+            }
             let xs = x.u32(ext)?;
             let keep = if x.overlaps(ext, &out, n) { Some(xs.to_vec()) } else { None };
             let xs = keep.as_deref().unwrap_or(xs);
             let shape: Vec<usize> = shape.iter().map(|&s| s.max(0) as usize).collect();
             let strides: Vec<isize> = strides.iter().map(|&s| s as isize).collect();
-            ew::copy_strided(xs, off, &shape, &strides, out.u32_mut(n.max(1))?);
+            ew::copy_strided(xs, off, &shape, &strides, out.u32_mut(n)?);
         }
         Kernel::Cast => {
             let (x, xd, out, od, n) = (a.buf()?, a.num()? as u32, a.buf()?, a.num()? as u32, a.usize()?);
             if x.ptr == out.ptr && xd == od { return Ok(()); }
-            let keep = if x.overlaps(n, &out, n) { Some(x.u32(n)?.to_vec()) } else { None };
-            let xb = match &keep { Some(v) => Buf { ptr: v.as_ptr() as *mut u8, len: n }, None => x };
-            dt2!(xd, od, |S, D| {
-                let xs = core::slice::from_raw_parts(xb.ptr as *const S, { xb.check(n)?; n });
-                out.check(n)?;
-                ew::cast(xs, core::slice::from_raw_parts_mut(out.ptr as *mut D, n))
-            })
+            let (bx, bo) = (n * esize(xd), n * esize(od));
+            let keep = if x.overlaps_bytes(bx, &out, bo) { Some(keep_copy(x, bx)?) } else { None };
+            let xb = keep.as_deref().map(|v| buf_of(v, bx)).unwrap_or(x);
+            dt2!(xd, od, |S, D| ew::cast(xb.slice::<S>(n)?, out.slice_mut::<D>(n)?))
         }
         Kernel::Unary => {
             let (op, x, out, n) = (op_unary(a.num()? as u32)?, a.buf()?, a.buf()?, a.usize()?);
@@ -281,6 +344,7 @@ pub unsafe fn call(id: u32, a: &mut dyn Args) -> Result<(), Error> {
         }
         Kernel::UnaryGrad => {
             let (op, x, y, gy, gx, n) = (op_unary(a.num()? as u32)?, a.buf()?, a.buf()?, a.buf()?, a.buf()?, a.usize()?);
+            let p = [a.num()? as f32, a.num()? as f32, a.num()? as f32];
             // inputs that share memory with gx are read from copies
             let read = |b: Buf| -> Result<(Option<Vec<f32>>, &[f32]), Error> {
                 if b.is_null() { return Ok((None, &[])); }
@@ -308,55 +372,50 @@ pub unsafe fn call(id: u32, a: &mut dyn Args) -> Result<(), Error> {
             let shape_u: Vec<usize> = shape.iter().map(|&s| s as usize).collect();
             let sx: Vec<isize> = xst.iter().map(|&s| s as isize).collect();
             let sy: Vec<isize> = yst.iter().map(|&s| s as isize).collect();
-            let kx = if x.overlaps(ex, &out, n) { Some(x.u32(ex)?.to_vec()) } else { None };
-            let ky = if y.overlaps(ey, &out, n) { Some(y.u32(ey)?.to_vec()) } else { None };
-            let xb = match &kx { Some(v) => Buf { ptr: v.as_ptr() as *mut u8, len: ex }, None => x };
-            let yb = match &ky { Some(v) => Buf { ptr: v.as_ptr() as *mut u8, len: ey }, None => y };
-            xb.check(ex)?; yb.check(ey)?; out.check(n)?;
+            let (bx, by, bo) = (ex * esize(xd), ey * esize(yd), n * esize(od));
+            let kx = if x.overlaps_bytes(bx, &out, bo) { Some(keep_copy(x, bx)?) } else { None };
+            let ky = if y.overlaps_bytes(by, &out, bo) { Some(keep_copy(y, by)?) } else { None };
+            let xb = kx.as_deref().map(|v| buf_of(v, bx)).unwrap_or(x);
+            let yb = ky.as_deref().map(|v| buf_of(v, by)).unwrap_or(y);
             if xd == F32 && yd == F32 && od == F32 {
                 ew::binary_f32(op, xb.f32(ex)?, &sx, yb.f32(ey)?, &sy, out.f32_mut(n)?, &shape_u);
             } else {
                 dt2!(xd, yd, |A, B| {
-                    let xs = core::slice::from_raw_parts(xb.ptr as *const A, ex);
-                    let ys = core::slice::from_raw_parts(yb.ptr as *const B, ey);
-                    if od == F32 { ew::binary_any(op, xs, &sx, ys, &sy, out.f32_mut(n)?, &shape_u) }
-                    else { ew::binary_any(op, xs, &sx, ys, &sy, out.i32_mut(n)?, &shape_u) }
+                    let (xs, ys) = (xb.slice::<A>(ex)?, yb.slice::<B>(ey)?);
+                    with_ty!(od, |O| ew::binary_any(op, xs, &sx, ys, &sy, out.slice_mut::<O>(n)?, &shape_u))
                 })
             }
         }
         Kernel::Scalar => {
             let op = op_binary(a.num()? as u32)?;
             let (x, xd, s, out, od, n) = (a.buf()?, a.num()? as u32, a.num()?, a.buf()?, a.num()? as u32, a.usize()?);
-            let keep = if x.overlaps(n, &out, n) { Some(x.u32(n)?.to_vec()) } else { None };
-            let xb = match &keep { Some(v) => Buf { ptr: v.as_ptr() as *mut u8, len: n }, None => x };
+            let (bx, bo) = (n * esize(xd), n * esize(od));
+            let keep = if x.overlaps_bytes(bx, &out, bo) { Some(keep_copy(x, bx)?) } else { None };
+            let xb = keep.as_deref().map(|v| buf_of(v, bx)).unwrap_or(x);
             if xd == F32 && od == F32 {
                 ew::scalar_f32(op, xb.f32(n)?, s, out.f32_mut(n)?)
             } else {
-                dt2!(xd, od, |X, O| {
-                    xb.check(n)?; out.check(n)?;
-                    ew::scalar_any(op, core::slice::from_raw_parts(xb.ptr as *const X, n), s,
-                                   core::slice::from_raw_parts_mut(out.ptr as *mut O, n))
-                })
+                dt2!(xd, od, |X, O| ew::scalar_any(op, xb.slice::<X>(n)?, s, out.slice_mut::<O>(n)?))
             }
         }
         Kernel::Where => {
             let (c, cd, x, xd, y, yd, out, od, n) = (a.buf()?, a.num()? as u32, a.buf()?, a.num()? as u32, a.buf()?,
                                                      a.num()? as u32, a.buf()?, a.num()? as u32, a.usize()?);
             // copy inputs that share memory with out
-            let mut keeps: Vec<Vec<u32>> = Vec::new();
-            let mut fix = |b: Buf| -> Result<Buf, Error> {
-                if b.overlaps(n, &out, n) { keeps.push(b.u32(n)?.to_vec()); let v = keeps.last().unwrap(); Ok(Buf { ptr: v.as_ptr() as *mut u8, len: n }) } else { Ok(b) }
+            let bo = n * esize(od);
+            let mut keeps: Vec<Vec<u64>> = Vec::new();
+            let mut fix = |b: Buf, d: u32| -> Result<Buf, Error> {
+                let nb = n * esize(d);
+                if b.overlaps_bytes(nb, &out, bo) { keeps.push(keep_copy(b, nb)?); Ok(buf_of(keeps.last().unwrap(), nb)) } else { Ok(b) }
             };
-            let (c, x, y) = (fix(c)?, fix(x)?, fix(y)?);
+            let (c, x, y) = (fix(c, cd)?, fix(x, xd)?, fix(y, yd)?);
             if cd == F32 && xd == F32 && yd == F32 && od == F32 {
                 ew::where_f32(c.f32(n)?, x.f32(n)?, y.f32(n)?, out.f32_mut(n)?);
             } else {
-                c.check(n)?; x.check(n)?; y.check(n)?; out.check(n)?;
-                let cf: Vec<f32> = if cd == F32 { c.f32(n)?.to_vec() } else { c.i32(n)?.iter().map(|&v| v as f32).collect() };
+                let cf: Vec<f32> = with_ty!(cd, |C| c.slice::<C>(n)?.iter().map(|&v| if crate::Elem::to_f64(v) != 0.0 { 1.0 } else { 0.0 }).collect());
                 dt2!(xd, yd, |A, B| {
-                    let xs = core::slice::from_raw_parts(x.ptr as *const A, n);
-                    let ys = core::slice::from_raw_parts(y.ptr as *const B, n);
-                    if od == F32 { ew::where_(&cf, xs, ys, out.f32_mut(n)?) } else { ew::where_(&cf, xs, ys, out.i32_mut(n)?) }
+                    let (xs, ys) = (x.slice::<A>(n)?, y.slice::<B>(n)?);
+                    with_ty!(od, |O| ew::where_(&cf, xs, ys, out.slice_mut::<O>(n)?))
                 })
             }
         }
@@ -366,19 +425,20 @@ pub unsafe fn call(id: u32, a: &mut dyn Args) -> Result<(), Error> {
             let idx = if is_max { a.buf()? } else { Buf::NULL };
             let (outer, red, inner) = (a.usize()?, a.usize()?, a.usize()?);
             let (nx, no) = (outer * red * inner, outer * inner);
-            if x.overlaps(nx, &out, no) { return Err(Error::Arg("reduction output overlaps its input".into())); }
-            let ix = if idx.is_null() { None } else { Some(idx.i32_mut(no)?) };
+            if x.overlaps_bytes(nx * esize(xd), &out, no * esize(od)) { return Err(Error::Arg("reduction output overlaps its input".into())); }
+            // argmax positions: i32 in the kernel, written to the int64 (f64) index storage after
+            let mut ipos: Vec<i32> = if idx.is_null() { Vec::new() } else { vec![0; no] };
+            let ix = if idx.is_null() { None } else { Some(&mut ipos[..]) };
             if xd == F32 && od == F32 {
                 let (xs, os) = (x.f32(nx)?, out.f32_mut(no)?);
                 if is_max { reduce::max_f32(xs, os, ix, outer, red, inner) } else { reduce::sum_f32(xs, os, outer, red, inner) }
             } else {
-                x.check(nx)?; out.check(no)?;
                 dt2!(xd, od, |X, O| {
-                    let xs = core::slice::from_raw_parts(x.ptr as *const X, nx);
-                    let os = core::slice::from_raw_parts_mut(out.ptr as *mut O, no);
+                    let (xs, os) = (x.slice::<X>(nx)?, out.slice_mut::<O>(no)?);
                     if is_max { reduce::max_any(xs, os, ix, outer, red, inner) } else { reduce::sum_any(xs, os, outer, red, inner) }
                 })
             }
+            if !idx.is_null() { idx_out(idx, &ipos)?; }
         }
         Kernel::Gemm => {
             let (batch, m, n, k) = (a.usize()?, a.usize()?, a.usize()?, a.usize()?);
@@ -414,13 +474,13 @@ pub unsafe fn call(id: u32, a: &mut dyn Args) -> Result<(), Error> {
         Kernel::Nll => {
             let (lp, t, w, loss, wo) = (a.buf()?, a.buf()?, a.buf()?, a.buf()?, a.buf()?);
             let (n, c, inner, ig) = (a.usize()?, a.usize()?, a.usize()?, a.int()?);
-            softmax::nll(lp.f32(n * c * inner)?, t.i32(n * inner)?, w.opt_f32(c)?, loss.f32_mut(n * inner)?,
+            softmax::nll(lp.f32(n * c * inner)?, &idx_in(t, n * inner, "nll_loss")?, w.opt_f32(c)?, loss.f32_mut(n * inner)?,
                          wo.f32_mut(n * inner)?, n, c, inner, ig).map_err(|t| target_error(t, c))?;
         }
         Kernel::NllGrad => {
             let (gl, t, w, gx) = (a.buf()?, a.buf()?, a.buf()?, a.buf()?);
             let (n, c, inner, ig) = (a.usize()?, a.usize()?, a.usize()?, a.int()?);
-            softmax::nll_grad(gl.f32(n * inner)?, t.i32(n * inner)?, w.opt_f32(c)?, gx.f32_mut(n * c * inner)?,
+            softmax::nll_grad(gl.f32(n * inner)?, &idx_in(t, n * inner, "nll_loss")?, w.opt_f32(c)?, gx.f32_mut(n * c * inner)?,
                               n, c, inner, ig).map_err(|t| target_error(t, c))?;
         }
         Kernel::Conv | Kernel::ConvGradInput | Kernel::ConvGradWeight => {
@@ -443,8 +503,10 @@ pub unsafe fn call(id: u32, a: &mut dyn Args) -> Result<(), Error> {
             match k {
                 Kernel::MaxPool2d => {
                     let (x, y, ix) = (a.buf()?, a.buf()?, a.buf()?);
-                    let ix = if ix.is_null() { None } else { Some(ix.i32_mut(no)?) };
-                    pool::max_pool2d(&g, x.f32(ni)?, y.f32_mut(no)?, ix)
+                    // positions as i32 in the kernel, then into the int64 (f64) index storage
+                    let mut pos = if ix.is_null() { Vec::new() } else { vec![0i32; no] };
+                    pool::max_pool2d(&g, x.f32(ni)?, y.f32_mut(no)?, if ix.is_null() { None } else { Some(&mut pos[..]) });
+                    if !ix.is_null() { idx_out(ix, &pos)?; }
                 }
                 Kernel::AvgPool2d => { let (x, y, cip, d) = (a.buf()?, a.buf()?, a.flag()?, a.int()?); pool::avg_pool2d(&g, x.f32(ni)?, y.f32_mut(no)?, cip, d) }
                 _ => { let (gy, gx, cip, d) = (a.buf()?, a.buf()?, a.flag()?, a.int()?); pool::avg_pool2d_grad(&g, gy.f32(no)?, gx.f32_mut(ni)?, cip, d) }
@@ -452,9 +514,9 @@ pub unsafe fn call(id: u32, a: &mut dyn Args) -> Result<(), Error> {
         }
         Kernel::IndexPoolGrad => {
             let (gy, ix, gx, nc, ins, outs) = (a.buf()?, a.buf()?, a.buf()?, a.usize()?, a.usize()?, a.usize()?);
-            let ixs = ix.i32(nc * outs)?;
+            let ixs = idx_in(ix, nc * outs, "max pool")?;
             if ixs.iter().any(|&j| j >= ins as i32) { return Err(Error::Arg("pool index out of range".into())); }
-            pool::index_pool_grad(gy.f32(nc * outs)?, ixs, gx.f32_mut(nc * ins)?, nc, ins, outs);
+            pool::index_pool_grad(gy.f32(nc * outs)?, &ixs, gx.f32_mut(nc * ins)?, nc, ins, outs);
         }
         Kernel::AdaptiveAvgPool2d | Kernel::AdaptiveAvgPool2dGrad | Kernel::AdaptiveMaxPool2d => {
             let (nc, h, w, oh, ow) = (a.usize()?, a.usize()?, a.usize()?, a.usize()?, a.usize()?);
@@ -464,7 +526,12 @@ pub unsafe fn call(id: u32, a: &mut dyn Args) -> Result<(), Error> {
             match k {
                 Kernel::AdaptiveAvgPool2d => pool::adaptive_avg_pool2d(nc, h, w, oh, ow, p.f32(ni)?, q.f32_mut(no)?),
                 Kernel::AdaptiveAvgPool2dGrad => pool::adaptive_avg_pool2d_grad(nc, h, w, oh, ow, p.f32(no)?, q.f32_mut(ni)?),
-                _ => { let ix = a.buf()?; pool::adaptive_max_pool2d(nc, h, w, oh, ow, p.f32(ni)?, q.f32_mut(no)?, ix.i32_mut(no)?) }
+                _ => {
+                    let ix = a.buf()?;
+                    let mut pos = vec![0i32; no];
+                    pool::adaptive_max_pool2d(nc, h, w, oh, ow, p.f32(ni)?, q.f32_mut(no)?, &mut pos);
+                    idx_out(ix, &pos)?
+                }
             }
         }
         Kernel::ChannelStats => {
@@ -526,12 +593,12 @@ pub unsafe fn call(id: u32, a: &mut dyn Args) -> Result<(), Error> {
         }
         Kernel::Embedding => {
             let (w, ix, out, n, dim, ne) = (a.buf()?, a.buf()?, a.buf()?, a.usize()?, a.usize()?, a.usize()?);
-            embed::embedding(w.f32(ne * dim)?, ix.i32(n)?, out.f32_mut(n * dim)?, n, dim, ne)
+            embed::embedding(w.f32(ne * dim)?, &idx_in(ix, n, "embedding")?, out.f32_mut(n * dim)?, n, dim, ne)
                 .map_err(|t| Error::Range(format!("embedding: index {t} is out of range for {ne} embeddings")))?;
         }
         Kernel::EmbeddingGrad => {
             let (gy, ix, gw, n, dim, pad, gw_len) = (a.buf()?, a.buf()?, a.buf()?, a.usize()?, a.usize()?, a.int()?, a.usize()?);
-            embed::embedding_grad(gy.f32(n * dim)?, ix.i32(n)?, gw.f32_mut(gw_len)?, n, dim, pad)
+            embed::embedding_grad(gy.f32(n * dim)?, &idx_in(ix, n, "embedding")?, gw.f32_mut(gw_len)?, n, dim, pad)
                 .map_err(|t| Error::Range(format!("embedding: index {t} is out of range for {} embeddings", gw_len / dim.max(1))))?;
         }
         Kernel::LstmCell => {
@@ -652,6 +719,68 @@ pub unsafe fn call(id: u32, a: &mut dyn Args) -> Result<(), Error> {
             if k == Kernel::Resample { crate::resize::resample(&g, mode, align, scales, p.f32(ni)?, q.f32_mut(no)?) }
             else { crate::resize::resample_grad(&g, mode, align, scales, p.f32(no)?, q.f32_mut(ni)?) }
         }
+        Kernel::AssignStrided => {
+            let (x, x_off, xs) = (a.buf()?, a.usize()?, a.ints()?);
+            let (out, o_off, os) = (a.buf()?, a.usize()?, a.ints()?);
+            let (shape, dt) = (a.ints()?, a.num()? as u32);
+            let n: usize = shape.iter().map(|&s| s.max(0) as usize).product();
+            if n == 0 { return Ok(()); }
+            if xs.len() != shape.len() || os.len() != shape.len() { return Err(Error::Arg("assignStrided: strides and shape differ in length".into())); }
+            let (ex, eo) = (extent(x_off, &shape, &xs)?, extent(o_off, &shape, &os)?);
+            let es = esize(dt);
+            let keep = if x.overlaps_bytes(ex * es, &out, eo * es) { Some(keep_copy(x, ex * es)?) } else { None };
+            let xb = keep.as_deref().map(|v| buf_of(v, ex * es)).unwrap_or(x);
+            let shape: Vec<usize> = shape.iter().map(|&s| s as usize).collect();
+            let xs: Vec<isize> = xs.iter().map(|&s| s as isize).collect();
+            let os: Vec<isize> = os.iter().map(|&s| s as isize).collect();
+            with_ty!(dt, |T| crate::index::assign_strided(xb.slice::<T>(ex)?, x_off, &xs, out.slice_mut::<T>(eo)?, o_off, &os, &shape));
+        }
+        Kernel::IndexGather | Kernel::IndexPut => {
+            let put = k == Kernel::IndexPut;
+            let (x, x_off, dt, idx, kk, m) = (a.buf()?, a.usize()?, a.num()? as u32, a.buf()?, a.usize()?, a.usize()?);
+            let (sizes, strides, dims) = (a.ints()?, a.ints()?, a.ints()?);
+            let (pre, pre_s, post, post_s) = (a.ints()?, a.ints()?, a.ints()?, a.ints()?);
+            if sizes.len() != kk || strides.len() != kk || pre.len() != pre_s.len() || post.len() != post_s.len() {
+                return Err(Error::Arg("index kernel: inconsistent geometry".into()));
+            }
+            let u = |v: &[i32]| v.iter().map(|&s| s.max(0) as usize).collect::<Vec<usize>>();
+            let i = |v: &[i32]| v.iter().map(|&s| s as isize).collect::<Vec<isize>>();
+            let (sizes_u, strides_i, dims_u) = (u(&sizes), i(&strides), u(&dims));
+            let (pre_u, pre_i, post_u, post_i) = (u(&pre), i(&pre_s), u(&post), i(&post_s));
+            let g = crate::index::AdvGeom { pre: &pre_u, pre_strides: &pre_i, post: &post_u, post_strides: &post_i };
+            let nout = pre_u.iter().product::<usize>() * m * post_u.iter().product::<usize>();
+            let off = crate::index::adv_offsets(idx.slice::<f64>(kk * m)?, kk, m, &sizes_u, &strides_i, &dims_u)
+                .map_err(|(v, d, n)| Error::Range(format!("index {v} is out of bounds for dimension {d} with size {n}")))?;
+            // x's reach: the kept dims plus the largest advanced offset
+            let mut shp: Vec<i32> = pre.clone(); shp.extend(&post); shp.extend(sizes.iter());
+            let mut sts: Vec<i32> = pre_s.clone(); sts.extend(&post_s); sts.extend(strides.iter());
+            let ex = if nout == 0 { 0 } else { extent(x_off, &shp, &sts)? };
+            if !put {
+                let out = a.buf()?;
+                if nout == 0 { return Ok(()); }
+                let es = esize(dt);
+                if x.overlaps_bytes(ex * es, &out, nout * es) { return Err(Error::Arg("indexGather: output overlaps the input".into())); }
+                with_ty!(dt, |T| crate::index::index_gather(x.slice::<T>(ex)?, x_off, &off, &g, out.slice_mut::<T>(nout)?));
+            } else {
+                let (v, v_off, vs, acc) = (a.buf()?, a.usize()?, a.ints()?, a.flag()?);
+                if nout == 0 { return Ok(()); }
+                if vs.len() != pre.len() + 1 + post.len() { return Err(Error::Arg("indexPut: value strides do not match the geometry".into())); }
+                let mut vshape: Vec<i32> = pre.clone(); vshape.push(m as i32); vshape.extend(&post);
+                let ev = extent(v_off, &vshape, &vs)?;
+                let es = esize(dt);
+                let keep = if v.overlaps_bytes(ev * es, &x, ex * es) { Some(keep_copy(v, ev * es)?) } else { None };
+                let vb = keep.as_deref().map(|q| buf_of(q, ev * es)).unwrap_or(v);
+                let vs: Vec<isize> = vs.iter().map(|&s| s as isize).collect();
+                with_ty!(dt, |T| crate::index::index_put(x.slice_mut::<T>(ex)?, x_off, &off, &g, vb.slice::<T>(ev)?, v_off, &vs, acc));
+            }
+        }
+        Kernel::MaskIndices => {
+            let (mask, dt, shape, out, count) = (a.buf()?, a.num()? as u32, a.ints()?, a.buf()?, a.usize()?);
+            let shape: Vec<usize> = shape.iter().map(|&s| s.max(0) as usize).collect();
+            let n: usize = shape.iter().product();
+            let ok = with_ty!(dt, |T| crate::index::mask_indices(mask.slice::<T>(n)?, &shape, out.slice_mut::<f64>(shape.len() * count)?, count));
+            if !ok { return Err(Error::Arg("maskIndices: more nonzeros than counted".into())); }
+        }
         Kernel::Copy => {
             // a read-back: n 4-byte elements (float32 or int32, copied bit for bit) into a fresh
             // array of the caller (native addon)
@@ -662,6 +791,7 @@ pub unsafe fn call(id: u32, a: &mut dyn Args) -> Result<(), Error> {
     }
     Ok(())
 }
+
 
 fn target_error(t: i32, c: usize) -> Error {
     Error::Range(format!("nll_loss: target {t} is out of bounds for {c} classes"))

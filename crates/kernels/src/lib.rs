@@ -23,6 +23,7 @@ pub mod par;
 pub mod pool;
 pub mod reduce;
 pub mod resize;
+pub mod index;
 pub mod rnn;
 pub mod simd;
 pub mod softmax;
@@ -36,6 +37,17 @@ pub trait Elem: Copy + Send + Sync + 'static {
 impl Elem for f32 {
     #[inline(always)] fn to_f64(self) -> f64 { self as f64 }
     #[inline(always)] fn from_f64(v: f64) -> Self { v as f32 }
+}
+/// int64 storage: f64 holding integers (exact up to 2^53, as JS numbers); written values are
+/// truncated toward zero, NaN and +-inf become -2^63 (PyTorch's float -> int64 on x86).
+impl Elem for f64 {
+    #[inline(always)] fn to_f64(self) -> f64 { self }
+    #[inline(always)] fn from_f64(v: f64) -> Self { if v.is_finite() { v.trunc() + 0.0 } else { -9223372036854775808.0 } }
+}
+/// bool storage: 0 or 1 (any nonzero, NaN included, is true).
+impl Elem for u8 {
+    #[inline(always)] fn to_f64(self) -> f64 { self as f64 }
+    #[inline(always)] fn from_f64(v: f64) -> Self { (v != 0.0) as u8 }
 }
 impl Elem for i32 {
     #[inline(always)] fn to_f64(self) -> f64 { self as f64 }

@@ -21,6 +21,8 @@ const T_BOOLEAN: i32 = 2;
 const TA_INT32: i32 = 5;
 const TA_UINT32: i32 = 6;
 const TA_FLOAT32: i32 = 7;
+const TA_UINT8: i32 = 1;
+const TA_FLOAT64: i32 = 8;
 
 extern "C" {
     fn napi_get_cb_info(env: napi_env, info: napi_callback_info, argc: *mut usize, argv: *mut napi_value,
@@ -82,12 +84,17 @@ impl Args for NapiArgs {
         let k = self.kind(v);
         if k == T_NULL || k == T_UNDEFINED { return Ok(Buf::NULL); }
         let (p, len, kind) = self.typed(v)?;
-        if kind != TA_FLOAT32 && kind != TA_INT32 && kind != TA_UINT32 {
-            return Err(Error::Arg("storage must be a Float32Array or Int32Array".into()));
-        }
+        // float32 = Float32Array, int64 = Float64Array, bool = Uint8Array (Int32Array: scratch)
+        let esize = match kind {
+            TA_FLOAT32 | TA_INT32 | TA_UINT32 => 4,
+            TA_FLOAT64 => 8,
+            TA_UINT8 => 1,
+            _ => return Err(Error::Arg("storage must be a Float32Array, Float64Array, Uint8Array or Int32Array".into())),
+        };
         // an empty typed array may have a null data pointer; give it a dangling aligned one
         let p = if p.is_null() { core::ptr::NonNull::<f32>::dangling().as_ptr() as *mut u8 } else { p };
-        Ok(Buf { ptr: p, len })
+        // Buf::len is a byte capacity
+        Ok(Buf { ptr: p, len: len * esize })
     }
     fn ints(&mut self) -> Result<Vec<i32>, Error> {
         let v = self.next()?;
