@@ -12,7 +12,7 @@ import { type FusableProducer, type FusedActivation, inheritsForward } from "./f
 
 /** PyTorch's positional order of Conv1d/2d/3d (in_channels, out_channels, kernel_size, stride, ...). */
 const CONV_ARGS = {
-  inChannels: A.posInt, outChannels: A.posInt, kernelSize: A.intOrTuple, stride: [A.intOrTuple, 1], padding: [A.padding, 0],
+  inChannels: A.posInt, outChannels: A.posInt, kernelSize: A.intOrTuple, stride: [A.intOrTuple, 1], padding: [A.or(A.intOrTuple, A.str), 0],
   dilation: [A.intOrTuple, 1], groups: [A.posInt, 1], bias: [A.bool, true], paddingMode: [A.str, "zeros"],
 } as const;
 /** ConvTranspose1d/2d/3d: (in_channels, out_channels, kernel_size, stride, padding, output_padding, groups, bias, dilation, padding_mode). */

@@ -5,6 +5,7 @@ import type { ConvGeom } from "../../backends/types.js";
 import { backendImpl } from "../../runtime.js";
 import * as ops from "../../ops.js";
 import { Tensor, contiguousStrides, numelOf } from "../../tensor.js";
+import { A, parseArgs } from "../../utils/args.js";
 
 const K = () => backendImpl();
 
@@ -22,6 +23,17 @@ export interface ConvTransposeOptions {
 export type PaddingMode = "zeros" | "reflect" | "replicate" | "circular";
 
 const fmt = (s: readonly number[]) => `[${s.join(", ")}]`;
+
+/** PyTorch's positional order of F.conv*d (input, weight, bias, stride, padding, dilation, groups). */
+const CONV_ARGS = {
+  input: A.tensor, weight: A.tensor, bias: [A.optTensor, null], stride: [A.intOrTuple, 1], padding: [A.padding, 0],
+  dilation: [A.intOrTuple, 1], groups: [A.posInt, 1], activation: A.kw(A.nullable(A.oneOf("relu")), null),
+} as const;
+/** F.conv_transpose*d: (input, weight, bias, stride, padding, output_padding, groups, dilation). */
+const CONV_T_ARGS = {
+  input: A.tensor, weight: A.tensor, bias: [A.optTensor, null], stride: [A.intOrTuple, 1], padding: [A.intOrTuple, 0],
+  outputPadding: [A.intOrTuple, 0], groups: [A.posInt, 1], dilation: [A.intOrTuple, 1],
+} as const;
 
 /** An int or an n-tuple as n ints (PyTorch's _single/_pair/_triple plus its length check). */
 export function ntuple(v: IntOrTuple | undefined | null, n: number, name: string, dflt: number, op = "convolution"): number[] {
@@ -162,21 +174,27 @@ function convNd(nd: number, op: string, input: Tensor, weight: Tensor, bias: Ten
  * `F.conv1d(torch.randn(2, 3, 10), torch.randn(5, 3, 3), null, { padding: "same" })` has shape [2, 5, 10].
  */
 
-export function conv1d(input: Tensor, weight: Tensor, bias: Tensor | null = null, opts: ConvOptions = {}): Tensor {
+export function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvOptions): Tensor;
+export function conv1d(...args: unknown[]): Tensor {
+  const { input, weight, bias, ...opts } = parseArgs("F.conv1d", args, CONV_ARGS);
   return convNd(1, "conv1d", input, weight, bias, opts);
 }
 /**
  * 2-d convolution over [N, C, H, W] (or unbatched [C, H, W]); weight [O, C/groups, kH, kW].
  * `F.conv2d(torch.randn(1, 3, 28, 28), torch.randn(16, 3, 3, 3), null, { padding: 1 })` has shape [1, 16, 28, 28].
  */
-export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null, opts: ConvOptions = {}): Tensor {
+export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvOptions): Tensor;
+export function conv2d(...args: unknown[]): Tensor {
+  const { input, weight, bias, ...opts } = parseArgs("F.conv2d", args, CONV_ARGS);
   return convNd(2, "conv2d", input, weight, bias, opts);
 }
 /**
  * 3-d convolution over [N, C, D, H, W] (or unbatched [C, D, H, W]); weight [O, C/groups, kD, kH, kW].
  * `F.conv3d(torch.randn(1, 2, 4, 4, 4), torch.randn(3, 2, 3, 3, 3), null, { stride: 2 })` has shape [1, 3, 1, 1, 1].
  */
-export function conv3d(input: Tensor, weight: Tensor, bias: Tensor | null = null, opts: ConvOptions = {}): Tensor {
+export function conv3d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvOptions): Tensor;
+export function conv3d(...args: unknown[]): Tensor {
+  const { input, weight, bias, ...opts } = parseArgs("F.conv3d", args, CONV_ARGS);
   return convNd(3, "conv3d", input, weight, bias, opts);
 }
 
@@ -265,7 +283,9 @@ function convTransposeNd(nd: number, op: string, input: Tensor, weight: Tensor, 
  * Transposed 1-d convolution ("deconvolution"); weight [Cin, Cout/groups, k].
  * `F.convTranspose1d(torch.randn(1, 4, 5), torch.randn(4, 2, 3), null, { stride: 2 })` has shape [1, 2, 11].
  */
-export function convTranspose1d(input: Tensor, weight: Tensor, bias: Tensor | null = null, opts: ConvTransposeOptions = {}): Tensor {
+export function convTranspose1d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvTransposeOptions): Tensor;
+export function convTranspose1d(...args: unknown[]): Tensor {
+  const { input, weight, bias, ...opts } = parseArgs("F.convTranspose1d", args, CONV_T_ARGS);
   return convTransposeNd(1, "conv_transpose1d", input, weight, bias, opts);
 }
 /**
@@ -273,14 +293,18 @@ export function convTranspose1d(input: Tensor, weight: Tensor, bias: Tensor | nu
  * (H-1)*stride - 2*padding + dilation*(k-1) + outputPadding + 1.
  * `F.convTranspose2d(torch.randn(1, 8, 4, 4), torch.randn(8, 3, 4, 4), null, { stride: 2, padding: 1 })` has shape [1, 3, 8, 8].
  */
-export function convTranspose2d(input: Tensor, weight: Tensor, bias: Tensor | null = null, opts: ConvTransposeOptions = {}): Tensor {
+export function convTranspose2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvTransposeOptions): Tensor;
+export function convTranspose2d(...args: unknown[]): Tensor {
+  const { input, weight, bias, ...opts } = parseArgs("F.convTranspose2d", args, CONV_T_ARGS);
   return convTransposeNd(2, "conv_transpose2d", input, weight, bias, opts);
 }
 /**
  * Transposed 3-d convolution; weight [Cin, Cout/groups, kD, kH, kW].
  * `F.convTranspose3d(torch.randn(1, 2, 2, 2, 2), torch.randn(2, 1, 2, 2, 2), null, { stride: 2 })` has shape [1, 1, 4, 4, 4].
  */
-export function convTranspose3d(input: Tensor, weight: Tensor, bias: Tensor | null = null, opts: ConvTransposeOptions = {}): Tensor {
+export function convTranspose3d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvTransposeOptions): Tensor;
+export function convTranspose3d(...args: unknown[]): Tensor {
+  const { input, weight, bias, ...opts } = parseArgs("F.convTranspose3d", args, CONV_T_ARGS);
   return convTransposeNd(3, "conv_transpose3d", input, weight, bias, opts);
 }
 

@@ -4,6 +4,7 @@
 import { backendImpl } from "../../runtime.js";
 import * as ops from "../../ops.js";
 import { Tensor } from "../../tensor.js";
+import { A, parseArgs } from "../../utils/args.js";
 
 export interface EmbeddingOptions {
   /** Rows at this index get no gradient (negative values count from the end). */
@@ -16,7 +17,13 @@ export interface EmbeddingOptions {
 }
 
 /** out[..., :] = weight[idx[...], :]; `F.embedding(torch.tensor([[0, 2]], { dtype: "int64" }), w)`. */
-export function embedding(input: Tensor, weight: Tensor, opts: EmbeddingOptions = {}): Tensor {
+export function embedding(input: Tensor, weight: Tensor, opts?: EmbeddingOptions): Tensor;
+export function embedding(...args: unknown[]): Tensor {
+  const { input, weight, sparse, ...opts } = parseArgs("F.embedding", args, {
+    input: A.tensor, weight: A.tensor, paddingIdx: [A.int, null], maxNorm: [A.num, null], normType: [A.num, 2],
+    scaleGradByFreq: [A.bool, false], sparse: [A.bool, false],
+  });
+  if (sparse) throw new TypeError("F.embedding: sparse gradients are not supported by torchlet (sparse: false)");
   if (input.dtype !== "int64") {
     throw new TypeError(`Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int; but got ${input.dtype} instead (while checking arguments for embedding)`);
   }
