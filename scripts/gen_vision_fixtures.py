@@ -6,8 +6,9 @@ Run:  /usr/bin/python3 scripts/gen_vision_fixtures.py OUT_DIR [model ...]
 Writes per case OUT_DIR/<case>.safetensors (the model's state dict under "model.", the input "x"
 and torchvision's eval-mode output "y") and OUT_DIR/<case>.json (model name, kwargs, input shape,
 state-dict keys in order, print(model) text). BatchNorm running statistics are randomised so that
-eval-mode normalisation is not the identity. OUT_DIR/done.json lists the cases when all are written.
+eval-mode normalisation is not the identity. OUT_DIR/done.json lists the cases (and this script's sha256) when all are written.
 """
+import hashlib
 import json
 import os
 import sys
@@ -33,9 +34,10 @@ CASES = {
     "shufflenet_v2_x1_0": ("shufflenet_v2_x1_0", "shufflenetV2X1_0", {}, {}, [1, 3, 64, 64]),
     "efficientnet_b0": ("efficientnet_b0", "efficientnetB0", {}, {}, [1, 3, 64, 64]),
     "densenet121": ("densenet121", "densenet121", {}, {}, [1, 3, 64, 64]),
-    "vgg11": ("vgg11", "vgg11", {}, {}, [1, 3, 32, 32]),
+    # init_weights=False: the same module tree, without 120M normal draws (the weights are loaded anyway)
+    "vgg11": ("vgg11", "vgg11", {"initWeights": False}, {"init_weights": False}, [1, 3, 32, 32]),
     # 224x224 (native only in the test)
-    "resnet50_224": ("resnet50", "resnet50", {}, {}, [1, 3, 224, 224]),
+    "resnet18_224": ("resnet18", "resnet18", {}, {}, [1, 3, 224, 224]),
     "mobilenet_v3_large_224": ("mobilenet_v3_large", "mobilenetV3Large", {}, {}, [1, 3, 224, 224]),
     "efficientnet_b0_224": ("efficientnet_b0", "efficientnetB0", {}, {}, [1, 3, 224, 224]),
 }
@@ -65,6 +67,12 @@ def make(name, seed):
     return tensors, meta
 
 
+def script_hash():
+    """sha256 of this script: the test regenerates the cache when the script changed."""
+    with open(os.path.abspath(__file__), "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
 def main():
     out = sys.argv[1]
     names = sys.argv[2:] or list(CASES)
@@ -80,7 +88,7 @@ def main():
         print(name, flush=True)
     if not sys.argv[2:]:
         with open(os.path.join(out, "done.json"), "w") as f:
-            json.dump({"torch": torch.__version__, "cases": names}, f)
+            json.dump({"torch": torch.__version__, "cases": names, "script": script_hash()}, f)
 
 
 if __name__ == "__main__":

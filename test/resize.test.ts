@@ -97,3 +97,15 @@ describeBackends("resize fixtures", () => {
     expect(new nn.AvgPool3d(2, null, 1).toString()).toBe("AvgPool3d(kernel_size=2, stride=2, padding=1)");
   });
 });
+
+describeBackends("pool functions in PyTorch's positional order", () => {
+  it("F.maxPool2d(x, 3, 2, 1) is stride 2, padding 1; the options object means the same", () => {
+    const x = torch.randn(1, 2, 7, 7);
+    expectClose(F.maxPool2d(x, 3, 2, 1).toFloat32Array(), F.maxPool2d(x, 3, { stride: 2, padding: 1 }).toFloat32Array(), 0, 0);
+    const [y, i] = F.maxPool1d(torch.randn(1, 2, 9), 3, 2, 1, 1, false, true);
+    expect(y.shape).toEqual([1, 2, 5]);
+    expect(i.dtype).toBe("int64");
+    expectClose(F.avgPool3d(torch.ones(1, 1, 4, 4, 4), 2, null, 1, false, false).toFloat32Array(), new Array(27).fill(1), 1e-6, 0);
+    expect(() => F.avgPool2d(x, 2, { strides: 1 } as any)).toThrow(`unknown option "strides" for F.avgPool2d; did you mean "stride"?`);
+  });
+});

@@ -4,6 +4,7 @@
 // Small inputs on every backend; the 224x224 cases and VGG-11 (500 MB of weights) on native only.
 
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -13,9 +14,13 @@ import { describeBackends, expectClose } from "./util.js";
 
 const CACHE = process.env.TORCHLET_VISION_CACHE ?? join(import.meta.dirname, "..", "node_modules", ".cache", "torchlet-vision");
 
+const SCRIPT = join(import.meta.dirname, "..", "scripts", "gen_vision_fixtures.py");
+/** Runs the generator when the cache is missing or was written by another version of the script. */
 function ensureFixtures(): void {
-  if (existsSync(join(CACHE, "done.json"))) return;
-  execFileSync("/usr/bin/python3", [join(import.meta.dirname, "..", "scripts", "gen_vision_fixtures.py"), CACHE], { stdio: "inherit", timeout: 900_000 });
+  const done = join(CACHE, "done.json");
+  const hash = createHash("sha256").update(readFileSync(SCRIPT)).digest("hex");
+  if (existsSync(done) && JSON.parse(readFileSync(done, "utf8")).script === hash) return;
+  execFileSync("/usr/bin/python3", [SCRIPT, CACHE], { stdio: "inherit", timeout: 900_000 });
 }
 ensureFixtures();
 

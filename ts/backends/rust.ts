@@ -11,6 +11,8 @@ import type {
 import { BINARY_CODE, KERNEL_CODE, UNARY_CODE, attnDimsInts, convGeomInts, poolGeomInts } from "./abi.gen.js";
 import type { AttnGeom } from "./types.js";
 import type { BinaryKernelOp, UnaryKernelOp } from "./abi.gen.js";
+import { PAD_MODE_CODE, RESAMPLE_MODE_CODE, resizeDimsInts } from "./abi.gen.js";
+import type { PadGeom, PadMode, ResampleGeom } from "./types.js";
 import { unaryParams } from "./js-elementwise.js";
 
 // Kernel ids, op codes and geometry layouts come from the Rust declarations (abi.gen.ts).
@@ -37,10 +39,6 @@ const poolGeom = poolGeomInts;
  *  (tsc fails until one or the other exists) or an entry here; remove the entry when the Rust
  *  forwarding method is added (test/backend-coverage.test.ts says so). See CONTRIBUTING.md. */
 export const JS_FALLBACKS = {
-  pad: "no Rust kernel yet (F.pad)",
-  padGrad: "no Rust kernel yet (F.pad backward)",
-  resample: "no Rust kernel yet (F.interpolate)",
-  resampleGrad: "no Rust kernel yet (F.interpolate backward)",
   gather: "no Rust kernel yet (index ops)",
   scatter: "no Rust kernel yet (index ops)",
   whereStrided: "no Rust kernel yet (strided where)",
@@ -203,6 +201,19 @@ export abstract class RustBackend implements Backend {
   }
   adaptiveAvgPool2dGrad(NC: number, H: number, W: number, oH: number, oW: number, gy: Storage, gx: Storage): void {
     this.run(K.adaptiveAvgPool2dGrad, [NC, H, W, oH, oW, this.h(gy), this.h(gx)]);
+  }
+  // ---- padding and resampling (crates/kernels/src/resize.rs)
+  pad(g: PadGeom, x: Storage, y: Storage, mode: PadMode, value: number): void {
+    this.run(K.pad, [...this.intArg(resizeDimsInts(g)), g.pD, g.pH, g.pW, PAD_MODE_CODE[mode], value, this.h(x), this.h(y)]);
+  }
+  padGrad(g: PadGeom, gy: Storage, gx: Storage, mode: PadMode): void {
+    this.run(K.padGrad, [...this.intArg(resizeDimsInts(g)), g.pD, g.pH, g.pW, PAD_MODE_CODE[mode], this.h(gy), this.h(gx)]);
+  }
+  resample(g: ResampleGeom, x: Storage, y: Storage): void {
+    this.run(K.resample, [...this.intArg(resizeDimsInts(g)), RESAMPLE_MODE_CODE[g.mode], g.alignCorners, g.sD, g.sH, g.sW, this.h(x), this.h(y)]);
+  }
+  resampleGrad(g: ResampleGeom, gy: Storage, gx: Storage): void {
+    this.run(K.resampleGrad, [...this.intArg(resizeDimsInts(g)), RESAMPLE_MODE_CODE[g.mode], g.alignCorners, g.sD, g.sH, g.sW, this.h(gy), this.h(gx)]);
   }
   adaptiveMaxPool2d(NC: number, H: number, W: number, oH: number, oW: number, x: Storage, y: Storage, idx: Storage): void {
     this.run(K.adaptiveMaxPool2d, [NC, H, W, oH, oW, this.h(x), this.h(y), this.h(idx)]);

@@ -6,6 +6,7 @@ import { backendImpl, isGradEnabled } from "../../runtime.js";
 import * as ops from "../../ops.js";
 import { Tensor, numelOf } from "../../tensor.js";
 import { tensor } from "../../creation.js";
+import { A, parseArgs, type Spec } from "../../utils/args.js";
 
 const K = () => backendImpl();
 
@@ -29,6 +30,23 @@ function pair(v: IntOrPair, name: string, op: string): [number, number] {
   }
   return [a[0], a[1]];
 }
+
+// ------------------------------------------------------------------ PyTorch's positional order
+// F.maxPool2d(x, 3, 2, 1) means stride 2, padding 1, as in PyTorch; or pass one options object.
+const C = {
+  stride: A.nullable(A.intOrTuple), padding: A.intOrTuple, dilation: A.intOrTuple, ceilMode: A.bool, returnIndices: A.bool,
+  countIncludePad: A.bool, divisorOverride: A.nullable(A.int), outputSize: A.nullable(A.ints),
+} as const;
+type Key = keyof typeof C;
+/** The options of a pool call given positionally (PyTorch's order `keys`) or as one trailing object. */
+function posOpts<T>(fn: string, rest: unknown[], keys: Key[]): T {
+  const spec = Object.fromEntries(keys.map((k) => [k, [C[k], undefined] as const])) as Spec;
+  const o = parseArgs(fn, rest, spec) as Record<string, unknown>;
+  for (const k of Object.keys(o)) if (o[k] === undefined) delete o[k];
+  return o as T;
+}
+const MAXK: Key[] = ["stride", "padding", "dilation", "ceilMode", "returnIndices"];
+const AVGK: Key[] = ["stride", "padding", "ceilMode", "countIncludePad", "divisorOverride"];
 
 /** PyTorch's pooling_output_shape: with ceilMode the last window must start inside the input or left padding. */
 export function poolOutputSize(inSize: number, k: number, pad: number, stride: number, dilation: number, ceilMode: boolean): number {
@@ -85,7 +103,8 @@ function poolGeom(x: Tensor, op: string, kernelSize: IntOrPair, stride: IntOrPai
 export function maxPool2d(x: Tensor, kernelSize: IntOrPair, opts?: MaxPool2dOptions & { returnIndices?: false }): Tensor;
 export function maxPool2d(x: Tensor, kernelSize: IntOrPair, opts: MaxPool2dOptions & { returnIndices: true }): [Tensor, Tensor];
 export function maxPool2d(x: Tensor, kernelSize: IntOrPair, opts?: MaxPool2dOptions): Tensor | [Tensor, Tensor];
-export function maxPool2d(x: Tensor, kernelSize: IntOrPair, opts: MaxPool2dOptions = {}): Tensor | [Tensor, Tensor] {
+export function maxPool2d(x: Tensor, kernelSize: IntOrPair, ...rest: unknown[]): Tensor | [Tensor, Tensor] {
+  const opts = posOpts<MaxPool2dOptions>("F.maxPool2d", rest, MAXK);
   const { g, lead } = poolGeom(x, "max_pool2d", kernelSize, opts.stride, opts.padding ?? 0, opts.dilation ?? 1, opts.ceilMode ?? false);
   const xd = x.dense();
   const out = Tensor.empty([...lead, g.oH, g.oW], "float32", true);
@@ -110,7 +129,9 @@ function indexGrad(gy: Tensor, idx: Tensor, shape: number[], NC: number, inSize:
  * 2-d average pooling (countIncludePad counts the zero padding in the divisor; divisorOverride replaces it).
  * `F.avgPool2d(torch.randn(1, 3, 8, 8), 3, { stride: 2, padding: 1 })` has shape [1, 3, 4, 4].
  */
-export function avgPool2d(x: Tensor, kernelSize: IntOrPair, opts: AvgPool2dOptions = {}): Tensor {
+export function avgPool2d(x: Tensor, kernelSize: IntOrPair, opts?: AvgPool2dOptions): Tensor;
+export function avgPool2d(x: Tensor, kernelSize: IntOrPair, ...rest: unknown[]): Tensor {
+  const opts = posOpts<AvgPool2dOptions>("F.avgPool2d", rest, AVGK);
   const { g, lead } = poolGeom(x, "avg_pool2d", kernelSize, opts.stride, opts.padding ?? 0, 1, opts.ceilMode ?? false);
   const cip = opts.countIncludePad ?? true;
   const div = opts.divisorOverride ?? 0;
@@ -166,7 +187,8 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: AdaptiveSize): Tensor {
 export function adaptiveMaxPool2d(x: Tensor, outputSize: AdaptiveSize, opts?: { returnIndices?: false }): Tensor;
 export function adaptiveMaxPool2d(x: Tensor, outputSize: AdaptiveSize, opts: { returnIndices: true }): [Tensor, Tensor];
 export function adaptiveMaxPool2d(x: Tensor, outputSize: AdaptiveSize, opts?: { returnIndices?: boolean }): Tensor | [Tensor, Tensor];
-export function adaptiveMaxPool2d(x: Tensor, outputSize: AdaptiveSize, opts: { returnIndices?: boolean } = {}): Tensor | [Tensor, Tensor] {
+export function adaptiveMaxPool2d(x: Tensor, outputSize: AdaptiveSize, ...rest: unknown[]): Tensor | [Tensor, Tensor] {
+  const opts = posOpts<{ returnIndices?: boolean }>("F.adaptiveMaxPool2d", rest, ["returnIndices"]);
   const { NC, H, W, lead } = planes(x, "adaptive_max_pool2d()");
   const [oH, oW] = adaptiveSize(outputSize, H, W, "adaptive_max_pool2d");
   const xd = x.dense();
@@ -210,7 +232,9 @@ export interface AvgPoolOptions { stride?: Tuple | null; padding?: Tuple; ceilMo
  * 1-d max pooling of [N, C, L] (or [C, L]); with returnIndices also the argmax positions.
  * `F.maxPool1d(torch.randn(1, 2, 9), 3)` has shape [1, 2, 3].
  */
-export function maxPool1d(x: Tensor, kernelSize: Tuple, opts: MaxPoolOptions = {}): any {
+export function maxPool1d(x: Tensor, kernelSize: Tuple, opts?: MaxPoolOptions): any;
+export function maxPool1d(x: Tensor, kernelSize: Tuple, ...rest: unknown[]): any {
+  const opts = posOpts<MaxPoolOptions>("F.maxPool1d", rest, MAXK);
   expectRank(x, [2, 3], "max_pool1d");
   const k = ntuple(kernelSize, 1, "kernel_size", "max_pool1d")!, s = ntuple(opts.stride, 1, "stride", "max_pool1d") ?? k;
   const p = ntuple(opts.padding ?? 0, 1, "padding", "max_pool1d")!, d = ntuple(opts.dilation ?? 1, 1, "dilation", "max_pool1d")!;
@@ -222,7 +246,9 @@ export function maxPool1d(x: Tensor, kernelSize: Tuple, opts: MaxPoolOptions = {
  * 1-d average pooling of [N, C, L] (or [C, L]).
  * `F.avgPool1d(torch.randn(1, 2, 9), 3)` has shape [1, 2, 3].
  */
-export function avgPool1d(x: Tensor, kernelSize: Tuple, opts: Omit<AvgPoolOptions, "divisorOverride"> = {}): Tensor {
+export function avgPool1d(x: Tensor, kernelSize: Tuple, opts?: Omit<AvgPoolOptions, "divisorOverride">): Tensor;
+export function avgPool1d(x: Tensor, kernelSize: Tuple, ...rest: unknown[]): Tensor {
+  const opts = posOpts<AvgPoolOptions>("F.avgPool1d", rest, ["stride", "padding", "ceilMode", "countIncludePad"]);
   expectRank(x, [2, 3], "avg_pool1d");
   const k = ntuple(kernelSize, 1, "kernel_size", "avg_pool1d")!, s = ntuple(opts.stride, 1, "stride", "avg_pool1d") ?? k;
   const p = ntuple(opts.padding ?? 0, 1, "padding", "avg_pool1d")!;
@@ -238,7 +264,9 @@ export function adaptiveAvgPool1d(x: Tensor, outputSize: number | number[]): Ten
 }
 
 /** Adaptive max pooling of [N, C, L] (or [C, L]) to outputSize; with returnIndices also the argmax. */
-export function adaptiveMaxPool1d(x: Tensor, outputSize: number | number[], opts: { returnIndices?: boolean } = {}): any {
+export function adaptiveMaxPool1d(x: Tensor, outputSize: number | number[], opts?: { returnIndices?: boolean }): any;
+export function adaptiveMaxPool1d(x: Tensor, outputSize: number | number[], ...rest: unknown[]): any {
+  const opts = posOpts<{ returnIndices?: boolean }>("F.adaptiveMaxPool1d", rest, ["returnIndices"]);
   expectRank(x, [2, 3], "adaptive_max_pool1d");
   const o = Array.isArray(outputSize) ? outputSize : [outputSize];
   if (o.length !== 1) throw new RangeError(`adaptive_max_pool1d: output_size must be 1, but got ${o.length}`);
@@ -267,7 +295,9 @@ function compose3dIndices(i1: Tensor, i2: Tensor, P: number, D: number, H: numbe
  * 3-d max pooling of [N, C, D, H, W] (or [C, D, H, W]); with returnIndices also the flat argmax.
  * `F.maxPool3d(torch.randn(1, 2, 4, 4, 4), 2)` has shape [1, 2, 2, 2, 2].
  */
-export function maxPool3d(x: Tensor, kernelSize: Tuple, opts: MaxPoolOptions = {}): any {
+export function maxPool3d(x: Tensor, kernelSize: Tuple, opts?: MaxPoolOptions): any;
+export function maxPool3d(x: Tensor, kernelSize: Tuple, ...rest: unknown[]): any {
+  const opts = posOpts<MaxPoolOptions>("F.maxPool3d", rest, MAXK);
   const op = "max_pool3d";
   const k = ntuple(kernelSize, 3, "kernel_size", op)!, s = ntuple(opts.stride, 3, "stride", op) ?? k;
   const p = ntuple(opts.padding ?? 0, 3, "padding", op)!, d = ntuple(opts.dilation ?? 1, 3, "dilation", op)!;
@@ -288,7 +318,9 @@ export function maxPool3d(x: Tensor, kernelSize: Tuple, opts: MaxPoolOptions = {
  * 3-d average pooling of [N, C, D, H, W] (or [C, D, H, W]).
  * `F.avgPool3d(torch.randn(1, 2, 4, 4, 4), 2)` has shape [1, 2, 2, 2, 2].
  */
-export function avgPool3d(x: Tensor, kernelSize: Tuple, opts: AvgPoolOptions = {}): Tensor {
+export function avgPool3d(x: Tensor, kernelSize: Tuple, opts?: AvgPoolOptions): Tensor;
+export function avgPool3d(x: Tensor, kernelSize: Tuple, ...rest: unknown[]): Tensor {
+  const opts = posOpts<AvgPoolOptions>("F.avgPool3d", rest, AVGK);
   const op = "avg_pool3d";
   const k = ntuple(kernelSize, 3, "kernel_size", op)!, s = ntuple(opts.stride, 3, "stride", op) ?? k;
   const p = ntuple(opts.padding ?? 0, 3, "padding", op)!;
@@ -319,7 +351,9 @@ export function adaptiveAvgPool3d(x: Tensor, outputSize: Size3): Tensor {
 }
 
 /** Adaptive max pooling of [N, C, D, H, W] (or [C, D, H, W]); with returnIndices also the flat argmax. */
-export function adaptiveMaxPool3d(x: Tensor, outputSize: Size3, opts: { returnIndices?: boolean } = {}): any {
+export function adaptiveMaxPool3d(x: Tensor, outputSize: Size3, opts?: { returnIndices?: boolean }): any;
+export function adaptiveMaxPool3d(x: Tensor, outputSize: Size3, ...rest: unknown[]): any {
+  const opts = posOpts<{ returnIndices?: boolean }>("F.adaptiveMaxPool3d", rest, ["returnIndices"]);
   const { lead, D, H, W, P, slices } = split3d(x, "adaptive_max_pool3d");
   const [oD, oH, oW] = adaptive3(outputSize, D, H, W, "adaptive_max_pool3d");
   const [y1, i1] = adaptiveMaxPool2d(slices, [oH, oW], { returnIndices: true });
@@ -336,15 +370,21 @@ export interface MaxUnpoolOptions { stride?: Tuple | null; padding?: Tuple; outp
  * The inverse of maxPool2d with returnIndices: x scattered to `indices` in a zero image.
  * `F.maxUnpool2d(...F.maxPool2d(x, 2, { returnIndices: true }), 2)` has x's shape (for even sizes).
  */
-export function maxUnpool2d(x: Tensor, indices: Tensor, kernelSize: Tuple, opts: MaxUnpoolOptions = {}): Tensor {
+export function maxUnpool2d(x: Tensor, indices: Tensor, kernelSize: Tuple, opts?: MaxUnpoolOptions): Tensor;
+export function maxUnpool2d(x: Tensor, indices: Tensor, kernelSize: Tuple, ...rest: unknown[]): Tensor {
+  const opts = posOpts<MaxUnpoolOptions>("F.maxUnpool2d", rest, ["stride", "padding", "outputSize"]);
   return maxUnpoolNd(x, indices, kernelSize, opts, 2, "max_unpool2d");
 }
 /** 1-d max unpooling of [N, C, L] (or [C, L]). */
-export function maxUnpool1d(x: Tensor, indices: Tensor, kernelSize: Tuple, opts: MaxUnpoolOptions = {}): Tensor {
+export function maxUnpool1d(x: Tensor, indices: Tensor, kernelSize: Tuple, opts?: MaxUnpoolOptions): Tensor;
+export function maxUnpool1d(x: Tensor, indices: Tensor, kernelSize: Tuple, ...rest: unknown[]): Tensor {
+  const opts = posOpts<MaxUnpoolOptions>("F.maxUnpool1d", rest, ["stride", "padding", "outputSize"]);
   return maxUnpoolNd(x, indices, kernelSize, opts, 1, "max_unpool1d");
 }
 /** 3-d max unpooling of [N, C, D, H, W] (or [C, D, H, W]). */
-export function maxUnpool3d(x: Tensor, indices: Tensor, kernelSize: Tuple, opts: MaxUnpoolOptions = {}): Tensor {
+export function maxUnpool3d(x: Tensor, indices: Tensor, kernelSize: Tuple, opts?: MaxUnpoolOptions): Tensor;
+export function maxUnpool3d(x: Tensor, indices: Tensor, kernelSize: Tuple, ...rest: unknown[]): Tensor {
+  const opts = posOpts<MaxUnpoolOptions>("F.maxUnpool3d", rest, ["stride", "padding", "outputSize"]);
   return maxUnpoolNd(x, indices, kernelSize, opts, 3, "max_unpool3d");
 }
 
@@ -373,7 +413,7 @@ function maxUnpoolNd(x: Tensor, indices: Tensor, kernelSize: Tuple, opts: MaxUnp
   }
   // a scatter that overwrites (overlapping windows can pick one position twice: the value is the
   // same max, as in PyTorch), so not the accumulating indexPoolGrad kernel
-  const xv = x.toFloat32Array();
+  const xv = x.dataSync(); // the storage's own precision (float64 in gradient checks)
   const y = Tensor.empty([...lead, ...out], "float32");
   const Y = y.backendView();
   for (let j = 0; j < I.length; j++) Y[Math.floor(j / inSize) * outSize + I[j]] = xv[j];
