@@ -119,7 +119,7 @@ def sdpa_cases():
 
 
 # ----------------------------------------------------------------------------- modules
-def module_case(name, ctor, args, kwargs, inputs, fwd_kwargs=None, train=True, same_qkv=False, pick=None, extra=None):
+def module_case(name, ctor, args, kwargs, inputs, fwd_kwargs=None, train=True, same_qkv=False, pick=None, extra=None, inference=False):
     """inputs: list of float tensors (requires grad); fwd_kwargs: camelCase -> tensor/bool."""
     fwd_kwargs = fwd_kwargs or {}
     torch.manual_seed(sum(map(ord, name)))
@@ -129,11 +129,13 @@ def module_case(name, ctor, args, kwargs, inputs, fwd_kwargs=None, train=True, s
     call = [xs[0], xs[0], xs[0]] if same_qkv else xs
     if ctor is nn.LSTMCell and len(xs) == 3:
         call = [xs[0], (xs[1], xs[2])]
-    out = m(*call, **{SNAKE[k]: v for k, v in fwd_kwargs.items()})
+    with torch.set_grad_enabled(not inference):
+        out = m(*call, **{SNAKE[k]: v for k, v in fwd_kwargs.items()})
     outs = pick(out) if pick else (list(out) if isinstance(out, (tuple, list)) else [out])
     outs = [o for o in outs if o is not None]
     gos = [rnd(*o.shape) for o in outs]
-    torch.autograd.backward(outs, gos)
+    if not inference:
+        torch.autograd.backward(outs, gos)
     c = {
         "name": name, "module": getattr(ctor, "__name__", "custom"), "args": args, "kwargs": {k: v for k, v in kwargs.items()}, "train": train,
         "sameQkv": same_qkv, "inputs": [enc(x) for x in inputs],
@@ -142,7 +144,7 @@ def module_case(name, ctor, args, kwargs, inputs, fwd_kwargs=None, train=True, s
         "outputs": [enc(o) for o in outs], "gradOutputs": [enc(g) for g in gos],
         "inputGrads": [enc(x.grad) if x.grad is not None else None for x in xs],
         "paramGrads": {n: enc(p.grad) for n, p in m.named_parameters() if p.grad is not None},
-        "print": str(m),
+        "print": str(m), "inference": inference,
     }
     if extra:
         c.update(extra)
@@ -212,6 +214,9 @@ def transformer_cases():
     out.append(module_case("encoder", lambda *a, **k: nn.TransformerEncoder(E(d, nh, ff, 0.0), 2, nn.LayerNorm(d)), [], {},
                            [rnd(S, B, d)], {"mask": bool_mask(S, S), "srcKeyPaddingMask": bool_mask(B, S)},
                            extra={"build": "encoder_norm"}))
+    out.append(module_case("encoder_fastpath_padding", lambda *a, **k: nn.TransformerEncoder(E(d, nh, ff, 0.0, batch_first=True), 2, nn.LayerNorm(d)),
+                           [], {}, [rnd(B, S, d)], {"srcKeyPaddingMask": torch.tensor([[False] * S, [False] * (S - 2) + [True] * 2, [False] + [True] * (S - 1)])},
+                           train=False, inference=True, extra={"build": "encoder_fast"}))
     out.append(module_case("encoder_nonorm", lambda *a, **k: nn.TransformerEncoder(E(d, nh, ff, 0.0, batch_first=True), 3), [], {},
                            [rnd(B, S, d)], extra={"build": "encoder_plain"}))
     del enc_layer

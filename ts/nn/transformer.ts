@@ -3,7 +3,7 @@
 // Transformer, Transformer.generateSquareSubsequentMask.
 
 import * as ops from "../ops.js";
-import { noGrad } from "../runtime.js";
+import { isGradEnabled, noGrad } from "../runtime.js";
 import { Tensor } from "../tensor.js";
 import { A, parseArgs } from "../utils/args.js";
 import { MultiheadAttention } from "./attention.js";
@@ -15,6 +15,13 @@ import { Module, Parameter } from "./module.js";
 import { LayerNorm } from "./norm.js";
 
 export type Activation = "relu" | "gelu" | ((x: Tensor) => Tensor) | Module;
+
+/** PyTorch's activation_relu_or_gelu: 1 for relu, 2 for gelu (string, F function or module), else 0. */
+function reluOrGelu(a: Activation): number {
+  if (a === "relu" || a === relu || (a instanceof Module && a.constructor.name === "ReLU")) return 1;
+  if (a === "gelu" || a === gelu || (a instanceof Module && a.constructor.name === "GELU")) return 2;
+  return 0;
+}
 
 /** PyTorch's _get_activation_fn for strings; functions and modules are used as they are. */
 function activationFn(a: Activation): (x: Tensor) => Tensor {
@@ -71,11 +78,14 @@ export class TransformerEncoderLayer extends Module {
   dropout2: Dropout;
   activation: Module | undefined = undefined;
   private _act: (x: Tensor) => Tensor;
+  /** 1 relu, 2 gelu, 0 other (decides PyTorch's inference fast path of TransformerEncoder). */
+  readonly _activationReluOrGelu: number;
 
   constructor(dModel: number, nhead: number, opts?: TransformerLayerOptions);
   constructor(...args: unknown[]) {
     super();
     const o = parseArgs("nn.TransformerEncoderLayer", args, layerSpec);
+    this._activationReluOrGelu = reluOrGelu(o.activation as Activation);
     this.self_attn = new MultiheadAttention(o.dModel, o.nhead, { dropout: o.dropout, batchFirst: o.batchFirst });
     this.linear1 = new Linear(o.dModel, o.dimFeedforward);
     this.dropout = new Dropout(o.dropout);
@@ -227,7 +237,33 @@ export class TransformerEncoder extends Module {
     for (const layer of this.layers) {
       x = layer.forward(x, { srcMask: o.mask, srcKeyPaddingMask: kpm, isCausal: o.isCausal ?? false });
     }
+    // PyTorch 1.13's inference fast path runs the layers on a nested tensor of the unpadded tokens,
+    // so the padded positions come out as zeros (before the final norm)
+    if (kpm && this.nestedFastPath(o.src, kpm, o.mask)) {
+      const keep = Tensor.empty(kpm.shape.slice(), "float32");
+      const src = kpm.toFloat32Array(), dst = keep.backendView();
+      for (let k = 0; k < src.length; k++) dst[k] = src[k] !== 0 ? 0 : 1;
+      x = ops.mul(x, ops.unsqueeze(keep, -1));
+    }
     return this.norm ? this.norm.forward(x) : x;
+  }
+
+  /** The conditions of PyTorch 1.13's sparsity fast path (TransformerEncoder.forward). */
+  private nestedFastPath(src: Tensor, kpm: Tensor, mask: Tensor | null | undefined): boolean {
+    const first = this.layers.length ? this.layers.at(0) : null;
+    if (!(first instanceof TransformerEncoderLayer) || first.normFirst || first.training) return false;
+    const sa = first.self_attn;
+    if (!sa.batchFirst || !sa._qkvSameEmbedDim || !first._activationReluOrGelu || first.norm1.eps !== first.norm2.eps) return false;
+    if (src.dim() !== 3 || !this.enableNestedTensor || (kpm.dtype as string) !== "bool" || mask) return false;
+    if (sa.numHeads % 2 === 1) return false;
+    if (this.maskCheck) {
+      // the unpadded tokens of every sequence must come first (left aligned)
+      const v = kpm.toFloat32Array(), [B, S] = kpm.shape;
+      for (let b = 0; b < B; b++) for (let t = 1; t < S; t++) if (v[b * S + t - 1] !== 0 && v[b * S + t] === 0) return false;
+    }
+    const args = [src, sa.in_proj_weight, sa.in_proj_bias, sa.out_proj.weight, sa.out_proj.bias, first.norm1.weight, first.norm1.bias,
+      first.norm2.weight, first.norm2.bias, first.linear1.weight, first.linear1.bias, first.linear2.weight, first.linear2.bias];
+    return !(isGradEnabled() && args.some((t) => t && t.requiresGrad));
   }
 }
 
