@@ -1,11 +1,12 @@
 // nn.RNN, RNNCell, LSTMCell, GRUCell and dropout between RNN/LSTM/GRU layers against PyTorch 1.13
 // (test/fixtures/attention/rnn.json from scripts/gen_attention_fixtures.py), print texts, errors.
 
-import { it, expect } from "vitest";
+import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import * as torch from "../ts/index.js";
 import { nn } from "../ts/index.js";
 import { describeBackends } from "./util.js";
 import { loadCases, runCase } from "./attn-fixtures.js";
+import { gradcheck, useFloat64 } from "./gradcheck.js";
 
 const cases = loadCases("rnn.json");
 
@@ -35,5 +36,24 @@ describeBackends("recurrent layers and cells", () => {
     expect(new nn.RNNCell(3, 4, false, "relu").toString()).toBe("RNNCell(3, 4, bias=False, nonlinearity=relu)");
     expect(() => new nn.LSTMCell(3, 4).forward(torch.randn(2, 5))).toThrow(/input has inconsistent input_size: got 5 expected 3/);
     expect(Object.keys(new nn.GRUCell(2, 3).stateDict())).toEqual(["weight_ih", "weight_hh", "bias_ih", "bias_hh"]);
+  });
+});
+
+describe("recurrent gradchecks (float64)", () => {
+  beforeAll(() => useFloat64());
+  afterAll(async () => { await torch.init({ backend: "js" }); });
+  it("RNN (tanh, relu, 2 layers, bidirectional) and the three cells: inputs, states and every parameter", () => {
+    torch.manualSeed(4);
+    const req = (t: torch.Tensor) => { t.requiresGrad = true; return t; };
+    const rnn = new nn.RNN(3, 4, { numLayers: 2, bidirectional: true });
+    const x = req(torch.randn(3, 2, 3)), h0 = req(torch.randn(4, 2, 4));
+    gradcheck((a, b) => rnn.forward(a, b), [x, h0, ...rnn.parameters()]);
+    const relu = new nn.RNN(3, 4, { nonlinearity: "relu", batchFirst: true });
+    gradcheck((a) => relu.forward(a)[0], [req(torch.randn(2, 3, 3)), ...relu.parameters()]);
+    const xc = req(torch.randn(2, 3)), h = req(torch.randn(2, 4)), c = req(torch.randn(2, 4));
+    const rc = new nn.RNNCell(3, 4), lc = new nn.LSTMCell(3, 4), gc = new nn.GRUCell(3, 4);
+    gradcheck((a, b) => rc.forward(a, b), [xc, h, ...rc.parameters()]);
+    gradcheck((a, b, d) => lc.forward(a, [b, d]), [xc, h, c, ...lc.parameters()]);
+    gradcheck((a, b) => gc.forward(a, b), [xc, h, ...gc.parameters()]);
   });
 });
