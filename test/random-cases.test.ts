@@ -62,6 +62,22 @@ function applyOp(op: string, p: P, x: Tensor[]): Tensor | Tensor[] {
       const y = F.batchNorm(xx, rm, rv, { weight: w, bias: bb, training: p.training, momentum: p.momentum, eps: p.eps });
       return [y, rm, rv];
     }
+    // reduction / shape / indexing ops (ts/ops); masks are 0/1 float inputs read as m > 0.5
+    case "gather": return a.gather(p.dim, b);
+    case "scatterAdd": return a.scatterAdd(p.dim, b, x[2]);
+    case "indexSelect": return a.indexSelect(p.dim, b);
+    case "maskedFill": return a.maskedFill(b.gt(0.5), p.value);
+    case "where": return torch.where(a.gt(0.5), b, x[2]) as Tensor;
+    case "cumsum": case "cumprod": return (a as any)[op](p.dim);
+    case "topk": { const r = a.topk(p.k, p.dim, p.largest); return [r.values, r.indices]; }
+    case "sort": { const r = a.sort(p.dim, p.descending); return [r.values, r.indices]; }
+    case "amax": case "amin": case "logsumexp": return (a as any)[op](p.dim, p.keepdim);
+    case "prod": return a.prod(p.dim, p.keepdim);
+    case "norm": return a.norm(p.p, p.dim, p.keepdim);
+    case "flip": return a.flip(p.dims);
+    case "roll": return a.roll(p.shifts, p.dims);
+    case "tril": case "triu": return (a as any)[op](p.diagonal);
+    case "einsum": return torch.einsum(p.eq, ...x);
     default: throw new Error(`unknown op ${op}`);
   }
 }
