@@ -77,12 +77,14 @@ for (const [title, create] of variants) {
 
     it("alloc/free/view and bytesInUse", () => {
       const before = b.bytesInUse();
-      const s = b.alloc(129, "float32"), t = b.alloc(3, "int64");
-      expect(b.bytesInUse()).toBe(before + 129 * 4 + 3 * 4);
+      // storage per dtype: float32 4 bytes, int64 8 bytes (Float64Array), bool 1 byte (Uint8Array)
+      const s = b.alloc(129, "float32"), t = b.alloc(3, "int64"), m = b.alloc(5, "bool");
+      expect(b.bytesInUse()).toBe(before + 129 * 4 + 3 * 8 + 5);
       expect(b.view(s)).toBeInstanceOf(Float32Array);
-      expect(b.view(t)).toBeInstanceOf(Int32Array);
+      expect(b.view(t)).toBeInstanceOf(Float64Array);
+      expect(b.view(m)).toBeInstanceOf(Uint8Array);
       expect(Array.from(b.view(s)).every((v) => v === 0)).toBe(true);
-      b.free(s); b.free(t); b.free(t);
+      b.free(s); b.free(t); b.free(t); b.free(m);
       expect(b.bytesInUse()).toBe(before);
     });
 
