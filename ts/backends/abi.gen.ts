@@ -6,7 +6,7 @@
 
 // ---- Kernel (crates/kernels/src/abi.rs)
 /** Kernel ids: a kernel's id is its position here. To add a kernel: a variant here (the compiler then asks for its arm in `call`), its `Backend` method in ts/backends/types.ts, the js reference in ts/backends/js.ts and the Rust forwarding in ts/backends/rust.ts. */
-export const KERNEL_NAMES = ["fill", "copyStrided", "cast", "unary", "unaryGrad", "binary", "scalar", "where", "sum", "max", "gemm", "softmax", "softmaxGrad", "nll", "nllGrad", "conv", "convGradInput", "convGradWeight", "maxPool2d", "indexPoolGrad", "avgPool2d", "avgPool2dGrad", "adaptiveAvgPool2d", "adaptiveAvgPool2dGrad", "adaptiveMaxPool2d", "channelStats", "channelNormalize", "batchNormGrad", "layerNorm", "layerNormGrad", "embedding", "embeddingGrad", "lstmCell", "lstmCellGrad", "gruCell", "gruCellGrad", "sgdStep", "adamStep", "setThreads", "lstmSeq", "copy", "attention", "attentionGrad", "pad", "padGrad", "resample", "resampleGrad", "assignStrided", "indexGather", "indexPut", "maskIndices", "rmsNorm", "rmsNormGrad"] as const;
+export const KERNEL_NAMES = ["fill", "copyStrided", "cast", "unary", "unaryGrad", "binary", "scalar", "where", "sum", "max", "gemm", "softmax", "softmaxGrad", "nll", "nllGrad", "conv", "convGradInput", "convGradWeight", "maxPool2d", "indexPoolGrad", "avgPool2d", "avgPool2dGrad", "adaptiveAvgPool2d", "adaptiveAvgPool2dGrad", "adaptiveMaxPool2d", "channelStats", "channelNormalize", "batchNormGrad", "layerNorm", "layerNormGrad", "embedding", "embeddingGrad", "lstmCell", "lstmCellGrad", "gruCell", "gruCellGrad", "sgdStep", "adamStep", "setThreads", "lstmSeq", "copy", "attention", "attentionGrad", "pad", "padGrad", "resample", "resampleGrad", "gather", "scatter", "whereStrided", "scan", "sort", "assignStrided", "indexGather", "indexPut", "maskIndices", "rmsNorm", "rmsNormGrad"] as const;
 export type KernelName = (typeof KERNEL_NAMES)[number];
 /** The u32 code of each KernelName (its position in KERNEL_NAMES). */
 export const KERNEL_CODE: { readonly [K in KernelName]: number } = {
@@ -57,12 +57,17 @@ export const KERNEL_CODE: { readonly [K in KernelName]: number } = {
   "padGrad": 44,
   "resample": 45,
   "resampleGrad": 46,
-  "assignStrided": 47,
-  "indexGather": 48,
-  "indexPut": 49,
-  "maskIndices": 50,
-  "rmsNorm": 51,
-  "rmsNormGrad": 52,
+  "gather": 47,
+  "scatter": 48,
+  "whereStrided": 49,
+  "scan": 50,
+  "sort": 51,
+  "assignStrided": 52,
+  "indexGather": 53,
+  "indexPut": 54,
+  "maskIndices": 55,
+  "rmsNorm": 56,
+  "rmsNormGrad": 57,
 };
 
 // ---- AttnDims (crates/kernels/src/attention.rs)

@@ -39,11 +39,6 @@ const poolGeom = poolGeomInts;
  *  (tsc fails until one or the other exists) or an entry here; remove the entry when the Rust
  *  forwarding method is added (test/backend-coverage.test.ts says so). See CONTRIBUTING.md. */
 export const JS_FALLBACKS = {
-  gather: "no Rust kernel yet (index ops)",
-  scatter: "no Rust kernel yet (index ops)",
-  whereStrided: "no Rust kernel yet (strided where)",
-  scan: "no Rust kernel yet (cumsum/cumprod)",
-  sort: "no Rust kernel yet (sort/topk)",
 } as const satisfies { readonly [M in keyof Backend]?: string };
 type Fallback = keyof typeof JS_FALLBACKS;
 
@@ -126,6 +121,25 @@ export abstract class RustBackend implements Backend {
   }
   maskIndices(mask: Storage, shape: number[], out: Storage, count: number): void {
     this.run(K.maskIndices, [this.h(mask), dt(mask), ...this.intArg(shape), this.h(out), count]);
+  }
+  // ---- index ops over [outer, n, inner] (crates/kernels/src/{gather,scan,sort}.rs)
+  gather(x: Storage, idx: Storage, out: Storage, outer: number, n: number, m: number, inner: number, rowIndex: boolean): void {
+    this.run(K.gather, [this.h(x), dt(x), this.h(idx), this.h(out), outer, n, m, inner, rowIndex]);
+  }
+  scatter(src: Storage | null, value: number, idx: Storage, out: Storage, outer: number, n: number, m: number,
+          inner: number, rowIndex: boolean, accumulate: boolean): void {
+    this.run(K.scatter, [this.h(src), dt(out), value, this.h(idx), this.h(out), outer, n, m, inner, rowIndex, accumulate]);
+  }
+  whereStrided(cond: Storage, cOff: number, cStrides: number[], a: Storage, aOff: number, aStrides: number[],
+               b: Storage, bOff: number, bStrides: number[], out: Storage, shape: number[]): void {
+    this.run(K.whereStrided, [this.h(cond), dt(cond), cOff, ...this.intArg(cStrides), this.h(a), dt(a), aOff, ...this.intArg(aStrides),
+      this.h(b), bOff, ...this.intArg(bStrides), this.h(out), ...this.intArg(shape)]);
+  }
+  scan(op: "sum" | "prod", x: Storage, out: Storage, outer: number, n: number, inner: number, reverse: boolean, exclusive: boolean): void {
+    this.run(K.scan, [this.h(x), dt(x), this.h(out), outer, n, inner, op === "prod", reverse, exclusive]);
+  }
+  sort(x: Storage, vals: Storage, idx: Storage, outer: number, n: number, inner: number, k: number, descending: boolean): void {
+    this.run(K.sort, [this.h(x), dt(x), this.h(vals), this.h(idx), outer, n, inner, k, descending]);
   }
   cast(x: Storage, out: Storage): void {
     this.run(K.cast, [this.h(x), dt(x), this.h(out), dt(out), Math.min(x.size, out.size)]);

@@ -60,7 +60,8 @@ macro_rules! abi_struct {
 use crate::conv::ConvGeom;
 use crate::elementwise::{self as ew, Binary, Unary};
 use crate::pool::PoolGeom;
-use crate::{attention, conv, embed, linalg, norm, optim, par, pool, reduce, rnn, softmax};
+use crate::{attention, conv, embed, gather, linalg, norm, optim, par, pool, reduce, rnn, scan, softmax, sort};
+use crate::Elem;
 
 crate::abi_enum! {
     /// Kernel ids: a kernel's id is its position here. To add a kernel: a variant here (the
@@ -115,6 +116,12 @@ crate::abi_enum! {
         PadGrad = "padGrad",
         Resample = "resample",
         ResampleGrad = "resampleGrad",
+        /// index ops over [outer, n, inner] (gather.rs, scan.rs, sort.rs)
+        Gather = "gather",
+        Scatter = "scatter",
+        WhereStrided = "whereStrided",
+        Scan = "scan",
+        Sort = "sort",
         AssignStrided = "assignStrided",
         IndexGather = "indexGather",
         IndexPut = "indexPut",
@@ -719,6 +726,63 @@ pub unsafe fn call(id: u32, a: &mut dyn Args) -> Result<(), Error> {
             if k == Kernel::Resample { crate::resize::resample(&g, mode, align, scales, p.f32(ni)?, q.f32_mut(no)?) }
             else { crate::resize::resample_grad(&g, mode, align, scales, p.f32(no)?, q.f32_mut(ni)?) }
         }
+
+        Kernel::Gather => {
+            let (x, dt, ix, out) = (a.buf()?, a.num()? as u32, a.buf()?, a.buf()?);
+            let (outer, n, m, inner, rows) = (a.usize()?, a.usize()?, a.usize()?, a.usize()?, a.flag()?);
+            let ni = if rows { m } else { outer * m * inner };
+            let ix = ix.slice::<gather::IndexT>(ni)?;
+            with_ty!(dt, |T| gather::gather(x.slice::<T>(outer * n * inner)?, ix, out.slice_mut::<T>(outer * m * inner)?, outer, n, m, inner, rows))
+                .map_err(|v| index_error(v, n))?;
+        }
+        Kernel::Scatter => {
+            let (src, dt, value, ix, out) = (a.buf()?, a.num()? as u32, a.num()?, a.buf()?, a.buf()?);
+            let (outer, n, m, inner, rows, acc) = (a.usize()?, a.usize()?, a.usize()?, a.usize()?, a.flag()?, a.flag()?);
+            let ni = if rows { m } else { outer * m * inner };
+            let ix = ix.slice::<gather::IndexT>(ni)?;
+            with_ty!(dt, |T| {
+                let s = if src.is_null() { None } else { Some(src.slice::<T>(outer * m * inner)?) };
+                gather::scatter(s, T::from_f64(value), ix, out.slice_mut::<T>(outer * n * inner)?, outer, n, m, inner, rows, acc)
+            }).map_err(|v| index_error(v, n))?;
+        }
+        Kernel::WhereStrided => {
+            let (c, cd, c_off, cs) = (a.buf()?, a.num()? as u32, a.usize()?, a.ints()?);
+            let (x, dt, x_off, xs) = (a.buf()?, a.num()? as u32, a.usize()?, a.ints()?);
+            let (y, y_off, ys, out, shape) = (a.buf()?, a.usize()?, a.ints()?, a.buf()?, a.ints()?);
+            let shape: Vec<usize> = shape.iter().map(|&s| s.max(0) as usize).collect();
+            let st = |v: &[i32]| -> Result<Vec<isize>, Error> {
+                if v.len() != shape.len() { return Err(Error::Arg("whereStrided: strides do not match the shape".into())); }
+                Ok(v.iter().map(|&s| s as isize).collect())
+            };
+            let (cs, xs, ys) = (st(&cs)?, st(&xs)?, st(&ys)?);
+            let n: usize = shape.iter().product();
+            if n == 0 { return Ok(()); }
+            let r = |off, s: &[isize]| gather::reach(off, &shape, s).map_err(|_| Error::Arg("whereStrided: a view reaches before its storage".into()));
+            let (nc, nx, ny) = (r(c_off, &cs)?, r(x_off, &xs)?, r(y_off, &ys)?);
+            with_ty!(cd, |C| with_ty!(dt, |T| {
+                let cv = gather::Strided { data: c.slice::<C>(nc)?, off: c_off, strides: &cs };
+                let xv = gather::Strided { data: x.slice::<T>(nx)?, off: x_off, strides: &xs };
+                let yv = gather::Strided { data: y.slice::<T>(ny)?, off: y_off, strides: &ys };
+                let o = out.slice_mut::<T>(n)?;
+                if out.overlaps_bytes(n * esize(dt), &x, nx * esize(dt)) || out.overlaps_bytes(n * esize(dt), &y, ny * esize(dt)) {
+                    return Err(Error::Arg("whereStrided: output overlaps an input".into()));
+                }
+                gather::where_strided(cv, xv, yv, o, &shape)
+            }));
+        }
+        Kernel::Scan => {
+            let (x, dt, out, outer, n, inner) = (a.buf()?, a.num()? as u32, a.buf()?, a.usize()?, a.usize()?, a.usize()?);
+            let (prod, rev, excl) = (a.flag()?, a.flag()?, a.flag()?);
+            let op = if prod { scan::ScanOp::Prod } else { scan::ScanOp::Sum };
+            let len = outer * n * inner;
+            with_ty!(dt, |T| scan::scan(op, x.slice::<T>(len)?, out.slice_mut::<T>(len)?, outer, n, inner, rev, excl));
+        }
+        Kernel::Sort => {
+            let (x, dt, vals, ix, outer, n, inner, k, desc) = (a.buf()?, a.num()? as u32, a.buf()?, a.buf()?, a.usize()?, a.usize()?, a.usize()?, a.usize()?, a.flag()?);
+            if k > n { return Err(Error::Arg(format!("sort: k {k} > n {n}"))); }
+            let nk = outer * k * inner;
+            with_ty!(dt, |T| sort::sort(x.slice::<T>(outer * n * inner)?, vals.slice_mut::<T>(nk)?, ix.slice_mut::<gather::IndexT>(nk)?, outer, n, inner, k, desc));
+        }
         Kernel::AssignStrided => {
             let (x, x_off, xs) = (a.buf()?, a.usize()?, a.ints()?);
             let (out, o_off, os) = (a.buf()?, a.usize()?, a.ints()?);
@@ -792,6 +856,8 @@ pub unsafe fn call(id: u32, a: &mut dyn Args) -> Result<(), Error> {
     Ok(())
 }
 
+/// The index kernels' out-of-range error (ts/ops adds the dimension, in PyTorch's words).
+fn index_error(v: i64, n: usize) -> Error { Error::Range(format!("index {v} is out of bounds for size {n}")) }
 
 fn target_error(t: i32, c: usize) -> Error {
     Error::Range(format!("nll_loss: target {t} is out of bounds for {c} classes"))

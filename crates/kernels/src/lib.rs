@@ -15,6 +15,7 @@ pub mod attention;
 pub mod conv;
 pub mod elementwise;
 pub mod embed;
+pub mod gather;
 pub mod gemm;
 pub mod linalg;
 pub mod norm;
@@ -25,8 +26,10 @@ pub mod reduce;
 pub mod resize;
 pub mod index;
 pub mod rnn;
+pub mod scan;
 pub mod simd;
 pub mod softmax;
+pub mod sort;
 
 /// A tensor element as the js backend sees it: read as a number (f64), written back with the
 /// typed array's conversion (float32 rounding, or ToInt32 wrapping for int64-as-int32 storage).
