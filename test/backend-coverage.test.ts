@@ -12,31 +12,39 @@ import { JS_FALLBACK, JS_FALLBACKS, JS_OP_FALLBACKS, RustBackend } from "../ts/b
 import { WasmBackend, createWasmBackend } from "../ts/backends/wasm.js";
 import { NativeBackend, createNativeBackend } from "../ts/backends/native.js";
 
-/** The members of `interface Backend`: name, whether optional, whether a method. */
-function backendMembers(): { name: string; optional: boolean; method: boolean }[] {
+/** The members of `interface Backend`: name, whether optional, whether a method, and whether it
+ *  is declared before the kernels (the memory / lifetime members each backend implements itself:
+ *  alloc, free, view, untrack, dispose, ...). */
+function backendMembers(): { name: string; optional: boolean; method: boolean; memory: boolean }[] {
   const file = new URL("../ts/backends/types.ts", import.meta.url);
-  const src = ts.createSourceFile("types.ts", readFileSync(file, "utf8"), ts.ScriptTarget.ES2022, true);
-  const out: { name: string; optional: boolean; method: boolean }[] = [];
+  const text = readFileSync(file, "utf8");
+  const src = ts.createSourceFile("types.ts", text, ts.ScriptTarget.ES2022, true);
+  const out: { name: string; optional: boolean; method: boolean; memory: boolean }[] = [];
   src.forEachChild((n) => {
     if (ts.isInterfaceDeclaration(n) && n.name.text === "Backend") {
+      // the kernels start at the first section comment after "// ---- memory"
+      const mem = text.indexOf("// ---- memory", n.pos);
+      const kernels = text.indexOf("// ---- ", mem + 1);
       for (const m of n.members) {
         if (!m.name || !ts.isIdentifier(m.name)) continue;
-        out.push({ name: m.name.text, optional: !!m.questionToken, method: ts.isMethodSignature(m) });
+        const memory = m.getStart(src) < kernels;
+        out.push({ name: m.name.text, optional: !!m.questionToken, method: ts.isMethodSignature(m), memory });
       }
     }
   });
   return out;
 }
 
-/** Memory and lifetime methods: implemented by each backend itself (no kernel call). */
-const MEMORY = new Set(["alloc", "free", "view", "bytesInUse", "finalizer", "readInto", "dispose"]);
-
 const members = backendMembers();
 const methods = members.filter((m) => m.method);
+/** Memory and lifetime methods: implemented by each backend itself (no kernel call). */
+const MEMORY = new Set(members.filter((m) => m.memory).map((m) => m.name));
 
 describe("Rust backends implement Backend by composition", () => {
   it("reads the Backend interface", () => {
     expect(methods.length).toBeGreaterThan(40);
+    for (const m of ["alloc", "free", "view", "bytesInUse", "finalizer"]) expect(MEMORY.has(m), m).toBe(true);
+    for (const m of ["fill", "gemm", "conv"]) expect(MEMORY.has(m), m).toBe(false);
     for (const m of ["alloc", "gemm", "conv", "unary"]) expect(methods.map((x) => x.name)).toContain(m);
   });
 
