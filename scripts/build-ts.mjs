@@ -34,7 +34,10 @@ writeFileSync(join(root, "dist/cjs/index.d.cts"), 'export * from "../esm/index.j
   mkdirSync(join(root, "dist/node"), { recursive: true });
   writeFileSync(join(root, "dist/node/index.mjs"),
     `// Node's ESM entry: the CommonJS build's exports, so import and require share one library state.\n` +
-    `import m from "../cjs/index.cjs";\nexport const { ${names.join(", ")} } = m;\n`);
+    `import m from "../cjs/index.cjs";\n` +
+    // `export { m_x as x }` works for every name, reserved words (torch.var) included
+    names.map((n, i) => `const m${i} = m[${JSON.stringify(n)}];`).join("\n") + "\n" +
+    `export { ${names.map((n, i) => `m${i} as ${n}`).join(", ")} };\n`);
 }
 // The package ships its compiled kernels inside dist/ (dist/build/*.wasm, *.node), at the same
 // relative place from dist/esm/backends/ as build/ is from ts/backends/.
