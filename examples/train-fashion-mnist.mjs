@@ -6,9 +6,7 @@
 //   npm start -- --model mlp --backend wasm    # options: --backend js|wasm|native --threads N
 //                                              #   --epochs N --limit N --data DIR --out FILE
 //                                              #   --no-normalize (raw [0, 1] pixels instead of standardised)
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { gunzipSync } from "node:zlib";
+import { writeFileSync } from "node:fs";
 import * as torch from "../dist/esm/index.js";
 import { nn, optim } from "../dist/esm/index.js";
 
@@ -44,20 +42,14 @@ function parseArgs(argv) {
 }
 function die(msg) { console.error(msg); process.exit(2); }
 
-// ---------------------------------------------------------------- data (IDX, gzip)
+// ---------------------------------------------------------------- data (IDX, gzip: torch.vision.datasets' reader)
 function readIdx(dir, base) {
-  const gz = join(dir, base + ".gz"), raw = join(dir, base);
-  const file = existsSync(gz) ? gz : existsSync(raw) ? raw : null;
+  const file = torch.vision.datasets.findIdx([dir], base);
   if (!file) {
     die(`Fashion-MNIST file ${base}(.gz) not found in ${dir}.\n` +
         `Install it with: apt-get install dataset-fashion-mnist  (or pass --data DIR with the four IDX files)`);
   }
-  let buf = readFileSync(file);
-  if (file.endsWith(".gz")) buf = gunzipSync(buf);
-  const magic = buf.readUInt32BE(0), ndim = magic & 0xff;
-  if ((magic >>> 8) !== 0x08) die(`${file}: not an unsigned-byte IDX file (magic 0x${magic.toString(16)})`);
-  const dims = Array.from({ length: ndim }, (_, k) => buf.readUInt32BE(4 + 4 * k));
-  return { dims, data: new Uint8Array(buf.buffer, buf.byteOffset + 4 + 4 * ndim, dims.reduce((a, b) => a * b, 1)) };
+  try { return torch.vision.datasets.readIdx(file); } catch (e) { die(e.message); }
 }
 function loadSplit(dir, prefix, limit, normalize) {
   const img = readIdx(dir, `${prefix}-images-idx3-ubyte`), lab = readIdx(dir, `${prefix}-labels-idx1-ubyte`);
