@@ -73,6 +73,10 @@ const INT_SCRATCH = 4096;
 const MIN_BUDGET = 1 << 20;
 /** Kernel calls per working-set window (the budget is twice the bytes one window touches). */
 const WINDOW = 256;
+/** Windows without use after which a storage counts as idle, and the resident bytes idle storages may
+ *  keep in wasm memory (see spillIdle). */
+const IDLE_WINDOWS = 4;
+const IDLE_FLOOR = 256 << 10;
 
 /**
  * Storages live in wasm memory while in use. Tensors that are never disposed are only freed by
@@ -215,6 +219,17 @@ export class WasmBackend extends RustBackend {
       this.spillOut(w);
     }
   }
+  /** Storages idle for IDLE_WINDOWS windows are spilled once resident bytes pass IDLE_FLOOR: what a
+   *  loop leaves behind each step (its outputs and losses, held by user variables until the GC takes
+   *  them, and the GC's finalizers cannot run inside a synchronous loop) moves to JS arrays while it is
+   *  small, instead of piling up to the budget. Arguments of the call being made were just touched. */
+  private spillIdle(): void {
+    if (this.residentBytes <= IDLE_FLOOR) return;
+    for (const w of this.resident.values()) {
+      if (this.win - w.win < IDLE_WINDOWS || this.residentBytes <= IDLE_FLOOR) break;
+      this.spillOut(w);
+    }
+  }
   private spillOut(w: WasmStorage): void {
     this.fresh();
     const src = new (storageArray(w.dtype))(this.buf as ArrayBuffer, w.ptr, w.size);
@@ -260,6 +275,7 @@ export class WasmBackend extends RustBackend {
       this.prevWinBytes = this.winBytes;
       this.winBytes = 0;
       this.win++;
+      this.spillIdle();
     }
     this.fresh();
     const A = this.args;
