@@ -78,6 +78,17 @@ fn where_strided_reads_broadcast_and_transposed_operands() {
     for r in 0..3 { for c in 0..4 {
         assert_eq!(out[r * 4 + c], if cond[r] != 0 { a[c * 3 + r] } else { b[c] });
     }}
+    // unit-stride rows: a contiguous mask with a scalar value (masked_fill), a per-row mask
+    let m2: Vec<u8> = (0..10).map(|v| (v % 3 == 0) as u8).collect();
+    let b2: Vec<f32> = (0..10).map(|v| v as f32).collect();
+    let mut o2 = vec![f32::NAN; 10];
+    gather::where_strided(Strided { data: &m2[..], off: 0, strides: &[5, 1] }, Strided { data: &[-9.0f32][..], off: 0, strides: &[0, 0] },
+                          Strided { data: &b2[..], off: 0, strides: &[5, 1] }, &mut o2, &[2, 5]);
+    for k in 0..10 { assert_eq!(o2[k], if m2[k] != 0 { -9.0 } else { b2[k] }); }
+    let mut o3 = vec![f32::NAN; 10];
+    gather::where_strided(Strided { data: &[0.0f64, 1.0][..], off: 0, strides: &[1, 0] }, Strided { data: &b2[..], off: 0, strides: &[5, 1] },
+                          Strided { data: &[7.0f32][..], off: 0, strides: &[0, 0] }, &mut o3, &[2, 5]);
+    for k in 0..10 { assert_eq!(o3[k], if k >= 5 { b2[k] } else { 7.0 }); }
     // offsets and a 0-d result
     let mut one = [0f32];
     gather::where_strided(Strided { data: &[0.0f32, 1.0][..], off: 1, strides: &[] }, Strided { data: &a[..], off: 5, strides: &[] },
