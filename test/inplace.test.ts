@@ -151,6 +151,26 @@ describeBackends("inplace: version counters and autograd safety", () => {
     e.fill_(3);
     expect(e.tolist()).toEqual([]);
   });
+  it("zero-size batches through layers, forward and backward (issue 9.6)", () => {
+    const F = torch.nn.functional;
+    const conv = new torch.nn.Conv2d(2, 4, 3);
+    const x = torch.randn(0, 2, 5, 5, { requiresGrad: true });
+    const y = conv.forward(x);
+    expect(y.shape).toEqual([0, 4, 3, 3]);
+    F.maxPool2d(y, 2).sum().add(F.avgPool2d(y, 1).sum()).backward();
+    expect(x.grad!.shape).toEqual([0, 2, 5, 5]);
+    expect(Array.from(conv.weight.grad!.toFloat32Array()).every((v) => v === 0)).toBe(true);
+    const lin = new torch.nn.Linear(3, 2);
+    const z = torch.randn(0, 3, { requiresGrad: true });
+    const out = lin.forward(z).relu().softmax(-1);
+    out.sum().backward();
+    expect(lin.weight.grad!.tolist()).toEqual([[0, 0, 0], [0, 0, 0]]);
+    const emb = new torch.nn.Embedding(5, 3);
+    emb.forward(torch.zeros([0], { dtype: "int64" })).sum().backward();
+    expect(emb.weight.grad!.shape).toEqual([5, 3]);
+    const l = F.crossEntropy(torch.randn(0, 4, { requiresGrad: true }), torch.zeros([0], { dtype: "int64" }));
+    expect(Number.isNaN(l.item())).toBe(true); // PyTorch: mean over no elements
+  });
 });
 
 describe("inplace: fixture file", () => {

@@ -495,6 +495,25 @@ pub unsafe fn call(id: u32, a: &mut dyn Args) -> Result<(), Error> {
             g.groups = g.groups.max(1);
             if g.c % g.groups != 0 || g.o % g.groups != 0 { return Err(Error::Arg("channels not divisible by groups".into())); }
             let (p, q, r, s) = (a.buf()?, a.buf()?, a.buf()?, if k == Kernel::ConvGradInput { Buf::NULL } else { a.buf()? });
+            if g.x_len() == 0 || g.y_len() == 0 || g.w_len() == 0 {
+                // zero-size batch, channels or output: nothing to compute; a weight gradient over an
+                // empty batch is zero (the kernels' work split divides by these sizes)
+                if k == Kernel::ConvGradWeight {
+                    r.f32_mut(g.w_len())?.fill(0.0);
+                    if let Some(gb) = s.opt_f32_mut(g.o)? { gb.fill(0.0); }
+                } else if k == Kernel::Conv {
+                    let _relu = a.num()?;
+                    // the bias still fills a non-empty output of empty channels/kernel: C == 0
+                    let y = s.f32_mut(g.y_len())?;
+                    match r.opt_f32(g.o)? {
+                        Some(b) if g.y_len() > 0 => { let per = g.y_len() / (g.n * g.o).max(1); for (i, v) in y.iter_mut().enumerate() { *v = b[(i / per) % g.o]; } }
+                        _ => y.fill(0.0),
+                    }
+                } else {
+                    r.f32_mut(g.x_len())?.fill(0.0);
+                }
+                return Ok(());
+            }
             match k {
                 Kernel::Conv => {
                     let relu = a.num()? != 0.0;
