@@ -48,6 +48,7 @@ describe("gradcheck (float64): indexing", () => {
     gradcheck((x) => x.gather(1, idx), [r(2, 4)]);
     gradcheck((x, s) => x.scatter(1, perm, s), [r(2, 4), r(2, 3)]);
     gradcheck((x, s) => x.scatterAdd(1, idx, s), [r(2, 4), r(2, 3)]);
+    gradcheck((x, s) => x.scatterAdd(0, long([[0, 2], [1, 1]]), s), [r(3, 3), r(3, 4)]); // src larger than index
     gradcheck((x) => x.indexSelect(0, long([2, 0, 2])), [r(3, 2)]);
     gradcheck((x) => x.indexSelect(1, long([1, 1])), [r(2, 3, 2)]);
   });

@@ -101,10 +101,19 @@ export function scatter(x: Tensor, ...args: unknown[]): Tensor {
   const out = scatterInto(noGrad(() => ops.clone(x)), d, index, srcT, typeof src === "number" ? src : 0, o.reduce === "add");
   return ops.record(out, "ScatterBackward", [x, srcT], (g) => [
     x.requiresGrad ? (o.reduce === "add" ? g : scatterInto(ops.clone(g), d, index, null, 0, false)) : null,
-    srcT && srcT.requiresGrad ? gatherRaw(g, d, index) : null,
+    srcT && srcT.requiresGrad ? gatherRaw(g, d, index, srcT.shape) : null,
   ]);
 }
-function gatherRaw(g: Tensor, d: number, index: Tensor): Tensor { return noGrad(() => gather(g, d, index)); }
+/** The source's gradient: g gathered at index, placed in a zero tensor of the source's shape
+ *  (the source may be larger than the index outside its first index.shape elements). */
+function gatherRaw(g: Tensor, d: number, index: Tensor, srcShape?: number[]): Tensor {
+  const part = noGrad(() => gather(g, d, index));
+  if (!srcShape || srcShape.every((s, k) => s === index.shape[k])) return part;
+  const full = ops.full(srcShape.slice(), 0), region = fitTo(full, index, -1);
+  writeStrided(region, part);
+  region.dispose(); part.dispose();
+  return full;
+}
 
 /** A copy of x with src added at index along dim (several src elements may hit one place). */
 export function scatterAdd(x: Tensor, ...args: unknown[]): Tensor {
@@ -117,7 +126,7 @@ export function scatterAdd(x: Tensor, ...args: unknown[]): Tensor {
   const out = scatterInto(noGrad(() => ops.clone(x)), d, index, srcT, 0, true);
   return ops.record(out, "ScatterAddBackward", [x, srcT], (g) => [
     x.requiresGrad ? g : null,
-    srcT.requiresGrad ? gatherRaw(g, d, index) : null,
+    srcT.requiresGrad ? gatherRaw(g, d, index, srcT.shape) : null,
   ]);
 }
 
