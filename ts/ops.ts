@@ -3,6 +3,7 @@
 
 import type { BinaryOp, DType, ScalarOp, Storage, UnaryOp } from "./backends/types.js";
 import { promoteScalar, promoteTypes } from "./dtypes.js";
+import { maskedWhere } from "./ops/shape.js";
 import { backendImpl, isGradEnabled, noGrad } from "./runtime.js";
 import { grads, kernel } from "./autograd.js";
 import {
@@ -753,27 +754,6 @@ export function stack(ts: Tensor[], dim = 0): Tensor {
   return cat(ts.map((t) => unsqueeze(t, d)), d);
 }
 
-export function where(cond: Tensor, a: Tensor, b: Tensor): Tensor {
-  if (a.dtype !== b.dtype) {
-    // PyTorch's promotion of the two branches (the cast copies are not differentiable: int/bool)
-    const t = promoteTypes(a.dtype, b.dtype);
-    a = cast(a, t); b = cast(b, t);
-  }
-  const shape = broadcastShapes(broadcastShapes(cond.shape, a.shape), b.shape);
-  const [c2, a2, b2] = [cond, a, b].map((t) => {
-    if (sameShape(t.shape, shape)) return t.dense();
-    const e = expandRaw(t, shape); const d = e.dense(); e.dispose(); return d;
-  });
-  const out = Tensor.empty(shape, a.dtype);
-  K().where(c2.storage, a2.storage, b2.storage, out.storage);
-  return record(out, "WhereBackward", [a, b], (g) => {
-    const z = full(shape, 0);
-    const ga = a.requiresGrad ? Tensor.empty(shape, "float32") : null;
-    const gb = b.requiresGrad ? Tensor.empty(shape, "float32") : null;
-    const gd = g.dense();
-    if (ga) K().where(c2.storage, gd.storage, z.storage, ga.storage);
-    if (gb) K().where(c2.storage, z.storage, gd.storage, gb.storage);
-    z.dispose();
-    return [ga ? reduceOwned(ga, a.shape) : null, gb ? reduceOwned(gb, b.shape) : null];
-  });
-}
+/** cond ? a : b with broadcasting: one strided kernel (ts/ops/shape.ts maskedWhere), so broadcast
+ *  and strided operands are read in place; the two branches promote as PyTorch's. */
+export function where(cond: Tensor, a: Tensor, b: Tensor): Tensor { return maskedWhere(cond, a, b); }
