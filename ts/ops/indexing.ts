@@ -7,9 +7,7 @@ import { Tensor, type MaxResult, makeMaxResult, normDim, numelOf } from "../tens
 import { noGrad } from "../runtime.js";
 import * as ops from "../ops.js";
 import { A, parseArgs } from "../utils/args.js";
-import {
-  K, asBool, bstrides, checkIndexDtype, geom, indexTensor, indexValues, maskFloat, promote, scalarLike, withIndexError,
-} from "./util.js";
+import { K, checkIndexDtype, geom, indexTensor, indexValues, maskFloat, scalarLike, withIndexError } from "./util.js";
 import { maskedWhere } from "./shape.js";
 import { scatterGrad } from "./reduce.js";
 
@@ -274,5 +272,3 @@ export function unique(x: Tensor, ...args: unknown[]): Tensor | Tensor[] {
   if (o.returnCounts) res.push(indexTensor(counts, [counts.length]));
   return res;
 }
-
-export { asBool, bstrides, promote };

@@ -7,7 +7,7 @@ import { Tensor } from "../tensor.js";
 import { random, randomNormal } from "../runtime.js";
 import * as ops from "../ops.js";
 import { A, parseArgs } from "../utils/args.js";
-import { indexTensor, indexValues } from "./util.js";
+import { indexTensor } from "./util.js";
 
 const DTYPE = () => A.nullable(A.oneOf("float32", "int64", "bool"));
 const finish = (t: Tensor, requiresGrad: boolean) => { if (requiresGrad) t.requiresGrad = true; return t; };
@@ -126,5 +126,3 @@ export function normal(...args: unknown[]): Tensor {
   if (std instanceof Tensor && Array.from(std.toFloat32Array()).some((v) => v < 0)) throw new RangeError("normal expects all elements of std >= 0.0");
   return ops.add(ops.mul(z, std instanceof Tensor ? std : ops.full([], std)), mean instanceof Tensor ? mean : ops.full([], mean));
 }
-
-export { indexValues };

@@ -3,14 +3,12 @@
 // Each public function takes PyTorch's arguments (x.sum(dim, keepdim) or x.sum({ dim, keepdim }))
 // and serves as the Tensor method and as torch.name.
 
-import { Tensor, type MaxResult, makeMaxResult, normDim, numelOf, sameShape } from "../tensor.js";
+import { Tensor, type MaxResult, makeMaxResult, normDim, numelOf } from "../tensor.js";
 import { noGrad } from "../runtime.js";
 import * as ops from "../ops.js";
 import { A, parseArgs } from "../utils/args.js";
 import { maskedWhere } from "./shape.js";
 import { DIMS, K, asBool, geom, keptShape, maskFloat, nonzeroMask, normDims, reducedShape } from "./util.js";
-
-type Dims = number | number[] | null | undefined;
 
 function noInt(x: Tensor, fn: string): void {
   if (x.dtype !== "float32") {
@@ -325,5 +323,3 @@ export function countNonzero(x: Tensor, ...args: unknown[]): Tensor {
     return r;
   });
 }
-
-export { maskFloat, sameShape };

@@ -113,9 +113,5 @@ export function withIndexError<T>(fn: () => T, dim: number, custom?: string | ((
   }
 }
 
-/** A dense copy (or t itself) and whether the caller must dispose it. */
-export function dense(t: Tensor): Tensor { return t.dense(); }
-export function drop(t: Tensor, keep: Tensor): void { if (t !== keep) t.dispose(); }
-
 export { contiguousStrides, numelOf, normDim };
 export type { Storage };
