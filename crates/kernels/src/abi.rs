@@ -386,6 +386,11 @@ pub unsafe fn call(id: u32, a: &mut dyn Args) -> Result<(), Error> {
             let yb = ky.as_deref().map(|v| buf_of(v, by)).unwrap_or(y);
             if xd == F32 && yd == F32 && od == F32 {
                 ew::binary_f32(op, xb.f32(ex)?, &sx, yb.f32(ey)?, &sy, out.f32_mut(n)?, &shape_u);
+            } else if xd == F32 && yd == F32 && od == 2 {
+                // float32 comparison to bool: the SIMD float32 kernel (0/1) into scratch, then bytes
+                let mut tmp = vec![0f32; n];
+                ew::binary_f32(op, xb.f32(ex)?, &sx, yb.f32(ey)?, &sy, &mut tmp, &shape_u);
+                for (o, &v) in out.slice_mut::<u8>(n)?.iter_mut().zip(&tmp) { *o = (v != 0.0) as u8; }
             } else {
                 dt2!(xd, yd, |A, B| {
                     let (xs, ys) = (xb.slice::<A>(ex)?, yb.slice::<B>(ey)?);
@@ -401,6 +406,10 @@ pub unsafe fn call(id: u32, a: &mut dyn Args) -> Result<(), Error> {
             let xb = keep.as_deref().map(|v| buf_of(v, bx)).unwrap_or(x);
             if xd == F32 && od == F32 {
                 ew::scalar_f32(op, xb.f32(n)?, s, out.f32_mut(n)?)
+            } else if xd == F32 && od == 2 {
+                let mut tmp = vec![0f32; n];
+                ew::scalar_f32(op, xb.f32(n)?, s, &mut tmp);
+                for (o, &v) in out.slice_mut::<u8>(n)?.iter_mut().zip(&tmp) { *o = (v != 0.0) as u8; }
             } else {
                 dt2!(xd, od, |X, O| ew::scalar_any(op, xb.slice::<X>(n)?, s, out.slice_mut::<O>(n)?))
             }

@@ -84,10 +84,18 @@ pub fn index_gather<T: Copy>(x: &[T], x_off: usize, off: &[isize], g: &AdvGeom, 
     let zp = vec![0isize; pre.len()];
     let mut o = 0usize;
     let m = off.len();
+    // rows of contiguous post elements (an embedding-style lookup) are slice copies
+    let rows = post_off.iter().enumerate().all(|(i, &q)| q == i as isize);
     for_each(pre, x_off as isize, pre_s, 0, &zp, |p, _| {
         for &ob in off.iter().take(m) {
             let base = p as isize + ob;
-            if post_n == 1 && post_off[0] == 0 { out[o] = x[base as usize]; o += 1; continue; }
+            if post_n == 1 && rows { out[o] = x[base as usize]; o += 1; continue; }
+            if rows {
+                let b = base as usize;
+                out[o..o + post_n].copy_from_slice(&x[b..b + post_n]);
+                o += post_n;
+                continue;
+            }
             for &q in &post_off { out[o] = x[(base + q) as usize]; o += 1; }
         }
     });
@@ -120,15 +128,48 @@ pub fn index_put<T: Copy + crate::Elem>(x: &mut [T], x_off: usize, off: &[isize]
 /// Returns false when the mask has more nonzeros than `count`.
 pub fn mask_indices<T: Copy + crate::Elem>(mask: &[T], shape: &[usize], out: &mut [f64], count: usize) -> bool {
     let nd = shape.len();
-    let mut coord = vec![0usize; nd];
+    let st = contiguous(shape);
     let mut c = 0usize;
-    for &v in mask {
-        if v.to_f64() != 0.0 {
-            if c >= count { return false; }
-            for d in 0..nd { out[d * count + c] = coord[d] as f64; }
-            c += 1;
-        }
-        for d in (0..nd).rev() { coord[d] += 1; if coord[d] < shape[d] { break; } coord[d] = 0; }
+    for (p, &v) in mask.iter().enumerate() {
+        if v.to_f64() == 0.0 { continue; }
+        if c >= count { return false; }
+        // the coordinates of flat position p (only for the nonzeros)
+        let mut rem = p;
+        for d in 0..nd { let s = st[d] as usize; out[d * count + c] = (rem / s) as f64; rem %= s; }
+        c += 1;
     }
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gather_put_and_masks() {
+        // x [3, 4] row-major; x[[2, -3], 1:3]
+        let x: Vec<f32> = (0..12).map(|v| v as f32).collect();
+        let off = adv_offsets(&[2.0, -3.0], 1, 2, &[3], &[4], &[0]).unwrap();
+        assert_eq!(off, vec![8, 0]);
+        let g = AdvGeom { pre: &[], pre_strides: &[], post: &[2], post_strides: &[1] };
+        let mut out = vec![0f32; 4];
+        index_gather(&x, 1, &off, &g, &mut out);
+        assert_eq!(out, vec![9.0, 10.0, 1.0, 2.0]);
+        assert_eq!(adv_offsets(&[3.0], 1, 1, &[3], &[4], &[0]), Err((3.0, 0, 3)));
+        // accumulate with duplicates (int64 storage as f64)
+        let mut y = vec![0f64; 5];
+        let off = adv_offsets(&[1.0, 1.0, 3.0], 1, 3, &[5], &[1], &[0]).unwrap();
+        let g = AdvGeom { pre: &[], pre_strides: &[], post: &[], post_strides: &[] };
+        index_put(&mut y, 0, &off, &g, &[2.0, 5.0, 7.0], 0, &[1], true);
+        assert_eq!(y, vec![0.0, 7.0, 0.0, 7.0, 0.0]);
+        // bool mask [2, 3] coordinates
+        let m: [u8; 6] = [0, 1, 0, 1, 0, 1];
+        let mut c = vec![0f64; 6];
+        assert!(mask_indices(&m, &[2, 3], &mut c, 3));
+        assert_eq!(c, vec![0.0, 1.0, 1.0, 1.0, 0.0, 2.0]);
+        // strided assignment into a transposed view
+        let mut d = vec![0u8; 6];
+        assign_strided(&[1u8, 2, 3, 4, 5, 6], 0, &[3, 1], &mut d, 0, &[1, 2], &[2, 3]);
+        assert_eq!(d, vec![1, 4, 2, 5, 3, 6]);
+    }
 }
