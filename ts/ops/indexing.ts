@@ -156,9 +156,7 @@ export function indexSelect(x: Tensor, ...args: unknown[]): Tensor {
 export function maskedFill(x: Tensor, ...args: unknown[]): Tensor {
   const o = parseArgs("maskedFill", args, { mask: A.tensor, value: A.or(A.num, A.tensor) });
   const mask = o.mask;
-  if (mask.dtype !== "bool" as any && mask.dtype !== "float32") {
-    throw new TypeError(`masked_fill_ only supports boolean masks, but got mask with dtype ${mask.dtype === "int64" ? "long int" : mask.dtype}`);
-  }
+  // (PyTorch 1.13 also takes float and int64 masks, nonzero meaning true)
   const shape = ops.broadcastShapes(mask.shape, x.shape);
   if (shape.length !== x.dim() || shape.some((s, k) => s !== x.shape[k])) {
     throw new RangeError(`The size of tensor a (${x.shape[x.dim() - 1]}) must match the size of tensor b (${mask.shape[mask.dim() - 1]}) at non-singleton dimension ${x.dim() - 1}`);
