@@ -36,6 +36,12 @@ CASES = {
     "densenet121": ("densenet121", "densenet121", {}, {}, [1, 3, 64, 64]),
     # init_weights=False: the same module tree, without 120M normal draws (the weights are loaded anyway)
     "vgg11": ("vgg11", "vgg11", {"initWeights": False}, {"init_weights": False}, [1, 3, 32, 32]),
+    # train mode: batch statistics, running-stat updates and every parameter's gradient (models whose
+    # dropout can be switched off through torchvision's builder keywords; EfficientNet-B0's cannot)
+    "resnet18_train": ("resnet18", "resnet18", {"numClasses": 10}, {"num_classes": 10}, [2, 3, 48, 40]),
+    "shufflenet_v2_x1_0_train": ("shufflenet_v2_x1_0", "shufflenetV2X1_0", {"numClasses": 5}, {"num_classes": 5}, [2, 3, 64, 64]),
+    "mobilenet_v3_small_train": ("mobilenet_v3_small", "mobilenetV3Small", {"dropout": 0.0}, {"dropout": 0.0}, [2, 3, 64, 64]),
+    "mobilenet_v2_train": ("mobilenet_v2", "mobilenetV2", {"dropout": 0.0, "widthMult": 0.75}, {"dropout": 0.0, "width_mult": 0.75}, [2, 3, 56, 56]),
     # 224x224 (native only in the test)
     "resnet18_224": ("resnet18", "resnet18", {}, {}, [1, 3, 224, 224]),
     "mobilenet_v3_large_224": ("mobilenet_v3_large", "mobilenetV3Large", {}, {}, [1, 3, 224, 224]),
@@ -55,15 +61,27 @@ def make(name, seed):
                 mod.weight.uniform_(0.5, 1.5)
                 mod.bias.normal_(0, 0.1)
                 mod.num_batches_tracked.fill_(7)
-    m.eval()
+    train = name.endswith("_train")
+    m.train(train)
     x = torch.randn(*shape)
-    with torch.no_grad():
-        y = m(x)
-    sd = m.state_dict()
+    sd = {k: v.clone() for k, v in m.state_dict().items()}
     tensors = {"model." + k: v for k, v in sd.items()}
+    if train:
+        y = m(x)
+        g = torch.randn_like(y)
+        (y * g).sum().backward()
+        tensors["g"] = g
+        for k, p in m.named_parameters():
+            tensors["grad." + k] = p.grad
+        for k, b in m.named_buffers():
+            tensors["after." + k] = b
+        y = y.detach()
+    else:
+        with torch.no_grad():
+            y = m(x)
     tensors["x"], tensors["y"] = x, y
     meta = {"case": name, "torchvision": tv, "builder": js, "kwargs": jkw, "input": shape, "keys": list(sd.keys()),
-            "shapes": {k: list(v.shape) for k, v in sd.items()}, "print": str(m), "output": list(y.shape)}
+            "shapes": {k: list(v.shape) for k, v in sd.items()}, "print": str(m), "output": list(y.shape), "train": train}
     return tensors, meta
 
 
