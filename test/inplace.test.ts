@@ -105,6 +105,17 @@ describeBackends("inplace: version counters and autograd safety", () => {
     o.add_(1);
     expect(() => o.sum().backward()).toThrow(/output 0 of TanhBackward0, is at version 1; expected version 0 instead/);
   });
+  it("an input the gradient does not read may change in place (exp saves its output only); log's input may not", () => {
+    const a = torch.randn(3, { requiresGrad: true });
+    const y = a.mul(1), e = y.exp();
+    y.add_(1);
+    e.sum().backward();
+    expectClose(a.grad!.toFloat32Array(), e.detach().toFloat32Array(), 1e-6, 1e-6);
+    const b = torch.rand(3, { requiresGrad: true });
+    const z = b.mul(1), l = z.log();
+    z.add_(1);
+    expect(() => l.sum().backward()).toThrow("one of the variables needed for gradient computation has been modified by an inplace operation");
+  });
   it("every elementwise op has a twin, and dtype/shape rules are PyTorch's", () => {
     const x = torch.tensor([0.25, -1, 4]);
     expect(x.clone().sqrt_().isnan().tolist()).toEqual([false, true, false]);

@@ -246,8 +246,14 @@ export function unary(op: UnaryOp, a: Tensor, p: readonly number[] = []): Tensor
   if (ad !== a && !a.requiresGrad) ad.dispose();
   const name = op[0].toUpperCase() + op.slice(1) + "Backward";
   if (!(isGradEnabled() && a.requiresGrad)) { if (ad !== a) ad.dispose(); return out; }
-  return record(out, name, [a], (g) => [kernel(a.shape, [g], (k, gs, gx) => k.unaryGrad(op, ad.storage, out.storage, gs, gx, p))]);
+  const r = record(out, name, [a], (g) => [kernel(a.shape, [g], (k, gs, gx) => k.unaryGrad(op, ad.storage, out.storage, gs, gx, p))]);
+  // gradients that read only the output (or nothing): the input is not a saved tensor (PyTorch
+  // lets it change in place before backward)
+  if (GRAD_READS_Y_ONLY.has(op)) r.gradFn?.saved?.delete(a);
+  return r;
 }
+/** Unary ops whose gradient reads y (or nothing), never x (Unary::grad_reads in elementwise.rs). */
+const GRAD_READS_Y_ONLY = new Set<string>(["neg", "exp", "sqrt", "rsqrt", "sigmoid", "tanh", "recip"]);
 
 export function cast(a: Tensor, dtype: DType): Tensor {
   if (a.dtype === dtype) return a;
