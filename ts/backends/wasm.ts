@@ -242,6 +242,10 @@ export class WasmBackend extends RustBackend {
     this.spillStats.spilled++;
   }
   private restore(w: WasmStorage): void {
+    // a storage needed again soon after it was spilled: the working set is larger than the budget
+    // (e.g. a few big tensors used by every op between two window ends), so the budget grows now
+    // instead of thrashing until the next window end
+    if (this.win - w.win <= 1) this.budget = Math.max(this.budget, 2 * (this.residentBytes + w.bytes));
     const ptr = this.ex.tl_alloc(w.bytes);
     if (!ptr) throw this.outOfMemory(w.size, w.dtype, w.bytes);
     this.fresh();
