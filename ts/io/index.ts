@@ -91,7 +91,14 @@ function stripPrefixes(root: unknown, prefixes: string[]): void {
  * prefixes from every state dict in the result (see consumePrefixInStateDictIfPresent).
  * Any malformed, truncated or hostile file throws a LoadError and allocates nothing.
  */
-export function load(f: unknown, ...rest: unknown[]): any {
+/** What torch.load returns: the saved object, recursively (see load). A `Loaded` passes straight to
+ *  `module.loadStateDict` / `optimizer.loadStateDict`, which check it at run time. load() is typed
+ *  as returning a dict (the usual state dict or checkpoint); name another type for other objects:
+ *  `torch.load<torch.Tensor>(bytes)`. */
+export type Loaded = Tensor | number | bigint | string | boolean | null | Uint8Array | Set<Loaded> | Loaded[] | LoadedDict;
+export interface LoadedDict { [key: string]: Loaded }
+
+export function load<T extends Loaded = LoadedDict>(f: unknown, ...rest: unknown[]): T {
   const o = parseArgs("torch.load", [f, ...rest], {
     f: A.any,
     mapLocation: [A.nullable(A.or(A.str, A.func)), null],
@@ -110,7 +117,7 @@ export function load(f: unknown, ...rest: unknown[]): any {
       else fail(`not a safetensors, PyTorch zip or legacy PyTorch file (${b.length} bytes)`);
   }
   if (o.stripPrefix !== null) stripPrefixes(out, typeof o.stripPrefix === "string" ? [o.stripPrefix] : o.stripPrefix);
-  return out;
+  return out as T;
 }
 
 function isFlatStateDict(obj: unknown): boolean {

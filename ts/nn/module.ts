@@ -2,6 +2,7 @@
 // __setattr__), state dicts with PyTorch's key names, train/eval and print(model)-style toString.
 
 import { Tensor } from "../tensor.js";
+import type { Loaded } from "../io/index.js";
 import { inForward, noGrad } from "../runtime.js";
 import { parseArgs, A } from "../utils/args.js";
 
@@ -252,7 +253,7 @@ export abstract class Module {
    * entry is validated (tensor, not disposed, shape, dtype) before the first copy, so a failed
    * load changes nothing.
    */
-  loadStateDict(sd: StateDict | Map<string, Tensor>, strict: boolean | { strict?: boolean } = true): { missingKeys: string[]; unexpectedKeys: string[] } {
+  loadStateDict(sd: StateDict | Map<string, Tensor> | Loaded, strict: boolean | { strict?: boolean } = true): { missingKeys: string[]; unexpectedKeys: string[] } {
     const o = parseArgs("Module.loadStateDict", [strict], { strict: [A.bool, true] });
     if (!(sd instanceof Map) && (sd === null || typeof sd !== "object")) throw new TypeError(`Expected state_dict to be dict-like, got ${typeName(sd)}.`);
     const src = new Map<string, unknown>(sd instanceof Map ? sd : Object.entries(sd));

@@ -4,6 +4,7 @@
 // all-or-nothing step(): every parameter, gradient, state tensor and hyper-parameter is checked
 // before the first parameter changes.
 
+import type { Loaded } from "../io/index.js";
 import { keep, noGrad, enableGrad } from "../runtime.js";
 import { Tensor } from "../tensor.js";
 import { tensor as makeTensor } from "../creation.js";
@@ -243,7 +244,9 @@ export class Optimizer {
    * `optimizer.state_dict()` via torch.load): `step` may be a number or a tensor. Validated in full
    * before anything changes; tensors are copied.
    */
-  loadStateDict(sd: { state: Record<string | number, Record<string, any>> | Map<unknown, Record<string, any>>; param_groups: Record<string, any>[] }): void {
+  loadStateDict(sdIn: { state: Record<string | number, Record<string, any>> | Map<unknown, Record<string, any>>; param_groups: Record<string, any>[] } | Loaded): void {
+    // checked at run time below, whatever its static type (e.g. straight from torch.load)
+    const sd = sdIn as { state: Record<string | number, Record<string, any>> | Map<unknown, Record<string, any>>; param_groups: Record<string, any>[] };
     const fn = `${this.fnName}.loadStateDict`;
     if (!sd || typeof sd !== "object" || !("param_groups" in sd) || !("state" in sd)) {
       throw new TypeError(`${fn}: expected an object with "state" and "param_groups" (PyTorch's optimizer state_dict layout)`);
