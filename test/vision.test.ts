@@ -46,17 +46,23 @@ const NATIVE_KNOWN_BAD = new Set(["mobilenet_v2_train"]);
 describeBackends("vision models vs torchvision", (backend) => {
   for (const name of CASES) {
     const run = backend === "native" ? !NATIVE_KNOWN_BAD.has(name) : backend === "wasm" ? !NATIVE_ONLY(name) : JS_CASES.has(name);
-    (run ? it : it.skip)(name, () => {
+    (run ? it : it.skip)(name, async () => {
+      // yields between the long synchronous phases keep vitest's worker RPC answering (VGG-11)
+      const tick = () => new Promise((r) => setImmediate(r));
       const m = meta(name);
       const model = build(m);
+      await tick();
       const sd0 = model.stateDict();
       expect(Object.keys(sd0)).toEqual(m.keys);
       for (const k of m.keys) expect(sd0[k].shape, k).toEqual(m.shapes[k]);
       expect(model.toString()).toBe(m.print);
+      await tick();
       const all = torch.load(readFileSync(join(CACHE, `${name}.safetensors`))) as Record<string, Tensor>;
+      await tick();
       const sd: Record<string, Tensor> = {};
       for (const [k, v] of Object.entries(all)) if (k.startsWith("model.")) sd[k.slice(6)] = v;
       model.loadStateDict(sd);
+      await tick();
       if (!m.train) {
         model.eval();
         const y = torch.noGrad(() => model.forward(all.x)) as Tensor;
