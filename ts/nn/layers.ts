@@ -110,7 +110,9 @@ export class Sequential extends Module {
     if (mods.length === 1 && mods[0] instanceof Map) for (const [k, m] of mods[0]) this.addModule(k, m);
     else (mods as Module[]).forEach((m, k) => { if (!(m instanceof Module)) throw new TypeError(`nn.Sequential: argument ${k} is not a Module`); this.addModule(String(k), m); });
   }
-  forward(x: any): any {
+  /** Runs the children in order on x (typed for the usual Tensor-to-Tensor chain). */
+  forward(x: Tensor): Tensor;
+  forward(x: any): unknown {
     // Without autograd nothing else holds the intermediates: free each as soon as the next exists
     // (as PyTorch's refcounting would), so inference does not wait for the GC.
     const free = !isGradEnabled();

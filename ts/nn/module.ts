@@ -41,7 +41,8 @@ export abstract class Module {
   private readonly _bufferNames = new Set<string>();
   private readonly _nonPersistent = new Set<string>();
 
-  abstract forward(...args: any[]): any;
+  /** The computation; subclasses declare their own argument and result types. */
+  abstract forward(...args: any[]): unknown;
 
   constructor() {
     // forward() runs in a forward scope (runtime.inForward): its intermediates are released with
@@ -57,7 +58,7 @@ export abstract class Module {
     }
   }
   /** Same as forward (PyTorch's module(x)). */
-  call(...args: any[]): any { return this.forward(...args); }
+  call(...args: Parameters<this["forward"]>): ReturnType<this["forward"]> { return this.forward(...args) as ReturnType<this["forward"]>; }
 
   // -------------------------------------------------------------- registration
   /**
@@ -320,6 +321,10 @@ export abstract class Module {
     return `${name}(\n  ${lines.join("\n  ")}\n)`;
   }
 }
+
+/** A module whose forward maps a Tensor (and options) to a Tensor: the type for layers held
+ *  generically (a norm or activation layer, a downsample branch). */
+export interface TensorModule extends Module { forward(x: Tensor, ...rest: any[]): Tensor }
 
 function indent(s: string, n: number): string {
   const parts = s.split("\n");

@@ -105,17 +105,17 @@ export class AdaptiveAvgPool2d extends Module {
  * Adaptive max pooling to outputSize; with returnIndices, forward returns [output, indices].
  * `new nn.AdaptiveMaxPool2d([2, 3]).forward(torch.randn(1, 4, 9, 8))` has shape [1, 4, 2, 3].
  */
-export class AdaptiveMaxPool2d extends Module {
+export class AdaptiveMaxPool2d<R extends boolean = false> extends Module {
   readonly returnIndices: boolean;
   readonly outputSize: AdaptiveSize;
-  constructor(outputSize: AdaptiveSize, opts?: { returnIndices?: boolean });
+  constructor(outputSize: AdaptiveSize, opts?: { returnIndices?: R });
   constructor(...args: unknown[]) {
     super();
     const o = parseArgs("nn.AdaptiveMaxPool2d", args, { outputSize: A.any, returnIndices: [A.bool, false] });
     this.outputSize = o.outputSize;
     this.returnIndices = o.returnIndices;
   }
-  forward(x: Tensor): any { return F.adaptiveMaxPool2d(x, this.outputSize, { returnIndices: this.returnIndices }); }
+  forward(x: Tensor): PoolResult<R> { return F.adaptiveMaxPool2d(x, this.outputSize, { returnIndices: this.returnIndices }) as PoolResult<R>; }
   extraRepr(): string { return `output_size=${pyRepr(this.outputSize)}`; }
 }
 
@@ -155,13 +155,13 @@ abstract class MaxPoolNd<R extends boolean> extends Module {
 export class MaxPool1d<R extends boolean = false> extends MaxPoolNd<R> {
   constructor(kernelSize: Tuple, opts?: { stride?: Tuple | null; padding?: Tuple; dilation?: Tuple; returnIndices?: R; ceilMode?: boolean });
   constructor(...args: unknown[]) { super("nn.MaxPool1d", args); }
-  forward(x: Tensor): PoolResult<R> { return F.maxPool1d(x, this.kernelSize, this.opts); }
+  forward(x: Tensor): PoolResult<R> { return F.maxPool1d(x, this.kernelSize, this.opts) as PoolResult<R>; }
 }
 /** 3-d max pooling of [N, C, D, H, W]: `new nn.MaxPool3d(2).forward(torch.randn(1, 2, 4, 4, 4))` has shape [1, 2, 2, 2, 2]. */
 export class MaxPool3d<R extends boolean = false> extends MaxPoolNd<R> {
   constructor(kernelSize: Tuple, opts?: { stride?: Tuple | null; padding?: Tuple; dilation?: Tuple; returnIndices?: R; ceilMode?: boolean });
   constructor(...args: unknown[]) { super("nn.MaxPool3d", args); }
-  forward(x: Tensor): PoolResult<R> { return F.maxPool3d(x, this.kernelSize, this.opts); }
+  forward(x: Tensor): PoolResult<R> { return F.maxPool3d(x, this.kernelSize, this.opts) as PoolResult<R>; }
 }
 
 /** 1-d average pooling of [N, C, L] (PyTorch keeps its sizes as 1-tuples: prints kernel_size=(3,)). */
@@ -231,31 +231,31 @@ export class AdaptiveAvgPool3d extends Module {
   extraRepr(): string { return `output_size=${pyRepr(this.outputSize)}`; }
 }
 /** Adaptive max pooling of [N, C, L]; with returnIndices, forward returns [output, indices]. */
-export class AdaptiveMaxPool1d extends Module {
+export class AdaptiveMaxPool1d<R extends boolean = false> extends Module {
   readonly outputSize: Tuple;
   readonly returnIndices: boolean;
-  constructor(outputSize: Tuple, opts?: { returnIndices?: boolean });
+  constructor(outputSize: Tuple, opts?: { returnIndices?: R });
   constructor(...args: unknown[]) {
     super();
     const o = parseArgs("nn.AdaptiveMaxPool1d", args, { outputSize: A.intOrTuple, returnIndices: [A.bool, false] });
     this.outputSize = o.outputSize;
     this.returnIndices = o.returnIndices;
   }
-  forward(x: Tensor): any { return F.adaptiveMaxPool1d(x, this.outputSize, { returnIndices: this.returnIndices }); }
+  forward(x: Tensor): PoolResult<R> { return F.adaptiveMaxPool1d(x, this.outputSize, { returnIndices: this.returnIndices }) as PoolResult<R>; }
   extraRepr(): string { return `output_size=${pyRepr(this.outputSize)}`; }
 }
 /** Adaptive max pooling of [N, C, D, H, W]; with returnIndices, forward returns [output, indices]. */
-export class AdaptiveMaxPool3d extends Module {
+export class AdaptiveMaxPool3d<R extends boolean = false> extends Module {
   readonly outputSize: AdaptiveSize;
   readonly returnIndices: boolean;
-  constructor(outputSize: AdaptiveSize, opts?: { returnIndices?: boolean });
+  constructor(outputSize: AdaptiveSize, opts?: { returnIndices?: R });
   constructor(...args: unknown[]) {
     super();
     const o = parseArgs("nn.AdaptiveMaxPool3d", args, { outputSize: A.any, returnIndices: [A.bool, false] });
     this.outputSize = o.outputSize;
     this.returnIndices = o.returnIndices;
   }
-  forward(x: Tensor): any { return F.adaptiveMaxPool3d(x, this.outputSize, { returnIndices: this.returnIndices }); }
+  forward(x: Tensor): PoolResult<R> { return F.adaptiveMaxPool3d(x, this.outputSize, { returnIndices: this.returnIndices }) as PoolResult<R>; }
   extraRepr(): string { return `output_size=${pyRepr(this.outputSize)}`; }
 }
 

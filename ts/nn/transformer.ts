@@ -27,7 +27,7 @@ function reluOrGelu(a: Activation): number {
 function activationFn(a: Activation): (x: Tensor) => Tensor {
   if (a === "relu") return relu;
   if (a === "gelu") return (x) => gelu(x);
-  if (a instanceof Module) return (x) => a.forward(x);
+  if (a instanceof Module) return (x) => a.forward(x) as Tensor;
   if (typeof a === "function") return a;
   throw new RangeError(`activation should be relu/gelu, not ${String(a)}`);
 }
@@ -235,7 +235,7 @@ export class TransformerEncoder extends Module {
     if (kpm && (kpm.dtype as string) !== "bool" && kpm.dtype !== "float32") throw new TypeError("only bool and floating types of key_padding_mask are supported");
     let x = o.src;
     for (const layer of this.layers) {
-      x = layer.forward(x, { srcMask: o.mask, srcKeyPaddingMask: kpm, isCausal: o.isCausal ?? false });
+      x = layer.forward(x, { srcMask: o.mask, srcKeyPaddingMask: kpm, isCausal: o.isCausal ?? false }) as Tensor;
     }
     // PyTorch 1.13's inference fast path runs the layers on a nested tensor of the unpadded tokens,
     // so the padded positions come out as zeros (before the final norm)
@@ -245,7 +245,7 @@ export class TransformerEncoder extends Module {
       for (let k = 0; k < src.length; k++) dst[k] = src[k] !== 0 ? 0 : 1;
       x = ops.mul(x, ops.unsqueeze(keep, -1));
     }
-    return this.norm ? this.norm.forward(x) : x;
+    return this.norm ? (this.norm.forward(x) as Tensor) : x;
   }
 
   /** The conditions of PyTorch 1.13's sparsity fast path (TransformerEncoder.forward). */
@@ -294,9 +294,9 @@ export class TransformerDecoder extends Module {
       x = layer.forward(x, o.memory, {
         tgtMask: o.tgtMask, memoryMask: o.memoryMask, tgtKeyPaddingMask: o.tgtKeyPaddingMask,
         memoryKeyPaddingMask: o.memoryKeyPaddingMask, tgtIsCausal: o.tgtIsCausal ?? false, memoryIsCausal: o.memoryIsCausal,
-      });
+      }) as Tensor;
     }
-    return this.norm ? this.norm.forward(x) : x;
+    return this.norm ? (this.norm.forward(x) as Tensor) : x;
   }
 }
 
@@ -362,7 +362,7 @@ export class Transformer extends Module {
     return this.decoder.forward(tgt, memory, {
       tgtMask: o.tgtMask, memoryMask: o.memoryMask, tgtKeyPaddingMask: o.tgtKeyPaddingMask,
       memoryKeyPaddingMask: o.memoryKeyPaddingMask, tgtIsCausal: o.tgtIsCausal, memoryIsCausal: o.memoryIsCausal,
-    });
+    }) as Tensor;
   }
 
   /** A float [sz, sz] mask: -inf above the diagonal, 0 elsewhere (PyTorch's generate_square_subsequent_mask). */

@@ -7,13 +7,13 @@ import { noGrad, random } from "../runtime.js";
 import { tensor } from "../creation.js";
 import * as nn from "../nn/index.js";
 import { fans, normal_, uniform_ } from "../nn/init.js";
-import { Module, pyFloat } from "../nn/module.js";
+import { Module, pyFloat, type TensorModule } from "../nn/module.js";
 import { A, parseArgs } from "../utils/args.js";
 
 /** A module constructor taking (channels) — torchvision's norm_layer. */
-export type NormLayer = (channels: number) => Module;
+export type NormLayer = (channels: number) => TensorModule;
 /** A module constructor taking ({ inplace }) — torchvision's activation_layer. */
-export type ActivationLayer = (opts: { inplace?: boolean }) => Module;
+export type ActivationLayer = (opts: { inplace?: boolean }) => TensorModule;
 
 export const batchNorm2d: NormLayer = (c) => new nn.BatchNorm2d(c);
 export const relu: ActivationLayer = (o) => new nn.ReLU(o.inplace ?? false);
@@ -57,11 +57,11 @@ export class Conv2dNormActivation extends nn.Sequential {
 
 /** Squeeze-and-excitation: x * scaleActivation(fc2(activation(fc1(avgpool(x))))). */
 export class SqueezeExcitation extends Module {
-  avgpool: Module;
+  avgpool: TensorModule;
   fc1: nn.Conv2d;
   fc2: nn.Conv2d;
-  activation: Module;
-  scale_activation: Module;
+  activation: TensorModule;
+  scale_activation: TensorModule;
   constructor(inputChannels: number, squeezeChannels: number, opts: { activation?: ActivationLayer; scaleActivation?: ActivationLayer } = {}) {
     super();
     this.avgpool = new nn.AdaptiveAvgPool2d(1);

@@ -11,13 +11,15 @@ import { pad } from "../nn/functional/resize.js";
 import { A, parseArgs } from "../utils/args.js";
 
 /** Anything with a call(x) (a transform) or a plain function. */
-export type Transform = ((x: any) => any) | { call(x: any): any };
+export type Transform = ((x: any) => unknown) | { call(x: any): unknown };
 const apply = (t: Transform, x: unknown) => (typeof t === "function" ? t(x) : t.call(x));
 
 /** Runs transforms in order: `new Compose([new Resize(256), new CenterCrop(224), new ToTensor()])`. */
 export class Compose {
   constructor(readonly transforms: Transform[]) {}
-  call(x: unknown): any { for (const t of this.transforms) x = apply(t, x); return x; }
+  /** The last transform's result: a Tensor for the usual pipelines (ToTensor, Normalize, ...);
+   *  name another type for others: `compose.call<ImageData>(img)`. */
+  call<T = Tensor>(x: unknown): T { for (const t of this.transforms) x = apply(t, x); return x as T; }
   toString(): string { return `Compose(\n${this.transforms.map((t) => `    ${String(t)}`).join("\n")}\n)`; }
 }
 

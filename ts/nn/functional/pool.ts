@@ -232,8 +232,10 @@ export interface AvgPoolOptions { stride?: Tuple | null; padding?: Tuple; ceilMo
  * 1-d max pooling of [N, C, L] (or [C, L]); with returnIndices also the argmax positions.
  * `F.maxPool1d(torch.randn(1, 2, 9), 3)` has shape [1, 2, 3].
  */
-export function maxPool1d(x: Tensor, kernelSize: Tuple, opts?: MaxPoolOptions): any;
-export function maxPool1d(x: Tensor, kernelSize: Tuple, ...rest: unknown[]): any {
+export function maxPool1d(x: Tensor, kernelSize: Tuple, opts?: MaxPoolOptions & { returnIndices?: false }): Tensor;
+export function maxPool1d(x: Tensor, kernelSize: Tuple, opts: MaxPoolOptions & { returnIndices: true }): [Tensor, Tensor];
+export function maxPool1d(x: Tensor, kernelSize: Tuple, opts?: MaxPoolOptions): Tensor | [Tensor, Tensor];
+export function maxPool1d(x: Tensor, kernelSize: Tuple, ...rest: unknown[]): Tensor | [Tensor, Tensor] {
   const opts = posOpts<MaxPoolOptions>("F.maxPool1d", rest, MAXK);
   expectRank(x, [2, 3], "max_pool1d");
   const k = ntuple(kernelSize, 1, "kernel_size", "max_pool1d")!, s = ntuple(opts.stride, 1, "stride", "max_pool1d") ?? k;
@@ -264,8 +266,10 @@ export function adaptiveAvgPool1d(x: Tensor, outputSize: number | number[]): Ten
 }
 
 /** Adaptive max pooling of [N, C, L] (or [C, L]) to outputSize; with returnIndices also the argmax. */
-export function adaptiveMaxPool1d(x: Tensor, outputSize: number | number[], opts?: { returnIndices?: boolean }): any;
-export function adaptiveMaxPool1d(x: Tensor, outputSize: number | number[], ...rest: unknown[]): any {
+export function adaptiveMaxPool1d(x: Tensor, outputSize: number | number[], opts?: { returnIndices?: boolean } & { returnIndices?: false }): Tensor;
+export function adaptiveMaxPool1d(x: Tensor, outputSize: number | number[], opts: { returnIndices?: boolean } & { returnIndices: true }): [Tensor, Tensor];
+export function adaptiveMaxPool1d(x: Tensor, outputSize: number | number[], opts?: { returnIndices?: boolean }): Tensor | [Tensor, Tensor];
+export function adaptiveMaxPool1d(x: Tensor, outputSize: number | number[], ...rest: unknown[]): Tensor | [Tensor, Tensor] {
   const opts = posOpts<{ returnIndices?: boolean }>("F.adaptiveMaxPool1d", rest, ["returnIndices"]);
   expectRank(x, [2, 3], "adaptive_max_pool1d");
   const o = Array.isArray(outputSize) ? outputSize : [outputSize];
@@ -295,8 +299,10 @@ function compose3dIndices(i1: Tensor, i2: Tensor, P: number, D: number, H: numbe
  * 3-d max pooling of [N, C, D, H, W] (or [C, D, H, W]); with returnIndices also the flat argmax.
  * `F.maxPool3d(torch.randn(1, 2, 4, 4, 4), 2)` has shape [1, 2, 2, 2, 2].
  */
-export function maxPool3d(x: Tensor, kernelSize: Tuple, opts?: MaxPoolOptions): any;
-export function maxPool3d(x: Tensor, kernelSize: Tuple, ...rest: unknown[]): any {
+export function maxPool3d(x: Tensor, kernelSize: Tuple, opts?: MaxPoolOptions & { returnIndices?: false }): Tensor;
+export function maxPool3d(x: Tensor, kernelSize: Tuple, opts: MaxPoolOptions & { returnIndices: true }): [Tensor, Tensor];
+export function maxPool3d(x: Tensor, kernelSize: Tuple, opts?: MaxPoolOptions): Tensor | [Tensor, Tensor];
+export function maxPool3d(x: Tensor, kernelSize: Tuple, ...rest: unknown[]): Tensor | [Tensor, Tensor] {
   const opts = posOpts<MaxPoolOptions>("F.maxPool3d", rest, MAXK);
   const op = "max_pool3d";
   const k = ntuple(kernelSize, 3, "kernel_size", op)!, s = ntuple(opts.stride, 3, "stride", op) ?? k;
@@ -351,8 +357,10 @@ export function adaptiveAvgPool3d(x: Tensor, outputSize: Size3): Tensor {
 }
 
 /** Adaptive max pooling of [N, C, D, H, W] (or [C, D, H, W]); with returnIndices also the flat argmax. */
-export function adaptiveMaxPool3d(x: Tensor, outputSize: Size3, opts?: { returnIndices?: boolean }): any;
-export function adaptiveMaxPool3d(x: Tensor, outputSize: Size3, ...rest: unknown[]): any {
+export function adaptiveMaxPool3d(x: Tensor, outputSize: Size3, opts?: { returnIndices?: boolean } & { returnIndices?: false }): Tensor;
+export function adaptiveMaxPool3d(x: Tensor, outputSize: Size3, opts: { returnIndices?: boolean } & { returnIndices: true }): [Tensor, Tensor];
+export function adaptiveMaxPool3d(x: Tensor, outputSize: Size3, opts?: { returnIndices?: boolean }): Tensor | [Tensor, Tensor];
+export function adaptiveMaxPool3d(x: Tensor, outputSize: Size3, ...rest: unknown[]): Tensor | [Tensor, Tensor] {
   const opts = posOpts<{ returnIndices?: boolean }>("F.adaptiveMaxPool3d", rest, ["returnIndices"]);
   const { lead, D, H, W, P, slices } = split3d(x, "adaptive_max_pool3d");
   const [oD, oH, oW] = adaptive3(outputSize, D, H, W, "adaptive_max_pool3d");

@@ -286,7 +286,7 @@ export class _DenseBlock extends Module {
   }
   forward(init: Tensor): Tensor {
     const features = [init];
-    for (const layer of this.children()) features.push(layer.forward(features));
+    for (const layer of this.children()) features.push(layer.forward(features) as Tensor);
     return ops.cat(features, 1);
   }
 }

@@ -4,7 +4,7 @@
 import type { Tensor } from "../../tensor.js";
 import * as ops from "../../ops.js";
 import * as nn from "../../nn/index.js";
-import { Module } from "../../nn/module.js";
+import { Module, type TensorModule } from "../../nn/module.js";
 import { A, parseArgs } from "../../utils/args.js";
 import { batchNorm2d, initModel, kaimingNormal, type NormLayer, zeros_ } from "../ops.js";
 import { checkNoWeights } from "./common.js";
@@ -15,14 +15,14 @@ const conv1x1 = (i: number, o: number, stride = 1) => new nn.Conv2d(i, o, 1, { s
 
 interface BlockCtor {
   expansion: number;
-  new (inplanes: number, planes: number, stride: number, downsample: Module | null, groups: number, baseWidth: number,
+  new (inplanes: number, planes: number, stride: number, downsample: TensorModule | null, groups: number, baseWidth: number,
     dilation: number, normLayer: NormLayer): Module;
 }
 
 export class BasicBlock extends Module {
   static expansion = 1;
-  conv1: nn.Conv2d; bn1: Module; relu: nn.ReLU; conv2: nn.Conv2d; bn2: Module; downsample: Module | null;
-  constructor(inplanes: number, planes: number, readonly stride = 1, downsample: Module | null = null, groups = 1, baseWidth = 64,
+  conv1: nn.Conv2d; bn1: TensorModule; relu: nn.ReLU; conv2: nn.Conv2d; bn2: TensorModule; downsample: TensorModule | null;
+  constructor(inplanes: number, planes: number, readonly stride = 1, downsample: TensorModule | null = null, groups = 1, baseWidth = 64,
     dilation = 1, normLayer: NormLayer = batchNorm2d) {
     super();
     if (groups !== 1 || baseWidth !== 64) throw new RangeError("BasicBlock only supports groups=1 and base_width=64");
@@ -44,8 +44,8 @@ export class BasicBlock extends Module {
 
 export class Bottleneck extends Module {
   static expansion = 4;
-  conv1: nn.Conv2d; bn1: Module; conv2: nn.Conv2d; bn2: Module; conv3: nn.Conv2d; bn3: Module; relu: nn.ReLU; downsample: Module | null;
-  constructor(inplanes: number, planes: number, readonly stride = 1, downsample: Module | null = null, groups = 1, baseWidth = 64,
+  conv1: nn.Conv2d; bn1: TensorModule; conv2: nn.Conv2d; bn2: TensorModule; conv3: nn.Conv2d; bn3: TensorModule; relu: nn.ReLU; downsample: TensorModule | null;
+  constructor(inplanes: number, planes: number, readonly stride = 1, downsample: TensorModule | null = null, groups = 1, baseWidth = 64,
     dilation = 1, normLayer: NormLayer = batchNorm2d) {
     super();
     const width = Math.trunc(planes * (baseWidth / 64)) * groups;
@@ -77,7 +77,7 @@ const RESNET_OPTS = {
 } as const;
 
 export class ResNet extends Module {
-  conv1: nn.Conv2d; bn1: Module; relu: nn.ReLU; maxpool: nn.MaxPool2d;
+  conv1: nn.Conv2d; bn1: TensorModule; relu: nn.ReLU; maxpool: nn.MaxPool2d;
   layer1: nn.Sequential; layer2: nn.Sequential; layer3: nn.Sequential; layer4: nn.Sequential;
   avgpool: nn.AdaptiveAvgPool2d; fc: nn.Linear;
   private _inplanes = 64;
@@ -112,7 +112,7 @@ export class ResNet extends Module {
     }
   }
   private makeLayer(block: BlockCtor, planes: number, blocks: number, stride = 1, dilate = false): nn.Sequential {
-    let downsample: Module | null = null;
+    let downsample: TensorModule | null = null;
     const previousDilation = this._dilation;
     if (dilate) { this._dilation *= stride; stride = 1; }
     if (stride !== 1 || this._inplanes !== planes * block.expansion) {
