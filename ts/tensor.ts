@@ -130,6 +130,9 @@ export class Tensor {
   numel(): number { return numelOf(this.shape); }
   dim(): number { return this.shape.length; }
   get ndim(): number { return this.shape.length; }
+  /** size() is the shape (a copy); size(d) the length of dim d (negative counts from the end). */
+  size(): number[];
+  size(d: number): number;
   size(d?: number): number | number[] {
     if (d === undefined) return this.shape.slice();
     return this.shape[normDim(d, this.shape.length)];
