@@ -130,18 +130,19 @@ fn scores(g: &Attn, q: &[f32], kt: &[f32], mask: Option<&[f32]>, bh: usize, r0: 
 fn key_end(g: &Attn, r1: usize) -> usize { if g.causal { g.s.min(r1) } else { g.s } }
 
 simd_fn! {
-/// One batch*head item of the forward: out rows [bh, l, ev] and lse [l].
-fn forward_item(g: &Attn, q: &[f32], k: &[f32], v: &[f32], mask: Option<&[f32]>, bh: usize, out: &mut [f32], lse: &mut [f32]) {
+/// Query rows [rb, re) of one batch*head item of the forward: their out rows [re - rb, ev] and lse.
+fn forward_item(g: &Attn, q: &[f32], k: &[f32], v: &[f32], mask: Option<&[f32]>, bh: usize, rb: usize, re: usize,
+                out: &mut [f32], lse: &mut [f32]) {
     let ev = g.ev;
     let mut sc = vec![0f32; BR * BC];
     let mut kt = vec![0f32; g.e * BC];
     let mut mx = [0f32; BR];
     let mut sum = [0f32; BR];
     let (kb, vb) = (bh * g.k_sb, bh * g.v_sb);
-    let mut r0 = 0;
-    while r0 < g.l {
-        let r1 = (r0 + BR).min(g.l);
-        let acc = &mut out[r0 * ev..r1 * ev];
+    let mut r0 = rb;
+    while r0 < re {
+        let r1 = (r0 + BR).min(re);
+        let acc = &mut out[(r0 - rb) * ev..(r1 - rb) * ev];
         acc.fill(0.0);
         mx.fill(f32::NEG_INFINITY);
         sum.fill(0.0);
@@ -176,11 +177,11 @@ fn forward_item(g: &Attn, q: &[f32], k: &[f32], v: &[f32], mask: Option<&[f32]>,
             if mx[i] == f32::NEG_INFINITY {
                 // a row whose keys are all masked: softmax of all -inf is NaN (as PyTorch)
                 ai.fill(f32::NAN);
-                lse[r0 + i] = f32::NAN;
+                lse[r0 - rb + i] = f32::NAN;
             } else {
                 let inv = 1.0 / sum[i];
                 for p in ai.iter_mut() { *p *= inv; }
-                lse[r0 + i] = mx[i] + sum[i].ln();
+                lse[r0 - rb + i] = mx[i] + sum[i].ln();
             }
         }
         r0 = r1;
@@ -199,12 +200,17 @@ pub fn attention(g: &Attn, q: &[f32], k: &[f32], v: &[f32], mask: Option<&[f32]>
         lse[..g.bh * l].fill(f32::NAN);
         return;
     }
+    // few batch*head items (a long sequence, one head): the query rows split across tasks too
+    let threads = par::threads();
+    let parts = if g.bh >= 2 * threads { 1 } else { (2 * threads).div_ceil(g.bh).min(l.div_ceil(BR)).max(1) };
     let (op, lp) = (SendPtr(out.as_mut_ptr()), SendPtr(lse.as_mut_ptr()));
-    par::run(g.bh, &|bh, _| {
-        // SAFETY: task bh writes only its own [l, ev] block of out and [l] of lse.
-        let o = unsafe { core::slice::from_raw_parts_mut(op.get().add(bh * l * ev), l * ev) };
-        let ls = unsafe { core::slice::from_raw_parts_mut(lp.get().add(bh * l), l) };
-        forward_item(g, q, k, v, mask, bh, o, ls);
+    par::run(g.bh * parts, &|task, _| {
+        let (bh, (rb, re)) = (task / parts, par::split(l, parts, BR, task % parts));
+        if rb >= re { return; }
+        // SAFETY: task (bh, part) writes only rows [rb, re) of item bh in out and lse.
+        let o = unsafe { core::slice::from_raw_parts_mut(op.get().add((bh * l + rb) * ev), (re - rb) * ev) };
+        let ls = unsafe { core::slice::from_raw_parts_mut(lp.get().add(bh * l + rb), re - rb) };
+        forward_item(g, q, k, v, mask, bh, rb, re, o, ls);
     });
 }
 
@@ -408,6 +414,19 @@ mod tests {
         let (o3, _) = run(&g);
         crate::par::set_threads(1);
         for (a, b) in o1.iter().zip(&o3) { assert!(a.to_bits() == b.to_bits()); }
+        // one item, many rows: split across tasks, the same bits as one thread
+        let g1 = geom(1, 150, 90, 8, 5, true);
+        let (q1, k1, v1) = (rnd(150 * 8, 12), rnd(90 * 8, 13), rnd(90 * 5, 14));
+        let one = |t: usize| {
+            crate::par::set_threads(t);
+            let (mut o, mut l) = (vec![0f32; 150 * 5], vec![0f32; 150]);
+            attention(&g1, &q1, &k1, &v1, None, &mut o, &mut l);
+            crate::par::set_threads(1);
+            (o, l)
+        };
+        let (a1, l1) = one(1);
+        let (a3, l3) = one(3);
+        assert!(a1.iter().zip(&a3).all(|(x, y)| x.to_bits() == y.to_bits()) && l1.iter().zip(&l3).all(|(x, y)| x.to_bits() == y.to_bits()));
         // strided: q, k, v in MultiheadAttention's [len, B*H, hd] layout give the dense results
         let tr = |x: &[f32], n: usize| { let mut t = vec![0f32; x.len()]; for b in 0..6 { for i in 0..n { for c in 0..4 { t[(i * 6 + b) * 4 + c] = x[(b * n + i) * 4 + c]; } } } t };
         let (qt, kt, vt) = (tr(&q, 9), tr(&k, 11), tr(&v, 11));
