@@ -14,30 +14,75 @@ const HELP = `usage: node examples/char-lstm.mjs [--steps N] [--backend js|wasm|
                                    [--hidden N] [--lr X] [--seed N] [--sample N] [--temperature X] [--data FILE]`;
 
 function parseArgs(argv) {
-  const o = { steps: 600, backend: undefined, threads: 1, batch: 16, bptt: 32, hidden: 128, lr: 3e-3, seed: 0, sample: 300,
-    temperature: 0.8, data: new URL("./data/glossary.txt", import.meta.url) };
+  const o = {
+    steps: 600,
+    backend: undefined,
+    threads: 1,
+    batch: 16,
+    bptt: 32,
+    hidden: 128,
+    lr: 3e-3,
+    seed: 0,
+    sample: 300,
+    temperature: 0.8,
+    data: new URL("./data/glossary.txt", import.meta.url),
+  };
   for (let k = 0; k < argv.length; k++) {
-    const a = argv[k], v = () => { if (k + 1 >= argv.length) die(`${a} needs a value\n${HELP}`); return argv[++k]; };
+    const a = argv[k],
+      v = () => {
+        if (k + 1 >= argv.length) die(`${a} needs a value\n${HELP}`);
+        return argv[++k];
+      };
     switch (a) {
-      case "--steps": o.steps = parseInt(v(), 10); break;
-      case "--backend": o.backend = v(); break;
-      case "--threads": o.threads = parseInt(v(), 10); break;
-      case "--batch": o.batch = parseInt(v(), 10); break;
-      case "--bptt": o.bptt = parseInt(v(), 10); break;
-      case "--hidden": o.hidden = parseInt(v(), 10); break;
-      case "--lr": o.lr = parseFloat(v()); break;
-      case "--seed": o.seed = parseInt(v(), 10); break;
-      case "--sample": o.sample = parseInt(v(), 10); break;
-      case "--temperature": o.temperature = parseFloat(v()); break;
-      case "--data": o.data = v(); break;
-      case "-h": case "--help": console.log(HELP); process.exit(0);
-      default: die(`unknown option ${a}\n${HELP}`);
+      case "--steps":
+        o.steps = parseInt(v(), 10);
+        break;
+      case "--backend":
+        o.backend = v();
+        break;
+      case "--threads":
+        o.threads = parseInt(v(), 10);
+        break;
+      case "--batch":
+        o.batch = parseInt(v(), 10);
+        break;
+      case "--bptt":
+        o.bptt = parseInt(v(), 10);
+        break;
+      case "--hidden":
+        o.hidden = parseInt(v(), 10);
+        break;
+      case "--lr":
+        o.lr = parseFloat(v());
+        break;
+      case "--seed":
+        o.seed = parseInt(v(), 10);
+        break;
+      case "--sample":
+        o.sample = parseInt(v(), 10);
+        break;
+      case "--temperature":
+        o.temperature = parseFloat(v());
+        break;
+      case "--data":
+        o.data = v();
+        break;
+      case "-h":
+      case "--help":
+        console.log(HELP);
+        process.exit(0);
+      default:
+        die(`unknown option ${a}\n${HELP}`);
     }
   }
-  if (!(o.steps > 0 && o.batch > 0 && o.bptt > 0 && o.hidden > 0)) die(`--steps, --batch, --bptt and --hidden must be positive\n${HELP}`);
+  if (!(o.steps > 0 && o.batch > 0 && o.bptt > 0 && o.hidden > 0))
+    die(`--steps, --batch, --bptt and --hidden must be positive\n${HELP}`);
   return o;
 }
-function die(msg) { console.error(msg); process.exit(2); }
+function die(msg) {
+  console.error(msg);
+  process.exit(2);
+}
 
 class CharLSTM extends nn.Module {
   constructor(vocab, hidden, embed = 32) {
@@ -72,10 +117,14 @@ unigram /= ids.length - nTrain;
 const streamLen = Math.floor((nTrain - 1) / o.batch);
 const chunks = Math.floor(streamLen / o.bptt);
 function chunk(c) {
-  const x = new Int32Array(o.batch * o.bptt), y = new Int32Array(o.batch * o.bptt);
+  const x = new Int32Array(o.batch * o.bptt),
+    y = new Int32Array(o.batch * o.bptt);
   for (let b = 0; b < o.batch; b++) {
     const s = b * streamLen + c * o.bptt;
-    for (let t = 0; t < o.bptt; t++) { x[b * o.bptt + t] = ids[s + t]; y[b * o.bptt + t] = ids[s + t + 1]; }
+    for (let t = 0; t < o.bptt; t++) {
+      x[b * o.bptt + t] = ids[s + t];
+      y[b * o.bptt + t] = ids[s + t + 1];
+    }
   }
   const shape = [o.batch, o.bptt];
   return [torch.tensor(x, { shape, dtype: "int64" }), torch.tensor(y, { shape, dtype: "int64" })];
@@ -83,11 +132,17 @@ function chunk(c) {
 
 const model = new CharLSTM(chars.length, o.hidden);
 const nParams = model.parameters().reduce((n, p) => n + p.numel(), 0);
-console.log(`char-lstm: ${text.length} characters, vocabulary ${chars.length}, ${nParams} parameters, backend ${torch.backend()} (${torch.threads()} thread${torch.threads() > 1 ? "s" : ""})`);
-console.log(`unigram baseline: ${unigram.toFixed(4)} nats per character; ${o.batch} streams x ${chunks} chunks of ${o.bptt}`);
+console.log(
+  `char-lstm: ${text.length} characters, vocabulary ${chars.length}, ${nParams} parameters, backend ${torch.backend()} (${torch.threads()} thread${torch.threads() > 1 ? "s" : ""})`,
+);
+console.log(
+  `unigram baseline: ${unigram.toFixed(4)} nats per character; ${o.batch} streams x ${chunks} chunks of ${o.bptt}`,
+);
 const opt = new optim.Adam(model.parameters(), { lr: o.lr });
 
-let state = null, smooth = null, crossed = 0;
+let state = null,
+  smooth = null,
+  crossed = 0;
 const t0 = Date.now();
 const every = Math.max(1, Math.floor(o.steps / 20));
 for (let step = 1; step <= o.steps; step++) {
@@ -106,16 +161,25 @@ for (let step = 1; step <= o.steps; step++) {
     return l.item();
   });
   smooth = smooth === null ? loss : 0.9 * smooth + 0.1 * loss;
-  if (smooth < unigram && !crossed) { crossed = step; console.log(`step ${step}: the average training loss ${smooth.toFixed(4)} is below the unigram baseline ${unigram.toFixed(4)}`); }
+  if (smooth < unigram && !crossed) {
+    crossed = step;
+    console.log(
+      `step ${step}: the average training loss ${smooth.toFixed(4)} is below the unigram baseline ${unigram.toFixed(4)}`,
+    );
+  }
   if (step % every === 0 || step === o.steps) {
     const rate = (step * o.batch * o.bptt) / ((Date.now() - t0) / 1000);
-    console.log(`step ${String(step).padStart(5)}  loss ${loss.toFixed(4)}  (avg ${smooth.toFixed(4)})  ${rate.toFixed(0)} chars/s`);
+    console.log(
+      `step ${String(step).padStart(5)}  loss ${loss.toFixed(4)}  (avg ${smooth.toFixed(4)})  ${rate.toFixed(0)} chars/s`,
+    );
   }
 }
 
 // validation: the held-out tail read once, in one stream, with the state carried through
 const val = torch.noGrad(() => {
-  let st = null, s = 0, n = 0;
+  let st = null,
+    s = 0,
+    n = 0;
   for (let p = nTrain; p + o.bptt + 1 <= ids.length; p += o.bptt) {
     torch.tidy(() => {
       const x = torch.tensor(ids.slice(p, p + o.bptt), { shape: [1, o.bptt], dtype: "int64" });
@@ -128,18 +192,27 @@ const val = torch.noGrad(() => {
   }
   return s / n;
 });
-console.log(`validation loss ${val.toFixed(4)} vs unigram baseline ${unigram.toFixed(4)}: ${val < unigram ? "below the baseline" : "not below the baseline yet"}`);
+console.log(
+  `validation loss ${val.toFixed(4)} vs unigram baseline ${unigram.toFixed(4)}: ${val < unigram ? "below the baseline" : "not below the baseline yet"}`,
+);
 
 // sampling: feed the prompt, then one character at a time from softmax(logits / temperature)
 const prompt = text.slice(0, 8);
 const out = [...prompt];
 torch.noGrad(() => {
-  let st = null, x = torch.tensor(Array.from(prompt, (ch) => stoi.get(ch)), { shape: [1, prompt.length], dtype: "int64" });
+  let st = null,
+    x = torch.tensor(
+      Array.from(prompt, (ch) => stoi.get(ch)),
+      { shape: [1, prompt.length], dtype: "int64" },
+    );
   for (let k = 0; k < o.sample; k++) {
     torch.tidy(() => {
       const [logits, next] = model.forward(x, st);
       st = next.map((t) => torch.keep(t));
-      const last = logits.select(1, x.shape[1] - 1).reshape(-1).div(o.temperature);
+      const last = logits
+        .select(1, x.shape[1] - 1)
+        .reshape(-1)
+        .div(o.temperature);
       const id = torch.multinomial(last.softmax(-1), 1).item();
       out.push(chars[id]);
       x = torch.keep(torch.tensor([id], { shape: [1, 1], dtype: "int64" }));

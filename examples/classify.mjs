@@ -15,19 +15,29 @@ const torch = await import(process.env.TORCHLET_ENTRY ?? "../dist/esm/index.js")
 
 const require = createRequire(import.meta.url);
 const { models, transforms: T, IMAGENET_CLASSES } = torch.vision;
-const HELP = "usage: node examples/classify.mjs IMAGE [--model resnet18] [--weights FILE.pth] [--backend js|wasm|native] [--topk 5]";
+const HELP =
+  "usage: node examples/classify.mjs IMAGE [--model resnet18] [--weights FILE.pth] [--backend js|wasm|native] [--topk 5]";
 
-function die(msg) { console.error(msg); process.exit(2); }
+function die(msg) {
+  console.error(msg);
+  process.exit(2);
+}
 function parseArgs(argv) {
   const o = { image: null, model: "resnet18", weights: null, backend: undefined, topk: 5 };
   for (let k = 0; k < argv.length; k++) {
-    const a = argv[k], v = () => { if (k + 1 >= argv.length) die(`${a} needs a value\n${HELP}`); return argv[++k]; };
+    const a = argv[k],
+      v = () => {
+        if (k + 1 >= argv.length) die(`${a} needs a value\n${HELP}`);
+        return argv[++k];
+      };
     if (a === "--model") o.model = v();
     else if (a === "--weights") o.weights = v();
     else if (a === "--backend") o.backend = v();
     else if (a === "--topk") o.topk = parseInt(v(), 10);
-    else if (a === "-h" || a === "--help") { console.log(HELP); process.exit(0); }
-    else if (a.startsWith("--")) die(`unknown option ${a}\n${HELP}`);
+    else if (a === "-h" || a === "--help") {
+      console.log(HELP);
+      process.exit(0);
+    } else if (a.startsWith("--")) die(`unknown option ${a}\n${HELP}`);
     else o.image = a;
   }
   if (!o.image) die(HELP);
@@ -61,16 +71,20 @@ if (o.weights) {
   model.loadStateDict(sd);
   console.log(`${o.model}: weights from ${o.weights}`);
 } else {
-  console.log(`${o.model}: random weights (no --weights given). torchvision's ImageNet weights for this model are\n` +
-    `  ${models.WEIGHT_URLS[o.model]}\n` +
-    `(torchvision's weight URL pattern https://download.pytorch.org/models/<name>-<hash>.pth; download it yourself\n` +
-    ` and pass --weights FILE: torchlet never fetches anything). The classes below are meaningless without them.`);
+  console.log(
+    `${o.model}: random weights (no --weights given). torchvision's ImageNet weights for this model are\n` +
+      `  ${models.WEIGHT_URLS[o.model]}\n` +
+      `(torchvision's weight URL pattern https://download.pytorch.org/models/<name>-<hash>.pth; download it yourself\n` +
+      ` and pass --weights FILE: torchlet never fetches anything). The classes below are meaningless without them.`,
+  );
 }
 model.eval();
 
 const img = decode(readFileSync(o.image), o.image);
 const preprocess = new T.Compose([
-  new T.ToTensor(), new T.Resize(256), new T.CenterCrop(224),
+  new T.ToTensor(),
+  new T.Resize(256),
+  new T.CenterCrop(224),
   new T.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225]),
 ]);
 const x = preprocess.call(img).unsqueeze(0);
@@ -78,8 +92,12 @@ const t0 = performance.now();
 const probs = torch.noGrad(() => model.forward(x).softmax(1));
 const ms = performance.now() - t0;
 const p = probs.toFloat32Array();
-const order = Array.from(p.keys()).sort((a, b) => p[b] - p[a]).slice(0, o.topk);
+const order = Array.from(p.keys())
+  .sort((a, b) => p[b] - p[a])
+  .slice(0, o.topk);
 console.log(`${o.image}: ${img.width}x${img.height}, ${o.model} on ${backend} in ${ms.toFixed(0)} ms; top-${o.topk}:`);
 for (const [r, k] of order.entries()) {
-  console.log(`  ${String(r + 1).padStart(2)}. ${(100 * p[k]).toFixed(2).padStart(6)}%  ${String(k).padStart(3)}  ${IMAGENET_CLASSES[k]}`);
+  console.log(
+    `  ${String(r + 1).padStart(2)}. ${(100 * p[k]).toFixed(2).padStart(6)}%  ${String(k).padStart(3)}  ${IMAGENET_CLASSES[k]}`,
+  );
 }

@@ -14,30 +14,74 @@ const HELP = `usage: node examples/gpt.mjs [--steps N] [--backend js|wasm|native
                              [--lr X] [--seed N] [--sample N] [--temperature X] [--top-k N] [--data FILE]`;
 
 function parseArgs(argv) {
-  const o = { steps: 600, backend: undefined, threads: 1, batch: 16, block: 64, lr: 3e-3, seed: 0, sample: 300,
-    temperature: 0.8, topK: 10, data: new URL("./data/glossary.txt", import.meta.url) };
+  const o = {
+    steps: 600,
+    backend: undefined,
+    threads: 1,
+    batch: 16,
+    block: 64,
+    lr: 3e-3,
+    seed: 0,
+    sample: 300,
+    temperature: 0.8,
+    topK: 10,
+    data: new URL("./data/glossary.txt", import.meta.url),
+  };
   for (let k = 0; k < argv.length; k++) {
-    const a = argv[k], v = () => { if (k + 1 >= argv.length) die(`${a} needs a value\n${HELP}`); return argv[++k]; };
+    const a = argv[k],
+      v = () => {
+        if (k + 1 >= argv.length) die(`${a} needs a value\n${HELP}`);
+        return argv[++k];
+      };
     switch (a) {
-      case "--steps": o.steps = parseInt(v(), 10); break;
-      case "--backend": o.backend = v(); break;
-      case "--threads": o.threads = parseInt(v(), 10); break;
-      case "--batch": o.batch = parseInt(v(), 10); break;
-      case "--block": o.block = parseInt(v(), 10); break;
-      case "--lr": o.lr = parseFloat(v()); break;
-      case "--seed": o.seed = parseInt(v(), 10); break;
-      case "--sample": o.sample = parseInt(v(), 10); break;
-      case "--temperature": o.temperature = parseFloat(v()); break;
-      case "--top-k": o.topK = parseInt(v(), 10); break;
-      case "--data": o.data = v(); break;
-      case "-h": case "--help": console.log(HELP); process.exit(0);
-      default: die(`unknown option ${a}\n${HELP}`);
+      case "--steps":
+        o.steps = parseInt(v(), 10);
+        break;
+      case "--backend":
+        o.backend = v();
+        break;
+      case "--threads":
+        o.threads = parseInt(v(), 10);
+        break;
+      case "--batch":
+        o.batch = parseInt(v(), 10);
+        break;
+      case "--block":
+        o.block = parseInt(v(), 10);
+        break;
+      case "--lr":
+        o.lr = parseFloat(v());
+        break;
+      case "--seed":
+        o.seed = parseInt(v(), 10);
+        break;
+      case "--sample":
+        o.sample = parseInt(v(), 10);
+        break;
+      case "--temperature":
+        o.temperature = parseFloat(v());
+        break;
+      case "--top-k":
+        o.topK = parseInt(v(), 10);
+        break;
+      case "--data":
+        o.data = v();
+        break;
+      case "-h":
+      case "--help":
+        console.log(HELP);
+        process.exit(0);
+      default:
+        die(`unknown option ${a}\n${HELP}`);
     }
   }
   if (!(o.steps > 0 && o.batch > 0 && o.block > 1)) die(`--steps, --batch must be positive and --block > 1\n${HELP}`);
   return o;
 }
-function die(msg) { console.error(msg); process.exit(2); }
+function die(msg) {
+  console.error(msg);
+  process.exit(2);
+}
 
 // ---------------------------------------------------------------- the model
 /** Pre-norm Transformer block: x + attn(ln1(x)), then x + mlp(ln2(x)). */
@@ -106,12 +150,16 @@ for (let k = nTrain; k < ids.length; k++) unigram -= Math.log(Math.max(counts[id
 unigram /= ids.length - nTrain;
 
 let seed = o.seed * 2654435761 + 12345;
-const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
 function batch(lo, hi) {
-  const x = new Int32Array(o.batch * o.block), y = new Int32Array(o.batch * o.block);
+  const x = new Int32Array(o.batch * o.block),
+    y = new Int32Array(o.batch * o.block);
   for (let b = 0; b < o.batch; b++) {
     const s = lo + Math.floor(rand() * (hi - lo - o.block - 1));
-    for (let t = 0; t < o.block; t++) { x[b * o.block + t] = ids[s + t]; y[b * o.block + t] = ids[s + t + 1]; }
+    for (let t = 0; t < o.block; t++) {
+      x[b * o.block + t] = ids[s + t];
+      y[b * o.block + t] = ids[s + t + 1];
+    }
   }
   const shape = [o.batch, o.block];
   return [torch.tensor(x, { shape, dtype: "int64" }), torch.tensor(y, { shape, dtype: "int64" })];
@@ -119,17 +167,29 @@ function batch(lo, hi) {
 
 const model = new GPT(chars.length, o.block);
 const nParams = model.parameters().reduce((n, p) => n + p.numel(), 0);
-console.log(`gpt: ${text.length} characters, vocabulary ${chars.length}, ${nParams} parameters, backend ${torch.backend()} (${torch.threads()} thread${torch.threads() > 1 ? "s" : ""})`);
+console.log(
+  `gpt: ${text.length} characters, vocabulary ${chars.length}, ${nParams} parameters, backend ${torch.backend()} (${torch.threads()} thread${torch.threads() > 1 ? "s" : ""})`,
+);
 console.log(`unigram baseline: ${unigram.toFixed(4)} nats per character`);
 
 // AdamW with weight decay on the matrices only (not on biases and LayerNorm weights)
-const decay = [], noDecay = [];
+const decay = [],
+  noDecay = [];
 for (const [, p] of model.namedParameters()) (p.dim() >= 2 ? decay : noDecay).push(p);
-const opt = new optim.AdamW([{ params: decay, weightDecay: 0.1 }, { params: noDecay, weightDecay: 0 }], { lr: o.lr, betas: [0.9, 0.95] });
+const opt = new optim.AdamW(
+  [
+    { params: decay, weightDecay: 0.1 },
+    { params: noDecay, weightDecay: 0 },
+  ],
+  { lr: o.lr, betas: [0.9, 0.95] },
+);
 // linear warm-up, then cosine decay to 10% of the peak
 const warmup = Math.max(1, Math.floor(o.steps / 10));
-const sched = new optim.lrScheduler.LambdaLR(opt, (s) => s < warmup ? (s + 1) / warmup
-  : 0.1 + 0.45 * (1 + Math.cos(Math.PI * Math.min(1, (s - warmup) / Math.max(1, o.steps - warmup)))));
+const sched = new optim.lrScheduler.LambdaLR(opt, (s) =>
+  s < warmup
+    ? (s + 1) / warmup
+    : 0.1 + 0.45 * (1 + Math.cos(Math.PI * Math.min(1, (s - warmup) / Math.max(1, o.steps - warmup)))),
+);
 
 function evalLoss(lo, hi, n = 4) {
   return torch.noGrad(() => {
@@ -144,7 +204,8 @@ function evalLoss(lo, hi, n = 4) {
 }
 
 const t0 = Date.now();
-let smooth = null, crossed = 0;
+let smooth = null,
+  crossed = 0;
 const every = Math.max(1, Math.floor(o.steps / 20));
 for (let step = 1; step <= o.steps; step++) {
   const loss = torch.tidy(() => {
@@ -159,14 +220,23 @@ for (let step = 1; step <= o.steps; step++) {
   });
   sched.step();
   smooth = smooth === null ? loss : 0.9 * smooth + 0.1 * loss;
-  if (smooth < unigram && !crossed) { crossed = step; console.log(`step ${step}: the average training loss ${smooth.toFixed(4)} is below the unigram baseline ${unigram.toFixed(4)}`); }
+  if (smooth < unigram && !crossed) {
+    crossed = step;
+    console.log(
+      `step ${step}: the average training loss ${smooth.toFixed(4)} is below the unigram baseline ${unigram.toFixed(4)}`,
+    );
+  }
   if (step % every === 0 || step === o.steps) {
     const rate = (step * o.batch * o.block) / ((Date.now() - t0) / 1000);
-    console.log(`step ${String(step).padStart(5)}  loss ${loss.toFixed(4)}  (avg ${smooth.toFixed(4)})  lr ${sched.getLastLr()[0].toExponential(2)}  ${rate.toFixed(0)} chars/s`);
+    console.log(
+      `step ${String(step).padStart(5)}  loss ${loss.toFixed(4)}  (avg ${smooth.toFixed(4)})  lr ${sched.getLastLr()[0].toExponential(2)}  ${rate.toFixed(0)} chars/s`,
+    );
   }
 }
 const val = evalLoss(nTrain, ids.length);
-console.log(`validation loss ${val.toFixed(4)} vs unigram baseline ${unigram.toFixed(4)}: ${val < unigram ? "below the baseline" : "not below the baseline yet"}`);
+console.log(
+  `validation loss ${val.toFixed(4)} vs unigram baseline ${unigram.toFixed(4)}: ${val < unigram ? "below the baseline" : "not below the baseline yet"}`,
+);
 
 // ---------------------------------------------------------------- sampling (temperature, top-k)
 const out = [...text.slice(0, 8)];
@@ -176,7 +246,10 @@ torch.noGrad(() => {
     torch.tidy(() => {
       const win = ctx.slice(-o.block);
       const logits = model.forward(torch.tensor(Int32Array.from(win), { shape: [1, win.length], dtype: "int64" }));
-      const last = logits.select(1, win.length - 1).reshape(-1).div(o.temperature);
+      const last = logits
+        .select(1, win.length - 1)
+        .reshape(-1)
+        .div(o.temperature);
       const { values, indices } = torch.topk(last, Math.min(o.topK, chars.length));
       const pick = torch.multinomial(values.softmax(-1), 1).item();
       const next = indices.tolist()[pick];

@@ -37,7 +37,11 @@ torch.noGrad(() => {
 });
 bn.train();
 const yModule = bn.forward(x);
-const yFunctional = F.batchNorm(x, null, null, { weight: torch.tensor(gammaValues), bias: torch.tensor(betaValues), training: true });
+const yFunctional = F.batchNorm(x, null, null, {
+  weight: torch.tensor(gammaValues),
+  bias: torch.tensor(betaValues),
+  training: true,
+});
 const yGlossary = BatchNorm(x, gamma, beta);
 const yGlossaryBiased = BatchNorm(x, gamma, beta, 1e-5, false);
 
@@ -52,12 +56,19 @@ console.log(`  max |glossary BatchNorm (biased var)   - nn.BatchNorm2d| = ${fmt(
 console.log(`  max |nn.BatchNorm2d - F.batchNorm|                     = ${fmt(maxAbs(yModule, yFunctional))}`);
 // BatchNorm normalises with the biased variance; the glossary's x.var is unbiased, so its
 // x_hat is smaller by sqrt((n-1)/n) with n = N*H*W values per channel.
-const rescaled = yGlossary.sub(beta).mul(Math.sqrt(n / (n - 1))).add(beta);
-console.log(`  max |glossary rescaled by sqrt(n/(n-1)) - nn.BatchNorm2d| = ${fmt(maxAbs(rescaled, yModule))}  (n = ${n})`);
+const rescaled = yGlossary
+  .sub(beta)
+  .mul(Math.sqrt(n / (n - 1)))
+  .add(beta);
+console.log(
+  `  max |glossary rescaled by sqrt(n/(n-1)) - nn.BatchNorm2d| = ${fmt(maxAbs(rescaled, yModule))}  (n = ${n})`,
+);
 // running statistics are updated with the unbiased variance (momentum 0.1)
 const batchVar = x.var([0, 2, 3]);
 const expectedRunningVar = batchVar.mul(0.1).add(0.9);
-console.log(`  max |running_var - (0.9 + 0.1 * unbiased batch var)|      = ${fmt(maxAbs(bn.running_var, expectedRunningVar))}`);
+console.log(
+  `  max |running_var - (0.9 + 0.1 * unbiased batch var)|      = ${fmt(maxAbs(bn.running_var, expectedRunningVar))}`,
+);
 console.log(`  glossary output sum of squares = ${yGlossary.pow(2).sum().item().toFixed(4)}`);
 
 // ---------------------------------------------------------------- layer normalisation (glossary)
@@ -70,9 +81,18 @@ function LayerNorm(x, gamma, beta, eps) {
 }
 
 const ln = new nn.LayerNorm([C, H, W]);
-const lnGamma = torch.tensor(Float32Array.from({ length: C * H * W }, (_, i) => 1 + 0.01 * i), { shape: [C, H, W] });
-const lnBeta = torch.tensor(Float32Array.from({ length: C * H * W }, (_, i) => 0.02 * Math.sin(i)), { shape: [C, H, W] });
-torch.noGrad(() => { ln.weight.copy_(lnGamma); ln.bias.copy_(lnBeta); });
+const lnGamma = torch.tensor(
+  Float32Array.from({ length: C * H * W }, (_, i) => 1 + 0.01 * i),
+  { shape: [C, H, W] },
+);
+const lnBeta = torch.tensor(
+  Float32Array.from({ length: C * H * W }, (_, i) => 0.02 * Math.sin(i)),
+  { shape: [C, H, W] },
+);
+torch.noGrad(() => {
+  ln.weight.copy_(lnGamma);
+  ln.bias.copy_(lnBeta);
+});
 const zModule = ln.forward(x);
 const zGlossary = LayerNorm(x, lnGamma, lnBeta, 1e-5);
 const zFunctional = F.layerNorm(x, [C, H, W], { weight: lnGamma, bias: lnBeta });

@@ -14,24 +14,66 @@ const HELP = `usage: npm start -- [--model cnn|mlp] [--backend js|wasm|native] [
                       [--batch N] [--lr X] [--limit N] [--data DIR] [--out FILE] [--seed N] [--no-normalize]`;
 
 function parseArgs(argv) {
-  const o = { model: "cnn", backend: undefined, threads: 1, epochs: undefined, batch: 64, lr: undefined, momentum: 0.9,
-    limit: 0, data: "/usr/share/datasets/fashion-mnist", out: undefined, seed: 0, normalize: true };
+  const o = {
+    model: "cnn",
+    backend: undefined,
+    threads: 1,
+    epochs: undefined,
+    batch: 64,
+    lr: undefined,
+    momentum: 0.9,
+    limit: 0,
+    data: "/usr/share/datasets/fashion-mnist",
+    out: undefined,
+    seed: 0,
+    normalize: true,
+  };
   for (let k = 0; k < argv.length; k++) {
-    const a = argv[k], v = () => { if (k + 1 >= argv.length) die(`${a} needs a value\n${HELP}`); return argv[++k]; };
+    const a = argv[k],
+      v = () => {
+        if (k + 1 >= argv.length) die(`${a} needs a value\n${HELP}`);
+        return argv[++k];
+      };
     switch (a) {
-      case "--model": o.model = v(); break;
-      case "--backend": o.backend = v(); break;
-      case "--threads": o.threads = parseInt(v(), 10); break;
-      case "--epochs": o.epochs = parseInt(v(), 10); break;
-      case "--batch": o.batch = parseInt(v(), 10); break;
-      case "--lr": o.lr = parseFloat(v()); break;
-      case "--limit": o.limit = parseInt(v(), 10); break;
-      case "--data": o.data = v(); break;
-      case "--out": o.out = v(); break;
-      case "--seed": o.seed = parseInt(v(), 10); break;
-      case "--no-normalize": o.normalize = false; break;
-      case "-h": case "--help": console.log(HELP); process.exit(0);
-      default: die(`unknown option ${a}\n${HELP}`);
+      case "--model":
+        o.model = v();
+        break;
+      case "--backend":
+        o.backend = v();
+        break;
+      case "--threads":
+        o.threads = parseInt(v(), 10);
+        break;
+      case "--epochs":
+        o.epochs = parseInt(v(), 10);
+        break;
+      case "--batch":
+        o.batch = parseInt(v(), 10);
+        break;
+      case "--lr":
+        o.lr = parseFloat(v());
+        break;
+      case "--limit":
+        o.limit = parseInt(v(), 10);
+        break;
+      case "--data":
+        o.data = v();
+        break;
+      case "--out":
+        o.out = v();
+        break;
+      case "--seed":
+        o.seed = parseInt(v(), 10);
+        break;
+      case "--no-normalize":
+        o.normalize = false;
+        break;
+      case "-h":
+      case "--help":
+        console.log(HELP);
+        process.exit(0);
+      default:
+        die(`unknown option ${a}\n${HELP}`);
     }
   }
   if (!["cnn", "mlp"].includes(o.model)) die(`--model must be cnn or mlp, got ${o.model}`);
@@ -40,23 +82,33 @@ function parseArgs(argv) {
   o.out ??= `fashion-mnist-${o.model}.safetensors`;
   return o;
 }
-function die(msg) { console.error(msg); process.exit(2); }
+function die(msg) {
+  console.error(msg);
+  process.exit(2);
+}
 
 // ---------------------------------------------------------------- data (IDX, gzip: torch.vision.datasets' reader)
 function readIdx(dir, base) {
   const file = torch.vision.datasets.findIdx([dir], base);
   if (!file) {
-    die(`Fashion-MNIST file ${base}(.gz) not found in ${dir}.\n` +
-        `Install it with: apt-get install dataset-fashion-mnist  (or pass --data DIR with the four IDX files)`);
+    die(
+      `Fashion-MNIST file ${base}(.gz) not found in ${dir}.\n` +
+        `Install it with: apt-get install dataset-fashion-mnist  (or pass --data DIR with the four IDX files)`,
+    );
   }
-  try { return torch.vision.datasets.readIdx(file); } catch (e) { die(e.message); }
+  try {
+    return torch.vision.datasets.readIdx(file);
+  } catch (e) {
+    die(e.message);
+  }
 }
 function loadSplit(dir, prefix, limit, normalize) {
-  const img = readIdx(dir, `${prefix}-images-idx3-ubyte`), lab = readIdx(dir, `${prefix}-labels-idx1-ubyte`);
+  const img = readIdx(dir, `${prefix}-images-idx3-ubyte`),
+    lab = readIdx(dir, `${prefix}-labels-idx1-ubyte`);
   const n = limit > 0 ? Math.min(limit, img.dims[0]) : img.dims[0];
   const x = new Float32Array(n * 784);
   // standardised with the training set's mean and std (torchvision's Normalize((0.2860,), (0.3530,)))
-  const [mean, std] = normalize ? [0.2860, 0.3530] : [0, 1];
+  const [mean, std] = normalize ? [0.286, 0.353] : [0, 1];
   for (let k = 0; k < n * 784; k++) x[k] = (img.data[k] / 255 - mean) / std;
   return { n, x, y: Int32Array.from(lab.data.subarray(0, n)) };
 }
@@ -80,44 +132,65 @@ class SimpleCNN extends nn.Module {
 }
 
 function buildModel(kind) {
-  if (kind === "mlp") return new nn.Sequential(new nn.Flatten(), new nn.Linear(784, 256), new nn.ReLU(), new nn.Linear(256, 10));
+  if (kind === "mlp")
+    return new nn.Sequential(new nn.Flatten(), new nn.Linear(784, 256), new nn.ReLU(), new nn.Linear(256, 10));
   return new SimpleCNN(10);
 }
 
 // ---------------------------------------------------------------- progress bar
 function progress(label, done, total, t0, loss) {
-  const secs = (performance.now() - t0) / 1000, rate = done / Math.max(secs, 1e-9);
-  const width = 28, fill = Math.round((done / total) * width);
+  const secs = (performance.now() - t0) / 1000,
+    rate = done / Math.max(secs, 1e-9);
+  const width = 28,
+    fill = Math.round((done / total) * width);
   const eta = rate > 0 ? (total - done) / rate : 0;
-  return `${label} [${"#".repeat(fill)}${".".repeat(width - fill)}] ${String(done).padStart(String(total).length)}/${total}` +
-    `  ${rate.toFixed(0)} img/s  loss ${loss.toFixed(4)}  ${secs.toFixed(1)}s elapsed, ${eta.toFixed(0)}s left`;
+  return (
+    `${label} [${"#".repeat(fill)}${".".repeat(width - fill)}] ${String(done).padStart(String(total).length)}/${total}` +
+    `  ${rate.toFixed(0)} img/s  loss ${loss.toFixed(4)}  ${secs.toFixed(1)}s elapsed, ${eta.toFixed(0)}s left`
+  );
 }
 
 async function main() {
   const o = parseArgs(process.argv.slice(2));
   const name = await torch.init({ backend: o.backend, threads: o.threads });
   torch.manualSeed(o.seed);
-  console.log(`torchlet ${name} backend, ${torch.threads()} thread(s); model ${o.model}; SGD lr ${o.lr} momentum ${o.momentum}; batch ${o.batch}; ${o.epochs} epoch(s); inputs ${o.normalize ? "standardised" : "raw [0, 1]"}`);
+  console.log(
+    `torchlet ${name} backend, ${torch.threads()} thread(s); model ${o.model}; SGD lr ${o.lr} momentum ${o.momentum}; batch ${o.batch}; ${o.epochs} epoch(s); inputs ${o.normalize ? "standardised" : "raw [0, 1]"}`,
+  );
   const train = loadSplit(o.data, "train", o.limit, o.normalize);
-  const test = loadSplit(o.data, "t10k", o.limit ? Math.max(1000, o.limit / 6 | 0) : 0, o.normalize);
+  const test = loadSplit(o.data, "t10k", o.limit ? Math.max(1000, (o.limit / 6) | 0) : 0, o.normalize);
   console.log(`data: ${train.n} training and ${test.n} test images from ${o.data}`);
 
   const model = buildModel(o.model);
   const lossFn = new nn.CrossEntropyLoss();
   const opt = new optim.SGD(model.parameters(), { lr: o.lr, momentum: o.momentum });
   const tty = process.stderr.isTTY;
-  let seed = (o.seed * 2654435761 + 1) >>> 0;  // shuffling RNG (mulberry32), reproducible with --seed
-  const rng = () => { seed = (seed + 0x6d2b79f5) >>> 0; let t = seed; t = Math.imul(t ^ (t >>> 15), t | 1); t ^= t + Math.imul(t ^ (t >>> 7), t | 61); return ((t ^ (t >>> 14)) >>> 0) / 4294967296; };
+  let seed = (o.seed * 2654435761 + 1) >>> 0; // shuffling RNG (mulberry32), reproducible with --seed
+  const rng = () => {
+    seed = (seed + 0x6d2b79f5) >>> 0;
+    let t = seed;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
   const order = new Int32Array(train.n);
-  const xb = new Float32Array(o.batch * 784), yb = new Int32Array(o.batch);
-  let totalImgs = 0, totalSecs = 0;
+  const xb = new Float32Array(o.batch * 784),
+    yb = new Int32Array(o.batch);
+  let totalImgs = 0,
+    totalSecs = 0;
 
   for (let epoch = 1; epoch <= o.epochs; epoch++) {
     model.train();
     for (let k = 0; k < train.n; k++) order[k] = k;
-    for (let k = train.n - 1; k > 0; k--) { const j = Math.floor(rng() * (k + 1)); [order[k], order[j]] = [order[j], order[k]]; }
+    for (let k = train.n - 1; k > 0; k--) {
+      const j = Math.floor(rng() * (k + 1));
+      [order[k], order[j]] = [order[j], order[k]];
+    }
     const t0 = performance.now();
-    let running = 0, seen = 0, lastDraw = 0, nextLine = 0.1;
+    let running = 0,
+      seen = 0,
+      lastDraw = 0,
+      nextLine = 0.1;
     const label = `epoch ${epoch}/${o.epochs}`;
     for (let start = 0; start < train.n; start += o.batch) {
       const bs = Math.min(o.batch, train.n - start);
@@ -148,13 +221,18 @@ async function main() {
       }
     }
     const secs = (performance.now() - t0) / 1000;
-    totalImgs += train.n; totalSecs += secs;
+    totalImgs += train.n;
+    totalSecs += secs;
     if (tty) process.stderr.write("\n");
     const acc = evaluate(model, test);
-    console.log(`epoch ${epoch}: train loss ${running.toFixed(4)}, ${(train.n / secs).toFixed(0)} img/s, test accuracy ${(acc * 100).toFixed(2)}%`);
+    console.log(
+      `epoch ${epoch}: train loss ${running.toFixed(4)}, ${(train.n / secs).toFixed(0)} img/s, test accuracy ${(acc * 100).toFixed(2)}%`,
+    );
   }
   writeFileSync(o.out, torch.save(model.stateDict()));
-  console.log(`training: ${(totalImgs / totalSecs).toFixed(0)} img/s on ${name} (${torch.threads()} thread(s)); weights saved to ${o.out} (safetensors, PyTorch key names)`);
+  console.log(
+    `training: ${(totalImgs / totalSecs).toFixed(0)} img/s on ${name} (${torch.threads()} thread(s)); weights saved to ${o.out} (safetensors, PyTorch key names)`,
+  );
 }
 
 function evaluate(model, test) {
@@ -174,4 +252,7 @@ function evaluate(model, test) {
   return correct / test.n;
 }
 
-main().catch((e) => { console.error(e?.stack ?? e); process.exit(1); });
+main().catch((e) => {
+  console.error(e?.stack ?? e);
+  process.exit(1);
+});

@@ -13,19 +13,35 @@ const opt = (name, dflt) => {
   return i >= 0 ? args[i + 1] : dflt;
 };
 const known = new Set(["--seconds", "--seed", "--backends", "--stats", "--min"]);
-for (const a of args) if (a.startsWith("--") && !known.has(a)) { console.error(`unknown option ${a}; use --seconds N --seed N --backends js,wasm,native --min N --stats`); process.exit(2); }
+for (const a of args)
+  if (a.startsWith("--") && !known.has(a)) {
+    console.error(`unknown option ${a}; use --seconds N --seed N --backends js,wasm,native --min N --stats`);
+    process.exit(2);
+  }
 const seconds = Number(opt("seconds", "60"));
 const seed = Number(opt("seed", String(Date.now() % 1e9)));
-if (!Number.isFinite(seconds) || seconds <= 0 || !Number.isInteger(seed)) { console.error("--seconds must be > 0 and --seed an integer"); process.exit(2); }
+if (!Number.isFinite(seconds) || seconds <= 0 || !Number.isInteger(seed)) {
+  console.error("--seconds must be > 0 and --seed an integer");
+  process.exit(2);
+}
 const backends = opt("backends", "js,wasm,native");
 const perBackend = seconds / backends.split(",").length;
 console.log(`file fuzzer: seed ${seed}, ${seconds} s over ${backends}`);
 const root = fileURLToPath(new URL("..", import.meta.url));
-const r = spawnSync("npx", ["vitest", "run", "test/io-fuzz.test.ts", `--testTimeout=${Math.ceil((perBackend + 120) * 1000)}`], {
-  cwd: root, stdio: "inherit",
-  env: {
-    ...process.env, TORCHLET_BACKENDS: backends, TORCHLET_FUZZ_SECONDS: String(perBackend), TORCHLET_FUZZ_SEED: String(seed),
-    TORCHLET_FUZZ_MIN: opt("min", "0"), ...(args.includes("--stats") ? { TORCHLET_FUZZ_STATS: "1" } : {}),
+const r = spawnSync(
+  "npx",
+  ["vitest", "run", "test/io-fuzz.test.ts", `--testTimeout=${Math.ceil((perBackend + 120) * 1000)}`],
+  {
+    cwd: root,
+    stdio: "inherit",
+    env: {
+      ...process.env,
+      TORCHLET_BACKENDS: backends,
+      TORCHLET_FUZZ_SECONDS: String(perBackend),
+      TORCHLET_FUZZ_SEED: String(seed),
+      TORCHLET_FUZZ_MIN: opt("min", "0"),
+      ...(args.includes("--stats") ? { TORCHLET_FUZZ_STATS: "1" } : {}),
+    },
   },
-});
+);
 process.exit(r.status ?? 1);

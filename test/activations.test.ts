@@ -46,12 +46,17 @@ describeBackends("activations (PyTorch fixtures)", () => {
   it("F's in-place forms (elu_, leakyRelu_, hardtanh_, threshold_, celu_, selu_, relu_)", () => {
     const vals = [-2, -0.5, 0.25, 3];
     const cases: [(t: torch.Tensor) => torch.Tensor, (t: torch.Tensor) => torch.Tensor][] = [
-      [(t) => F.elu_(t, 0.5), (t) => F.elu(t, 0.5)], [(t) => F.leakyRelu_(t, 0.2), (t) => F.leakyRelu(t, 0.2)],
-      [(t) => F.hardtanh_(t, -1, 2), (t) => F.hardtanh(t, -1, 2)], [(t) => F.threshold_(t, 0, 7), (t) => F.threshold(t, 0, 7)],
-      [(t) => F.celu_(t), (t) => F.celu(t)], [(t) => F.selu_(t), (t) => F.selu(t)], [(t) => F.relu_(t), (t) => F.relu(t)],
+      [(t) => F.elu_(t, 0.5), (t) => F.elu(t, 0.5)],
+      [(t) => F.leakyRelu_(t, 0.2), (t) => F.leakyRelu(t, 0.2)],
+      [(t) => F.hardtanh_(t, -1, 2), (t) => F.hardtanh(t, -1, 2)],
+      [(t) => F.threshold_(t, 0, 7), (t) => F.threshold(t, 0, 7)],
+      [(t) => F.celu_(t), (t) => F.celu(t)],
+      [(t) => F.selu_(t), (t) => F.selu(t)],
+      [(t) => F.relu_(t), (t) => F.relu(t)],
     ];
     for (const [inp, out] of cases) {
-      const a = torch.tensor(vals), want = out(torch.tensor(vals));
+      const a = torch.tensor(vals),
+        want = out(torch.tensor(vals));
       expect(inp(a)).toBe(a);
       expect(Array.from(a.toFloat32Array())).toEqual(Array.from(want.toFloat32Array()));
     }
@@ -69,19 +74,43 @@ describe("activations: float64 gradchecks", () => {
   // values away from the kinks (|x| far from 0, ±3, 6, the thresholds)
   const x = () => torch.tensor([-4.3, -2.6, -1.7, -0.9, -0.35, 0.3, 0.8, 1.6, 2.7, 4.4, 6.5]).requiresGrad_();
   const cases: [string, (t: torch.Tensor) => torch.Tensor][] = [
-    ["gelu", (t) => F.gelu(t)], ["gelu tanh", (t) => F.gelu(t, { approximate: "tanh" })], ["silu", (t) => F.silu(t)],
-    ["mish", (t) => F.mish(t)], ["relu6", (t) => F.relu6(t)], ["hardtanh", (t) => F.hardtanh(t, -2, 2)],
-    ["hardswish", (t) => F.hardswish(t)], ["hardsigmoid", (t) => F.hardsigmoid(t)],
-    ["leakyRelu", (t) => F.leakyRelu(t, 0.2)], ["elu", (t) => F.elu(t, 0.7)], ["selu", (t) => F.selu(t)],
-    ["celu", (t) => F.celu(t, 1.5)], ["softplus", (t) => F.softplus(t, 2, 5)], ["softsign", (t) => F.softsign(t)],
-    ["logsigmoid", (t) => F.logsigmoid(t)], ["tanhshrink", (t) => F.tanhshrink(t)],
-    ["softshrink", (t) => F.softshrink(t, 0.5)], ["hardshrink", (t) => F.hardshrink(t, 0.5)],
-    ["threshold", (t) => F.threshold(t, 0.1, -3)], ["softmin", (t) => F.softmin(t.reshape(1, 11), 1)],
+    ["gelu", (t) => F.gelu(t)],
+    ["gelu tanh", (t) => F.gelu(t, { approximate: "tanh" })],
+    ["silu", (t) => F.silu(t)],
+    ["mish", (t) => F.mish(t)],
+    ["relu6", (t) => F.relu6(t)],
+    ["hardtanh", (t) => F.hardtanh(t, -2, 2)],
+    ["hardswish", (t) => F.hardswish(t)],
+    ["hardsigmoid", (t) => F.hardsigmoid(t)],
+    ["leakyRelu", (t) => F.leakyRelu(t, 0.2)],
+    ["elu", (t) => F.elu(t, 0.7)],
+    ["selu", (t) => F.selu(t)],
+    ["celu", (t) => F.celu(t, 1.5)],
+    ["softplus", (t) => F.softplus(t, 2, 5)],
+    ["softsign", (t) => F.softsign(t)],
+    ["logsigmoid", (t) => F.logsigmoid(t)],
+    ["tanhshrink", (t) => F.tanhshrink(t)],
+    ["softshrink", (t) => F.softshrink(t, 0.5)],
+    ["hardshrink", (t) => F.hardshrink(t, 0.5)],
+    ["threshold", (t) => F.threshold(t, 0.1, -3)],
+    ["softmin", (t) => F.softmin(t.reshape(1, 11), 1)],
     ["glu", (t) => F.glu(t.narrow(0, 0, 10).reshape(2, 5), 0)],
   ];
   for (const [name, f] of cases) it(name, () => gradcheck(f, [x()]));
   it("prelu (input and weight)", () => {
     const w = torch.tensor([0.2, -0.4, 0.3]).requiresGrad_();
-    gradcheck((t, ww) => F.prelu(t, ww), [torch.tensor([[-1.2, 0.7, -0.4], [2.1, -3.3, 0.9], [-0.6, -1.9, 1.4]]).requiresGrad_(), w]);
+    gradcheck(
+      (t, ww) => F.prelu(t, ww),
+      [
+        torch
+          .tensor([
+            [-1.2, 0.7, -0.4],
+            [2.1, -3.3, 0.9],
+            [-0.6, -1.9, 1.4],
+          ])
+          .requiresGrad_(),
+        w,
+      ],
+    );
   });
 });

@@ -3,7 +3,12 @@ import { describe, expect, it } from "vitest";
 import { A, parseArgs, suggest } from "../ts/utils/args.js";
 import * as torch from "../ts/index.js";
 
-const spec = { inFeatures: A.int, outFeatures: A.int, bias: [A.bool, true], device: A.kw(A.nullable(A.str), null) } as const;
+const spec = {
+  inFeatures: A.int,
+  outFeatures: A.int,
+  bias: [A.bool, true],
+  device: A.kw(A.nullable(A.str), null),
+} as const;
 const f = (...a: unknown[]) => parseArgs("nn.Linear", a, spec);
 
 describe("parseArgs", () => {
@@ -20,7 +25,9 @@ describe("parseArgs", () => {
     expect(() => f(3, "4")).toThrow(/nn.Linear: argument "outFeatures" must be an int, got "4"/);
     expect(() => f(3, 4, true, "cpu")).toThrow(/at most 3 positional arguments/);
     expect(() => f(3, 4, false, { bias: true })).toThrow(/multiple values for argument "bias"/);
-    expect(() => f(3, 4, { in_features: 3 })).toThrow(/multiple values|unknown option "in_features" for nn.Linear; did you mean "inFeatures"\?/);
+    expect(() => f(3, 4, { in_features: 3 })).toThrow(
+      /multiple values|unknown option "in_features" for nn.Linear; did you mean "inFeatures"\?/,
+    );
     expect(() => f(3, 4, { biass: true })).toThrow(`unknown option "biass" for nn.Linear; did you mean "bias"?`);
     expect(() => f(3, 4, { zzz: true })).toThrow(/unknown option "zzz" for nn.Linear \(it takes/);
   });

@@ -9,12 +9,30 @@ import { nn } from "../ts/index.js";
 import type { Tensor } from "../ts/index.js";
 import { expectClose } from "./util.js";
 
-export interface ATensor { shape: number[]; dtype: "float32" | "int64" | "bool"; data: (number | string | boolean)[] }
+export interface ATensor {
+  shape: number[];
+  dtype: "float32" | "int64" | "bool";
+  data: (number | string | boolean)[];
+}
 export interface ACase {
-  name: string; module: string; args: unknown[]; kwargs: Record<string, unknown>; train: boolean; sameQkv: boolean;
-  inputs: ATensor[]; forward: Record<string, ATensor | boolean>; state: Record<string, ATensor>;
-  outputs: ATensor[]; gradOutputs: ATensor[]; inputGrads: (ATensor | null)[]; paramGrads: Record<string, ATensor>;
-  print: string; build?: string; inference?: boolean; stateAsTuple?: boolean; torchletForward?: Record<string, unknown>;
+  name: string;
+  module: string;
+  args: unknown[];
+  kwargs: Record<string, unknown>;
+  train: boolean;
+  sameQkv: boolean;
+  inputs: ATensor[];
+  forward: Record<string, ATensor | boolean>;
+  state: Record<string, ATensor>;
+  outputs: ATensor[];
+  gradOutputs: ATensor[];
+  inputGrads: (ATensor | null)[];
+  paramGrads: Record<string, ATensor>;
+  print: string;
+  build?: string;
+  inference?: boolean;
+  stateAsTuple?: boolean;
+  torchletForward?: Record<string, unknown>;
 }
 
 export function loadCases(file: string): ACase[] {
@@ -22,7 +40,9 @@ export function loadCases(file: string): ACase[] {
 }
 
 const num = (v: number | string | boolean) => (v === "-inf" ? -Infinity : v === "inf" ? Infinity : Number(v));
-export function floats(t: ATensor): Float32Array { return Float32Array.from(t.data, num); }
+export function floats(t: ATensor): Float32Array {
+  return Float32Array.from(t.data, num);
+}
 
 export function toT(t: ATensor, requiresGrad = false): Tensor {
   if (t.dtype === "bool") return torch.tensor(t.data.map(Boolean) as any, { dtype: "bool" as any }).reshape(t.shape);
@@ -34,10 +54,25 @@ export function toT(t: ATensor, requiresGrad = false): Tensor {
 /** The module of a case: nn[module](...args, kwargs), or one of the named custom builds. */
 export function build(c: ACase): nn.Module {
   switch (c.build) {
-    case "encoder_norm": return new nn.TransformerEncoder(new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 16, dropout: 0 }), 2, { norm: new nn.LayerNorm(8) });
-    case "encoder_fast": return new nn.TransformerEncoder(new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 16, dropout: 0, batchFirst: true }), 2, { norm: new nn.LayerNorm(8) });
-    case "encoder_plain": return new nn.TransformerEncoder(new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 16, dropout: 0, batchFirst: true }), 3);
-    case "decoder_norm": return new nn.TransformerDecoder(new nn.TransformerDecoderLayer(8, 2, { dimFeedforward: 16, dropout: 0 }), 2, { norm: new nn.LayerNorm(8) });
+    case "encoder_norm":
+      return new nn.TransformerEncoder(new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 16, dropout: 0 }), 2, {
+        norm: new nn.LayerNorm(8),
+      });
+    case "encoder_fast":
+      return new nn.TransformerEncoder(
+        new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 16, dropout: 0, batchFirst: true }),
+        2,
+        { norm: new nn.LayerNorm(8) },
+      );
+    case "encoder_plain":
+      return new nn.TransformerEncoder(
+        new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 16, dropout: 0, batchFirst: true }),
+        3,
+      );
+    case "decoder_norm":
+      return new nn.TransformerDecoder(new nn.TransformerDecoderLayer(8, 2, { dimFeedforward: 16, dropout: 0 }), 2, {
+        norm: new nn.LayerNorm(8),
+      });
     default: {
       const Ctor = (nn as any)[c.module];
       return Object.keys(c.kwargs).length ? new Ctor(...c.args, c.kwargs) : new Ctor(...c.args);

@@ -33,7 +33,9 @@ describeBackends("autograd graph lifetime", () => {
     step(false);
     expect(() => step(false)).toThrow(/Trying to backward through the graph a second time/);
     state = undefined;
-    step(true); step(true); step(true);
+    step(true);
+    step(true);
+    step(true);
   });
   it("a backward that fails leaves every .grad as it was", () => {
     const a = torch.tensor([1, 2], { requiresGrad: true });
@@ -43,13 +45,17 @@ describeBackends("autograd graph lifetime", () => {
     const y = a.mul(2).add(b.mul(3));
     // a node whose backward throws midway (after the first leaf's gradient is known)
     const bad = torch.tensor([0, 0], { requiresGrad: true }).mul(1);
-    bad.gradFn!.backward = () => { throw new Error("boom"); };
+    bad.gradFn!.backward = () => {
+      throw new Error("boom");
+    };
     expect(() => y.add(bad).sum().backward()).toThrow("boom");
     expect([values(a.grad!), values(b.grad!)]).toEqual(before);
   });
   it("createGraph is refused loudly; bad arguments name the function", () => {
     const x = torch.tensor([1, 2], { requiresGrad: true });
     expect(() => x.sum().backward(null, { createGraph: true })).toThrow(/createGraph .* not supported/);
-    expect(() => x.sum().backward(null, { retain_graph: true } as any)).toThrow(`unknown option "retain_graph" for Tensor.backward; did you mean "retainGraph"?`);
+    expect(() => x.sum().backward(null, { retain_graph: true } as any)).toThrow(
+      `unknown option "retain_graph" for Tensor.backward; did you mean "retainGraph"?`,
+    );
   });
 });

@@ -23,7 +23,10 @@ describe("init", () => {
   });
   it("switching backends keeps tensors, views, gradients and models usable", async () => {
     const lin = new torch.nn.Linear(3, 2);
-    const x = torch.tensor([[1, 2, 3], [4, 5, 6]]);
+    const x = torch.tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     const view = x.transpose(0, 1);
     const before = values(lin.forward(x));
     const w = lin.weight;
@@ -54,7 +57,9 @@ describe("init", () => {
   });
   it("bad options are refused by name", async () => {
     await expect(torch.init({ backend: "gpu" as any })).rejects.toThrow(/unknown backend "gpu"/);
-    await expect(torch.init({ thread: 2 } as any)).rejects.toThrow(`unknown option "thread" for torch.init; did you mean "threads"?`);
+    await expect(torch.init({ thread: 2 } as any)).rejects.toThrow(
+      `unknown option "thread" for torch.init; did you mean "threads"?`,
+    );
     await expect(torch.init({ threads: 0 })).rejects.toThrow(/threads must be a positive integer/);
   });
 });

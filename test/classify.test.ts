@@ -10,7 +10,12 @@ import { expect, it } from "vitest";
 
 const ROOT = join(import.meta.dirname, "..");
 const dir = mkdtempSync(join(tmpdir(), "torchlet-classify-"));
-const ref = JSON.parse(execFileSync("/usr/bin/python3", ["-c", `
+const ref = JSON.parse(
+  execFileSync(
+    "/usr/bin/python3",
+    [
+      "-c",
+      `
 import json, torch, torchvision, numpy as np
 from PIL import Image
 import torchvision.transforms as T
@@ -27,23 +32,46 @@ for f in ["png", "jpg"]:
     x = T.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])(T.CenterCrop(224)(T.Resize(256, antialias=False)(x)))
     out[f] = m(x[None]).softmax(1)[0].topk(5).indices.tolist()
 print(json.dumps(out))
-`], { encoding: "utf8" }));
+`,
+    ],
+    { encoding: "utf8" },
+  ),
+);
 
 function classify(args: string[]): string {
-  const r = spawnSync(join(ROOT, "node_modules", ".bin", "vite-node"), [join(ROOT, "examples", "classify.mjs"), ...args], {
-    cwd: ROOT, encoding: "utf8", timeout: 120_000, env: { ...process.env, TORCHLET_ENTRY: join(ROOT, "ts", "index.ts") },
-  });
+  const r = spawnSync(
+    join(ROOT, "node_modules", ".bin", "vite-node"),
+    [join(ROOT, "examples", "classify.mjs"), ...args],
+    {
+      cwd: ROOT,
+      encoding: "utf8",
+      timeout: 120_000,
+      env: { ...process.env, TORCHLET_ENTRY: join(ROOT, "ts", "index.ts") },
+    },
+  );
   if (r.status !== 0) throw new Error(`classify ${args.join(" ")} exited with ${r.status}:\n${r.stdout}\n${r.stderr}`);
   return r.stdout;
 }
 const top = (out: string) => [...out.matchAll(/^\s+\d+\.\s+[\d.]+%\s+(\d+)\s+\S/gm)].map((m) => Number(m[1]));
 
-it.each(["png", "jpg"])("classify.mjs %s with a PyTorch .pth: torchvision's top-5 with names", (f) => {
-  const out = classify([join(dir, `img.${f}`), "--model", "squeezenet1_1", "--weights", join(dir, "sq.pth"), "--backend", "native"]);
-  expect(top(out)).toEqual(ref[f]);
-  expect(out).toContain("400x300");
-  expect(out).toMatch(/ 1\. .*\d+ +\S+/);
-}, 180_000);
+it.each(["png", "jpg"])(
+  "classify.mjs %s with a PyTorch .pth: torchvision's top-5 with names",
+  (f) => {
+    const out = classify([
+      join(dir, `img.${f}`),
+      "--model",
+      "squeezenet1_1",
+      "--weights",
+      join(dir, "sq.pth"),
+      "--backend",
+      "native",
+    ]);
+    expect(top(out)).toEqual(ref[f]);
+    expect(out).toContain("400x300");
+    expect(out).toMatch(/ 1\. .*\d+ +\S+/);
+  },
+  180_000,
+);
 
 it("classify.mjs without --weights names torchvision's weight URL and runs with random weights", () => {
   const out = classify([join(dir, "img.png"), "--model", "mobilenetV3Small", "--backend", "native"]);

@@ -10,7 +10,6 @@ import { createNativeBackend } from "../ts/backends/native.js";
 import type { Backend, ConvGeom } from "../ts/backends/types.js";
 import { convGeom, numel, rand, same } from "./kernel-compare.js";
 
-
 const one = [1, 1, 1];
 
 const GEOMS: [string, ConvGeom][] = [
@@ -48,24 +47,64 @@ const variants: [string, () => Promise<Backend>][] = [
 for (const [title, create] of variants) {
   describe(`conv fast paths: ${title}`, () => {
     let b: Backend;
-    beforeAll(async () => { b = await create(); });
-    afterAll(async () => { await (b as any)?.dispose?.(); });
+    beforeAll(async () => {
+      b = await create();
+    });
+    afterAll(async () => {
+      await (b as any)?.dispose?.();
+    });
 
     for (const [name, g] of GEOMS) {
       it(name, () => {
         const n = numel(g);
-        const x = rand(n.x, n.x), w = rand(n.w, n.w + 1), bias = rand(g.O, 3), gy = rand(n.y, n.y + 2);
+        const x = rand(n.x, n.x),
+          w = rand(n.w, n.w + 1),
+          bias = rand(g.O, 3),
+          gy = rand(n.y, n.y + 2);
         const K = (g.C / g.groups) * g.kD * g.kH * g.kW;
         for (const withBias of [true, false]) {
-          same(b, `${name} bias=${withBias}`, (be, mk) => {
-            const xx = mk(x), ww = mk(w), bb = withBias ? mk(bias) : null, y = mk(n.y);
-            be.conv(g, xx, ww, bb, y); return [y];
-          }, 1e-4, 1e-5 * K);
+          same(
+            b,
+            `${name} bias=${withBias}`,
+            (be, mk) => {
+              const xx = mk(x),
+                ww = mk(w),
+                bb = withBias ? mk(bias) : null,
+                y = mk(n.y);
+              be.conv(g, xx, ww, bb, y);
+              return [y];
+            },
+            1e-4,
+            1e-5 * K,
+          );
         }
-        same(b, `${name} gradInput`, (be, mk) => { const gg = mk(gy), ww = mk(w), gx = mk(n.x); be.convGradInput(g, gg, ww, gx); return [gx]; }, 1e-4, 1e-5 * g.O * g.kH * g.kW);
-        same(b, `${name} gradWeight`, (be, mk) => {
-          const xx = mk(x), gg = mk(gy), gw = mk(n.w), gb = mk(g.O); be.convGradWeight(g, xx, gg, gw, gb); return [gw, gb];
-        }, 1e-4, 1e-5 * g.N * g.outH * g.outW * g.outD);
+        same(
+          b,
+          `${name} gradInput`,
+          (be, mk) => {
+            const gg = mk(gy),
+              ww = mk(w),
+              gx = mk(n.x);
+            be.convGradInput(g, gg, ww, gx);
+            return [gx];
+          },
+          1e-4,
+          1e-5 * g.O * g.kH * g.kW,
+        );
+        same(
+          b,
+          `${name} gradWeight`,
+          (be, mk) => {
+            const xx = mk(x),
+              gg = mk(gy),
+              gw = mk(n.w),
+              gb = mk(g.O);
+            be.convGradWeight(g, xx, gg, gw, gb);
+            return [gw, gb];
+          },
+          1e-4,
+          1e-5 * g.N * g.outH * g.outW * g.outD,
+        );
       });
     }
   });

@@ -8,14 +8,31 @@ import * as torch from "../ts/index.js";
 import type { Tensor } from "../ts/index.js";
 import { describeBackends, values } from "./util.js";
 
-const { DataLoader, Dataset, TensorDataset, Subset, ConcatDataset, randomSplit, defaultCollate, RandomSampler, SequentialSampler, BatchSampler } = torch.utils.data;
-const fx = JSON.parse(readFileSync(new URL("./fixtures/optim/collate.json", import.meta.url), "utf8")) as { cases: { name: string; batch: any; out: any }[] };
+const {
+  DataLoader,
+  Dataset,
+  TensorDataset,
+  Subset,
+  ConcatDataset,
+  randomSplit,
+  defaultCollate,
+  RandomSampler,
+  SequentialSampler,
+  BatchSampler,
+} = torch.utils.data;
+const fx = JSON.parse(readFileSync(new URL("./fixtures/optim/collate.json", import.meta.url), "utf8")) as {
+  cases: { name: string; batch: any; out: any }[];
+};
 
 function revive(v: any): any {
   if (Array.isArray(v)) return v.map(revive);
   if (v && typeof v === "object") {
     if (v.__tuple__) return v.__tuple__.map(revive);
-    if (v.__tensor__) return torch.tensor(v.data, { shape: v.shape, dtype: v.dtype === "int64" ? "int64" : v.dtype === "bool" ? "bool" as any : "float32" });
+    if (v.__tensor__)
+      return torch.tensor(v.data, {
+        shape: v.shape,
+        dtype: v.dtype === "int64" ? "int64" : v.dtype === "bool" ? ("bool" as any) : "float32",
+      });
     return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, revive(x)]));
   }
   return v;
@@ -39,12 +56,16 @@ function same(mine: any, ref: any, path: string) {
 
 describeBackends("utils.data", () => {
   for (const c of fx.cases) {
-    it(`defaultCollate matches PyTorch: ${c.name}`, () => { same(defaultCollate(revive(c.batch)), c.out, c.name); });
+    it(`defaultCollate matches PyTorch: ${c.name}`, () => {
+      same(defaultCollate(revive(c.batch)), c.out, c.name);
+    });
   }
 
   it("defaultCollate errors", () => {
     expect(() => defaultCollate([[1, 2], [3]])).toThrow("each element in list of batch should be of equal size");
-    expect(() => defaultCollate([torch.zeros(2), torch.zeros(3)])).toThrow("stack expects each tensor to be equal size");
+    expect(() => defaultCollate([torch.zeros(2), torch.zeros(3)])).toThrow(
+      "stack expects each tensor to be equal size",
+    );
     expect(() => defaultCollate([null, null])).toThrow("default_collate: batch must contain tensors");
   });
 
@@ -61,9 +82,17 @@ describeBackends("utils.data", () => {
     const loader = new DataLoader(ds, { batchSize: 4 });
     expect(loader.length).toBe(3);
     const batches = [...loader];
-    expect(batches.map(([bx]) => bx.shape)).toEqual([[4, 2], [4, 2], [2, 2]]);
+    expect(batches.map(([bx]) => bx.shape)).toEqual([
+      [4, 2],
+      [4, 2],
+      [2, 2],
+    ]);
     const ys: number[] = [];
-    for (const [bx, by] of loader) { expect(by.dtype).toBe("int64"); ys.push(...values(by)); expect(bx.shape[1]).toBe(2); }
+    for (const [bx, by] of loader) {
+      expect(by.dtype).toBe("int64");
+      ys.push(...values(by));
+      expect(bx.shape[1]).toBe(2);
+    }
     expect(ys).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     const dl = new DataLoader(ds, 4, false, { dropLast: true });
     expect(dl.length).toBe(2);
@@ -78,7 +107,9 @@ describeBackends("utils.data", () => {
     const epoch = (l: InstanceType<typeof DataLoader>) => [...l].flatMap(([, by]: Tensor[]) => values(by));
     const l1 = new DataLoader(ds, { batchSize: 3, shuffle: true, generator: new torch.Generator().manualSeed(5) });
     const l2 = new DataLoader(ds, { batchSize: 3, shuffle: true, generator: new torch.Generator().manualSeed(5) });
-    const e1 = epoch(l1), e2 = epoch(l2), e3 = epoch(l1);
+    const e1 = epoch(l1),
+      e2 = epoch(l2),
+      e3 = epoch(l1);
     expect(e1).toEqual(e2);
     expect([...e1].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect([...e3].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
@@ -92,8 +123,12 @@ describeBackends("utils.data", () => {
 
   it("a Dataset subclass with objects as samples; custom collateFn", () => {
     class Squares extends Dataset<{ x: number; y: number[] }> {
-      get length() { return 5; }
-      get(i: number) { return { x: i, y: [i * i, 0.5] }; }
+      get length() {
+        return 5;
+      }
+      get(i: number) {
+        return { x: i, y: [i * i, 0.5] };
+      }
     }
     const batches = [...new DataLoader(new Squares(), { batchSize: 2 })];
     expect(batches.length).toBe(3);
@@ -122,7 +157,9 @@ describeBackends("utils.data", () => {
     // fractions: floor, then the remainder round-robin (PyTorch 1.13)
     expect(randomSplit(ds, [0.33, 0.33, 0.34]).map((p) => p.length)).toEqual([4, 3, 3]);
     expect(randomSplit(ds, [0.5, 0.5]).map((p) => p.length)).toEqual([5, 5]);
-    expect(() => randomSplit(ds, [5, 4])).toThrow("Sum of input lengths does not equal the length of the input dataset!");
+    expect(() => randomSplit(ds, [5, 4])).toThrow(
+      "Sum of input lengths does not equal the length of the input dataset!",
+    );
     const again = randomSplit(ds, [7, 3], new torch.Generator().manualSeed(1));
     expect(again[0].indices).toEqual(parts[0].indices);
   });
@@ -138,7 +175,10 @@ describeBackends("utils.data", () => {
     const bs = new BatchSampler(new SequentialSampler(ds), 2, false);
     expect([...bs]).toEqual([[0, 1], [2, 3], [4]]);
     expect(bs.length).toBe(3);
-    expect([...new BatchSampler(new SequentialSampler(ds), { batchSize: 2, dropLast: true })]).toEqual([[0, 1], [2, 3]]);
+    expect([...new BatchSampler(new SequentialSampler(ds), { batchSize: 2, dropLast: true })]).toEqual([
+      [0, 1],
+      [2, 3],
+    ]);
     const loader = new DataLoader(new TensorDataset(torch.arange(0, 5)), { batchSampler: bs });
     expect([...loader].map(([t]) => values(t))).toEqual([[0, 1], [2, 3], [4]]);
   });
@@ -147,7 +187,9 @@ describeBackends("utils.data", () => {
 describeBackends("utils.data: IterableDataset and ported options", () => {
   it("an IterableDataset is batched in order; shuffle is refused as in PyTorch", () => {
     class Counter extends torch.utils.data.IterableDataset<number> {
-      *[Symbol.iterator]() { for (let i = 0; i < 7; i++) yield i; }
+      *[Symbol.iterator]() {
+        for (let i = 0; i < 7; i++) yield i;
+      }
     }
     const batches = [...new DataLoader(new Counter(), { batchSize: 3 })].map((b: Tensor) => values(b));
     expect(batches).toEqual([[0, 1, 2], [3, 4, 5], [6]]);
@@ -156,8 +198,14 @@ describeBackends("utils.data: IterableDataset and ported options", () => {
   });
   it("numWorkers, pinMemory, persistentWorkers are accepted (loaded in the calling thread, same batches)", () => {
     const ds = new TensorDataset(torch.arange(0, 6));
-    const a = [...new DataLoader(ds, { batchSize: 2, numWorkers: 4, pinMemory: true, persistentWorkers: true })].map(([t]) => values(t));
-    expect(a).toEqual([[0, 1], [2, 3], [4, 5]]);
+    const a = [...new DataLoader(ds, { batchSize: 2, numWorkers: 4, pinMemory: true, persistentWorkers: true })].map(
+      ([t]) => values(t),
+    );
+    expect(a).toEqual([
+      [0, 1],
+      [2, 3],
+      [4, 5],
+    ]);
     expect(() => new DataLoader(ds, { numWorkers: 2, workerInitFn: () => {} })).toThrow(/workerInitFn/);
   });
 });
@@ -166,11 +214,14 @@ describeBackends("utils.data: WeightedRandomSampler", () => {
   it("draws in proportion to the weights; without replacement each index once", () => {
     const { WeightedRandomSampler } = torch.utils.data;
     const counts = [0, 0, 0, 0];
-    for (const i of new WeightedRandomSampler([1, 0, 3, 6], 20000, true, new torch.Generator().manualSeed(4))) counts[i]++;
+    for (const i of new WeightedRandomSampler([1, 0, 3, 6], 20000, true, new torch.Generator().manualSeed(4)))
+      counts[i]++;
     expect(counts[1]).toBe(0);
     [0.1, 0, 0.3, 0.6].forEach((p, i) => expect(Math.abs(counts[i] / 20000 - p)).toBeLessThan(0.015));
     const once = [...new WeightedRandomSampler(torch.tensor([1, 2, 3, 4]), { numSamples: 4, replacement: false })];
     expect([...once].sort()).toEqual([0, 1, 2, 3]);
-    expect(() => new WeightedRandomSampler([1, 0], 2, false)).toThrow("cannot sample n_sample > prob_dist.size(-1) samples without replacement");
+    expect(() => new WeightedRandomSampler([1, 0], 2, false)).toThrow(
+      "cannot sample n_sample > prob_dist.size(-1) samples without replacement",
+    );
   });
 });

@@ -16,12 +16,16 @@ describeBackends("dropout", () => {
   });
   it("zeroes ~p of the elements, scales the rest by 1/(1-p), and backprops through the mask", () => {
     torch.manualSeed(3);
-    const p = 0.3, n = 20000;
+    const p = 0.3,
+      n = 20000;
     const x = torch.ones(n).requiresGrad_();
     const y = new nn.Dropout(p).forward(x);
     const v = y.toFloat32Array();
     let zeros = 0;
-    for (const e of v) { if (e === 0) zeros++; else expect(e).toBeCloseTo(1 / (1 - p), 5); }
+    for (const e of v) {
+      if (e === 0) zeros++;
+      else expect(e).toBeCloseTo(1 / (1 - p), 5);
+    }
     expect(Math.abs(zeros / n - p)).toBeLessThan(0.02);
     y.sum().backward();
     expect(Array.from(x.grad!.toFloat32Array())).toEqual(Array.from(v));

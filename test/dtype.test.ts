@@ -8,9 +8,26 @@ import { dec, expectTensor, fixture } from "./tensor-fixtures.js";
 
 const F = fixture("dtype.json");
 const METHOD: Record<string, string> = {
-  add: "add", mul: "mul", sub: "sub", div: "div", maximum: "maximum", minimum: "minimum", eq: "eq", ne: "ne", lt: "lt",
-  le: "le", gt: "gt", ge: "ge", logical_and: "logicalAnd", logical_or: "logicalOr", logical_xor: "logicalXor",
-  isnan: "isnan", isinf: "isinf", isfinite: "isfinite", logical_not: "logicalNot", sum: "sum",
+  add: "add",
+  mul: "mul",
+  sub: "sub",
+  div: "div",
+  maximum: "maximum",
+  minimum: "minimum",
+  eq: "eq",
+  ne: "ne",
+  lt: "lt",
+  le: "le",
+  gt: "gt",
+  ge: "ge",
+  logical_and: "logicalAnd",
+  logical_or: "logicalOr",
+  logical_xor: "logicalXor",
+  isnan: "isnan",
+  isinf: "isinf",
+  isfinite: "isfinite",
+  logical_not: "logicalNot",
+  sum: "sum",
 };
 
 function label(c: any): string {
@@ -33,12 +50,17 @@ describeBackends("dtype: PyTorch promotion and bool results", () => {
         if (c.scalar !== undefined) return m.call(a, c.scalar);
         return m.call(a);
       };
-      if (c.error) { expect(run).toThrow(c.error); return; }
+      if (c.error) {
+        expect(run).toThrow(c.error);
+        return;
+      }
       expectTensor(run(), c.out, name);
     });
   }
   for (const r of F.repr) {
-    it(`prints ${r.name} as PyTorch`, () => { expect(dec(r.x).toString()).toBe(r.repr); });
+    it(`prints ${r.name} as PyTorch`, () => {
+      expect(dec(r.x).toString()).toBe(r.repr);
+    });
   }
 });
 
@@ -48,10 +70,30 @@ describeBackends("dtype: int64 is 64-bit", () => {
     const t = torch.tensor(vals, { dtype: "int64" });
     expect(t.tolist()).toEqual(vals);
     expect(t.index(0).item()).toBe(2 ** 40);
-    expect(torch.tensor([2 ** 31 - 1], { dtype: "int64" }).add(1).item()).toBe(2 ** 31);
-    expect(torch.tensor([2 ** 40], { dtype: "int64" }).mul(1024).item()).toBe(2 ** 50);
-    expect(torch.tensor([2 ** 52], { dtype: "int64" }).add(torch.tensor([2 ** 52 - 1], { dtype: "int64" })).item()).toBe(2 ** 53 - 1);
-    expect(torch.tensor([3 * 2 ** 40], { dtype: "int64" }).sum().item()).toBe(3 * 2 ** 40);
+    expect(
+      torch
+        .tensor([2 ** 31 - 1], { dtype: "int64" })
+        .add(1)
+        .item(),
+    ).toBe(2 ** 31);
+    expect(
+      torch
+        .tensor([2 ** 40], { dtype: "int64" })
+        .mul(1024)
+        .item(),
+    ).toBe(2 ** 50);
+    expect(
+      torch
+        .tensor([2 ** 52], { dtype: "int64" })
+        .add(torch.tensor([2 ** 52 - 1], { dtype: "int64" }))
+        .item(),
+    ).toBe(2 ** 53 - 1);
+    expect(
+      torch
+        .tensor([3 * 2 ** 40], { dtype: "int64" })
+        .sum()
+        .item(),
+    ).toBe(3 * 2 ** 40);
   });
   it("BigInt inputs: exact ones are accepted, others refused (never wrapped); beyond 2^53 comes back as BigInt", () => {
     const t = torch.tensor([2n ** 60n, -5n]);
@@ -66,7 +108,12 @@ describeBackends("dtype: int64 is 64-bit", () => {
     const a = torch.tensor([7, -7], { dtype: "int64" });
     expect(a.div(2).dtype).toBe("float32");
     expect(a.div(2).tolist()).toEqual([3.5, -3.5]);
-    expect(torch.tensor([1.9, -1.9, 2 ** 40 + 0.5]).to("int64").tolist()).toEqual([1, -1, 2 ** 40]);
+    expect(
+      torch
+        .tensor([1.9, -1.9, 2 ** 40 + 0.5])
+        .to("int64")
+        .tolist(),
+    ).toEqual([1, -1, 2 ** 40]);
   });
   it("int64 survives save/load bit-exactly", () => {
     const sd = { big: torch.tensor([2 ** 53, -(2 ** 41) - 3, 7], { dtype: "int64" }) };
@@ -75,27 +122,53 @@ describeBackends("dtype: int64 is 64-bit", () => {
     expect(back.big.tolist()).toEqual([2 ** 53, -(2 ** 41) - 3, 7]);
   });
   it("bool tensors: creation, casts, sum, where masks, save/load", () => {
-    const m = torch.tensor([[true, false], [false, true]]);
+    const m = torch.tensor([
+      [true, false],
+      [false, true],
+    ]);
     expect(m.dtype).toBe("bool");
     expect(m.sum().dtype).toBe("int64");
     expect(m.sum().item()).toBe(2);
-    expect(m.long().tolist()).toEqual([[1, 0], [0, 1]]);
-    expect(m.float().tolist()).toEqual([[1, 0], [0, 1]]);
+    expect(m.long().tolist()).toEqual([
+      [1, 0],
+      [0, 1],
+    ]);
+    expect(m.float().tolist()).toEqual([
+      [1, 0],
+      [0, 1],
+    ]);
     expect(torch.tensor([0, 2.5, -1, NaN]).bool().tolist()).toEqual([false, true, true, true]);
-    expect(m.logicalNot().tolist()).toEqual([[false, true], [true, false]]);
+    expect(m.logicalNot().tolist()).toEqual([
+      [false, true],
+      [true, false],
+    ]);
     expect(m.index(0, 0).item()).toBe(true);
-    const x = torch.tensor([[1, 2], [3, 4]]);
-    expect(torch.where(m, x, torch.zeros(2, 2)).tolist()).toEqual([[1, 0], [0, 4]]);
-    expect(x.maskedFill(m, -1).tolist()).toEqual([[-1, 2], [3, -1]]);
+    const x = torch.tensor([
+      [1, 2],
+      [3, 4],
+    ]);
+    expect(torch.where(m, x, torch.zeros(2, 2)).tolist()).toEqual([
+      [1, 0],
+      [0, 4],
+    ]);
+    expect(x.maskedFill(m, -1).tolist()).toEqual([
+      [-1, 2],
+      [3, -1],
+    ]);
     const back = torch.load(torch.save({ m })) as Record<string, torch.Tensor>;
     expect(back.m.dtype).toBe("bool");
-    expect(back.m.tolist()).toEqual([[true, false], [false, true]]);
+    expect(back.m.tolist()).toEqual([
+      [true, false],
+      [false, true],
+    ]);
     expect(() => torch.tensor([1, 2], { dtype: "float16" as any })).toThrow(/unsupported dtype/);
     expect(() => torch.tensor(["a" as any])).toThrow(/must be numbers/);
     expect(() => torch.tensor([null as any])).toThrow(/must be numbers/);
   });
   it("bool and int64 tensors cannot require grad; comparisons are not differentiable", () => {
-    expect(() => torch.tensor([true]).requiresGrad_()).toThrow("only Tensors of floating point dtype can require gradients");
+    expect(() => torch.tensor([true]).requiresGrad_()).toThrow(
+      "only Tensors of floating point dtype can require gradients",
+    );
     const x = torch.randn(3, { requiresGrad: true });
     const m = x.gt(0);
     expect(m.requiresGrad).toBe(false);
@@ -103,5 +176,7 @@ describeBackends("dtype: int64 is 64-bit", () => {
 });
 
 describe("dtype: fixture file", () => {
-  it("has cases", () => { expect(F.ops.length).toBeGreaterThan(100); });
+  it("has cases", () => {
+    expect(F.ops.length).toBeGreaterThan(100);
+  });
 });

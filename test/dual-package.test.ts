@@ -20,17 +20,31 @@ out.print = String(new esm.nn.Sequential(m));
 console.log(JSON.stringify(out));
 `;
 
-describe.skipIf(!existsSync(join(ROOT, "dist/node/index.mjs")))("dual package: import and require share one state", () => {
-  it("a program that both imports and requires torchlet sees one Tensor class and one backend", () => {
-    // inside the package folder, so "torchlet" resolves to this package (self-reference)
-    const dir = mkdtempSync(join(ROOT, "dist/.dual-"));
-    try {
-      writeFileSync(join(dir, "both.mjs"), PROGRAM);
-      const out = JSON.parse(execFileSync(process.execPath, [join(dir, "both.mjs")], { encoding: "utf8" }).trim().split("\n").pop()!);
-      expect(out).toEqual({
-        sameTensor: true, sameNn: true, cjsBackend: "wasm", instance: true, sum: 18,
-        print: "Sequential(\n  (0): Linear(in_features=3, out_features=2, bias=True)\n)",
-      });
-    } finally { rmSync(dir, { recursive: true, force: true }); }
-  });
-});
+describe.skipIf(!existsSync(join(ROOT, "dist/node/index.mjs")))(
+  "dual package: import and require share one state",
+  () => {
+    it("a program that both imports and requires torchlet sees one Tensor class and one backend", () => {
+      // inside the package folder, so "torchlet" resolves to this package (self-reference)
+      const dir = mkdtempSync(join(ROOT, "dist/.dual-"));
+      try {
+        writeFileSync(join(dir, "both.mjs"), PROGRAM);
+        const out = JSON.parse(
+          execFileSync(process.execPath, [join(dir, "both.mjs")], { encoding: "utf8" })
+            .trim()
+            .split("\n")
+            .pop()!,
+        );
+        expect(out).toEqual({
+          sameTensor: true,
+          sameNn: true,
+          cjsBackend: "wasm",
+          instance: true,
+          sum: 18,
+          print: "Sequential(\n  (0): Linear(in_features=3, out_features=2, bias=True)\n)",
+        });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  },
+);

@@ -13,11 +13,20 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const DIST = join(ROOT, "dist/esm/index.js");
 
 function run(file: string, args: string[]): string {
-  const r = spawnSync(process.execPath, [join(ROOT, "examples", file), ...args], { cwd: ROOT, encoding: "utf8", timeout: 300_000 });
-  if (r.status !== 0) throw new Error(`node examples/${file} ${args.join(" ")} exited with ${r.status}:\n${r.stdout}\n${r.stderr}`);
+  const r = spawnSync(process.execPath, [join(ROOT, "examples", file), ...args], {
+    cwd: ROOT,
+    encoding: "utf8",
+    timeout: 300_000,
+  });
+  if (r.status !== 0)
+    throw new Error(`node examples/${file} ${args.join(" ")} exited with ${r.status}:\n${r.stdout}\n${r.stderr}`);
   return r.stdout;
 }
-const num = (out: string, re: RegExp) => { const m = re.exec(out); if (!m) throw new Error(`no ${re} in:\n${out}`); return parseFloat(m[1]); };
+const num = (out: string, re: RegExp) => {
+  const m = re.exec(out);
+  if (!m) throw new Error(`no ${re} in:\n${out}`);
+  return parseFloat(m[1]);
+};
 
 /** Common checks: progress lines with falling loss, the baseline line, a sample of n characters. */
 function check(out: string, backend: string, n: number, mustBeat: boolean) {
@@ -40,20 +49,37 @@ function check(out: string, backend: string, n: number, mustBeat: boolean) {
 
 describe("sequence examples", () => {
   beforeAll(() => {
-    if (!existsSync(DIST)) throw new Error(`${DIST} is missing: run \`npm run build\` first (the examples import the built package)`);
+    if (!existsSync(DIST))
+      throw new Error(`${DIST} is missing: run \`npm run build\` first (the examples import the built package)`);
   });
   for (const backend of BACKENDS) {
     const fast = backend !== "js";
     it(`gpt.mjs trains below the unigram baseline and samples with temperature and top-k (${backend})`, () => {
-      const out = run("gpt.mjs", ["--backend", backend, "--steps", fast ? "120" : "8", "--sample", "40", "--threads", "2",
-        ...(fast ? [] : ["--batch", "4", "--block", "32"])]);
+      const out = run("gpt.mjs", [
+        "--backend",
+        backend,
+        "--steps",
+        fast ? "120" : "8",
+        "--sample",
+        "40",
+        "--threads",
+        "2",
+        ...(fast ? [] : ["--batch", "4", "--block", "32"]),
+      ]);
       check(out, backend, 40, fast);
       expect(out).toMatch(/lr \S+e-\d/);
       expect(out).toContain("top-10");
     }, 600_000);
     it(`char-lstm.mjs trains below the unigram baseline with truncated BPTT and samples (${backend})`, () => {
-      const out = run("char-lstm.mjs", ["--backend", backend, "--steps", fast ? "60" : "8", "--sample", "40",
-        ...(fast ? [] : ["--batch", "4", "--hidden", "32"])]);
+      const out = run("char-lstm.mjs", [
+        "--backend",
+        backend,
+        "--steps",
+        fast ? "60" : "8",
+        "--sample",
+        "40",
+        ...(fast ? [] : ["--batch", "4", "--hidden", "32"]),
+      ]);
       check(out, backend, 40, fast);
     }, 600_000);
   }

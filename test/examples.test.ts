@@ -17,8 +17,13 @@ const PY = "/usr/bin/python3";
 const HAS_TORCH = spawnSync(PY, ["-c", "import torch"]).status === 0;
 
 function runExample(file: string, args: string[] = []): string {
-  const r = spawnSync(process.execPath, [join(ROOT, "examples", file), ...args], { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
-  if (r.status !== 0) throw new Error(`node examples/${file} ${args.join(" ")} exited with ${r.status}:\n${r.stdout}\n${r.stderr}`);
+  const r = spawnSync(process.execPath, [join(ROOT, "examples", file), ...args], {
+    cwd: ROOT,
+    encoding: "utf8",
+    timeout: 120_000,
+  });
+  if (r.status !== 0)
+    throw new Error(`node examples/${file} ${args.join(" ")} exited with ${r.status}:\n${r.stdout}\n${r.stderr}`);
   return r.stdout;
 }
 function num(out: string, re: RegExp): number {
@@ -27,8 +32,9 @@ function num(out: string, re: RegExp): number {
   return parseFloat(m[1]);
 }
 
-const simpleCnnPrint = (loadFixture("models.json").prints as { name: string; print: string }[])
-  .find((p) => p.name === "simple_cnn_glossary_class")!.print;
+const simpleCnnPrint = (loadFixture("models.json").prints as { name: string; print: string }[]).find(
+  (p) => p.name === "simple_cnn_glossary_class",
+)!.print;
 
 // The glossary's snippets in PyTorch, on the example's deterministic input.
 const PYTORCH_NORM = String.raw`
@@ -72,7 +78,8 @@ print(json.dumps({
 
 describe("examples", () => {
   beforeAll(() => {
-    if (!existsSync(DIST)) throw new Error(`${DIST} is missing: run \`npm run build\` first (the examples import the built package)`);
+    if (!existsSync(DIST))
+      throw new Error(`${DIST} is missing: run \`npm run build\` first (the examples import the built package)`);
   });
 
   for (const backend of [null, ...BACKENDS]) {
@@ -103,7 +110,10 @@ describe("examples", () => {
       expect(unbiased).toBeGreaterThan(1e-3);
       expect(unbiased).toBeLessThan(5e-2);
       for (const v of [biased, fn, rescaled, running, lnDiff, lnFn]) expect(v).toBeLessThan(1e-5);
-      if (!HAS_TORCH) { console.warn(`normalization.mjs: PyTorch comparison skipped (${PY} cannot import torch)`); return; }
+      if (!HAS_TORCH) {
+        console.warn(`normalization.mjs: PyTorch comparison skipped (${PY} cannot import torch)`);
+        return;
+      }
       const py = spawnSync(PY, ["-c", PYTORCH_NORM], { encoding: "utf8" });
       expect(py.status, py.stderr).toBe(0);
       const ref = JSON.parse(py.stdout);

@@ -11,13 +11,19 @@ describeBackends("fixtures: rnn", () => fixtureCases("rnn.json"));
 const MINE = new Set(["BatchNorm1d", "BatchNorm2d", "LayerNorm", "Embedding", "LSTM", "GRU"]);
 
 describeBackends("norm/embedding/rnn: print text and state-dict keys", () => {
-  const prints = loadFixture("models.json").prints as { name: string; build?: [string, unknown[], Record<string, unknown>][];
-    module?: [string, unknown[], Record<string, unknown>]; print: string }[];
+  const prints = loadFixture("models.json").prints as {
+    name: string;
+    build?: [string, unknown[], Record<string, unknown>][];
+    module?: [string, unknown[], Record<string, unknown>];
+    print: string;
+  }[];
   for (const p of prints) {
     const parts = p.build ?? (p.module ? [p.module] : []);
     if (!parts.length || !parts.every(([n]) => MINE.has(n))) continue;
     it(`print: ${p.name}`, () => {
-      const m = p.build ? buildModule("Sequential", [p.build], {}) : buildModule(p.module![0], p.module![1], p.module![2]);
+      const m = p.build
+        ? buildModule("Sequential", [p.build], {})
+        : buildModule(p.module![0], p.module![1], p.module![2]);
       expect(m.toString()).toBe(p.print);
     });
   }

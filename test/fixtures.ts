@@ -9,12 +9,29 @@ import { nn } from "../ts/index.js";
 import type { Tensor } from "../ts/index.js";
 import { expectClose } from "./util.js";
 
-export interface FixTensor { shape: number[]; dtype?: "float32" | "int64"; data: number[]; requiresGrad?: boolean }
+export interface FixTensor {
+  shape: number[];
+  dtype?: "float32" | "int64";
+  data: number[];
+  requiresGrad?: boolean;
+}
 export interface FixCase {
-  name: string; module: string; args: unknown[]; kwargs: Record<string, unknown>; train: boolean;
-  inputs: FixTensor[]; state: Record<string, FixTensor>; outputs: FixTensor[]; gradOutputs: FixTensor[];
-  inputGrads: (FixTensor | null)[]; paramGrads: Record<string, FixTensor>; stateAfter?: Record<string, FixTensor>;
-  stateAsTuple?: boolean; build?: unknown[]; print?: string; [k: string]: unknown;
+  name: string;
+  module: string;
+  args: unknown[];
+  kwargs: Record<string, unknown>;
+  train: boolean;
+  inputs: FixTensor[];
+  state: Record<string, FixTensor>;
+  outputs: FixTensor[];
+  gradOutputs: FixTensor[];
+  inputGrads: (FixTensor | null)[];
+  paramGrads: Record<string, FixTensor>;
+  stateAfter?: Record<string, FixTensor>;
+  stateAsTuple?: boolean;
+  build?: unknown[];
+  print?: string;
+  [k: string]: unknown;
 }
 
 export function loadFixture(file: string): { torch: string; cases: FixCase[]; [k: string]: any } {
@@ -22,8 +39,10 @@ export function loadFixture(file: string): { torch: string; cases: FixCase[]; [k
 }
 
 export function toTensor(f: FixTensor, requiresGrad = false): Tensor {
-  const t = torch.tensor(f.dtype === "int64" ? new Int32Array(f.data) : new Float32Array(f.data),
-    { shape: f.shape, dtype: f.dtype ?? "float32" });
+  const t = torch.tensor(f.dtype === "int64" ? new Int32Array(f.data) : new Float32Array(f.data), {
+    shape: f.shape,
+    dtype: f.dtype ?? "float32",
+  });
   if (requiresGrad && (f.dtype ?? "float32") === "float32") t.requiresGrad = true;
   return t;
 }
@@ -41,7 +60,9 @@ export function convertKwargs(kw: Record<string, unknown>): Record<string, unkno
 /** new nn[name](...args, kwargs), or a Sequential from a nested build list. */
 export function buildModule(name: string, args: unknown[], kwargs: Record<string, unknown>): nn.Module {
   if (name === "Sequential") {
-    const children = (args[0] as [string, unknown[], Record<string, unknown>][]).map(([n, a, k]) => buildModule(n, a, k));
+    const children = (args[0] as [string, unknown[], Record<string, unknown>][]).map(([n, a, k]) =>
+      buildModule(n, a, k),
+    );
     return new nn.Sequential(...children);
   }
   const Ctor = (nn as any)[name];
@@ -57,11 +78,15 @@ export function loadState(m: nn.Module, state: Record<string, FixTensor>): void 
   m.loadStateDict(sd);
 }
 
-export interface Tolerance { atol?: number; rtol?: number }
+export interface Tolerance {
+  atol?: number;
+  rtol?: number;
+}
 
 /** Runs one module case; tol may be tightened/loosened per case by the caller. */
 export function runModuleCase(c: FixCase, tol: Tolerance = {}): void {
-  const atol = tol.atol ?? 1e-4, rtol = tol.rtol ?? 1e-4;
+  const atol = tol.atol ?? 1e-4,
+    rtol = tol.rtol ?? 1e-4;
   const m = c.build ? buildModule("Sequential", [c.build], {}) : buildModule(c.module, c.args, c.kwargs);
   loadState(m, c.state);
   m.train(c.train);
@@ -70,7 +95,10 @@ export function runModuleCase(c: FixCase, tol: Tolerance = {}): void {
   if (c.stateAsTuple) outs = m.forward(inputs[0], [inputs[1], inputs[2]]);
   else outs = m.forward(...inputs);
   const flat: Tensor[] = [];
-  const flatten = (v: unknown) => { if (Array.isArray(v)) v.forEach(flatten); else flat.push(v as Tensor); };
+  const flatten = (v: unknown) => {
+    if (Array.isArray(v)) v.forEach(flatten);
+    else flat.push(v as Tensor);
+  };
   flatten(outs);
   expect(flat.length, `${c.name}: number of outputs`).toBe(c.outputs.length);
   flat.forEach((o, k) => {
@@ -98,8 +126,13 @@ export function runModuleCase(c: FixCase, tol: Tolerance = {}): void {
 
 /** Backward of sum(out_k * gradOutputs_k) over the outputs that require grad, then each input's
  *  gradient against the fixture. */
-export function backwardAndCheckInputs(c: Pick<FixCase, "name" | "gradOutputs" | "inputGrads">, outs: Tensor[],
-                                       inputs: Tensor[], atol: number, rtol: number): void {
+export function backwardAndCheckInputs(
+  c: Pick<FixCase, "name" | "gradOutputs" | "inputGrads">,
+  outs: Tensor[],
+  inputs: Tensor[],
+  atol: number,
+  rtol: number,
+): void {
   let objective: Tensor | null = null;
   outs.forEach((o, k) => {
     if (!o.requiresGrad) return;
@@ -116,7 +149,11 @@ export function backwardAndCheckInputs(c: Pick<FixCase, "name" | "gradOutputs" |
 }
 
 /** One `it` per case of a fixture file (call inside describeBackends). */
-export function fixtureCases(file: string, tol: (c: FixCase) => Tolerance = () => ({}), filter: (c: FixCase) => boolean = () => true): void {
+export function fixtureCases(
+  file: string,
+  tol: (c: FixCase) => Tolerance = () => ({}),
+  filter: (c: FixCase) => boolean = () => true,
+): void {
   const fx = loadFixture(file);
   for (const c of fx.cases.filter(filter)) it(c.name, () => runModuleCase(c, tol(c)));
 }

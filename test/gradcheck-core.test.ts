@@ -4,9 +4,17 @@ import { F } from "../ts/index.js";
 import { gradcheck, useFloat64 } from "./gradcheck.js";
 
 describe("gradcheck: core ops (float64, js)", () => {
-  beforeAll(() => { useFloat64(); torch.manualSeed(1); });
+  beforeAll(() => {
+    useFloat64();
+    torch.manualSeed(1);
+  });
   const r = (...s: number[]) => torch.randn(...s).requiresGrad_();
-  const pos = (...s: number[]) => torch.rand(...s).add(0.5).detach().requiresGrad_();
+  const pos = (...s: number[]) =>
+    torch
+      .rand(...s)
+      .add(0.5)
+      .detach()
+      .requiresGrad_();
   it("add/sub/mul/div with broadcasting", () => {
     gradcheck((a, b) => a.add(b).mul(a).sub(b.mul(2)).div(b.abs().add(1)), [r(3, 4), r(4)]);
     gradcheck((a, b) => a.div(b), [r(2, 1, 3), pos(4, 1)]);
@@ -53,10 +61,25 @@ describe("gradcheck: core ops (float64, js)", () => {
     const w = torch.tensor([0.5, 1.5, 1]);
     gradcheck((x) => F.crossEntropy(x, t), [r(4, 3)]);
     gradcheck((x) => F.crossEntropy(x, t, { weight: w, labelSmoothing: 0.2, ignoreIndex: 1 }), [r(4, 3)]);
-    gradcheck((x) => F.crossEntropy(x, torch.tensor([[0, 1], [2, 2]], { dtype: "int64" }), { reduction: "sum" }), [r(2, 3, 2)]);
+    gradcheck(
+      (x) =>
+        F.crossEntropy(
+          x,
+          torch.tensor(
+            [
+              [0, 1],
+              [2, 2],
+            ],
+            { dtype: "int64" },
+          ),
+          { reduction: "sum" },
+        ),
+      [r(2, 3, 2)],
+    );
     gradcheck((x) => F.nllLoss(x.logSoftmax(1), t, { reduction: "none" }), [r(4, 3)]);
     gradcheck((x, y) => F.mseLoss(x, y), [r(3, 2), r(3, 2)]);
-    const y = torch.rand(5), pw = torch.rand(5).add(0.5);
+    const y = torch.rand(5),
+      pw = torch.rand(5).add(0.5);
     gradcheck((x) => F.binaryCrossEntropy(x.sigmoid(), y, { weight: pw }), [r(5)]);
     gradcheck((x) => F.binaryCrossEntropyWithLogits(x, y, { posWeight: pw }), [r(5)]);
     gradcheck((x) => F.binaryCrossEntropyWithLogits(x, y, { reduction: "sum" }), [r(5)]);

@@ -6,12 +6,18 @@ import { F } from "../ts/index.js";
 import { gradcheck, useFloat64 } from "./gradcheck.js";
 
 describe("gradcheck: resizing, padding, 1-d/3-d pools (float64, js)", () => {
-  beforeAll(() => { useFloat64(); torch.manualSeed(5); });
+  beforeAll(() => {
+    useFloat64();
+    torch.manualSeed(5);
+  });
   const r = (...s: number[]) => torch.randn(...s).requiresGrad_();
   const distinct = (...s: number[]) => {
     const n = s.reduce((p, d) => p * d, 1);
-    const v = Array.from({ length: n }, (_, k) => (k * 0.37) % 1 + k * 1e-3);
-    for (let k = n - 1; k > 0; k--) { const j = Math.floor(torch.rand(1).item() * (k + 1)); [v[k], v[j]] = [v[j], v[k]]; }
+    const v = Array.from({ length: n }, (_, k) => ((k * 0.37) % 1) + k * 1e-3);
+    for (let k = n - 1; k > 0; k--) {
+      const j = Math.floor(torch.rand(1).item() * (k + 1));
+      [v[k], v[j]] = [v[j], v[k]];
+    }
     return torch.tensor(new Float32Array(v), { shape: s }).requiresGrad_();
   };
 
@@ -40,7 +46,10 @@ describe("gradcheck: resizing, padding, 1-d/3-d pools (float64, js)", () => {
     gradcheck((x) => F.maxPool1d(x, 3, { stride: 2, padding: 1, ceilMode: true }), [distinct(2, 2, 8)]);
     gradcheck((x) => F.avgPool1d(x, 3, { stride: 2, padding: 1, countIncludePad: false }), [r(2, 2, 8)]);
     gradcheck((x) => F.maxPool3d(x, [2, 3, 2], { stride: [1, 2, 2], padding: [1, 1, 0] }), [distinct(1, 2, 3, 5, 4)]);
-    gradcheck((x) => F.avgPool3d(x, 3, { stride: 2, padding: 1, ceilMode: true, divisorOverride: 5 }), [r(1, 1, 4, 5, 5)]);
+    gradcheck(
+      (x) => F.avgPool3d(x, 3, { stride: 2, padding: 1, ceilMode: true, divisorOverride: 5 }),
+      [r(1, 1, 4, 5, 5)],
+    );
     gradcheck((x) => F.adaptiveAvgPool3d(x, [2, null, 3]), [r(1, 2, 3, 4, 5)]);
     gradcheck((x) => F.adaptiveMaxPool3d(x, [2, 2, 3]), [distinct(1, 1, 3, 4, 5)]);
     gradcheck((x) => F.adaptiveMaxPool1d(x, 3), [distinct(2, 7)]);

@@ -13,15 +13,25 @@ export function useFloat64(): void {
  * Checks d(sum(f(inputs) * w))/d(input) against central differences for every input that
  * requires grad. f may return a tensor or an array of tensors (each gets its own random weight).
  */
-export function gradcheck(f: (...xs: Tensor[]) => Tensor | Tensor[], inputs: Tensor[], opts: { eps?: number; atol?: number; rtol?: number } = {}) {
-  const eps = opts.eps ?? 1e-6, atol = opts.atol ?? 1e-5, rtol = opts.rtol ?? 1e-3;
-  const outs = () => { const o = f(...inputs); return Array.isArray(o) ? o : [o]; };
+export function gradcheck(
+  f: (...xs: Tensor[]) => Tensor | Tensor[],
+  inputs: Tensor[],
+  opts: { eps?: number; atol?: number; rtol?: number } = {},
+) {
+  const eps = opts.eps ?? 1e-6,
+    atol = opts.atol ?? 1e-5,
+    rtol = opts.rtol ?? 1e-3;
+  const outs = () => {
+    const o = f(...inputs);
+    return Array.isArray(o) ? o : [o];
+  };
   const first = outs();
   const weights = first.map((o) => torch.randn(o.shape.length ? o.shape : [1]).reshape(o.shape));
-  const objective = (os: Tensor[]) => os.reduce<Tensor | null>((acc, o, k) => {
-    const term = o.mul(weights[k]).sum();
-    return acc ? acc.add(term) : term;
-  }, null)!;
+  const objective = (os: Tensor[]) =>
+    os.reduce<Tensor | null>((acc, o, k) => {
+      const term = o.mul(weights[k]).sum();
+      return acc ? acc.add(term) : term;
+    }, null)!;
   for (const x of inputs) x.grad = null;
   objective(first).backward();
   inputs.forEach((x, idx) => {

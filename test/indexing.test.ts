@@ -13,7 +13,8 @@ function input(c: any): { x: torch.Tensor; leaf: torch.Tensor; grad: () => torch
     const leaf = dec(c.x, { requiresGrad: true });
     return { x: leaf, leaf, grad: () => leaf.grad! };
   }
-  const nd = c.x.shape.length, rev = Array.from({ length: nd }, (_, k) => nd - 1 - k);
+  const nd = c.x.shape.length,
+    rev = Array.from({ length: nd }, (_, k) => nd - 1 - k);
   const leaf = dec(c.x).permute(rev).contiguous().detach().requiresGrad_(true);
   const x = leaf.permute(rev);
   expect(x.isContiguous()).toBe(false);
@@ -41,7 +42,8 @@ describeBackends("indexing: PyTorch fixtures", () => {
   }
   for (const c of F.put) {
     it(`x[${c.name}] = v${c.accumulate ? " (accumulate)" : ""}`, () => {
-      const a = dec(c.x, { requiresGrad: true }), v = dec(c.v, { requiresGrad: true });
+      const a = dec(c.x, { requiresGrad: true }),
+        v = dec(c.v, { requiresGrad: true });
       const y = a.mul(1);
       const r = y.indexPut_(c.parts.map(part), v, { accumulate: c.accumulate });
       expect(r).toBe(y);
@@ -59,9 +61,17 @@ describeBackends("indexing: views, copies, storage sharing", () => {
     const v = x.index(":", "1:4:2");
     expect(v.shape).toEqual([3, 2]);
     v.fill_(-1);
-    expect(x.tolist()).toEqual([[0, -1, 2, -1], [4, -1, 6, -1], [8, -1, 10, -1]]);
+    expect(x.tolist()).toEqual([
+      [0, -1, 2, -1],
+      [4, -1, 6, -1],
+      [8, -1, 10, -1],
+    ]);
     x.index(0).add_(100);
-    expect(v.tolist()).toEqual([[99, 99], [-1, -1], [-1, -1]]);
+    expect(v.tolist()).toEqual([
+      [99, 99],
+      [-1, -1],
+      [-1, -1],
+    ]);
   });
   it("advanced indexing copies", () => {
     const x = torch.arange(6).float();
@@ -70,9 +80,18 @@ describeBackends("indexing: views, copies, storage sharing", () => {
     expect(x.tolist()).toEqual([0, 1, 2, 3, 4, 5]);
   });
   it("indexPut_ without autograd writes in place, bool and int64 tensors too", () => {
-    const x = torch.tensor([[1, 2, 3], [4, 5, 6]], { dtype: "int64" });
+    const x = torch.tensor(
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+      { dtype: "int64" },
+    );
     x.indexPut_([x.gt(2)], 0);
-    expect(x.tolist()).toEqual([[1, 2, 0], [0, 0, 0]]);
+    expect(x.tolist()).toEqual([
+      [1, 2, 0],
+      [0, 0, 0],
+    ]);
     const m = torch.tensor([true, false, true]);
     m.indexPut_([1], 1);
     expect(m.tolist()).toEqual([true, true, true]);
@@ -88,8 +107,12 @@ describeBackends("indexing: views, copies, storage sharing", () => {
     const ids = torch.randint(0, 1000, [4096]);
     const e = w.index(ids);
     const idv = ids.tolist() as number[];
-    const wv = w.toFloat32Array(), ev = e.toFloat32Array();
-    for (const k of [0, 17, 4095]) expect(Array.from(ev.subarray(k * 64, k * 64 + 64))).toEqual(Array.from(wv.subarray(idv[k] * 64, idv[k] * 64 + 64)));
+    const wv = w.toFloat32Array(),
+      ev = e.toFloat32Array();
+    for (const k of [0, 17, 4095])
+      expect(Array.from(ev.subarray(k * 64, k * 64 + 64))).toEqual(
+        Array.from(wv.subarray(idv[k] * 64, idv[k] * 64 + 64)),
+      );
   });
   it("index parts are validated in PyTorch's words", () => {
     const x = torch.zeros(2, 3);
@@ -110,5 +133,8 @@ describeBackends("indexing: views, copies, storage sharing", () => {
 });
 
 describe("indexing: fixture file", () => {
-  it("has cases", () => { expect(F.index.length).toBeGreaterThan(20); expect(F.put.length).toBeGreaterThan(5); });
+  it("has cases", () => {
+    expect(F.index.length).toBeGreaterThan(20);
+    expect(F.put.length).toBeGreaterThan(5);
+  });
 });

@@ -10,7 +10,9 @@ import { nn } from "../ts/index.js";
 import type { Tensor } from "../ts/index.js";
 import { describeBackends, values } from "./util.js";
 
-const misc = JSON.parse(readFileSync(new URL("./fixtures/optim/misc.json", import.meta.url), "utf8")) as { gains: Record<string, number> };
+const misc = JSON.parse(readFileSync(new URL("./fixtures/optim/misc.json", import.meta.url), "utf8")) as {
+  gains: Record<string, number>;
+};
 const init = nn.init;
 
 function moments(t: Tensor) {
@@ -22,7 +24,7 @@ function moments(t: Tensor) {
 /** mean within 5 standard errors, std within 5% */
 function expectMoments(t: Tensor, mean: number, std: number, what: string) {
   const m = moments(t);
-  expect(Math.abs(m.mean - mean), `${what} mean ${m.mean}`).toBeLessThan(5 * std / Math.sqrt(m.n) + 1e-7);
+  expect(Math.abs(m.mean - mean), `${what} mean ${m.mean}`).toBeLessThan((5 * std) / Math.sqrt(m.n) + 1e-7);
   expect(Math.abs(m.std - std) / std, `${what} std ${m.std} vs ${std}`).toBeLessThan(0.05);
   return m;
 }
@@ -59,9 +61,17 @@ describeBackends("nn.init", () => {
     expect(m.min).toBeGreaterThanOrEqual(-1);
     expect(m.max).toBeLessThanOrEqual(2);
     // moments of N(0,1) truncated to [-1, 2] by numeric integration
-    let z = 0, s1 = 0, s2 = 0;
-    for (let x = -1; x <= 2; x += 1e-4) { const w = Math.exp(-x * x / 2); z += w; s1 += w * x; s2 += w * x * x; }
-    const mean = s1 / z, std = Math.sqrt(s2 / z - mean * mean);
+    let z = 0,
+      s1 = 0,
+      s2 = 0;
+    for (let x = -1; x <= 2; x += 1e-4) {
+      const w = Math.exp((-x * x) / 2);
+      z += w;
+      s1 += w * x;
+      s2 += w * x * x;
+    }
+    const mean = s1 / z,
+      std = Math.sqrt(s2 / z - mean * mean);
     expectMoments(t, mean, std, "truncNormal_");
     const d = moments(init.truncNormal_(torch.empty(20000), 0.5, 0.1));
     expect(d.min).toBeGreaterThanOrEqual(-2);
@@ -85,7 +95,13 @@ describeBackends("nn.init", () => {
     const gv = values(g);
     expect(gv.reduce((a, b) => a + b, 0)).toBe(4);
     // [o, i, k] = 1 at o = g*2 + i, k = 1
-    for (const [o, i] of [[0, 0], [1, 1], [2, 0], [3, 1]]) expect(gv[o * 6 + i * 3 + 1]).toBe(1);
+    for (const [o, i] of [
+      [0, 0],
+      [1, 1],
+      [2, 0],
+      [3, 1],
+    ])
+      expect(gv[o * 6 + i * 3 + 1]).toBe(1);
     expect(() => init.dirac_(torch.empty(3, 3))).toThrow("Only tensors with 3, 4, or 5 dimensions are supported");
   });
 
@@ -97,34 +113,61 @@ describeBackends("nn.init", () => {
     expect(m.max).toBeLessThanOrEqual(a);
     expect(m.min).toBeGreaterThanOrEqual(-a);
     expectMoments(t, 0, a / Math.sqrt(3), "xavierUniform_");
-    expectMoments(init.xavierUniform_(t, 2), 0, 2 * a / Math.sqrt(3), "xavierUniform_(gain 2)");
+    expectMoments(init.xavierUniform_(t, 2), 0, (2 * a) / Math.sqrt(3), "xavierUniform_(gain 2)");
     expectMoments(init.xavierNormal_(t, { gain: 0.5 }), 0, 0.5 * Math.sqrt(2 / 300), "xavierNormal_");
     const conv = torch.empty(64, 16, 3, 3); // fan_in 144, fan_out 576
     m = moments(init.kaimingUniform_(conv));
-    const b = Math.sqrt(3) * Math.sqrt(2) / Math.sqrt(144);
+    const b = (Math.sqrt(3) * Math.sqrt(2)) / Math.sqrt(144);
     expect(m.max).toBeLessThanOrEqual(b);
     expectMoments(conv, 0, b / Math.sqrt(3), "kaimingUniform_ default");
-    const b2 = Math.sqrt(3) * Math.sqrt(2 / (1 + 5)) / Math.sqrt(144);
+    const b2 = (Math.sqrt(3) * Math.sqrt(2 / (1 + 5))) / Math.sqrt(144);
     expectMoments(init.kaimingUniform_(conv, Math.sqrt(5)), 0, b2 / Math.sqrt(3), "kaimingUniform_(a=sqrt 5)");
-    expectMoments(init.kaimingUniform_(conv, { mode: "fan_out", nonlinearity: "relu" }), 0, Math.sqrt(2) / Math.sqrt(576), "kaimingUniform_ fan_out relu");
-    expectMoments(init.kaimingNormal_(conv, 0, "fan_out", "relu"), 0, Math.sqrt(2) / Math.sqrt(576), "kaimingNormal_ positional");
-    expectMoments(init.kaimingNormal_(conv, { a: 0.1, nonlinearity: "leaky_relu" }), 0, Math.sqrt(2 / 1.01) / 12, "kaimingNormal_ leaky");
-    expect(() => init.kaimingUniform_(conv, { mode: "fan_avg" as any })).toThrow("Mode fan_avg not supported, please use one of fan_in, fan_out");
-    expect(() => init.xavierUniform_(torch.empty(5))).toThrow("Fan in and fan out can not be computed for tensor with fewer than 2 dimensions");
+    expectMoments(
+      init.kaimingUniform_(conv, { mode: "fan_out", nonlinearity: "relu" }),
+      0,
+      Math.sqrt(2) / Math.sqrt(576),
+      "kaimingUniform_ fan_out relu",
+    );
+    expectMoments(
+      init.kaimingNormal_(conv, 0, "fan_out", "relu"),
+      0,
+      Math.sqrt(2) / Math.sqrt(576),
+      "kaimingNormal_ positional",
+    );
+    expectMoments(
+      init.kaimingNormal_(conv, { a: 0.1, nonlinearity: "leaky_relu" }),
+      0,
+      Math.sqrt(2 / 1.01) / 12,
+      "kaimingNormal_ leaky",
+    );
+    expect(() => init.kaimingUniform_(conv, { mode: "fan_avg" as any })).toThrow(
+      "Mode fan_avg not supported, please use one of fan_in, fan_out",
+    );
+    expect(() => init.xavierUniform_(torch.empty(5))).toThrow(
+      "Fan in and fan out can not be computed for tensor with fewer than 2 dimensions",
+    );
     expect(() => init.kaimingNormal_(conv, { nonlinearity: "swish" })).toThrow("Unsupported nonlinearity swish");
   });
 
   it("orthogonal_: rows or columns orthonormal, times the gain", () => {
     torch.manualSeed(3);
-    for (const [shape, gain] of [[[6, 4], 1], [[4, 9], 2], [[5, 5], 1], [[3, 2, 4], 0.5]] as [number[], number][]) {
+    for (const [shape, gain] of [
+      [[6, 4], 1],
+      [[4, 9], 2],
+      [[5, 5], 1],
+      [[3, 2, 4], 0.5],
+    ] as [number[], number][]) {
       const t = init.orthogonal_(torch.empty(...shape), gain);
-      const rows = shape[0], cols = t.numel() / rows;
+      const rows = shape[0],
+        cols = t.numel() / rows;
       const w = t.reshape(rows, cols);
       const g = rows < cols ? w.matmul(w.t()) : w.t().matmul(w);
-      const n = Math.min(rows, cols), gv = values(g);
-      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-        expect(Math.abs(gv[i * n + j] - (i === j ? gain * gain : 0)), `${shape} (${i}, ${j})`).toBeLessThan(1e-5);
-      }
+      const n = Math.min(rows, cols),
+        gv = values(g);
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j < n; j++) {
+          expect(Math.abs(gv[i * n + j] - (i === j ? gain * gain : 0)), `${shape} (${i}, ${j})`).toBeLessThan(1e-5);
+        }
     }
     expect(() => init.orthogonal_(torch.empty(4))).toThrow("Only tensors with 2 or more dimensions are supported");
   });

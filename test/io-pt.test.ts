@@ -17,7 +17,9 @@ import { writeZip, readZip, zipData } from "../ts/io/zip.js";
 const PY = "/usr/bin/python3";
 const torchCheck = spawnSync(PY, ["-c", "import torch"], { encoding: "utf8" });
 const HAS_TORCH = torchCheck.status === 0;
-const NO_TORCH = HAS_TORCH ? "" : ` [SKIPPED: ${PY} cannot import torch (install python3-torch): ${(torchCheck.stderr || torchCheck.error?.message || "").trim().split("\n").pop()}]`;
+const NO_TORCH = HAS_TORCH
+  ? ""
+  : ` [SKIPPED: ${PY} cannot import torch (install python3-torch): ${(torchCheck.stderr || torchCheck.error?.message || "").trim().split("\n").pop()}]`;
 
 const DIR = new URL("./fixtures/pt/", import.meta.url);
 const file = (name: string) => readFileSync(new URL(name, DIR));
@@ -26,15 +28,27 @@ const tmp = mkdtempSync(join(tmpdir(), "torchlet-io-pt-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const LOADS_AS: Record<string, string> = {
-  float32: "float32", float64: "float32", float16: "float32", bfloat16: "float32",
-  int64: "int64", int32: "int64", int16: "int64", int8: "int64", uint8: "int64", bool: "bool",
+  float32: "float32",
+  float64: "float32",
+  float16: "float32",
+  bfloat16: "float32",
+  int64: "int64",
+  int32: "int64",
+  int16: "int64",
+  int8: "int64",
+  uint8: "int64",
+  bool: "bool",
 };
-const num = (v: number | string) => (v === "nan" ? NaN : v === "inf" ? Infinity : v === "-inf" ? -Infinity : (v as number));
+const num = (v: number | string) =>
+  v === "nan" ? NaN : v === "inf" ? Infinity : v === "-inf" ? -Infinity : (v as number);
 const flat = (x: unknown): unknown[] => (Array.isArray(x) ? x.flatMap(flat) : [x]);
 
 /** Compares a loaded value with gen_pt_fixtures.py's encoding of the saved one. */
 function check(actual: unknown, exp: any, path: string): void {
-  if (exp === null || typeof exp !== "object") { expect(actual, path).toBe(exp); return; }
+  if (exp === null || typeof exp !== "object") {
+    expect(actual, path).toBe(exp);
+    return;
+  }
   if ("tensor" in exp) {
     expect(actual, path).toBeInstanceOf(torch.Tensor);
     const t = actual as torch.Tensor;
@@ -72,21 +86,55 @@ function check(actual: unknown, exp: any, path: string): void {
     exp.list.forEach((v: unknown, k: number) => check((actual as unknown[])[k], v, `${path}[${k}]`));
     return;
   }
-  if ("int" in exp) { expect(String(actual), path).toBe(exp.int); expect(typeof actual === "number" || typeof actual === "bigint", path).toBe(true); return; }
-  if ("float" in exp) { const w = num(exp.float); if (Number.isNaN(w)) expect(Number.isNaN(actual), path).toBe(true); else expect(actual, path).toBe(w); return; }
+  if ("int" in exp) {
+    expect(String(actual), path).toBe(exp.int);
+    expect(typeof actual === "number" || typeof actual === "bigint", path).toBe(true);
+    return;
+  }
+  if ("float" in exp) {
+    const w = num(exp.float);
+    if (Number.isNaN(w)) expect(Number.isNaN(actual), path).toBe(true);
+    else expect(actual, path).toBe(w);
+    return;
+  }
   throw new Error(`bad expectation at ${path}`);
 }
 
 const ALL = [
-  "model_zip.pt", "model_legacy.pt", "checkpoint_zip.pt", "checkpoint_legacy.pt", "checkpoint_proto4.pt",
-  "checkpoint_proto5.pt", "checkpoint_legacy_proto4.pt", "prefixed_module.pt", "prefixed_orig_mod.pt", "tied_zip.pt",
-  "tied_legacy.pt", "views_zip.pt", "views_legacy.pt", "dtypes_zip.pt", "dtypes_legacy.pt", "parameters_zip.pt",
-  "parameters_legacy.pt", "single_tensor.pt", "tied_deflate.pt", "tied_prefix.pt", "tied_bigendian.pt", "dtypes.safetensors", "numpy_scalars_zip.pt",
+  "model_zip.pt",
+  "model_legacy.pt",
+  "checkpoint_zip.pt",
+  "checkpoint_legacy.pt",
+  "checkpoint_proto4.pt",
+  "checkpoint_proto5.pt",
+  "checkpoint_legacy_proto4.pt",
+  "prefixed_module.pt",
+  "prefixed_orig_mod.pt",
+  "tied_zip.pt",
+  "tied_legacy.pt",
+  "views_zip.pt",
+  "views_legacy.pt",
+  "dtypes_zip.pt",
+  "dtypes_legacy.pt",
+  "parameters_zip.pt",
+  "parameters_legacy.pt",
+  "single_tensor.pt",
+  "tied_deflate.pt",
+  "tied_prefix.pt",
+  "tied_bigendian.pt",
+  "dtypes.safetensors",
+  "numpy_scalars_zip.pt",
   "numpy_scalars_legacy.pt",
 ];
 
 function makeModel(): nn.Module {
-  return new nn.Sequential(new nn.Conv2d(3, 4, 3), new nn.BatchNorm2d(4), new nn.ReLU(), new nn.Flatten(), new nn.Linear(64, 5));
+  return new nn.Sequential(
+    new nn.Conv2d(3, 4, 3),
+    new nn.BatchNorm2d(4),
+    new nn.ReLU(),
+    new nn.Flatten(),
+    new nn.Linear(64, 5),
+  );
 }
 const fromExp = (e: any) => torch.tensor(new Float32Array(e.values.map(num)), { shape: e.shape });
 
@@ -110,7 +158,8 @@ describeBackends("io: torch.load of PyTorch 1.13 files", () => {
     }
     check(torch.load(lpad.subarray(3, 3 + legacy.length)), EXPECTED["dtypes_legacy.pt"], "legacy view");
     const st = torch.save({ a: torch.tensor([1, 2, 3]) });
-    const spad = new Uint8Array(st.length + 3); spad.set(st, 1);
+    const spad = new Uint8Array(st.length + 3);
+    spad.set(st, 1);
     expect(torch.load(spad.subarray(1, 1 + st.length)).a.tolist()).toEqual([1, 2, 3]);
   });
 
@@ -167,14 +216,25 @@ describeBackends("io: torch.load of PyTorch 1.13 files", () => {
     expect(Object.keys(ck.model)).toContain("weight");
     expect(Object.keys(ck.model)).not.toContain("0.weight");
     expect(ck["module.x"]).toBe(3);
-    expect(() => torch.load(file("model_zip.pt"), { strip_prefix: "x" })).toThrow(/unknown option "strip_prefix" for torch.load; did you mean "stripPrefix"/);
+    expect(() => torch.load(file("model_zip.pt"), { strip_prefix: "x" })).toThrow(
+      /unknown option "strip_prefix" for torch.load; did you mean "stripPrefix"/,
+    );
     // PyTorch's other arguments are accepted: map_location (positional or by name; tensors go to the
     // active backend) and weights_only (loading is always weights-only)
-    for (const extra of [["cpu"], [{ mapLocation: "cpu" }], [{ mapLocation: (s: unknown) => s, weightsOnly: true }], [null, { weightsOnly: false }]]) {
+    for (const extra of [
+      ["cpu"],
+      [{ mapLocation: "cpu" }],
+      [{ mapLocation: (s: unknown) => s, weightsOnly: true }],
+      [null, { weightsOnly: false }],
+    ]) {
       expect(Object.keys(torch.load(file("model_zip.pt"), ...extra))).toEqual(plain);
     }
-    expect(() => torch.load(file("model_zip.pt"), { mapLocation: 3 })).toThrow(/argument "mapLocation" must be a string or a function or null/);
-    expect(() => torch.save({ a: 1 }, { format: "pt", metadata: { x: "y" } })).toThrow(/metadata is only stored by the safetensors format/);
+    expect(() => torch.load(file("model_zip.pt"), { mapLocation: 3 })).toThrow(
+      /argument "mapLocation" must be a string or a function or null/,
+    );
+    expect(() => torch.save({ a: 1 }, { format: "pt", metadata: { x: "y" } })).toThrow(
+      /metadata is only stored by the safetensors format/,
+    );
   });
 
   it("files whose pickle names os.system or builtins.eval are refused, naming the global, and nothing runs", () => {
@@ -183,9 +243,15 @@ describeBackends("io: torch.load of PyTorch 1.13 files", () => {
       if (existsSync(e.marker)) rmSync(e.marker);
       for (const form of ["zip", "legacy"]) {
         let err: unknown;
-        try { torch.load(file(`evil_${tag}_${form}.pt`)); } catch (x) { err = x; }
+        try {
+          torch.load(file(`evil_${tag}_${form}.pt`));
+        } catch (x) {
+          err = x;
+        }
         expect(err).toBeInstanceOf(torch.LoadError);
-        expect((err as Error).message).toBe(`torch.load: the file names the global ${e.global}, which is not allowed (only tensors and containers can be loaded)`);
+        expect((err as Error).message).toBe(
+          `torch.load: the file names the global ${e.global}, which is not allowed (only tensors and containers can be loaded)`,
+        );
         expect(existsSync(e.marker)).toBe(false);
       }
     }
@@ -208,7 +274,11 @@ describeBackends("io: torch.save(obj, { format: 'pt' })", () => {
     const w = torch.arange(12).reshape(3, 4).float();
     const obj = {
       model: { w, wt: w.t(), row: w.select(0, 1), ids: torch.tensor([1, -2, 3], { dtype: "int64" }) },
-      list: [1, "two", null, true, [3.5, -0.25]], epoch: 3, big: 2n ** 64n, neg: -7, s: "ü✓",
+      list: [1, "two", null, true, [3.5, -0.25]],
+      epoch: 3,
+      big: 2n ** 64n,
+      neg: -7,
+      s: "ü✓",
     };
     const back = torch.load(torch.save(obj, { format: "pt" }));
     expect(back.model.wt.storage).toBe(back.model.w.storage);
@@ -229,7 +299,8 @@ describeBackends("io: torch.save(obj, { format: 'pt' })", () => {
     torch.save({ w }, p);
     expect(torch.load(p).w.tolist()).toEqual(w.tolist());
     expect(() => torch.save(new nn.Linear(2, 2), { format: "pt" })).toThrow(/cannot save a Linear .*stateDict\(\)/);
-    const cyc: unknown[] = []; cyc.push(cyc);
+    const cyc: unknown[] = [];
+    cyc.push(cyc);
     expect(() => torch.save(cyc, { format: "pt" })).toThrow(/cycle/);
     expect(() => torch.save({ w }, { format: "zip" })).toThrow(/argument "format" must be one of "safetensors", "pt"/);
   });
@@ -249,15 +320,24 @@ describeBackends("io: torch.save(obj, { format: 'pt' })", () => {
   });
 
   it(`PyTorch reads torchlet's file with torch.load(f, weights_only=True) and sees the same values and sharing${NO_TORCH}`, (ctx) => {
-    if (!HAS_TORCH) { ctx.skip(); return; }
+    if (!HAS_TORCH) {
+      ctx.skip();
+      return;
+    }
     torch.manualSeed(4);
     const m = makeModel();
     m.train();
     m.forward(torch.randn(2, 3, 6, 6));
     const w = torch.randn(3, 4);
     const obj = {
-      model: m.stateDict(), tied: { a: w, b: w.t(), c: w.select(1, 2) }, epoch: 12, names: ["x", "y"], flag: true, none: null,
-      ints: torch.tensor([5, -6, 2 ** 40], { dtype: "int64" }), nested: [[1, 2], { k: torch.ones(2, 2) }],
+      model: m.stateDict(),
+      tied: { a: w, b: w.t(), c: w.select(1, 2) },
+      epoch: 12,
+      names: ["x", "y"],
+      flag: true,
+      none: null,
+      ints: torch.tensor([5, -6, 2 ** 40], { dtype: "int64" }),
+      nested: [[1, 2], { k: torch.ones(2, 2) }],
       mask: torch.tensor([true, false, true]),
     };
     const f = join(tmp, `from-torchlet-${torch.backend()}.pt`);
@@ -303,10 +383,24 @@ print(int(m[1].num_batches_tracked))
   });
 
   it(`float scalars are written as pickle floats (PyTorch reads them; 1.13's weights_only unpickler lacks BINFLOAT)${NO_TORCH}`, (ctx) => {
-    if (!HAS_TORCH) { ctx.skip(); return; }
+    if (!HAS_TORCH) {
+      ctx.skip();
+      return;
+    }
     const f = join(tmp, `floats-${torch.backend()}.pt`);
-    writeFileSync(f, torch.save({ lr: 0.125, x: -1e-300, inf: Infinity, n: 3, t: torch.tensor([0.5]) }, { format: "pt" }));
-    const r = spawnSync(PY, ["-c", "import sys, torch; ck = torch.load(sys.argv[1]); print(repr([ck['lr'], ck['x'], ck['inf'], ck['n'], ck['t'].tolist()]))", f], { encoding: "utf8" });
+    writeFileSync(
+      f,
+      torch.save({ lr: 0.125, x: -1e-300, inf: Infinity, n: 3, t: torch.tensor([0.5]) }, { format: "pt" }),
+    );
+    const r = spawnSync(
+      PY,
+      [
+        "-c",
+        "import sys, torch; ck = torch.load(sys.argv[1]); print(repr([ck['lr'], ck['x'], ck['inf'], ck['n'], ck['t'].tolist()]))",
+        f,
+      ],
+      { encoding: "utf8" },
+    );
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout.trim()).toBe("[0.125, -1e-300, inf, 3, [0.5]]");
   });

@@ -18,8 +18,9 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const PY = "/usr/bin/python3";
 const torchCheck = spawnSync(PY, ["-c", "import torch, numpy"], { encoding: "utf8" });
 const HAS_TORCH = torchCheck.status === 0;
-const NO_TORCH_REASON = HAS_TORCH ? "" : ` [SKIPPED: ${PY} cannot import torch: ${(torchCheck.stderr || torchCheck.error?.message || "").trim().split("\n").pop()}]`;
-
+const NO_TORCH_REASON = HAS_TORCH
+  ? ""
+  : ` [SKIPPED: ${PY} cannot import torch: ${(torchCheck.stderr || torchCheck.error?.message || "").trim().split("\n").pop()}]`;
 
 const models = loadFixture("models.json");
 const cnnCase = models.cases.find((c) => c.name === "simple_cnn_glossary")!;
@@ -33,7 +34,11 @@ function snapshot(m: nn.Module): Record<string, number[]> {
   return out;
 }
 function errorOf(fn: () => unknown): Error {
-  try { fn(); } catch (e) { return e as Error; }
+  try {
+    fn();
+  } catch (e) {
+    return e as Error;
+  }
   throw new Error("expected an error");
 }
 /** A safetensors file from a header object and a data section. */
@@ -53,12 +58,15 @@ function parseHeader(bytes: Uint8Array): Record<string, any> {
 describeBackends("io: save / load", () => {
   it("round-trips F32 and I64 tensors (any shape, 0-d included)", () => {
     const sd = {
-      "w": torch.tensor([[1.5, -2.25, 3], [4, 5e-8, -6e7]]),
-      "b": torch.tensor([0.1, 0.2, 0.3]),
-      "s": torch.tensor(7.5),
-      "num_batches_tracked": torch.tensor(12, { dtype: "int64" }),
-      "ids": torch.tensor([0, -3, 2147483647, -2147483648], { dtype: "int64" }),
-      "empty": torch.zeros(0, 4),
+      w: torch.tensor([
+        [1.5, -2.25, 3],
+        [4, 5e-8, -6e7],
+      ]),
+      b: torch.tensor([0.1, 0.2, 0.3]),
+      s: torch.tensor(7.5),
+      num_batches_tracked: torch.tensor(12, { dtype: "int64" }),
+      ids: torch.tensor([0, -3, 2147483647, -2147483648], { dtype: "int64" }),
+      empty: torch.zeros(0, 4),
     };
     const bytes = torch.save(sd);
     expect(bytes).toBeInstanceOf(Uint8Array);
@@ -84,7 +92,8 @@ describeBackends("io: save / load", () => {
 
   it("round-trips a model with BatchNorm buffers (num_batches_tracked is I64)", () => {
     torch.manualSeed(3);
-    const make = () => new nn.Sequential(new (nn as any).Conv2d(2, 3, 3), new (nn as any).BatchNorm2d(3), new nn.ReLU());
+    const make = () =>
+      new nn.Sequential(new (nn as any).Conv2d(2, 3, 3), new (nn as any).BatchNorm2d(3), new nn.ReLU());
     const a = make();
     a.train();
     a.forward(torch.randn(4, 2, 5, 5));
@@ -98,7 +107,8 @@ describeBackends("io: save / load", () => {
     expect(snapshot(b)).toEqual(snapshot(a));
     expect(b.stateDict()["1.num_batches_tracked"].dtype).toBe("int64");
     expect(b.stateDict()["1.num_batches_tracked"].item()).toBe(2);
-    a.eval(); b.eval();
+    a.eval();
+    b.eval();
     const x = torch.randn(2, 2, 5, 5);
     expect(values(b.forward(x))).toEqual(values(a.forward(x)));
   });
@@ -114,13 +124,19 @@ describeBackends("io: save / load", () => {
   });
 
   it(`a file written by torchlet is accepted by PyTorch (scripts/check_safetensors.py) and gives the same output${NO_TORCH_REASON}`, (ctx) => {
-    if (!HAS_TORCH) { ctx.skip(); return; }
+    if (!HAS_TORCH) {
+      ctx.skip();
+      return;
+    }
     torch.manualSeed(11);
     const model = new SimpleCNN(10);
     model.eval();
     const file = join(tmp, `simplecnn-${torch.backend()}.safetensors`);
     writeFileSync(file, torch.save(model.stateDict(), { metadata: { format: "pt", writer: "torchlet", epoch: 3 } }));
-    const r = spawnSync(PY, [join(ROOT, "scripts/check_safetensors.py"), file, "--model", "simplecnn"], { encoding: "utf8", cwd: ROOT });
+    const r = spawnSync(PY, [join(ROOT, "scripts/check_safetensors.py"), file, "--model", "simplecnn"], {
+      encoding: "utf8",
+      cwd: ROOT,
+    });
     expect(r.status, `check_safetensors failed:\n${r.stdout}\n${r.stderr}`).toBe(0);
     const res = JSON.parse(r.stdout.trim().split("\n").pop()!);
     expect(res.ok).toBe(true);
@@ -129,7 +145,14 @@ describeBackends("io: save / load", () => {
     expect(res.keys.sort()).toEqual(Object.keys(model.stateDict()).sort());
     expect(res.outputShape).toEqual([2, 10]);
     // the script's fixed input: torch.manual_seed(0); torch.randn(2, 3, 32, 32)
-    const gen = spawnSync(PY, ["-c", "import torch, json; torch.manual_seed(0); print(json.dumps(torch.randn(2, 3, 32, 32).reshape(-1).tolist()))"], { encoding: "utf8", maxBuffer: 1 << 26 });
+    const gen = spawnSync(
+      PY,
+      [
+        "-c",
+        "import torch, json; torch.manual_seed(0); print(json.dumps(torch.randn(2, 3, 32, 32).reshape(-1).tolist()))",
+      ],
+      { encoding: "utf8", maxBuffer: 1 << 26 },
+    );
     expect(gen.status, gen.stderr).toBe(0);
     const x = torch.tensor(new Float32Array(JSON.parse(gen.stdout)), { shape: [2, 3, 32, 32] });
     const out = torch.noGrad(() => model.forward(x));
@@ -137,7 +160,10 @@ describeBackends("io: save / load", () => {
   });
 
   it(`a small MLP file written by torchlet also passes the strict checker${NO_TORCH_REASON}`, (ctx) => {
-    if (!HAS_TORCH) { ctx.skip(); return; }
+    if (!HAS_TORCH) {
+      ctx.skip();
+      return;
+    }
     torch.manualSeed(5);
     const mlp = new nn.Sequential(new nn.Linear(5, 7), new nn.ReLU(), new nn.Linear(7, 3));
     const file = join(tmp, `mlp-${torch.backend()}.safetensors`);
@@ -145,8 +171,14 @@ describeBackends("io: save / load", () => {
     const r = spawnSync(PY, [join(ROOT, "scripts/check_safetensors.py"), file, "--model", "mlp"], { encoding: "utf8" });
     expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
     const res = JSON.parse(r.stdout);
-    const gen = spawnSync(PY, ["-c", "import torch, json; torch.manual_seed(0); print(json.dumps(torch.randn(4, 5).reshape(-1).tolist()))"], { encoding: "utf8" });
-    const out = torch.noGrad(() => mlp.forward(torch.tensor(new Float32Array(JSON.parse(gen.stdout)), { shape: [4, 5] })));
+    const gen = spawnSync(
+      PY,
+      ["-c", "import torch, json; torch.manual_seed(0); print(json.dumps(torch.randn(4, 5).reshape(-1).tolist()))"],
+      { encoding: "utf8" },
+    );
+    const out = torch.noGrad(() =>
+      mlp.forward(torch.tensor(new Float32Array(JSON.parse(gen.stdout)), { shape: [4, 5] })),
+    );
     expectClose(res.output, values(out), 1e-5, 1e-4, "mlp output");
   });
 
@@ -158,9 +190,15 @@ describeBackends("io: save / load", () => {
     expect(() => torch.load(tooLong)).toThrow(/header length .* exceeds file size/);
     expect(() => torch.load(rawFile(null, new Uint8Array(0), "{not json"))).toThrow(/not valid JSON/);
     const f12 = new Uint8Array(12);
-    expect(() => torch.load(rawFile({ a: { dtype: "F8_E4M3", shape: [12], data_offsets: [0, 12] } }, f12))).toThrow(/dtype F8_E4M3, which torchlet does not load/);
-    expect(() => torch.load(rawFile({ a: { dtype: "F32", shape: [4], data_offsets: [0, 12] } }, f12))).toThrow(/data_offsets/);
-    expect(() => torch.load(rawFile({ a: { dtype: "F32", shape: [3], data_offsets: [0, 16] } }, f12))).toThrow(/data_offsets/);
+    expect(() => torch.load(rawFile({ a: { dtype: "F8_E4M3", shape: [12], data_offsets: [0, 12] } }, f12))).toThrow(
+      /dtype F8_E4M3, which torchlet does not load/,
+    );
+    expect(() => torch.load(rawFile({ a: { dtype: "F32", shape: [4], data_offsets: [0, 12] } }, f12))).toThrow(
+      /data_offsets/,
+    );
+    expect(() => torch.load(rawFile({ a: { dtype: "F32", shape: [3], data_offsets: [0, 16] } }, f12))).toThrow(
+      /data_offsets/,
+    );
     expect(() => torch.load(good.slice(0, good.length - 4))).toThrow(/data_offsets|file size/);
   });
 });
@@ -179,7 +217,10 @@ describeBackends("io: safetensors is parsed strictly (issue 9.5)", () => {
     refuse(rawFile(null, f12, "[]"), /does not start with '\{'/);
     refuse(rawFile(null, new Uint8Array(0), '{"a":1}x'), /trailing characters/);
     refuse(rawFile(null, f12, `{"a":${JSON.stringify(t3)},"a":${JSON.stringify(t3)}}`), /the key "a" twice/);
-    refuse(rawFile(null, f12, `{"a":{"dtype":"F32","dtype":"F32","shape":[3],"data_offsets":[0,12]}}`), /the key "dtype" twice/);
+    refuse(
+      rawFile(null, f12, `{"a":{"dtype":"F32","dtype":"F32","shape":[3],"data_offsets":[0,12]}}`),
+      /the key "dtype" twice/,
+    );
     const bad = rawFile(null, f12, `{"a\u00ff":${JSON.stringify(t3)}}`);
     bad[10] = 0xff; // inside the key: an invalid UTF-8 byte
     refuse(bad, /not valid UTF-8/);
@@ -192,23 +233,47 @@ describeBackends("io: safetensors is parsed strictly (issue 9.5)", () => {
 
   it("dtype, shape and data_offsets types are checked, and every rejection names the tensor", () => {
     refuse(rawFile({ w: { dtype: 5, shape: [3], data_offsets: [0, 12] } }, f12), /tensor "w" has no dtype string/);
-    refuse(rawFile({ w: { dtype: "F33", shape: [3], data_offsets: [0, 12] } }, f12), /tensor "w" has an unknown dtype "F33"/);
-    refuse(rawFile({ w: { dtype: "F32", shape: "3", data_offsets: [0, 12] } }, f12), /tensor "w": shape must be an array of non-negative integers/);
+    refuse(
+      rawFile({ w: { dtype: "F33", shape: [3], data_offsets: [0, 12] } }, f12),
+      /tensor "w" has an unknown dtype "F33"/,
+    );
+    refuse(
+      rawFile({ w: { dtype: "F32", shape: "3", data_offsets: [0, 12] } }, f12),
+      /tensor "w": shape must be an array of non-negative integers/,
+    );
     refuse(rawFile({ w: { dtype: "F32", shape: [-3], data_offsets: [0, 12] } }, f12), /"w": shape must be/);
     refuse(rawFile({ w: { dtype: "F32", shape: [1.5, 2], data_offsets: [0, 12] } }, f12), /"w": shape must be/);
-    refuse(rawFile({ w: { dtype: "F32", shape: [3], data_offsets: [12] } }, f12), /"w": data_offsets must be an array of two/);
+    refuse(
+      rawFile({ w: { dtype: "F32", shape: [3], data_offsets: [12] } }, f12),
+      /"w": data_offsets must be an array of two/,
+    );
     refuse(rawFile({ w: { dtype: "F32", shape: [3], data_offsets: [0, "12"] } }, f12), /"w": data_offsets must be/);
-    refuse(rawFile({ w: { dtype: "F32", shape: [3], data_offsets: [0, 12], extra: 1 } }, f12), /"w" has the unknown field "extra"/);
+    refuse(
+      rawFile({ w: { dtype: "F32", shape: [3], data_offsets: [0, 12], extra: 1 } }, f12),
+      /"w" has the unknown field "extra"/,
+    );
     refuse(rawFile({ w: [1, 2] }, f12), /tensor "w" is a JSON array, not an object/);
-    refuse(rawFile({ w: { dtype: "F32", shape: [2 ** 40, 2 ** 40], data_offsets: [0, 12] } }, f12), /"w".*more than 2\^53|"w": data_offsets/);
+    refuse(
+      rawFile({ w: { dtype: "F32", shape: [2 ** 40, 2 ** 40], data_offsets: [0, 12] } }, f12),
+      /"w".*more than 2\^53|"w": data_offsets/,
+    );
   });
 
   it("offsets are contiguous, non-overlapping and cover the data exactly", () => {
     const f24 = new Uint8Array(24);
     const a = { dtype: "F32", shape: [3], data_offsets: [0, 12] };
-    refuse(rawFile({ a, b: { dtype: "F32", shape: [3], data_offsets: [8, 20] } }, f24), /"b": data_offsets \[8, 20\] overlap/);
-    refuse(rawFile({ a, b: { dtype: "F32", shape: [2], data_offsets: [16, 24] } }, f24), /"b": .* leave bytes \[12, 16\) unused/);
-    refuse(rawFile({ a: { dtype: "F32", shape: [3], data_offsets: [12, 24] } }, f24), /"a": .*leave bytes \[0, 12\) unused/);
+    refuse(
+      rawFile({ a, b: { dtype: "F32", shape: [3], data_offsets: [8, 20] } }, f24),
+      /"b": data_offsets \[8, 20\] overlap/,
+    );
+    refuse(
+      rawFile({ a, b: { dtype: "F32", shape: [2], data_offsets: [16, 24] } }, f24),
+      /"b": .* leave bytes \[12, 16\) unused/,
+    );
+    refuse(
+      rawFile({ a: { dtype: "F32", shape: [3], data_offsets: [12, 24] } }, f24),
+      /"a": .*leave bytes \[0, 12\) unused/,
+    );
     refuse(rawFile({ a }, f24), /data is 24 bytes but the tensors cover 12/);
     refuse(rawFile({ a, b: { ...a } }, f24), /"b": data_offsets \[0, 12\] overlap/);
     // empty tensors take no bytes and may sit anywhere in the sequence
@@ -220,7 +285,10 @@ describeBackends("io: safetensors is parsed strictly (issue 9.5)", () => {
   it("__metadata__ maps strings to strings; __proto__ is an ordinary key", () => {
     expect(Object.keys(torch.load(rawFile({ __metadata__: { format: "pt" }, a: t3 }, f12)))).toEqual(["a"]);
     expect(Object.keys(torch.load(rawFile({ __metadata__: null, a: t3 }, f12)))).toEqual(["a"]);
-    refuse(rawFile({ __metadata__: { epoch: 3 }, a: t3 }, f12), /__metadata__ "epoch" is a JSON number; metadata values must be strings/);
+    refuse(
+      rawFile({ __metadata__: { epoch: 3 }, a: t3 }, f12),
+      /__metadata__ "epoch" is a JSON number; metadata values must be strings/,
+    );
     refuse(rawFile({ __metadata__: ["x"], a: t3 }, f12), /__metadata__ is a JSON array/);
     const sd = torch.load(rawFile(null, f12, `{"__proto__":${JSON.stringify(t3)}}`));
     expect(Object.getPrototypeOf(sd)).toBe(Object.prototype);
@@ -238,9 +306,13 @@ describeBackends("io: safetensors is parsed strictly (issue 9.5)", () => {
     expect(() => torch.save(sd, { metadata: { nested: { a: 1 } } })).toThrow(/metadata "nested" must be a string/);
     expect(() => torch.save(sd, { metadata: { n: null } })).toThrow(/metadata "n" must be a string/);
     expect(() => torch.save(sd, { epoch: 3 } as never)).toThrow(/unknown option "epoch" for torch.save/);
-    expect(() => torch.save({ w: torch.tensor([1]), n: 3 }, { format: "safetensors" })).toThrow(/value for "n" is not a Tensor/);
+    expect(() => torch.save({ w: torch.tensor([1]), n: 3 }, { format: "safetensors" })).toThrow(
+      /value for "n" is not a Tensor/,
+    );
     // bool and int64 tensors
-    const b = torch.load(torch.save({ m: torch.tensor([1, 0, 1], { dtype: "bool" }), i: torch.tensor([2 ** 40, -5], { dtype: "int64" }) }));
+    const b = torch.load(
+      torch.save({ m: torch.tensor([1, 0, 1], { dtype: "bool" }), i: torch.tensor([2 ** 40, -5], { dtype: "int64" }) }),
+    );
     expect(b.m.dtype).toBe("bool");
     expect(b.m.tolist()).toEqual([true, false, true]);
     expect(b.i.tolist()).toEqual([2 ** 40, -5]);
@@ -253,7 +325,9 @@ describeBackends("io: loadStateDict failures leave the model unchanged", () => {
     const m = new nn.Linear(3, 4);
     const before = snapshot(m);
     const e = errorOf(() => m.loadStateDict({ weight: torch.randn(4, 2), bias: torch.randn(4) }));
-    expect(e.message).toBe("Error(s) in loading state_dict for Linear:\n\tsize mismatch for weight: copying a param with shape torch.Size([4, 2]) from checkpoint, the shape in current model is torch.Size([4, 3]).");
+    expect(e.message).toBe(
+      "Error(s) in loading state_dict for Linear:\n\tsize mismatch for weight: copying a param with shape torch.Size([4, 2]) from checkpoint, the shape in current model is torch.Size([4, 3]).",
+    );
     expect(snapshot(m)).toEqual(before);
   });
 
@@ -281,7 +355,9 @@ describeBackends("io: loadStateDict failures leave the model unchanged", () => {
     const sd = torch.load(fixtureBytes("simple_cnn.safetensors"));
     sd["fc2.weight"] = torch.randn(10, 64);
     const e = errorOf(() => model.loadStateDict(sd));
-    expect(e.message).toBe("Error(s) in loading state_dict for SimpleCNN:\n\tsize mismatch for fc2.weight: copying a param with shape torch.Size([10, 64]) from checkpoint, the shape in current model is torch.Size([10, 128]).");
+    expect(e.message).toBe(
+      "Error(s) in loading state_dict for SimpleCNN:\n\tsize mismatch for fc2.weight: copying a param with shape torch.Size([10, 64]) from checkpoint, the shape in current model is torch.Size([10, 128]).",
+    );
     expect(snapshot(model)).toEqual(before);
   });
 });

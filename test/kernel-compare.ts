@@ -8,7 +8,13 @@ const ref = new JsBackend();
 
 export type Maker = (data: ArrayLike<number> | number, dtype?: DType) => Storage;
 /** Runs `f` on the reference and on `b` with the same inputs; compares every storage it returns. */
-export function same(b: Backend, what: string, f: (b: Backend, mk: Maker) => (Storage | null)[], rtol = 1e-5, atol = 1e-6) {
+export function same(
+  b: Backend,
+  what: string,
+  f: (b: Backend, mk: Maker) => (Storage | null)[],
+  rtol = 1e-5,
+  atol = 1e-6,
+) {
   const run = (be: Backend) => {
     const made: Storage[] = [];
     const mk: Maker = (data, dtype = "float32") => {
@@ -23,14 +29,47 @@ export function same(b: Backend, what: string, f: (b: Backend, mk: Maker) => (St
     for (const s of made) be.free(s);
     return outs;
   };
-  const want = run(ref), got = run(b);
+  const want = run(ref),
+    got = run(b);
   want.forEach((w, i) => expectClose(got[i], w, atol, rtol, `${what} [output ${i}]`));
 }
 
-export function convGeom(N: number, C: number, O: number, groups: number, inp: number[], k: number[], s: number[], p: number[], d: number[]): ConvGeom {
+export function convGeom(
+  N: number,
+  C: number,
+  O: number,
+  groups: number,
+  inp: number[],
+  k: number[],
+  s: number[],
+  p: number[],
+  d: number[],
+): ConvGeom {
   const out = inp.map((n, i) => Math.floor((n + 2 * p[i] - d[i] * (k[i] - 1) - 1) / s[i]) + 1);
-  return { N, C, O, groups, inD: inp[0], inH: inp[1], inW: inp[2], kD: k[0], kH: k[1], kW: k[2], sD: s[0], sH: s[1], sW: s[2],
-    pD: p[0], pH: p[1], pW: p[2], dD: d[0], dH: d[1], dW: d[2], outD: out[0], outH: out[1], outW: out[2] };
+  return {
+    N,
+    C,
+    O,
+    groups,
+    inD: inp[0],
+    inH: inp[1],
+    inW: inp[2],
+    kD: k[0],
+    kH: k[1],
+    kW: k[2],
+    sD: s[0],
+    sH: s[1],
+    sW: s[2],
+    pD: p[0],
+    pH: p[1],
+    pW: p[2],
+    dD: d[0],
+    dH: d[1],
+    dW: d[2],
+    outD: out[0],
+    outH: out[1],
+    outW: out[2],
+  };
 }
 
 function rng(seed: number) {
@@ -54,4 +93,8 @@ export function randInt(n: number, hi: number, seed = n): number[] {
   return Array.from({ length: n }, () => Math.floor(r() * hi));
 }
 /** Element counts of a conv's x, w and y. */
-export const numel = (g: ConvGeom) => ({ x: g.N * g.C * g.inD * g.inH * g.inW, w: g.O * (g.C / g.groups) * g.kD * g.kH * g.kW, y: g.N * g.O * g.outD * g.outH * g.outW });
+export const numel = (g: ConvGeom) => ({
+  x: g.N * g.C * g.inD * g.inH * g.inW,
+  w: g.O * (g.C / g.groups) * g.kD * g.kH * g.kW,
+  y: g.N * g.O * g.outD * g.outH * g.outW,
+});

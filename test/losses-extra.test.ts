@@ -52,9 +52,23 @@ describe("losses: float64 gradchecks", () => {
     gradcheck((a) => F.softMarginLoss(a, sign(6)), [r(6)]);
   });
   it("multilabel soft margin / poisson / gaussian NLL", () => {
-    gradcheck((a) => F.multilabelSoftMarginLoss(a, torch.tensor([[1, 0, 1], [0, 0, 1]]), { weight: torch.tensor([0.5, 1, 2]) }), [r(2, 3)]);
+    gradcheck(
+      (a) =>
+        F.multilabelSoftMarginLoss(
+          a,
+          torch.tensor([
+            [1, 0, 1],
+            [0, 0, 1],
+          ]),
+          { weight: torch.tensor([0.5, 1, 2]) },
+        ),
+      [r(2, 3)],
+    );
     gradcheck((a) => F.poissonNllLoss(a, torch.tensor([0, 1, 3, 2, 5, 1])), [r(6)]);
-    gradcheck((a, b, v) => F.gaussianNllLoss(a, b, v, { full: true }), [r(2, 3), r(2, 3), torch.rand(2, 3).add(0.5).requiresGrad_()]);
+    gradcheck(
+      (a, b, v) => F.gaussianNllLoss(a, b, v, { full: true }),
+      [r(2, 3), r(2, 3), torch.rand(2, 3).add(0.5).requiresGrad_()],
+    );
   });
   it("cosine similarity / pairwise distance / normalize", () => {
     gradcheck((a, b) => F.cosineSimilarity(a, b), [r(3, 4), r(3, 4)]);
@@ -67,7 +81,13 @@ describe("losses: float64 gradchecks", () => {
   });
   it("CTC (PyTorch's gradient with respect to log-softmax outputs)", () => {
     const x = r(6, 2, 4);
-    const tg = torch.tensor([[1, 2, 2], [3, 1, 0]], { dtype: "int64" });
+    const tg = torch.tensor(
+      [
+        [1, 2, 2],
+        [3, 1, 0],
+      ],
+      { dtype: "int64" },
+    );
     gradcheck((a) => F.ctcLoss(a.logSoftmax(2), tg, [6, 5], [3, 2]), [x]);
   });
 });

@@ -17,7 +17,8 @@ describeBackends("memory: dispose / tidy / torch.memory()", (backend) => {
     const m1 = mem();
     expect(m1.numTensors - m0.numTensors).toBe(2);
     expect(m1.numBytes - m0.numBytes).toBeGreaterThanOrEqual(4000 + 100 * 4);
-    a.dispose(); b.dispose();
+    a.dispose();
+    b.dispose();
     const m2 = mem();
     expect(m2.numTensors).toBe(m0.numTensors);
     expect(m2.numBytes).toBe(m0.numBytes);
@@ -53,7 +54,9 @@ describeBackends("memory: dispose / tidy / torch.memory()", (backend) => {
     const m0 = mem();
     let inner: torch.Tensor[] = [];
     const out = torch.tidy(() => {
-      const b = a.mul(2), c = b.add(1), d = c.exp();
+      const b = a.mul(2),
+        c = b.add(1),
+        d = c.exp();
       inner = [b, c, d];
       return c.sum();
     });
@@ -68,7 +71,10 @@ describeBackends("memory: dispose / tidy / torch.memory()", (backend) => {
 
   it("tidy() returns arrays / objects of tensors and non-tensor values", () => {
     const m0 = mem();
-    const [x, y] = torch.tidy(() => { const t = torch.ones(3); return [t.mul(2), t.mul(3)]; });
+    const [x, y] = torch.tidy(() => {
+      const t = torch.ones(3);
+      return [t.mul(2), t.mul(3)];
+    });
     const obj = torch.tidy(() => ({ s: torch.ones(2).sum(), n: 5 }));
     expect(x.tolist()).toEqual([2, 2, 2]);
     expect(y.tolist()).toEqual([3, 3, 3]);
@@ -76,16 +82,22 @@ describeBackends("memory: dispose / tidy / torch.memory()", (backend) => {
     expect(obj.n).toBe(5);
     expect(torch.tidy(() => torch.ones(5).sum().item())).toBe(5);
     expect(mem().numTensors - m0.numTensors).toBe(3);
-    x.dispose(); y.dispose(); obj.s.dispose();
+    x.dispose();
+    y.dispose();
+    obj.s.dispose();
     expect(mem().numTensors).toBe(m0.numTensors);
   });
 
   it("nested tidy: the inner result survives into the outer scope, then the outer frees it", () => {
     const m0 = mem();
-    let innerResult: torch.Tensor | null = null, innerTemp: torch.Tensor | null = null;
+    let innerResult: torch.Tensor | null = null,
+      innerTemp: torch.Tensor | null = null;
     const r = torch.tidy(() => {
       const a = torch.ones(8);
-      innerResult = torch.tidy(() => { innerTemp = a.mul(3); return innerTemp.add(1); });
+      innerResult = torch.tidy(() => {
+        innerTemp = a.mul(3);
+        return innerTemp.add(1);
+      });
       expect(innerTemp!.isDisposed).toBe(true);
       expect(innerResult!.isDisposed).toBe(false);
       return innerResult!.sum();
@@ -98,7 +110,12 @@ describeBackends("memory: dispose / tidy / torch.memory()", (backend) => {
 
   it("tidy() frees everything when fn throws", () => {
     const m0 = mem();
-    expect(() => torch.tidy(() => { torch.ones(10).mul(2); throw new Error("boom"); })).toThrow("boom");
+    expect(() =>
+      torch.tidy(() => {
+        torch.ones(10).mul(2);
+        throw new Error("boom");
+      }),
+    ).toThrow("boom");
     expect(mem().numTensors).toBe(m0.numTensors);
   });
 
@@ -106,15 +123,17 @@ describeBackends("memory: dispose / tidy / torch.memory()", (backend) => {
     torch.manualSeed(0);
     const model = new nn.Sequential(new nn.Linear(4, 8), new nn.ReLU(), new nn.Linear(8, 2));
     const opt = new optim.Adam(model.parameters(), { lr: 0.01 });
-    const x = torch.randn(8, 4), y = torch.tensor([0, 1, 0, 1, 0, 1, 0, 1], { dtype: "int64" });
+    const x = torch.randn(8, 4),
+      y = torch.tensor([0, 1, 0, 1, 0, 1, 0, 1], { dtype: "int64" });
     const lossFn = new nn.CrossEntropyLoss();
-    const step = () => torch.tidy(() => {
-      opt.zeroGrad();
-      const loss = lossFn.forward(model.forward(x), y);
-      loss.backward();
-      opt.step();
-      return loss.item();
-    });
+    const step = () =>
+      torch.tidy(() => {
+        opt.zeroGrad();
+        const loss = lossFn.forward(model.forward(x), y);
+        loss.backward();
+        opt.step();
+        return loss.item();
+      });
     const first = step();
     const after1 = mem();
     let last = first;
@@ -124,8 +143,14 @@ describeBackends("memory: dispose / tidy / torch.memory()", (backend) => {
     expect(after21.numTensors).toBe(after1.numTensors);
     expect(after21.numBytes).toBe(after1.numBytes);
     // parameters, gradients and Adam moments are all alive and usable
-    for (const p of model.parameters()) { expect(p.isDisposed).toBe(false); expect(p.grad!.isDisposed).toBe(false); }
-    for (const s of opt.state.values()) { expect(s.expAvg.isDisposed).toBe(false); expect(s.expAvgSq.isDisposed).toBe(false); }
+    for (const p of model.parameters()) {
+      expect(p.isDisposed).toBe(false);
+      expect(p.grad!.isDisposed).toBe(false);
+    }
+    for (const s of opt.state.values()) {
+      expect(s.expAvg.isDisposed).toBe(false);
+      expect(s.expAvgSq.isDisposed).toBe(false);
+    }
   });
 });
 
@@ -139,7 +164,10 @@ async function wasmTrainingSetup() {
   const opt = new optim.SGD(model.parameters(), { lr: 0.05, momentum: 0.9 });
   const lossFn = new nn.CrossEntropyLoss();
   const X = torch.randn(64, 4);
-  const Y = torch.tensor(Array.from({ length: 64 }, (_, k) => (k % 3 === 0 ? 1 : 0)), { dtype: "int64" });
+  const Y = torch.tensor(
+    Array.from({ length: 64 }, (_, k) => (k % 3 === 0 ? 1 : 0)),
+    { dtype: "int64" },
+  );
   return { model, opt, lossFn, X, Y };
 }
 const MIB = 1024 * 1024;
@@ -148,59 +176,71 @@ const BOUND = 8 * MIB;
 describe("memory: a 10,000-step training loop on wasm that yields to the event loop reaches a plateau", () => {
   // FinalizationRegistry callbacks are tasks: they only run when the loop yields (here every 100
   // steps, as a loop awaiting its next batch would). This is the GC safety net working as designed.
-  it.skipIf(!HAS_WASM)(`live wasm bytes stay < 8 MiB without dispose() when the loop awaits${HAS_WASM ? "" : " [SKIPPED: wasm not in TORCHLET_BACKENDS]"}`, async () => {
-    const { model, opt, lossFn, X, Y } = await wasmTrainingSetup();
-    const samples: number[] = [];
-    let peakLate = 0;
-    for (let step = 1; step <= 10_000; step++) {
-      const k = (step * 8) % 64;
-      opt.zeroGrad();
-      const loss = lossFn.forward(model.forward(X.narrow(0, k, 8)), Y.narrow(0, k, 8));
-      loss.backward();
-      opt.step();
-      if (step % 100 === 0) await new Promise((r) => setImmediate(r));
-      const b = torch.memory().numBytes;
-      if (step >= 6000) peakLate = Math.max(peakLate, b);
-      if (step % 1000 === 0) samples.push(b);
-    }
-    const report = `live wasm bytes every 1000 steps: ${samples.map((b) => (b / MIB).toFixed(2) + "MiB").join(", ")}; peak(6000..10000) ${(peakLate / MIB).toFixed(2)} MiB`;
-    console.log(report);
-    expect(peakLate, report).toBeLessThan(BOUND);
-    expect(samples[9], report).toBeLessThan(BOUND);
-  });
+  it.skipIf(!HAS_WASM)(
+    `live wasm bytes stay < 8 MiB without dispose() when the loop awaits${HAS_WASM ? "" : " [SKIPPED: wasm not in TORCHLET_BACKENDS]"}`,
+    async () => {
+      const { model, opt, lossFn, X, Y } = await wasmTrainingSetup();
+      const samples: number[] = [];
+      let peakLate = 0;
+      for (let step = 1; step <= 10_000; step++) {
+        const k = (step * 8) % 64;
+        opt.zeroGrad();
+        const loss = lossFn.forward(model.forward(X.narrow(0, k, 8)), Y.narrow(0, k, 8));
+        loss.backward();
+        opt.step();
+        if (step % 100 === 0) await new Promise((r) => setImmediate(r));
+        const b = torch.memory().numBytes;
+        if (step >= 6000) peakLate = Math.max(peakLate, b);
+        if (step % 1000 === 0) samples.push(b);
+      }
+      const report = `live wasm bytes every 1000 steps: ${samples.map((b) => (b / MIB).toFixed(2) + "MiB").join(", ")}; peak(6000..10000) ${(peakLate / MIB).toFixed(2)} MiB`;
+      console.log(report);
+      expect(peakLate, report).toBeLessThan(BOUND);
+      expect(samples[9], report).toBeLessThan(BOUND);
+    },
+  );
 });
 
 describe("memory: a 10,000-step training loop on wasm without dispose() reaches a plateau", () => {
-  it.skipIf(!HAS_WASM)(`live wasm bytes stay < 8 MiB and do not grow between step 2000 and step 10000${HAS_WASM ? "" : " [SKIPPED: wasm not in TORCHLET_BACKENDS]"}`, async () => {
-    const { model, opt, lossFn, X, Y } = await wasmTrainingSetup();
-    const samples: number[] = [];
-    let peakEarly = 0, peakLate = 0, firstLoss = 0, lastLoss = 0;
-    // A plain synchronous loop, as a user would write it: no dispose(), no tidy(), no awaits.
-    // FinalizationRegistry callbacks cannot run inside one synchronous job, so only a library that
-    // bounds wasm memory by itself (e.g. spilling cold storages to GC-managed JS arrays) passes.
-    for (let step = 1; step <= 10_000; step++) {
-      const k = (step * 8) % 64;
-      const x = X.narrow(0, k, 8), y = Y.narrow(0, k, 8);
-      opt.zeroGrad();
-      const loss = lossFn.forward(model.forward(x), y);
-      loss.backward();
-      opt.step();
-      if (step === 1) firstLoss = loss.item();
-      if (step > 9_900) lastLoss += loss.item() / 100;
-      const b = torch.memory().numBytes;
-      if (step >= 1000 && step <= 2000) peakEarly = Math.max(peakEarly, b);
-      if (step >= 6000) peakLate = Math.max(peakLate, b);
-      if (step % 1000 === 0) samples.push(b);
-    }
-    const at2000 = samples[1], at10000 = samples[9];
-    const report = `live wasm bytes every 1000 steps: ${samples.map((b) => (b / MIB).toFixed(2) + "MiB").join(", ")}; ` +
-      `peak(1000..2000) ${(peakEarly / MIB).toFixed(2)} MiB, peak(6000..10000) ${(peakLate / MIB).toFixed(2)} MiB`;
-    console.log(report);
-    expect(lastLoss, "the loop really trains").toBeLessThan(firstLoss);
-    expect(at10000, report).toBeLessThan(BOUND);
-    expect(peakLate, report).toBeLessThan(BOUND);
-    // plateau: the late peak is not materially above the early peak
-    expect(peakLate, `no plateau: ${report}`).toBeLessThanOrEqual(peakEarly * 1.5 + 256 * 1024);
-    expect(at10000, `no plateau: ${report}`).toBeLessThanOrEqual(Math.max(at2000, peakEarly) * 1.5 + 256 * 1024);
-  });
+  it.skipIf(!HAS_WASM)(
+    `live wasm bytes stay < 8 MiB and do not grow between step 2000 and step 10000${HAS_WASM ? "" : " [SKIPPED: wasm not in TORCHLET_BACKENDS]"}`,
+    async () => {
+      const { model, opt, lossFn, X, Y } = await wasmTrainingSetup();
+      const samples: number[] = [];
+      let peakEarly = 0,
+        peakLate = 0,
+        firstLoss = 0,
+        lastLoss = 0;
+      // A plain synchronous loop, as a user would write it: no dispose(), no tidy(), no awaits.
+      // FinalizationRegistry callbacks cannot run inside one synchronous job, so only a library that
+      // bounds wasm memory by itself (e.g. spilling cold storages to GC-managed JS arrays) passes.
+      for (let step = 1; step <= 10_000; step++) {
+        const k = (step * 8) % 64;
+        const x = X.narrow(0, k, 8),
+          y = Y.narrow(0, k, 8);
+        opt.zeroGrad();
+        const loss = lossFn.forward(model.forward(x), y);
+        loss.backward();
+        opt.step();
+        if (step === 1) firstLoss = loss.item();
+        if (step > 9_900) lastLoss += loss.item() / 100;
+        const b = torch.memory().numBytes;
+        if (step >= 1000 && step <= 2000) peakEarly = Math.max(peakEarly, b);
+        if (step >= 6000) peakLate = Math.max(peakLate, b);
+        if (step % 1000 === 0) samples.push(b);
+      }
+      const at2000 = samples[1],
+        at10000 = samples[9];
+      const report =
+        `live wasm bytes every 1000 steps: ${samples.map((b) => (b / MIB).toFixed(2) + "MiB").join(", ")}; ` +
+        `peak(1000..2000) ${(peakEarly / MIB).toFixed(2)} MiB, peak(6000..10000) ${(peakLate / MIB).toFixed(2)} MiB`;
+      console.log(report);
+      expect(lastLoss, "the loop really trains").toBeLessThan(firstLoss);
+      expect(at10000, report).toBeLessThan(BOUND);
+      expect(peakLate, report).toBeLessThan(BOUND);
+      // plateau: the late peak is not materially above the early peak
+      expect(peakLate, `no plateau: ${report}`).toBeLessThanOrEqual(peakEarly * 1.5 + 256 * 1024);
+      expect(at10000, `no plateau: ${report}`).toBeLessThanOrEqual(Math.max(at2000, peakEarly) * 1.5 + 256 * 1024);
+    },
+  );
 });

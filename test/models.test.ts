@@ -12,7 +12,6 @@ import { buildModule, loadFixture, runModuleCase, toTensor } from "./fixtures.js
 import { BACKENDS, describeBackends, expectClose, values } from "./util.js";
 import { SimpleCNN } from "./simple-cnn.js";
 
-
 type Spec = [string, unknown[], Record<string, unknown>];
 /** Builds a module from a fixture spec; "Sequential" specs list their children (and may nest). */
 function build(spec: Spec): nn.Module {
@@ -81,7 +80,10 @@ describe("models: the same training run on every backend", () => {
       torch.manualSeed(42);
       const model = new nn.Sequential(new nn.Linear(10, 32), new nn.ReLU(), new nn.Linear(32, 4));
       const x = torch.randn(64, 10);
-      const y = torch.tensor(Array.from({ length: 64 }, (_, k) => (k * 7) % 4), { dtype: "int64" });
+      const y = torch.tensor(
+        Array.from({ length: 64 }, (_, k) => (k * 7) % 4),
+        { dtype: "int64" },
+      );
       const opt = new optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
       const lossFn = new nn.CrossEntropyLoss();
       const losses: number[] = [];
@@ -100,7 +102,8 @@ describe("models: the same training run on every backend", () => {
     expect(ref.losses[24]).toBeLessThan(ref.losses[0]);
     for (const name of BACKENDS.slice(1)) {
       expectClose(results[name].losses, ref.losses, 1e-4, 1e-4, `${name} losses vs ${BACKENDS[0]}`);
-      for (const k of Object.keys(ref.state)) expectClose(results[name].state[k], ref.state[k], 1e-4, 1e-4, `${name} ${k}`);
+      for (const k of Object.keys(ref.state))
+        expectClose(results[name].state[k], ref.state[k], 1e-4, 1e-4, `${name} ${k}`);
     }
   });
 });

@@ -11,7 +11,9 @@ import { nn } from "../ts/index.js";
 import type { Tensor } from "../ts/index.js";
 import { describeBackends, expectClose, values } from "./util.js";
 
-const misc = JSON.parse(readFileSync(new URL("./fixtures/optim/misc.json", import.meta.url), "utf8")) as { prints: Record<string, string> };
+const misc = JSON.parse(readFileSync(new URL("./fixtures/optim/misc.json", import.meta.url), "utf8")) as {
+  prints: Record<string, string>;
+};
 
 class Net extends nn.Module {
   fc1 = new nn.Linear(3, 4);
@@ -24,7 +26,9 @@ class Net extends nn.Module {
     this.registerBuffer("cache", torch.zeros(1), false);
     this.registerBuffer("none", null);
   }
-  forward(x: Tensor): Tensor { return this.fc2.forward(this.act.forward(this.fc1.forward(x))).mul(this.scale as unknown as Tensor); }
+  forward(x: Tensor): Tensor {
+    return this.fc2.forward(this.act.forward(this.fc1.forward(x))).mul(this.scale as unknown as Tensor);
+  }
 }
 
 describeBackends("Module API", () => {
@@ -39,8 +43,12 @@ describeBackends("Module API", () => {
     expect(() => m.registerBuffer("", torch.zeros(1))).toThrow(`buffer name can't be empty string ""`);
     expect(() => m.registerBuffer("fc1", torch.zeros(1))).toThrow("attribute 'fc1' already exists");
     expect(() => m.registerBuffer("forward", torch.zeros(1))).toThrow("attribute 'forward' already exists");
-    expect(() => m.registerBuffer("x", 3 as any)).toThrow("cannot assign 'number' object to buffer 'x' (torch Tensor or None required)");
-    expect(() => m.registerBuffer("y", torch.zeros(1), { persistant: true } as any)).toThrow('did you mean "persistent"?');
+    expect(() => m.registerBuffer("x", 3 as any)).toThrow(
+      "cannot assign 'number' object to buffer 'x' (torch Tensor or None required)",
+    );
+    expect(() => m.registerBuffer("y", torch.zeros(1), { persistant: true } as any)).toThrow(
+      'did you mean "persistent"?',
+    );
   });
 
   it("registerParameter, addModule, Parameter", () => {
@@ -48,8 +56,12 @@ describeBackends("Module API", () => {
     m.registerParameter("alpha", new nn.Parameter(torch.ones(1)));
     m.registerParameter("beta", null);
     expect(m.namedParameters().map(([k]) => k)).toEqual(["alpha", "fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"]);
-    expect(() => m.registerParameter("gamma", torch.ones(1) as any)).toThrow("cannot assign 'Tensor' object to parameter 'gamma' (torch.nn.Parameter or None required)");
-    expect(() => m.registerParameter("scale", new nn.Parameter(torch.ones(1)))).toThrow("attribute 'scale' already exists");
+    expect(() => m.registerParameter("gamma", torch.ones(1) as any)).toThrow(
+      "cannot assign 'Tensor' object to parameter 'gamma' (torch.nn.Parameter or None required)",
+    );
+    expect(() => m.registerParameter("scale", new nn.Parameter(torch.ones(1)))).toThrow(
+      "attribute 'scale' already exists",
+    );
     m.addModule("extra", new nn.Tanh());
     expect([...m.namedChildren()].map(([k]) => k)).toEqual(["fc1", "act", "fc2", "extra"]);
     expect(() => m.addModule("bad.name", new nn.Tanh())).toThrow(`module name can't contain "."`);
@@ -91,15 +103,21 @@ describeBackends("Module API", () => {
     const lin = new nn.Linear(2, 3);
     const sd = lin.stateDict();
     expect(new nn.Linear(2, 3).loadStateDict(sd)).toEqual({ missingKeys: [], unexpectedKeys: [] });
-    expect(() => new nn.Linear(2, 3).loadStateDict({ weight: sd.weight })).toThrow('Error(s) in loading state_dict for Linear:\n\tMissing key(s) in state_dict: "bias". ');
-    expect(() => new nn.Linear(2, 3).loadStateDict({ ...sd, extra: torch.zeros(1) })).toThrow('Error(s) in loading state_dict for Linear:\n\tUnexpected key(s) in state_dict: "extra". ');
-    expect(() => new nn.Linear(2, 3).loadStateDict({ weight: sd.weight, extra: torch.zeros(1) }))
-      .toThrow('Error(s) in loading state_dict for Linear:\n\tMissing key(s) in state_dict: "bias". \n\tUnexpected key(s) in state_dict: "extra". ');
+    expect(() => new nn.Linear(2, 3).loadStateDict({ weight: sd.weight })).toThrow(
+      'Error(s) in loading state_dict for Linear:\n\tMissing key(s) in state_dict: "bias". ',
+    );
+    expect(() => new nn.Linear(2, 3).loadStateDict({ ...sd, extra: torch.zeros(1) })).toThrow(
+      'Error(s) in loading state_dict for Linear:\n\tUnexpected key(s) in state_dict: "extra". ',
+    );
+    expect(() => new nn.Linear(2, 3).loadStateDict({ weight: sd.weight, extra: torch.zeros(1) })).toThrow(
+      'Error(s) in loading state_dict for Linear:\n\tMissing key(s) in state_dict: "bias". \n\tUnexpected key(s) in state_dict: "extra". ',
+    );
     const r = new nn.Linear(2, 3).loadStateDict({ weight: sd.weight, extra: torch.zeros(1) }, { strict: false });
     expect(r).toEqual({ missingKeys: ["bias"], unexpectedKeys: ["extra"] });
     expect(new nn.Linear(2, 3).loadStateDict(new Map([["weight", sd.weight]]), false).missingKeys).toEqual(["bias"]);
-    expect(() => new nn.Linear(2, 3).loadStateDict({ ...sd, weight: torch.zeros(3, 3) }))
-      .toThrow("size mismatch for weight: copying a param with shape torch.Size([3, 3]) from checkpoint, the shape in current model is torch.Size([3, 2]).");
+    expect(() => new nn.Linear(2, 3).loadStateDict({ ...sd, weight: torch.zeros(3, 3) })).toThrow(
+      "size mismatch for weight: copying a param with shape torch.Size([3, 3]) from checkpoint, the shape in current model is torch.Size([3, 2]).",
+    );
   });
 
   it("loadStateDict is all-or-nothing: a disposed, null, misshapen or mistyped entry anywhere changes nothing", () => {
@@ -107,11 +125,43 @@ describeBackends("Module API", () => {
     const src = new nn.Sequential(new nn.Linear(2, 3), new nn.Linear(3, 3), new nn.Linear(3, 3), new nn.Linear(3, 2));
     const good = src.stateDict();
     const bads: [string, (sd: Record<string, any>) => void, RegExp][] = [
-      ["disposed", (sd) => { const t = torch.zeros(3, 3); t.dispose(); sd["2.weight"] = t; }, /disposed/],
-      ["null", (sd) => { sd["2.weight"] = null; }, /expected torch.Tensor or Tensor-like object from checkpoint but received None/],
-      ["shape", (sd) => { sd["3.bias"] = torch.zeros(5); }, /size mismatch for 3.bias/],
-      ["dtype", (sd) => { sd["2.bias"] = torch.zeros([3], { dtype: "bool" as any }); }, /can't copy a bool tensor into a float32 one/],
-      ["not a tensor", (sd) => { sd["1.bias"] = [1, 2, 3]; }, /received Array/],
+      [
+        "disposed",
+        (sd) => {
+          const t = torch.zeros(3, 3);
+          t.dispose();
+          sd["2.weight"] = t;
+        },
+        /disposed/,
+      ],
+      [
+        "null",
+        (sd) => {
+          sd["2.weight"] = null;
+        },
+        /expected torch.Tensor or Tensor-like object from checkpoint but received None/,
+      ],
+      [
+        "shape",
+        (sd) => {
+          sd["3.bias"] = torch.zeros(5);
+        },
+        /size mismatch for 3.bias/,
+      ],
+      [
+        "dtype",
+        (sd) => {
+          sd["2.bias"] = torch.zeros([3], { dtype: "bool" as any });
+        },
+        /can't copy a bool tensor into a float32 one/,
+      ],
+      [
+        "not a tensor",
+        (sd) => {
+          sd["1.bias"] = [1, 2, 3];
+        },
+        /received Array/,
+      ],
     ];
     for (const [what, spoil, msg] of bads) {
       torch.manualSeed(2);
@@ -145,18 +195,29 @@ describeBackends("Module API", () => {
 
 describeBackends("containers", () => {
   it("print texts as PyTorch 1.13", () => {
-    expect(new nn.ModuleList([new nn.Linear(2, 3), new nn.ReLU(), new nn.ModuleList([new nn.Tanh()])]).toString()).toBe(misc.prints.ModuleList);
+    expect(new nn.ModuleList([new nn.Linear(2, 3), new nn.ReLU(), new nn.ModuleList([new nn.Tanh()])]).toString()).toBe(
+      misc.prints.ModuleList,
+    );
     expect(new nn.ModuleDict({ fc: new nn.Linear(2, 3), act: new nn.ReLU() }).toString()).toBe(misc.prints.ModuleDict);
-    expect(new nn.ParameterList([new nn.Parameter(torch.zeros(3, 4)), new nn.Parameter(torch.zeros(4))]).toString()).toBe(misc.prints.ParameterList);
-    expect(new nn.ParameterDict({ w: new nn.Parameter(torch.zeros(2, 3)), b: new nn.Parameter(torch.zeros(3)) }).toString()).toBe(misc.prints.ParameterDict);
-    expect(new nn.Sequential(new nn.Linear(2, 3), new nn.Sequential(new nn.ReLU(), new nn.Linear(3, 1))).toString()).toBe(misc.prints.SequentialNested);
+    expect(
+      new nn.ParameterList([new nn.Parameter(torch.zeros(3, 4)), new nn.Parameter(torch.zeros(4))]).toString(),
+    ).toBe(misc.prints.ParameterList);
+    expect(
+      new nn.ParameterDict({ w: new nn.Parameter(torch.zeros(2, 3)), b: new nn.Parameter(torch.zeros(3)) }).toString(),
+    ).toBe(misc.prints.ParameterDict);
+    expect(
+      new nn.Sequential(new nn.Linear(2, 3), new nn.Sequential(new nn.ReLU(), new nn.Linear(3, 1))).toString(),
+    ).toBe(misc.prints.SequentialNested);
     expect(new nn.ModuleList().toString()).toBe(misc.prints.Empty);
     expect(new nn.Unflatten(1, [2, 5]).toString()).toBe(misc.prints.Unflatten);
     expect(new (nn as any).Identity(3, { foo: 1 }).toString()).toBe(misc.prints.Identity);
   });
 
   it("ModuleList: at (negative), append, extend, insert, pop, set, iteration, state-dict names", () => {
-    const a = new nn.Linear(1, 1), b = new nn.ReLU(), c = new nn.Tanh(), d = new nn.Sigmoid();
+    const a = new nn.Linear(1, 1),
+      b = new nn.ReLU(),
+      c = new nn.Tanh(),
+      d = new nn.Sigmoid();
     const l = new nn.ModuleList([a, b]);
     expect(l.length).toBe(2);
     expect(l.at(-1)).toBe(b);
@@ -170,7 +231,12 @@ describeBackends("containers", () => {
     expect(l.pop()).toBe(d);
     l.set(-1, d);
     expect([...l]).toEqual([a, b, d]);
-    expect(Object.keys(new nn.ModuleList([new nn.Linear(1, 2), new nn.Linear(2, 1)]).stateDict())).toEqual(["0.weight", "0.bias", "1.weight", "1.bias"]);
+    expect(Object.keys(new nn.ModuleList([new nn.Linear(1, 2), new nn.Linear(2, 1)]).stateDict())).toEqual([
+      "0.weight",
+      "0.bias",
+      "1.weight",
+      "1.bias",
+    ]);
     expect(() => l.forward()).toThrow('Module [ModuleList] is missing the required "forward" function');
     expect(l.slice(1).length).toBe(2);
     expect(() => l.append({} as any)).toThrow("is not a Module subclass");
@@ -185,10 +251,17 @@ describeBackends("containers", () => {
     expect(s.forward(torch.ones(4, 2)).shape).toEqual([4, 1]);
     s.pop(0);
     expect(Object.keys(s.stateDict())).toEqual(["0.weight", "0.bias", "2.weight", "2.bias"]);
-    const named = new nn.Sequential(new Map<string, nn.Module>([["conv", new nn.Linear(2, 2)], ["act", new nn.ReLU()]]));
+    const named = new nn.Sequential(
+      new Map<string, nn.Module>([
+        ["conv", new nn.Linear(2, 2)],
+        ["act", new nn.ReLU()],
+      ]),
+    );
     expect(Object.keys(named.stateDict())).toEqual(["conv.weight", "conv.bias"]);
     expect(named.at(1)).toBeInstanceOf(nn.ReLU);
-    expect(named.toString()).toBe("Sequential(\n  (conv): Linear(in_features=2, out_features=2, bias=True)\n  (act): ReLU()\n)");
+    expect(named.toString()).toBe(
+      "Sequential(\n  (conv): Linear(in_features=2, out_features=2, bias=True)\n  (act): ReLU()\n)",
+    );
   });
 
   it("ModuleDict and ParameterDict: order, get/set/has/delete/pop, iteration over keys", () => {
@@ -208,7 +281,12 @@ describeBackends("containers", () => {
     expect(pd.keys()).toEqual(["b", "w"]); // a dict's keys are sorted, as in PyTorch 1.13
     expect(pd.get("w")).toBeInstanceOf(nn.Parameter);
     expect(pd.namedParameters().map(([k]) => k)).toEqual(["b", "w"]);
-    const pd2 = new nn.ParameterDict(new Map([["w", torch.zeros(2)], ["b", torch.ones(1)]]));
+    const pd2 = new nn.ParameterDict(
+      new Map([
+        ["w", torch.zeros(2)],
+        ["b", torch.ones(1)],
+      ]),
+    );
     expect(pd2.keys()).toEqual(["w", "b"]);
     expect(pd2.get("zz", null)).toBe(null);
     const pl = new nn.ParameterList([torch.zeros(2)]);
@@ -237,8 +315,10 @@ describeBackends("containers", () => {
 
 describeBackends("nn.utils", () => {
   const withGrads = () => {
-    const a = torch.tensor([3, 4], { requiresGrad: true }), b = torch.tensor([[12]], { requiresGrad: true });
-    a.grad = torch.tensor([3, 4]); b.grad = torch.tensor([[12]]);
+    const a = torch.tensor([3, 4], { requiresGrad: true }),
+      b = torch.tensor([[12]], { requiresGrad: true });
+    a.grad = torch.tensor([3, 4]);
+    b.grad = torch.tensor([[12]]);
     return [a, b];
   };
   it("clipGradNorm_: total norm as a tensor, gradients scaled in place (PyTorch's coefficient)", () => {
@@ -263,7 +343,9 @@ describeBackends("nn.utils", () => {
     expect(nn.utils.clipGradNorm_([torch.zeros(2, { requiresGrad: true })], 1).item()).toBe(0);
     const nanp = torch.zeros(2, { requiresGrad: true });
     nanp.grad = torch.tensor([NaN, 1]);
-    expect(() => nn.utils.clipGradNorm_([nanp], 1, { errorIfNonfinite: true })).toThrow("The total norm of order 2.0 for gradients from `parameters` is non-finite, so it cannot be clipped.");
+    expect(() => nn.utils.clipGradNorm_([nanp], 1, { errorIfNonfinite: true })).toThrow(
+      "The total norm of order 2.0 for gradients from `parameters` is non-finite, so it cannot be clipped.",
+    );
     expect(() => nn.utils.clipGradNorm_(withGrads(), 1, { norm_type: 2 } as any)).toThrow('did you mean "normType"?');
   });
   it("clipGradValue_, parametersToVector, vectorToParameters", () => {

@@ -6,24 +6,47 @@ import { it, expect } from "vitest";
 import * as torch from "../ts/index.js";
 import { F } from "../ts/index.js";
 import type { Tensor } from "../ts/index.js";
-import { backwardAndCheckInputs, buildModule, loadState, runModuleCase, toTensor, type FixCase, type Tolerance } from "./fixtures.js";
+import {
+  backwardAndCheckInputs,
+  buildModule,
+  loadState,
+  runModuleCase,
+  toTensor,
+  type FixCase,
+  type Tolerance,
+} from "./fixtures.js";
 import { expectClose } from "./util.js";
 
-export interface XTensor { shape: number[]; dtype?: "float32" | "int64" | "bool"; data: (number | string)[] }
+export interface XTensor {
+  shape: number[];
+  dtype?: "float32" | "int64" | "bool";
+  data: (number | string)[];
+}
 export interface FnCase {
-  name: string; fn: string; ns: "torch" | "F"; args: unknown[]; kwargs: Record<string, unknown>;
-  inputs: XTensor[]; outputs: XTensor[]; gradOutputs: (XTensor | null)[]; inputGrads: (XTensor | null)[];
+  name: string;
+  fn: string;
+  ns: "torch" | "F";
+  args: unknown[];
+  kwargs: Record<string, unknown>;
+  inputs: XTensor[];
+  outputs: XTensor[];
+  gradOutputs: (XTensor | null)[];
+  inputGrads: (XTensor | null)[];
 }
 
 export function loadExtra(file: string): { cases: any[] } {
   return JSON.parse(readFileSync(new URL(`./fixtures/nn-extra/${file}`, import.meta.url), "utf8"));
 }
-const num = (v: number | string) => (typeof v === "number" ? v : v === "NaN" ? NaN : v === "Infinity" ? Infinity : -Infinity);
+const num = (v: number | string) =>
+  typeof v === "number" ? v : v === "NaN" ? NaN : v === "Infinity" ? Infinity : -Infinity;
 export const nums = (t: XTensor) => t.data.map(num);
 
 export function xt(t: XTensor, requiresGrad = false): Tensor {
   const dtype = t.dtype ?? "float32";
-  const r = torch.tensor(dtype === "float32" ? new Float32Array(nums(t)) : nums(t), { shape: t.shape, dtype: dtype as any });
+  const r = torch.tensor(dtype === "float32" ? new Float32Array(nums(t)) : nums(t), {
+    shape: t.shape,
+    dtype: dtype as any,
+  });
   if (requiresGrad && dtype === "float32") r.requiresGrad = true;
   return r;
 }
@@ -33,7 +56,10 @@ export function xt(t: XTensor, requiresGrad = false): Tensor {
 export type Calls = Record<string, (ins: Tensor[]) => Tensor | Tensor[]>;
 
 function callFn(c: FnCase, ins: Tensor[], calls: Calls = {}): Tensor[] {
-  if (calls[c.name]) { const r = calls[c.name](ins); return Array.isArray(r) ? r : [r]; }
+  if (calls[c.name]) {
+    const r = calls[c.name](ins);
+    return Array.isArray(r) ? r : [r];
+  }
   const ns: any = c.ns === "F" ? F : torch;
   const f = ns[c.fn];
   if (typeof f !== "function") throw new Error(`${c.ns}.${c.fn} does not exist`);
@@ -44,20 +70,33 @@ function callFn(c: FnCase, ins: Tensor[], calls: Calls = {}): Tensor[] {
 
 /** Runs one function case: outputs, then the input gradients of sum(out * gradOut). */
 export function runFnCase(c: FnCase, tol: Tolerance = {}, calls: Calls = {}): void {
-  const atol = tol.atol ?? 1e-4, rtol = tol.rtol ?? 1e-4;
+  const atol = tol.atol ?? 1e-4,
+    rtol = tol.rtol ?? 1e-4;
   const wantGrad = c.inputGrads.some((g) => g !== null);
   const ins = c.inputs.map((t) => xt(t, wantGrad));
   const outs = callFn(c, ins, calls);
   expect(outs.length, `${c.name}: outputs`).toBe(c.outputs.length);
   outs.forEach((o, k) => {
     expect(o.shape, `${c.name}: output ${k} shape`).toEqual(c.outputs[k].shape);
-    expectClose(Array.from(o.dataSync() as ArrayLike<number>, Number), nums(c.outputs[k]), atol, rtol, `${c.name}: output ${k}`);
+    expectClose(
+      Array.from(o.dataSync() as ArrayLike<number>, Number),
+      nums(c.outputs[k]),
+      atol,
+      rtol,
+      `${c.name}: output ${k}`,
+    );
   });
   // the Tensor method, where the torch function has one
   if (c.ns === "torch" && !calls[c.name] && typeof (ins[0] as any)[c.fn] === "function") {
     const extra = Object.keys(c.kwargs).length ? [c.kwargs] : [];
     const m = torch.noGrad(() => (ins[0] as any)[c.fn](...ins.slice(1), ...c.args, ...extra) as Tensor);
-    expectClose(Array.from(m.dataSync() as ArrayLike<number>, Number), nums(c.outputs[0]), atol, rtol, `${c.name}: method`);
+    expectClose(
+      Array.from(m.dataSync() as ArrayLike<number>, Number),
+      nums(c.outputs[0]),
+      atol,
+      rtol,
+      `${c.name}: method`,
+    );
   }
   if (!wantGrad) return;
   let obj: Tensor | null = null;
@@ -77,7 +116,8 @@ export function runFnCase(c: FnCase, tol: Tolerance = {}, calls: Calls = {}): vo
 
 /** A module built with inplace: true runs on x * 1 (a non-leaf), as its PyTorch fixture did. */
 function runInplaceModuleCase(c: FixCase, tol: Tolerance): void {
-  const atol = tol.atol ?? 1e-4, rtol = tol.rtol ?? 1e-4;
+  const atol = tol.atol ?? 1e-4,
+    rtol = tol.rtol ?? 1e-4;
   const m = buildModule(c.module, c.args, c.kwargs);
   loadState(m, c.state);
   m.train(c.train);
@@ -100,8 +140,12 @@ export function runModuleCaseWithPrint(c: FixCase & { print?: string }, tol: Tol
 }
 
 /** One `it` per case of an nn-extra fixture file. */
-export function extraCases(file: string, tol: (c: any) => Tolerance = () => ({}), filter: (c: any) => boolean = () => true,
-                           calls: Calls = {}): void {
+export function extraCases(
+  file: string,
+  tol: (c: any) => Tolerance = () => ({}),
+  filter: (c: any) => boolean = () => true,
+  calls: Calls = {},
+): void {
   for (const c of loadExtra(file).cases.filter(filter)) {
     it(c.name, () => (c.fn ? runFnCase(c, tol(c), calls) : runModuleCaseWithPrint(c, tol(c))));
   }

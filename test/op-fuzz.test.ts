@@ -12,24 +12,56 @@ const SEED = Number(process.env.FUZZ_SEED ?? 1234);
 
 function rng(seed: number) {
   let a = seed >>> 0;
-  return () => { a = (a + 0x6d2b79f5) >>> 0; let t = a; t = Math.imul(t ^ (t >>> 15), t | 1); t ^= t + Math.imul(t ^ (t >>> 7), t | 61); return ((t ^ (t >>> 14)) >>> 0) / 4294967296; };
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
 
-interface View { kind: "plain" | "transpose" | "narrow" | "expand" | "step" }
-interface Case { shape: number[]; data: number[]; view: View["kind"]; other: number[] | null; otherData: number[]; ops: string[] }
+interface View {
+  kind: "plain" | "transpose" | "narrow" | "expand" | "step";
+}
+interface Case {
+  shape: number[];
+  data: number[];
+  view: View["kind"];
+  other: number[] | null;
+  otherData: number[];
+  ops: string[];
+}
 
 /** One op: the name and a function of (x, y); y is a second input broadcastable to x's shape. */
 const OPS: Record<string, (x: Tensor, y: Tensor) => Tensor> = {
-  add: (x, y) => x.add(y), sub: (x, y) => x.sub(y), mul: (x, y) => x.mul(y), div: (x, y) => x.div(y.abs().add(1)),
-  maximum: (x, y) => x.maximum(y), neg: (x) => x.neg(), exp: (x) => x.clamp(-5, 5).exp(), tanh: (x) => x.tanh(),
-  sigmoid: (x) => x.sigmoid(), relu: (x) => x.relu(), abs: (x) => x.abs(), sqrt: (x) => x.abs().add(0.1).sqrt(),
-  square: (x) => x.square(), sin: (x) => x.sin(), gelu: (x) => torch.F.gelu(x), silu: (x) => torch.F.silu(x),
-  sumLast: (x) => (x.dim() ? x.sum(-1, true) : x), meanFirst: (x) => (x.dim() ? x.mean(0, true) : x),
-  softmax: (x) => (x.dim() ? x.softmax(-1) : x), logSoftmax: (x) => (x.dim() ? x.logSoftmax(0) : x),
+  add: (x, y) => x.add(y),
+  sub: (x, y) => x.sub(y),
+  mul: (x, y) => x.mul(y),
+  div: (x, y) => x.div(y.abs().add(1)),
+  maximum: (x, y) => x.maximum(y),
+  neg: (x) => x.neg(),
+  exp: (x) => x.clamp(-5, 5).exp(),
+  tanh: (x) => x.tanh(),
+  sigmoid: (x) => x.sigmoid(),
+  relu: (x) => x.relu(),
+  abs: (x) => x.abs(),
+  sqrt: (x) => x.abs().add(0.1).sqrt(),
+  square: (x) => x.square(),
+  sin: (x) => x.sin(),
+  gelu: (x) => torch.F.gelu(x),
+  silu: (x) => torch.F.silu(x),
+  sumLast: (x) => (x.dim() ? x.sum(-1, true) : x),
+  meanFirst: (x) => (x.dim() ? x.mean(0, true) : x),
+  softmax: (x) => (x.dim() ? x.softmax(-1) : x),
+  logSoftmax: (x) => (x.dim() ? x.logSoftmax(0) : x),
   amax: (x) => (x.dim() && x.shape[x.dim() - 1] > 0 ? x.amax(-1, true) : x),
-  transpose: (x) => (x.dim() >= 2 ? x.transpose(0, x.dim() - 1) : x), flatten: (x) => x.flatten(),
-  unsqueeze: (x) => x.unsqueeze(0), cumsum: (x) => (x.dim() ? x.cumsum(-1) : x),
-  where: (x, y) => torch.where(x.gt(y), x, y), clampT: (x) => x.clamp(-0.5, 0.5),
+  transpose: (x) => (x.dim() >= 2 ? x.transpose(0, x.dim() - 1) : x),
+  flatten: (x) => x.flatten(),
+  unsqueeze: (x) => x.unsqueeze(0),
+  cumsum: (x) => (x.dim() ? x.cumsum(-1) : x),
+  where: (x, y) => torch.where(x.gt(y), x, y),
+  clampT: (x) => x.clamp(-0.5, 0.5),
   selfMatmul: (x) => (x.dim() === 2 ? x.matmul(x.transpose(0, 1)) : x),
 };
 const OP_NAMES = Object.keys(OPS);
@@ -54,9 +86,15 @@ function inputs(c: Case): { leaf: Tensor; x: Tensor; y: Tensor; yLeaf: Tensor } 
   let x: Tensor = leaf;
   const d = c.shape.length;
   if (c.view === "transpose" && d >= 2) x = leaf.transpose(0, d - 1).transpose(0, d - 1);
-  else if (c.view === "narrow" && d >= 1 && c.shape[d - 1] > 1) x = torch.cat([leaf, leaf], d - 1).narrow(d - 1, 1, c.shape[d - 1]);
-  else if (c.view === "expand" && d >= 1) x = leaf.unsqueeze(0).expand(2, ...c.shape).select(0, 1);
-  else if (c.view === "step" && d >= 1) x = torch.cat([leaf, leaf], d - 1).index(...(Array(d - 1).fill(":")), "::2") as Tensor;
+  else if (c.view === "narrow" && d >= 1 && c.shape[d - 1] > 1)
+    x = torch.cat([leaf, leaf], d - 1).narrow(d - 1, 1, c.shape[d - 1]);
+  else if (c.view === "expand" && d >= 1)
+    x = leaf
+      .unsqueeze(0)
+      .expand(2, ...c.shape)
+      .select(0, 1);
+  else if (c.view === "step" && d >= 1)
+    x = torch.cat([leaf, leaf], d - 1).index(...Array(d - 1).fill(":"), "::2") as Tensor;
   const yLeaf = torch.tensor(c.otherData, { shape: c.other ?? [], requiresGrad: true } as any);
   return { leaf, x, y: yLeaf, yLeaf };
 }
@@ -69,17 +107,26 @@ function run(c: Case, ops = c.ops): Result {
     let t = x;
     for (const op of ops) t = OPS[op](t, y);
     t.sum().backward();
-    return { out: Array.from(t.toFloat32Array()), shape: t.shape.slice(), gx: leaf.grad ? Array.from(leaf.grad.toFloat32Array()) : [],
-      gy: yLeaf.grad ? Array.from(yLeaf.grad.toFloat32Array()) : [] };
+    return {
+      out: Array.from(t.toFloat32Array()),
+      shape: t.shape.slice(),
+      gx: leaf.grad ? Array.from(leaf.grad.toFloat32Array()) : [],
+      gy: yLeaf.grad ? Array.from(yLeaf.grad.toFloat32Array()) : [],
+    };
   } catch (e) {
     return { error: String((e as Error).message).split("\n")[0] };
   }
 }
 
-const close = (a: number, b: number) => (Number.isNaN(a) || Number.isNaN(b) ? Number.isNaN(a) && Number.isNaN(b) :
-  !Number.isFinite(a) || !Number.isFinite(b) ? a === b : Math.abs(a - b) <= 2e-4 + 2e-4 * Math.abs(b));
+const close = (a: number, b: number) =>
+  Number.isNaN(a) || Number.isNaN(b)
+    ? Number.isNaN(a) && Number.isNaN(b)
+    : !Number.isFinite(a) || !Number.isFinite(b)
+      ? a === b
+      : Math.abs(a - b) <= 2e-4 + 2e-4 * Math.abs(b);
 function differs(a: Result, b: Result): string | null {
-  if ("error" in a || "error" in b) return "error" in a && "error" in b ? null : `one threw: ${"error" in a ? a.error : (b as any).error}`;
+  if ("error" in a || "error" in b)
+    return "error" in a && "error" in b ? null : `one threw: ${"error" in a ? a.error : (b as any).error}`;
   if (a.shape.join() !== b.shape.join()) return `shape [${a.shape}] vs [${b.shape}]`;
   for (const key of ["out", "gx", "gy"] as const) {
     if (a[key].length !== b[key].length) return `${key} length ${a[key].length} vs ${b[key].length}`;
@@ -90,9 +137,11 @@ function differs(a: Result, b: Result): string | null {
 }
 
 function reproducer(c: Case, ops: string[], names: BackendName[], why: string): string {
-  return `op fuzzer (seed ${SEED}): ${names.join(" vs ")} differ: ${why}\n` +
+  return (
+    `op fuzzer (seed ${SEED}): ${names.join(" vs ")} differ: ${why}\n` +
     `  input: shape [${c.shape}] view "${c.view}", data ${JSON.stringify(c.data)}\n` +
-    `  other: shape [${c.other}] data ${JSON.stringify(c.otherData)}\n  chain: ${ops.join(" -> ")} -> sum().backward()`;
+    `  other: shape [${c.other}] data ${JSON.stringify(c.otherData)}\n  chain: ${ops.join(" -> ")} -> sum().backward()`
+  );
 }
 
 it(`js, wasm and native agree on ${CASES} random op chains (views, broadcasting, zero sizes, backward)`, async () => {
@@ -101,7 +150,10 @@ it(`js, wasm and native agree on ${CASES} random op chains (views, broadcasting,
   const results = new Map<BackendName, Result[]>();
   for (const b of BACKENDS) {
     await torch.init({ backend: b, threads: 1 });
-    results.set(b, cases.map((c) => run(c)));
+    results.set(
+      b,
+      cases.map((c) => run(c)),
+    );
   }
   const [ref, ...rest] = BACKENDS;
   const failures: string[] = [];
@@ -113,15 +165,28 @@ it(`js, wasm and native agree on ${CASES} random op chains (views, broadcasting,
       let ops = cases[i].ops.slice();
       for (let k = ops.length - 1; k >= 0 && ops.length > 1; k--) {
         const fewer = ops.filter((_, j) => j !== k);
-        await torch.init({ backend: ref, threads: 1 }); const ra = run(cases[i], fewer);
-        await torch.init({ backend: b, threads: 1 }); const rb = run(cases[i], fewer);
+        await torch.init({ backend: ref, threads: 1 });
+        const ra = run(cases[i], fewer);
+        await torch.init({ backend: b, threads: 1 });
+        const rb = run(cases[i], fewer);
         if (differs(ra, rb)) ops = fewer;
       }
       failures.push(reproducer(cases[i], ops, [ref, b], why));
     }
   }
   const threw = results.get(ref)!.filter((x) => "error" in x).length;
-  if (process.env.FUZZ_VERBOSE) console.log(`${threw} of ${cases.length} threw on ${ref}:`, [...new Set(results.get(ref)!.filter((x) => "error" in x).map((x) => (x as { error: string }).error))].slice(0, 8));
+  if (process.env.FUZZ_VERBOSE)
+    console.log(
+      `${threw} of ${cases.length} threw on ${ref}:`,
+      [
+        ...new Set(
+          results
+            .get(ref)!
+            .filter((x) => "error" in x)
+            .map((x) => (x as { error: string }).error),
+        ),
+      ].slice(0, 8),
+    );
   expect(threw, "most chains run (the generator makes valid cases)").toBeLessThan(cases.length * 0.2);
   expect(failures, failures.join("\n\n")).toEqual([]);
 }, 600_000);

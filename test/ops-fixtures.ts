@@ -10,16 +10,32 @@ import type { Tensor } from "../ts/index.js";
 import { expectClose } from "./util.js";
 
 type Num = number | "Infinity" | "-Infinity" | "NaN";
-export interface OpTensor { shape: number[]; dtype: "float32" | "int64" | "bool"; data: Num[]; requiresGrad?: boolean;
-  view?: { t?: boolean; expand?: number[]; slice?: [number, number, number] } }
-export interface OpCase { name: string; call: "method" | "torch"; op: string; args: unknown[]; inputs: OpTensor[];
-  outputs?: OpTensor[]; gradOutputs?: OpTensor[]; inputGrads?: (OpTensor | null)[]; error?: string }
+export interface OpTensor {
+  shape: number[];
+  dtype: "float32" | "int64" | "bool";
+  data: Num[];
+  requiresGrad?: boolean;
+  view?: { t?: boolean; expand?: number[]; slice?: [number, number, number] };
+}
+export interface OpCase {
+  name: string;
+  call: "method" | "torch";
+  op: string;
+  args: unknown[];
+  inputs: OpTensor[];
+  outputs?: OpTensor[];
+  gradOutputs?: OpTensor[];
+  inputGrads?: (OpTensor | null)[];
+  error?: string;
+}
 
 export function loadOpCases(file: string): OpCase[] {
   return JSON.parse(readFileSync(new URL(`./fixtures/ops/${file}`, import.meta.url), "utf8")).cases;
 }
 const num = (v: unknown) => (v === "Infinity" ? Infinity : v === "-Infinity" ? -Infinity : v === "NaN" ? NaN : v);
-export function nums(f: OpTensor): number[] { return f.data.map((v) => num(v) as number); }
+export function nums(f: OpTensor): number[] {
+  return f.data.map((v) => num(v) as number);
+}
 
 export function fixTensor(f: OpTensor, requiresGrad = false): Tensor {
   const t = torch.tensor(nums(f), { shape: f.shape, dtype: f.dtype });
@@ -45,7 +61,8 @@ function resolve(a: unknown, views: Tensor[]): unknown {
 }
 function flat(r: unknown): Tensor[] {
   if (r instanceof torch.Tensor) return [r];
-  if (r && typeof r === "object" && Symbol.iterator in (r as object)) return [...(r as Iterable<unknown>)].flatMap(flat);
+  if (r && typeof r === "object" && Symbol.iterator in (r as object))
+    return [...(r as Iterable<unknown>)].flatMap(flat);
   throw new Error(`unexpected result ${String(r)}`);
 }
 
@@ -57,7 +74,8 @@ export function callCase(c: OpCase, views: Tensor[]): Tensor[] {
 }
 
 export function runOpCase(c: OpCase, tol: { atol?: number; rtol?: number } = {}): void {
-  const atol = tol.atol ?? 1e-4, rtol = tol.rtol ?? 1e-4;
+  const atol = tol.atol ?? 1e-4,
+    rtol = tol.rtol ?? 1e-4;
   const bases = c.inputs.map((f) => fixTensor(f, f.requiresGrad ?? false));
   const views = bases.map((b, k) => viewOf(b, c.inputs[k].view));
   if (c.error !== undefined) {
@@ -75,7 +93,13 @@ export function runOpCase(c: OpCase, tol: { atol?: number; rtol?: number } = {})
   const floatOuts = outs.filter((o) => o.dtype === "float32");
   const terms = floatOuts.map((o, k) => ({ o, g: fixTensor(c.gradOutputs![k]) })).filter(({ o }) => o.requiresGrad);
   if (!terms.length) {
-    c.inputGrads?.forEach((g, k) => { if (g) expect(nums(g).every((v) => v === 0), `${c.name}: input ${k} expects a gradient but no output requires grad`).toBe(true); });
+    c.inputGrads?.forEach((g, k) => {
+      if (g)
+        expect(
+          nums(g).every((v) => v === 0),
+          `${c.name}: input ${k} expects a gradient but no output requires grad`,
+        ).toBe(true);
+    });
     return;
   }
   const total = terms.map(({ o, g }) => o.mul(g).sum()).reduce((a, b) => a.add(b));
@@ -84,7 +108,13 @@ export function runOpCase(c: OpCase, tol: { atol?: number; rtol?: number } = {})
     if (!g) return;
     const got = bases[k].grad;
     const want = nums(g);
-    if (!got) { expect(want.every((v) => v === 0), `${c.name}: input ${k} got no gradient`).toBe(true); return; }
+    if (!got) {
+      expect(
+        want.every((v) => v === 0),
+        `${c.name}: input ${k} got no gradient`,
+      ).toBe(true);
+      return;
+    }
     expect(got.shape, `${c.name}: grad ${k} shape`).toEqual(g.shape);
     expectClose(Array.from(got.toFloat32Array()), want, atol, rtol, `${c.name}: grad ${k}`);
   });

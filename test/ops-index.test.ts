@@ -12,7 +12,8 @@ describeBackends("ops fixtures: indexing", () => {
 
   it("topk and sort on long lines agree with a JS sort", () => {
     const x = torch.randn(3, 1000);
-    const t = x.topk(10, 1), s = x.sort(1, true);
+    const t = x.topk(10, 1),
+      s = x.sort(1, true);
     const rows = x.tolist() as number[][];
     rows.forEach((row, r) => {
       const want = row.map((v, i) => [v, i]).sort((a, b) => b[0] - a[0]);
@@ -21,11 +22,14 @@ describeBackends("ops fixtures: indexing", () => {
     });
   });
   it("gather / scatterAdd over a large inner dim (kernel paths)", () => {
-    const x = torch.randn(4, 50, 33), idx = torch.randint(0, 50, [4, 20, 33]);
+    const x = torch.randn(4, 50, 33),
+      idx = torch.randint(0, 50, [4, 20, 33]);
     const g = x.gather(1, idx);
-    const xv = x.tolist() as number[][][], iv = idx.tolist() as number[][][];
+    const xv = x.tolist() as number[][][],
+      iv = idx.tolist() as number[][][];
     const want: number[] = [];
-    for (let a = 0; a < 4; a++) for (let j = 0; j < 20; j++) for (let c = 0; c < 33; c++) want.push(xv[a][iv[a][j][c]][c]);
+    for (let a = 0; a < 4; a++)
+      for (let j = 0; j < 20; j++) for (let c = 0; c < 33; c++) want.push(xv[a][iv[a][j][c]][c]);
     expectClose(values(g), want, 0, 0);
     const s = torch.zeros(4, 50, 33).scatterAdd(1, idx, torch.ones(4, 20, 33));
     expect(values(s.sum())[0]).toBe(4 * 20 * 33);
@@ -44,16 +48,40 @@ describe("gradcheck (float64): indexing", () => {
   beforeAll(() => useFloat64());
   const r = (...s: number[]) => torch.randn(...s).requiresGrad_();
   it("gather, scatter, scatterAdd, indexSelect", () => {
-    const idx = long([[0, 2, 2], [1, 1, 0]]), perm = long([[3, 0, 2], [1, 2, 0]]);
+    const idx = long([
+        [0, 2, 2],
+        [1, 1, 0],
+      ]),
+      perm = long([
+        [3, 0, 2],
+        [1, 2, 0],
+      ]);
     gradcheck((x) => x.gather(1, idx), [r(2, 4)]);
     gradcheck((x, s) => x.scatter(1, perm, s), [r(2, 4), r(2, 3)]);
     gradcheck((x, s) => x.scatterAdd(1, idx, s), [r(2, 4), r(2, 3)]);
-    gradcheck((x, s) => x.scatterAdd(0, long([[0, 2], [1, 1]]), s), [r(3, 3), r(3, 4)]); // src larger than index
+    gradcheck(
+      (x, s) =>
+        x.scatterAdd(
+          0,
+          long([
+            [0, 2],
+            [1, 1],
+          ]),
+          s,
+        ),
+      [r(3, 3), r(3, 4)],
+    ); // src larger than index
     gradcheck((x) => x.indexSelect(0, long([2, 0, 2])), [r(3, 2)]);
     gradcheck((x) => x.indexSelect(1, long([1, 1])), [r(2, 3, 2)]);
   });
   it("maskedFill, maskedSelect, where", () => {
-    const m = torch.tensor([[true, false, true], [false, false, true]], { dtype: "bool" });
+    const m = torch.tensor(
+      [
+        [true, false, true],
+        [false, false, true],
+      ],
+      { dtype: "bool" },
+    );
     gradcheck((x) => x.maskedFill(m, 0.5), [r(2, 3)]);
     gradcheck((x) => x.maskedSelect(m), [r(2, 3)]);
     gradcheck((a, b) => torch.where(m, a, b) as torch.Tensor, [r(1, 3), r(2, 1)]);

@@ -9,14 +9,21 @@ describeBackends("ops fixtures: linear algebra", () => {
   opFixtureCases("linalg.json");
 
   it("einsum attention scores equal q @ k^T", () => {
-    const q = torch.randn(2, 3, 5, 8), k = torch.randn(2, 3, 7, 8);
+    const q = torch.randn(2, 3, 5, 8),
+      k = torch.randn(2, 3, 7, 8);
     expectClose(values(torch.einsum("bhqd,bhkd->bhqk", q, k)), values(q.matmul(k.transpose(-1, -2))), 1e-4, 1e-4);
   });
   it("einsum errors", () => {
     const a = torch.randn(2, 3);
-    expect(() => torch.einsum("ij,jk->ik", a, torch.randn(4, 2))).toThrow("einsum(): subscript j has size 4 for operand 1 which does not broadcast with previously seen size 3");
-    expect(() => torch.einsum("ijk->i", a)).toThrow("einsum(): the number of subscripts in the equation (3) does not match the number of dimensions (2) for operand 0 and no ellipsis was given");
-    expect(() => torch.einsum("ij->iz", a)).toThrow("einsum(): output subscript z does not appear in the equation for any input operand");
+    expect(() => torch.einsum("ij,jk->ik", a, torch.randn(4, 2))).toThrow(
+      "einsum(): subscript j has size 4 for operand 1 which does not broadcast with previously seen size 3",
+    );
+    expect(() => torch.einsum("ijk->i", a)).toThrow(
+      "einsum(): the number of subscripts in the equation (3) does not match the number of dimensions (2) for operand 0 and no ellipsis was given",
+    );
+    expect(() => torch.einsum("ij->iz", a)).toThrow(
+      "einsum(): output subscript z does not appear in the equation for any input operand",
+    );
   });
 });
 

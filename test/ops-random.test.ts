@@ -6,7 +6,10 @@ import { opFixtureCases } from "./ops-fixtures.js";
 import { describeBackends, values } from "./util.js";
 
 const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
-const sd = (v: number[]) => { const m = mean(v); return Math.sqrt(mean(v.map((x) => (x - m) ** 2))); };
+const sd = (v: number[]) => {
+  const m = mean(v);
+  return Math.sqrt(mean(v.map((x) => (x - m) ** 2)));
+};
 
 describeBackends("ops: creation and random", () => {
   opFixtureCases("creation.json");
@@ -15,9 +18,20 @@ describeBackends("ops: creation and random", () => {
     const draw = () => {
       torch.manualSeed(42);
       const x = torch.zeros(3, 4);
-      return [torch.rand(5), torch.randn(5), torch.randint(0, 9, [5]), torch.randperm(7), torch.randLike(x), torch.randnLike(x),
-        torch.randintLike(x, 3, 8), torch.multinomial(torch.tensor([0.2, 0.3, 0.5]), 6, true), torch.bernoulli(torch.full([6], 0.5)),
-        torch.normal(torch.zeros(4), torch.ones(4)), torch.normal(2, 3, [4]), x.bernoulli(0.3)].map(values);
+      return [
+        torch.rand(5),
+        torch.randn(5),
+        torch.randint(0, 9, [5]),
+        torch.randperm(7),
+        torch.randLike(x),
+        torch.randnLike(x),
+        torch.randintLike(x, 3, 8),
+        torch.multinomial(torch.tensor([0.2, 0.3, 0.5]), 6, true),
+        torch.bernoulli(torch.full([6], 0.5)),
+        torch.normal(torch.zeros(4), torch.ones(4)),
+        torch.normal(2, 3, [4]),
+        x.bernoulli(0.3),
+      ].map(values);
     };
     expect(draw()).toEqual(draw());
   });
@@ -41,18 +55,28 @@ describeBackends("ops: creation and random", () => {
     const m = values(torch.multinomial(torch.tensor([1, 0, 3]), 8000, { replacement: true }));
     expect(m.includes(1)).toBe(false);
     expect(Math.abs(m.filter((v) => v === 2).length / 8000 - 0.75)).toBeLessThan(0.03);
-    const rows = torch.multinomial(torch.tensor([[1, 1, 1, 1], [0, 1, 1, 0]]), 2);
+    const rows = torch.multinomial(
+      torch.tensor([
+        [1, 1, 1, 1],
+        [0, 1, 1, 0],
+      ]),
+      2,
+    );
     expect(rows.shape).toEqual([2, 2]);
     const r = rows.tolist() as number[][];
     expect(r[0][0]).not.toBe(r[0][1]);
     expect(new Set(r[1])).toEqual(new Set([1, 2]));
-    expect(() => torch.multinomial(torch.tensor([1, 0]), 3)).toThrow("cannot sample n_sample > prob_dist.size(-1) samples without replacement");
+    expect(() => torch.multinomial(torch.tensor([1, 0]), 3)).toThrow(
+      "cannot sample n_sample > prob_dist.size(-1) samples without replacement",
+    );
   });
   it("eye, linspace, logspace, fullLike, emptyLike options", () => {
     expect(torch.eye(2, { dtype: "int64" }).dtype).toBe("int64");
     expect(torch.linspace(0, 1, 3, { requiresGrad: true }).requiresGrad).toBe(true);
     expect(torch.emptyLike(torch.zeros(2, 3)).shape).toEqual([2, 3]);
     expect(torch.fullLike(torch.zeros(2), 1.5, { dtype: "float32" }).tolist()).toEqual([1.5, 1.5]);
-    expect(() => torch.eye(2, { dtyp: "int64" } as any)).toThrow(`unknown option "dtyp" for eye; did you mean "dtype"?`);
+    expect(() => torch.eye(2, { dtyp: "int64" } as any)).toThrow(
+      `unknown option "dtyp" for eye; did you mean "dtype"?`,
+    );
   });
 });

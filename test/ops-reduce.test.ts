@@ -10,7 +10,10 @@ describeBackends("ops fixtures: reductions", () => {
   opFixtureCases("reduce.json");
 
   it("max(dim) destructures as [values, indices] and has .values/.indices", () => {
-    const x = torch.tensor([[1, 5, 2], [7, 0, 3]]);
+    const x = torch.tensor([
+      [1, 5, 2],
+      [7, 0, 3],
+    ]);
     const [v, i] = x.max(1);
     expect(v.tolist()).toEqual([5, 7]);
     expect(i.tolist()).toEqual([1, 0]);
@@ -24,8 +27,10 @@ describeBackends("ops fixtures: reductions", () => {
     expect(() => x.var(1, { unbiased: true, correction: 1 })).toThrow("either unbiased or correction");
   });
   it("cumsum of a long vector matches a running sum", () => {
-    const n = 10000, x = torch.rand(n);
-    const got = values(x.cumsum(0)), xv = values(x);
+    const n = 10000,
+      x = torch.rand(n);
+    const got = values(x.cumsum(0)),
+      xv = values(x);
     let acc = 0;
     const want = xv.map((v) => (acc += v));
     expectClose(got, want, 1e-2, 1e-4);
@@ -37,14 +42,30 @@ describe("gradcheck (float64): reductions", () => {
   const r = (...s: number[]) => torch.randn(...s).requiresGrad_();
   it("prod with and without zeros", () => {
     gradcheck((x) => x.prod(1), [r(3, 4)]);
-    const z = torch.tensor([[1, 0, 2], [0, 0, 3], [2, 1, 4]]).requiresGrad_();
+    const z = torch
+      .tensor([
+        [1, 0, 2],
+        [0, 0, 3],
+        [2, 1, 4],
+      ])
+      .requiresGrad_();
     gradcheck((x) => x.prod(1), [z]);
     gradcheck((x) => x.prod(), [r(2, 3)]);
   });
   it("cumsum / cumprod (incl. zeros)", () => {
     gradcheck((x) => x.cumsum(-1), [r(3, 5)]);
     gradcheck((x) => x.cumprod(0), [r(4, 3)]);
-    gradcheck((x) => x.cumprod(1), [torch.tensor([[1, 0, 2, 3], [2, 3, 0, 0]]).requiresGrad_()]);
+    gradcheck(
+      (x) => x.cumprod(1),
+      [
+        torch
+          .tensor([
+            [1, 0, 2, 3],
+            [2, 3, 0, 0],
+          ])
+          .requiresGrad_(),
+      ],
+    );
   });
   it("amax/amin/max/min, logsumexp, norm, var, std over dim lists", () => {
     gradcheck((x) => x.amax([0, 2]), [r(2, 3, 4)]);

@@ -10,23 +10,42 @@ describeBackends("ops fixtures: shape", () => {
 
   it("split, chunk, unbind, diagonal and movedim return views that share storage", () => {
     const x = torch.arange(12).reshape(3, 4).float();
-    const parts = x.split(2, 1), d = x.diagonal(), m = x.movedim(0, 1), u = x.unbind(0);
+    const parts = x.split(2, 1),
+      d = x.diagonal(),
+      m = x.movedim(0, 1),
+      u = x.unbind(0);
     x.add_(1);
-    expect(parts[1].tolist()).toEqual([[3, 4], [7, 8], [11, 12]]);
+    expect(parts[1].tolist()).toEqual([
+      [3, 4],
+      [7, 8],
+      [11, 12],
+    ]);
     expect(d.tolist()).toEqual([1, 6, 11]);
     expect(m.shape).toEqual([4, 3]);
     expect(u[2].tolist()).toEqual([9, 10, 11, 12]);
   });
   it("flip, roll, repeat, tril and cat copy", () => {
     const x = torch.arange(6).reshape(2, 3).float();
-    const f = x.flip(1), r = x.roll(1, 1), t = x.tril();
+    const f = x.flip(1),
+      r = x.roll(1, 1),
+      t = x.tril();
     x.mul_(0);
-    expect(f.tolist()).toEqual([[2, 1, 0], [5, 4, 3]]);
-    expect(r.tolist()).toEqual([[2, 0, 1], [5, 3, 4]]);
-    expect(t.tolist()).toEqual([[0, 0, 0], [3, 4, 0]]);
+    expect(f.tolist()).toEqual([
+      [2, 1, 0],
+      [5, 4, 3],
+    ]);
+    expect(r.tolist()).toEqual([
+      [2, 0, 1],
+      [5, 3, 4],
+    ]);
+    expect(t.tolist()).toEqual([
+      [0, 0, 0],
+      [3, 4, 0],
+    ]);
   });
   it("the causal mask of attention: tril of ones, maskedFill with -inf, softmax", () => {
-    const T = 4, att = torch.zeros(T, T);
+    const T = 4,
+      att = torch.zeros(T, T);
     const mask = torch.ones(T, T).tril().eq(0);
     const w = att.maskedFill(mask, -Infinity).softmax(-1);
     expect(w.tolist()[0]).toEqual([1, 0, 0, 0]);

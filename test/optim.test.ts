@@ -10,9 +10,15 @@ import { buildModule, loadFixture, loadState, toTensor, type FixTensor } from ".
 import { describeBackends, expectClose, values } from "./util.js";
 
 interface OptimCase {
-  name: string; optimizer: "SGD" | "Adam" | "AdamW"; options: Record<string, any>;
-  modelBuild: unknown[]; state0: Record<string, FixTensor>; inputs: FixTensor[]; target: FixTensor;
-  losses: number[]; states: Record<string, FixTensor>[];
+  name: string;
+  optimizer: "SGD" | "Adam" | "AdamW";
+  options: Record<string, any>;
+  modelBuild: unknown[];
+  state0: Record<string, FixTensor>;
+  inputs: FixTensor[];
+  target: FixTensor;
+  losses: number[];
+  states: Record<string, FixTensor>[];
 }
 
 const fx = loadFixture("optim.json") as unknown as { torch: string; cases: OptimCase[] };
@@ -21,9 +27,12 @@ function makeOptimizer(c: OptimCase, params: Tensor[]) {
   const o = { ...c.options };
   if (o.betas) o.betas = [o.betas[0], o.betas[1]];
   switch (c.optimizer) {
-    case "SGD": return new optim.SGD(params, o as any);
-    case "Adam": return new optim.Adam(params, o);
-    case "AdamW": return new optim.AdamW(params, o);
+    case "SGD":
+      return new optim.SGD(params, o as any);
+    case "Adam":
+      return new optim.Adam(params, o);
+    case "AdamW":
+      return new optim.AdamW(params, o);
   }
 }
 
@@ -40,7 +49,8 @@ describeBackends("optim vs PyTorch", () => {
       loadState(model, c.state0);
       const opt = makeOptimizer(c, model.parameters());
       const lossFn = new nn.CrossEntropyLoss();
-      const x = toTensor(c.inputs[0]), y = toTensor(c.target);
+      const x = toTensor(c.inputs[0]),
+        y = toTensor(c.target);
       for (let step = 0; step < c.losses.length; step++) {
         opt.zeroGrad();
         const loss = lossFn.forward(model.forward(x), y);
@@ -73,37 +83,54 @@ describeBackends("optim behaviour", () => {
     ["same numel, wrong shape", (p) => torch.zeros([1, ...p.shape])],
     ["int64", (p) => torch.zeros(p.shape, { dtype: "int64" })],
   ];
-  for (const kind of ["SGD", "Adam", "AdamW"] as const) for (const [what, bad] of badGrads) {
-    it(`${kind}: a failed step() (grad ${what}) leaves parameters and optimiser state unchanged`, () => {
-      const model = mlp();
-      const [x, y] = data();
-      const opt = kind === "SGD" ? new optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 })
-        : kind === "Adam" ? new optim.Adam(model.parameters(), { lr: 0.01 }) : new optim.AdamW(model.parameters(), { lr: 0.01 });
-      const lossFn = new nn.CrossEntropyLoss();
-      // one good step so that momentum / moment buffers exist
-      opt.zeroGrad();
-      lossFn.forward(model.forward(x), y).backward();
-      opt.step();
-      opt.zeroGrad();
-      lossFn.forward(model.forward(x), y).backward();
-      const before = snapshot(model);
-      const stateBefore = [...opt.state.values()].map((s) => Object.fromEntries(
-        Object.entries(s).map(([k, v]) => [k, v && typeof v === "object" && "shape" in v ? values(v as Tensor) : v])));
-      // the last parameter gets a gradient of the wrong shape: the whole step must be rejected
-      const params = model.parameters();
-      const last = params[params.length - 1];
-      last.grad = bad(last);
-      expect(() => opt.step()).toThrow(/gradient/);
-      expect(snapshot(model)).toEqual(before);
-      const stateAfter = [...opt.state.values()].map((s) => Object.fromEntries(
-        Object.entries(s).map(([k, v]) => [k, v && typeof v === "object" && "shape" in v ? values(v as Tensor) : v])));
-      expect(stateAfter).toEqual(stateBefore);
-      // with the gradient repaired the step works again
-      last.grad = torch.zeros(last.shape);
-      opt.step();
-      expect(snapshot(model)["0.weight"]).not.toEqual(before["0.weight"]);
-    });
-  }
+  for (const kind of ["SGD", "Adam", "AdamW"] as const)
+    for (const [what, bad] of badGrads) {
+      it(`${kind}: a failed step() (grad ${what}) leaves parameters and optimiser state unchanged`, () => {
+        const model = mlp();
+        const [x, y] = data();
+        const opt =
+          kind === "SGD"
+            ? new optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 })
+            : kind === "Adam"
+              ? new optim.Adam(model.parameters(), { lr: 0.01 })
+              : new optim.AdamW(model.parameters(), { lr: 0.01 });
+        const lossFn = new nn.CrossEntropyLoss();
+        // one good step so that momentum / moment buffers exist
+        opt.zeroGrad();
+        lossFn.forward(model.forward(x), y).backward();
+        opt.step();
+        opt.zeroGrad();
+        lossFn.forward(model.forward(x), y).backward();
+        const before = snapshot(model);
+        const stateBefore = [...opt.state.values()].map((s) =>
+          Object.fromEntries(
+            Object.entries(s).map(([k, v]) => [
+              k,
+              v && typeof v === "object" && "shape" in v ? values(v as Tensor) : v,
+            ]),
+          ),
+        );
+        // the last parameter gets a gradient of the wrong shape: the whole step must be rejected
+        const params = model.parameters();
+        const last = params[params.length - 1];
+        last.grad = bad(last);
+        expect(() => opt.step()).toThrow(/gradient/);
+        expect(snapshot(model)).toEqual(before);
+        const stateAfter = [...opt.state.values()].map((s) =>
+          Object.fromEntries(
+            Object.entries(s).map(([k, v]) => [
+              k,
+              v && typeof v === "object" && "shape" in v ? values(v as Tensor) : v,
+            ]),
+          ),
+        );
+        expect(stateAfter).toEqual(stateBefore);
+        // with the gradient repaired the step works again
+        last.grad = torch.zeros(last.shape);
+        opt.step();
+        expect(snapshot(model)["0.weight"]).not.toEqual(before["0.weight"]);
+      });
+    }
 
   it("zeroGrad clears gradients; parameters without a gradient are skipped", () => {
     const model = mlp();
@@ -122,7 +149,9 @@ describeBackends("optim behaviour", () => {
     const ps = mlp().parameters();
     expect(() => new optim.SGD(ps, { lr: -1 })).toThrow("Invalid learning rate: -1");
     expect(() => new optim.SGD(ps, { lr: 0.1, momentum: -0.5 })).toThrow("Invalid momentum value: -0.5");
-    expect(() => new optim.SGD(ps, { lr: 0.1, nesterov: true })).toThrow("Nesterov momentum requires a momentum and zero dampening");
+    expect(() => new optim.SGD(ps, { lr: 0.1, nesterov: true })).toThrow(
+      "Nesterov momentum requires a momentum and zero dampening",
+    );
     expect(() => new optim.Adam(ps, { betas: [1.5, 0.999] })).toThrow("Invalid beta parameter at index 0: 1.5");
     expect(() => new optim.Adam(ps, { eps: -1 })).toThrow("Invalid epsilon value: -1");
     expect(() => new optim.SGD([], { lr: 0.1 })).toThrow("optimizer got an empty parameter list");

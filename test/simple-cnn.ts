@@ -4,7 +4,11 @@ import { nn, F } from "../ts/index.js";
 import type { Tensor } from "../ts/index.js";
 
 export class SimpleCNN extends nn.Module {
-  conv1: nn.Conv2d; pool: nn.MaxPool2d; conv2: nn.Conv2d; fc1: nn.Linear; fc2: nn.Linear;
+  conv1: nn.Conv2d;
+  pool: nn.MaxPool2d;
+  conv2: nn.Conv2d;
+  fc1: nn.Linear;
+  fc2: nn.Linear;
   constructor(numClasses: number) {
     super();
     this.conv1 = new nn.Conv2d(3, 16, 3, { padding: 1 });

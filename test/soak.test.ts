@@ -10,15 +10,23 @@ const STEPS = 3000;
 const MB = 2 ** 20;
 
 describeBackends("soak: synchronous training loop without dispose()", (backend) => {
-  it.skipIf(backend === "js")(`RSS, JS heap, wasm memory and torch.memory() plateau over ${STEPS} steps`, () => {
-    const steps = STEPS, q = steps / 4;
-    const s = soakLoop(torch, { steps, every: steps / 20 });
-    for (const key of ["rss", "heapUsed", "wasm", "bytes"]) {
-      const early = peak(s, key, q, 2 * q), late = peak(s, key, 2 * q, steps);
-      expect(late, `${key}: ${(early / MB).toFixed(1)} MB -> ${(late / MB).toFixed(1)} MB`).toBeLessThanOrEqual(early * 1.1 + 8 * MB);
-    }
-    // what torch.memory() says is held stays near what one step uses (the model, its optimiser
-    // state and what the loop's code holds), not the bytes of every tensor ever made
-    expect(s[s.length - 1].bytes).toBeLessThan(8 * MB);
-  }, 300_000);
+  it.skipIf(backend === "js")(
+    `RSS, JS heap, wasm memory and torch.memory() plateau over ${STEPS} steps`,
+    () => {
+      const steps = STEPS,
+        q = steps / 4;
+      const s = soakLoop(torch, { steps, every: steps / 20 });
+      for (const key of ["rss", "heapUsed", "wasm", "bytes"]) {
+        const early = peak(s, key, q, 2 * q),
+          late = peak(s, key, 2 * q, steps);
+        expect(late, `${key}: ${(early / MB).toFixed(1)} MB -> ${(late / MB).toFixed(1)} MB`).toBeLessThanOrEqual(
+          early * 1.1 + 8 * MB,
+        );
+      }
+      // what torch.memory() says is held stays near what one step uses (the model, its optimiser
+      // state and what the loop's code holds), not the bytes of every tensor ever made
+      expect(s[s.length - 1].bytes).toBeLessThan(8 * MB);
+    },
+    300_000,
+  );
 });

@@ -7,7 +7,11 @@ import * as torch from "../ts/index.js";
 import type { IndexPart } from "../ts/indexing.js";
 import { expectClose } from "./util.js";
 
-export interface Enc { shape: number[]; dtype: "float32" | "int64" | "bool"; data: (number | boolean | string)[] }
+export interface Enc {
+  shape: number[];
+  dtype: "float32" | "int64" | "bool";
+  data: (number | boolean | string)[];
+}
 
 export function fixture<T = any>(name: string): T {
   return JSON.parse(readFileSync(new URL(`./fixtures/tensor/${name}`, import.meta.url), "utf8"));
@@ -42,4 +46,6 @@ export function expectTensor(t: torch.Tensor, e: Enc, what = ""): void {
   if (e.dtype === "float32") expectClose(t.toFloat32Array(), want, 1e-4, 1e-4, what);
   else expect(flat(t.tolist()), what).toEqual(e.data);
 }
-function flat(v: unknown): unknown[] { return Array.isArray(v) ? v.flatMap(flat) : [v]; }
+function flat(v: unknown): unknown[] {
+  return Array.isArray(v) ? v.flatMap(flat) : [v];
+}

@@ -21,18 +21,27 @@ describe.skipIf(!existsSync(join(DTS, "index.d.ts")))("public types", () => {
   it("a strict user program using the public API type-checks against dist/esm/*.d.ts", () => {
     let out = "";
     try {
-      execFileSync(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", join(ROOT, "test/types/tsconfig.json")], { encoding: "utf8" });
-    } catch (e) { out = String((e as { stdout?: string }).stdout ?? e); }
+      execFileSync(
+        process.execPath,
+        [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", join(ROOT, "test/types/tsconfig.json")],
+        { encoding: "utf8" },
+      );
+    } catch (e) {
+      out = String((e as { stdout?: string }).stdout ?? e);
+    }
     expect(out).toBe("");
   }, 120_000);
   it("no public function or method is declared to return any", () => {
     const bad: string[] = [];
     for (const f of dtsFiles(DTS)) {
-      readFileSync(f, "utf8").split("\n").forEach((line, i) => {
-        if (/^\s*(\/\/|\/\*|\*)/.test(line)) return; // doc comments
-        // `): any`, `): any[]`, `=> any`, a getter `get x(): any` — return positions only
-        if (/\)\s*:\s*any\b(?!\s*\[\s*\]\s*=>)/.test(line) || /=>\s*any\s*[;,)]/.test(line)) bad.push(`${f.slice(DTS.length + 1)}:${i + 1}: ${line.trim()}`);
-      });
+      readFileSync(f, "utf8")
+        .split("\n")
+        .forEach((line, i) => {
+          if (/^\s*(\/\/|\/\*|\*)/.test(line)) return; // doc comments
+          // `): any`, `): any[]`, `=> any`, a getter `get x(): any` — return positions only
+          if (/\)\s*:\s*any\b(?!\s*\[\s*\]\s*=>)/.test(line) || /=>\s*any\s*[;,)]/.test(line))
+            bad.push(`${f.slice(DTS.length + 1)}:${i + 1}: ${line.trim()}`);
+        });
     }
     expect(bad).toEqual([]);
   });

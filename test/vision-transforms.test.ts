@@ -7,7 +7,12 @@ import * as torch from "../ts/index.js";
 import { describeBackends, expectClose } from "./util.js";
 
 const T = torch.vision.transforms;
-const ref = JSON.parse(execFileSync("/usr/bin/python3", ["-c", `
+const ref = JSON.parse(
+  execFileSync(
+    "/usr/bin/python3",
+    [
+      "-c",
+      `
 import json, torch, warnings
 import torchvision.transforms as T
 import torchvision.transforms.functional as TF
@@ -25,7 +30,11 @@ cases = {
 }
 print(json.dumps({"x": x.flatten().tolist(), "img": img.flatten().tolist(),
                   "cases": {k: {"shape": list(v.shape), "data": v.flatten().tolist()} for k, v in cases.items()}}))
-`], { encoding: "utf8" }));
+`,
+    ],
+    { encoding: "utf8" },
+  ),
+);
 
 describeBackends("vision transforms", () => {
   const x = () => torch.tensor(Float32Array.from(ref.x), { shape: [3, 10, 13] });
@@ -56,7 +65,9 @@ describeBackends("vision transforms", () => {
     const y = new T.Compose([new T.RandomCrop(6, { padding: 2 }), new T.RandomHorizontalFlip(1)]).call(x());
     expect(y.shape).toEqual([3, 6, 6]);
     expect(new T.RandomHorizontalFlip(0).call(x()).toFloat32Array()).toEqual(x().toFloat32Array());
-    expect(() => new T.RandomCrop(20).call(x())).toThrow("Required crop size (20, 20) is larger than input image size (10, 13)");
+    expect(() => new T.RandomCrop(20).call(x())).toThrow(
+      "Required crop size (20, 20) is larger than input image size (10, 13)",
+    );
     const img = { data: new Uint8ClampedArray(2 * 3 * 4).fill(255), width: 3, height: 2 };
     expect(new T.ToTensor().call(img).shape).toEqual([3, 2, 3]);
   });

@@ -12,7 +12,14 @@ import { startServer, type StaticServer } from "./browser/server.js";
 
 const ROOT = join(__dirname, "..");
 const CHROMIUM = "/usr/bin/chromium";
-const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"];
+const ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--no-first-run",
+];
 
 const PAGE = `
 import * as torch from "torchlet";
@@ -37,17 +44,25 @@ describe.skipIf(!existsSync(CHROMIUM))("Vite: the packed package bundled and run
   let dir: string, server: StaticServer;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "torchlet-vite-"));
-    const tgz = execFileSync("npm", ["pack", "--silent", "--pack-destination", dir], { cwd: ROOT, encoding: "utf8" }).trim().split("\n").pop()!;
+    const tgz = execFileSync("npm", ["pack", "--silent", "--pack-destination", dir], { cwd: ROOT, encoding: "utf8" })
+      .trim()
+      .split("\n")
+      .pop()!;
     mkdirSync(join(dir, "node_modules/torchlet"), { recursive: true });
     execFileSync("tar", ["-xzf", join(dir, tgz), "-C", join(dir, "node_modules/torchlet"), "--strip-components=1"]);
     writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "vite-app", private: true, type: "module" }));
-    writeFileSync(join(dir, "index.html"), '<!doctype html><html><body><pre id="out">running</pre><script type="module" src="./main.js"></script></body></html>');
+    writeFileSync(
+      join(dir, "index.html"),
+      '<!doctype html><html><body><pre id="out">running</pre><script type="module" src="./main.js"></script></body></html>',
+    );
     writeFileSync(join(dir, "main.js"), PAGE);
     const { build } = await import("vite");
     await build({ root: dir, logLevel: "silent", build: { outDir: join(dir, "dist") } });
     server = await startServer(join(dir, "dist"));
   });
-  afterAll(async () => { await server?.close(); });
+  afterAll(async () => {
+    await server?.close();
+  });
 
   it("emits the .wasm assets and trains on wasm with 1 and 2 threads, matching the js backend", async () => {
     expect(readdirSync(join(dir, "dist/assets")).filter((f) => f.endsWith(".wasm")).length).toBeGreaterThanOrEqual(2);
@@ -56,7 +71,9 @@ describe.skipIf(!existsSync(CHROMIUM))("Vite: the packed package bundled and run
     try {
       const page = await browser.newPage();
       await page.goto(server.url + "/index.html");
-      await page.waitForFunction(() => document.getElementById("out")!.textContent !== "running", null, { timeout: 60_000 });
+      await page.waitForFunction(() => document.getElementById("out")!.textContent !== "running", null, {
+        timeout: 60_000,
+      });
       const res = JSON.parse((await page.textContent("#out"))!);
       expect(res.ok, res.error).toBe(true);
       expect(res.isolated).toBe(true);
@@ -66,8 +83,16 @@ describe.skipIf(!existsSync(CHROMIUM))("Vite: the packed package bundled and run
       await torch.init({ backend: "js" });
       const m = new nn.Sequential(new nn.Linear(4, 8), new nn.ReLU(), new nn.Linear(8, 3));
       const w = (n: number, s: number) => torch.tensor(Array.from({ length: n }, (_, k) => Math.sin(k * s)));
-      m.loadStateDict({ "0.weight": w(32, 0.7).view(8, 4), "0.bias": w(8, 1.3), "2.weight": w(24, 0.9).view(3, 8), "2.bias": w(3, 2.1) });
-      const loss = torch.F.crossEntropy(m.forward(w(20, 0.37).view(5, 4)), torch.tensor([0, 2, 1, 1, 0], { dtype: "int64" }));
+      m.loadStateDict({
+        "0.weight": w(32, 0.7).view(8, 4),
+        "0.bias": w(8, 1.3),
+        "2.weight": w(24, 0.9).view(3, 8),
+        "2.bias": w(3, 2.1),
+      });
+      const loss = torch.F.crossEntropy(
+        m.forward(w(20, 0.37).view(5, 4)),
+        torch.tensor([0, 2, 1, 1, 0], { dtype: "int64" }),
+      );
       loss.backward();
       const grad = Array.from(m.parameters()[0].grad!.toFloat32Array());
       for (const r of [res.one, res.two]) {

@@ -12,7 +12,10 @@ const run = BACKENDS.includes("wasm") ? describe : describe.skip;
 
 /** A small kernel round trip on backend b: (x + y) summed, on fresh storages. */
 function works(b: WasmBackend): number {
-  const x = b.alloc(5, "float32"), y = b.alloc(5, "float32"), o = b.alloc(5, "float32"), s = b.alloc(1, "float32");
+  const x = b.alloc(5, "float32"),
+    y = b.alloc(5, "float32"),
+    o = b.alloc(5, "float32"),
+    s = b.alloc(1, "float32");
   b.view(x).set([1, 2, 3, 4, 5]);
   b.view(y).set([10, 20, 30, 40, 50]);
   b.binary("add", x, [1], y, [1], o, [5]);
@@ -25,10 +28,15 @@ function works(b: WasmBackend): number {
 run("wasm memory", () => {
   it("a tensor larger than a wasm block is a RangeError naming the size and the limit, at once", async () => {
     const b = await createWasmBackend();
-    const before = b.bytesInUse(), pages = b.memory.buffer.byteLength;
+    const before = b.bytesInUse(),
+      pages = b.memory.buffer.byteLength;
     const t0 = performance.now();
     let err: unknown;
-    try { b.alloc(2 ** 30, "float32"); } catch (e) { err = e; }
+    try {
+      b.alloc(2 ** 30, "float32");
+    } catch (e) {
+      err = e;
+    }
     expect(err).toBeInstanceOf(RangeError);
     const msg = (err as Error).message;
     expect(msg).toContain("4.00 GiB"); // asked: 2^30 float32 elements
@@ -62,14 +70,18 @@ run("wasm memory", () => {
     // pages stay untouched) puts every later block at an address >= 2 GiB, as after big tensors
     const b = await createWasmBackend({ threads: 2 });
     try {
-      const page = 65536, target = 2 * GiB + 64 * 2 ** 20;
+      const page = 65536,
+        target = 2 * GiB + 64 * 2 ** 20;
       const have = b.memory.buffer.byteLength;
       if (have < target) b.memory.grow(Math.ceil((target - have) / page));
       const ptr = (s: unknown) => (s as { ptr: number }).ptr;
       // keep every block resident (no spilling to JS while this test holds them)
       (b as unknown as { budget: number }).budget = Infinity;
-      const n = 16 * 2 ** 20 / 4; // 16 MiB blocks
-      const x = b.alloc(n, "float32"), y = b.alloc(n, "float32"), o = b.alloc(n, "float32"), s = b.alloc(1, "float32");
+      const n = (16 * 2 ** 20) / 4; // 16 MiB blocks
+      const x = b.alloc(n, "float32"),
+        y = b.alloc(n, "float32"),
+        o = b.alloc(n, "float32"),
+        s = b.alloc(1, "float32");
       // blocks this large cannot come from the small free space below: they are past the grown pages
       for (const t of [x, y, o]) expect(ptr(t)).toBeGreaterThanOrEqual(2 * GiB);
       b.fill(x, 0.5);
@@ -82,7 +94,8 @@ run("wasm memory", () => {
       b.sum(o, s, 1, n, 1);
       expect(b.view(s)[0]).toBe(n + 2);
       // int arrays (strides) and error messages live in the scratch blocks: a strided copy
-      const ix = b.alloc(6, "float32"), iy = b.alloc(6, "float32");
+      const ix = b.alloc(6, "float32"),
+        iy = b.alloc(6, "float32");
       b.view(ix).set([0, 1, 2, 3, 4, 5]);
       b.copyStrided(ix, 0, [3, 2], [1, 3], iy);
       expect(Array.from(b.view(iy))).toEqual([0, 3, 1, 4, 2, 5]);

@@ -5,7 +5,10 @@
 
 import type { Tensor } from "./tensor.js";
 
-const PRECISION = 4, THRESHOLD = 1000, EDGE = 3, LINEWIDTH = 80;
+const PRECISION = 4,
+  THRESHOLD = 1000,
+  EDGE = 3,
+  LINEWIDTH = 80;
 
 // ------------------------------------------------------------------ Python-exact number formatting
 // JS's toFixed/toExponential round exact ties away from zero; Python's format() rounds them to
@@ -17,7 +20,8 @@ function isTieAt(x: number, q: number): boolean {
     const z = ax * 2 ** (q + 1); // exact (power-of-two scaling)
     return Number.isInteger(z) && z % 2 === 1;
   }
-  const z = ax * 2 ** (q + 1), p5 = 5 ** -q;
+  const z = ax * 2 ** (q + 1),
+    p5 = 5 ** -q;
   if (!Number.isInteger(z) || z >= 2 ** 53 || z % p5 !== 0) return false;
   return (z / p5) % 2 === 1;
 }
@@ -46,7 +50,8 @@ export function pyExp(x: number, p: number): string {
     const e = Math.floor(Math.log10(Math.abs(x)));
     // the decimal exponent of x itself (log10 may be off by one near powers of ten)
     let ee = e;
-    if (Math.abs(x) >= 10 ** (e + 1)) ee = e + 1; else if (Math.abs(x) < 10 ** e) ee = e - 1;
+    if (Math.abs(x) >= 10 ** (e + 1)) ee = e + 1;
+    else if (Math.abs(x) < 10 ** e) ee = e - 1;
     if (isTieAt(x, p - ee)) {
       const exact = x.toExponential(p + 1);
       const [m, ex] = exact.split("e");
@@ -67,7 +72,11 @@ class Formatter {
   intMode = true;
   sciMode = false;
   maxWidth = 1;
-  constructor(private readonly floating: boolean, values: number[], private readonly isBool = false) {
+  constructor(
+    private readonly floating: boolean,
+    values: number[],
+    private readonly isBool = false,
+  ) {
     if (!floating) {
       for (const v of values) this.maxWidth = Math.max(this.maxWidth, this.str(v).length);
       return;
@@ -75,9 +84,17 @@ class Formatter {
     const nz = values.filter((v) => Number.isFinite(v) && v !== 0);
     if (!nz.length) return;
     const abs = nz.map(Math.abs);
-    let mn = Infinity, mx = 0;
-    for (const a of abs) { if (a < mn) mn = a; if (a > mx) mx = a; }
-    for (const v of nz) if (v !== Math.ceil(v)) { this.intMode = false; break; }
+    let mn = Infinity,
+      mx = 0;
+    for (const a of abs) {
+      if (a < mn) mn = a;
+      if (a > mx) mx = a;
+    }
+    for (const v of nz)
+      if (v !== Math.ceil(v)) {
+        this.intMode = false;
+        break;
+      }
     if (this.intMode) {
       if (mx / mn > 1000 || mx > 1e8) {
         this.sciMode = true;
@@ -92,18 +109,24 @@ class Formatter {
       for (const v of nz) this.maxWidth = Math.max(this.maxWidth, pyFixed(v, PRECISION).length);
     }
   }
-  width(): number { return this.maxWidth; }
+  width(): number {
+    return this.maxWidth;
+  }
   format(v: number): string {
     let s: string;
     if (this.floating) {
       if (this.sciMode) s = pyExp(v, PRECISION);
-      else if (this.intMode) { s = pyFixed(v, 0); if (Number.isFinite(v)) s += "."; }
-      else s = pyFixed(v, PRECISION);
+      else if (this.intMode) {
+        s = pyFixed(v, 0);
+        if (Number.isFinite(v)) s += ".";
+      } else s = pyFixed(v, PRECISION);
     } else s = this.str(v);
     return s.padStart(this.maxWidth);
   }
   /** An integer or bool element as Python prints it. */
-  private str(v: number): string { return this.isBool ? (v ? "True" : "False") : String(v); }
+  private str(v: number): string {
+    return this.isBool ? (v ? "True" : "False") : String(v);
+  }
 }
 
 // ------------------------------------------------------------------ nested arrays
@@ -114,9 +137,14 @@ function build(data: ArrayLike<number>, shape: number[]): Nested {
   if (shape.length === 0) return data[0];
   const strides: number[] = [];
   let acc = 1;
-  for (let k = shape.length - 1; k >= 0; k--) { strides[k] = acc; acc *= shape[k]; }
+  for (let k = shape.length - 1; k >= 0; k--) {
+    strides[k] = acc;
+    acc *= shape[k];
+  }
   const rec = (d: number, off: number): Nested[] =>
-    Array.from({ length: shape[d] }, (_, k) => (d === shape.length - 1 ? data[off + k] : rec(d + 1, off + k * strides[d])));
+    Array.from({ length: shape[d] }, (_, k) =>
+      d === shape.length - 1 ? data[off + k] : rec(d + 1, off + k * strides[d]),
+    );
   return rec(0, 0);
 }
 
@@ -127,16 +155,18 @@ function summarized(t: Nested): Nested {
   return pick.map(summarized);
 }
 function flat(t: Nested, out: number[] = []): number[] {
-  if (Array.isArray(t)) for (const x of t) flat(x, out); else out.push(t);
+  if (Array.isArray(t)) for (const x of t) flat(x, out);
+  else out.push(t);
   return out;
 }
 
 function vectorStr(v: number[], indent: number, summarize: boolean, f: Formatter): string {
   const elementLength = f.width() + 2;
   const perLine = Math.max(1, Math.floor((LINEWIDTH - indent) / elementLength));
-  const data = summarize && v.length > 2 * EDGE
-    ? [...v.slice(0, EDGE).map((x) => f.format(x)), " ...", ...v.slice(v.length - EDGE).map((x) => f.format(x))]
-    : v.map((x) => f.format(x));
+  const data =
+    summarize && v.length > 2 * EDGE
+      ? [...v.slice(0, EDGE).map((x) => f.format(x)), " ...", ...v.slice(v.length - EDGE).map((x) => f.format(x))]
+      : v.map((x) => f.format(x));
   const lines: string[] = [];
   for (let i = 0; i < data.length; i += perLine) lines.push(data.slice(i, i + perLine).join(", "));
   return "[" + lines.join(",\n" + " ".repeat(indent + 1)) + "]";
@@ -147,9 +177,10 @@ function tensorStr(t: Nested, dim: number, indent: number, summarize: boolean, f
   const arr = t as Nested[];
   if (dim === 1) return vectorStr(arr as number[], indent, summarize, f);
   const sub = (x: Nested) => tensorStr(x, dim - 1, indent + 1, summarize, f);
-  const slices = summarize && arr.length > 2 * EDGE
-    ? [...arr.slice(0, EDGE).map(sub), "...", ...arr.slice(arr.length - EDGE).map(sub)]
-    : arr.map(sub);
+  const slices =
+    summarize && arr.length > 2 * EDGE
+      ? [...arr.slice(0, EDGE).map(sub), "...", ...arr.slice(arr.length - EDGE).map(sub)]
+      : arr.map(sub);
   return "[" + slices.join("," + "\n".repeat(dim - 1) + " ".repeat(indent + 1)) + "]";
 }
 

@@ -11,34 +11,197 @@ import * as wasmMod from "./backends/wasm.js";
 export { Tensor, type NestedArray } from "./tensor.js";
 export type { DType, BackendName } from "./backends/types.js";
 export {
-  tensor, zeros, ones, empty, full, rand, randn, randint, arange, zerosLike, onesLike, type TensorOptions,
+  tensor,
+  zeros,
+  ones,
+  empty,
+  full,
+  rand,
+  randn,
+  randint,
+  arange,
+  zerosLike,
+  onesLike,
+  type TensorOptions,
 } from "./creation.js";
 export { noGrad, enableGrad, tidy, keep, manualSeed } from "./runtime.js";
 export { matmul, broadcastShapes } from "./ops.js";
 // reductions, shape, indexing, linear algebra, creation/random as torch.* (ts/ops/torch.ts)
 export {
-  sum, mean, prod, amax, amin, max, min, argmax, argmin, var, std, logsumexp, norm, cumsum, cumprod, any, all,
-  countNonzero, split, chunk, unbind, flip, roll, tile, broadcastTo, movedim, moveaxis, unflatten, squeeze, unsqueeze,
-  tril, triu, diagonal, diag, cat, concat, stack, hstack, vstack, gather, scatter, scatterAdd, indexSelect, maskedFill,
-  maskedSelect, where, nonzero, topk, sort, argsort, unique, bmm, baddbmm, addmm, addbmm, mm, mv, outer, dot, einsum,
-  eye, linspace, logspace, fullLike, emptyLike, randLike, randnLike, randintLike, randperm, multinomial, bernoulli,
-  normal, flatten, reshape, permute, transpose, t, narrow, select, clone, softmax, logSoftmax, numel,
+  sum,
+  mean,
+  prod,
+  amax,
+  amin,
+  max,
+  min,
+  argmax,
+  argmin,
+  var,
+  std,
+  logsumexp,
+  norm,
+  cumsum,
+  cumprod,
+  any,
+  all,
+  countNonzero,
+  split,
+  chunk,
+  unbind,
+  flip,
+  roll,
+  tile,
+  broadcastTo,
+  movedim,
+  moveaxis,
+  unflatten,
+  squeeze,
+  unsqueeze,
+  tril,
+  triu,
+  diagonal,
+  diag,
+  cat,
+  concat,
+  stack,
+  hstack,
+  vstack,
+  gather,
+  scatter,
+  scatterAdd,
+  indexSelect,
+  maskedFill,
+  maskedSelect,
+  where,
+  nonzero,
+  topk,
+  sort,
+  argsort,
+  unique,
+  bmm,
+  baddbmm,
+  addmm,
+  addbmm,
+  mm,
+  mv,
+  outer,
+  dot,
+  einsum,
+  eye,
+  linspace,
+  logspace,
+  fullLike,
+  emptyLike,
+  randLike,
+  randnLike,
+  randintLike,
+  randperm,
+  multinomial,
+  bernoulli,
+  normal,
+  flatten,
+  reshape,
+  permute,
+  transpose,
+  t,
+  narrow,
+  select,
+  clone,
+  softmax,
+  logSoftmax,
+  numel,
 } from "./ops/torch.js";
 export { save, load, LoadError, consumePrefixInStateDictIfPresent } from "./io/index.js";
 // bool dtype: comparisons and logical ops (ts/logical.ts); in-place twins of elementwise ops (ts/inplace.ts)
 export {
-  eq, ne, lt, le, gt, ge, greater, less, greaterEqual, lessEqual, notEqual, isnan, isinf, isfinite,
-  logicalAnd, logicalOr, logicalXor, logicalNot,
+  eq,
+  ne,
+  lt,
+  le,
+  gt,
+  ge,
+  greater,
+  less,
+  greaterEqual,
+  lessEqual,
+  notEqual,
+  isnan,
+  isinf,
+  isfinite,
+  logicalAnd,
+  logicalOr,
+  logicalXor,
+  logicalNot,
 } from "./logical.js";
 export { promoteTypes, canCast } from "./dtypes.js";
 import "./inplace.js";
 // elementwise math as torch.* (ts/ops/elementwise.ts)
 export {
-  abs, absolute, sign, neg, negative, square, floor, ceil, trunc, fix, frac, round, sin, cos, tan, asin, acos, atan,
-  arcsin, arccos, arctan, sinh, cosh, erf, erfinv, expm1, log1p, log2, log10, exp2, exp, log, sqrt, rsqrt,
-  reciprocal, sigmoid, tanh, relu, nanToNum, atan2, arctan2, remainder, fmod, hypot, add, sub, subtract, mul,
-  multiply, div, divide, trueDivide, pow, maximum, minimum, fmax, fmin, clamp, clip, clampMin, clampMax, lerp,
-  addcmul, addcdiv,
+  abs,
+  absolute,
+  sign,
+  neg,
+  negative,
+  square,
+  floor,
+  ceil,
+  trunc,
+  fix,
+  frac,
+  round,
+  sin,
+  cos,
+  tan,
+  asin,
+  acos,
+  atan,
+  arcsin,
+  arccos,
+  arctan,
+  sinh,
+  cosh,
+  erf,
+  erfinv,
+  expm1,
+  log1p,
+  log2,
+  log10,
+  exp2,
+  exp,
+  log,
+  sqrt,
+  rsqrt,
+  reciprocal,
+  sigmoid,
+  tanh,
+  relu,
+  nanToNum,
+  atan2,
+  arctan2,
+  remainder,
+  fmod,
+  hypot,
+  add,
+  sub,
+  subtract,
+  mul,
+  multiply,
+  div,
+  divide,
+  trueDivide,
+  pow,
+  maximum,
+  minimum,
+  fmax,
+  fmin,
+  clamp,
+  clip,
+  clampMin,
+  clampMax,
+  lerp,
+  addcmul,
+  addcdiv,
 } from "./ops/elementwise.js";
 export * as nn from "./nn/index.js";
 /** torch.nn.functional (each function's intermediates belong to the graph, see runtime.inForward). */
@@ -58,7 +221,9 @@ export interface InitOptions {
 }
 
 const isNode = typeof process !== "undefined" && !!process.versions?.node;
-const getBuiltin = isNode ? (process as unknown as { getBuiltinModule?: (m: string) => any }).getBuiltinModule : undefined;
+const getBuiltin = isNode
+  ? (process as unknown as { getBuiltinModule?: (m: string) => any }).getBuiltinModule
+  : undefined;
 
 /** The machine's available parallelism: Node's os.availableParallelism(); in browsers
  *  navigator.hardwareConcurrency when crossOriginIsolated (wasm threads need it), else 1. */
@@ -91,8 +256,10 @@ async function create(name: BackendName, threads: number, opts: InitOptions): Pr
   // wasm / js in Node: the native backend's malloc tuning still applies to read-back arrays
   if (isNode && name !== "native") await nativeMod.tuneNodeMalloc();
   switch (name) {
-    case "js": return new JsBackend();
-    case "wasm": return wasmMod.createWasmBackend({ threads, wasmUrl: opts.wasmUrl });
+    case "js":
+      return new JsBackend();
+    case "wasm":
+      return wasmMod.createWasmBackend({ threads, wasmUrl: opts.wasmUrl });
     case "native": {
       if (!isNode) throw new Error("the native backend needs Node.js");
       return nativeMod.createNativeBackend({ threads });
@@ -128,15 +295,22 @@ export async function init(opts: InitOptions = {}): Promise<BackendName> {
   const errors: string[] = [];
   for (const name of order) {
     const threads = resolveThreads(name, opts.threads);
-    if (inForce && activeBackend() === inForce.backend && inForce.backend.name === name && inForce.threads === threads &&
-        inForce.wasmUrl === String(opts.wasmUrl ?? "")) {
+    if (
+      inForce &&
+      activeBackend() === inForce.backend &&
+      inForce.backend.name === name &&
+      inForce.threads === threads &&
+      inForce.wasmUrl === String(opts.wasmUrl ?? "")
+    ) {
       return name;
     }
     try {
       const b = await create(name, threads, opts);
       if (b.threads < threads && opts.threads !== undefined) {
-        console.warn(`torchlet.init: the ${name} backend runs on ${b.threads} thread(s), not the ${threads} asked for` +
-          (name === "wasm" ? " (wasm threads need SharedArrayBuffer: in browsers a crossOriginIsolated page)" : ""));
+        console.warn(
+          `torchlet.init: the ${name} backend runs on ${b.threads} thread(s), not the ${threads} asked for` +
+            (name === "wasm" ? " (wasm threads need SharedArrayBuffer: in browsers a crossOriginIsolated page)" : ""),
+        );
       }
       activate(b, threads, opts);
       return name;
@@ -144,40 +318,56 @@ export async function init(opts: InitOptions = {}): Promise<BackendName> {
       errors.push(`  ${name}: ${(e as Error).message}`);
     }
   }
-  throw new Error(`torchlet.init: could not load ${opts.backend ? `the ${opts.backend} backend` : "any backend"}:\n${errors.join("\n")}`);
+  throw new Error(
+    `torchlet.init: could not load ${opts.backend ? `the ${opts.backend} backend` : "any backend"}:\n${errors.join("\n")}`,
+  );
 }
 
 /** The first op before init(): in Node, the backend init() would pick, loaded synchronously; in
  *  browsers, an error that says to await init(). */
 function initSync(): Backend {
   if (!isNode) {
-    throw new Error("torchlet: no backend is loaded yet: `await torch.init()` before the first tensor operation " +
-      "(in browsers the wasm backend can only load asynchronously)");
+    throw new Error(
+      "torchlet: no backend is loaded yet: `await torch.init()` before the first tensor operation " +
+        "(in browsers the wasm backend can only load asynchronously)",
+    );
   }
   const errors: string[] = [];
   try {
     const b = nativeMod.createNativeBackendSync({ threads: resolveThreads("native", undefined) });
     inForce = { backend: b, threads: resolveThreads("native", undefined), wasmUrl: "" };
     return b;
-  } catch (e) { errors.push(`native: ${(e as Error).message}`); }
+  } catch (e) {
+    errors.push(`native: ${(e as Error).message}`);
+  }
   try {
     const b = wasmMod.createWasmBackendSync();
     inForce = { backend: b, threads: 1, wasmUrl: "" };
     if (availableParallelism() > 1) {
-      console.warn(`torchlet: the first operation ran before init(), so the wasm backend was loaded synchronously with 1 thread; ` +
-        `\`await torch.init()\` first to use ${availableParallelism()} threads (${errors[0]})`);
+      console.warn(
+        `torchlet: the first operation ran before init(), so the wasm backend was loaded synchronously with 1 thread; ` +
+          `\`await torch.init()\` first to use ${availableParallelism()} threads (${errors[0]})`,
+      );
     }
     return b;
-  } catch (e) { errors.push(`wasm: ${(e as Error).message}`); }
-  throw new Error(`torchlet: an operation ran before init() and no fast backend loads synchronously (${errors.join("; ")}); ` +
-    "`await torch.init()` to use the js backend explicitly");
+  } catch (e) {
+    errors.push(`wasm: ${(e as Error).message}`);
+  }
+  throw new Error(
+    `torchlet: an operation ran before init() and no fast backend loads synchronously (${errors.join("; ")}); ` +
+      "`await torch.init()` to use the js backend explicitly",
+  );
 }
 setAutoInit(initSync);
 
 /** The active backend: "native" | "wasm" | "js". */
-export function backend(): BackendName { return backendImpl().name; }
+export function backend(): BackendName {
+  return backendImpl().name;
+}
 /** Threads the active backend computes with. */
-export function threads(): number { return backendImpl().threads; }
+export function threads(): number {
+  return backendImpl().threads;
+}
 
 /** Live tensor storages and the bytes they hold on the active backend. */
 export function memory(): { numTensors: number; numBytes: number; backend: BackendName } {
@@ -186,8 +376,12 @@ export function memory(): { numTensors: number; numBytes: number; backend: Backe
 
 /** Internal hooks for tests (float64 js backend for gradient checks). */
 export const _internal = {
-  useBackend(b: Backend) { setBackend(b); },
+  useBackend(b: Backend) {
+    setBackend(b);
+  },
   /** The active backend object, if any (tests and benches read e.g. wasm memory sizes). */
-  activeBackend(): Backend | null { return activeBackend(); },
+  activeBackend(): Backend | null {
+    return activeBackend();
+  },
   JsBackend,
 };

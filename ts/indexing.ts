@@ -15,11 +15,20 @@ type NestedIndex = (number | boolean | NestedIndex)[];
 const K = () => backendImpl();
 
 /** A strided window: shape/strides/offset over some storage. */
-interface Geo { shape: number[]; strides: number[]; offset: number }
+interface Geo {
+  shape: number[];
+  strides: number[];
+  offset: number;
+}
 /** The basic-indexed view of x, in two coordinate systems: `st` over x's storage (the forward
  *  view) and `lg` over a dense contiguous tensor of x's shape (where gradients live); `adv` are the
  *  advanced indices with the view dim each applies to. */
-interface Parsed { st: Geo; lg: Geo; adv: { dim: number; t: Tensor }[]; owned: Tensor[] }
+interface Parsed {
+  st: Geo;
+  lg: Geo;
+  adv: { dim: number; t: Tensor }[];
+  owned: Tensor[];
+}
 
 function indexError(v: number, dim: number, size: number): RangeError {
   return new RangeError(`index ${v} is out of bounds for dimension ${dim} with size ${size}`);
@@ -27,7 +36,10 @@ function indexError(v: number, dim: number, size: number): RangeError {
 
 function parseSlice(s: string, size: number): [number, number, number] {
   const m = /^\s*(-?\d+)?\s*:\s*(-?\d+)?\s*(?::\s*(-?\d+)?\s*)?$/.exec(s);
-  if (!m) throw new TypeError(`index: cannot read the slice "${s}" (expected Python's "start:stop:step", e.g. "1:5:2", ":", "::2", "-1:")`);
+  if (!m)
+    throw new TypeError(
+      `index: cannot read the slice "${s}" (expected Python's "start:stop:step", e.g. "1:5:2", ":", "::2", "-1:")`,
+    );
   const step = m[3] !== undefined ? parseInt(m[3], 10) : 1;
   if (step <= 0) throw new RangeError("step must be greater than zero");
   const norm = (v: string | undefined, dflt: number) => {
@@ -36,14 +48,18 @@ function parseSlice(s: string, size: number): [number, number, number] {
     if (k < 0) k += size;
     return Math.min(Math.max(k, 0), size);
   };
-  const start = norm(m[1], 0), stop = Math.max(norm(m[2], size), start);
+  const start = norm(m[1], 0),
+    stop = Math.max(norm(m[2], size), start);
   return [start, Math.ceil((stop - start) / step), step];
 }
 
 /** Leaves of a nested JS array (for number[] / boolean[] index parts). */
 function flatLeaves(a: unknown[]): unknown[] {
   const out: unknown[] = [];
-  const walk = (v: unknown) => { if (Array.isArray(v)) v.forEach(walk); else out.push(v); };
+  const walk = (v: unknown) => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else out.push(v);
+  };
   walk(a);
   return out;
 }
@@ -64,7 +80,9 @@ function indexTensor(p: Tensor | unknown[], owned: Tensor[]): Tensor {
   if (numelOf(shape) !== leaves.length) throw new RangeError("index: a nested index list must be rectangular");
   const t = Tensor.empty(shape, isBool ? "bool" : "int64");
   const v = t.backendView();
-  leaves.forEach((x, k) => { v[k] = Number(x); });
+  leaves.forEach((x, k) => {
+    v[k] = Number(x);
+  });
   owned.push(t);
   return t;
 }
@@ -76,8 +94,12 @@ function consumes(p: IndexPart): number {
   if (Array.isArray(p)) {
     const leaves = flatLeaves(p);
     if (leaves.length && leaves.every((v) => typeof v === "boolean")) {
-      let d = 0, cur: unknown = p;
-      while (Array.isArray(cur)) { d++; cur = cur[0]; }
+      let d = 0,
+        cur: unknown = p;
+      while (Array.isArray(cur)) {
+        d++;
+        cur = cur[0];
+      }
       return d;
     }
     return 1;
@@ -98,29 +120,50 @@ function parse(x: Tensor, parts: IndexPart[]): Parsed {
   let d = 0; // next dim of x
   const keep = (n: number) => {
     for (let k = 0; k < n; k++, d++) {
-      st.shape.push(x.shape[d]); st.strides.push(x.strides[d]);
-      lg.shape.push(x.shape[d]); lg.strides.push(lstr[d]);
+      st.shape.push(x.shape[d]);
+      st.strides.push(x.strides[d]);
+      lg.shape.push(x.shape[d]);
+      lg.strides.push(lstr[d]);
     }
   };
-  const newAxis = (size: number) => { st.shape.push(size); st.strides.push(0); lg.shape.push(size); lg.strides.push(0); };
+  const newAxis = (size: number) => {
+    st.shape.push(size);
+    st.strides.push(0);
+    lg.shape.push(size);
+    lg.strides.push(0);
+  };
   for (let p of parts) {
     if (p instanceof Tensor && p.dim() === 0 && p.dtype === "bool") p = p.item() as unknown as boolean;
-    if (p === "...") { keep(x.dim() - used); continue; }
-    if (p === null) { newAxis(1); continue; }
-    if (typeof p === "boolean") { newAxis(p ? 1 : 0); continue; }
+    if (p === "...") {
+      keep(x.dim() - used);
+      continue;
+    }
+    if (p === null) {
+      newAxis(1);
+      continue;
+    }
+    if (typeof p === "boolean") {
+      newAxis(p ? 1 : 0);
+      continue;
+    }
     if (typeof p === "number") {
       if (!Number.isInteger(p)) throw new TypeError(`index: ${p} is not an integer index`);
       const n = x.shape[d];
       if (p < -n || p >= n) throw indexError(p, d, n);
       const i = p < 0 ? p + n : p;
-      st.offset += i * x.strides[d]; lg.offset += i * lstr[d];
+      st.offset += i * x.strides[d];
+      lg.offset += i * lstr[d];
       d++;
       continue;
     }
     if (typeof p === "string") {
       const [start, len, step] = parseSlice(p, x.shape[d]);
-      st.shape.push(len); st.strides.push(x.strides[d] * step); st.offset += start * x.strides[d];
-      lg.shape.push(len); lg.strides.push(lstr[d] * step); lg.offset += start * lstr[d];
+      st.shape.push(len);
+      st.strides.push(x.strides[d] * step);
+      st.offset += start * x.strides[d];
+      lg.shape.push(len);
+      lg.strides.push(lstr[d] * step);
+      lg.offset += start * lstr[d];
       d++;
       continue;
     }
@@ -130,7 +173,9 @@ function parse(x: Tensor, parts: IndexPart[]): Parsed {
         // a mask of k dims: its nonzero coordinates index k consecutive dims
         for (let k = 0; k < t.dim(); k++) {
           if (t.shape[k] !== x.shape[d + k]) {
-            throw new RangeError(`The shape of the mask [${t.shape.join(", ")}] at index ${k} does not match the shape of the indexed tensor [${x.shape.join(", ")}] at index ${d + k}`);
+            throw new RangeError(
+              `The shape of the mask [${t.shape.join(", ")}] at index ${k} does not match the shape of the indexed tensor [${x.shape.join(", ")}] at index ${d + k}`,
+            );
           }
         }
         const coords = maskCoords(t);
@@ -147,7 +192,9 @@ function parse(x: Tensor, parts: IndexPart[]): Parsed {
       keep(1);
       continue;
     }
-    throw new TypeError(`index: unsupported index part ${typeof p === "object" ? Object.prototype.toString.call(p) : JSON.stringify(p)}`);
+    throw new TypeError(
+      `index: unsupported index part ${typeof p === "object" ? Object.prototype.toString.call(p) : JSON.stringify(p)}`,
+    );
   }
   keep(x.dim() - d);
   return { st, lg, adv, owned };
@@ -167,12 +214,19 @@ function maskCoords(mask: Tensor): Tensor {
 
 /** The geometry of an advanced gather/put: the index rows, the dims before/after, the result shape. */
 interface AdvPlan {
-  idx: Tensor; k: number; m: number; bshape: number[];
-  advDims: number[]; pre: number[]; post: number[]; outShape: number[];
+  idx: Tensor;
+  k: number;
+  m: number;
+  bshape: number[];
+  advDims: number[];
+  pre: number[];
+  post: number[];
+  outShape: number[];
 }
 function plan(p: Parsed): AdvPlan {
   const bshape = p.adv.map((a) => a.t.shape).reduce((s, t) => ops.broadcastShapes(s, t), [] as number[]);
-  const m = numelOf(bshape), k = p.adv.length;
+  const m = numelOf(bshape),
+    k = p.adv.length;
   const idx = Tensor.empty([k, m], "int64", true);
   p.adv.forEach((a, j) => {
     const row = idx._viewAs(bshape.slice(), bshapeStrides(bshape), j * m);
@@ -187,29 +241,49 @@ function plan(p: Parsed): AdvPlan {
   const outShape = [...pre.map((d) => p.st.shape[d]), ...bshape, ...post.map((d) => p.st.shape[d])];
   return { idx, k, m, bshape, advDims, pre, post, outShape };
 }
-function bshapeStrides(s: number[]): number[] { return contiguousStrides(s); }
+function bshapeStrides(s: number[]): number[] {
+  return contiguousStrides(s);
+}
 
 function gatherRaw(src: Tensor, g: Geo, pl: AdvPlan, dims: number[]): Tensor {
   const out = Tensor.empty(pl.outShape, src.dtype, true);
-  K().indexGather(src.storage, g.offset, pl.idx.storage, pl.k, pl.m,
-    pl.advDims.map((d) => g.shape[d]), pl.advDims.map((d) => g.strides[d]), dims,
-    pl.pre.map((d) => g.shape[d]), pl.pre.map((d) => g.strides[d]),
-    pl.post.map((d) => g.shape[d]), pl.post.map((d) => g.strides[d]), out.storage);
+  K().indexGather(
+    src.storage,
+    g.offset,
+    pl.idx.storage,
+    pl.k,
+    pl.m,
+    pl.advDims.map((d) => g.shape[d]),
+    pl.advDims.map((d) => g.strides[d]),
+    dims,
+    pl.pre.map((d) => g.shape[d]),
+    pl.pre.map((d) => g.strides[d]),
+    pl.post.map((d) => g.shape[d]),
+    pl.post.map((d) => g.strides[d]),
+    out.storage,
+  );
   return out;
 }
 /** dst[geometry g, advanced plan] = v (+= when accumulate); v broadcast to the plan's outShape. */
 function putRaw(dst: Tensor, g: Geo, pl: AdvPlan, dims: number[], v: Tensor, accumulate: boolean): void {
-  const n = pl.outShape.length, off = n - v.dim();
-  if (off < 0) throw new RangeError(`shape mismatch: value tensor of shape [${v.shape.join(", ")}] cannot be broadcast to indexing result of shape [${pl.outShape.join(", ")}]`);
+  const n = pl.outShape.length,
+    off = n - v.dim();
+  if (off < 0)
+    throw new RangeError(
+      `shape mismatch: value tensor of shape [${v.shape.join(", ")}] cannot be broadcast to indexing result of shape [${pl.outShape.join(", ")}]`,
+    );
   const vs = pl.outShape.map((d, k) => {
     if (k < off) return 0;
     const sd = v.shape[k - off];
     if (sd === d) return sd === 1 ? 0 : v.strides[k - off];
     if (sd === 1) return 0;
-    throw new RangeError(`shape mismatch: value tensor of shape [${v.shape.join(", ")}] cannot be broadcast to indexing result of shape [${pl.outShape.join(", ")}]`);
+    throw new RangeError(
+      `shape mismatch: value tensor of shape [${v.shape.join(", ")}] cannot be broadcast to indexing result of shape [${pl.outShape.join(", ")}]`,
+    );
   });
   // collapse the broadcast index dims to one (the kernel walks [pre, m, post])
-  const np = pl.pre.length, nb = pl.bshape.length;
+  const np = pl.pre.length,
+    nb = pl.bshape.length;
   const bStr = pl.bshape.length ? vs.slice(np, np + nb) : [];
   let mStride = 0;
   if (nb) {
@@ -220,7 +294,8 @@ function putRaw(dst: Tensor, g: Geo, pl: AdvPlan, dims: number[], v: Tensor, acc
     if (zero) mStride = 0;
     else if (lin && bStr[nb - 1] !== 0) mStride = bStr[nb - 1];
     else {
-      const e = ops.expand(v, pl.outShape), c = ops.contiguous(e);
+      const e = ops.expand(v, pl.outShape),
+        c = ops.contiguous(e);
       putRaw(dst, g, pl, dims, c, accumulate);
       if (c !== e) c.dispose();
       e.dispose();
@@ -228,13 +303,29 @@ function putRaw(dst: Tensor, g: Geo, pl: AdvPlan, dims: number[], v: Tensor, acc
     }
   }
   const vStrides = [...vs.slice(0, np), mStride, ...vs.slice(np + nb)];
-  K().indexPut(dst.storage, g.offset, pl.idx.storage, pl.k, pl.m,
-    pl.advDims.map((d) => g.shape[d]), pl.advDims.map((d) => g.strides[d]), dims,
-    pl.pre.map((d) => g.shape[d]), pl.pre.map((d) => g.strides[d]),
-    pl.post.map((d) => g.shape[d]), pl.post.map((d) => g.strides[d]), v.storage, v.offset, vStrides, accumulate);
+  K().indexPut(
+    dst.storage,
+    g.offset,
+    pl.idx.storage,
+    pl.k,
+    pl.m,
+    pl.advDims.map((d) => g.shape[d]),
+    pl.advDims.map((d) => g.strides[d]),
+    dims,
+    pl.pre.map((d) => g.shape[d]),
+    pl.pre.map((d) => g.strides[d]),
+    pl.post.map((d) => g.shape[d]),
+    pl.post.map((d) => g.strides[d]),
+    v.storage,
+    v.offset,
+    vStrides,
+    accumulate,
+  );
 }
 
-function disposeAll(ts: Tensor[]): void { for (const t of ts) if (!t.isDisposed) t.dispose(); }
+function disposeAll(ts: Tensor[]): void {
+  for (const t of ts) if (!t.isDisposed) t.dispose();
+}
 
 /** x[parts]: a view for basic parts, a copy for advanced ones; differentiable. */
 export function index(x: Tensor, parts: IndexPart[]): Tensor {
@@ -256,7 +347,10 @@ export function index(x: Tensor, parts: IndexPart[]): Tensor {
   const dims = p.adv.map((_, j) => j);
   const out = gatherRaw(x, p.st, pl, dims);
   disposeAll(p.owned);
-  if (!ops.willRecord([x])) { pl.idx.dispose(); return out; }
+  if (!ops.willRecord([x])) {
+    pl.idx.dispose();
+    return out;
+  }
   const lg = p.lg;
   return ops.record(out, "IndexBackward", [x], (g) => {
     const gx = ops.full(shapeX, 0);
@@ -268,9 +362,18 @@ export function index(x: Tensor, parts: IndexPart[]): Tensor {
 }
 
 /** x[parts] = v in place (v broadcast; `accumulate` adds, duplicates included); returns x. */
-export function indexPut_(x: Tensor, indices: IndexPart[], v: Tensor | number, opts?: { accumulate?: boolean } | boolean): Tensor {
-  if (!Array.isArray(indices)) throw new TypeError("indexPut_(): argument 'indices' must be a list of index parts, e.g. [mask] or [\":\", 0]");
-  const o = typeof opts === "boolean" ? { accumulate: opts } : parseArgs("indexPut_", [opts ?? {}], { accumulate: [A.bool, false] });
+export function indexPut_(
+  x: Tensor,
+  indices: IndexPart[],
+  v: Tensor | number,
+  opts?: { accumulate?: boolean } | boolean,
+): Tensor {
+  if (!Array.isArray(indices))
+    throw new TypeError("indexPut_(): argument 'indices' must be a list of index parts, e.g. [mask] or [\":\", 0]");
+  const o =
+    typeof opts === "boolean"
+      ? { accumulate: opts }
+      : parseArgs("indexPut_", [opts ?? {}], { accumulate: [A.bool, false] });
   const accumulate = o.accumulate as boolean;
   const val = v instanceof Tensor ? v : ops.full([], v, x.dtype);
   if (!x.needsRecord([val])) {
@@ -281,11 +384,22 @@ export function indexPut_(x: Tensor, indices: IndexPart[], v: Tensor | number, o
     try {
       if (!p.adv.length) {
         const r = x._viewAs(p.st.shape, p.st.strides, p.st.offset);
-        if (accumulate) { const sm = ops.add(r, vv); writeInto(r, sm); sm.dispose(); } else writeInto(r, vv);
+        if (accumulate) {
+          const sm = ops.add(r, vv);
+          writeInto(r, sm);
+          sm.dispose();
+        } else writeInto(r, vv);
         r.dispose();
       } else {
         const pl = plan(p);
-        putRaw(x, p.st, pl, p.adv.map((_, j) => j), vv, accumulate);
+        putRaw(
+          x,
+          p.st,
+          pl,
+          p.adv.map((_, j) => j),
+          vv,
+          accumulate,
+        );
         pl.idx.dispose();
       }
     } finally {
@@ -307,20 +421,35 @@ export function indexPutOutOfPlace(x: Tensor, indices: IndexPart[], v: Tensor, a
   if (!p.adv.length) {
     // out is a dense clone: the logical geometry is its storage geometry
     const r = out._viewAs(p.lg.shape, p.lg.strides, p.lg.offset);
-    if (accumulate) { const s = ops.add(r, vv); writeInto(r, s); s.dispose(); } else writeInto(r, vv);
+    if (accumulate) {
+      const s = ops.add(r, vv);
+      writeInto(r, s);
+      s.dispose();
+    } else writeInto(r, vv);
     r.dispose();
     disposeAll(p.owned);
     if (vv !== v) vv.dispose();
-    const lg = p.lg, shapeV = v.shape.slice();
+    const lg = p.lg,
+      shapeV = v.shape.slice();
     return ops.record(noRecordGradFn(out), "IndexPutBackward", [x, v], (g) => {
       const gd = g.dense();
       const gr = gd._viewAs(lg.shape, lg.strides, lg.offset);
       let gv: Tensor | null = null;
-      if (v.requiresGrad) { const c = ops.clone(gr); gv = ops.sumTo(c, shapeV); if (gv !== c) c.dispose(); }
+      if (v.requiresGrad) {
+        const c = ops.clone(gr);
+        gv = ops.sumTo(c, shapeV);
+        if (gv !== c) c.dispose();
+      }
       let gx: Tensor | null = null;
       if (x.requiresGrad) {
         gx = ops.clone(gd);
-        if (!accumulate) { const z = ops.full([], 0); const rr = gx._viewAs(lg.shape, lg.strides, lg.offset); writeInto(rr, z); rr.dispose(); z.dispose(); }
+        if (!accumulate) {
+          const z = ops.full([], 0);
+          const rr = gx._viewAs(lg.shape, lg.strides, lg.offset);
+          writeInto(rr, z);
+          rr.dispose();
+          z.dispose();
+        }
       }
       gr.dispose();
       if (gd !== g) gd.dispose();
@@ -332,13 +461,19 @@ export function indexPutOutOfPlace(x: Tensor, indices: IndexPart[], v: Tensor, a
   putRaw(out, p.lg, pl, dims, vv, accumulate);
   disposeAll(p.owned);
   if (vv !== v) vv.dispose();
-  const lg = p.lg, shapeV = v.shape.slice();
+  const lg = p.lg,
+    shapeV = v.shape.slice();
   return ops.record(noRecordGradFn(out), "IndexPutBackward", [x, v], (g) => {
     const gd = g.dense();
-    let gx: Tensor | null = null, gv: Tensor | null = null;
+    let gx: Tensor | null = null,
+      gv: Tensor | null = null;
     if (x.requiresGrad) {
       gx = ops.clone(gd);
-      if (!accumulate) { const z = ops.full([], 0); putRaw(gx, lg, pl, dims, z, false); z.dispose(); }
+      if (!accumulate) {
+        const z = ops.full([], 0);
+        putRaw(gx, lg, pl, dims, z, false);
+        z.dispose();
+      }
     }
     if (v.requiresGrad) {
       const gg = gatherRaw(gd, lg, pl, dims);
@@ -350,4 +485,8 @@ export function indexPutOutOfPlace(x: Tensor, indices: IndexPart[], v: Tensor, a
   });
 }
 /** out came from clone (recorded CloneBackward): indexPut's node replaces it. */
-function noRecordGradFn(t: Tensor): Tensor { t.gradFn = null; (t as any)._requiresGrad = false; return t; }
+function noRecordGradFn(t: Tensor): Tensor {
+  t.gradFn = null;
+  (t as any)._requiresGrad = false;
+  return t;
+}

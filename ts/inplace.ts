@@ -7,23 +7,137 @@ import { Tensor } from "./tensor.js";
 
 /** Ops whose backward never reads the old value of self: they run on an alias of it (no copy). */
 const NO_SELF = new Set([
-  "add", "sub", "subtract", "neg", "negative", "exp", "sigmoid", "tanh", "sqrt", "rsqrt", "reciprocal", "div", "divide",
-  "fill", "zero", "copy", "maskedFill", "exp2", "expm1",
+  "add",
+  "sub",
+  "subtract",
+  "neg",
+  "negative",
+  "exp",
+  "sigmoid",
+  "tanh",
+  "sqrt",
+  "rsqrt",
+  "reciprocal",
+  "div",
+  "divide",
+  "fill",
+  "zero",
+  "copy",
+  "maskedFill",
+  "exp2",
+  "expm1",
 ]);
 /** Ops whose result dtype may differ from self's (comparisons, logical ops): written converted. */
-const CASTS = new Set(["eq", "ne", "lt", "le", "gt", "ge", "logicalAnd", "logicalOr", "logicalXor", "logicalNot",
-  "greater", "less", "greaterEqual", "lessEqual", "notEqual"]);
+const CASTS = new Set([
+  "eq",
+  "ne",
+  "lt",
+  "le",
+  "gt",
+  "ge",
+  "logicalAnd",
+  "logicalOr",
+  "logicalXor",
+  "logicalNot",
+  "greater",
+  "less",
+  "greaterEqual",
+  "lessEqual",
+  "notEqual",
+]);
 
 /** Every elementwise op with an in-place twin (PyTorch's method names in camelCase). */
 export const INPLACE_OPS = [
-  "add", "sub", "subtract", "mul", "multiply", "div", "divide", "pow", "clamp", "clip", "clampMin", "clampMax",
-  "relu", "sigmoid", "tanh", "exp", "neg", "negative", "log", "sqrt", "rsqrt", "abs", "absolute", "square",
-  "reciprocal", "sign", "floor", "ceil", "round", "trunc", "fix", "frac", "sin", "cos", "tan", "asin", "acos",
-  "atan", "arcsin", "arccos", "arctan", "sinh", "cosh", "erf", "erfinv", "expm1", "log1p", "log2", "log10",
-  "exp2", "nanToNum", "atan2", "arctan2", "remainder", "fmod", "hypot", "lerp", "addcmul", "addcdiv",
-  "eq", "ne", "lt", "le", "gt", "ge", "greater", "less", "greaterEqual", "lessEqual", "notEqual",
-  "logicalAnd", "logicalOr", "logicalXor", "logicalNot", "sigmoid", "hardtanh", "leakyRelu", "elu", "silu",
-  "gelu", "mish", "hardswish", "hardsigmoid", "softplus", "threshold", "celu", "selu", "relu6", "tril", "triu",
+  "add",
+  "sub",
+  "subtract",
+  "mul",
+  "multiply",
+  "div",
+  "divide",
+  "pow",
+  "clamp",
+  "clip",
+  "clampMin",
+  "clampMax",
+  "relu",
+  "sigmoid",
+  "tanh",
+  "exp",
+  "neg",
+  "negative",
+  "log",
+  "sqrt",
+  "rsqrt",
+  "abs",
+  "absolute",
+  "square",
+  "reciprocal",
+  "sign",
+  "floor",
+  "ceil",
+  "round",
+  "trunc",
+  "fix",
+  "frac",
+  "sin",
+  "cos",
+  "tan",
+  "asin",
+  "acos",
+  "atan",
+  "arcsin",
+  "arccos",
+  "arctan",
+  "sinh",
+  "cosh",
+  "erf",
+  "erfinv",
+  "expm1",
+  "log1p",
+  "log2",
+  "log10",
+  "exp2",
+  "nanToNum",
+  "atan2",
+  "arctan2",
+  "remainder",
+  "fmod",
+  "hypot",
+  "lerp",
+  "addcmul",
+  "addcdiv",
+  "eq",
+  "ne",
+  "lt",
+  "le",
+  "gt",
+  "ge",
+  "greater",
+  "less",
+  "greaterEqual",
+  "lessEqual",
+  "notEqual",
+  "logicalAnd",
+  "logicalOr",
+  "logicalXor",
+  "logicalNot",
+  "sigmoid",
+  "hardtanh",
+  "leakyRelu",
+  "elu",
+  "silu",
+  "gelu",
+  "mish",
+  "hardswish",
+  "hardsigmoid",
+  "softplus",
+  "threshold",
+  "celu",
+  "selu",
+  "relu6",
+  "tril",
+  "triu",
 ] as const;
 
 for (const name of new Set(INPLACE_OPS)) {
@@ -48,13 +162,39 @@ declare module "./tensor.js" {
     div_(o: Tensor | number, opts?: unknown): this;
     pow_(e: Tensor | number): this;
     clamp_(min?: number | Tensor | null, max?: number | Tensor | null): this;
-    relu_(): this; sigmoid_(): this; tanh_(): this; exp_(): this; neg_(): this; log_(): this; sqrt_(): this;
-    rsqrt_(): this; abs_(): this; square_(): this; reciprocal_(): this; sign_(): this; floor_(): this; ceil_(): this;
-    round_(opts?: unknown): this; trunc_(): this; frac_(): this; sin_(): this; cos_(): this; tan_(): this;
-    erf_(): this; expm1_(): this; log1p_(): this;
-    eq_(o: Tensor | number): this; ne_(o: Tensor | number): this; lt_(o: Tensor | number): this;
-    le_(o: Tensor | number): this; gt_(o: Tensor | number): this; ge_(o: Tensor | number): this;
-    logicalNot_(): this; logicalAnd_(o: Tensor): this; logicalOr_(o: Tensor): this; logicalXor_(o: Tensor): this;
+    relu_(): this;
+    sigmoid_(): this;
+    tanh_(): this;
+    exp_(): this;
+    neg_(): this;
+    log_(): this;
+    sqrt_(): this;
+    rsqrt_(): this;
+    abs_(): this;
+    square_(): this;
+    reciprocal_(): this;
+    sign_(): this;
+    floor_(): this;
+    ceil_(): this;
+    round_(opts?: unknown): this;
+    trunc_(): this;
+    frac_(): this;
+    sin_(): this;
+    cos_(): this;
+    tan_(): this;
+    erf_(): this;
+    expm1_(): this;
+    log1p_(): this;
+    eq_(o: Tensor | number): this;
+    ne_(o: Tensor | number): this;
+    lt_(o: Tensor | number): this;
+    le_(o: Tensor | number): this;
+    gt_(o: Tensor | number): this;
+    ge_(o: Tensor | number): this;
+    logicalNot_(): this;
+    logicalAnd_(o: Tensor): this;
+    logicalOr_(o: Tensor): this;
+    logicalXor_(o: Tensor): this;
     [k: `${string}_`]: any;
   }
 }

@@ -5,11 +5,14 @@ import * as ops from "./ops.js";
 import { Tensor } from "./tensor.js";
 
 function asTensor(fn: string, x: unknown): Tensor {
-  if (!(x instanceof Tensor)) throw new TypeError(`${fn}(): argument 'input' must be Tensor, not ${x === null ? "None" : typeof x}`);
+  if (!(x instanceof Tensor))
+    throw new TypeError(`${fn}(): argument 'input' must be Tensor, not ${x === null ? "None" : typeof x}`);
   return x;
 }
 /** x != 0 as bool (x itself when it is bool already). */
-function truth(x: Tensor): Tensor { return x.dtype === "bool" ? x : ops.compare("ne", x, 0); }
+function truth(x: Tensor): Tensor {
+  return x.dtype === "bool" ? x : ops.compare("ne", x, 0);
+}
 function then(tmp: Tensor[], keep: Tensor[], out: Tensor): Tensor {
   for (const t of tmp) if (!keep.includes(t) && t !== out) t.dispose();
   return out;
@@ -22,30 +25,41 @@ export function isnan(x: Tensor): Tensor {
 export function isinf(x: Tensor): Tensor {
   asTensor("isinf", x);
   if (x.dtype !== "float32") return ops.full(x.shape.slice(), 0, "bool");
-  const a = ops.compare("eq", x, Infinity), b = ops.compare("eq", x, -Infinity);
+  const a = ops.compare("eq", x, Infinity),
+    b = ops.compare("eq", x, -Infinity);
   return then([a, b], [], ops.binaryRaw("maximum", a, b));
 }
 export function isfinite(x: Tensor): Tensor {
   asTensor("isfinite", x);
   if (x.dtype !== "float32") return ops.full(x.shape.slice(), 1, "bool");
   // |x| < inf is false for NaN and +-inf
-  const a = ops.compare("lt", x, Infinity), b = ops.compare("gt", x, -Infinity);
+  const a = ops.compare("lt", x, Infinity),
+    b = ops.compare("gt", x, -Infinity);
   return then([a, b], [], ops.binaryRaw("minimum", a, b));
 }
-export function logicalNot(x: Tensor): Tensor { asTensor("logical_not", x); return ops.compare("eq", x, 0); }
+export function logicalNot(x: Tensor): Tensor {
+  asTensor("logical_not", x);
+  return ops.compare("eq", x, 0);
+}
 export function logicalAnd(x: Tensor, y: Tensor): Tensor {
-  asTensor("logical_and", x); asTensor("logical_and", y);
-  const a = truth(x), b = truth(y);
+  asTensor("logical_and", x);
+  asTensor("logical_and", y);
+  const a = truth(x),
+    b = truth(y);
   return then([a, b], [x, y], ops.binaryRaw("minimum", a, b));
 }
 export function logicalOr(x: Tensor, y: Tensor): Tensor {
-  asTensor("logical_or", x); asTensor("logical_or", y);
-  const a = truth(x), b = truth(y);
+  asTensor("logical_or", x);
+  asTensor("logical_or", y);
+  const a = truth(x),
+    b = truth(y);
   return then([a, b], [x, y], ops.binaryRaw("maximum", a, b));
 }
 export function logicalXor(x: Tensor, y: Tensor): Tensor {
-  asTensor("logical_xor", x); asTensor("logical_xor", y);
-  const a = truth(x), b = truth(y);
+  asTensor("logical_xor", x);
+  asTensor("logical_xor", y);
+  const a = truth(x),
+    b = truth(y);
   return then([a, b], [x, y], ops.binaryRaw("ne", a, b));
 }
 

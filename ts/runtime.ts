@@ -6,12 +6,16 @@ import { JsBackend } from "./backends/js.js";
 
 let active: Backend | null = null;
 
-export function setBackend(b: Backend): void { active = b; }
+export function setBackend(b: Backend): void {
+  active = b;
+}
 
 /** Set once glibc's malloc was tuned (backends/native.ts): large read-back arrays then come
  *  from already-mapped heap pages, and skipping their zero-fill pays. */
 let mallocTuned = false;
-export function setMallocTuned(): void { mallocTuned = true; }
+export function setMallocTuned(): void {
+  mallocTuned = true;
+}
 type NodeBuffer = { allocUnsafeSlow(n: number): { buffer: ArrayBuffer } };
 /** Read-backs from this size on skip the zero-fill when malloc is tuned. */
 const UNINIT_MIN_BYTES = 1 << 16;
@@ -20,14 +24,17 @@ const UNINIT_MIN_BYTES = 1 << 16;
 export function readbackArray<C extends ArrayCtor>(ctor: C, n: number): InstanceType<C> {
   const bytes = n * ctor.BYTES_PER_ELEMENT;
   const buf = (globalThis as { Buffer?: NodeBuffer }).Buffer;
-  if (mallocTuned && buf && bytes >= UNINIT_MIN_BYTES) return new ctor(buf.allocUnsafeSlow(bytes).buffer, 0, n) as InstanceType<C>;
+  if (mallocTuned && buf && bytes >= UNINIT_MIN_BYTES)
+    return new ctor(buf.allocUnsafeSlow(bytes).buffer, 0, n) as InstanceType<C>;
   return new ctor(n) as InstanceType<C>;
 }
 
 /** How the first op before init() gets a backend (set by index.ts: in Node the fastest backend,
  *  loaded synchronously; in browsers an error saying to `await torch.init()`). */
 let autoInit: (() => Backend) | null = null;
-export function setAutoInit(fn: () => Backend): void { autoInit = fn; }
+export function setAutoInit(fn: () => Backend): void {
+  autoInit = fn;
+}
 
 /** The active backend (initialised on first use when init() was not awaited; see setAutoInit). */
 export function backendImpl(): Backend {
@@ -35,24 +42,38 @@ export function backendImpl(): Backend {
   return active;
 }
 /** The active backend if there is one (never initialises). */
-export function activeBackend(): Backend | null { return active; }
+export function activeBackend(): Backend | null {
+  return active;
+}
 
-export function backendName(): BackendName { return backendImpl().name; }
+export function backendName(): BackendName {
+  return backendImpl().name;
+}
 
 // ------------------------------------------------------------------ storage ownership
 
 /** The part of a storage's ownership the GC safety net holds: a view count and a release hook that
  *  does not reference the data, so an unreachable tensor's data can be collected right away. */
-interface Cell { refs: number; done: boolean; release: () => void; counted: boolean }
+interface Cell {
+  refs: number;
+  done: boolean;
+  release: () => void;
+  counted: boolean;
+}
 
 /** A storage shared by a tensor and its views; freed when the last owner lets go. */
 export class StorageRef {
   readonly cell: Cell;
-  constructor(public storage: Storage, public backend: Backend) {
+  constructor(
+    public storage: Storage,
+    public backend: Backend,
+  ) {
     live.tensors++;
     this.cell = { refs: 1, done: false, release: backend.finalizer(storage), counted: true };
   }
-  retain(): void { this.cell.refs++; }
+  retain(): void {
+    this.cell.refs++;
+  }
   release(): void {
     const c = this.cell;
     if (c.refs <= 0) return;
@@ -68,7 +89,8 @@ export class StorageRef {
    *  storage made in a synchronous loop alive until the loop ends.) */
   moveTo(to: Backend): void {
     if (to === this.backend || this.cell.done) return;
-    const from = this.backend, old = this.storage;
+    const from = this.backend,
+      old = this.storage;
     const s = to.alloc(old.size, old.dtype, true);
     if (old.size > 0) to.view(s).set(from.view(old) as any);
     from.free(old);
@@ -107,43 +129,65 @@ export function allocRef(size: number, dtype: DType, uninit = false): StorageRef
  */
 const SYNC_REGISTRATION_CAP = 20_000;
 let syncRegistrations = 0;
-const nextTask: (fn: () => void) => void = typeof setImmediate === "function" ? setImmediate : (fn) => setTimeout(fn, 0);
-function resetSyncRegistrations(): void { syncRegistrations = 0; }
+const nextTask: (fn: () => void) => void =
+  typeof setImmediate === "function" ? setImmediate : (fn) => setTimeout(fn, 0);
+function resetSyncRegistrations(): void {
+  syncRegistrations = 0;
+}
 
 export function trackOwner(owner: object, ref: StorageRef): void {
   if (syncRegistrations >= SYNC_REGISTRATION_CAP) {
     // a new storage (not a view of a registered one) leaves the accounting: its data is the GC's
     // (js, native) or goes with the wasm backend's LRU spill; dispose() still frees it at once
     const c = ref.cell;
-    if (c.refs === 1 && c.counted && !c.done) { c.counted = false; live.tensors--; ref.backend.untrack?.(ref.storage); }
+    if (c.refs === 1 && c.counted && !c.done) {
+      c.counted = false;
+      live.tensors--;
+      ref.backend.untrack?.(ref.storage);
+    }
     return;
   }
   registry.register(owner, ref.cell, owner);
   if (syncRegistrations++ === 0) nextTask(resetSyncRegistrations);
 }
-export function untrackOwner(owner: object): void { registry.unregister(owner); }
+export function untrackOwner(owner: object): void {
+  registry.unregister(owner);
+}
 
 // ------------------------------------------------------------------ grad mode
 
 let gradEnabled = true;
-export function isGradEnabled(): boolean { return gradEnabled; }
+export function isGradEnabled(): boolean {
+  return gradEnabled;
+}
 
 /** Runs fn with autograd recording off (torch.no_grad()). */
 export function noGrad<T>(fn: () => T): T {
   const prev = gradEnabled;
   gradEnabled = false;
-  try { return fn(); } finally { gradEnabled = prev; }
+  try {
+    return fn();
+  } finally {
+    gradEnabled = prev;
+  }
 }
 
 export function enableGrad<T>(fn: () => T): T {
   const prev = gradEnabled;
   gradEnabled = true;
-  try { return fn(); } finally { gradEnabled = prev; }
+  try {
+    return fn();
+  } finally {
+    gradEnabled = prev;
+  }
 }
 
 // ------------------------------------------------------------------ tidy scopes
 
-export interface Disposable { dispose(): void; readonly isDisposed: boolean }
+export interface Disposable {
+  dispose(): void;
+  readonly isDisposed: boolean;
+}
 const scopes: Set<Disposable>[] = [];
 
 export function trackInScope(t: Disposable): void {
@@ -160,7 +204,10 @@ export function trackInScope(t: Disposable): void {
 // instead of waiting for the garbage collector, whose finalizers never run in a synchronous loop.
 
 /** The internal tensors of one outermost forward() call. */
-export interface ForwardScope { tensors: Disposable[]; released: boolean }
+export interface ForwardScope {
+  tensors: Disposable[];
+  released: boolean;
+}
 let forward: ForwardScope | null = null;
 let forwardDepth = 0;
 
@@ -169,13 +216,22 @@ let forwardDepth = 0;
 export function inForward<T>(keepRoot: object, fn: () => T): T {
   if (forwardDepth > 0) {
     forwardDepth++;
-    try { return fn(); } finally { forwardDepth--; }
+    try {
+      return fn();
+    } finally {
+      forwardDepth--;
+    }
   }
   const scope: ForwardScope = { tensors: [], released: false };
   forward = scope;
   forwardDepth = 1;
   let out: T;
-  try { out = fn(); } finally { forwardDepth = 0; forward = null; }
+  try {
+    out = fn();
+  } finally {
+    forwardDepth = 0;
+    forward = null;
+  }
   if (scope.tensors.length) settleForward(scope, keepRoot, out);
   return out;
 }
@@ -187,7 +243,10 @@ function settleForward(scope: ForwardScope, keepRoot: object, out: unknown): voi
   const internal: Disposable[] = [];
   for (const t of scope.tensors) if (!t.isDisposed && !reach.has(t) && !keptInForward.has(t)) internal.push(t);
   scope.tensors = internal;
-  if (!isGradEnabled()) { releaseForward(scope); return; }
+  if (!isGradEnabled()) {
+    releaseForward(scope);
+    return;
+  }
   for (const t of internal) (t as { _forward?: ForwardScope })._forward = scope;
 }
 
@@ -196,9 +255,14 @@ function settleForward(scope: ForwardScope, keepRoot: object, out: unknown): voi
 export function scopedNamespace<N extends object>(ns: N): N {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(ns)) {
-    out[k] = typeof v === "function" && !/^[A-Z]/.test(k)
-      ? Object.defineProperty((...args: unknown[]) => inForward(NO_ROOT, () => (v as (...a: unknown[]) => unknown)(...args)), "name", { value: k })
-      : v;
+    out[k] =
+      typeof v === "function" && !/^[A-Z]/.test(k)
+        ? Object.defineProperty(
+            (...args: unknown[]) => inForward(NO_ROOT, () => (v as (...a: unknown[]) => unknown)(...args)),
+            "name",
+            { value: k },
+          )
+        : v;
   }
   return Object.freeze(out) as N;
 }
@@ -239,7 +303,10 @@ export function tidy<T>(fn: () => T): T {
   const kept = new Set<Disposable>();
   collectDisposables(result, kept);
   for (const t of scope) {
-    if (kept.has(t)) { trackInScope(t); continue; }
+    if (kept.has(t)) {
+      trackInScope(t);
+      continue;
+    }
     if (!t.isDisposed) t.dispose();
   }
   return result;
@@ -262,9 +329,21 @@ function collectDisposables(root: unknown, out: Set<Disposable>): void {
       continue;
     }
     if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer || typeof v === "function") continue;
-    if (Array.isArray(v)) { for (const x of v) stack.push(x); continue; }
-    if (v instanceof Map) { for (const [k, x] of v) { stack.push(k); stack.push(x); } continue; }
-    if (v instanceof Set) { for (const x of v) stack.push(x); continue; }
+    if (Array.isArray(v)) {
+      for (const x of v) stack.push(x);
+      continue;
+    }
+    if (v instanceof Map) {
+      for (const [k, x] of v) {
+        stack.push(k);
+        stack.push(x);
+      }
+      continue;
+    }
+    if (v instanceof Set) {
+      for (const x of v) stack.push(x);
+      continue;
+    }
     for (const x of Object.values(v as object)) stack.push(x);
   }
 }
@@ -292,11 +371,17 @@ manualSeed(Date.now() & 0x7fffffff);
 function nextU32(): number {
   const r = Math.imul(rotl(Math.imul(rs[1], 5), 7), 9) >>> 0;
   const t = rs[1] << 9;
-  rs[2] ^= rs[0]; rs[3] ^= rs[1]; rs[1] ^= rs[2]; rs[0] ^= rs[3];
-  rs[2] ^= t; rs[3] = rotl(rs[3], 11);
+  rs[2] ^= rs[0];
+  rs[3] ^= rs[1];
+  rs[1] ^= rs[2];
+  rs[0] ^= rs[3];
+  rs[2] ^= t;
+  rs[3] = rotl(rs[3], 11);
   return r;
 }
-function rotl(x: number, k: number) { return ((x << k) | (x >>> (32 - k))) >>> 0; }
+function rotl(x: number, k: number) {
+  return ((x << k) | (x >>> (32 - k))) >>> 0;
+}
 
 /** Uniform in [0, 1) with 53 random bits. */
 export function random(): number {
@@ -304,10 +389,15 @@ export function random(): number {
 }
 /** Standard normal (Box–Muller). */
 export function randomNormal(): number {
-  if (spare !== null) { const s = spare; spare = null; return s; }
+  if (spare !== null) {
+    const s = spare;
+    spare = null;
+    return s;
+  }
   let u = 0;
   while (u === 0) u = random();
-  const v = random(), r = Math.sqrt(-2 * Math.log(u));
+  const v = random(),
+    r = Math.sqrt(-2 * Math.log(u));
   spare = r * Math.sin(2 * Math.PI * v);
   return r * Math.cos(2 * Math.PI * v);
 }

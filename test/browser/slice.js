@@ -12,7 +12,9 @@ export function sliceSpec() {
     b1: { shape: [8], data: f(8, 2.1, 0.1) },
     w2: { shape: [3, 8], data: f(24, 0.9, 0.35) },
     b2: { shape: [3], data: f(3, 1.7, 0.05) },
-    lr: 0.1, momentum: 0.9, steps: 3,
+    lr: 0.1,
+    momentum: 0.9,
+    steps: 3,
   };
 }
 
@@ -27,7 +29,8 @@ export async function runSlice(torch, spec, initOptions) {
   const lossFn = new nn.CrossEntropyLoss();
   const opt = new optim.SGD(model.parameters(), { lr: spec.lr, momentum: spec.momentum });
   const losses = [];
-  let logits0 = null, grads0 = null;
+  let logits0 = null,
+    grads0 = null;
   for (let s = 0; s < spec.steps; s++) {
     opt.zeroGrad();
     const logits = model.forward(x);
@@ -40,7 +43,18 @@ export async function runSlice(torch, spec, initOptions) {
     opt.step();
     losses.push(loss.item());
   }
-  const state = Object.fromEntries(Object.entries(model.stateDict()).map(([k, v]) => [k, Array.from(v.toFloat32Array())]));
+  const state = Object.fromEntries(
+    Object.entries(model.stateDict()).map(([k, v]) => [k, Array.from(v.toFloat32Array())]),
+  );
   const probs = Array.from(torch.noGrad(() => model.forward(x).softmax(1)).toFloat32Array());
-  return { backend: torch.backend(), initBackend: backend, losses, logits0, grads0, state, probs, memory: torch.memory() };
+  return {
+    backend: torch.backend(),
+    initBackend: backend,
+    losses,
+    logits0,
+    grads0,
+    state,
+    probs,
+    memory: torch.memory(),
+  };
 }

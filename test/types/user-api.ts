@@ -4,7 +4,11 @@ import * as torch from "torchlet";
 import { nn, optim, F } from "torchlet";
 
 type IsAny<T> = 0 extends 1 & T ? true : false;
-const is = <T>() => <V extends T>(v: IsAny<V> extends true ? never : V): void => { void v; };
+const is =
+  <T>() =>
+  <V extends T>(v: IsAny<V> extends true ? never : V): void => {
+    void v;
+  };
 
 async function main(): Promise<void> {
   const name = await torch.init({ backend: "wasm", threads: 1 });
@@ -21,7 +25,8 @@ async function main(): Promise<void> {
   is<torch.Tensor>()(m.values);
   is<torch.Tensor>()(m.indices);
   const [v, i] = x.max(1);
-  is<torch.Tensor>()(v); is<torch.Tensor>()(i);
+  is<torch.Tensor>()(v);
+  is<torch.Tensor>()(i);
   is<torch.Tensor>()(x.index(":", -1));
   is<torch.Tensor>()(x.gt(0));
 
@@ -34,14 +39,19 @@ async function main(): Promise<void> {
   is<torch.Tensor>()(conv.forward(torch.randn(1, 1, 5, 5)));
   const pool = new nn.MaxPool2d(2, { returnIndices: true });
   const [pv, pi] = pool.forward(torch.randn(1, 1, 4, 4));
-  is<torch.Tensor>()(pv); is<torch.Tensor>()(pi);
+  is<torch.Tensor>()(pv);
+  is<torch.Tensor>()(pi);
   const lstm = new nn.LSTM(3, 5, { batchFirst: true });
   const [seq, [h, c]] = lstm.forward(torch.randn(2, 7, 3));
-  is<torch.Tensor>()(seq); is<torch.Tensor>()(h); is<torch.Tensor>()(c);
+  is<torch.Tensor>()(seq);
+  is<torch.Tensor>()(h);
+  is<torch.Tensor>()(c);
 
   class Net extends nn.Module {
     fc = new nn.Linear(3, 2);
-    forward(t: torch.Tensor): torch.Tensor { return F.relu(this.fc.forward(t)); }
+    forward(t: torch.Tensor): torch.Tensor {
+      return F.relu(this.fc.forward(t));
+    }
   }
   const net = new Net();
   is<torch.Tensor>()(net.forward(x));

@@ -3,7 +3,15 @@
 
 import type { FloatArray } from "./types.js";
 
-export function rmsNorm(X: FloatArray, rows: number, cols: number, eps: number, W: FloatArray | null, Y: FloatArray, R: FloatArray): void {
+export function rmsNorm(
+  X: FloatArray,
+  rows: number,
+  cols: number,
+  eps: number,
+  W: FloatArray | null,
+  Y: FloatArray,
+  R: FloatArray,
+): void {
   for (let r = 0; r < rows; r++) {
     const base = r * cols;
     let q = 0;
@@ -16,14 +24,24 @@ export function rmsNorm(X: FloatArray, rows: number, cols: number, eps: number, 
 }
 
 /** gx = rstd (g w) - rstd^3 / cols * x * sum(g w x) per row; gw = sum over rows of g x rstd. */
-export function rmsNormGrad(X: FloatArray, G: FloatArray, rows: number, cols: number, R: FloatArray, W: FloatArray | null,
-                            GX: FloatArray | null, GW: FloatArray | null): void {
+export function rmsNormGrad(
+  X: FloatArray,
+  G: FloatArray,
+  rows: number,
+  cols: number,
+  R: FloatArray,
+  W: FloatArray | null,
+  GX: FloatArray | null,
+  GW: FloatArray | null,
+): void {
   if (GW) GW.fill(0, 0, cols);
   for (let r = 0; r < rows; r++) {
-    const base = r * cols, rs = R[r];
+    const base = r * cols,
+      rs = R[r];
     let s = 0;
     for (let k = 0; k < cols; k++) {
-      const g = G[base + k], x = X[base + k];
+      const g = G[base + k],
+        x = X[base + k];
       if (GW) GW[k] += g * x * rs;
       s += g * (W ? W[k] : 1) * x;
     }

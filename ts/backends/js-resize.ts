@@ -10,48 +10,68 @@ export function padSource(o: number, n: number, before: number, mode: PadMode): 
   const p = o - before;
   if (p >= 0 && p < n) return p;
   switch (mode) {
-    case "constant": return -1;
-    case "replicate": return p < 0 ? 0 : n - 1;
-    case "circular": return ((p % n) + n) % n;
-    default: return p < 0 ? -p : 2 * (n - 1) - p; // reflect (|pad| < n is checked above the kernel)
+    case "constant":
+      return -1;
+    case "replicate":
+      return p < 0 ? 0 : n - 1;
+    case "circular":
+      return ((p % n) + n) % n;
+    default:
+      return p < 0 ? -p : 2 * (n - 1) - p; // reflect (|pad| < n is checked above the kernel)
   }
 }
 
 function padMaps(g: PadGeom, mode: PadMode): Int32Array[] {
-  const dims: [number, number, number][] = [[g.iD, g.oD, g.pD], [g.iH, g.oH, g.pH], [g.iW, g.oW, g.pW]];
+  const dims: [number, number, number][] = [
+    [g.iD, g.oD, g.pD],
+    [g.iH, g.oH, g.pH],
+    [g.iW, g.oW, g.pW],
+  ];
   return dims.map(([n, o, p]) => Int32Array.from({ length: o }, (_, k) => padSource(k, n, p, mode)));
 }
 
 /** y [NC, oD, oH, oW] = x [NC, iD, iH, iW] padded (negative pads crop). */
 export function pad(g: PadGeom, X: FloatArray, Y: FloatArray, mode: PadMode, value: number): void {
   const [md, mh, mw] = padMaps(g, mode);
-  const inS = g.iD * g.iH * g.iW, outS = g.oD * g.oH * g.oW;
+  const inS = g.iD * g.iH * g.iW,
+    outS = g.oD * g.oH * g.oW;
   for (let p = 0; p < g.NC; p++) {
     let o = p * outS;
-    for (let d = 0; d < g.oD; d++) for (let h = 0; h < g.oH; h++) {
-      const sd = md[d], sh = mh[h];
-      const row = sd < 0 || sh < 0 ? -1 : p * inS + (sd * g.iH + sh) * g.iW;
-      for (let w = 0; w < g.oW; w++, o++) {
-        const sw = mw[w];
-        Y[o] = row < 0 || sw < 0 ? value : X[row + sw];
+    for (let d = 0; d < g.oD; d++)
+      for (let h = 0; h < g.oH; h++) {
+        const sd = md[d],
+          sh = mh[h];
+        const row = sd < 0 || sh < 0 ? -1 : p * inS + (sd * g.iH + sh) * g.iW;
+        for (let w = 0; w < g.oW; w++, o++) {
+          const sw = mw[w];
+          Y[o] = row < 0 || sw < 0 ? value : X[row + sw];
+        }
       }
-    }
   }
 }
 
 /** gx (overwritten) = the adjoint of pad: each output gradient added to its source element. */
 export function padGrad(g: PadGeom, G: FloatArray, GX: FloatArray, mode: PadMode): void {
   const [md, mh, mw] = padMaps(g, mode);
-  const inS = g.iD * g.iH * g.iW, outS = g.oD * g.oH * g.oW;
+  const inS = g.iD * g.iH * g.iW,
+    outS = g.oD * g.oH * g.oW;
   GX.fill(0);
   for (let p = 0; p < g.NC; p++) {
     let o = p * outS;
-    for (let d = 0; d < g.oD; d++) for (let h = 0; h < g.oH; h++) {
-      const sd = md[d], sh = mh[h];
-      if (sd < 0 || sh < 0) { o += g.oW; continue; }
-      const row = p * inS + (sd * g.iH + sh) * g.iW;
-      for (let w = 0; w < g.oW; w++, o++) { const sw = mw[w]; if (sw >= 0) GX[row + sw] += G[o]; }
-    }
+    for (let d = 0; d < g.oD; d++)
+      for (let h = 0; h < g.oH; h++) {
+        const sd = md[d],
+          sh = mh[h];
+        if (sd < 0 || sh < 0) {
+          o += g.oW;
+          continue;
+        }
+        const row = p * inS + (sd * g.iH + sh) * g.iW;
+        for (let w = 0; w < g.oW; w++, o++) {
+          const sw = mw[w];
+          if (sw >= 0) GX[row + sw] += G[o];
+        }
+      }
   }
 }
 
@@ -78,12 +98,17 @@ function cubicCoeffs(t: number): number[] {
 }
 
 /** Interpolation taps of one dim: for output k, taps source indices idx[k*T + j] with weights w[k*T + j]. */
-export interface Taps { T: number; idx: Int32Array; w: Float64Array }
+export interface Taps {
+  T: number;
+  idx: Int32Array;
+  w: Float64Array;
+}
 
 /** The taps of one dim (n inputs, o outputs), PyTorch 1.13's CPU index math for each mode. */
 export function resampleTaps(mode: ResampleMode, n: number, o: number, alignCorners: boolean, scale: number): Taps {
   const T = mode === "cubic" ? 4 : mode === "linear" ? 2 : 1;
-  const idx = new Int32Array(o * T), w = new Float64Array(o * T);
+  const idx = new Int32Array(o * T),
+    w = new Float64Array(o * T);
   if (mode === "nearest" || mode === "nearest-exact") {
     const s = scaleValue(scale, n, o);
     for (let k = 0; k < o; k++) {
@@ -94,21 +119,34 @@ export function resampleTaps(mode: ResampleMode, n: number, o: number, alignCorn
       } else {
         i = Math.min(Math.floor((k + 0.5) * s), n - 1); // (dst + 0.5) is a double in PyTorch
       }
-      idx[k] = i; w[k] = 1;
+      idx[k] = i;
+      w[k] = 1;
     }
     return { T, idx, w };
   }
   const s = areaScale(n, o, alignCorners, scale);
   for (let k = 0; k < o; k++) {
     if (mode === "linear") {
-      if (o === n) { idx[2 * k] = k; idx[2 * k + 1] = k; w[2 * k] = 1; w[2 * k + 1] = 0; continue; }
+      if (o === n) {
+        idx[2 * k] = k;
+        idx[2 * k + 1] = k;
+        w[2 * k] = 1;
+        w[2 * k + 1] = 0;
+        continue;
+      }
       const r = sourceIndex(s, k, alignCorners, false);
-      const i0 = Math.trunc(r), i1 = i0 + (i0 < n - 1 ? 1 : 0);
-      const l1 = f32(r - i0), l0 = f32(1 - l1);
-      idx[2 * k] = i0; idx[2 * k + 1] = i1; w[2 * k] = l0; w[2 * k + 1] = l1;
+      const i0 = Math.trunc(r),
+        i1 = i0 + (i0 < n - 1 ? 1 : 0);
+      const l1 = f32(r - i0),
+        l0 = f32(1 - l1);
+      idx[2 * k] = i0;
+      idx[2 * k + 1] = i1;
+      w[2 * k] = l0;
+      w[2 * k + 1] = l1;
     } else {
       const r = sourceIndex(s, k, alignCorners, true);
-      const i = Math.floor(r), c = cubicCoeffs(f32(r - i));
+      const i = Math.floor(r),
+        c = cubicCoeffs(f32(r - i));
       for (let j = 0; j < 4; j++) {
         idx[4 * k + j] = Math.max(Math.min(i - 1 + j, n - 1), 0);
         w[4 * k + j] = c[j];
@@ -129,43 +167,53 @@ function allTaps(g: ResampleGeom): Taps[] {
 /** y [NC, oD, oH, oW] = separable interpolation of x [NC, iD, iH, iW]. */
 export function resample(g: ResampleGeom, X: FloatArray, Y: FloatArray): void {
   const [td, th, tw] = allTaps(g);
-  const inS = g.iD * g.iH * g.iW, outS = g.oD * g.oH * g.oW;
+  const inS = g.iD * g.iH * g.iW,
+    outS = g.oD * g.oH * g.oW;
   for (let p = 0; p < g.NC; p++) {
     let o = p * outS;
     const base = p * inS;
-    for (let d = 0; d < g.oD; d++) for (let h = 0; h < g.oH; h++) for (let w = 0; w < g.oW; w++, o++) {
-      let acc = 0;
-      for (let a = 0; a < td.T; a++) {
-        const wd = td.w[d * td.T + a], rd = td.idx[d * td.T + a] * g.iH;
-        for (let b = 0; b < th.T; b++) {
-          const wh = th.w[h * th.T + b], r = base + (rd + th.idx[h * th.T + b]) * g.iW;
-          let row = 0;
-          for (let c = 0; c < tw.T; c++) row += tw.w[w * tw.T + c] * X[r + tw.idx[w * tw.T + c]];
-          acc += wd * wh * row;
+    for (let d = 0; d < g.oD; d++)
+      for (let h = 0; h < g.oH; h++)
+        for (let w = 0; w < g.oW; w++, o++) {
+          let acc = 0;
+          for (let a = 0; a < td.T; a++) {
+            const wd = td.w[d * td.T + a],
+              rd = td.idx[d * td.T + a] * g.iH;
+            for (let b = 0; b < th.T; b++) {
+              const wh = th.w[h * th.T + b],
+                r = base + (rd + th.idx[h * th.T + b]) * g.iW;
+              let row = 0;
+              for (let c = 0; c < tw.T; c++) row += tw.w[w * tw.T + c] * X[r + tw.idx[w * tw.T + c]];
+              acc += wd * wh * row;
+            }
+          }
+          Y[o] = acc;
         }
-      }
-      Y[o] = acc;
-    }
   }
 }
 
 /** gx (overwritten) = the adjoint of resample (each output gradient spread over its taps). */
 export function resampleGrad(g: ResampleGeom, G: FloatArray, GX: FloatArray): void {
   const [td, th, tw] = allTaps(g);
-  const inS = g.iD * g.iH * g.iW, outS = g.oD * g.oH * g.oW;
+  const inS = g.iD * g.iH * g.iW,
+    outS = g.oD * g.oH * g.oW;
   GX.fill(0);
   for (let p = 0; p < g.NC; p++) {
     let o = p * outS;
     const base = p * inS;
-    for (let d = 0; d < g.oD; d++) for (let h = 0; h < g.oH; h++) for (let w = 0; w < g.oW; w++, o++) {
-      const gv = G[o];
-      for (let a = 0; a < td.T; a++) {
-        const wd = td.w[d * td.T + a], rd = td.idx[d * td.T + a] * g.iH;
-        for (let b = 0; b < th.T; b++) {
-          const wdh = wd * th.w[h * th.T + b] * gv, r = base + (rd + th.idx[h * th.T + b]) * g.iW;
-          for (let c = 0; c < tw.T; c++) GX[r + tw.idx[w * tw.T + c]] += wdh * tw.w[w * tw.T + c];
+    for (let d = 0; d < g.oD; d++)
+      for (let h = 0; h < g.oH; h++)
+        for (let w = 0; w < g.oW; w++, o++) {
+          const gv = G[o];
+          for (let a = 0; a < td.T; a++) {
+            const wd = td.w[d * td.T + a],
+              rd = td.idx[d * td.T + a] * g.iH;
+            for (let b = 0; b < th.T; b++) {
+              const wdh = wd * th.w[h * th.T + b] * gv,
+                r = base + (rd + th.idx[h * th.T + b]) * g.iW;
+              for (let c = 0; c < tw.T; c++) GX[r + tw.idx[w * tw.T + c]] += wdh * tw.w[w * tw.T + c];
+            }
+          }
         }
-      }
-    }
   }
 }

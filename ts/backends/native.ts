@@ -16,7 +16,11 @@ class NativeStorage implements Storage {
   freed = false;
   /** Left the accounting (Backend.untrack). */
   untracked = false;
-  constructor(public data: Float32Array | Float64Array | Uint8Array, public readonly dtype: DType, public readonly size: number) {}
+  constructor(
+    public data: Float32Array | Float64Array | Uint8Array,
+    public readonly dtype: DType,
+    public readonly size: number,
+  ) {}
 }
 
 const EMPTY = new Float32Array(0);
@@ -46,17 +50,23 @@ export class NativeBackend extends RustBackend {
   /** Pool diagnostics: allocations served from the pool / freshly made. */
   readonly poolStats = { hits: 0, misses: 0 };
 
-  constructor(private readonly addon: Addon, threads: number) {
+  constructor(
+    private readonly addon: Addon,
+    threads: number,
+  ) {
     super();
     this.setPoolThreads(threads);
     this.threads = threads;
   }
 
   /** SIMD flavour the kernels run with ("avx2", "sse2", ...). */
-  get isa(): string { return this.addon.isa(); }
+  get isa(): string {
+    return this.addon.isa();
+  }
 
   override alloc(size: number, dtype: DType, uninit = false): Storage {
-    const bytes = size * dtypeBytes(dtype), Arr = storageArray(dtype);
+    const bytes = size * dtypeBytes(dtype),
+      Arr = storageArray(dtype);
     let data: Float32Array | Float64Array | Uint8Array;
     if (bytes < POOL_MIN || bytes > POOL_CAP / 2) {
       data = new Arr(size);
@@ -110,17 +120,26 @@ export class NativeBackend extends RustBackend {
     this.live -= n.data.byteLength;
   }
   /** Drops every pooled buffer (the GC then reclaims them). */
-  trimPool(): void { this.pool.clear(); this.poolAge.clear(); this.poolBytes = 0; }
-  override view(s: Storage): ElemArray { return (s as NativeStorage).data; }
+  trimPool(): void {
+    this.pool.clear();
+    this.poolAge.clear();
+    this.poolBytes = 0;
+  }
+  override view(s: Storage): ElemArray {
+    return (s as NativeStorage).data;
+  }
   /** The data is in the JS heap, reclaimed by the GC itself: only the accounting is left to do. */
   override finalizer(s: Storage): () => void {
     const bytes = (s as NativeStorage).data.byteLength;
-    return () => { this.live -= bytes; };
+    return () => {
+      this.live -= bytes;
+    };
   }
   readInto(s: Storage, out: ElemArray): void {
     const d = (s as NativeStorage).data;
     // small copies: a call into the addon costs more than it saves
-    if (this.threads > 1 && d.byteLength >= 1 << 20 && d instanceof Float32Array) this.addon.call(K.copy, d, out, d.length);
+    if (this.threads > 1 && d.byteLength >= 1 << 20 && d instanceof Float32Array)
+      this.addon.call(K.copy, d, out, d.length);
     else out.set(d as Float32Array & Int32Array);
   }
 
@@ -129,15 +148,22 @@ export class NativeBackend extends RustBackend {
     const d = (s as NativeStorage).data;
     return off ? d.subarray(off) : d;
   }
-  protected ints(a: readonly number[]): unknown { return Int32Array.from(a); }
-  protected run(id: number, args: unknown[]): void { this.addon.call(id, ...args); }
+  protected ints(a: readonly number[]): unknown {
+    return Int32Array.from(a);
+  }
+  protected run(id: number, args: unknown[]): void {
+    this.addon.call(id, ...args);
+  }
 }
 
 /** Where the addon for this platform is built: build/torchlet.<platform>-<arch>.node. */
 function addonPath(): string {
   const env = typeof process !== "undefined" ? process.env.TORCHLET_NATIVE : undefined;
   if (env) return env;
-  return decodeURIComponent(new URL(/* @vite-ignore */ `../../build/torchlet.${process.platform}-${process.arch}.node`, import.meta.url).pathname);
+  return decodeURIComponent(
+    new URL(/* @vite-ignore */ `../../build/torchlet.${process.platform}-${process.arch}.node`, import.meta.url)
+      .pathname,
+  );
 }
 
 /** Loads the addon (Node only, synchronously: an op before init() loads it); throws a message
@@ -149,18 +175,23 @@ function loadAddonSync(): Addon {
     // node:module through process.getBuiltinModule (Node >= 20.16), hidden from bundlers, so
     // browser builds never see it
     const getBuiltin = (process as unknown as { getBuiltinModule?: (m: string) => any }).getBuiltinModule;
-    if (!getBuiltin) throw new Error(`Node ${process.versions.node} lacks process.getBuiltinModule (needs Node >= 20.16)`);
+    if (!getBuiltin)
+      throw new Error(`Node ${process.versions.node} lacks process.getBuiltinModule (needs Node >= 20.16)`);
     const { createRequire } = getBuiltin("node:module");
     addon = createRequire(import.meta.url)(path) as Addon;
   } catch (e) {
     const why = (e as Error).message.split("\n")[0];
-    throw new Error(`native addon ${path} could not be loaded (${why}); build it with \`npm run build\` ` +
-      `(needs Rust), or point TORCHLET_NATIVE at a built torchlet .node file`);
+    throw new Error(
+      `native addon ${path} could not be loaded (${why}); build it with \`npm run build\` ` +
+        `(needs Rust), or point TORCHLET_NATIVE at a built torchlet .node file`,
+    );
   }
   if (typeof addon?.call !== "function") throw new Error(`${path} is not a torchlet native addon`);
   return addon;
 }
-async function loadAddon(): Promise<Addon> { return loadAddonSync(); }
+async function loadAddon(): Promise<Addon> {
+  return loadAddonSync();
+}
 
 /**
  * glibc (Node on Linux): large typed arrays (every read-back copy of a tensor, e.g.
@@ -181,7 +212,11 @@ function tuneMalloc(addon: Addon): void {
  *  nothing happens when the addon is not built). */
 export async function tuneNodeMalloc(): Promise<void> {
   if (tuneTried) return;
-  try { tuneMalloc(await loadAddon()); } catch { tuneTried = true; }
+  try {
+    tuneMalloc(await loadAddon());
+  } catch {
+    tuneTried = true;
+  }
 }
 
 /**

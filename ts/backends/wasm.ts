@@ -7,7 +7,11 @@ import { RustBackend } from "./rust.js";
 import { WORKER_SOURCE } from "./wasm-worker.js";
 
 type Variant = "mt" | "relaxed" | "simd";
-const FILES: Record<Variant, string> = { mt: "torchlet-mt.wasm", relaxed: "torchlet-relaxed.wasm", simd: "torchlet-simd.wasm" };
+const FILES: Record<Variant, string> = {
+  mt: "torchlet-mt.wasm",
+  relaxed: "torchlet-relaxed.wasm",
+  simd: "torchlet-simd.wasm",
+};
 /** Pages of the threaded build's shared memory: initial (= its --initial-memory) and maximum (4 GiB). */
 const MT_PAGES = { initial: 256, maximum: 65536 };
 const WORKER_STACK = 1 << 20;
@@ -19,7 +23,10 @@ const MAX_BLOCK_BYTES = 2 ** 31 - 16;
 const fmtBytes = (n: number): string => {
   const units = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB"];
   let k = 0;
-  while (n >= 1024 && k < units.length - 1) { n /= 1024; k++; }
+  while (n >= 1024 && k < units.length - 1) {
+    n /= 1024;
+    k++;
+  }
   return k === 0 ? `${n} bytes` : `${n.toFixed(2)} ${units[k]}`;
 };
 
@@ -61,11 +68,20 @@ class WasmStorage implements Storage {
   win = 0;
   /** Where the data is in wasm memory (ptr 0 while spilled). The GC finalizer holds only this record. */
   readonly rec: { ptr: number; bytes: number };
-  constructor(ptr: number, public readonly size: number, public readonly dtype: DType, public readonly bytes: number) {
+  constructor(
+    ptr: number,
+    public readonly size: number,
+    public readonly dtype: DType,
+    public readonly bytes: number,
+  ) {
     this.rec = { ptr, bytes };
   }
-  get ptr(): number { return this.rec.ptr; }
-  set ptr(p: number) { this.rec.ptr = p; }
+  get ptr(): number {
+    return this.rec.ptr;
+  }
+  set ptr(p: number) {
+    this.rec.ptr = p;
+  }
 }
 
 const INT_SCRATCH = 4096;
@@ -105,8 +121,13 @@ export class WasmBackend extends RustBackend {
   /** Storages spilled to JS arrays and bytes copied back, since load (diagnostics). */
   readonly spillStats = { spilled: 0, restored: 0 };
 
-  constructor(private readonly ex: Exports, readonly memory: WebAssembly.Memory, readonly variant: Variant,
-              threads: number, private readonly workers: { terminate(): unknown }[] = []) {
+  constructor(
+    private readonly ex: Exports,
+    readonly memory: WebAssembly.Memory,
+    readonly variant: Variant,
+    threads: number,
+    private readonly workers: { terminate(): unknown }[] = [],
+  ) {
     super();
     this.buf = memory.buffer;
     this.refresh();
@@ -125,7 +146,9 @@ export class WasmBackend extends RustBackend {
   }
 
   /** Bytes live storages hold in wasm memory (spilled ones excluded). */
-  override bytesInUse(): number { return this.residentBytes; }
+  override bytesInUse(): number {
+    return this.residentBytes;
+  }
 
   override alloc(size: number, dtype: DType): Storage {
     const bytes = size * dtypeBytes(dtype);
@@ -133,7 +156,10 @@ export class WasmBackend extends RustBackend {
     if (!(Number.isSafeInteger(size) && size >= 0) || bytes > MAX_BLOCK_BYTES) throw this.tooLarge(size, dtype, bytes);
     this.makeRoom(bytes);
     let ptr = this.ex.tl_alloc(bytes);
-    if (!ptr) { this.makeRoom(Infinity); ptr = this.ex.tl_alloc(bytes); }
+    if (!ptr) {
+      this.makeRoom(Infinity);
+      ptr = this.ex.tl_alloc(bytes);
+    }
     if (!ptr) throw this.outOfMemory(size, dtype, bytes);
     this.live += bytes;
     const s = new WasmStorage(ptr, size, dtype, bytes);
@@ -143,19 +169,23 @@ export class WasmBackend extends RustBackend {
   }
   /** A tensor larger than one wasm block may be (under 2 GiB), whatever is free. */
   private tooLarge(size: number, dtype: DType, bytes: number): RangeError {
-    return new RangeError(`wasm backend: a ${dtype} tensor of ${size} elements needs ${fmtBytes(bytes)}, but one wasm ` +
-      `tensor can hold at most ${fmtBytes(MAX_BLOCK_BYTES)} (wasm memory is ${fmtBytes(WASM_MEMORY_BYTES)} in all, ` +
-      `${fmtBytes(this.residentBytes)} held by live tensors). ${this.bigger()}`);
+    return new RangeError(
+      `wasm backend: a ${dtype} tensor of ${size} elements needs ${fmtBytes(bytes)}, but one wasm ` +
+        `tensor can hold at most ${fmtBytes(MAX_BLOCK_BYTES)} (wasm memory is ${fmtBytes(WASM_MEMORY_BYTES)} in all, ` +
+        `${fmtBytes(this.residentBytes)} held by live tensors). ${this.bigger()}`,
+    );
   }
   /** The 4 GiB of wasm memory are full (after spilling every storage that could be). */
   private outOfMemory(size: number, dtype: DType, bytes: number): RangeError {
-    return new RangeError(`wasm backend: out of memory: a ${dtype} tensor of ${size} elements needs ${fmtBytes(bytes)}, ` +
-      `and wasm memory allows ${fmtBytes(WASM_MEMORY_BYTES)} in all (${fmtBytes(this.memory.buffer.byteLength)} ` +
-      `reserved, ${fmtBytes(this.residentBytes)} held by live tensors). ${this.bigger()}`);
+    return new RangeError(
+      `wasm backend: out of memory: a ${dtype} tensor of ${size} elements needs ${fmtBytes(bytes)}, ` +
+        `and wasm memory allows ${fmtBytes(WASM_MEMORY_BYTES)} in all (${fmtBytes(this.memory.buffer.byteLength)} ` +
+        `reserved, ${fmtBytes(this.residentBytes)} held by live tensors). ${this.bigger()}`,
+    );
   }
   private bigger(): string {
     return isNode
-      ? "In Node the native backend has no such limit: `await torch.init({ backend: \"native\" })`."
+      ? 'In Node the native backend has no such limit: `await torch.init({ backend: "native" })`.'
       : "Dispose tensors you no longer need (dispose/tidy) or use smaller tensors.";
   }
 
@@ -204,7 +234,10 @@ export class WasmBackend extends RustBackend {
   private touch(w: WasmStorage): void {
     this.resident.delete(w.rec);
     this.resident.set(w.rec, w);
-    if (w.win !== this.win) { w.win = this.win; this.winBytes += w.bytes; }
+    if (w.win !== this.win) {
+      w.win = this.win;
+      this.winBytes += w.bytes;
+    }
   }
   /** Spills least recently used storages until `extra` more bytes fit in the budget. */
   private makeRoom(extra: number): void {
@@ -302,17 +335,33 @@ export class WasmBackend extends RustBackend {
   }
 
   /** Stops the thread workers (threaded build); the backend must not be used afterwards. */
-  async dispose(): Promise<void> { await Promise.all(this.workers.map((w) => w.terminate())); }
+  async dispose(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
 }
 
 // ------------------------------------------------------------------ feature detection
 
 // Tiny modules that only validate when the engine has the feature.
-const PROBE_SIMD = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
-const PROBE_RELAXED = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 15, 1, 13, 0, 65, 1, 253, 15, 65, 2, 253, 15, 253, 128, 2, 11]);
-const PROBE_THREADS = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 5, 4, 1, 3, 1, 1, 10, 11, 1, 9, 0, 65, 0, 254, 16, 2, 0, 26, 11]);
+const PROBE_SIMD = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11,
+]);
+const PROBE_RELAXED = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 15, 1, 13, 0, 65, 1, 253, 15, 65, 2, 253, 15,
+  253, 128, 2, 11,
+]);
+const PROBE_THREADS = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 5, 4, 1, 3, 1, 1, 10, 11, 1, 9, 0, 65, 0, 254, 16, 2, 0,
+  26, 11,
+]);
 
-const validate = (b: Uint8Array) => { try { return WebAssembly.validate(b as BufferSource); } catch { return false; } };
+const validate = (b: Uint8Array) => {
+  try {
+    return WebAssembly.validate(b as BufferSource);
+  } catch {
+    return false;
+  }
+};
 const isNode = typeof process !== "undefined" && !!process.versions?.node;
 
 /** What this engine supports: simd128, relaxed-simd, threads (shared memory usable here). */
@@ -320,8 +369,10 @@ export function wasmFeatures(): { simd: boolean; relaxedSimd: boolean; threads: 
   const simd = validate(PROBE_SIMD);
   const relaxedSimd = validate(PROBE_RELAXED);
   let threadsWhy: string | undefined;
-  if (typeof SharedArrayBuffer === "undefined") threadsWhy = "SharedArrayBuffer is unavailable (browsers: serve the page crossOriginIsolated)";
-  else if (!isNode && (globalThis as any).crossOriginIsolated === false) threadsWhy = "the page is not crossOriginIsolated (COOP/COEP headers)";
+  if (typeof SharedArrayBuffer === "undefined")
+    threadsWhy = "SharedArrayBuffer is unavailable (browsers: serve the page crossOriginIsolated)";
+  else if (!isNode && (globalThis as any).crossOriginIsolated === false)
+    threadsWhy = "the page is not crossOriginIsolated (COOP/COEP headers)";
   else if (!validate(PROBE_THREADS)) threadsWhy = "this engine lacks wasm threads (shared memory + atomics)";
   return { simd, relaxedSimd, threads: !threadsWhy, threadsWhy };
 }
@@ -366,13 +417,20 @@ function location(opt?: string | URL): { dir?: URL; file?: URL } {
  *  (Vite, webpack 5, esbuild with asset loaders) see and emit them. */
 function packagedUrl(variant: Variant): URL {
   switch (variant) {
-    case "mt": return new URL("../../build/torchlet-mt.wasm", import.meta.url);
-    case "relaxed": return new URL("../../build/torchlet-relaxed.wasm", import.meta.url);
-    default: return new URL("../../build/torchlet-simd.wasm", import.meta.url);
+    case "mt":
+      return new URL("../../build/torchlet-mt.wasm", import.meta.url);
+    case "relaxed":
+      return new URL("../../build/torchlet-relaxed.wasm", import.meta.url);
+    default:
+      return new URL("../../build/torchlet-simd.wasm", import.meta.url);
   }
 }
 
-async function spawnWorker(): Promise<{ post(m: unknown): void; once(cb: (m: any) => void): void; terminate(): unknown }> {
+async function spawnWorker(): Promise<{
+  post(m: unknown): void;
+  once(cb: (m: any) => void): void;
+  terminate(): unknown;
+}> {
   if (isNode) {
     const wt = "node:worker_threads";
     const { Worker } = await import(/* @vite-ignore */ wt);
@@ -384,7 +442,12 @@ async function spawnWorker(): Promise<{ post(m: unknown): void; once(cb: (m: any
   const w = new Worker(url);
   return {
     post: (m) => w.postMessage(m),
-    once: (cb) => { w.onmessage = (e) => { w.onmessage = null; cb(e.data); }; },
+    once: (cb) => {
+      w.onmessage = (e) => {
+        w.onmessage = null;
+        cb(e.data);
+      };
+    },
     terminate: () => w.terminate(),
   };
 }
@@ -398,7 +461,8 @@ async function instantiate(module: WebAssembly.Module, variant: Variant, threads
   const memory = new WebAssembly.Memory({ ...MT_PAGES, shared: true });
   const inst = await WebAssembly.instantiate(module, { env: { memory } });
   const ex = unsignedPtrs(inst.exports as unknown as Exports);
-  const tlsSize = Number(ex.__tls_size!.value), tlsAlign = Math.max(16, Number(ex.__tls_align!.value));
+  const tlsSize = Number(ex.__tls_size!.value),
+    tlsAlign = Math.max(16, Number(ex.__tls_align!.value));
   if (!Number(ex.__tls_base!.value)) ex.__wasm_init_tls!(ex.tl_alloc(tlsSize + tlsAlign));
   const workers: Awaited<ReturnType<typeof spawnWorker>>[] = [];
   try {
@@ -411,7 +475,12 @@ async function instantiate(module: WebAssembly.Module, variant: Variant, threads
       if (!stack || !tls) throw new Error("out of memory for worker stacks");
       ready.push(new Promise((res, rej) => w.once((m) => (m && m.ok ? res() : rej(new Error(`worker: ${m?.error}`))))));
       // addresses stay unsigned (>>> 0): a bitwise & alone would make one past 2 GiB negative
-      w.post({ module, memory, stackTop: ((stack + WORKER_STACK) & ~15) >>> 0, tls: ((tls + tlsAlign - 1) & ~(tlsAlign - 1)) >>> 0 });
+      w.post({
+        module,
+        memory,
+        stackTop: ((stack + WORKER_STACK) & ~15) >>> 0,
+        tls: ((tls + tlsAlign - 1) & ~(tlsAlign - 1)) >>> 0,
+      });
     }
     await Promise.all(ready);
     const b = new WasmBackend(ex, memory, variant, threads, workers);
@@ -463,8 +532,10 @@ export async function createWasmBackend(opts: { threads?: number; wasmUrl?: stri
       reasons.push(`${c.url}: ${(e as Error).message}`);
     }
   }
-  throw new Error(`wasm backend could not be loaded:\n  - ${reasons.join("\n  - ")}\n` +
-    `Build the .wasm files with \`npm run build\`, or point opts.wasmUrl / TORCHLET_WASM at them.`);
+  throw new Error(
+    `wasm backend could not be loaded:\n  - ${reasons.join("\n  - ")}\n` +
+      `Build the .wasm files with \`npm run build\`, or point opts.wasmUrl / TORCHLET_WASM at them.`,
+  );
 }
 
 /**
@@ -475,23 +546,29 @@ export async function createWasmBackend(opts: { threads?: number; wasmUrl?: stri
 export function createWasmBackendSync(opts: { wasmUrl?: string | URL } = {}): WasmBackend {
   if (!isNode) throw new Error("the wasm backend loads synchronously only in Node; `await torch.init()` in browsers");
   const getBuiltin = (process as unknown as { getBuiltinModule?: (m: string) => any }).getBuiltinModule;
-  if (!getBuiltin) throw new Error(`Node ${process.versions.node} lacks process.getBuiltinModule (needs Node >= 20.16)`);
+  if (!getBuiltin)
+    throw new Error(`Node ${process.versions.node} lacks process.getBuiltinModule (needs Node >= 20.16)`);
   const { readFileSync } = getBuiltin("node:fs");
   const feats = wasmFeatures();
   const loc = location(opts.wasmUrl);
   const custom = opts.wasmUrl !== undefined || !!process.env.TORCHLET_WASM;
   const at = (v: Variant) => (custom ? new URL(FILES[v], loc.dir) : packagedUrl(v));
-  const candidates: URL[] = loc.file ? [loc.file] : [...(feats.relaxedSimd ? [at("relaxed")] : []), ...(feats.simd ? [at("simd")] : [])];
+  const candidates: URL[] = loc.file
+    ? [loc.file]
+    : [...(feats.relaxedSimd ? [at("relaxed")] : []), ...(feats.simd ? [at("simd")] : [])];
   const reasons: string[] = [];
   for (const url of candidates) {
     try {
       const module = new WebAssembly.Module(new Uint8Array(readFileSync(url)) as BufferSource);
-      if (WebAssembly.Module.imports(module).some((i) => i.kind === "memory")) throw new Error("the threaded build cannot load synchronously");
+      if (WebAssembly.Module.imports(module).some((i) => i.kind === "memory"))
+        throw new Error("the threaded build cannot load synchronously");
       const ex = unsignedPtrs(new WebAssembly.Instance(module, {}).exports as unknown as Exports);
       return new WasmBackend(ex, ex.memory!, /relaxed/.test(url.pathname) ? "relaxed" : "simd", 1);
     } catch (e) {
       reasons.push(`${url}: ${(e as Error).message}`);
     }
   }
-  throw new Error(`wasm backend could not be loaded synchronously:\n  - ${reasons.join("\n  - ") || "this engine lacks wasm SIMD"}`);
+  throw new Error(
+    `wasm backend could not be loaded synchronously:\n  - ${reasons.join("\n  - ") || "this engine lacks wasm SIMD"}`,
+  );
 }

@@ -24,7 +24,13 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 /** The format of a file's bytes. */
 export function detectFormat(b: Uint8Array): "zip" | "safetensors" | "legacy" | "tar" | "unknown" {
   // a local file header, or (an archive without entries) an end-of-central-directory record
-  if (b.length >= 4 && b[0] === 0x50 && b[1] === 0x4b && ((b[2] === 3 && b[3] === 4) || (b[2] === 5 && b[3] === 6) || (b[2] === 6 && b[3] === 6))) return "zip";
+  if (
+    b.length >= 4 &&
+    b[0] === 0x50 &&
+    b[1] === 0x4b &&
+    ((b[2] === 3 && b[3] === 4) || (b[2] === 5 && b[3] === 6) || (b[2] === 6 && b[3] === 6))
+  )
+    return "zip";
   if (b.length >= 9 && b[8] === 0x7b) {
     const n = new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, true);
     if (n <= BigInt(b.length - 8)) return "safetensors";
@@ -45,7 +51,8 @@ export function detectFormat(b: Uint8Array): "zip" | "safetensors" | "legacy" | 
 export function consumePrefixInStateDictIfPresent<T extends Record<string, unknown>>(stateDict: T, prefix: string): T {
   const o = parseArgs("consumePrefixInStateDictIfPresent", [stateDict, prefix], { stateDict: A.any, prefix: A.str });
   const sd = o.stateDict as Record<string, unknown>;
-  if (sd === null || typeof sd !== "object") throw new TypeError("consumePrefixInStateDictIfPresent: stateDict must be an object");
+  if (sd === null || typeof sd !== "object")
+    throw new TypeError("consumePrefixInStateDictIfPresent: stateDict must be an object");
   if (!prefix) return stateDict;
   for (const key of Object.keys(sd)) {
     if (!key.startsWith(prefix)) continue;
@@ -65,7 +72,10 @@ function stripPrefixes(root: unknown, prefixes: string[]): void {
     const v = todo.pop();
     if (v === null || typeof v !== "object" || v instanceof Tensor || seen.has(v)) continue;
     seen.add(v);
-    if (Array.isArray(v)) { for (const x of v) todo.push(x); continue; }
+    if (Array.isArray(v)) {
+      for (const x of v) todo.push(x);
+      continue;
+    }
     if (!isPlainObject(v)) continue;
     const vals = Object.values(v);
     if (vals.length && vals.every((x) => x instanceof Tensor)) {
@@ -95,8 +105,20 @@ function stripPrefixes(root: unknown, prefixes: string[]): void {
  *  `module.loadStateDict` / `optimizer.loadStateDict`, which check it at run time. load() is typed
  *  as returning a dict (the usual state dict or checkpoint); name another type for other objects:
  *  `torch.load<torch.Tensor>(bytes)`. */
-export type Loaded = Tensor | number | bigint | string | boolean | null | Uint8Array | Set<Loaded> | Loaded[] | LoadedDict;
-export interface LoadedDict { [key: string]: Loaded }
+export type Loaded =
+  | Tensor
+  | number
+  | bigint
+  | string
+  | boolean
+  | null
+  | Uint8Array
+  | Set<Loaded>
+  | Loaded[]
+  | LoadedDict;
+export interface LoadedDict {
+  [key: string]: Loaded;
+}
 
 export function load<T extends Loaded = LoadedDict>(f: unknown, ...rest: unknown[]): T {
   const o = parseArgs("torch.load", [f, ...rest], {
@@ -108,12 +130,22 @@ export function load<T extends Loaded = LoadedDict>(f: unknown, ...rest: unknown
   const b = inputBytes(o.f);
   let out: unknown;
   switch (detectFormat(b)) {
-    case "zip": out = loadZip(b); break;
-    case "safetensors": out = loadSafetensors(b); break;
-    case "legacy": out = loadLegacy(b); break;
-    case "tar": return fail("this is PyTorch's tar format (PyTorch < 0.4), which is not supported; load and re-save it with a newer PyTorch");
+    case "zip":
+      out = loadZip(b);
+      break;
+    case "safetensors":
+      out = loadSafetensors(b);
+      break;
+    case "legacy":
+      out = loadLegacy(b);
+      break;
+    case "tar":
+      return fail(
+        "this is PyTorch's tar format (PyTorch < 0.4), which is not supported; load and re-save it with a newer PyTorch",
+      );
     default:
-      if (b.length >= 8 && !(b[0] === 0x80)) out = loadSafetensors(b); // its errors say what is wrong
+      if (b.length >= 8 && !(b[0] === 0x80))
+        out = loadSafetensors(b); // its errors say what is wrong
       else fail(`not a safetensors, PyTorch zip or legacy PyTorch file (${b.length} bytes)`);
   }
   if (o.stripPrefix !== null) stripPrefixes(out, typeof o.stripPrefix === "string" ? [o.stripPrefix] : o.stripPrefix);
@@ -149,8 +181,12 @@ export function save(obj: unknown, ...rest: unknown[]): Uint8Array {
   if (format === null) format = isFlatStateDict(obj) ? "safetensors" : "pt";
   let bytes: Uint8Array;
   if (format === "safetensors") {
-    if (!(obj instanceof Map) && !isPlainObject(obj)) throw new TypeError("torch.save: safetensors holds a flat name -> tensor dict; use { format: \"pt\" } for other objects");
-    if (o.metadata !== null && !isPlainObject(o.metadata)) throw new TypeError("torch.save: metadata must be an object of strings");
+    if (!(obj instanceof Map) && !isPlainObject(obj))
+      throw new TypeError(
+        'torch.save: safetensors holds a flat name -> tensor dict; use { format: "pt" } for other objects',
+      );
+    if (o.metadata !== null && !isPlainObject(o.metadata))
+      throw new TypeError("torch.save: metadata must be an object of strings");
     bytes = saveSafetensors(obj as Record<string, unknown>, o.metadata as Record<string, unknown> | null);
   } else {
     if (o.metadata !== null) throw new TypeError("torch.save: metadata is only stored by the safetensors format");

@@ -15,12 +15,20 @@ import { Module, Parameter } from "./module.js";
 export class NonDynamicallyQuantizableLinear extends Linear {}
 
 export interface MultiheadAttentionOptions {
-  dropout?: number; bias?: boolean; addBiasKv?: boolean; addZeroAttn?: boolean;
-  kdim?: number | null; vdim?: number | null; batchFirst?: boolean;
+  dropout?: number;
+  bias?: boolean;
+  addBiasKv?: boolean;
+  addZeroAttn?: boolean;
+  kdim?: number | null;
+  vdim?: number | null;
+  batchFirst?: boolean;
 }
 export interface MultiheadAttentionForwardOptions {
-  keyPaddingMask?: Tensor | null; needWeights?: boolean; attnMask?: Tensor | null;
-  averageAttnWeights?: boolean; isCausal?: boolean;
+  keyPaddingMask?: Tensor | null;
+  needWeights?: boolean;
+  attnMask?: Tensor | null;
+  averageAttnWeights?: boolean;
+  isCausal?: boolean;
 }
 
 /**
@@ -51,8 +59,14 @@ export class MultiheadAttention extends Module {
   constructor(...args: unknown[]) {
     super();
     const o = parseArgs("nn.MultiheadAttention", args, {
-      embedDim: A.posInt, numHeads: A.posInt, dropout: [A.num, 0], bias: [A.bool, true], addBiasKv: [A.bool, false],
-      addZeroAttn: [A.bool, false], kdim: [A.nullable(A.posInt), null], vdim: [A.nullable(A.posInt), null],
+      embedDim: A.posInt,
+      numHeads: A.posInt,
+      dropout: [A.num, 0],
+      bias: [A.bool, true],
+      addBiasKv: [A.bool, false],
+      addZeroAttn: [A.bool, false],
+      kdim: [A.nullable(A.posInt), null],
+      vdim: [A.nullable(A.posInt), null],
       batchFirst: [A.bool, false],
     });
     const E = o.embedDim;
@@ -61,7 +75,8 @@ export class MultiheadAttention extends Module {
     this.vdim = o.vdim ?? E;
     this._qkvSameEmbedDim = this.kdim === E && this.vdim === E;
     this.numHeads = o.numHeads;
-    if (!(o.dropout >= 0 && o.dropout <= 1)) throw new RangeError(`dropout probability has to be between 0 and 1, but got ${o.dropout}`);
+    if (!(o.dropout >= 0 && o.dropout <= 1))
+      throw new RangeError(`dropout probability has to be between 0 and 1, but got ${o.dropout}`);
     this.dropout = o.dropout;
     this.batchFirst = o.batchFirst;
     this.headDim = Math.floor(E / o.numHeads);
@@ -84,7 +99,9 @@ export class MultiheadAttention extends Module {
   }
 
   /** PyTorch's _reset_parameters: xavier-uniform projections, zero biases, xavier-normal bias_k/v. */
-  resetParameters(): void { noGrad(() => this.resetParametersRaw()); }
+  resetParameters(): void {
+    noGrad(() => this.resetParametersRaw());
+  }
   private resetParametersRaw(): void {
     if (this._qkvSameEmbedDim) xavierUniform_(this.in_proj_weight!);
     else for (const w of [this.q_proj_weight, this.k_proj_weight, this.v_proj_weight]) xavierUniform_(w!);
@@ -103,24 +120,59 @@ export class MultiheadAttention extends Module {
   forward(query: Tensor, key: Tensor, value: Tensor, opts?: MultiheadAttentionForwardOptions): [Tensor, Tensor | null];
   forward(...args: unknown[]): [Tensor, Tensor | null] {
     const o = parseArgs("MultiheadAttention.forward", args, {
-      query: A.tensor, key: A.tensor, value: A.tensor, keyPaddingMask: [A.optTensor, null], needWeights: [A.bool, true],
-      attnMask: [A.optTensor, null], averageAttnWeights: [A.bool, true], isCausal: [A.bool, false],
+      query: A.tensor,
+      key: A.tensor,
+      value: A.tensor,
+      keyPaddingMask: [A.optTensor, null],
+      needWeights: [A.bool, true],
+      attnMask: [A.optTensor, null],
+      averageAttnWeights: [A.bool, true],
+      isCausal: [A.bool, false],
     });
     let { query, key, value } = o;
     const batched = query.dim() === 3;
     if (this.batchFirst && batched) {
       const t = (x: Tensor) => ops.transpose(x, 1, 0);
       if (key === value) {
-        if (query === key) { query = key = value = t(query); } else { query = t(query); key = value = t(key); }
-      } else { query = t(query); key = t(key); value = t(value); }
+        if (query === key) {
+          query = key = value = t(query);
+        } else {
+          query = t(query);
+          key = value = t(key);
+        }
+      } else {
+        query = t(query);
+        key = t(key);
+        value = t(value);
+      }
     }
     const [out, w] = multiHeadAttentionForward(
-      query, key, value, this.embedDim, this.numHeads, this.in_proj_weight, this.in_proj_bias, this.bias_k, this.bias_v,
-      this.addZeroAttn, this.dropout, this.out_proj.weight, this.out_proj.bias, {
-        training: this.training, keyPaddingMask: o.keyPaddingMask, needWeights: o.needWeights, attnMask: o.attnMask,
-        averageAttnWeights: o.averageAttnWeights, isCausal: o.isCausal, useSeparateProjWeight: !this._qkvSameEmbedDim,
-        qProjWeight: this.q_proj_weight, kProjWeight: this.k_proj_weight, vProjWeight: this.v_proj_weight,
-      });
+      query,
+      key,
+      value,
+      this.embedDim,
+      this.numHeads,
+      this.in_proj_weight,
+      this.in_proj_bias,
+      this.bias_k,
+      this.bias_v,
+      this.addZeroAttn,
+      this.dropout,
+      this.out_proj.weight,
+      this.out_proj.bias,
+      {
+        training: this.training,
+        keyPaddingMask: o.keyPaddingMask,
+        needWeights: o.needWeights,
+        attnMask: o.attnMask,
+        averageAttnWeights: o.averageAttnWeights,
+        isCausal: o.isCausal,
+        useSeparateProjWeight: !this._qkvSameEmbedDim,
+        qProjWeight: this.q_proj_weight,
+        kProjWeight: this.k_proj_weight,
+        vProjWeight: this.v_proj_weight,
+      },
+    );
     return [this.batchFirst && batched ? ops.transpose(out, 1, 0) : out, w];
   }
 }

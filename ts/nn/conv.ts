@@ -12,16 +12,33 @@ import { type FusableProducer, type FusedActivation, inheritsForward } from "./f
 
 /** PyTorch's positional order of Conv1d/2d/3d (in_channels, out_channels, kernel_size, stride, ...). */
 const CONV_ARGS = {
-  inChannels: A.posInt, outChannels: A.posInt, kernelSize: A.intOrTuple, stride: [A.intOrTuple, 1], padding: [A.or(A.intOrTuple, A.str), 0],
-  dilation: [A.intOrTuple, 1], groups: [A.posInt, 1], bias: [A.bool, true], paddingMode: [A.str, "zeros"],
+  inChannels: A.posInt,
+  outChannels: A.posInt,
+  kernelSize: A.intOrTuple,
+  stride: [A.intOrTuple, 1],
+  padding: [A.or(A.intOrTuple, A.str), 0],
+  dilation: [A.intOrTuple, 1],
+  groups: [A.posInt, 1],
+  bias: [A.bool, true],
+  paddingMode: [A.str, "zeros"],
 } as const;
 /** ConvTranspose1d/2d/3d: (in_channels, out_channels, kernel_size, stride, padding, output_padding, groups, bias, dilation, padding_mode). */
 const CONV_T_ARGS = {
-  inChannels: A.posInt, outChannels: A.posInt, kernelSize: A.intOrTuple, stride: [A.intOrTuple, 1], padding: [A.intOrTuple, 0],
-  outputPadding: [A.intOrTuple, 0], groups: [A.posInt, 1], bias: [A.bool, true], dilation: [A.intOrTuple, 1], paddingMode: [A.str, "zeros"],
+  inChannels: A.posInt,
+  outChannels: A.posInt,
+  kernelSize: A.intOrTuple,
+  stride: [A.intOrTuple, 1],
+  padding: [A.intOrTuple, 0],
+  outputPadding: [A.intOrTuple, 0],
+  groups: [A.posInt, 1],
+  bias: [A.bool, true],
+  dilation: [A.intOrTuple, 1],
+  paddingMode: [A.str, "zeros"],
 } as const;
 type ConvCtor = [inChannels: number, outChannels: number, kernelSize: IntOrTuple, opts?: ConvModuleOptions] | unknown[];
-type ConvTCtor = [inChannels: number, outChannels: number, kernelSize: IntOrTuple, opts?: ConvTransposeModuleOptions] | unknown[];
+type ConvTCtor =
+  | [inChannels: number, outChannels: number, kernelSize: IntOrTuple, opts?: ConvTransposeModuleOptions]
+  | unknown[];
 function convArgs(name: string, args: unknown[], transposed: boolean) {
   const o = parseArgs(name, args, transposed ? CONV_T_ARGS : CONV_ARGS) as Record<string, any>;
   const { inChannels, outChannels, kernelSize, ...opts } = o;
@@ -32,11 +49,21 @@ function convArgs(name: string, args: unknown[], transposed: boolean) {
 }
 
 export interface ConvModuleOptions {
-  stride?: IntOrTuple; padding?: ConvPadding; dilation?: IntOrTuple; groups?: number; bias?: boolean; paddingMode?: PaddingMode;
+  stride?: IntOrTuple;
+  padding?: ConvPadding;
+  dilation?: IntOrTuple;
+  groups?: number;
+  bias?: boolean;
+  paddingMode?: PaddingMode;
 }
 export interface ConvTransposeModuleOptions {
-  stride?: IntOrTuple; padding?: IntOrTuple; outputPadding?: IntOrTuple; groups?: number; bias?: boolean;
-  dilation?: IntOrTuple; paddingMode?: PaddingMode;
+  stride?: IntOrTuple;
+  padding?: IntOrTuple;
+  outputPadding?: IntOrTuple;
+  groups?: number;
+  bias?: boolean;
+  dilation?: IntOrTuple;
+  paddingMode?: PaddingMode;
 }
 
 const PADDING_MODES = ["zeros", "reflect", "replicate", "circular"];
@@ -53,8 +80,14 @@ export abstract class ConvNd extends Module {
   readonly groups: number;
   readonly paddingMode: PaddingMode;
 
-  constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: IntOrTuple, readonly transposed: boolean,
-    nd: number, opts: ConvModuleOptions & { outputPadding?: IntOrTuple }) {
+  constructor(
+    readonly inChannels: number,
+    readonly outChannels: number,
+    kernelSize: IntOrTuple,
+    readonly transposed: boolean,
+    nd: number,
+    opts: ConvModuleOptions & { outputPadding?: IntOrTuple },
+  ) {
     super();
     const name = this.constructor.name;
     const groups = opts.groups ?? 1;
@@ -63,25 +96,32 @@ export abstract class ConvNd extends Module {
     if (outChannels % groups !== 0) throw new RangeError("out_channels must be divisible by groups");
     const paddingMode = opts.paddingMode ?? "zeros";
     if (!PADDING_MODES.includes(paddingMode)) {
-      throw new RangeError(`padding_mode must be one of {'zeros', 'reflect', 'replicate', 'circular'}, but got padding_mode='${paddingMode}'`);
+      throw new RangeError(
+        `padding_mode must be one of {'zeros', 'reflect', 'replicate', 'circular'}, but got padding_mode='${paddingMode}'`,
+      );
     }
-    if (transposed && paddingMode !== "zeros") throw new RangeError(`Only "zeros" padding mode is supported for ${name}`);
+    if (transposed && paddingMode !== "zeros")
+      throw new RangeError(`Only "zeros" padding mode is supported for ${name}`);
     this.kernelSize = F.ntuple(kernelSize, nd, "kernel_size", 1, name);
     this.stride = F.ntuple(opts.stride, nd, "stride", 1, name);
     this.dilation = F.ntuple(opts.dilation, nd, "dilation", 1, name);
     const pad = opts.padding ?? 0;
     if (typeof pad === "string") {
-      if (pad !== "same" && pad !== "valid") throw new RangeError(`Invalid padding string '${pad}', should be one of {'valid', 'same'}`);
+      if (pad !== "same" && pad !== "valid")
+        throw new RangeError(`Invalid padding string '${pad}', should be one of {'valid', 'same'}`);
       if (transposed) throw new TypeError(`${name}: padding must be an int or a tuple of ints, but got '${pad}'`);
-      if (pad === "same" && this.stride.some((s) => s !== 1)) throw new RangeError("padding='same' is not supported for strided convolutions");
+      if (pad === "same" && this.stride.some((s) => s !== 1))
+        throw new RangeError("padding='same' is not supported for strided convolutions");
       this.padding = pad;
     } else this.padding = F.ntuple(pad, nd, "padding", 0, name);
     this.outputPadding = F.ntuple(opts.outputPadding, nd, "output_padding", 0, name);
     this.groups = groups;
     this.paddingMode = paddingMode;
-    const wShape = transposed ? [inChannels, outChannels / groups, ...this.kernelSize] : [outChannels, inChannels / groups, ...this.kernelSize];
+    const wShape = transposed
+      ? [inChannels, outChannels / groups, ...this.kernelSize]
+      : [outChannels, inChannels / groups, ...this.kernelSize];
     this.weight = new Parameter(empty(wShape));
-    this.bias = opts.bias ?? true ? new Parameter(empty(outChannels)) : null;
+    this.bias = (opts.bias ?? true) ? new Parameter(empty(outChannels)) : null;
     defaultLayerInit(this.weight, this.bias);
   }
 
@@ -90,7 +130,8 @@ export abstract class ConvNd extends Module {
     if (this.padding === "valid") return this.kernelSize.map(() => [0, 0]);
     if (this.padding === "same") {
       return this.kernelSize.map((k, i) => {
-        const total = this.dilation[i] * (k - 1), left = Math.floor(total / 2);
+        const total = this.dilation[i] * (k - 1),
+          left = Math.floor(total / 2);
         return [left, total - left];
       });
     }
@@ -115,7 +156,9 @@ export abstract class ConvNd extends Module {
 /** Shared forward of Conv1d/2d/3d: zero padding inside the kernel, other modes by an explicit pad. */
 export abstract class ConvForward extends ConvNd implements FusableProducer {
   protected abstract get fn(): typeof F.conv2d;
-  forward(x: Tensor): Tensor { return this.convForward(x, null); }
+  forward(x: Tensor): Tensor {
+    return this.convForward(x, null);
+  }
   /** Fusion (nn/fusion.ts): the conv applies a following activation in its kernel (F.conv*'s
    *  `activation` option), unless forward is overridden. */
   withActivation(act: FusedActivation): ((x: Tensor) => Tensor) | null {
@@ -136,7 +179,9 @@ export abstract class ConvForward extends ConvNd implements FusableProducer {
  * `new nn.Conv1d(3, 8, 5, { padding: "same" }).forward(torch.randn(2, 3, 20))` has shape [2, 8, 20].
  */
 export class Conv1d extends ConvForward {
-  protected get fn() { return F.conv1d; }
+  protected get fn() {
+    return F.conv1d;
+  }
   constructor(...args: ConvCtor) {
     const [i, o, k, opts] = convArgs("nn.Conv1d", args, false);
     super(i, o, k, false, 1, opts);
@@ -147,7 +192,9 @@ export class Conv1d extends ConvForward {
  * `new nn.Conv2d(3, 16, 3, { padding: 1 }).forward(torch.randn(1, 3, 28, 28))` has shape [1, 16, 28, 28].
  */
 export class Conv2d extends ConvForward {
-  protected get fn() { return F.conv2d; }
+  protected get fn() {
+    return F.conv2d;
+  }
   constructor(...args: ConvCtor) {
     const [i, o, k, opts] = convArgs("nn.Conv2d", args, false);
     super(i, o, k, false, 2, opts);
@@ -158,7 +205,9 @@ export class Conv2d extends ConvForward {
  * `new nn.Conv3d(2, 4, 3, { stride: 2, padding: 1 }).forward(torch.randn(1, 2, 8, 8, 8))` has shape [1, 4, 4, 4, 4].
  */
 export class Conv3d extends ConvForward {
-  protected get fn() { return F.conv3d; }
+  protected get fn() {
+    return F.conv3d;
+  }
   constructor(...args: ConvCtor) {
     const [i, o, k, opts] = convArgs("nn.Conv3d", args, false);
     super(i, o, k, false, 3, opts);
@@ -172,22 +221,31 @@ abstract class ConvTransposeForward extends ConvNd {
   forward(x: Tensor, outputSize?: number[] | null): Tensor {
     const outputPadding = this.outputPaddingFor(x, outputSize ?? null);
     return this.fn(x, this.weight, this.bias, {
-      stride: this.stride, padding: this.padding as number[], outputPadding, groups: this.groups, dilation: this.dilation,
+      stride: this.stride,
+      padding: this.padding as number[],
+      outputPadding,
+      groups: this.groups,
+      dilation: this.dilation,
     });
   }
   private outputPaddingFor(x: Tensor, outputSize: number[] | null): number[] {
     if (outputSize === null) return this.outputPadding;
-    const nd = this.kernelSize.length, nonSpatial = x.dim() === nd + 2 ? 2 : 1;
+    const nd = this.kernelSize.length,
+      nonSpatial = x.dim() === nd + 2 ? 2 : 1;
     let size = outputSize.slice();
     if (size.length === nd + nonSpatial) size = size.slice(nonSpatial);
     if (size.length !== nd) {
-      throw new RangeError(`ConvTranspose${nd}D: for ${x.dim()}D input, output_size must have ${nd} or ${nd + nonSpatial} elements (got ${outputSize.length})`);
+      throw new RangeError(
+        `ConvTranspose${nd}D: for ${x.dim()}D input, output_size must have ${nd} or ${nd + nonSpatial} elements (got ${outputSize.length})`,
+      );
     }
     const inS = x.shape.slice(nonSpatial);
     const min = F.convTransposeMinSize(inS, this.kernelSize, this.stride, this.padding as number[], this.dilation);
     const max = min.map((m, i) => m + this.stride[i] - 1);
     if (size.some((s, i) => s < min[i] || s > max[i])) {
-      throw new RangeError(`requested an output size of [${size.join(", ")}], but valid sizes range from [${min.join(", ")}] to [${max.join(", ")}] (for an input of [${inS.join(", ")}])`);
+      throw new RangeError(
+        `requested an output size of [${size.join(", ")}], but valid sizes range from [${min.join(", ")}] to [${max.join(", ")}] (for an input of [${inS.join(", ")}])`,
+      );
     }
     return size.map((s, i) => s - min[i]);
   }
@@ -198,7 +256,9 @@ abstract class ConvTransposeForward extends ConvNd {
  * `new nn.ConvTranspose1d(4, 2, 3, { stride: 2 }).forward(torch.randn(1, 4, 5))` has shape [1, 2, 11].
  */
 export class ConvTranspose1d extends ConvTransposeForward {
-  protected get fn() { return F.convTranspose1d; }
+  protected get fn() {
+    return F.convTranspose1d;
+  }
   constructor(...args: ConvTCtor) {
     const [i, o, k, opts] = convArgs("nn.ConvTranspose1d", args, true);
     super(i, o, k, true, 1, opts);
@@ -210,7 +270,9 @@ export class ConvTranspose1d extends ConvTransposeForward {
  * `new nn.ConvTranspose2d(8, 4, 4, { stride: 2, padding: 1 }).forward(torch.randn(1, 8, 7, 7))` has shape [1, 4, 14, 14].
  */
 export class ConvTranspose2d extends ConvTransposeForward {
-  protected get fn() { return F.convTranspose2d; }
+  protected get fn() {
+    return F.convTranspose2d;
+  }
   constructor(...args: ConvTCtor) {
     const [i, o, k, opts] = convArgs("nn.ConvTranspose2d", args, true);
     super(i, o, k, true, 2, opts);
@@ -221,7 +283,9 @@ export class ConvTranspose2d extends ConvTransposeForward {
  * `new nn.ConvTranspose3d(2, 1, 2, { stride: 2 }).forward(torch.randn(1, 2, 3, 3, 3))` has shape [1, 1, 6, 6, 6].
  */
 export class ConvTranspose3d extends ConvTransposeForward {
-  protected get fn() { return F.convTranspose3d; }
+  protected get fn() {
+    return F.convTranspose3d;
+  }
   constructor(...args: ConvTCtor) {
     const [i, o, k, opts] = convArgs("nn.ConvTranspose3d", args, true);
     super(i, o, k, true, 3, opts);

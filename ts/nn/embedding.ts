@@ -8,7 +8,12 @@ import { normal_ } from "./init.js";
 import { Module, Parameter, pyFloat } from "./module.js";
 import { A, parseArgs } from "../utils/args.js";
 
-export interface EmbeddingOptions { paddingIdx?: number | null; maxNorm?: number | null; normType?: number; scaleGradByFreq?: boolean }
+export interface EmbeddingOptions {
+  paddingIdx?: number | null;
+  maxNorm?: number | null;
+  normType?: number;
+  scaleGradByFreq?: boolean;
+}
 
 /**
  * `const emb = new nn.Embedding(100, 16, { paddingIdx: 0 });`
@@ -27,8 +32,13 @@ export class Embedding extends Module {
   constructor(...args: unknown[]) {
     super();
     const { numEmbeddings, embeddingDim, sparse, ...opts } = parseArgs("nn.Embedding", args, {
-      numEmbeddings: A.nonNegInt, embeddingDim: A.nonNegInt, paddingIdx: [A.int, null], maxNorm: [A.num, null], normType: [A.num, 2],
-      scaleGradByFreq: [A.bool, false], sparse: [A.bool, false],
+      numEmbeddings: A.nonNegInt,
+      embeddingDim: A.nonNegInt,
+      paddingIdx: [A.int, null],
+      maxNorm: [A.num, null],
+      normType: [A.num, 2],
+      scaleGradByFreq: [A.bool, false],
+      sparse: [A.bool, false],
     });
     if (sparse) throw new TypeError("nn.Embedding: sparse gradients are not supported by torchlet (sparse: false)");
     this.numEmbeddings = numEmbeddings;
@@ -51,14 +61,19 @@ export class Embedding extends Module {
   resetParameters(): void {
     normal_(this.weight);
     if (this.paddingIdx !== null) {
-      const v = this.weight.backendView(), d = this.embeddingDim;
+      const v = this.weight.backendView(),
+        d = this.embeddingDim;
       v.fill(0, this.paddingIdx * d, (this.paddingIdx + 1) * d);
     }
   }
 
   forward(input: Tensor): Tensor {
-    return embedding(input, this.weight, { paddingIdx: this.paddingIdx, maxNorm: this.maxNorm, normType: this.normType,
-      scaleGradByFreq: this.scaleGradByFreq });
+    return embedding(input, this.weight, {
+      paddingIdx: this.paddingIdx,
+      maxNorm: this.maxNorm,
+      normType: this.normType,
+      scaleGradByFreq: this.scaleGradByFreq,
+    });
   }
 
   extraRepr(): string {
@@ -74,7 +89,11 @@ export class Embedding extends Module {
   static fromPretrained(weights: Tensor, opts: { freeze?: boolean } & EmbeddingOptions = {}): Embedding {
     if (weights.dim() !== 2) throw new RangeError("Embeddings parameter is expected to be 2-dimensional");
     const { freeze: _f, ...eo } = parseArgs("nn.Embedding.fromPretrained", [opts], {
-      freeze: [A.bool, true], paddingIdx: [A.int, null], maxNorm: [A.num, null], normType: [A.num, 2], scaleGradByFreq: [A.bool, false],
+      freeze: [A.bool, true],
+      paddingIdx: [A.int, null],
+      maxNorm: [A.num, null],
+      normType: [A.num, 2],
+      scaleGradByFreq: [A.bool, false],
     });
     const e = new Embedding(weights.shape[0], weights.shape[1], eo);
     e.weight.copy_(weights);

@@ -20,31 +20,60 @@ export class Linear extends Module {
   constructor(inFeatures: number, outFeatures: number, opts?: { bias?: boolean });
   constructor(...args: unknown[]) {
     super();
-    const { inFeatures, outFeatures, ...opts } = parseArgs("nn.Linear", args, { inFeatures: A.nonNegInt, outFeatures: A.nonNegInt, bias: [A.bool, true] });
+    const { inFeatures, outFeatures, ...opts } = parseArgs("nn.Linear", args, {
+      inFeatures: A.nonNegInt,
+      outFeatures: A.nonNegInt,
+      bias: [A.bool, true],
+    });
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;
     this.weight = new Parameter(empty(outFeatures, inFeatures));
-    this.bias = opts.bias ?? true ? new Parameter(empty(outFeatures)) : null;
+    this.bias = (opts.bias ?? true) ? new Parameter(empty(outFeatures)) : null;
     defaultLayerInit(this.weight, this.bias);
   }
-  forward(x: Tensor): Tensor { return F.linear(x, this.weight, this.bias); }
-  extraRepr(): string { return `in_features=${this.inFeatures}, out_features=${this.outFeatures}, bias=${pyRepr(this.bias !== null)}`; }
+  forward(x: Tensor): Tensor {
+    return F.linear(x, this.weight, this.bias);
+  }
+  extraRepr(): string {
+    return `in_features=${this.inFeatures}, out_features=${this.outFeatures}, bias=${pyRepr(this.bias !== null)}`;
+  }
 }
 
 export class ReLU extends Module implements FusableActivation {
   readonly inplace: boolean;
-  constructor(...args: unknown[]) { super(); this.inplace = parseArgs("nn.ReLU", args, { inplace: [A.bool, false] }).inplace; }
-  forward(x: Tensor): Tensor { return this.inplace ? x.relu_() : F.relu(x); }
+  constructor(...args: unknown[]) {
+    super();
+    this.inplace = parseArgs("nn.ReLU", args, { inplace: [A.bool, false] }).inplace;
+  }
+  forward(x: Tensor): Tensor {
+    return this.inplace ? x.relu_() : F.relu(x);
+  }
   /** Fusion (nn/fusion.ts): a preceding conv may apply this ReLU in its kernel, unless forward is overridden. */
-  asActivation(): FusedActivation | null { return inheritsForward(this, ReLU) ? "relu" : null; }
-  extraRepr(): string { return this.inplace ? "inplace=True" : ""; }
+  asActivation(): FusedActivation | null {
+    return inheritsForward(this, ReLU) ? "relu" : null;
+  }
+  extraRepr(): string {
+    return this.inplace ? "inplace=True" : "";
+  }
 }
-export class Sigmoid extends Module { forward(x: Tensor): Tensor { return F.sigmoid(x); } }
-export class Tanh extends Module { forward(x: Tensor): Tensor { return F.tanh(x); } }
+export class Sigmoid extends Module {
+  forward(x: Tensor): Tensor {
+    return F.sigmoid(x);
+  }
+}
+export class Tanh extends Module {
+  forward(x: Tensor): Tensor {
+    return F.tanh(x);
+  }
+}
 /** Returns its input; like PyTorch's it accepts and ignores any constructor arguments. */
 export class Identity extends Module {
-  constructor(..._args: unknown[]) { super(); }
-  forward(x: Tensor): Tensor { return x; }
+  constructor(..._args: unknown[]) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return x;
+  }
 }
 
 export class Softmax extends Module {
@@ -54,8 +83,12 @@ export class Softmax extends Module {
     super();
     this.dim = parseArgs("nn.Softmax", args, { dim: [A.int, null] }).dim;
   }
-  forward(x: Tensor): Tensor { return F.softmax(x, implicitDim(this.dim, x)); }
-  extraRepr(): string { return `dim=${pyRepr(this.dim)}`; }
+  forward(x: Tensor): Tensor {
+    return F.softmax(x, implicitDim(this.dim, x));
+  }
+  extraRepr(): string {
+    return `dim=${pyRepr(this.dim)}`;
+  }
 }
 export class LogSoftmax extends Module {
   readonly dim: number | null;
@@ -64,8 +97,12 @@ export class LogSoftmax extends Module {
     super();
     this.dim = parseArgs("nn.LogSoftmax", args, { dim: [A.int, null] }).dim;
   }
-  forward(x: Tensor): Tensor { return F.logSoftmax(x, implicitDim(this.dim, x)); }
-  extraRepr(): string { return `dim=${pyRepr(this.dim)}`; }
+  forward(x: Tensor): Tensor {
+    return F.logSoftmax(x, implicitDim(this.dim, x));
+  }
+  extraRepr(): string {
+    return `dim=${pyRepr(this.dim)}`;
+  }
 }
 /** PyTorch's _get_softmax_dim for a missing dim. */
 function implicitDim(dim: number | null, x: Tensor): number {
@@ -83,8 +120,12 @@ export class Flatten extends Module {
     this.startDim = o.startDim;
     this.endDim = o.endDim;
   }
-  forward(x: Tensor): Tensor { return ops.flatten(x, this.startDim, this.endDim); }
-  extraRepr(): string { return `start_dim=${this.startDim}, end_dim=${this.endDim}`; }
+  forward(x: Tensor): Tensor {
+    return ops.flatten(x, this.startDim, this.endDim);
+  }
+  extraRepr(): string {
+    return `start_dim=${this.startDim}, end_dim=${this.endDim}`;
+  }
 }
 
 export class Dropout extends Module {
@@ -98,8 +139,12 @@ export class Dropout extends Module {
     this.p = o.p;
     this.inplace = o.inplace;
   }
-  forward(x: Tensor): Tensor { return F.dropout(x, this.p, { training: this.training }); }
-  extraRepr(): string { return `p=${pyFloat(this.p)}, inplace=${pyRepr(this.inplace)}`; }
+  forward(x: Tensor): Tensor {
+    return F.dropout(x, this.p, { training: this.training });
+  }
+  extraRepr(): string {
+    return `p=${pyFloat(this.p)}, inplace=${pyRepr(this.inplace)}`;
+  }
 }
 
 /** Runs children "0", "1", ... in order: `new nn.Sequential(new nn.Linear(4, 8), new nn.ReLU())`. */
@@ -108,7 +153,11 @@ export class Sequential extends Module {
     super();
     // new nn.Sequential(new Map([["conv", c], ["relu", r]])) names the children (PyTorch's OrderedDict form)
     if (mods.length === 1 && mods[0] instanceof Map) for (const [k, m] of mods[0]) this.addModule(k, m);
-    else (mods as Module[]).forEach((m, k) => { if (!(m instanceof Module)) throw new TypeError(`nn.Sequential: argument ${k} is not a Module`); this.addModule(String(k), m); });
+    else
+      (mods as Module[]).forEach((m, k) => {
+        if (!(m instanceof Module)) throw new TypeError(`nn.Sequential: argument ${k} is not a Module`);
+        this.addModule(String(k), m);
+      });
   }
   /** Runs the children in order on x (typed for the usual Tensor-to-Tensor chain). */
   forward(x: Tensor): Tensor;
@@ -135,14 +184,34 @@ export class Sequential extends Module {
     return x;
   }
   // list methods shared with ModuleList (ts/nn/container.ts): negative indices from the end
-  get length(): number { return moduleListOps.length(this); }
-  at(k: number): Module { return moduleListOps.at(this, k); }
-  set(k: number, m: Module): this { moduleListOps.set(this, k, m); return this; }
-  append(m: Module): this { moduleListOps.append(this, m); return this; }
-  extend(ms: Iterable<Module>): this { moduleListOps.extend(this, ms); return this; }
-  insert(k: number, m: Module): this { moduleListOps.insert(this, k, m); return this; }
-  pop(k = -1): Module { return moduleListOps.pop(this, k); }
-  [Symbol.iterator](): Iterator<Module> { return moduleListOps.values(this)[Symbol.iterator](); }
+  get length(): number {
+    return moduleListOps.length(this);
+  }
+  at(k: number): Module {
+    return moduleListOps.at(this, k);
+  }
+  set(k: number, m: Module): this {
+    moduleListOps.set(this, k, m);
+    return this;
+  }
+  append(m: Module): this {
+    moduleListOps.append(this, m);
+    return this;
+  }
+  extend(ms: Iterable<Module>): this {
+    moduleListOps.extend(this, ms);
+    return this;
+  }
+  insert(k: number, m: Module): this {
+    moduleListOps.insert(this, k, m);
+    return this;
+  }
+  pop(k = -1): Module {
+    return moduleListOps.pop(this, k);
+  }
+  [Symbol.iterator](): Iterator<Module> {
+    return moduleListOps.values(this)[Symbol.iterator]();
+  }
 }
 
 export { ModuleList } from "./container.js";

@@ -19,7 +19,8 @@ abstract class Loss extends Module {
   readonly reduction: L.Reduction;
   constructor(reduction: L.Reduction = "mean") {
     super();
-    if (!["mean", "sum", "none"].includes(reduction)) throw new RangeError(`${reduction} is not a valid value for reduction`);
+    if (!["mean", "sum", "none"].includes(reduction))
+      throw new RangeError(`${reduction} is not a valid value for reduction`);
     this.reduction = reduction;
   }
   abstract forward(...args: Tensor[]): Tensor;
@@ -33,7 +34,11 @@ export class CrossEntropyLoss extends Loss {
   declare weight: Tensor | null;
   constructor(...args: unknown[]) {
     const o = parseArgs("nn.CrossEntropyLoss", args, {
-      weight: [A.optTensor, null], sizeAverage: LEGACY(), ignoreIndex: [A.int, -100], reduce: LEGACY(), reduction: RED(),
+      weight: [A.optTensor, null],
+      sizeAverage: LEGACY(),
+      ignoreIndex: [A.int, -100],
+      reduce: LEGACY(),
+      reduction: RED(),
       labelSmoothing: [A.num, 0],
     });
     super(reductionOf(o));
@@ -42,7 +47,12 @@ export class CrossEntropyLoss extends Loss {
     this.labelSmoothing = o.labelSmoothing;
   }
   forward(input: Tensor, target: Tensor): Tensor {
-    return L.crossEntropy(input, target, { weight: this.weight, ignoreIndex: this.ignoreIndex, reduction: this.reduction, labelSmoothing: this.labelSmoothing });
+    return L.crossEntropy(input, target, {
+      weight: this.weight,
+      ignoreIndex: this.ignoreIndex,
+      reduction: this.reduction,
+      labelSmoothing: this.labelSmoothing,
+    });
   }
 }
 
@@ -51,7 +61,11 @@ export class NLLLoss extends Loss {
   declare weight: Tensor | null;
   constructor(...args: unknown[]) {
     const o = parseArgs("nn.NLLLoss", args, {
-      weight: [A.optTensor, null], sizeAverage: LEGACY(), ignoreIndex: [A.int, -100], reduce: LEGACY(), reduction: RED(),
+      weight: [A.optTensor, null],
+      sizeAverage: LEGACY(),
+      ignoreIndex: [A.int, -100],
+      reduce: LEGACY(),
+      reduction: RED(),
     });
     super(reductionOf(o));
     this.registerBuffer("weight", o.weight ?? null);
@@ -69,34 +83,59 @@ abstract class PlainLoss extends Loss {
   }
 }
 export class MSELoss extends PlainLoss {
-  constructor(...args: unknown[]) { super("MSELoss", args); }
-  forward(input: Tensor, target: Tensor): Tensor { return L.mseLoss(input, target, { reduction: this.reduction }); }
+  constructor(...args: unknown[]) {
+    super("MSELoss", args);
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return L.mseLoss(input, target, { reduction: this.reduction });
+  }
 }
 export class L1Loss extends PlainLoss {
-  constructor(...args: unknown[]) { super("L1Loss", args); }
-  forward(input: Tensor, target: Tensor): Tensor { return L.l1Loss(input, target, { reduction: this.reduction }); }
+  constructor(...args: unknown[]) {
+    super("L1Loss", args);
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return L.l1Loss(input, target, { reduction: this.reduction });
+  }
 }
 export class SoftMarginLoss extends PlainLoss {
-  constructor(...args: unknown[]) { super("SoftMarginLoss", args); }
-  forward(input: Tensor, target: Tensor): Tensor { return L.softMarginLoss(input, target, { reduction: this.reduction }); }
+  constructor(...args: unknown[]) {
+    super("SoftMarginLoss", args);
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return L.softMarginLoss(input, target, { reduction: this.reduction });
+  }
 }
 
 /** Losses with a `weight` buffer first: (weight, sizeAverage, reduce, reduction). */
 abstract class WeightedLoss extends Loss {
   declare weight: Tensor | null;
   constructor(name: string, args: ArrayLike<unknown>) {
-    const o = parseArgs(`nn.${name}`, args, { weight: [A.optTensor, null], sizeAverage: LEGACY(), reduce: LEGACY(), reduction: RED() });
+    const o = parseArgs(`nn.${name}`, args, {
+      weight: [A.optTensor, null],
+      sizeAverage: LEGACY(),
+      reduce: LEGACY(),
+      reduction: RED(),
+    });
     super(reductionOf(o));
     this.registerBuffer("weight", o.weight ?? null);
   }
 }
 export class BCELoss extends WeightedLoss {
-  constructor(...args: unknown[]) { super("BCELoss", args); }
-  forward(input: Tensor, target: Tensor): Tensor { return L.binaryCrossEntropy(input, target, { weight: this.weight, reduction: this.reduction }); }
+  constructor(...args: unknown[]) {
+    super("BCELoss", args);
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return L.binaryCrossEntropy(input, target, { weight: this.weight, reduction: this.reduction });
+  }
 }
 export class MultiLabelSoftMarginLoss extends WeightedLoss {
-  constructor(...args: unknown[]) { super("MultiLabelSoftMarginLoss", args); }
-  forward(input: Tensor, target: Tensor): Tensor { return L.multilabelSoftMarginLoss(input, target, { weight: this.weight, reduction: this.reduction }); }
+  constructor(...args: unknown[]) {
+    super("MultiLabelSoftMarginLoss", args);
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return L.multilabelSoftMarginLoss(input, target, { weight: this.weight, reduction: this.reduction });
+  }
 }
 
 /** `new nn.BCEWithLogitsLoss({ posWeight })`: buffers `weight` and `pos_weight`. */
@@ -105,25 +144,40 @@ export class BCEWithLogitsLoss extends Loss {
   declare pos_weight: Tensor | null;
   constructor(...args: unknown[]) {
     const o = parseArgs("nn.BCEWithLogitsLoss", args, {
-      weight: [A.optTensor, null], sizeAverage: LEGACY(), reduce: LEGACY(), reduction: RED(), posWeight: [A.optTensor, null],
+      weight: [A.optTensor, null],
+      sizeAverage: LEGACY(),
+      reduce: LEGACY(),
+      reduction: RED(),
+      posWeight: [A.optTensor, null],
     });
     super(reductionOf(o));
     this.registerBuffer("weight", o.weight ?? null);
     this.registerBuffer("pos_weight", o.posWeight ?? null);
   }
   forward(input: Tensor, target: Tensor): Tensor {
-    return L.binaryCrossEntropyWithLogits(input, target, { weight: this.weight, posWeight: this.pos_weight, reduction: this.reduction });
+    return L.binaryCrossEntropyWithLogits(input, target, {
+      weight: this.weight,
+      posWeight: this.pos_weight,
+      reduction: this.reduction,
+    });
   }
 }
 
 export class SmoothL1Loss extends Loss {
   readonly beta: number;
   constructor(...args: unknown[]) {
-    const o = parseArgs("nn.SmoothL1Loss", args, { sizeAverage: LEGACY(), reduce: LEGACY(), reduction: RED(), beta: [A.num, 1] });
+    const o = parseArgs("nn.SmoothL1Loss", args, {
+      sizeAverage: LEGACY(),
+      reduce: LEGACY(),
+      reduction: RED(),
+      beta: [A.num, 1],
+    });
     super(reductionOf(o));
     this.beta = o.beta;
   }
-  forward(input: Tensor, target: Tensor): Tensor { return L.smoothL1Loss(input, target, { reduction: this.reduction, beta: this.beta }); }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return L.smoothL1Loss(input, target, { reduction: this.reduction, beta: this.beta });
+  }
 }
 export class HuberLoss extends Loss {
   readonly delta: number;
@@ -132,7 +186,9 @@ export class HuberLoss extends Loss {
     super(o.reduction);
     this.delta = o.delta;
   }
-  forward(input: Tensor, target: Tensor): Tensor { return L.huberLoss(input, target, { reduction: this.reduction, delta: this.delta }); }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return L.huberLoss(input, target, { reduction: this.reduction, delta: this.delta });
+  }
 }
 
 /** `new nn.KLDivLoss({ reduction: "batchmean", logTarget: true })`. */
@@ -142,34 +198,56 @@ export class KLDivLoss extends Module {
   constructor(...args: unknown[]) {
     super();
     const o = parseArgs("nn.KLDivLoss", args, {
-      sizeAverage: LEGACY(), reduce: LEGACY(), reduction: [A.oneOf("mean", "batchmean", "sum", "none"), "mean"], logTarget: [A.bool, false],
+      sizeAverage: LEGACY(),
+      reduce: LEGACY(),
+      reduction: [A.oneOf("mean", "batchmean", "sum", "none"), "mean"],
+      logTarget: [A.bool, false],
     });
     this.reduction = L.legacyReduction(o.sizeAverage, o.reduce, o.reduction) as L.Reduction | "batchmean";
     this.logTarget = o.logTarget;
   }
-  forward(input: Tensor, target: Tensor): Tensor { return L.klDiv(input, target, { reduction: this.reduction, logTarget: this.logTarget }); }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return L.klDiv(input, target, { reduction: this.reduction, logTarget: this.logTarget });
+  }
 }
 
 /** Losses with (margin, sizeAverage, reduce, reduction). */
 abstract class MarginLoss extends Loss {
   readonly margin: number;
   constructor(name: string, args: ArrayLike<unknown>, dflt: number) {
-    const o = parseArgs(`nn.${name}`, args, { margin: [A.num, dflt], sizeAverage: LEGACY(), reduce: LEGACY(), reduction: RED() });
+    const o = parseArgs(`nn.${name}`, args, {
+      margin: [A.num, dflt],
+      sizeAverage: LEGACY(),
+      reduce: LEGACY(),
+      reduction: RED(),
+    });
     super(reductionOf(o));
     this.margin = o.margin;
   }
 }
 export class MarginRankingLoss extends MarginLoss {
-  constructor(...args: unknown[]) { super("MarginRankingLoss", args, 0); }
-  forward(x1: Tensor, x2: Tensor, y: Tensor): Tensor { return L.marginRankingLoss(x1, x2, y, { margin: this.margin, reduction: this.reduction }); }
+  constructor(...args: unknown[]) {
+    super("MarginRankingLoss", args, 0);
+  }
+  forward(x1: Tensor, x2: Tensor, y: Tensor): Tensor {
+    return L.marginRankingLoss(x1, x2, y, { margin: this.margin, reduction: this.reduction });
+  }
 }
 export class CosineEmbeddingLoss extends MarginLoss {
-  constructor(...args: unknown[]) { super("CosineEmbeddingLoss", args, 0); }
-  forward(x1: Tensor, x2: Tensor, y: Tensor): Tensor { return L.cosineEmbeddingLoss(x1, x2, y, { margin: this.margin, reduction: this.reduction }); }
+  constructor(...args: unknown[]) {
+    super("CosineEmbeddingLoss", args, 0);
+  }
+  forward(x1: Tensor, x2: Tensor, y: Tensor): Tensor {
+    return L.cosineEmbeddingLoss(x1, x2, y, { margin: this.margin, reduction: this.reduction });
+  }
 }
 export class HingeEmbeddingLoss extends MarginLoss {
-  constructor(...args: unknown[]) { super("HingeEmbeddingLoss", args, 1); }
-  forward(x: Tensor, y: Tensor): Tensor { return L.hingeEmbeddingLoss(x, y, { margin: this.margin, reduction: this.reduction }); }
+  constructor(...args: unknown[]) {
+    super("HingeEmbeddingLoss", args, 1);
+  }
+  forward(x: Tensor, y: Tensor): Tensor {
+    return L.hingeEmbeddingLoss(x, y, { margin: this.margin, reduction: this.reduction });
+  }
 }
 
 export class TripletMarginLoss extends Loss {
@@ -179,13 +257,28 @@ export class TripletMarginLoss extends Loss {
   readonly swap: boolean;
   constructor(...args: unknown[]) {
     const o = parseArgs("nn.TripletMarginLoss", args, {
-      margin: [A.num, 1], p: [A.num, 2], eps: [A.num, 1e-6], swap: [A.bool, false], sizeAverage: LEGACY(), reduce: LEGACY(), reduction: RED(),
+      margin: [A.num, 1],
+      p: [A.num, 2],
+      eps: [A.num, 1e-6],
+      swap: [A.bool, false],
+      sizeAverage: LEGACY(),
+      reduce: LEGACY(),
+      reduction: RED(),
     });
     super(reductionOf(o));
-    this.margin = o.margin; this.p = o.p; this.eps = o.eps; this.swap = o.swap;
+    this.margin = o.margin;
+    this.p = o.p;
+    this.eps = o.eps;
+    this.swap = o.swap;
   }
   forward(a: Tensor, p: Tensor, n: Tensor): Tensor {
-    return L.tripletMarginLoss(a, p, n, { margin: this.margin, p: this.p, eps: this.eps, swap: this.swap, reduction: this.reduction });
+    return L.tripletMarginLoss(a, p, n, {
+      margin: this.margin,
+      p: this.p,
+      eps: this.eps,
+      swap: this.swap,
+      reduction: this.reduction,
+    });
   }
 }
 
@@ -195,13 +288,25 @@ export class PoissonNLLLoss extends Loss {
   readonly eps: number;
   constructor(...args: unknown[]) {
     const o = parseArgs("nn.PoissonNLLLoss", args, {
-      logInput: [A.bool, true], full: [A.bool, false], sizeAverage: LEGACY(), eps: [A.num, 1e-8], reduce: LEGACY(), reduction: RED(),
+      logInput: [A.bool, true],
+      full: [A.bool, false],
+      sizeAverage: LEGACY(),
+      eps: [A.num, 1e-8],
+      reduce: LEGACY(),
+      reduction: RED(),
     });
     super(reductionOf(o));
-    this.logInput = o.logInput; this.full = o.full; this.eps = o.eps;
+    this.logInput = o.logInput;
+    this.full = o.full;
+    this.eps = o.eps;
   }
   forward(input: Tensor, target: Tensor): Tensor {
-    return L.poissonNllLoss(input, target, { logInput: this.logInput, full: this.full, eps: this.eps, reduction: this.reduction });
+    return L.poissonNllLoss(input, target, {
+      logInput: this.logInput,
+      full: this.full,
+      eps: this.eps,
+      reduction: this.reduction,
+    });
   }
 }
 
@@ -210,9 +315,14 @@ export class GaussianNLLLoss extends Loss {
   readonly full: boolean;
   readonly eps: number;
   constructor(...args: unknown[]) {
-    const o = parseArgs("nn.GaussianNLLLoss", args, { full: A.kw(A.bool, false), eps: A.kw(A.num, 1e-6), reduction: A.kw(A.oneOf("mean", "sum", "none"), "mean") });
+    const o = parseArgs("nn.GaussianNLLLoss", args, {
+      full: A.kw(A.bool, false),
+      eps: A.kw(A.num, 1e-6),
+      reduction: A.kw(A.oneOf("mean", "sum", "none"), "mean"),
+    });
     super(o.reduction);
-    this.full = o.full; this.eps = o.eps;
+    this.full = o.full;
+    this.eps = o.eps;
   }
   forward(input: Tensor, target: Tensor, variance: Tensor): Tensor {
     return L.gaussianNllLoss(input, target, variance, { full: this.full, eps: this.eps, reduction: this.reduction });
@@ -224,12 +334,26 @@ export class CTCLoss extends Loss {
   readonly blank: number;
   readonly zeroInfinity: boolean;
   constructor(...args: unknown[]) {
-    const o = parseArgs("nn.CTCLoss", args, { blank: [A.nonNegInt, 0], reduction: RED(), zeroInfinity: [A.bool, false] });
+    const o = parseArgs("nn.CTCLoss", args, {
+      blank: [A.nonNegInt, 0],
+      reduction: RED(),
+      zeroInfinity: [A.bool, false],
+    });
     super(o.reduction);
-    this.blank = o.blank; this.zeroInfinity = o.zeroInfinity;
+    this.blank = o.blank;
+    this.zeroInfinity = o.zeroInfinity;
   }
-  forward(logProbs: Tensor, targets: Tensor, inputLengths: Tensor | number[], targetLengths: Tensor | number[]): Tensor {
-    return L.ctcLoss(logProbs, targets, inputLengths, targetLengths, { blank: this.blank, reduction: this.reduction, zeroInfinity: this.zeroInfinity });
+  forward(
+    logProbs: Tensor,
+    targets: Tensor,
+    inputLengths: Tensor | number[],
+    targetLengths: Tensor | number[],
+  ): Tensor {
+    return L.ctcLoss(logProbs, targets, inputLengths, targetLengths, {
+      blank: this.blank,
+      reduction: this.reduction,
+      zeroInfinity: this.zeroInfinity,
+    });
   }
 }
 
@@ -240,9 +364,12 @@ export class CosineSimilarity extends Module {
   constructor(...args: unknown[]) {
     super();
     const o = parseArgs("nn.CosineSimilarity", args, { dim: [A.int, 1], eps: [A.num, 1e-8] });
-    this.dim = o.dim; this.eps = o.eps;
+    this.dim = o.dim;
+    this.eps = o.eps;
   }
-  forward(x1: Tensor, x2: Tensor): Tensor { return L.cosineSimilarity(x1, x2, { dim: this.dim, eps: this.eps }); }
+  forward(x1: Tensor, x2: Tensor): Tensor {
+    return L.cosineSimilarity(x1, x2, { dim: this.dim, eps: this.eps });
+  }
 }
 /** p-norm distance of x1 - x2 over the last dim: `new nn.PairwiseDistance({ p: 1 })`. */
 export class PairwiseDistance extends Module {
@@ -252,8 +379,12 @@ export class PairwiseDistance extends Module {
   constructor(...args: unknown[]) {
     super();
     const o = parseArgs("nn.PairwiseDistance", args, { p: [A.num, 2], eps: [A.num, 1e-6], keepdim: [A.bool, false] });
-    this.norm = o.p; this.eps = o.eps; this.keepdim = o.keepdim;
+    this.norm = o.p;
+    this.eps = o.eps;
+    this.keepdim = o.keepdim;
   }
-  forward(x1: Tensor, x2: Tensor): Tensor { return L.pairwiseDistance(x1, x2, { p: this.norm, eps: this.eps, keepdim: this.keepdim }); }
+  forward(x1: Tensor, x2: Tensor): Tensor {
+    return L.pairwiseDistance(x1, x2, { p: this.norm, eps: this.eps, keepdim: this.keepdim });
+  }
 }
 export { pyFloat };

@@ -14,28 +14,47 @@ export class Parameter extends Tensor {
     super(r, data.shape.slice(), data.dtype, data.strides.slice(), data.offset);
     if (requiresGrad) this.requiresGrad = true;
   }
-  toString(): string { return "Parameter containing:\n" + super.toString(); }
+  toString(): string {
+    return "Parameter containing:\n" + super.toString();
+  }
 }
 
 export type StateDict = Record<string, Tensor>;
 
 /** Names PyTorch's Module API forbids for members (they would shadow methods or internals). */
-function checkName(m: Module, kind: string, name: unknown, allowExisting: (v: unknown) => boolean): asserts name is string {
+function checkName(
+  m: Module,
+  kind: string,
+  name: unknown,
+  allowExisting: (v: unknown) => boolean,
+): asserts name is string {
   if (typeof name !== "string") throw new TypeError(`${kind} name should be a string. Got ${typeof name}`);
   if (name.includes(".")) throw new RangeError(`${kind} name can't contain ".", got: ${name}`);
   if (name === "") throw new RangeError(`${kind} name can't be empty string ""`);
   if (name === "training") throw new RangeError(`attribute '${name}' already exists`);
-  if (name.startsWith("_")) throw new RangeError(`${kind} name "${name}": names starting with "_" are reserved for internal fields of torchlet modules`);
+  if (name.startsWith("_"))
+    throw new RangeError(
+      `${kind} name "${name}": names starting with "_" are reserved for internal fields of torchlet modules`,
+    );
   if (name in m) {
     const own = Object.prototype.hasOwnProperty.call(m, name);
     if (!own || !allowExisting((m as any)[name])) throw new RangeError(`attribute '${name}' already exists`);
   }
 }
-const typeName = (v: unknown) => v === null ? "None" : v instanceof Tensor ? "Tensor" : typeof v === "object" ? (v as object).constructor?.name ?? "object" : typeof v;
+const typeName = (v: unknown) =>
+  v === null
+    ? "None"
+    : v instanceof Tensor
+      ? "Tensor"
+      : typeof v === "object"
+        ? ((v as object).constructor?.name ?? "object")
+        : typeof v;
 
 export abstract class Module {
   /** console.log / util.inspect print what toString() prints (PyTorch's print(model)). */
-  [Symbol.for("nodejs.util.inspect.custom")](): string { return this.toString(); }
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
   training = true;
   /** Names registered with registerBuffer (their values are plain tensors, or null). */
   private readonly _bufferNames = new Set<string>();
@@ -52,13 +71,19 @@ export abstract class Module {
     if (typeof f === "function") {
       const self = this;
       Object.defineProperty(this, "forward", {
-        value: function forward(...args: unknown[]) { return inForward(self, () => f.apply(self, args)); },
-        writable: true, configurable: true, enumerable: false,
+        value: function forward(...args: unknown[]) {
+          return inForward(self, () => f.apply(self, args));
+        },
+        writable: true,
+        configurable: true,
+        enumerable: false,
       });
     }
   }
   /** Same as forward (PyTorch's module(x)). */
-  call(...args: Parameters<this["forward"]>): ReturnType<this["forward"]> { return this.forward(...args) as ReturnType<this["forward"]>; }
+  call(...args: Parameters<this["forward"]>): ReturnType<this["forward"]> {
+    return this.forward(...args) as ReturnType<this["forward"]>;
+  }
 
   // -------------------------------------------------------------- registration
   /**
@@ -70,17 +95,22 @@ export abstract class Module {
     const o = parseArgs("Module.registerBuffer", [persistent], { persistent: [A.bool, true] });
     checkName(this, "buffer", name, (v) => v == null || (v instanceof Tensor && !(v instanceof Parameter)));
     if (tensor !== null && tensor !== undefined && !(tensor instanceof Tensor)) {
-      throw new TypeError(`cannot assign '${typeName(tensor)}' object to buffer '${name}' (torch Tensor or None required)`);
+      throw new TypeError(
+        `cannot assign '${typeName(tensor)}' object to buffer '${name}' (torch Tensor or None required)`,
+      );
     }
     this._bufferNames.add(name);
-    if (o.persistent) this._nonPersistent.delete(name); else this._nonPersistent.add(name);
+    if (o.persistent) this._nonPersistent.delete(name);
+    else this._nonPersistent.add(name);
     (this as any)[name] = tensor ?? null;
   }
   /** Registers a parameter (null declares it without a value, as PyTorch's register_parameter(name, None)). */
   registerParameter(name: string, param: Parameter | null): void {
     checkName(this, "parameter", name, (v) => v == null || v instanceof Parameter);
     if (param !== null && param !== undefined && !(param instanceof Parameter)) {
-      throw new TypeError(`cannot assign '${typeName(param)}' object to parameter '${name}' (torch.nn.Parameter or None required)`);
+      throw new TypeError(
+        `cannot assign '${typeName(param)}' object to parameter '${name}' (torch.nn.Parameter or None required)`,
+      );
     }
     if (this._bufferNames.has(name)) throw new RangeError(`attribute '${name}' already exists`);
     (this as any)[name] = param ?? null;
@@ -88,14 +118,19 @@ export abstract class Module {
   /** Registers a submodule under `name` (PyTorch's add_module). */
   addModule(name: string, module: Module | null): void {
     checkName(this, "module", name, (v) => v == null || v instanceof Module);
-    if (module !== null && module !== undefined && !(module instanceof Module)) throw new TypeError(`${typeName(module)} is not a Module subclass`);
+    if (module !== null && module !== undefined && !(module instanceof Module))
+      throw new TypeError(`${typeName(module)} is not a Module subclass`);
     (this as any)[name] = module ?? null;
   }
   /** Same as addModule. */
-  registerModule(name: string, module: Module | null): void { this.addModule(name, module); }
+  registerModule(name: string, module: Module | null): void {
+    this.addModule(name, module);
+  }
 
   /** Member names in registration order (containers with their own key order override this). */
-  protected _memberNames(): string[] { return Object.keys(this); }
+  protected _memberNames(): string[] {
+    return Object.keys(this);
+  }
   private *_entries(): Generator<[string, unknown]> {
     for (const k of this._memberNames()) {
       if (k === "training" || k.startsWith("_")) continue;
@@ -111,34 +146,50 @@ export abstract class Module {
   /** Direct submodules with their names (each module once). */
   *namedChildren(): Generator<[string, Module]> {
     const seen = new Set<Module>();
-    for (const [k, v] of this._entries()) if (v instanceof Module && !seen.has(v)) { seen.add(v); yield [k, v]; }
+    for (const [k, v] of this._entries())
+      if (v instanceof Module && !seen.has(v)) {
+        seen.add(v);
+        yield [k, v];
+      }
   }
-  *children(): Generator<Module> { for (const [, m] of this.namedChildren()) yield m; }
+  *children(): Generator<Module> {
+    for (const [, m] of this.namedChildren()) yield m;
+  }
   /** This module and every submodule, depth first, with dotted names (a shared module once, unless removeDuplicate is false). */
-  *namedModules(prefix: string | { prefix?: string; removeDuplicate?: boolean } = "", removeDuplicate = true): Generator<[string, Module]> {
+  *namedModules(
+    prefix: string | { prefix?: string; removeDuplicate?: boolean } = "",
+    removeDuplicate = true,
+  ): Generator<[string, Module]> {
     const o = parseArgs("Module.namedModules", arguments, { prefix: [A.str, ""], removeDuplicate: [A.bool, true] });
     const memo = new Set<Module>();
     function* walk(m: Module, p: string): Generator<[string, Module]> {
-      if (o.removeDuplicate) { if (memo.has(m)) return; memo.add(m); }
+      if (o.removeDuplicate) {
+        if (memo.has(m)) return;
+        memo.add(m);
+      }
       yield [p, m];
       for (const [k, v] of m._entries()) if (v instanceof Module) yield* walk(v, p ? `${p}.${k}` : k);
     }
     yield* walk(this, o.prefix);
   }
-  *modules(): Generator<Module> { for (const [, m] of this.namedModules()) yield m; }
+  *modules(): Generator<Module> {
+    for (const [, m] of this.namedModules()) yield m;
+  }
   /** Own parameters (not recursive), in registration order. */
   *_ownParameters(): Generator<[string, Parameter]> {
     for (const [k, v] of this._entries()) if (v instanceof Parameter) yield [k, v];
   }
   *_ownBuffers(persistentOnly = false): Generator<[string, Tensor]> {
     for (const [k, v] of this._entries()) {
-      if (this._bufferNames.has(k) && v instanceof Tensor && !(persistentOnly && this._nonPersistent.has(k))) yield [k, v];
+      if (this._bufferNames.has(k) && v instanceof Tensor && !(persistentOnly && this._nonPersistent.has(k)))
+        yield [k, v];
     }
   }
   /** Parameters with dotted names (each parameter once): `namedParameters(prefix = "", recurse = true)`. */
   namedParameters(prefix: string | { prefix?: string; recurse?: boolean } = "", recurse = true): [string, Parameter][] {
     const o = parseArgs("Module.namedParameters", arguments, { prefix: [A.str, ""], recurse: [A.bool, true] });
-    const out: [string, Parameter][] = [], seen = new Set<Tensor>();
+    const out: [string, Parameter][] = [],
+      seen = new Set<Tensor>();
     const mods: [string, Module][] = o.recurse ? [...this.namedModules(o.prefix)] : [[o.prefix, this]];
     for (const [mp, m] of mods) {
       for (const [k, p] of m._ownParameters()) {
@@ -156,7 +207,8 @@ export abstract class Module {
   /** Buffers (persistent or not) with dotted names: `namedBuffers(prefix = "", recurse = true)`. */
   namedBuffers(prefix: string | { prefix?: string; recurse?: boolean } = "", recurse = true): [string, Tensor][] {
     const o = parseArgs("Module.namedBuffers", arguments, { prefix: [A.str, ""], recurse: [A.bool, true] });
-    const out: [string, Tensor][] = [], seen = new Set<Tensor>();
+    const out: [string, Tensor][] = [],
+      seen = new Set<Tensor>();
     const mods: [string, Module][] = o.recurse ? [...this.namedModules(o.prefix)] : [[o.prefix, this]];
     for (const [mp, m] of mods) {
       for (const [k, b] of m._ownBuffers()) {
@@ -179,7 +231,8 @@ export abstract class Module {
     if (target === "") return m;
     for (const item of target.split(".")) {
       const v = (m as any)[item];
-      if (!Object.prototype.hasOwnProperty.call(m, item) || v === undefined) throw new RangeError(`${m.constructor.name} has no attribute \`${item}\``);
+      if (!Object.prototype.hasOwnProperty.call(m, item) || v === undefined)
+        throw new RangeError(`${m.constructor.name} has no attribute \`${item}\``);
       if (!(v instanceof Module)) throw new TypeError(`\`${item}\` is not an nn.Module`);
       m = v;
     }
@@ -188,8 +241,10 @@ export abstract class Module {
   /** The parameter at a dotted path, as PyTorch's get_parameter. */
   getParameter(target: string): Parameter {
     const i = target.lastIndexOf(".");
-    const mod = this.getSubmodule(i < 0 ? "" : target.slice(0, i)), name = target.slice(i + 1);
-    if (!Object.prototype.hasOwnProperty.call(mod, name)) throw new RangeError(`${mod.constructor.name} has no attribute \`${name}\``);
+    const mod = this.getSubmodule(i < 0 ? "" : target.slice(0, i)),
+      name = target.slice(i + 1);
+    if (!Object.prototype.hasOwnProperty.call(mod, name))
+      throw new RangeError(`${mod.constructor.name} has no attribute \`${name}\``);
     const p = (mod as any)[name];
     if (!(p instanceof Parameter)) throw new TypeError(`\`${name}\` is not an nn.Parameter`);
     return p;
@@ -197,8 +252,10 @@ export abstract class Module {
   /** The buffer at a dotted path, as PyTorch's get_buffer. */
   getBuffer(target: string): Tensor {
     const i = target.lastIndexOf(".");
-    const mod = this.getSubmodule(i < 0 ? "" : target.slice(0, i)), name = target.slice(i + 1);
-    if (!Object.prototype.hasOwnProperty.call(mod, name)) throw new RangeError(`${mod.constructor.name} has no attribute \`${name}\``);
+    const mod = this.getSubmodule(i < 0 ? "" : target.slice(0, i)),
+      name = target.slice(i + 1);
+    if (!Object.prototype.hasOwnProperty.call(mod, name))
+      throw new RangeError(`${mod.constructor.name} has no attribute \`${name}\``);
     if (!mod._bufferNames.has(name)) throw new TypeError(`\`${name}\` is not a buffer`);
     return (mod as any)[name];
   }
@@ -209,12 +266,17 @@ export abstract class Module {
     for (const m of this.modules()) m.training = mode;
     return this;
   }
-  eval(): this { return this.train(false); }
+  eval(): this {
+    return this.train(false);
+  }
   zeroGrad(setToNone: boolean | { setToNone?: boolean } = true): void {
     const o = parseArgs("Module.zeroGrad", [setToNone], { setToNone: [A.bool, true] });
     for (const p of this.parameters()) {
       if (!p.grad) continue;
-      if (o.setToNone) { p.grad.dispose(); p.grad = null; } else p.grad.zero_();
+      if (o.setToNone) {
+        p.grad.dispose();
+        p.grad = null;
+      } else p.grad.zero_();
     }
   }
   /** Sets requiresGrad on every parameter (PyTorch's requires_grad_). */
@@ -254,9 +316,13 @@ export abstract class Module {
    * entry is validated (tensor, not disposed, shape, dtype) before the first copy, so a failed
    * load changes nothing.
    */
-  loadStateDict(sd: StateDict | Map<string, Tensor> | Loaded, strict: boolean | { strict?: boolean } = true): { missingKeys: string[]; unexpectedKeys: string[] } {
+  loadStateDict(
+    sd: StateDict | Map<string, Tensor> | Loaded,
+    strict: boolean | { strict?: boolean } = true,
+  ): { missingKeys: string[]; unexpectedKeys: string[] } {
     const o = parseArgs("Module.loadStateDict", [strict], { strict: [A.bool, true] });
-    if (!(sd instanceof Map) && (sd === null || typeof sd !== "object")) throw new TypeError(`Expected state_dict to be dict-like, got ${typeName(sd)}.`);
+    if (!(sd instanceof Map) && (sd === null || typeof sd !== "object"))
+      throw new TypeError(`Expected state_dict to be dict-like, got ${typeName(sd)}.`);
     const src = new Map<string, unknown>(sd instanceof Map ? sd : Object.entries(sd));
     const own = new Map<string, Tensor>();
     const seen = new Set<Module>();
@@ -271,25 +337,42 @@ export abstract class Module {
     const missingKeys = [...own.keys()].filter((k) => !src.has(k));
     const unexpectedKeys = [...src.keys()].filter((k) => !own.has(k));
     const errors: string[] = [];
-    if (o.strict && missingKeys.length) errors.push(`Missing key(s) in state_dict: ${missingKeys.map((k) => `"${k}"`).join(", ")}. `);
-    if (o.strict && unexpectedKeys.length) errors.push(`Unexpected key(s) in state_dict: ${unexpectedKeys.map((k) => `"${k}"`).join(", ")}. `);
+    if (o.strict && missingKeys.length)
+      errors.push(`Missing key(s) in state_dict: ${missingKeys.map((k) => `"${k}"`).join(", ")}. `);
+    if (o.strict && unexpectedKeys.length)
+      errors.push(`Unexpected key(s) in state_dict: ${unexpectedKeys.map((k) => `"${k}"`).join(", ")}. `);
     const copies: [Tensor, Tensor][] = [];
     for (const [k, t] of own) {
       if (!src.has(k)) continue;
       const v = src.get(k);
       if (!(v instanceof Tensor)) {
-        errors.push(`While copying the parameter named "${k}", expected torch.Tensor or Tensor-like object from checkpoint but received ${typeName(v)}`);
+        errors.push(
+          `While copying the parameter named "${k}", expected torch.Tensor or Tensor-like object from checkpoint but received ${typeName(v)}`,
+        );
         continue;
       }
-      if (v.isDisposed) { errors.push(`While copying the parameter named "${k}", the tensor from the checkpoint has been disposed.`); continue; }
-      if (t.isDisposed) { errors.push(`While copying the parameter named "${k}", the module's tensor has been disposed.`); continue; }
+      if (v.isDisposed) {
+        errors.push(`While copying the parameter named "${k}", the tensor from the checkpoint has been disposed.`);
+        continue;
+      }
+      if (t.isDisposed) {
+        errors.push(`While copying the parameter named "${k}", the module's tensor has been disposed.`);
+        continue;
+      }
       if (v.shape.length !== t.shape.length || v.shape.some((d, i) => d !== t.shape[i])) {
-        errors.push(`size mismatch for ${k}: copying a param with shape torch.Size([${v.shape.join(", ")}]) from checkpoint, the shape in current model is torch.Size([${t.shape.join(", ")}]).`);
+        errors.push(
+          `size mismatch for ${k}: copying a param with shape torch.Size([${v.shape.join(", ")}]) from checkpoint, the shape in current model is torch.Size([${t.shape.join(", ")}]).`,
+        );
         continue;
       }
-      if (!t.isDense()) { errors.push(`While copying the parameter named "${k}", the module's tensor is not contiguous.`); continue; }
+      if (!t.isDense()) {
+        errors.push(`While copying the parameter named "${k}", the module's tensor is not contiguous.`);
+        continue;
+      }
       if (v.dtype !== t.dtype && (t.dtype === "bool") !== (v.dtype === "bool")) {
-        errors.push(`While copying the parameter named "${k}", whose dimensions in the model are torch.Size([${t.shape.join(", ")}]) and whose dimensions in the checkpoint are torch.Size([${v.shape.join(", ")}]), an exception occurred : (can't copy a ${v.dtype} tensor into a ${t.dtype} one).`);
+        errors.push(
+          `While copying the parameter named "${k}", whose dimensions in the model are torch.Size([${t.shape.join(", ")}]) and whose dimensions in the checkpoint are torch.Size([${v.shape.join(", ")}]), an exception occurred : (can't copy a ${v.dtype} tensor into a ${t.dtype} one).`,
+        );
         continue;
       }
       copies.push([t, v]);
@@ -309,7 +392,9 @@ export abstract class Module {
 
   // -------------------------------------------------------------- printing
   /** The text inside the parentheses of this module's line (PyTorch's extra_repr). */
-  extraRepr(): string { return ""; }
+  extraRepr(): string {
+    return "";
+  }
   toString(): string {
     const children = [...this._entries()].filter(([, v]) => v instanceof Module) as [string, Module][];
     const extra = this.extraRepr();
@@ -324,7 +409,9 @@ export abstract class Module {
 
 /** A module whose forward maps a Tensor (and options) to a Tensor: the type for layers held
  *  generically (a norm or activation layer, a downsample branch). */
-export interface TensorModule extends Module { forward(x: Tensor, ...rest: any[]): Tensor }
+export interface TensorModule extends Module {
+  forward(x: Tensor, ...rest: any[]): Tensor;
+}
 
 function indent(s: string, n: number): string {
   const parts = s.split("\n");

@@ -31,7 +31,8 @@ export abstract class BatchNormBase extends Module {
 
   constructor(numFeatures: number, opts: BatchNormOptions = {}) {
     super();
-    if (!Number.isInteger(numFeatures) || numFeatures <= 0) throw new RangeError(`${new.target.name}: numFeatures must be a positive integer, got ${numFeatures}`);
+    if (!Number.isInteger(numFeatures) || numFeatures <= 0)
+      throw new RangeError(`${new.target.name}: numFeatures must be a positive integer, got ${numFeatures}`);
     this.numFeatures = numFeatures;
     this.eps = opts.eps ?? 1e-5;
     this.momentum = opts.momentum === undefined ? 0.1 : opts.momentum;
@@ -73,9 +74,17 @@ export abstract class BatchNormBase extends Module {
     const bnTraining = this.training || (this.running_mean === null && this.running_var === null);
     const useRunning = !this.training || this.trackRunningStats;
     const y = batchNorm(x, useRunning ? this.running_mean : null, useRunning ? this.running_var : null, {
-      weight: this.weight, bias: this.bias, training: bnTraining, momentum: factor, eps: this.eps,
+      weight: this.weight,
+      bias: this.bias,
+      training: bnTraining,
+      momentum: factor,
+      eps: this.eps,
     });
-    if (updating) noGrad(() => { const v = nbt!.backendView(); v[nbt!.offset] += 1; });
+    if (updating)
+      noGrad(() => {
+        const v = nbt!.backendView();
+        v[nbt!.offset] += 1;
+      });
     return y;
   }
 
@@ -106,7 +115,11 @@ export class BatchNorm3d extends BatchNormBase {
   }
 }
 
-export interface LayerNormOptions { eps?: number; elementwiseAffine?: boolean; bias?: boolean }
+export interface LayerNormOptions {
+  eps?: number;
+  elementwiseAffine?: boolean;
+  bias?: boolean;
+}
 
 /** Normalises over the trailing dims: `new nn.LayerNorm(10).forward(torch.randn(4, 10))`, or `new nn.LayerNorm([3, 4])`. */
 export class LayerNorm extends Module {
@@ -146,14 +159,26 @@ export class GroupNorm extends Module {
   bias: Parameter | null;
   constructor(...args: unknown[]) {
     super();
-    const o = parseArgs("nn.GroupNorm", args, { numGroups: A.posInt, numChannels: A.posInt, eps: [A.num, 1e-5], affine: [A.bool, true] });
+    const o = parseArgs("nn.GroupNorm", args, {
+      numGroups: A.posInt,
+      numChannels: A.posInt,
+      eps: [A.num, 1e-5],
+      affine: [A.bool, true],
+    });
     if (o.numChannels % o.numGroups !== 0) throw new RangeError("num_channels must be divisible by num_groups");
-    this.numGroups = o.numGroups; this.numChannels = o.numChannels; this.eps = o.eps; this.affine = o.affine;
+    this.numGroups = o.numGroups;
+    this.numChannels = o.numChannels;
+    this.eps = o.eps;
+    this.affine = o.affine;
     this.weight = this.affine ? new Parameter(empty(o.numChannels).fill_(1)) : null;
     this.bias = this.affine ? new Parameter(empty(o.numChannels).fill_(0)) : null;
   }
-  forward(x: Tensor): Tensor { return groupNorm(x, this.numGroups, { weight: this.weight, bias: this.bias, eps: this.eps }); }
-  extraRepr(): string { return `${this.numGroups}, ${this.numChannels}, eps=${pyFloat(this.eps)}, affine=${pyRepr(this.affine)}`; }
+  forward(x: Tensor): Tensor {
+    return groupNorm(x, this.numGroups, { weight: this.weight, bias: this.bias, eps: this.eps });
+  }
+  extraRepr(): string {
+    return `${this.numGroups}, ${this.numChannels}, eps=${pyFloat(this.eps)}, affine=${pyRepr(this.affine)}`;
+  }
 }
 
 /** Shared body of InstanceNorm1d/2d/3d (PyTorch's _InstanceNorm): affine and running stats off by
@@ -175,9 +200,16 @@ export abstract class InstanceNormBase extends Module {
   constructor(name: string, args: ArrayLike<unknown>) {
     super();
     const o = parseArgs(`nn.${name}`, args, {
-      numFeatures: A.posInt, eps: [A.num, 1e-5], momentum: [A.num, 0.1], affine: [A.bool, false], trackRunningStats: [A.bool, false],
+      numFeatures: A.posInt,
+      eps: [A.num, 1e-5],
+      momentum: [A.num, 0.1],
+      affine: [A.bool, false],
+      trackRunningStats: [A.bool, false],
     });
-    this.numFeatures = o.numFeatures; this.eps = o.eps; this.momentum = o.momentum; this.affine = o.affine;
+    this.numFeatures = o.numFeatures;
+    this.eps = o.eps;
+    this.momentum = o.momentum;
+    this.affine = o.affine;
     this.trackRunningStats = o.trackRunningStats;
     this.weight = this.affine ? new Parameter(empty(o.numFeatures).fill_(1)) : null;
     this.bias = this.affine ? new Parameter(empty(o.numFeatures).fill_(0)) : null;
@@ -194,15 +226,23 @@ export abstract class InstanceNormBase extends Module {
 
   forward(x: Tensor): Tensor {
     const nd = this.noBatchDim;
-    if (x.dim() !== nd && x.dim() !== nd + 1) throw new RangeError(`expected ${nd}D or ${nd + 1}D input (got ${x.dim()}D input)`);
+    if (x.dim() !== nd && x.dim() !== nd + 1)
+      throw new RangeError(`expected ${nd}D or ${nd + 1}D input (got ${x.dim()}D input)`);
     const featureDim = x.dim() - nd;
     if (x.shape[featureDim] !== this.numFeatures && this.affine) {
-      throw new RangeError(`expected input's size at dim=${featureDim} to match num_features (${this.numFeatures}), but got: ${x.shape[featureDim]}.`);
+      throw new RangeError(
+        `expected input's size at dim=${featureDim} to match num_features (${this.numFeatures}), but got: ${x.shape[featureDim]}.`,
+      );
     }
     const batched = x.dim() === nd + 1 ? x : x.unsqueeze(0);
     const y = instanceNorm(batched, {
-      runningMean: this.running_mean, runningVar: this.running_var, weight: this.weight, bias: this.bias,
-      useInputStats: this.training || !this.trackRunningStats, momentum: this.momentum, eps: this.eps,
+      runningMean: this.running_mean,
+      runningVar: this.running_var,
+      weight: this.weight,
+      bias: this.bias,
+      useInputStats: this.training || !this.trackRunningStats,
+      momentum: this.momentum,
+      eps: this.eps,
     });
     return batched === x ? y : y.squeeze(0);
   }
@@ -214,17 +254,23 @@ export abstract class InstanceNormBase extends Module {
 /** Instance norm over [N, C, L] (or [C, L]). */
 export class InstanceNorm1d extends InstanceNormBase {
   protected readonly noBatchDim = 2;
-  constructor(...args: unknown[]) { super("InstanceNorm1d", args); }
+  constructor(...args: unknown[]) {
+    super("InstanceNorm1d", args);
+  }
 }
 /** Instance norm over [N, C, H, W] (or [C, H, W]). */
 export class InstanceNorm2d extends InstanceNormBase {
   protected readonly noBatchDim = 3;
-  constructor(...args: unknown[]) { super("InstanceNorm2d", args); }
+  constructor(...args: unknown[]) {
+    super("InstanceNorm2d", args);
+  }
 }
 /** Instance norm over [N, C, D, H, W] (or [C, D, H, W]). */
 export class InstanceNorm3d extends InstanceNormBase {
   protected readonly noBatchDim = 4;
-  constructor(...args: unknown[]) { super("InstanceNorm3d", args); }
+  constructor(...args: unknown[]) {
+    super("InstanceNorm3d", args);
+  }
 }
 
 /** RMS norm over the trailing dims (PyTorch 2.4): `new nn.RMSNorm(16)` or `new nn.RMSNorm([4, 4], { eps: 1e-6 })`;
@@ -236,12 +282,19 @@ export class RMSNorm extends Module {
   weight: Parameter | null;
   constructor(...args: unknown[]) {
     super();
-    const o = parseArgs("nn.RMSNorm", args, { normalizedShape: A.intOrTuple, eps: [A.nullable(A.num), null], elementwiseAffine: [A.bool, true] });
+    const o = parseArgs("nn.RMSNorm", args, {
+      normalizedShape: A.intOrTuple,
+      eps: [A.nullable(A.num), null],
+      elementwiseAffine: [A.bool, true],
+    });
     this.normalizedShape = typeof o.normalizedShape === "number" ? [o.normalizedShape] : o.normalizedShape.slice();
-    this.eps = o.eps; this.elementwiseAffine = o.elementwiseAffine;
+    this.eps = o.eps;
+    this.elementwiseAffine = o.elementwiseAffine;
     this.weight = this.elementwiseAffine ? new Parameter(empty(this.normalizedShape).fill_(1)) : null;
   }
-  forward(x: Tensor): Tensor { return rmsNorm(x, this.normalizedShape, { weight: this.weight, eps: this.eps }); }
+  forward(x: Tensor): Tensor {
+    return rmsNorm(x, this.normalizedShape, { weight: this.weight, eps: this.eps });
+  }
   extraRepr(): string {
     return `${pyRepr(this.normalizedShape)}, eps=${this.eps === null ? "None" : pyFloat(this.eps)}, elementwise_affine=${pyRepr(this.elementwiseAffine)}`;
   }

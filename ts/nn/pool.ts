@@ -7,16 +7,25 @@ import type { AdaptiveSize, IntOrPair } from "./functional/pool.js";
 import { Module, pyRepr } from "./module.js";
 import { A, parseArgs } from "../utils/args.js";
 
-const MAXPOOL = (_: number) => ({
-  kernelSize: A.intOrTuple, stride: [A.nullable(A.intOrTuple), null], padding: [A.intOrTuple, 0], dilation: [A.intOrTuple, 1],
-  returnIndices: [A.bool, false], ceilMode: [A.bool, false],
-}) as const;
+const MAXPOOL = (_: number) =>
+  ({
+    kernelSize: A.intOrTuple,
+    stride: [A.nullable(A.intOrTuple), null],
+    padding: [A.intOrTuple, 0],
+    dilation: [A.intOrTuple, 1],
+    returnIndices: [A.bool, false],
+    ceilMode: [A.bool, false],
+  }) as const;
 /** What a max pool's forward returns: [values, indices] with returnIndices, else the values. */
 export type PoolResult<R extends boolean> = R extends true ? [Tensor, Tensor] : Tensor;
 
 const AVGPOOL = {
-  kernelSize: A.intOrTuple, stride: [A.nullable(A.intOrTuple), null], padding: [A.intOrTuple, 0], ceilMode: [A.bool, false],
-  countIncludePad: [A.bool, true], divisorOverride: [A.nullable(A.int), null],
+  kernelSize: A.intOrTuple,
+  stride: [A.nullable(A.intOrTuple), null],
+  padding: [A.intOrTuple, 0],
+  ceilMode: [A.bool, false],
+  countIncludePad: [A.bool, true],
+  divisorOverride: [A.nullable(A.int), null],
 } as const;
 
 /**
@@ -30,8 +39,16 @@ export class MaxPool2d<R extends boolean = false> extends Module {
   readonly dilation: IntOrPair;
   readonly ceilMode: boolean;
   readonly returnIndices: boolean;
-  constructor(kernelSize: IntOrPair, opts?: { stride?: IntOrPair | null; padding?: IntOrPair; dilation?: IntOrPair;
-    ceilMode?: boolean; returnIndices?: R });
+  constructor(
+    kernelSize: IntOrPair,
+    opts?: {
+      stride?: IntOrPair | null;
+      padding?: IntOrPair;
+      dilation?: IntOrPair;
+      ceilMode?: boolean;
+      returnIndices?: R;
+    },
+  );
   constructor(...args: unknown[]) {
     super();
     const o = parseArgs("nn.MaxPool2d", args, MAXPOOL(0));
@@ -44,7 +61,11 @@ export class MaxPool2d<R extends boolean = false> extends Module {
   }
   forward(x: Tensor): PoolResult<R> {
     return F.maxPool2d(x, this.kernelSize, {
-      stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode, returnIndices: this.returnIndices,
+      stride: this.stride,
+      padding: this.padding,
+      dilation: this.dilation,
+      ceilMode: this.ceilMode,
+      returnIndices: this.returnIndices,
     }) as PoolResult<R>;
   }
   extraRepr(): string {
@@ -63,8 +84,16 @@ export class AvgPool2d extends Module {
   readonly ceilMode: boolean;
   readonly countIncludePad: boolean;
   readonly divisorOverride: number | null;
-  constructor(kernelSize: IntOrPair, opts?: { stride?: IntOrPair | null; padding?: IntOrPair; ceilMode?: boolean;
-    countIncludePad?: boolean; divisorOverride?: number | null });
+  constructor(
+    kernelSize: IntOrPair,
+    opts?: {
+      stride?: IntOrPair | null;
+      padding?: IntOrPair;
+      ceilMode?: boolean;
+      countIncludePad?: boolean;
+      divisorOverride?: number | null;
+    },
+  );
   constructor(...args: unknown[]) {
     super();
     const o = parseArgs("nn.AvgPool2d", args, AVGPOOL);
@@ -77,7 +106,10 @@ export class AvgPool2d extends Module {
   }
   forward(x: Tensor): Tensor {
     return F.avgPool2d(x, this.kernelSize, {
-      stride: this.stride, padding: this.padding, ceilMode: this.ceilMode, countIncludePad: this.countIncludePad,
+      stride: this.stride,
+      padding: this.padding,
+      ceilMode: this.ceilMode,
+      countIncludePad: this.countIncludePad,
       divisorOverride: this.divisorOverride,
     });
   }
@@ -97,8 +129,12 @@ export class AdaptiveAvgPool2d extends Module {
     super();
     this.outputSize = parseArgs("nn.AdaptiveAvgPool2d", [outputSize], { outputSize: A.any }).outputSize;
   }
-  forward(x: Tensor): Tensor { return F.adaptiveAvgPool2d(x, this.outputSize); }
-  extraRepr(): string { return `output_size=${pyRepr(this.outputSize)}`; }
+  forward(x: Tensor): Tensor {
+    return F.adaptiveAvgPool2d(x, this.outputSize);
+  }
+  extraRepr(): string {
+    return `output_size=${pyRepr(this.outputSize)}`;
+  }
 }
 
 /**
@@ -115,8 +151,12 @@ export class AdaptiveMaxPool2d<R extends boolean = false> extends Module {
     this.outputSize = o.outputSize;
     this.returnIndices = o.returnIndices;
   }
-  forward(x: Tensor): PoolResult<R> { return F.adaptiveMaxPool2d(x, this.outputSize, { returnIndices: this.returnIndices }) as PoolResult<R>; }
-  extraRepr(): string { return `output_size=${pyRepr(this.outputSize)}`; }
+  forward(x: Tensor): PoolResult<R> {
+    return F.adaptiveMaxPool2d(x, this.outputSize, { returnIndices: this.returnIndices }) as PoolResult<R>;
+  }
+  extraRepr(): string {
+    return `output_size=${pyRepr(this.outputSize)}`;
+  }
 }
 
 // ------------------------------------------------------------------ 1-d and 3-d pools, unpooling
@@ -144,7 +184,13 @@ abstract class MaxPoolNd<R extends boolean> extends Module {
     this.ceilMode = o.ceilMode;
   }
   protected get opts() {
-    return { stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode, returnIndices: this.returnIndices };
+    return {
+      stride: this.stride,
+      padding: this.padding,
+      dilation: this.dilation,
+      ceilMode: this.ceilMode,
+      returnIndices: this.returnIndices,
+    };
   }
   extraRepr(): string {
     return `kernel_size=${pyRepr(this.kernelSize)}, stride=${pyRepr(this.stride)}, padding=${pyRepr(this.padding)}, dilation=${pyRepr(this.dilation)}, ceil_mode=${pyRepr(this.ceilMode)}`;
@@ -153,15 +199,29 @@ abstract class MaxPoolNd<R extends boolean> extends Module {
 
 /** 1-d max pooling of [N, C, L]: `new nn.MaxPool1d(3, { stride: 2 }).forward(torch.randn(1, 4, 9))` has shape [1, 4, 4]. */
 export class MaxPool1d<R extends boolean = false> extends MaxPoolNd<R> {
-  constructor(kernelSize: Tuple, opts?: { stride?: Tuple | null; padding?: Tuple; dilation?: Tuple; returnIndices?: R; ceilMode?: boolean });
-  constructor(...args: unknown[]) { super("nn.MaxPool1d", args); }
-  forward(x: Tensor): PoolResult<R> { return F.maxPool1d(x, this.kernelSize, this.opts) as PoolResult<R>; }
+  constructor(
+    kernelSize: Tuple,
+    opts?: { stride?: Tuple | null; padding?: Tuple; dilation?: Tuple; returnIndices?: R; ceilMode?: boolean },
+  );
+  constructor(...args: unknown[]) {
+    super("nn.MaxPool1d", args);
+  }
+  forward(x: Tensor): PoolResult<R> {
+    return F.maxPool1d(x, this.kernelSize, this.opts) as PoolResult<R>;
+  }
 }
 /** 3-d max pooling of [N, C, D, H, W]: `new nn.MaxPool3d(2).forward(torch.randn(1, 2, 4, 4, 4))` has shape [1, 2, 2, 2, 2]. */
 export class MaxPool3d<R extends boolean = false> extends MaxPoolNd<R> {
-  constructor(kernelSize: Tuple, opts?: { stride?: Tuple | null; padding?: Tuple; dilation?: Tuple; returnIndices?: R; ceilMode?: boolean });
-  constructor(...args: unknown[]) { super("nn.MaxPool3d", args); }
-  forward(x: Tensor): PoolResult<R> { return F.maxPool3d(x, this.kernelSize, this.opts) as PoolResult<R>; }
+  constructor(
+    kernelSize: Tuple,
+    opts?: { stride?: Tuple | null; padding?: Tuple; dilation?: Tuple; returnIndices?: R; ceilMode?: boolean },
+  );
+  constructor(...args: unknown[]) {
+    super("nn.MaxPool3d", args);
+  }
+  forward(x: Tensor): PoolResult<R> {
+    return F.maxPool3d(x, this.kernelSize, this.opts) as PoolResult<R>;
+  }
 }
 
 /** 1-d average pooling of [N, C, L] (PyTorch keeps its sizes as 1-tuples: prints kernel_size=(3,)). */
@@ -171,11 +231,17 @@ export class AvgPool1d extends Module {
   readonly padding: number[];
   readonly ceilMode: boolean;
   readonly countIncludePad: boolean;
-  constructor(kernelSize: Tuple, opts?: { stride?: Tuple | null; padding?: Tuple; ceilMode?: boolean; countIncludePad?: boolean });
+  constructor(
+    kernelSize: Tuple,
+    opts?: { stride?: Tuple | null; padding?: Tuple; ceilMode?: boolean; countIncludePad?: boolean },
+  );
   constructor(...args: unknown[]) {
     super();
     const o = parseArgs("nn.AvgPool1d", args, {
-      kernelSize: A.intOrTuple, stride: [A.nullable(A.intOrTuple), null], padding: [A.intOrTuple, 0], ceilMode: [A.bool, false],
+      kernelSize: A.intOrTuple,
+      stride: [A.nullable(A.intOrTuple), null],
+      padding: [A.intOrTuple, 0],
+      ceilMode: [A.bool, false],
       countIncludePad: [A.bool, true],
     });
     this.kernelSize = single(o.kernelSize);
@@ -185,9 +251,16 @@ export class AvgPool1d extends Module {
     this.countIncludePad = o.countIncludePad;
   }
   forward(x: Tensor): Tensor {
-    return F.avgPool1d(x, this.kernelSize, { stride: this.stride, padding: this.padding, ceilMode: this.ceilMode, countIncludePad: this.countIncludePad });
+    return F.avgPool1d(x, this.kernelSize, {
+      stride: this.stride,
+      padding: this.padding,
+      ceilMode: this.ceilMode,
+      countIncludePad: this.countIncludePad,
+    });
   }
-  extraRepr(): string { return `kernel_size=${pyRepr(this.kernelSize)}, stride=${pyRepr(this.stride)}, padding=${pyRepr(this.padding)}`; }
+  extraRepr(): string {
+    return `kernel_size=${pyRepr(this.kernelSize)}, stride=${pyRepr(this.stride)}, padding=${pyRepr(this.padding)}`;
+  }
 }
 
 /** 3-d average pooling of [N, C, D, H, W]. */
@@ -198,7 +271,16 @@ export class AvgPool3d extends Module {
   readonly ceilMode: boolean;
   readonly countIncludePad: boolean;
   readonly divisorOverride: number | null;
-  constructor(kernelSize: Tuple, opts?: { stride?: Tuple | null; padding?: Tuple; ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null });
+  constructor(
+    kernelSize: Tuple,
+    opts?: {
+      stride?: Tuple | null;
+      padding?: Tuple;
+      ceilMode?: boolean;
+      countIncludePad?: boolean;
+      divisorOverride?: number | null;
+    },
+  );
   constructor(...args: unknown[]) {
     super();
     const o = parseArgs("nn.AvgPool3d", args, AVGPOOL);
@@ -210,25 +292,46 @@ export class AvgPool3d extends Module {
     this.divisorOverride = o.divisorOverride;
   }
   forward(x: Tensor): Tensor {
-    return F.avgPool3d(x, this.kernelSize, { stride: this.stride, padding: this.padding, ceilMode: this.ceilMode,
-      countIncludePad: this.countIncludePad, divisorOverride: this.divisorOverride });
+    return F.avgPool3d(x, this.kernelSize, {
+      stride: this.stride,
+      padding: this.padding,
+      ceilMode: this.ceilMode,
+      countIncludePad: this.countIncludePad,
+      divisorOverride: this.divisorOverride,
+    });
   }
-  extraRepr(): string { return `kernel_size=${pyRepr(this.kernelSize)}, stride=${pyRepr(this.stride)}, padding=${pyRepr(this.padding)}`; }
+  extraRepr(): string {
+    return `kernel_size=${pyRepr(this.kernelSize)}, stride=${pyRepr(this.stride)}, padding=${pyRepr(this.padding)}`;
+  }
 }
 
 /** Adaptive average pooling of [N, C, L] to outputSize. */
 export class AdaptiveAvgPool1d extends Module {
   readonly outputSize: Tuple;
-  constructor(outputSize: Tuple) { super(); this.outputSize = parseArgs("nn.AdaptiveAvgPool1d", [outputSize], { outputSize: A.intOrTuple }).outputSize; }
-  forward(x: Tensor): Tensor { return F.adaptiveAvgPool1d(x, this.outputSize); }
-  extraRepr(): string { return `output_size=${pyRepr(this.outputSize)}`; }
+  constructor(outputSize: Tuple) {
+    super();
+    this.outputSize = parseArgs("nn.AdaptiveAvgPool1d", [outputSize], { outputSize: A.intOrTuple }).outputSize;
+  }
+  forward(x: Tensor): Tensor {
+    return F.adaptiveAvgPool1d(x, this.outputSize);
+  }
+  extraRepr(): string {
+    return `output_size=${pyRepr(this.outputSize)}`;
+  }
 }
 /** Adaptive average pooling of [N, C, D, H, W] to outputSize (an int, or [D, H, W] with nulls kept). */
 export class AdaptiveAvgPool3d extends Module {
   readonly outputSize: AdaptiveSize;
-  constructor(outputSize: AdaptiveSize) { super(); this.outputSize = parseArgs("nn.AdaptiveAvgPool3d", [outputSize], { outputSize: A.any }).outputSize; }
-  forward(x: Tensor): Tensor { return F.adaptiveAvgPool3d(x, this.outputSize); }
-  extraRepr(): string { return `output_size=${pyRepr(this.outputSize)}`; }
+  constructor(outputSize: AdaptiveSize) {
+    super();
+    this.outputSize = parseArgs("nn.AdaptiveAvgPool3d", [outputSize], { outputSize: A.any }).outputSize;
+  }
+  forward(x: Tensor): Tensor {
+    return F.adaptiveAvgPool3d(x, this.outputSize);
+  }
+  extraRepr(): string {
+    return `output_size=${pyRepr(this.outputSize)}`;
+  }
 }
 /** Adaptive max pooling of [N, C, L]; with returnIndices, forward returns [output, indices]. */
 export class AdaptiveMaxPool1d<R extends boolean = false> extends Module {
@@ -241,8 +344,12 @@ export class AdaptiveMaxPool1d<R extends boolean = false> extends Module {
     this.outputSize = o.outputSize;
     this.returnIndices = o.returnIndices;
   }
-  forward(x: Tensor): PoolResult<R> { return F.adaptiveMaxPool1d(x, this.outputSize, { returnIndices: this.returnIndices }) as PoolResult<R>; }
-  extraRepr(): string { return `output_size=${pyRepr(this.outputSize)}`; }
+  forward(x: Tensor): PoolResult<R> {
+    return F.adaptiveMaxPool1d(x, this.outputSize, { returnIndices: this.returnIndices }) as PoolResult<R>;
+  }
+  extraRepr(): string {
+    return `output_size=${pyRepr(this.outputSize)}`;
+  }
 }
 /** Adaptive max pooling of [N, C, D, H, W]; with returnIndices, forward returns [output, indices]. */
 export class AdaptiveMaxPool3d<R extends boolean = false> extends Module {
@@ -255,8 +362,12 @@ export class AdaptiveMaxPool3d<R extends boolean = false> extends Module {
     this.outputSize = o.outputSize;
     this.returnIndices = o.returnIndices;
   }
-  forward(x: Tensor): PoolResult<R> { return F.adaptiveMaxPool3d(x, this.outputSize, { returnIndices: this.returnIndices }) as PoolResult<R>; }
-  extraRepr(): string { return `output_size=${pyRepr(this.outputSize)}`; }
+  forward(x: Tensor): PoolResult<R> {
+    return F.adaptiveMaxPool3d(x, this.outputSize, { returnIndices: this.returnIndices }) as PoolResult<R>;
+  }
+  extraRepr(): string {
+    return `output_size=${pyRepr(this.outputSize)}`;
+  }
 }
 
 /** PyTorch's _MaxUnpoolNd: sizes stored as n-tuples; forward(x, indices, outputSize?). */
@@ -266,31 +377,43 @@ abstract class MaxUnpoolNd extends Module {
   readonly padding: number[];
   constructor(name: string, n: number, args: unknown[]) {
     super();
-    const o = parseArgs(name, args, { kernelSize: A.intOrTuple, stride: [A.nullable(A.intOrTuple), null], padding: [A.intOrTuple, 0] });
+    const o = parseArgs(name, args, {
+      kernelSize: A.intOrTuple,
+      stride: [A.nullable(A.intOrTuple), null],
+      padding: [A.intOrTuple, 0],
+    });
     this.kernelSize = ntup(o.kernelSize, n);
     this.stride = ntup(o.stride ?? o.kernelSize, n);
     this.padding = ntup(o.padding, n);
   }
-  extraRepr(): string { return `kernel_size=${pyRepr(this.kernelSize)}, stride=${pyRepr(this.stride)}, padding=${pyRepr(this.padding)}`; }
+  extraRepr(): string {
+    return `kernel_size=${pyRepr(this.kernelSize)}, stride=${pyRepr(this.stride)}, padding=${pyRepr(this.padding)}`;
+  }
 }
 type UnpoolCtor = [kernelSize: Tuple, opts?: { stride?: Tuple | null; padding?: Tuple }];
 /** Inverse of MaxPool1d: `unpool.forward(y, indices, outputSize?)`. */
 export class MaxUnpool1d extends MaxUnpoolNd {
-  constructor(...args: UnpoolCtor) { super("nn.MaxUnpool1d", 1, args); }
+  constructor(...args: UnpoolCtor) {
+    super("nn.MaxUnpool1d", 1, args);
+  }
   forward(x: Tensor, indices: Tensor, outputSize?: number[] | null): Tensor {
     return F.maxUnpool1d(x, indices, this.kernelSize, { stride: this.stride, padding: this.padding, outputSize });
   }
 }
 /** Inverse of MaxPool2d: `new nn.MaxUnpool2d(2).forward(...new nn.MaxPool2d(2, { returnIndices: true }).forward(x))`. */
 export class MaxUnpool2d extends MaxUnpoolNd {
-  constructor(...args: UnpoolCtor) { super("nn.MaxUnpool2d", 2, args); }
+  constructor(...args: UnpoolCtor) {
+    super("nn.MaxUnpool2d", 2, args);
+  }
   forward(x: Tensor, indices: Tensor, outputSize?: number[] | null): Tensor {
     return F.maxUnpool2d(x, indices, this.kernelSize, { stride: this.stride, padding: this.padding, outputSize });
   }
 }
 /** Inverse of MaxPool3d. */
 export class MaxUnpool3d extends MaxUnpoolNd {
-  constructor(...args: UnpoolCtor) { super("nn.MaxUnpool3d", 3, args); }
+  constructor(...args: UnpoolCtor) {
+    super("nn.MaxUnpool3d", 3, args);
+  }
   forward(x: Tensor, indices: Tensor, outputSize?: number[] | null): Tensor {
     return F.maxUnpool3d(x, indices, this.kernelSize, { stride: this.stride, padding: this.padding, outputSize });
   }

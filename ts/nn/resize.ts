@@ -8,15 +8,22 @@ import { Module, pyFloat, pyRepr } from "./module.js";
 import { A, parseArgs } from "../utils/args.js";
 
 type Tuple = number | number[];
-const floatRepr = (v: Tuple) => (Array.isArray(v) ? (v.length === 1 ? `(${pyFloat(v[0])},)` : `(${v.map(pyFloat).join(", ")})`) : pyFloat(v));
+const floatRepr = (v: Tuple) =>
+  Array.isArray(v) ? (v.length === 1 ? `(${pyFloat(v[0])},)` : `(${v.map(pyFloat).join(", ")})`) : pyFloat(v);
 
 export interface UpsampleOptions {
-  size?: Tuple | null; scaleFactor?: Tuple | null; mode?: InterpolateMode; alignCorners?: boolean | null; recomputeScaleFactor?: boolean | null;
+  size?: Tuple | null;
+  scaleFactor?: Tuple | null;
+  mode?: InterpolateMode;
+  alignCorners?: boolean | null;
+  recomputeScaleFactor?: boolean | null;
 }
 const UPSAMPLE = {
-  size: [A.nullable(A.intOrTuple), null], scaleFactor: [A.nullable(A.numOrTuple), null],
+  size: [A.nullable(A.intOrTuple), null],
+  scaleFactor: [A.nullable(A.numOrTuple), null],
   mode: [A.oneOf("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear", "area"), "nearest"],
-  alignCorners: [A.nullable(A.bool), null], recomputeScaleFactor: [A.nullable(A.bool), null],
+  alignCorners: [A.nullable(A.bool), null],
+  recomputeScaleFactor: [A.nullable(A.bool), null],
 } as const;
 
 /**
@@ -30,10 +37,20 @@ export class Upsample extends Module {
   readonly alignCorners: boolean | null;
   readonly recomputeScaleFactor: boolean | null;
   constructor(opts?: UpsampleOptions);
-  constructor(size?: Tuple | null, scaleFactor?: Tuple | null, mode?: InterpolateMode, alignCorners?: boolean | null, recomputeScaleFactor?: boolean | null);
+  constructor(
+    size?: Tuple | null,
+    scaleFactor?: Tuple | null,
+    mode?: InterpolateMode,
+    alignCorners?: boolean | null,
+    recomputeScaleFactor?: boolean | null,
+  );
   constructor(...args: unknown[]) {
     super();
-    const o = parseArgs((this.constructor as any).name === "Upsample" ? "nn.Upsample" : `nn.${this.constructor.name}`, args, UPSAMPLE);
+    const o = parseArgs(
+      (this.constructor as any).name === "Upsample" ? "nn.Upsample" : `nn.${this.constructor.name}`,
+      args,
+      UPSAMPLE,
+    );
     this.size = o.size;
     this.scaleFactor = o.scaleFactor;
     this.mode = o.mode;
@@ -41,11 +58,17 @@ export class Upsample extends Module {
     this.recomputeScaleFactor = o.recomputeScaleFactor;
   }
   forward(x: Tensor): Tensor {
-    return F.interpolate(x, { size: this.size, scaleFactor: this.scaleFactor, mode: this.mode, alignCorners: this.alignCorners,
-      recomputeScaleFactor: this.recomputeScaleFactor });
+    return F.interpolate(x, {
+      size: this.size,
+      scaleFactor: this.scaleFactor,
+      mode: this.mode,
+      alignCorners: this.alignCorners,
+      recomputeScaleFactor: this.recomputeScaleFactor,
+    });
   }
   extraRepr(): string {
-    const info = this.scaleFactor !== null ? `scale_factor=${floatRepr(this.scaleFactor)}` : `size=${pyRepr(this.size)}`;
+    const info =
+      this.scaleFactor !== null ? `scale_factor=${floatRepr(this.scaleFactor)}` : `size=${pyRepr(this.size)}`;
     return `${info}, mode=${this.mode}`;
   }
 }
@@ -55,7 +78,10 @@ export class UpsamplingNearest2d extends Upsample {
   constructor(opts?: { size?: Tuple | null; scaleFactor?: Tuple | null });
   constructor(size?: Tuple | null, scaleFactor?: Tuple | null);
   constructor(...args: unknown[]) {
-    const o = parseArgs("nn.UpsamplingNearest2d", args, { size: [A.nullable(A.intOrTuple), null], scaleFactor: [A.nullable(A.numOrTuple), null] });
+    const o = parseArgs("nn.UpsamplingNearest2d", args, {
+      size: [A.nullable(A.intOrTuple), null],
+      scaleFactor: [A.nullable(A.numOrTuple), null],
+    });
     super({ size: o.size, scaleFactor: o.scaleFactor, mode: "nearest" });
   }
 }
@@ -64,7 +90,10 @@ export class UpsamplingBilinear2d extends Upsample {
   constructor(opts?: { size?: Tuple | null; scaleFactor?: Tuple | null });
   constructor(size?: Tuple | null, scaleFactor?: Tuple | null);
   constructor(...args: unknown[]) {
-    const o = parseArgs("nn.UpsamplingBilinear2d", args, { size: [A.nullable(A.intOrTuple), null], scaleFactor: [A.nullable(A.numOrTuple), null] });
+    const o = parseArgs("nn.UpsamplingBilinear2d", args, {
+      size: [A.nullable(A.intOrTuple), null],
+      scaleFactor: [A.nullable(A.numOrTuple), null],
+    });
     super({ size: o.size, scaleFactor: o.scaleFactor, mode: "bilinear", alignCorners: true });
   }
 }
@@ -72,16 +101,32 @@ export class UpsamplingBilinear2d extends Upsample {
 /** [*, C*r*r, H, W] -> [*, C, H*r, W*r]: `new nn.PixelShuffle(2).forward(torch.randn(1, 8, 3, 3))` has shape [1, 2, 6, 6]. */
 export class PixelShuffle extends Module {
   readonly upscaleFactor: number;
-  constructor(upscaleFactor: number) { super(); this.upscaleFactor = parseArgs("nn.PixelShuffle", [upscaleFactor], { upscaleFactor: A.int }).upscaleFactor; }
-  forward(x: Tensor): Tensor { return F.pixelShuffle(x, this.upscaleFactor); }
-  extraRepr(): string { return `upscale_factor=${this.upscaleFactor}`; }
+  constructor(upscaleFactor: number) {
+    super();
+    this.upscaleFactor = parseArgs("nn.PixelShuffle", [upscaleFactor], { upscaleFactor: A.int }).upscaleFactor;
+  }
+  forward(x: Tensor): Tensor {
+    return F.pixelShuffle(x, this.upscaleFactor);
+  }
+  extraRepr(): string {
+    return `upscale_factor=${this.upscaleFactor}`;
+  }
 }
 /** [*, C, H*r, W*r] -> [*, C*r*r, H, W] (the inverse of PixelShuffle). */
 export class PixelUnshuffle extends Module {
   readonly downscaleFactor: number;
-  constructor(downscaleFactor: number) { super(); this.downscaleFactor = parseArgs("nn.PixelUnshuffle", [downscaleFactor], { downscaleFactor: A.int }).downscaleFactor; }
-  forward(x: Tensor): Tensor { return F.pixelUnshuffle(x, this.downscaleFactor); }
-  extraRepr(): string { return `downscale_factor=${this.downscaleFactor}`; }
+  constructor(downscaleFactor: number) {
+    super();
+    this.downscaleFactor = parseArgs("nn.PixelUnshuffle", [downscaleFactor], {
+      downscaleFactor: A.int,
+    }).downscaleFactor;
+  }
+  forward(x: Tensor): Tensor {
+    return F.pixelUnshuffle(x, this.downscaleFactor);
+  }
+  extraRepr(): string {
+    return `downscale_factor=${this.downscaleFactor}`;
+  }
 }
 
 const FOLD_OPTS = { dilation: [A.intOrTuple, 1], padding: [A.intOrTuple, 0], stride: [A.intOrTuple, 1] } as const;
@@ -96,9 +141,14 @@ export class Unfold extends Module {
   constructor(...args: unknown[]) {
     super();
     const o = parseArgs("nn.Unfold", args, { kernelSize: A.intOrTuple, ...FOLD_OPTS });
-    this.kernelSize = o.kernelSize; this.dilation = o.dilation; this.padding = o.padding; this.stride = o.stride;
+    this.kernelSize = o.kernelSize;
+    this.dilation = o.dilation;
+    this.padding = o.padding;
+    this.stride = o.stride;
   }
-  forward(x: Tensor): Tensor { return F.unfold(x, this.kernelSize, { dilation: this.dilation, padding: this.padding, stride: this.stride }); }
+  forward(x: Tensor): Tensor {
+    return F.unfold(x, this.kernelSize, { dilation: this.dilation, padding: this.padding, stride: this.stride });
+  }
   extraRepr(): string {
     return `kernel_size=${pyRepr(this.kernelSize)}, dilation=${pyRepr(this.dilation)}, padding=${pyRepr(this.padding)}, stride=${pyRepr(this.stride)}`;
   }
@@ -114,10 +164,18 @@ export class Fold extends Module {
   constructor(...args: unknown[]) {
     super();
     const o = parseArgs("nn.Fold", args, { outputSize: A.intOrTuple, kernelSize: A.intOrTuple, ...FOLD_OPTS });
-    this.outputSize = o.outputSize; this.kernelSize = o.kernelSize; this.dilation = o.dilation; this.padding = o.padding; this.stride = o.stride;
+    this.outputSize = o.outputSize;
+    this.kernelSize = o.kernelSize;
+    this.dilation = o.dilation;
+    this.padding = o.padding;
+    this.stride = o.stride;
   }
   forward(x: Tensor): Tensor {
-    return F.fold(x, this.outputSize, this.kernelSize, { dilation: this.dilation, padding: this.padding, stride: this.stride });
+    return F.fold(x, this.outputSize, this.kernelSize, {
+      dilation: this.dilation,
+      padding: this.padding,
+      stride: this.stride,
+    });
   }
   extraRepr(): string {
     return `output_size=${pyRepr(this.outputSize)}, kernel_size=${pyRepr(this.kernelSize)}, dilation=${pyRepr(this.dilation)}, padding=${pyRepr(this.padding)}, stride=${pyRepr(this.stride)}`;
@@ -132,23 +190,38 @@ abstract class ChannelDropout extends Module {
     super();
     const o = parseArgs(name, args, { p: [A.num, 0.5], inplace: [A.bool, false] });
     if (o.p < 0 || o.p > 1) throw new RangeError(`dropout probability has to be between 0 and 1, but got ${o.p}`);
-    this.p = o.p; this.inplace = o.inplace;
+    this.p = o.p;
+    this.inplace = o.inplace;
   }
-  extraRepr(): string { return `p=${pyFloat(this.p)}, inplace=${pyRepr(this.inplace)}`; }
+  extraRepr(): string {
+    return `p=${pyFloat(this.p)}, inplace=${pyRepr(this.inplace)}`;
+  }
 }
 type DropCtor = [p?: number | { p?: number; inplace?: boolean }, inplace?: boolean];
 /** Zeroes whole channels of [N, C, L] with probability p in training. */
 export class Dropout1d extends ChannelDropout {
-  constructor(...args: DropCtor) { super("nn.Dropout1d", args); }
-  forward(x: Tensor): Tensor { return F.dropout1d(x, this.p, this.training); }
+  constructor(...args: DropCtor) {
+    super("nn.Dropout1d", args);
+  }
+  forward(x: Tensor): Tensor {
+    return F.dropout1d(x, this.p, this.training);
+  }
 }
 /** Zeroes whole channels of [N, C, H, W] with probability p in training. */
 export class Dropout2d extends ChannelDropout {
-  constructor(...args: DropCtor) { super("nn.Dropout2d", args); }
-  forward(x: Tensor): Tensor { return F.dropout2d(x, this.p, this.training); }
+  constructor(...args: DropCtor) {
+    super("nn.Dropout2d", args);
+  }
+  forward(x: Tensor): Tensor {
+    return F.dropout2d(x, this.p, this.training);
+  }
 }
 /** Zeroes whole channels of [N, C, D, H, W] with probability p in training. */
 export class Dropout3d extends ChannelDropout {
-  constructor(...args: DropCtor) { super("nn.Dropout3d", args); }
-  forward(x: Tensor): Tensor { return F.dropout3d(x, this.p, this.training); }
+  constructor(...args: DropCtor) {
+    super("nn.Dropout3d", args);
+  }
+  forward(x: Tensor): Tensor {
+    return F.dropout3d(x, this.p, this.training);
+  }
 }

@@ -44,12 +44,17 @@ export abstract class RNNBase extends Module {
     this.dropout = opts.dropout ?? 0;
     this.bidirectional = opts.bidirectional ?? false;
     if (!Number.isInteger(hiddenSize) || hiddenSize <= 0) throw new RangeError("hidden_size must be greater than zero");
-    if (!Number.isInteger(this.numLayers) || this.numLayers <= 0) throw new RangeError("num_layers must be greater than zero");
+    if (!Number.isInteger(this.numLayers) || this.numLayers <= 0)
+      throw new RangeError("num_layers must be greater than zero");
     if (!(this.dropout >= 0 && this.dropout <= 1)) {
-      throw new RangeError("dropout should be a number in range [0, 1] representing the probability of an element being zeroed");
+      throw new RangeError(
+        "dropout should be a number in range [0, 1] representing the probability of an element being zeroed",
+      );
     }
     if (this.dropout > 0 && this.numLayers === 1) {
-      console.warn(`dropout option adds dropout after all but last recurrent layer, so non-zero dropout expects num_layers greater than 1, but got dropout=${this.dropout} and num_layers=${this.numLayers}`);
+      console.warn(
+        `dropout option adds dropout after all but last recurrent layer, so non-zero dropout expects num_layers greater than 1, but got dropout=${this.dropout} and num_layers=${this.numLayers}`,
+      );
     }
     const gateSize = (mode === "LSTM" ? 4 : mode === "GRU" ? 3 : 1) * hiddenSize;
     const D = this.bidirectional ? 2 : 1;
@@ -81,14 +86,22 @@ export abstract class RNNBase extends Module {
   protected layerParams(layer: number, dir: number): [Parameter, Parameter, Parameter | null, Parameter | null] {
     const sfx = `_l${layer}${dir === 1 ? "_reverse" : ""}`;
     const self = this as any;
-    return [self[`weight_ih${sfx}`], self[`weight_hh${sfx}`], self[`bias_ih${sfx}`] ?? null, self[`bias_hh${sfx}`] ?? null];
+    return [
+      self[`weight_ih${sfx}`],
+      self[`weight_hh${sfx}`],
+      self[`bias_ih${sfx}`] ?? null,
+      self[`bias_hh${sfx}`] ?? null,
+    ];
   }
 
   /** Validates x, makes it [T, B, I] (time-major, batched); returns how to undo that. */
   protected prepareInput(x: Tensor): { xs: Tensor; batched: boolean } {
-    if (x.dim() !== 2 && x.dim() !== 3) throw new RangeError(`${this.mode}: Expected input to be 2D or 3D, got ${x.dim()}D input instead`);
+    if (x.dim() !== 2 && x.dim() !== 3)
+      throw new RangeError(`${this.mode}: Expected input to be 2D or 3D, got ${x.dim()}D input instead`);
     if (x.shape[x.dim() - 1] !== this.inputSize) {
-      throw new RangeError(`input.size(-1) must be equal to input_size. Expected ${this.inputSize}, got ${x.shape[x.dim() - 1]}`);
+      throw new RangeError(
+        `input.size(-1) must be equal to input_size. Expected ${this.inputSize}, got ${x.shape[x.dim() - 1]}`,
+      );
     }
     const batched = x.dim() === 3;
     let xs = batched ? x : ops.unsqueeze(x, 1);
@@ -102,16 +115,21 @@ export abstract class RNNBase extends Module {
     const want = [this.numLayers * (this.bidirectional ? 2 : 1), B, this.hiddenSize];
     const hb = batched ? h : h.dim() === 2 ? ops.unsqueeze(h, 1) : h;
     if (hb.dim() !== 3 || hb.shape.some((d, k) => d !== want[k])) {
-      throw new RangeError(`Expected ${what} size (${want.join(", ")}), got [${(batched ? h.shape : h.shape).join(", ")}]`);
+      throw new RangeError(
+        `Expected ${what} size (${want.join(", ")}), got [${(batched ? h.shape : h.shape).join(", ")}]`,
+      );
     }
     return hb;
   }
 
   /** Runs all layers; h0/c0 are [L*D, B, H] or null (zeros). */
   protected run(xs: Tensor, h0: Tensor | null, c0: Tensor | null): { out: Tensor; hn: Tensor; cn: Tensor | null } {
-    const B = xs.shape[1], H = this.hiddenSize, D = this.bidirectional ? 2 : 1;
+    const B = xs.shape[1],
+      H = this.hiddenSize,
+      D = this.bidirectional ? 2 : 1;
     const zeros = h0 && (this.mode !== "LSTM" || c0) ? null : ops.full([B, H], 0);
-    const hns: Tensor[] = [], cns: Tensor[] = [];
+    const hns: Tensor[] = [],
+      cns: Tensor[] = [];
     let input = xs;
     for (let layer = 0; layer < this.numLayers; layer++) {
       const outs: Tensor[] = [];
@@ -121,18 +139,23 @@ export abstract class RNNBase extends Module {
         const hk = h0 ? ops.select(h0, 0, k) : zeros!;
         if (this.mode === "RNN_TANH" || this.mode === "RNN_RELU") {
           const r = rnnLayer(input, hk, wIh, wHh, bIh, bHh, this.mode === "RNN_RELU" ? "relu" : "tanh", dir === 1);
-          outs.push(r.output); hns.push(r.hn);
+          outs.push(r.output);
+          hns.push(r.hn);
         } else if (this.mode === "LSTM") {
           const ck = c0 ? ops.select(c0, 0, k) : zeros!;
           const r = lstmLayer(input, hk, ck, wIh, wHh, bIh, bHh, dir === 1);
-          outs.push(r.output); hns.push(r.hn); cns.push(r.cn);
+          outs.push(r.output);
+          hns.push(r.hn);
+          cns.push(r.cn);
         } else {
           const r = gruLayer(input, hk, wIh, wHh, bIh, bHh, dir === 1);
-          outs.push(r.output); hns.push(r.hn);
+          outs.push(r.output);
+          hns.push(r.hn);
         }
       }
       let out = D === 2 ? ops.cat(outs, 2) : outs[0];
-      if (this.dropout > 0 && this.training && layer < this.numLayers - 1) out = dropoutFn(out, this.dropout, { training: true });
+      if (this.dropout > 0 && this.training && layer < this.numLayers - 1)
+        out = dropoutFn(out, this.dropout, { training: true });
       input = out;
     }
     const hn = ops.stack(hns, 0);
@@ -158,13 +181,22 @@ export abstract class RNNBase extends Module {
 
 /** Reads (inputSize, hiddenSize, numLayers, [nonlinearity,] bias, batchFirst, dropout, bidirectional)
  *  in PyTorch's positional order or from the options object. */
-function rnnArgs(fn: string, args: unknown[], withNonlinearity: true): [number, number, RNNOptions & { nonlinearity: "tanh" | "relu" }];
+function rnnArgs(
+  fn: string,
+  args: unknown[],
+  withNonlinearity: true,
+): [number, number, RNNOptions & { nonlinearity: "tanh" | "relu" }];
 function rnnArgs(fn: string, args: unknown[], withNonlinearity: false): [number, number, RNNOptions];
 function rnnArgs(fn: string, args: unknown[], withNonlinearity: boolean): [number, number, any] {
   const o = parseArgs(fn, args, {
-    inputSize: A.nonNegInt, hiddenSize: A.int, numLayers: [A.int, 1],
+    inputSize: A.nonNegInt,
+    hiddenSize: A.int,
+    numLayers: [A.int, 1],
     ...(withNonlinearity ? { nonlinearity: [A.str, "tanh"] as const } : {}),
-    bias: [A.bool, true], batchFirst: [A.bool, false], dropout: [A.num, 0], bidirectional: [A.bool, false],
+    bias: [A.bool, true],
+    batchFirst: [A.bool, false],
+    dropout: [A.num, 0],
+    bidirectional: [A.bool, false],
   }) as any;
   return [o.inputSize, o.hiddenSize, o];
 }
@@ -179,7 +211,8 @@ export class RNN extends RNNBase {
   constructor(inputSize: number, hiddenSize: number, opts?: RNNOptions & { nonlinearity?: "tanh" | "relu" });
   constructor(...args: unknown[]) {
     const [i, h, o] = rnnArgs("nn.RNN", args, true);
-    if (o.nonlinearity !== "tanh" && o.nonlinearity !== "relu") throw new RangeError(`Unknown nonlinearity '${o.nonlinearity}'`);
+    if (o.nonlinearity !== "tanh" && o.nonlinearity !== "relu")
+      throw new RangeError(`Unknown nonlinearity '${o.nonlinearity}'`);
     super(o.nonlinearity === "relu" ? "RNN_RELU" : "RNN_TANH", i, h, o);
     this.nonlinearity = o.nonlinearity;
   }
@@ -188,8 +221,10 @@ export class RNN extends RNNBase {
     const { xs, batched } = this.prepareInput(x);
     let h0: Tensor | null = null;
     if (hx) {
-      if (!batched && hx.dim() !== 2) throw new RangeError(`For unbatched 2-D input, hx should also be 2-D but got ${hx.dim()}-D tensor`);
-      if (batched && hx.dim() !== 3) throw new RangeError(`For batched 3-D input, hx should also be 3-D but got ${hx.dim()}-D tensor`);
+      if (!batched && hx.dim() !== 2)
+        throw new RangeError(`For unbatched 2-D input, hx should also be 2-D but got ${hx.dim()}-D tensor`);
+      if (batched && hx.dim() !== 3)
+        throw new RangeError(`For batched 3-D input, hx should also be 3-D but got ${hx.dim()}-D tensor`);
       h0 = this.prepareState(hx, batched, xs.shape[1], "hidden");
     }
     const { out, hn } = this.run(xs, h0, null);
@@ -205,18 +240,25 @@ export class RNN extends RNNBase {
  */
 export class LSTM extends RNNBase {
   constructor(inputSize: number, hiddenSize: number, opts?: RNNOptions);
-  constructor(...args: unknown[]) { super("LSTM", ...rnnArgs("nn.LSTM", args, false)); }
+  constructor(...args: unknown[]) {
+    super("LSTM", ...rnnArgs("nn.LSTM", args, false));
+  }
 
   forward(x: Tensor, hx?: [Tensor, Tensor] | null): [Tensor, [Tensor, Tensor]] {
     const { xs, batched } = this.prepareInput(x);
-    let h0: Tensor | null = null, c0: Tensor | null = null;
+    let h0: Tensor | null = null,
+      c0: Tensor | null = null;
     if (hx) {
       const [h, c] = hx;
       if (!batched && (h.dim() !== 2 || c.dim() !== 2)) {
-        throw new RangeError(`For unbatched 2-D input, hx and cx should also be 2-D but got (${h.dim()}-D, ${c.dim()}-D) tensors`);
+        throw new RangeError(
+          `For unbatched 2-D input, hx and cx should also be 2-D but got (${h.dim()}-D, ${c.dim()}-D) tensors`,
+        );
       }
       if (batched && (h.dim() !== 3 || c.dim() !== 3)) {
-        throw new RangeError(`For batched 3-D input, hx and cx should also be 3-D but got (${h.dim()}-D, ${c.dim()}-D) tensors`);
+        throw new RangeError(
+          `For batched 3-D input, hx and cx should also be 3-D but got (${h.dim()}-D, ${c.dim()}-D) tensors`,
+        );
       }
       h0 = this.prepareState(h, batched, xs.shape[1], "hidden[0]");
       c0 = this.prepareState(c, batched, xs.shape[1], "hidden[1]");
@@ -235,14 +277,18 @@ export class LSTM extends RNNBase {
  */
 export class GRU extends RNNBase {
   constructor(inputSize: number, hiddenSize: number, opts?: RNNOptions);
-  constructor(...args: unknown[]) { super("GRU", ...rnnArgs("nn.GRU", args, false)); }
+  constructor(...args: unknown[]) {
+    super("GRU", ...rnnArgs("nn.GRU", args, false));
+  }
 
   forward(x: Tensor, hx?: Tensor | null): [Tensor, Tensor] {
     const { xs, batched } = this.prepareInput(x);
     let h0: Tensor | null = null;
     if (hx) {
-      if (!batched && hx.dim() !== 2) throw new RangeError(`For unbatched 2-D input, hx should also be 2-D but got ${hx.dim()}-D tensor`);
-      if (batched && hx.dim() !== 3) throw new RangeError(`For batched 3-D input, hx should also be 3-D but got ${hx.dim()}-D tensor`);
+      if (!batched && hx.dim() !== 2)
+        throw new RangeError(`For unbatched 2-D input, hx should also be 2-D but got ${hx.dim()}-D tensor`);
+      if (batched && hx.dim() !== 3)
+        throw new RangeError(`For batched 3-D input, hx should also be 3-D but got ${hx.dim()}-D tensor`);
       h0 = this.prepareState(hx, batched, xs.shape[1], "hidden");
     }
     const { out, hn } = this.run(xs, h0, null);
@@ -290,7 +336,8 @@ export abstract class RNNCellBase extends Module {
   }
   /** x as [B, inputSize] (unbatched [inputSize] gets a batch of 1); checks its size. */
   protected batchInput(x: Tensor, name: string): { xb: Tensor; batched: boolean } {
-    if (x.dim() !== 1 && x.dim() !== 2) throw new RangeError(`${name}: Expected input to be 1-D or 2-D but received ${x.dim()}-D tensor`);
+    if (x.dim() !== 1 && x.dim() !== 2)
+      throw new RangeError(`${name}: Expected input to be 1-D or 2-D but received ${x.dim()}-D tensor`);
     if (x.shape[x.dim() - 1] !== this.inputSize) {
       throw new RangeError(`input has inconsistent input_size: got ${x.shape[x.dim() - 1]} expected ${this.inputSize}`);
     }
@@ -310,7 +357,9 @@ export abstract class RNNCellBase extends Module {
 
 function cellArgs(fn: string, args: unknown[], withNonlinearity: boolean) {
   return parseArgs(fn, args, {
-    inputSize: A.nonNegInt, hiddenSize: A.nonNegInt, bias: [A.bool, true],
+    inputSize: A.nonNegInt,
+    hiddenSize: A.nonNegInt,
+    bias: [A.bool, true],
     ...(withNonlinearity ? { nonlinearity: [A.oneOf("tanh", "relu"), "tanh"] as const } : {}),
   }) as { inputSize: number; hiddenSize: number; bias: boolean; nonlinearity?: "tanh" | "relu" };
 }
@@ -343,7 +392,8 @@ export class LSTMCell extends RNNCellBase {
   forward(x: Tensor, hx?: [Tensor, Tensor] | null): [Tensor, Tensor] {
     const { xb, batched } = this.batchInput(x, "LSTMCell");
     const B = xb.shape[0];
-    const h = this.batchState(hx?.[0], B, batched, "LSTMCell"), c = this.batchState(hx?.[1], B, batched, "LSTMCell");
+    const h = this.batchState(hx?.[0], B, batched, "LSTMCell"),
+      c = this.batchState(hx?.[1], B, batched, "LSTMCell");
     // one step of the fused LSTM layer
     const r = lstmLayer(ops.unsqueeze(xb, 0), h, c, this.weight_ih, this.weight_hh, this.bias_ih, this.bias_hh);
     return batched ? [r.hn, r.cn] : [ops.squeeze(r.hn, 0), ops.squeeze(r.cn, 0)];

@@ -31,8 +31,10 @@ function activationFn(a: Activation): (x: Tensor) => Tensor {
   if (typeof a === "function") return a;
   throw new RangeError(`activation should be relu/gelu, not ${String(a)}`);
 }
-const checkActivation = Object.assign((v: unknown) => v === "relu" || v === "gelu" || typeof v === "function" || v instanceof Module,
-  { desc: `"relu", "gelu", a function or a Module` }) as any;
+const checkActivation = Object.assign(
+  (v: unknown) => v === "relu" || v === "gelu" || typeof v === "function" || v instanceof Module,
+  { desc: `"relu", "gelu", a function or a Module` },
+) as any;
 
 /** A deep copy of a module (PyTorch's copy.deepcopy in _get_clones): fresh parameters and buffers. */
 export function cloneModule<T extends Module>(m: T): T {
@@ -40,7 +42,11 @@ export function cloneModule<T extends Module>(m: T): T {
   for (const k of Object.keys(m)) {
     const v = (m as any)[k];
     let r: unknown = v;
-    if (v instanceof Parameter) r = new Parameter(noGrad(() => ops.clone(v)), v.requiresGrad);
+    if (v instanceof Parameter)
+      r = new Parameter(
+        noGrad(() => ops.clone(v)),
+        v.requiresGrad,
+      );
     else if (v instanceof Tensor) r = noGrad(() => ops.clone(v));
     else if (v instanceof Module) r = cloneModule(v);
     else if (v instanceof Set) r = new Set(v);
@@ -54,12 +60,22 @@ export function cloneModule<T extends Module>(m: T): T {
 const maskOpt = [A.optTensor, null] as const;
 
 export interface TransformerLayerOptions {
-  dimFeedforward?: number; dropout?: number; activation?: Activation; layerNormEps?: number;
-  batchFirst?: boolean; normFirst?: boolean;
+  dimFeedforward?: number;
+  dropout?: number;
+  activation?: Activation;
+  layerNormEps?: number;
+  batchFirst?: boolean;
+  normFirst?: boolean;
 }
 const layerSpec = {
-  dModel: A.posInt, nhead: A.posInt, dimFeedforward: [A.posInt, 2048], dropout: [A.num, 0.1],
-  activation: [checkActivation, "relu"], layerNormEps: [A.num, 1e-5], batchFirst: [A.bool, false], normFirst: [A.bool, false],
+  dModel: A.posInt,
+  nhead: A.posInt,
+  dimFeedforward: [A.posInt, 2048],
+  dropout: [A.num, 0.1],
+  activation: [checkActivation, "relu"],
+  layerNormEps: [A.num, 1e-5],
+  batchFirst: [A.bool, false],
+  normFirst: [A.bool, false],
 } as const;
 
 /**
@@ -98,12 +114,20 @@ export class TransformerEncoderLayer extends Module {
     this._act = activationFn(o.activation as Activation);
     if (o.activation instanceof Module) this.activation = o.activation;
   }
-  get selfAttn(): MultiheadAttention { return this.self_attn; }
+  get selfAttn(): MultiheadAttention {
+    return this.self_attn;
+  }
 
-  forward(src: Tensor, opts?: { srcMask?: Tensor | null; srcKeyPaddingMask?: Tensor | null; isCausal?: boolean }): Tensor;
+  forward(
+    src: Tensor,
+    opts?: { srcMask?: Tensor | null; srcKeyPaddingMask?: Tensor | null; isCausal?: boolean },
+  ): Tensor;
   forward(...args: unknown[]): Tensor {
     const o = parseArgs("TransformerEncoderLayer.forward", args, {
-      src: A.tensor, srcMask: maskOpt, srcKeyPaddingMask: maskOpt, isCausal: [A.bool, false],
+      src: A.tensor,
+      srcMask: maskOpt,
+      srcKeyPaddingMask: maskOpt,
+      isCausal: [A.bool, false],
     });
     let x = o.src;
     if (this.normFirst) {
@@ -115,7 +139,12 @@ export class TransformerEncoderLayer extends Module {
     }
     return x;
   }
-  private saBlock(x: Tensor, mask: Tensor | null | undefined, kpm: Tensor | null | undefined, isCausal: boolean): Tensor {
+  private saBlock(
+    x: Tensor,
+    mask: Tensor | null | undefined,
+    kpm: Tensor | null | undefined,
+    isCausal: boolean,
+  ): Tensor {
     const [y] = this.self_attn.forward(x, x, x, { attnMask: mask, keyPaddingMask: kpm, needWeights: false, isCausal });
     return this.dropout1.forward(y);
   }
@@ -163,14 +192,24 @@ export class TransformerDecoderLayer extends Module {
     this._act = activationFn(o.activation as Activation);
     if (o.activation instanceof Module) this.activation = o.activation;
   }
-  get selfAttn(): MultiheadAttention { return this.self_attn; }
-  get multiheadAttn(): MultiheadAttention { return this.multihead_attn; }
+  get selfAttn(): MultiheadAttention {
+    return this.self_attn;
+  }
+  get multiheadAttn(): MultiheadAttention {
+    return this.multihead_attn;
+  }
 
   forward(tgt: Tensor, memory: Tensor, opts?: DecoderForwardOptions): Tensor;
   forward(...args: unknown[]): Tensor {
     const o = parseArgs("TransformerDecoderLayer.forward", args, {
-      tgt: A.tensor, memory: A.tensor, tgtMask: maskOpt, memoryMask: maskOpt, tgtKeyPaddingMask: maskOpt,
-      memoryKeyPaddingMask: maskOpt, tgtIsCausal: [A.bool, false], memoryIsCausal: [A.bool, false],
+      tgt: A.tensor,
+      memory: A.tensor,
+      tgtMask: maskOpt,
+      memoryMask: maskOpt,
+      tgtKeyPaddingMask: maskOpt,
+      memoryKeyPaddingMask: maskOpt,
+      tgtIsCausal: [A.bool, false],
+      memoryIsCausal: [A.bool, false],
     });
     let x = o.tgt;
     const mem = o.memory;
@@ -185,12 +224,28 @@ export class TransformerDecoderLayer extends Module {
     }
     return x;
   }
-  private saBlock(x: Tensor, mask: Tensor | null | undefined, kpm: Tensor | null | undefined, isCausal: boolean): Tensor {
+  private saBlock(
+    x: Tensor,
+    mask: Tensor | null | undefined,
+    kpm: Tensor | null | undefined,
+    isCausal: boolean,
+  ): Tensor {
     const [y] = this.self_attn.forward(x, x, x, { attnMask: mask, keyPaddingMask: kpm, needWeights: false, isCausal });
     return this.dropout1.forward(y);
   }
-  private mhaBlock(x: Tensor, mem: Tensor, mask: Tensor | null | undefined, kpm: Tensor | null | undefined, isCausal: boolean): Tensor {
-    const [y] = this.multihead_attn.forward(x, mem, mem, { attnMask: mask, keyPaddingMask: kpm, needWeights: false, isCausal });
+  private mhaBlock(
+    x: Tensor,
+    mem: Tensor,
+    mask: Tensor | null | undefined,
+    kpm: Tensor | null | undefined,
+    isCausal: boolean,
+  ): Tensor {
+    const [y] = this.multihead_attn.forward(x, mem, mem, {
+      attnMask: mask,
+      keyPaddingMask: kpm,
+      needWeights: false,
+      isCausal,
+    });
     return this.dropout2.forward(y);
   }
   private ffBlock(x: Tensor): Tensor {
@@ -199,8 +254,12 @@ export class TransformerDecoderLayer extends Module {
 }
 
 export interface DecoderForwardOptions {
-  tgtMask?: Tensor | null; memoryMask?: Tensor | null; tgtKeyPaddingMask?: Tensor | null;
-  memoryKeyPaddingMask?: Tensor | null; tgtIsCausal?: boolean; memoryIsCausal?: boolean;
+  tgtMask?: Tensor | null;
+  memoryMask?: Tensor | null;
+  tgtKeyPaddingMask?: Tensor | null;
+  memoryKeyPaddingMask?: Tensor | null;
+  tgtIsCausal?: boolean;
+  memoryIsCausal?: boolean;
 }
 
 /** `numLayers` deep copies of `encoderLayer`, then the optional `norm`:
@@ -212,13 +271,22 @@ export class TransformerEncoder extends Module {
   readonly enableNestedTensor: boolean;
   readonly maskCheck: boolean;
 
-  constructor(encoderLayer: Module, numLayers: number, opts?: { norm?: Module | null; enableNestedTensor?: boolean; maskCheck?: boolean });
+  constructor(
+    encoderLayer: Module,
+    numLayers: number,
+    opts?: { norm?: Module | null; enableNestedTensor?: boolean; maskCheck?: boolean },
+  );
   constructor(...args: unknown[]) {
     super();
     const o = parseArgs("nn.TransformerEncoder", args, {
-      encoderLayer: A.any, numLayers: A.nonNegInt, norm: [A.nullable(A.any), null], enableNestedTensor: [A.bool, true], maskCheck: [A.bool, true],
+      encoderLayer: A.any,
+      numLayers: A.nonNegInt,
+      norm: [A.nullable(A.any), null],
+      enableNestedTensor: [A.bool, true],
+      maskCheck: [A.bool, true],
     });
-    if (!(o.encoderLayer instanceof Module)) throw new TypeError("nn.TransformerEncoder: argument \"encoderLayer\" must be a Module");
+    if (!(o.encoderLayer instanceof Module))
+      throw new TypeError('nn.TransformerEncoder: argument "encoderLayer" must be a Module');
     this.layers = new ModuleList(Array.from({ length: o.numLayers }, () => cloneModule(o.encoderLayer as Module)));
     this.numLayers = o.numLayers;
     this.norm = (o.norm as Module | null) ?? null;
@@ -226,13 +294,20 @@ export class TransformerEncoder extends Module {
     this.maskCheck = o.maskCheck;
   }
 
-  forward(src: Tensor, opts?: { mask?: Tensor | null; srcKeyPaddingMask?: Tensor | null; isCausal?: boolean | null }): Tensor;
+  forward(
+    src: Tensor,
+    opts?: { mask?: Tensor | null; srcKeyPaddingMask?: Tensor | null; isCausal?: boolean | null },
+  ): Tensor;
   forward(...args: unknown[]): Tensor {
     const o = parseArgs("TransformerEncoder.forward", args, {
-      src: A.tensor, mask: maskOpt, srcKeyPaddingMask: maskOpt, isCausal: [A.nullable(A.bool), null],
+      src: A.tensor,
+      mask: maskOpt,
+      srcKeyPaddingMask: maskOpt,
+      isCausal: [A.nullable(A.bool), null],
     });
     const kpm = o.srcKeyPaddingMask;
-    if (kpm && (kpm.dtype as string) !== "bool" && kpm.dtype !== "float32") throw new TypeError("only bool and floating types of key_padding_mask are supported");
+    if (kpm && (kpm.dtype as string) !== "bool" && kpm.dtype !== "float32")
+      throw new TypeError("only bool and floating types of key_padding_mask are supported");
     let x = o.src;
     for (const layer of this.layers) {
       x = layer.forward(x, { srcMask: o.mask, srcKeyPaddingMask: kpm, isCausal: o.isCausal ?? false }) as Tensor;
@@ -241,7 +316,8 @@ export class TransformerEncoder extends Module {
     // so the padded positions come out as zeros (before the final norm)
     if (kpm && this.nestedFastPath(o.src, kpm, o.mask)) {
       const keep = Tensor.empty(kpm.shape.slice(), "float32");
-      const src = kpm.toFloat32Array(), dst = keep.backendView();
+      const src = kpm.toFloat32Array(),
+        dst = keep.backendView();
       for (let k = 0; k < src.length; k++) dst[k] = src[k] !== 0 ? 0 : 1;
       x = ops.mul(x, ops.unsqueeze(keep, -1));
     }
@@ -253,16 +329,32 @@ export class TransformerEncoder extends Module {
     const first = this.layers.length ? this.layers.at(0) : null;
     if (!(first instanceof TransformerEncoderLayer) || first.normFirst || first.training) return false;
     const sa = first.self_attn;
-    if (!sa.batchFirst || !sa._qkvSameEmbedDim || !first._activationReluOrGelu || first.norm1.eps !== first.norm2.eps) return false;
+    if (!sa.batchFirst || !sa._qkvSameEmbedDim || !first._activationReluOrGelu || first.norm1.eps !== first.norm2.eps)
+      return false;
     if (src.dim() !== 3 || !this.enableNestedTensor || (kpm.dtype as string) !== "bool" || mask) return false;
     if (sa.numHeads % 2 === 1) return false;
     if (this.maskCheck) {
       // the unpadded tokens of every sequence must come first (left aligned)
-      const v = kpm.toFloat32Array(), [B, S] = kpm.shape;
-      for (let b = 0; b < B; b++) for (let t = 1; t < S; t++) if (v[b * S + t - 1] !== 0 && v[b * S + t] === 0) return false;
+      const v = kpm.toFloat32Array(),
+        [B, S] = kpm.shape;
+      for (let b = 0; b < B; b++)
+        for (let t = 1; t < S; t++) if (v[b * S + t - 1] !== 0 && v[b * S + t] === 0) return false;
     }
-    const args = [src, sa.in_proj_weight, sa.in_proj_bias, sa.out_proj.weight, sa.out_proj.bias, first.norm1.weight, first.norm1.bias,
-      first.norm2.weight, first.norm2.bias, first.linear1.weight, first.linear1.bias, first.linear2.weight, first.linear2.bias];
+    const args = [
+      src,
+      sa.in_proj_weight,
+      sa.in_proj_bias,
+      sa.out_proj.weight,
+      sa.out_proj.bias,
+      first.norm1.weight,
+      first.norm1.bias,
+      first.norm2.weight,
+      first.norm2.bias,
+      first.linear1.weight,
+      first.linear1.bias,
+      first.linear2.weight,
+      first.linear2.bias,
+    ];
     return !(isGradEnabled() && args.some((t) => t && t.requiresGrad));
   }
 }
@@ -276,8 +368,13 @@ export class TransformerDecoder extends Module {
   constructor(decoderLayer: Module, numLayers: number, opts?: { norm?: Module | null });
   constructor(...args: unknown[]) {
     super();
-    const o = parseArgs("nn.TransformerDecoder", args, { decoderLayer: A.any, numLayers: A.nonNegInt, norm: [A.nullable(A.any), null] });
-    if (!(o.decoderLayer instanceof Module)) throw new TypeError("nn.TransformerDecoder: argument \"decoderLayer\" must be a Module");
+    const o = parseArgs("nn.TransformerDecoder", args, {
+      decoderLayer: A.any,
+      numLayers: A.nonNegInt,
+      norm: [A.nullable(A.any), null],
+    });
+    if (!(o.decoderLayer instanceof Module))
+      throw new TypeError('nn.TransformerDecoder: argument "decoderLayer" must be a Module');
     this.layers = new ModuleList(Array.from({ length: o.numLayers }, () => cloneModule(o.decoderLayer as Module)));
     this.numLayers = o.numLayers;
     this.norm = (o.norm as Module | null) ?? null;
@@ -286,14 +383,24 @@ export class TransformerDecoder extends Module {
   forward(tgt: Tensor, memory: Tensor, opts?: DecoderForwardOptions): Tensor;
   forward(...args: unknown[]): Tensor {
     const o = parseArgs("TransformerDecoder.forward", args, {
-      tgt: A.tensor, memory: A.tensor, tgtMask: maskOpt, memoryMask: maskOpt, tgtKeyPaddingMask: maskOpt,
-      memoryKeyPaddingMask: maskOpt, tgtIsCausal: [A.nullable(A.bool), null], memoryIsCausal: [A.bool, false],
+      tgt: A.tensor,
+      memory: A.tensor,
+      tgtMask: maskOpt,
+      memoryMask: maskOpt,
+      tgtKeyPaddingMask: maskOpt,
+      memoryKeyPaddingMask: maskOpt,
+      tgtIsCausal: [A.nullable(A.bool), null],
+      memoryIsCausal: [A.bool, false],
     });
     let x = o.tgt;
     for (const layer of this.layers) {
       x = layer.forward(x, o.memory, {
-        tgtMask: o.tgtMask, memoryMask: o.memoryMask, tgtKeyPaddingMask: o.tgtKeyPaddingMask,
-        memoryKeyPaddingMask: o.memoryKeyPaddingMask, tgtIsCausal: o.tgtIsCausal ?? false, memoryIsCausal: o.memoryIsCausal,
+        tgtMask: o.tgtMask,
+        memoryMask: o.memoryMask,
+        tgtKeyPaddingMask: o.tgtKeyPaddingMask,
+        memoryKeyPaddingMask: o.memoryKeyPaddingMask,
+        tgtIsCausal: o.tgtIsCausal ?? false,
+        memoryIsCausal: o.memoryIsCausal,
       }) as Tensor;
     }
     return this.norm ? (this.norm.forward(x) as Tensor) : x;
@@ -301,8 +408,12 @@ export class TransformerDecoder extends Module {
 }
 
 export interface TransformerOptions extends TransformerLayerOptions {
-  dModel?: number; nhead?: number; numEncoderLayers?: number; numDecoderLayers?: number;
-  customEncoder?: Module | null; customDecoder?: Module | null;
+  dModel?: number;
+  nhead?: number;
+  numEncoderLayers?: number;
+  numDecoderLayers?: number;
+  customEncoder?: Module | null;
+  customDecoder?: Module | null;
 }
 
 /**
@@ -320,35 +431,71 @@ export class Transformer extends Module {
   constructor(...args: unknown[]) {
     super();
     const o = parseArgs("nn.Transformer", args, {
-      dModel: [A.posInt, 512], nhead: [A.posInt, 8], numEncoderLayers: [A.nonNegInt, 6], numDecoderLayers: [A.nonNegInt, 6],
-      dimFeedforward: [A.posInt, 2048], dropout: [A.num, 0.1], activation: [checkActivation, "relu"],
-      customEncoder: [A.nullable(A.any), null], customDecoder: [A.nullable(A.any), null], layerNormEps: [A.num, 1e-5],
-      batchFirst: [A.bool, false], normFirst: [A.bool, false],
+      dModel: [A.posInt, 512],
+      nhead: [A.posInt, 8],
+      numEncoderLayers: [A.nonNegInt, 6],
+      numDecoderLayers: [A.nonNegInt, 6],
+      dimFeedforward: [A.posInt, 2048],
+      dropout: [A.num, 0.1],
+      activation: [checkActivation, "relu"],
+      customEncoder: [A.nullable(A.any), null],
+      customDecoder: [A.nullable(A.any), null],
+      layerNormEps: [A.num, 1e-5],
+      batchFirst: [A.bool, false],
+      normFirst: [A.bool, false],
     });
     const layerOpts = {
-      dimFeedforward: o.dimFeedforward, dropout: o.dropout, activation: o.activation as Activation,
-      layerNormEps: o.layerNormEps, batchFirst: o.batchFirst, normFirst: o.normFirst,
+      dimFeedforward: o.dimFeedforward,
+      dropout: o.dropout,
+      activation: o.activation as Activation,
+      layerNormEps: o.layerNormEps,
+      batchFirst: o.batchFirst,
+      normFirst: o.normFirst,
     };
-    this.encoder = (o.customEncoder as Module | null) ?? new TransformerEncoder(
-      new TransformerEncoderLayer(o.dModel, o.nhead, layerOpts), o.numEncoderLayers, { norm: new LayerNorm(o.dModel, { eps: o.layerNormEps }) });
-    this.decoder = (o.customDecoder as Module | null) ?? new TransformerDecoder(
-      new TransformerDecoderLayer(o.dModel, o.nhead, layerOpts), o.numDecoderLayers, { norm: new LayerNorm(o.dModel, { eps: o.layerNormEps }) });
+    this.encoder =
+      (o.customEncoder as Module | null) ??
+      new TransformerEncoder(new TransformerEncoderLayer(o.dModel, o.nhead, layerOpts), o.numEncoderLayers, {
+        norm: new LayerNorm(o.dModel, { eps: o.layerNormEps }),
+      });
+    this.decoder =
+      (o.customDecoder as Module | null) ??
+      new TransformerDecoder(new TransformerDecoderLayer(o.dModel, o.nhead, layerOpts), o.numDecoderLayers, {
+        norm: new LayerNorm(o.dModel, { eps: o.layerNormEps }),
+      });
     for (const p of this.parameters()) if (p.dim() > 1) xavierUniform_(p);
     this.dModel = o.dModel;
     this.nhead = o.nhead;
     this.batchFirst = o.batchFirst;
   }
 
-  forward(src: Tensor, tgt: Tensor, opts?: {
-    srcMask?: Tensor | null; tgtMask?: Tensor | null; memoryMask?: Tensor | null; srcKeyPaddingMask?: Tensor | null;
-    tgtKeyPaddingMask?: Tensor | null; memoryKeyPaddingMask?: Tensor | null; srcIsCausal?: boolean | null;
-    tgtIsCausal?: boolean | null; memoryIsCausal?: boolean;
-  }): Tensor;
+  forward(
+    src: Tensor,
+    tgt: Tensor,
+    opts?: {
+      srcMask?: Tensor | null;
+      tgtMask?: Tensor | null;
+      memoryMask?: Tensor | null;
+      srcKeyPaddingMask?: Tensor | null;
+      tgtKeyPaddingMask?: Tensor | null;
+      memoryKeyPaddingMask?: Tensor | null;
+      srcIsCausal?: boolean | null;
+      tgtIsCausal?: boolean | null;
+      memoryIsCausal?: boolean;
+    },
+  ): Tensor;
   forward(...args: unknown[]): Tensor {
     const o = parseArgs("Transformer.forward", args, {
-      src: A.tensor, tgt: A.tensor, srcMask: maskOpt, tgtMask: maskOpt, memoryMask: maskOpt, srcKeyPaddingMask: maskOpt,
-      tgtKeyPaddingMask: maskOpt, memoryKeyPaddingMask: maskOpt, srcIsCausal: [A.nullable(A.bool), null],
-      tgtIsCausal: [A.nullable(A.bool), null], memoryIsCausal: [A.bool, false],
+      src: A.tensor,
+      tgt: A.tensor,
+      srcMask: maskOpt,
+      tgtMask: maskOpt,
+      memoryMask: maskOpt,
+      srcKeyPaddingMask: maskOpt,
+      tgtKeyPaddingMask: maskOpt,
+      memoryKeyPaddingMask: maskOpt,
+      srcIsCausal: [A.nullable(A.bool), null],
+      tgtIsCausal: [A.nullable(A.bool), null],
+      memoryIsCausal: [A.bool, false],
     });
     const { src, tgt } = o;
     const batched = src.dim() === 3;
@@ -358,16 +505,25 @@ export class Transformer extends Module {
     if (src.shape[src.dim() - 1] !== this.dModel || tgt.shape[tgt.dim() - 1] !== this.dModel) {
       throw new RangeError("the feature number of src and tgt must be equal to d_model");
     }
-    const memory = this.encoder.forward(src, { mask: o.srcMask, srcKeyPaddingMask: o.srcKeyPaddingMask, isCausal: o.srcIsCausal });
+    const memory = this.encoder.forward(src, {
+      mask: o.srcMask,
+      srcKeyPaddingMask: o.srcKeyPaddingMask,
+      isCausal: o.srcIsCausal,
+    });
     return this.decoder.forward(tgt, memory, {
-      tgtMask: o.tgtMask, memoryMask: o.memoryMask, tgtKeyPaddingMask: o.tgtKeyPaddingMask,
-      memoryKeyPaddingMask: o.memoryKeyPaddingMask, tgtIsCausal: o.tgtIsCausal, memoryIsCausal: o.memoryIsCausal,
+      tgtMask: o.tgtMask,
+      memoryMask: o.memoryMask,
+      tgtKeyPaddingMask: o.tgtKeyPaddingMask,
+      memoryKeyPaddingMask: o.memoryKeyPaddingMask,
+      tgtIsCausal: o.tgtIsCausal,
+      memoryIsCausal: o.memoryIsCausal,
     }) as Tensor;
   }
 
   /** A float [sz, sz] mask: -inf above the diagonal, 0 elsewhere (PyTorch's generate_square_subsequent_mask). */
   static generateSquareSubsequentMask(sz: number): Tensor {
-    if (!Number.isInteger(sz) || sz < 0) throw new TypeError(`generateSquareSubsequentMask: sz must be a non-negative int, got ${sz}`);
+    if (!Number.isInteger(sz) || sz < 0)
+      throw new TypeError(`generateSquareSubsequentMask: sz must be a non-negative int, got ${sz}`);
     const m = Tensor.empty([sz, sz], "float32");
     const d = m.backendView();
     for (let i = 0; i < sz; i++) for (let j = 0; j < sz; j++) d[i * sz + j] = j > i ? -Infinity : 0;

@@ -9,25 +9,40 @@ import { A, parseArgs } from "../utils/args.js";
 const FLOAT32_MAX = 3.4028234663852886e38;
 
 /** int64 inputs of float math are promoted to float32 first (as PyTorch does). */
-function asFloat(x: Tensor): Tensor { return x.dtype === "float32" ? x : ops.cast(x, "float32"); }
-function checkTensor(fn: string, x: unknown): asserts x is Tensor {
-  if (!(x instanceof Tensor)) throw new TypeError(`${fn}(): argument 'input' must be Tensor, not ${x === null ? "None" : typeof x}`);
+function asFloat(x: Tensor): Tensor {
+  return x.dtype === "float32" ? x : ops.cast(x, "float32");
 }
-const floatUnary = (op: UnaryOp, name: string) => (x: Tensor): Tensor => { checkTensor(name, x); return ops.unary(op, asFloat(x)); };
+function checkTensor(fn: string, x: unknown): asserts x is Tensor {
+  if (!(x instanceof Tensor))
+    throw new TypeError(`${fn}(): argument 'input' must be Tensor, not ${x === null ? "None" : typeof x}`);
+}
+const floatUnary =
+  (op: UnaryOp, name: string) =>
+  (x: Tensor): Tensor => {
+    checkTensor(name, x);
+    return ops.unary(op, asFloat(x));
+  };
 /** Ops whose result on an integer tensor is the same integers (PyTorch keeps the dtype). */
-const intExact = (op: UnaryOp, name: string) => (x: Tensor): Tensor => {
-  checkTensor(name, x);
-  if (x.dtype === "float32") return ops.unary(op, x);
-  return ops.clone(x);
-};
+const intExact =
+  (op: UnaryOp, name: string) =>
+  (x: Tensor): Tensor => {
+    checkTensor(name, x);
+    if (x.dtype === "float32") return ops.unary(op, x);
+    return ops.clone(x);
+  };
 /** Ops that keep an integer tensor's dtype but change its values (abs, sign, neg, square). */
-const intKeep = (op: UnaryOp, name: string) => (x: Tensor): Tensor => {
-  checkTensor(name, x);
-  if (x.dtype === "float32") return ops.unary(op, x);
-  const f = ops.cast(x, "float32"), r = ops.unary(op, f), out = ops.cast(r, x.dtype);
-  f.dispose(); r.dispose();
-  return out;
-};
+const intKeep =
+  (op: UnaryOp, name: string) =>
+  (x: Tensor): Tensor => {
+    checkTensor(name, x);
+    if (x.dtype === "float32") return ops.unary(op, x);
+    const f = ops.cast(x, "float32"),
+      r = ops.unary(op, f),
+      out = ops.cast(r, x.dtype);
+    f.dispose();
+    r.dispose();
+    return out;
+  };
 
 export const abs = intKeep("abs", "abs");
 export const absolute = abs;
@@ -46,7 +61,9 @@ export const tan = floatUnary("tan", "tan");
 export const asin = floatUnary("asin", "asin");
 export const acos = floatUnary("acos", "acos");
 export const atan = floatUnary("atan", "atan");
-export const arcsin = asin, arccos = acos, arctan = atan;
+export const arcsin = asin,
+  arccos = acos,
+  arctan = atan;
 export const sinh = floatUnary("sinh", "sinh");
 export const cosh = floatUnary("cosh", "cosh");
 export const erf = floatUnary("erf", "erf");
@@ -66,8 +83,11 @@ export const tanh = floatUnary("tanh", "tanh");
 export const relu = (x: Tensor): Tensor => {
   checkTensor("relu", x);
   if (x.dtype === "float32") return ops.unary("relu", x);
-  const f = ops.cast(x, "float32"), r = ops.unary("relu", f), out = ops.cast(r, x.dtype);
-  f.dispose(); r.dispose();
+  const f = ops.cast(x, "float32"),
+    r = ops.unary("relu", f),
+    out = ops.cast(r, x.dtype);
+  f.dispose();
+  r.dispose();
   return out;
 };
 
@@ -84,7 +104,11 @@ export function round(x: Tensor, ...rest: unknown[]): Tensor {
 /** torch.nanToNum(x, nan = 0, posinf = float max, neginf = float min). */
 export function nanToNum(x: Tensor, ...rest: unknown[]): Tensor {
   checkTensor("nan_to_num", x);
-  const o = parseArgs("nan_to_num", rest, { nan: [A.num, 0], posinf: [A.nullable(A.num), null], neginf: [A.nullable(A.num), null] });
+  const o = parseArgs("nan_to_num", rest, {
+    nan: [A.num, 0],
+    posinf: [A.nullable(A.num), null],
+    neginf: [A.nullable(A.num), null],
+  });
   if (x.dtype !== "float32") return ops.clone(x);
   return ops.unary("nanToNum", x, [o.nan, o.posinf ?? FLOAT32_MAX, o.neginf ?? -FLOAT32_MAX]);
 }
@@ -92,19 +116,29 @@ export function nanToNum(x: Tensor, ...rest: unknown[]): Tensor {
 // ------------------------------------------------------------------ binary
 
 type TN = Tensor | number;
-const toT = (v: TN, like: Tensor): Tensor => (typeof v === "number" ? ops.full([], v, like.dtype === "int64" && Number.isInteger(v) ? "int64" : "float32") : v);
+const toT = (v: TN, like: Tensor): Tensor =>
+  typeof v === "number" ? ops.full([], v, like.dtype === "int64" && Number.isInteger(v) ? "int64" : "float32") : v;
 
 /** A broadcasting binary op with its backward (gradients from public ops, reduced to each shape). */
-function binaryOp(name: string, op: "atan2" | "remainder" | "fmod" | "hypot",
-                  grads: (g: Tensor, a: Tensor, b: Tensor, out: Tensor) => [Tensor | null, Tensor | null]) {
+function binaryOp(
+  name: string,
+  op: "atan2" | "remainder" | "fmod" | "hypot",
+  grads: (g: Tensor, a: Tensor, b: Tensor, out: Tensor) => [Tensor | null, Tensor | null],
+) {
   return (a: TN, b: TN): Tensor => {
-    if (!(a instanceof Tensor) && !(b instanceof Tensor)) throw new TypeError(`${name}(): expected at least one Tensor argument`);
-    const ta = a instanceof Tensor ? a : toT(a, b as Tensor), tb = b instanceof Tensor ? b : toT(b, ta);
-    const fa = (op === "atan2" || op === "hypot") ? asFloat(ta) : ta, fb = (op === "atan2" || op === "hypot") ? asFloat(tb) : tb;
+    if (!(a instanceof Tensor) && !(b instanceof Tensor))
+      throw new TypeError(`${name}(): expected at least one Tensor argument`);
+    const ta = a instanceof Tensor ? a : toT(a, b as Tensor),
+      tb = b instanceof Tensor ? b : toT(b, ta);
+    const fa = op === "atan2" || op === "hypot" ? asFloat(ta) : ta,
+      fb = op === "atan2" || op === "hypot" ? asFloat(tb) : tb;
     const out = ops.binaryRaw(op, fa, fb);
     return ops.record(out, name[0].toUpperCase() + name.slice(1) + "Backward", [fa, fb], (g) => {
       const [ga, gb] = grads(g, fa, fb, out);
-      return [ga && fa.requiresGrad ? ops.sumTo(ga, fa.shape) : null, gb && fb.requiresGrad ? ops.sumTo(gb, fb.shape) : null];
+      return [
+        ga && fa.requiresGrad ? ops.sumTo(ga, fa.shape) : null,
+        gb && fb.requiresGrad ? ops.sumTo(gb, fb.shape) : null,
+      ];
     });
   };
 }
@@ -116,14 +150,20 @@ export const atan2 = binaryOp("atan2", "atan2", (g, a, b) => {
 });
 export const arctan2 = atan2;
 /** torch.remainder(a, b): Python's modulo (sign of b). */
-export const remainder = binaryOp("remainder", "remainder", (g, a, b) =>
-  [g, ops.mul(ops.unary("neg", g), ops.unary("floor", ops.div(a, b)))]);
+export const remainder = binaryOp("remainder", "remainder", (g, a, b) => [
+  g,
+  ops.mul(ops.unary("neg", g), ops.unary("floor", ops.div(a, b))),
+]);
 /** torch.fmod(a, b): C's fmod (sign of a). */
-export const fmod = binaryOp("fmod", "fmod", (g, a, b) =>
-  [g, ops.mul(ops.unary("neg", g), ops.unary("trunc", ops.div(a, b)))]);
+export const fmod = binaryOp("fmod", "fmod", (g, a, b) => [
+  g,
+  ops.mul(ops.unary("neg", g), ops.unary("trunc", ops.div(a, b))),
+]);
 /** torch.hypot(a, b) = sqrt(a^2 + b^2). */
-export const hypot = binaryOp("hypot", "hypot", (g, a, b, out) =>
-  [ops.div(ops.mul(g, a), out), ops.div(ops.mul(g, b), out)]);
+export const hypot = binaryOp("hypot", "hypot", (g, a, b, out) => [
+  ops.div(ops.mul(g, a), out),
+  ops.div(ops.mul(g, b), out),
+]);
 
 export function add(a: Tensor, b: TN, ...rest: unknown[]): Tensor {
   checkTensor("add", a);
@@ -136,7 +176,10 @@ export function sub(a: Tensor, b: TN, ...rest: unknown[]): Tensor {
   return ops.sub(a, b, o.alpha);
 }
 export const subtract = sub;
-export function mul(a: Tensor, b: TN): Tensor { checkTensor("mul", a); return ops.mul(a, b); }
+export function mul(a: Tensor, b: TN): Tensor {
+  checkTensor("mul", a);
+  return ops.mul(a, b);
+}
 export const multiply = mul;
 export function div(a: Tensor, b: TN, ...rest: unknown[]): Tensor {
   checkTensor("div", a);
@@ -148,37 +191,50 @@ export function div(a: Tensor, b: TN, ...rest: unknown[]): Tensor {
   const ints = ta.dtype === "int64" && (typeof b === "number" ? Number.isInteger(b) : b.dtype === "int64");
   return ints ? ops.cast(r, "int64") : r;
 }
-export const divide = div, trueDivide = div;
+export const divide = div,
+  trueDivide = div;
 export function pow(a: TN, e: TN): Tensor {
   if (a instanceof Tensor) return ops.pow(a, e);
   // number ** tensor
   return ops.pow(ops.full([], a), e);
 }
-export function maximum(a: Tensor, b: Tensor): Tensor { return ops.maximum(a, b); }
-export function minimum(a: Tensor, b: Tensor): Tensor { return ops.minimum(a, b); }
-export const fmax = maximum, fmin = minimum;
+export function maximum(a: Tensor, b: Tensor): Tensor {
+  return ops.maximum(a, b);
+}
+export function minimum(a: Tensor, b: Tensor): Tensor {
+  return ops.minimum(a, b);
+}
+export const fmax = maximum,
+  fmin = minimum;
 
 /** clamp(x, min?, max?) with number or tensor bounds (broadcast), PyTorch's gradients. */
 export function clamp(x: Tensor, ...rest: unknown[]): Tensor {
   checkTensor("clamp", x);
   const bound = A.nullable(A.or(A.num, A.tensor));
   const o = parseArgs("clamp", rest, { min: [bound, null], max: [bound, null] });
-  const lo = o.min as TN | null, hi = o.max as TN | null;
+  const lo = o.min as TN | null,
+    hi = o.max as TN | null;
   if (lo === null && hi === null) throw new RangeError("torch.clamp: At least one of 'min' or 'max' must not be None");
   if (!(lo instanceof Tensor) && !(hi instanceof Tensor)) {
     if (x.dtype !== "float32") {
-      const f = ops.cast(x, "float32"), r = ops.clamp(f, lo, hi);
+      const f = ops.cast(x, "float32"),
+        r = ops.clamp(f, lo, hi);
       const ints = (lo === null || Number.isInteger(lo)) && (hi === null || Number.isInteger(hi));
       return ints ? ops.cast(r, x.dtype) : r;
     }
     return ops.clamp(x, lo, hi);
   }
-  const tl = lo === null ? null : toT(lo, x), th = hi === null ? null : toT(hi, x);
+  const tl = lo === null ? null : toT(lo, x),
+    th = hi === null ? null : toT(hi, x);
   let out = x;
   const raw = () => {
     let r = x;
     if (tl) r = ops.binaryRaw("maximum", r, tl);
-    if (th) { const t = ops.binaryRaw("minimum", r, th); if (r !== x) r.dispose(); r = t; }
+    if (th) {
+      const t = ops.binaryRaw("minimum", r, th);
+      if (r !== x) r.dispose();
+      r = t;
+    }
     return r === x ? ops.clone(x) : r;
   };
   out = raw();
@@ -186,11 +242,16 @@ export function clamp(x: Tensor, ...rest: unknown[]): Tensor {
     const zero = ops.fullLike(g, 0);
     const and = (p: Tensor, q: Tensor) => ops.mul(p, q);
     const ge = (p: Tensor, q: Tensor) => ops.compare("eq", ops.compare("lt", p, q), 0);
-    let gx: Tensor | null = null, gl: Tensor | null = null, gh: Tensor | null = null;
+    let gx: Tensor | null = null,
+      gl: Tensor | null = null,
+      gh: Tensor | null = null;
     if (x.requiresGrad) {
       let m: Tensor | null = null;
       if (tl) m = ge(x, tl);
-      if (th) { const mh = ge(th, x); m = m ? and(m, mh) : mh; }
+      if (th) {
+        const mh = ge(th, x);
+        m = m ? and(m, mh) : mh;
+      }
       gx = ops.sumTo(ops.where(m!, g, zero), x.shape);
     }
     if (tl && tl.requiresGrad) {
@@ -200,15 +261,22 @@ export function clamp(x: Tensor, ...rest: unknown[]): Tensor {
     }
     if (th && th.requiresGrad) {
       let m = ops.compare("gt", x, th);
-      if (tl) { const inv = ops.compare("lt", th, tl); m = ops.compare("gt", ops.add(m, inv), 0); }
+      if (tl) {
+        const inv = ops.compare("lt", th, tl);
+        m = ops.compare("gt", ops.add(m, inv), 0);
+      }
       gh = ops.sumTo(ops.where(m, g, zero), th.shape);
     }
     return [gx, gl, gh];
   });
 }
 export const clip = clamp;
-export function clampMin(x: Tensor, min: TN): Tensor { return clamp(x, min, null); }
-export function clampMax(x: Tensor, max: TN): Tensor { return clamp(x, null, max); }
+export function clampMin(x: Tensor, min: TN): Tensor {
+  return clamp(x, min, null);
+}
+export function clampMax(x: Tensor, max: TN): Tensor {
+  return clamp(x, null, max);
+}
 
 /** torch.lerp(start, end, weight) = start + weight * (end - start). */
 export function lerp(start: Tensor, end: Tensor, weight: TN): Tensor {

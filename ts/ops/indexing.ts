@@ -15,21 +15,31 @@ import { scatterGrad } from "./reduce.js";
 function fitTo(x: Tensor, index: Tensor, d: number): Tensor {
   let v = x;
   for (let k = 0; k < x.dim(); k++) {
-    if (k !== d && index.shape[k] !== x.shape[k]) v = v._viewAs(
-      v.shape.map((s, j) => (j === k ? index.shape[k] : s)), v.strides.slice(), v.offset);
+    if (k !== d && index.shape[k] !== x.shape[k])
+      v = v._viewAs(
+        v.shape.map((s, j) => (j === k ? index.shape[k] : s)),
+        v.strides.slice(),
+        v.offset,
+      );
   }
   return v;
 }
 function checkGatherShapes(fn: string, x: Tensor, index: Tensor, d: number, other?: Tensor, otherName = "src"): void {
   if (index.dim() !== x.dim() && !(index.dim() <= 1 && x.dim() <= 1)) {
-    throw new RangeError(`Index tensor must have the same number of dimensions as ${fn === "gather" ? "input" : "self"} tensor`);
+    throw new RangeError(
+      `Index tensor must have the same number of dimensions as ${fn === "gather" ? "input" : "self"} tensor`,
+    );
   }
   for (let k = 0; k < x.dim(); k++) {
     if (k !== d && index.shape[k] > x.shape[k]) {
-      throw new RangeError(`Size does not match at dimension ${k} expected index [${index.shape.join(", ")}] to be smaller than self [${x.shape.join(", ")}] apart from dimension ${d}`);
+      throw new RangeError(
+        `Size does not match at dimension ${k} expected index [${index.shape.join(", ")}] to be smaller than self [${x.shape.join(", ")}] apart from dimension ${d}`,
+      );
     }
     if (other && index.shape[k] > other.shape[k]) {
-      throw new RangeError(`Size does not match at dimension ${k} expected index [${index.shape.join(", ")}] to be smaller than ${otherName} [${other.shape.join(", ")}] apart from dimension ${d}`);
+      throw new RangeError(
+        `Size does not match at dimension ${k} expected index [${index.shape.join(", ")}] to be smaller than ${otherName} [${other.shape.join(", ")}] apart from dimension ${d}`,
+      );
     }
   }
 }
@@ -41,8 +51,10 @@ export function gather(x: Tensor, ...args: unknown[]): Tensor {
   checkIndexDtype(index, "gather");
   const d = normDim(o.dim, x.dim());
   checkGatherShapes("gather", x, index, d);
-  const xv = fitTo(x, index, d), xd = xv.dense();
-  const [outer, n, inner] = geom(xv.shape, d), m = x.dim() ? index.shape[d] : index.numel();
+  const xv = fitTo(x, index, d),
+    xd = xv.dense();
+  const [outer, n, inner] = geom(xv.shape, d),
+    m = x.dim() ? index.shape[d] : index.numel();
   const out = Tensor.empty(index.shape.slice(), x.dtype, true);
   const id = index.dense();
   if (out.numel()) withIndexError(() => K().gather(xd.storage, id.storage, out.storage, outer, n, m, inner, false), d);
@@ -52,19 +64,37 @@ export function gather(x: Tensor, ...args: unknown[]): Tensor {
 }
 
 /** self (owned, dense, modified) with src (or value) scattered at index along d. */
-function scatterInto(self: Tensor, d: number, index: Tensor, src: Tensor | null, value: number, accumulate: boolean): Tensor {
+function scatterInto(
+  self: Tensor,
+  d: number,
+  index: Tensor,
+  src: Tensor | null,
+  value: number,
+  accumulate: boolean,
+): Tensor {
   if (!index.numel()) return self;
   const id = index.dense();
   const region = fitTo(self, index, d);
-  const [outer, n, inner] = geom(region.shape, d), m = self.dim() ? index.shape[d] : index.numel();
+  const [outer, n, inner] = geom(region.shape, d),
+    m = self.dim() ? index.shape[d] : index.numel();
   let sd: Tensor | null = null;
-  if (src) { const sv = fitTo(src, index, -1); sd = sv.dense(); if (sd !== sv && sv !== src) sv.dispose(); }
-  if (region.isDense() || (region === self)) {
-    withIndexError(() => K().scatter(sd ? sd.storage : null, value, id.storage, self.storage, outer, n, m, inner, false, accumulate), d);
+  if (src) {
+    const sv = fitTo(src, index, -1);
+    sd = sv.dense();
+    if (sd !== sv && sv !== src) sv.dispose();
+  }
+  if (region.isDense() || region === self) {
+    withIndexError(
+      () => K().scatter(sd ? sd.storage : null, value, id.storage, self.storage, outer, n, m, inner, false, accumulate),
+      d,
+    );
   } else {
     // index smaller than self outside d: scatter into a dense copy of the region, then write it back
     const rd = region.dense();
-    withIndexError(() => K().scatter(sd ? sd.storage : null, value, id.storage, rd.storage, outer, n, m, inner, false, accumulate), d);
+    withIndexError(
+      () => K().scatter(sd ? sd.storage : null, value, id.storage, rd.storage, outer, n, m, inner, false, accumulate),
+      d,
+    );
     writeStrided(region, rd);
     rd.dispose();
   }
@@ -75,28 +105,46 @@ function scatterInto(self: Tensor, d: number, index: Tensor, src: Tensor | null,
 }
 /** Copies dense src into the strided view dst (host loop; only for the rare uneven-index scatter). */
 function writeStrided(dst: Tensor, src: Tensor): void {
-  const D = dst.backendView(), S = src.backendView(), nd = dst.dim(), ix = new Array(nd).fill(0);
+  const D = dst.backendView(),
+    S = src.backendView(),
+    nd = dst.dim(),
+    ix = new Array(nd).fill(0);
   for (let k = 0; k < S.length; k++) {
     let p = dst.offset;
     for (let j = 0; j < nd; j++) p += ix[j] * dst.strides[j];
     D[p] = S[k];
-    for (let j = nd - 1; j >= 0; j--) { if (++ix[j] < dst.shape[j]) break; ix[j] = 0; }
+    for (let j = nd - 1; j >= 0; j--) {
+      if (++ix[j] < dst.shape[j]) break;
+      ix[j] = 0;
+    }
   }
 }
-function scatterAddRaw(base: Tensor, d: number, index: Tensor, g: Tensor): Tensor { return scatterInto(base, d, index, g, 0, true); }
+function scatterAddRaw(base: Tensor, d: number, index: Tensor, g: Tensor): Tensor {
+  return scatterInto(base, d, index, g, 0, true);
+}
 
 /** A copy of x with src (a tensor, or a number) written at index along dim; reduce "add"/"multiply" as PyTorch. */
 export function scatter(x: Tensor, ...args: unknown[]): Tensor {
   const o = parseArgs("scatter", args, {
-    dim: A.int, index: A.tensor, src: A.or(A.tensor, A.num), reduce: A.kw(A.nullable(A.oneOf("add", "multiply")), null),
+    dim: A.int,
+    index: A.tensor,
+    src: A.or(A.tensor, A.num),
+    reduce: A.kw(A.nullable(A.oneOf("add", "multiply")), null),
   });
   const { index, src } = o;
   checkIndexDtype(index, "scatter");
   const d = normDim(o.dim, x.dim());
   checkGatherShapes("scatter", x, index, d, src instanceof Tensor ? src : undefined);
-  if (o.reduce === "multiply") throw new RangeError("scatter: reduce=\"multiply\" is not supported by torchlet");
+  if (o.reduce === "multiply") throw new RangeError('scatter: reduce="multiply" is not supported by torchlet');
   const srcT = src instanceof Tensor ? (src.dtype === x.dtype ? src : ops.cast(src, x.dtype)) : null;
-  const out = scatterInto(noGrad(() => ops.clone(x)), d, index, srcT, typeof src === "number" ? src : 0, o.reduce === "add");
+  const out = scatterInto(
+    noGrad(() => ops.clone(x)),
+    d,
+    index,
+    srcT,
+    typeof src === "number" ? src : 0,
+    o.reduce === "add",
+  );
   return ops.record(out, "ScatterBackward", [x, srcT], (g) => [
     x.requiresGrad ? (o.reduce === "add" ? g : scatterInto(ops.clone(g), d, index, null, 0, false)) : null,
     srcT && srcT.requiresGrad ? gatherRaw(g, d, index, srcT.shape) : null,
@@ -107,9 +155,11 @@ export function scatter(x: Tensor, ...args: unknown[]): Tensor {
 function gatherRaw(g: Tensor, d: number, index: Tensor, srcShape?: number[]): Tensor {
   const part = noGrad(() => gather(g, d, index));
   if (!srcShape || srcShape.every((s, k) => s === index.shape[k])) return part;
-  const full = ops.full(srcShape.slice(), 0), region = fitTo(full, index, -1);
+  const full = ops.full(srcShape.slice(), 0),
+    region = fitTo(full, index, -1);
   writeStrided(region, part);
-  region.dispose(); part.dispose();
+  region.dispose();
+  part.dispose();
   return full;
 }
 
@@ -121,7 +171,14 @@ export function scatterAdd(x: Tensor, ...args: unknown[]): Tensor {
   const d = normDim(o.dim, x.dim());
   checkGatherShapes("scatter_add", x, index, d, src);
   const srcT = src.dtype === x.dtype ? src : ops.cast(src, x.dtype);
-  const out = scatterInto(noGrad(() => ops.clone(x)), d, index, srcT, 0, true);
+  const out = scatterInto(
+    noGrad(() => ops.clone(x)),
+    d,
+    index,
+    srcT,
+    0,
+    true,
+  );
   return ops.record(out, "ScatterAddBackward", [x, srcT], (g) => [
     x.requiresGrad ? g : null,
     srcT.requiresGrad ? gatherRaw(g, d, index, srcT.shape) : null,
@@ -135,17 +192,23 @@ export function indexSelect(x: Tensor, ...args: unknown[]): Tensor {
   if (index.dim() > 1) throw new RangeError("index_select(): Index is supposed to be a vector");
   if (index.dtype !== "int64") throw new TypeError("index_select(): Expected dtype int64 for index");
   const d = normDim(o.dim, x.dim());
-  const [outer, n, inner] = geom(x.shape, d), m = index.numel();
+  const [outer, n, inner] = geom(x.shape, d),
+    m = index.numel();
   const shape = x.dim() ? x.shape.map((s, k) => (k === d ? m : s)) : index.shape.slice();
   const out = Tensor.empty(shape, x.dtype, true);
-  const xd = x.dense(), id = index.dense();
+  const xd = x.dense(),
+    id = index.dense();
   if (out.numel() || (m && n === 0)) {
-    withIndexError(() => K().gather(xd.storage, id.storage, out.storage, outer, n, m, inner, true), d,
-      d === 0 ? "index out of range in self" : (v) => `INDICES element is out of DATA bounds, id=${v} axis_dim=${n}`);
+    withIndexError(
+      () => K().gather(xd.storage, id.storage, out.storage, outer, n, m, inner, true),
+      d,
+      d === 0 ? "index out of range in self" : (v) => `INDICES element is out of DATA bounds, id=${v} axis_dim=${n}`,
+    );
   }
   if (xd !== x) xd.dispose();
   return ops.record(out, "IndexSelectBackward", [x], (g) => {
-    const gx = ops.full(x.shape.slice(), 0), gd = g.dense();
+    const gx = ops.full(x.shape.slice(), 0),
+      gd = g.dense();
     if (gd.numel()) K().scatter(gd.storage, 0, id.storage, gx.storage, outer, n, m, inner, true, true);
     if (gd !== g) gd.dispose();
     return [gx];
@@ -159,11 +222,16 @@ export function maskedFill(x: Tensor, ...args: unknown[]): Tensor {
   // (PyTorch 1.13 also takes float and int64 masks, nonzero meaning true)
   const shape = ops.broadcastShapes(mask.shape, x.shape);
   if (shape.length !== x.dim() || shape.some((s, k) => s !== x.shape[k])) {
-    throw new RangeError(`The size of tensor a (${x.shape[x.dim() - 1]}) must match the size of tensor b (${mask.shape[mask.dim() - 1]}) at non-singleton dimension ${x.dim() - 1}`);
+    throw new RangeError(
+      `The size of tensor a (${x.shape[x.dim() - 1]}) must match the size of tensor b (${mask.shape[mask.dim() - 1]}) at non-singleton dimension ${x.dim() - 1}`,
+    );
   }
   let v: Tensor;
   if (o.value instanceof Tensor) {
-    if (o.value.dim() !== 0) throw new RangeError(`masked_fill_ only supports a 0-dimensional value tensor, but got tensor with ${o.value.dim()} dimension(s).`);
+    if (o.value.dim() !== 0)
+      throw new RangeError(
+        `masked_fill_ only supports a 0-dimensional value tensor, but got tensor with ${o.value.dim()} dimension(s).`,
+      );
     v = o.value.dtype === x.dtype ? o.value : ops.cast(o.value, x.dtype);
   } else v = scalarLike(o.value, x.dtype);
   return maskedWhere(mask, v, x);
@@ -176,11 +244,18 @@ export function where(cond: Tensor, ...args: unknown[]): Tensor | Tensor[] {
   // a number takes the other operand's dtype, unless it is fractional next to an integer tensor
   const toT = (v: Tensor | number, peer: Tensor | number) => {
     if (v instanceof Tensor) return v;
-    const dt = peer instanceof Tensor ? (Number.isInteger(v) ? peer.dtype : "float32")
-      : Number.isInteger(v) && Number.isInteger(peer) ? "int64" : "float32";
+    const dt =
+      peer instanceof Tensor
+        ? Number.isInteger(v)
+          ? peer.dtype
+          : "float32"
+        : Number.isInteger(v) && Number.isInteger(peer)
+          ? "int64"
+          : "float32";
     return scalarLike(v, dt);
   };
-  const a = toT(o.input, o.other), b = toT(o.other, o.input);
+  const a = toT(o.input, o.other),
+    b = toT(o.other, o.input);
   const c = cond.dtype === "float32" || cond.dtype === ("bool" as any) ? cond : maskFloat(cond);
   return maskedWhere(c, a, b);
 }
@@ -188,16 +263,31 @@ export function where(cond: Tensor, ...args: unknown[]): Tensor | Tensor[] {
 /** Indices of the nonzero elements: [n, dim] int64, or (asTuple) one 1-d tensor per dim. */
 export function nonzero(x: Tensor, ...args: unknown[]): Tensor | Tensor[] {
   const o = parseArgs("nonzero", args, { asTuple: A.kw(A.bool, false) });
-  const xd = x.dense(), v = xd.backendView() as ArrayLike<number>, nd = x.dim();
+  const xd = x.dense(),
+    v = xd.backendView() as ArrayLike<number>,
+    nd = x.dim();
   const hits: number[] = [];
   for (let k = 0; k < v.length; k++) if (v[k] !== 0) hits.push(k);
   if (xd !== x) xd.dispose();
   const coords = new Array(hits.length * nd);
   const st = x.shape.map((_, k) => numelOf(x.shape.slice(k + 1)));
-  hits.forEach((h, r) => { for (let j = 0; j < nd; j++) coords[r * nd + j] = Math.floor(h / st[j]) % x.shape[j]; });
+  hits.forEach((h, r) => {
+    for (let j = 0; j < nd; j++) coords[r * nd + j] = Math.floor(h / st[j]) % x.shape[j];
+  });
   if (!o.asTuple) return indexTensor(coords, [hits.length, nd]);
-  if (nd === 0) return [indexTensor(hits.map(() => 0), [hits.length])];
-  return Array.from({ length: nd }, (_, j) => indexTensor(hits.map((_, r) => coords[r * nd + j]), [hits.length]));
+  if (nd === 0)
+    return [
+      indexTensor(
+        hits.map(() => 0),
+        [hits.length],
+      ),
+    ];
+  return Array.from({ length: nd }, (_, j) =>
+    indexTensor(
+      hits.map((_, r) => coords[r * nd + j]),
+      [hits.length],
+    ),
+  );
 }
 
 /** The elements of x where mask (broadcast together) is true, as a 1-d tensor. */
@@ -216,17 +306,24 @@ export function maskedSelect(x: Tensor, ...args: unknown[]): Tensor {
 function sortRaw(x: Tensor, d: number, k: number, descending: boolean): MaxResult {
   const [outer, n, inner] = geom(x.shape, d);
   const shape = x.dim() ? x.shape.map((s, j) => (j === d ? k : s)) : [];
-  const values = Tensor.empty(shape, x.dtype, true), indices = Tensor.empty(shape.slice(), "int64", true);
+  const values = Tensor.empty(shape, x.dtype, true),
+    indices = Tensor.empty(shape.slice(), "int64", true);
   const xd = x.dense();
   if (values.numel()) K().sort(xd.storage, values.storage, indices.storage, outer, n, inner, k, descending);
   if (xd !== x) xd.dispose();
-  ops.record(values, descending ? "SortBackward" : "SortBackward", [x], (g) => [scatterGrad(g, indices, x.shape, d, outer, n, inner)]);
+  ops.record(values, descending ? "SortBackward" : "SortBackward", [x], (g) => [
+    scatterGrad(g, indices, x.shape, d, outer, n, inner),
+  ]);
   return makeMaxResult(values, indices);
 }
 
 /** { values, indices } sorted along dim (stable: equal values keep their order). */
 export function sort(x: Tensor, ...args: unknown[]): MaxResult {
-  const o = parseArgs("sort", args, { dim: [A.int, -1], descending: [A.bool, false], stable: A.kw(A.nullable(A.bool), null) });
+  const o = parseArgs("sort", args, {
+    dim: [A.int, -1],
+    descending: [A.bool, false],
+    stable: A.kw(A.nullable(A.bool), null),
+  });
   const d = x.dim() ? normDim(o.dim, x.dim()) : (normDim(o.dim, 1), 0);
   return sortRaw(x, d, x.dim() ? x.shape[d] : 1, o.descending);
 }
@@ -238,7 +335,12 @@ export function argsort(x: Tensor, ...args: unknown[]): Tensor {
 }
 /** The k largest (or smallest) elements along dim, in order: { values, indices }. */
 export function topk(x: Tensor, ...args: unknown[]): MaxResult {
-  const o = parseArgs("topk", args, { k: A.nonNegInt, dim: [A.int, -1], largest: [A.bool, true], sorted: [A.bool, true] });
+  const o = parseArgs("topk", args, {
+    k: A.nonNegInt,
+    dim: [A.int, -1],
+    largest: [A.bool, true],
+    sorted: [A.bool, true],
+  });
   const d = x.dim() ? normDim(o.dim, x.dim()) : (normDim(o.dim, 1), 0);
   const n = x.dim() ? x.shape[d] : 1;
   if (o.k > n) throw new RangeError("selected index k out of range");
@@ -248,19 +350,35 @@ export function topk(x: Tensor, ...args: unknown[]): MaxResult {
 /** The sorted unique values; [values, inverse?, counts?] when returnInverse / returnCounts. */
 export function unique(x: Tensor, ...args: unknown[]): Tensor | Tensor[] {
   const o = parseArgs("unique", args, {
-    sorted: [A.bool, true], returnInverse: [A.bool, false], returnCounts: [A.bool, false], dim: [A.nullable(A.int), null],
+    sorted: [A.bool, true],
+    returnInverse: [A.bool, false],
+    returnCounts: [A.bool, false],
+    dim: [A.nullable(A.int), null],
   });
   if (o.dim !== null) throw new RangeError("unique: the dim argument is not supported by torchlet");
   const vals = x.dtype === "int64" ? indexValues(x) : Array.from(x.toFloat32Array());
-  const order = vals.map((_, k) => k).sort((p, q) => {
-    const a = vals[p], b = vals[q];
-    if (a !== a || b !== b) return a !== a ? (b !== b ? p - q : 1) : -1;
-    return a - b || p - q;
-  });
-  const uniq: number[] = [], counts: number[] = [], inverse = new Array(vals.length);
+  const order = vals
+    .map((_, k) => k)
+    .sort((p, q) => {
+      const a = vals[p],
+        b = vals[q];
+      if (a !== a || b !== b) return a !== a ? (b !== b ? p - q : 1) : -1;
+      return a - b || p - q;
+    });
+  const uniq: number[] = [],
+    counts: number[] = [],
+    inverse = new Array(vals.length);
   for (const k of order) {
-    const v = vals[k], last = uniq.length - 1;
-    if (last >= 0 && (uniq[last] === v)) { counts[last]++; inverse[k] = last; } else { uniq.push(v); counts.push(1); inverse[k] = uniq.length - 1; }
+    const v = vals[k],
+      last = uniq.length - 1;
+    if (last >= 0 && uniq[last] === v) {
+      counts[last]++;
+      inverse[k] = last;
+    } else {
+      uniq.push(v);
+      counts.push(1);
+      inverse[k] = uniq.length - 1;
+    }
   }
   const out = x.dtype === "int64" ? indexTensor(uniq, [uniq.length]) : ops.cast(ops.full([uniq.length], 0), x.dtype);
   if (x.dtype !== "int64") out.backendView().set(uniq);

@@ -15,7 +15,8 @@ export const DIMS = () => A.nullable(A.or(A.int, A.ints));
 
 /** Sorted unique non-negative dims; null/undefined or [] mean every dim (PyTorch's dim=None / []). */
 export function normDims(dim: number | number[] | null | undefined, nd: number): number[] {
-  if (dim === undefined || dim === null || (Array.isArray(dim) && dim.length === 0)) return Array.from({ length: nd }, (_, k) => k);
+  if (dim === undefined || dim === null || (Array.isArray(dim) && dim.length === 0))
+    return Array.from({ length: nd }, (_, k) => k);
   const list = Array.isArray(dim) ? dim : [dim];
   const ds = list.map((d) => normDim(d, nd));
   if (new Set(ds).size !== ds.length) {
@@ -26,11 +27,16 @@ export function normDims(dim: number | number[] | null | undefined, nd: number):
 }
 export function reducedShape(shape: readonly number[], dims: number[], keepdim: boolean): number[] {
   const out: number[] = [];
-  shape.forEach((d, k) => { if (!dims.includes(k)) out.push(d); else if (keepdim) out.push(1); });
+  shape.forEach((d, k) => {
+    if (!dims.includes(k)) out.push(d);
+    else if (keepdim) out.push(1);
+  });
   return out;
 }
 /** shape with the reduced dims set to 1. */
-export function keptShape(shape: readonly number[], dims: number[]): number[] { return shape.map((d, k) => (dims.includes(k) ? 1 : d)); }
+export function keptShape(shape: readonly number[], dims: number[]): number[] {
+  return shape.map((d, k) => (dims.includes(k) ? 1 : d));
+}
 
 /** [outer, n, inner] of dim d of shape (a 0-d tensor is one element of a 1-long dim). */
 export function geom(shape: readonly number[], d: number): [number, number, number] {
@@ -45,7 +51,9 @@ export function bstrides(t: Tensor, shape: readonly number[]): number[] {
 }
 
 /** A 0-d tensor holding v with t's dtype (a kernel operand). */
-export function scalarLike(v: number, dtype: DType = "float32"): Tensor { return ops.full([], v, dtype); }
+export function scalarLike(v: number, dtype: DType = "float32"): Tensor {
+  return ops.full([], v, dtype);
+}
 
 /** The result dtype of two operands (PyTorch's promotion, bool < int64 < float32). */
 export function promote(a: DType, b: DType): DType {
@@ -59,9 +67,11 @@ let boolOk: boolean | null = null;
 export function hasBool(): boolean {
   if (boolOk === null) {
     // bool has landed when comparisons return it
-    const t = ops.full([1], 0), c = ops.compare("eq", t, 0);
+    const t = ops.full([1], 0),
+      c = ops.compare("eq", t, 0);
     boolOk = c.dtype === BOOL;
-    t.dispose(); c.dispose();
+    t.dispose();
+    c.dispose();
   }
   return boolOk;
 }
@@ -75,20 +85,26 @@ export function asBool(mask: Tensor): Tensor {
 /** 1 where t != 0 (NaN counts as nonzero), as float32 (no autograd). */
 export function nonzeroMask(t: Tensor): Tensor {
   const tf = t.dtype === "float32" ? t : ops.cast(t, "float32");
-  const z = ops.compare("eq", tf, 0), zf = maskFloat(z), m = ops.scalarRaw("rsub", zf, 1);
-  z.dispose(); if (zf !== z) zf.dispose();
+  const z = ops.compare("eq", tf, 0),
+    zf = maskFloat(z),
+    m = ops.scalarRaw("rsub", zf, 1);
+  z.dispose();
+  if (zf !== z) zf.dispose();
   if (tf !== t) tf.dispose();
   return m;
 }
 /** A float32 0/1 copy of a mask (bool, int64 or float). */
-export function maskFloat(m: Tensor): Tensor { return m.dtype === "float32" ? m : ops.cast(m, "float32"); }
+export function maskFloat(m: Tensor): Tensor {
+  return m.dtype === "float32" ? m : ops.cast(m, "float32");
+}
 
 export function checkIndexDtype(idx: Tensor, fn: string, what = "index"): void {
   if (idx.dtype !== "int64") throw new TypeError(`${fn}(): Expected dtype int64 for ${what}`);
 }
 /** The elements of an int64 tensor as JS numbers. */
 export function indexValues(t: Tensor): number[] {
-  const d = t.dense(), v = d.backendView() as ArrayLike<number>;
+  const d = t.dense(),
+    v = d.backendView() as ArrayLike<number>;
   const out = new Array(d.numel());
   for (let k = 0; k < out.length; k++) out[k] = idxAt(v, k);
   if (d !== t) d.dispose();
@@ -105,7 +121,9 @@ export function indexTensor(values: ArrayLike<number>, shape: number[]): Tensor 
 
 /** Runs a kernel that may throw the kernels' index error, rethrowing it in PyTorch's words. */
 export function withIndexError<T>(fn: () => T, dim: number, custom?: string | ((v: string) => string)): T {
-  try { return fn(); } catch (e) {
+  try {
+    return fn();
+  } catch (e) {
     const m = /index (-?[\d.e+]+) is out of bounds for size (\d+)/.exec(String((e as Error)?.message ?? e));
     if (!m) throw e;
     const msg = typeof custom === "function" ? custom(m[1]) : custom;

@@ -33,16 +33,22 @@ export const anyNum = Object.assign((v: unknown) => typeof v === "number", { des
 /** (beta1, beta2). */
 export const betasCheck = Object.assign(
   (v: unknown) => Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === "number"),
-  { desc: "a pair of numbers [beta1, beta2]" }) as Check<[number, number]>;
-export const optBool = Object.assign((v: unknown) => v === null || typeof v === "boolean", { desc: "a boolean or null" }) as Check<boolean | null>;
+  { desc: "a pair of numbers [beta1, beta2]" },
+) as Check<[number, number]>;
+export const optBool = Object.assign((v: unknown) => v === null || typeof v === "boolean", {
+  desc: "a boolean or null",
+}) as Check<boolean | null>;
 
 /** PyTorch-style hyper-parameter checks (ValueError in PyTorch, RangeError here). */
 export function checkNonNeg(name: string, v: unknown): void {
   if (!(typeof v === "number" && v >= 0)) throw new RangeError(`Invalid ${name}: ${v}`);
 }
 export function checkBetas(betas: unknown): void {
-  if (!Array.isArray(betas) || betas.length !== 2) throw new TypeError(`betas must be a pair of numbers, got ${JSON.stringify(betas)}`);
-  betas.forEach((b, i) => { if (!(typeof b === "number" && b >= 0 && b < 1)) throw new RangeError(`Invalid beta parameter at index ${i}: ${b}`); });
+  if (!Array.isArray(betas) || betas.length !== 2)
+    throw new TypeError(`betas must be a pair of numbers, got ${JSON.stringify(betas)}`);
+  betas.forEach((b, i) => {
+    if (!(typeof b === "number" && b >= 0 && b < 1)) throw new RangeError(`Invalid beta parameter at index ${i}: ${b}`);
+  });
 }
 
 function isParamGroupLike(v: unknown): v is { params: unknown } {
@@ -72,15 +78,24 @@ export class Optimizer {
   constructor(params: ParamsArg, defaults: Record<string, any>);
   constructor(fnName: string, params: ParamsArg, defaults: Record<string, any>);
   constructor(...a: unknown[]) {
-    const [fnName, params, defaults] = (typeof a[0] === "string" ? a : [`optim.${new.target.name}`, a[0], a[1]]) as [string, ParamsArg, Record<string, any>];
-    if (defaults === null || typeof defaults !== "object") throw new TypeError(`${fnName}: defaults must be an object of hyper-parameters`);
+    const [fnName, params, defaults] = (typeof a[0] === "string" ? a : [`optim.${new.target.name}`, a[0], a[1]]) as [
+      string,
+      ParamsArg,
+      Record<string, any>,
+    ];
+    if (defaults === null || typeof defaults !== "object")
+      throw new TypeError(`${fnName}: defaults must be an object of hyper-parameters`);
     this.fnName = fnName;
     this.defaults = defaults;
     if (params instanceof Tensor) {
-      throw new TypeError(`params argument given to the optimizer should be an iterable of Tensors or dicts, but got a Tensor`);
+      throw new TypeError(
+        `params argument given to the optimizer should be an iterable of Tensors or dicts, but got a Tensor`,
+      );
     }
     if (params == null || typeof (params as any)[Symbol.iterator] !== "function") {
-      throw new TypeError(`params argument given to the optimizer should be an iterable of Tensors or dicts, but got ${String(params)}`);
+      throw new TypeError(
+        `params argument given to the optimizer should be an iterable of Tensors or dicts, but got ${String(params)}`,
+      );
     }
     let groups = [...(params as Iterable<any>)];
     if (!groups.length) throw new RangeError("optimizer got an empty parameter list");
@@ -92,9 +107,17 @@ export class Optimizer {
   addParamGroup(group: { params: Iterable<Tensor> | Tensor; [option: string]: unknown }): void {
     if (!isParamGroupLike(group)) throw new TypeError("param group must be a dict (an object with a params key)");
     const raw = group.params as unknown;
-    const params: unknown[] = raw instanceof Tensor ? [raw] : raw != null && typeof (raw as any)[Symbol.iterator] === "function" ? [...(raw as Iterable<unknown>)] : [raw];
+    const params: unknown[] =
+      raw instanceof Tensor
+        ? [raw]
+        : raw != null && typeof (raw as any)[Symbol.iterator] === "function"
+          ? [...(raw as Iterable<unknown>)]
+          : [raw];
     for (const p of params) {
-      if (!(p instanceof Tensor)) throw new TypeError(`optimizer can only optimize Tensors, but one of the params is ${p === null ? "null" : typeof p}`);
+      if (!(p instanceof Tensor))
+        throw new TypeError(
+          `optimizer can only optimize Tensors, but one of the params is ${p === null ? "null" : typeof p}`,
+        );
       if (!p.isLeaf) throw new RangeError("can't optimize a non-leaf Tensor");
       if (p.isDisposed) throw new Error("optimizer: one of the params has been disposed");
     }
@@ -104,13 +127,15 @@ export class Optimizer {
       if (k === "params") continue;
       if (!known.includes(k) && !PASS_THROUGH.has(k)) {
         const s = suggest(k, known);
-        if (s) throw new TypeError(`unknown option "${k}" in a parameter group of ${this.fnName}; did you mean "${s}"?`);
+        if (s)
+          throw new TypeError(`unknown option "${k}" in a parameter group of ${this.fnName}; did you mean "${s}"?`);
       }
       g[k] = Array.isArray(v) ? v.slice() : v;
     }
     for (const k of known) {
       if (!(k in g)) {
-        if (this.defaults[k] === REQUIRED) throw new TypeError(`parameter group didn't specify a value of required optimization parameter ${snake(k)}`);
+        if (this.defaults[k] === REQUIRED)
+          throw new TypeError(`parameter group didn't specify a value of required optimization parameter ${snake(k)}`);
         g[k] = Array.isArray(this.defaults[k]) ? this.defaults[k].slice() : this.defaults[k];
       }
     }
@@ -120,10 +145,16 @@ export class Optimizer {
       throw new RangeError("optimizer contains a parameter group with duplicate parameters");
     }
     for (const other of this.paramGroups) {
-      if (other.params.some((p) => ps.includes(p))) throw new RangeError("some parameters appear in more than one parameter group");
+      if (other.params.some((p) => ps.includes(p)))
+        throw new RangeError("some parameters appear in more than one parameter group");
     }
     const out = { params: ps, ...g } as ParamGroup;
-    Object.defineProperty(out, "options", { get() { return out; }, enumerable: false });
+    Object.defineProperty(out, "options", {
+      get() {
+        return out;
+      },
+      enumerable: false,
+    });
     this.paramGroups.push(out);
   }
 
@@ -134,17 +165,28 @@ export class Optimizer {
     throw new Error(`${this.fnName}: an Optimizer subclass overrides step() or update(p, grad, group, state)`);
   }
   /** State keys PyTorch stores as 0-dim tensors in its state dict (Adam's step, NAdam's mu_product). */
-  protected tensorScalars(): string[] { return []; }
+  protected tensorScalars(): string[] {
+    return [];
+  }
   /** Keys PyTorch 1.13 has in this optimiser's param_groups that have no effect here. */
-  protected pyExtraGroupKeys(): Record<string, unknown> { return {}; }
+  protected pyExtraGroupKeys(): Record<string, unknown> {
+    return {};
+  }
 
   /** Clears the gradients (set to null by default, as PyTorch 2's zero_grad). */
   zeroGrad(setToNone: boolean | { setToNone?: boolean } = true): void {
-    const none = typeof setToNone === "object" ? parseArgs("Optimizer.zeroGrad", [setToNone], { setToNone: [anyBool, true] }).setToNone : setToNone;
-    for (const g of this.paramGroups) for (const p of g.params) {
-      if (!p.grad) continue;
-      if (none) { p.grad.dispose(); p.grad = null; } else p.grad.zero_();
-    }
+    const none =
+      typeof setToNone === "object"
+        ? parseArgs("Optimizer.zeroGrad", [setToNone], { setToNone: [anyBool, true] }).setToNone
+        : setToNone;
+    for (const g of this.paramGroups)
+      for (const p of g.params) {
+        if (!p.grad) continue;
+        if (none) {
+          p.grad.dispose();
+          p.grad = null;
+        } else p.grad.zero_();
+      }
   }
 
   /**
@@ -168,27 +210,44 @@ export class Optimizer {
         if (p.isDisposed) throw new Error("optimizer step: a parameter has been disposed");
         if (p.grad.isDisposed) throw new Error("optimizer step: a gradient has been disposed");
         if (p.grad.shape.length !== p.shape.length || p.grad.shape.some((d, k) => d !== p.shape[k])) {
-          throw new RangeError(`optimizer step: gradient of shape [${p.grad.shape.join(", ")}] does not match parameter of shape [${p.shape.join(", ")}] (assigned grad has data of a different size)`);
+          throw new RangeError(
+            `optimizer step: gradient of shape [${p.grad.shape.join(", ")}] does not match parameter of shape [${p.shape.join(", ")}] (assigned grad has data of a different size)`,
+          );
         }
         if (p.grad.dtype !== p.dtype) {
-          throw new TypeError(`optimizer step: gradient has dtype ${p.grad.dtype} but the parameter is ${p.dtype} (assigned grad has data of a different type)`);
+          throw new TypeError(
+            `optimizer step: gradient has dtype ${p.grad.dtype} but the parameter is ${p.dtype} (assigned grad has data of a different type)`,
+          );
         }
-        if (p.dtype !== "float32") throw new TypeError(`optimizer step: only float32 parameters can be optimized, got ${p.dtype}`);
+        if (p.dtype !== "float32")
+          throw new TypeError(`optimizer step: only float32 parameters can be optimized, got ${p.dtype}`);
         if (!p.isDense()) throw new Error("optimizer step: parameters must be contiguous");
         const st = this.state.get(p);
-        if (st) for (const [k, v] of Object.entries(st)) {
-          if (!(v instanceof Tensor) || this.tensorScalars().includes(k)) continue;
-          if (v.isDisposed) throw new Error(`optimizer step: the state tensor "${snake(k)}" of a parameter has been disposed`);
-          if (v.shape.length !== p.shape.length || v.shape.some((d, i) => d !== p.shape[i]) || !v.isDense() || v.dtype !== "float32") {
-            throw new RangeError(`optimizer step: state "${snake(k)}" of shape [${v.shape.join(", ")}] does not match parameter of shape [${p.shape.join(", ")}]`);
+        if (st)
+          for (const [k, v] of Object.entries(st)) {
+            if (!(v instanceof Tensor) || this.tensorScalars().includes(k)) continue;
+            if (v.isDisposed)
+              throw new Error(`optimizer step: the state tensor "${snake(k)}" of a parameter has been disposed`);
+            if (
+              v.shape.length !== p.shape.length ||
+              v.shape.some((d, i) => d !== p.shape[i]) ||
+              !v.isDense() ||
+              v.dtype !== "float32"
+            ) {
+              throw new RangeError(
+                `optimizer step: state "${snake(k)}" of shape [${v.shape.join(", ")}] does not match parameter of shape [${p.shape.join(", ")}]`,
+              );
+            }
           }
-        }
       }
     }
     noGrad(() => {
       for (const [p, group] of this.collect()) {
         let st = this.state.get(p);
-        if (!st) { st = {}; this.state.set(p, st); }
+        if (!st) {
+          st = {};
+          this.state.set(p, st);
+        }
         const g = p.grad!.dense();
         this.update(p, g, group, st);
         if (g !== p.grad) g.dispose();
@@ -244,24 +303,42 @@ export class Optimizer {
    * `optimizer.state_dict()` via torch.load): `step` may be a number or a tensor. Validated in full
    * before anything changes; tensors are copied.
    */
-  loadStateDict(sdIn: { state: Record<string | number, Record<string, any>> | Map<unknown, Record<string, any>>; param_groups: Record<string, any>[] } | Loaded): void {
+  loadStateDict(
+    sdIn:
+      | {
+          state: Record<string | number, Record<string, any>> | Map<unknown, Record<string, any>>;
+          param_groups: Record<string, any>[];
+        }
+      | Loaded,
+  ): void {
     // checked at run time below, whatever its static type (e.g. straight from torch.load)
-    const sd = sdIn as { state: Record<string | number, Record<string, any>> | Map<unknown, Record<string, any>>; param_groups: Record<string, any>[] };
+    const sd = sdIn as {
+      state: Record<string | number, Record<string, any>> | Map<unknown, Record<string, any>>;
+      param_groups: Record<string, any>[];
+    };
     const fn = `${this.fnName}.loadStateDict`;
     if (!sd || typeof sd !== "object" || !("param_groups" in sd) || !("state" in sd)) {
-      throw new TypeError(`${fn}: expected an object with "state" and "param_groups" (PyTorch's optimizer state_dict layout)`);
+      throw new TypeError(
+        `${fn}: expected an object with "state" and "param_groups" (PyTorch's optimizer state_dict layout)`,
+      );
     }
     const saved = sd.param_groups;
     if (!Array.isArray(saved)) throw new TypeError(`${fn}: "param_groups" must be a list`);
-    if (saved.length !== this.paramGroups.length) throw new RangeError("loaded state dict has a different number of parameter groups");
+    if (saved.length !== this.paramGroups.length)
+      throw new RangeError("loaded state dict has a different number of parameter groups");
     saved.forEach((sg, i) => {
-      if (!sg || typeof sg !== "object" || !Array.isArray(sg.params)) throw new TypeError(`${fn}: param_groups[${i}].params must be a list of indices`);
+      if (!sg || typeof sg !== "object" || !Array.isArray(sg.params))
+        throw new TypeError(`${fn}: param_groups[${i}].params must be a list of indices`);
       if (sg.params.length !== this.paramGroups[i].params.length) {
-        throw new RangeError("loaded state dict contains a parameter group that doesn't match the size of optimizer's group");
+        throw new RangeError(
+          "loaded state dict contains a parameter group that doesn't match the size of optimizer's group",
+        );
       }
     });
     const idMap = new Map<string, Tensor>();
-    saved.forEach((sg, gi) => sg.params.forEach((id: unknown, j: number) => idMap.set(String(id), this.paramGroups[gi].params[j])));
+    saved.forEach((sg, gi) =>
+      sg.params.forEach((id: unknown, j: number) => idMap.set(String(id), this.paramGroups[gi].params[j])),
+    );
     // groups: snake_case -> camelCase, defaults for keys the file lacks, then validation
     const newGroups = saved.map((sg, gi) => {
       const g: Record<string, any> = {};
@@ -270,33 +347,49 @@ export class Optimizer {
         g[camel(k)] = Array.isArray(v) ? v.slice() : v instanceof Tensor ? v.item() : v;
       }
       for (const k of Object.keys(this.defaults)) if (!(k in g)) g[k] = this.paramGroups[gi][k];
-      for (const k of [...Object.keys(this.pyExtraGroupKeys()), ...NO_EFFECT]) if (!(camel(k) in this.defaults)) delete g[camel(k)];
+      for (const k of [...Object.keys(this.pyExtraGroupKeys()), ...NO_EFFECT])
+        if (!(camel(k) in this.defaults)) delete g[camel(k)];
       // options of other PyTorch versions that change the update: refused when on, dropped when off
       for (const k of CHANGES_MATH) {
         const ck = camel(k);
         if (ck in g && !(ck in this.defaults)) {
-          if (g[ck]) throw new RangeError(`${fn}: param_groups[${gi}] has ${k}=${pyValue(g[ck])}, which ${this.fnName} (PyTorch 1.13's) does not have`);
+          if (g[ck])
+            throw new RangeError(
+              `${fn}: param_groups[${gi}] has ${k}=${pyValue(g[ck])}, which ${this.fnName} (PyTorch 1.13's) does not have`,
+            );
           delete g[ck];
         }
       }
-      try { this.validateGroup(g); } catch (e) { throw new RangeError(`${fn}: param_groups[${gi}]: ${(e as Error).message}`); }
+      try {
+        this.validateGroup(g);
+      } catch (e) {
+        throw new RangeError(`${fn}: param_groups[${gi}]: ${(e as Error).message}`);
+      }
       return g;
     });
     // state: indices -> parameters, validated, then copied
-    const entries: [string, Record<string, any>][] = sd.state instanceof Map
-      ? [...sd.state.entries()].map(([k, v]) => [String(k), v]) : Object.entries(sd.state ?? {});
+    const entries: [string, Record<string, any>][] =
+      sd.state instanceof Map
+        ? [...sd.state.entries()].map(([k, v]) => [String(k), v])
+        : Object.entries(sd.state ?? {});
     const scalars = this.tensorScalars();
     for (const [id, st] of entries) {
       const p = idMap.get(id);
-      if (!p) throw new RangeError(`${fn}: state for parameter index ${id}, but the optimizer's groups have ${idMap.size} parameters`);
+      if (!p)
+        throw new RangeError(
+          `${fn}: state for parameter index ${id}, but the optimizer's groups have ${idMap.size} parameters`,
+        );
       if (!st || typeof st !== "object") throw new TypeError(`${fn}: state[${id}] must be an object`);
       for (const [k, v] of Object.entries(st)) {
         if (v instanceof Tensor) {
           if (v.isDisposed) throw new Error(`${fn}: state[${id}].${k} has been disposed`);
           if (scalars.includes(camel(k)) || k === "step") {
-            if (v.numel() !== 1) throw new RangeError(`${fn}: state[${id}].${k} must hold one number, got shape [${v.shape.join(", ")}]`);
+            if (v.numel() !== 1)
+              throw new RangeError(`${fn}: state[${id}].${k} must hold one number, got shape [${v.shape.join(", ")}]`);
           } else if (v.shape.length !== p.shape.length || v.shape.some((d, i) => d !== p.shape[i])) {
-            throw new RangeError(`${fn}: state[${id}].${k} has shape [${v.shape.join(", ")}] but the parameter has shape [${p.shape.join(", ")}]`);
+            throw new RangeError(
+              `${fn}: state[${id}].${k} has shape [${v.shape.join(", ")}] but the parameter has shape [${p.shape.join(", ")}]`,
+            );
           }
         } else if (!(v === null || typeof v === "number" || typeof v === "boolean")) {
           throw new TypeError(`${fn}: state[${id}].${k} must be a tensor, a number or null`);
@@ -336,7 +429,9 @@ export class Optimizer {
     const lines = [`${this.constructor.name} (`];
     this.paramGroups.forEach((g, i) => {
       lines.push(`Parameter Group ${i}`);
-      for (const k of Object.keys(g).filter((k) => k !== "params").sort((a, b) => snake(a) < snake(b) ? -1 : 1)) {
+      for (const k of Object.keys(g)
+        .filter((k) => k !== "params")
+        .sort((a, b) => (snake(a) < snake(b) ? -1 : 1))) {
         lines.push(`    ${snake(k)}: ${pyValue(g[k])}`);
       }
     });
@@ -359,8 +454,16 @@ function pyValue(v: unknown): string {
 export function optimArgs<S extends Spec>(fn: string, args: ArrayLike<unknown>, spec: S) {
   // a lone options object whose values are all undefined is fine; arrays are betas, not options
   const list = Array.from(args);
-  if (list.length && list[list.length - 1] != null && typeof list[list.length - 1] === "object" && !Array.isArray(list[list.length - 1]) && !isOptionsObject(list[list.length - 1])) {
-    throw new TypeError(`${fn}: expected hyper-parameters or an options object, got ${Object.prototype.toString.call(list[list.length - 1])}`);
+  if (
+    list.length &&
+    list[list.length - 1] != null &&
+    typeof list[list.length - 1] === "object" &&
+    !Array.isArray(list[list.length - 1]) &&
+    !isOptionsObject(list[list.length - 1])
+  ) {
+    throw new TypeError(
+      `${fn}: expected hyper-parameters or an options object, got ${Object.prototype.toString.call(list[list.length - 1])}`,
+    );
   }
   return parseArgs(fn, list, spec) as Record<string, any>;
 }

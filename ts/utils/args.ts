@@ -10,22 +10,36 @@ import type { Tensor } from "../tensor.js";
 // No runtime import of tensor.ts (it imports this file): the Tensor class registers itself here.
 let TensorClass: (abstract new (...a: any[]) => Tensor) | null = null;
 /** Called once by tensor.ts. */
-export function setTensorClass(c: abstract new (...a: any[]) => Tensor): void { TensorClass = c; }
+export function setTensorClass(c: abstract new (...a: any[]) => Tensor): void {
+  TensorClass = c;
+}
 const isTensor = (v: unknown): v is Tensor => TensorClass !== null && v instanceof TensorClass;
 
 /** A value check with a description for error messages ("an int", "a tuple of ints", ...). */
-export interface Check<T = unknown> { (v: unknown): boolean; desc: string; readonly __t?: T }
+export interface Check<T = unknown> {
+  (v: unknown): boolean;
+  desc: string;
+  readonly __t?: T;
+}
 /** Keyword-only: cannot be given positionally (PyTorch's `*, dtype=...`). */
-export interface KwOnly<T = unknown> { kw: true; check: Check<T>; dflt: T }
+export interface KwOnly<T = unknown> {
+  kw: true;
+  check: Check<T>;
+  dflt: T;
+}
 
 /** A spec entry: a check (required), [check, default] (optional), or A.kw(check, default). */
 export type Entry = Check<any> | readonly [Check<any>, unknown] | KwOnly<any>;
 export type Spec = Record<string, Entry>;
 
 type ValueOf<E> =
-  E extends KwOnly<infer T> ? T :
-  E extends readonly [Check<infer T>, infer D] ? T | D :
-  E extends Check<infer T> ? T : never;
+  E extends KwOnly<infer T>
+    ? T
+    : E extends readonly [Check<infer T>, infer D]
+      ? T | D
+      : E extends Check<infer T>
+        ? T
+        : never;
 export type Parsed<S extends Spec> = { [K in keyof S]: ValueOf<S[K]> };
 
 function check<T>(desc: string, fn: (v: unknown) => boolean): Check<T> {
@@ -52,17 +66,25 @@ export const A = {
   numOrTuple: check<number | number[]>("a number or a tuple of numbers", (v) => isNum(v) || tupleOf(v, isNum)),
   ints: check<number[]>("a tuple of ints", (v) => Array.isArray(v) && v.every(isInt)),
   /** Conv padding: int, tuple of ints, "same" or "valid". */
-  padding: check<number | number[] | "same" | "valid">(`an int, a tuple of ints, "same" or "valid"`,
-    (v) => isInt(v) || tupleOf(v, isInt) || v === "same" || v === "valid"),
+  padding: check<number | number[] | "same" | "valid">(
+    `an int, a tuple of ints, "same" or "valid"`,
+    (v) => isInt(v) || tupleOf(v, isInt) || v === "same" || v === "valid",
+  ),
   tensor: check<Tensor>("a Tensor", (v) => isTensor(v)),
   optTensor: check<Tensor | null | undefined>("a Tensor or null", (v) => v == null || isTensor(v)),
   oneOf<const T extends readonly unknown[]>(...values: T): Check<T[number]> {
     return check<T[number]>(`one of ${values.map((x) => JSON.stringify(x)).join(", ")}`, (v) => values.includes(v));
   },
-  or<T, U>(a: Check<T>, b: Check<U>): Check<T | U> { return check<T | U>(`${a.desc} or ${b.desc}`, (v) => a(v) || b(v)); },
-  nullable<T>(c: Check<T>): Check<T | null> { return check<T | null>(`${c.desc} or null`, (v) => v === null || v === undefined || c(v)); },
+  or<T, U>(a: Check<T>, b: Check<U>): Check<T | U> {
+    return check<T | U>(`${a.desc} or ${b.desc}`, (v) => a(v) || b(v));
+  },
+  nullable<T>(c: Check<T>): Check<T | null> {
+    return check<T | null>(`${c.desc} or null`, (v) => v === null || v === undefined || c(v));
+  },
   /** A keyword-only option with its default. */
-  kw<T>(c: Check<T>, dflt: T): KwOnly<T> { return { kw: true, check: c, dflt }; },
+  kw<T>(c: Check<T>, dflt: T): KwOnly<T> {
+    return { kw: true, check: c, dflt };
+  },
 };
 
 /** A plain `{ ... }` object (not a Tensor, array, Map, class instance, ...): the options object. */
@@ -104,10 +126,14 @@ export function suggest(key: string, known: readonly string[]): string | undefin
   const l = lower(key);
   const same = known.find((k) => lower(k) === l);
   if (same) return same;
-  let best: string | undefined, bestD = Infinity;
+  let best: string | undefined,
+    bestD = Infinity;
   for (const k of known) {
     const dist = editDistance(l, lower(k));
-    if (dist < bestD) { bestD = dist; best = k; }
+    if (dist < bestD) {
+      bestD = dist;
+      best = k;
+    }
   }
   return best !== undefined && bestD <= Math.max(1, Math.floor(best.length / 3)) ? best : undefined;
 }
@@ -115,7 +141,9 @@ export function suggest(key: string, known: readonly string[]): string | undefin
 /** Throws the TypeError for an option key that `fn` does not take. */
 export function unknownOption(fn: string, key: string, known: readonly string[]): never {
   const s = suggest(key, known);
-  throw new TypeError(`unknown option "${key}" for ${fn}${s ? `; did you mean "${s}"?` : ` (it takes ${known.map((k) => `"${k}"`).join(", ") || "no options"})`}`);
+  throw new TypeError(
+    `unknown option "${key}" for ${fn}${s ? `; did you mean "${s}"?` : ` (it takes ${known.map((k) => `"${k}"`).join(", ") || "no options"})`}`,
+  );
 }
 
 /** Rejects keys of `opts` outside `known` (for functions that read their options by hand). */
@@ -150,10 +178,15 @@ export function parseArgs<S extends Spec>(fn: string, given: ArrayLike<unknown>,
   if (list.length && isOptionsObject(list[list.length - 1])) {
     const at = list.length - 1;
     const e = at < positionalMax ? entries[at] : undefined;
-    if (!(e && e.c === A.any)) { opts = list[at] as Record<string, unknown>; list = list.slice(0, at); }
+    if (!(e && e.c === A.any)) {
+      opts = list[at] as Record<string, unknown>;
+      list = list.slice(0, at);
+    }
   }
   if (list.length > positionalMax) {
-    throw new TypeError(`${fn}: takes at most ${positionalMax} positional argument${positionalMax === 1 ? "" : "s"} (${names.slice(0, positionalMax).join(", ")}) but ${list.length} were given; pass the others by name in an options object`);
+    throw new TypeError(
+      `${fn}: takes at most ${positionalMax} positional argument${positionalMax === 1 ? "" : "s"} (${names.slice(0, positionalMax).join(", ")}) but ${list.length} were given; pass the others by name in an options object`,
+    );
   }
   const out: Record<string, unknown> = {};
   for (const k of Object.keys(opts)) {
@@ -171,7 +204,8 @@ export function parseArgs<S extends Spec>(fn: string, given: ArrayLike<unknown>,
     }
     const v = inList ? list[i] : opts[n];
     // None for an argument whose default is None is always fine (PyTorch's Optional[...] = None)
-    if (!(v === null && e.dflt === null) && !e.c(v)) throw new TypeError(`${fn}: argument "${n}" must be ${e.c.desc}, got ${show(v)}`);
+    if (!(v === null && e.dflt === null) && !e.c(v))
+      throw new TypeError(`${fn}: argument "${n}" must be ${e.c.desc}, got ${show(v)}`);
     out[n] = v;
   });
   return out as Parsed<S>;

@@ -34,20 +34,45 @@ export function makeDivisible(v: number, divisor: number, minValue: number | nul
 /** Conv2d + norm + activation as one Sequential (torchvision.ops.Conv2dNormActivation). */
 export class Conv2dNormActivation extends nn.Sequential {
   readonly outChannels: number;
-  constructor(inChannels: number, outChannels: number, opts: {
-    kernelSize?: number; stride?: number; padding?: number | null; groups?: number; normLayer?: NormLayer | null;
-    activationLayer?: ActivationLayer | null; dilation?: number; inplace?: boolean | null; bias?: boolean | null;
-  } = {}) {
+  constructor(
+    inChannels: number,
+    outChannels: number,
+    opts: {
+      kernelSize?: number;
+      stride?: number;
+      padding?: number | null;
+      groups?: number;
+      normLayer?: NormLayer | null;
+      activationLayer?: ActivationLayer | null;
+      dilation?: number;
+      inplace?: boolean | null;
+      bias?: boolean | null;
+    } = {},
+  ) {
     const o = parseArgs("vision.ops.Conv2dNormActivation", [inChannels, outChannels, opts], {
-      inChannels: A.int, outChannels: A.int, kernelSize: [A.int, 3], stride: [A.int, 1], padding: [A.nullable(A.int), null],
-      groups: [A.int, 1], normLayer: [A.nullable(A.func), batchNorm2d], activationLayer: [A.nullable(A.func), relu],
-      dilation: [A.int, 1], inplace: [A.nullable(A.bool), true], bias: [A.nullable(A.bool), null],
+      inChannels: A.int,
+      outChannels: A.int,
+      kernelSize: [A.int, 3],
+      stride: [A.int, 1],
+      padding: [A.nullable(A.int), null],
+      groups: [A.int, 1],
+      normLayer: [A.nullable(A.func), batchNorm2d],
+      activationLayer: [A.nullable(A.func), relu],
+      dilation: [A.int, 1],
+      inplace: [A.nullable(A.bool), true],
+      bias: [A.nullable(A.bool), null],
     });
     const padding = o.padding ?? Math.floor((o.kernelSize - 1) / 2) * o.dilation;
     const bias = o.bias ?? o.normLayer === null;
-    const layers: Module[] = [new nn.Conv2d(o.inChannels, o.outChannels, o.kernelSize, {
-      stride: o.stride, padding, dilation: o.dilation, groups: o.groups, bias,
-    })];
+    const layers: Module[] = [
+      new nn.Conv2d(o.inChannels, o.outChannels, o.kernelSize, {
+        stride: o.stride,
+        padding,
+        dilation: o.dilation,
+        groups: o.groups,
+        bias,
+      }),
+    ];
     if (o.normLayer) layers.push(o.normLayer(o.outChannels));
     if (o.activationLayer) layers.push(o.activationLayer(o.inplace === null ? {} : { inplace: o.inplace }));
     super(...layers);
@@ -62,7 +87,11 @@ export class SqueezeExcitation extends Module {
   fc2: nn.Conv2d;
   activation: TensorModule;
   scale_activation: TensorModule;
-  constructor(inputChannels: number, squeezeChannels: number, opts: { activation?: ActivationLayer; scaleActivation?: ActivationLayer } = {}) {
+  constructor(
+    inputChannels: number,
+    squeezeChannels: number,
+    opts: { activation?: ActivationLayer; scaleActivation?: ActivationLayer } = {},
+  ) {
     super();
     this.avgpool = new nn.AdaptiveAvgPool2d(1);
     this.fc1 = new nn.Conv2d(inputChannels, squeezeChannels, 1);
@@ -86,11 +115,13 @@ export class SqueezeExcitation extends Module {
  */
 export function stochasticDepth(input: Tensor, p: number, mode: "row" | "batch", training = true): Tensor {
   if (p < 0 || p > 1) throw new RangeError(`drop probability has to be between 0 and 1, but got ${p}`);
-  if (mode !== "row" && mode !== "batch") throw new RangeError(`mode has to be either 'batch' or 'row', but got ${mode}`);
+  if (mode !== "row" && mode !== "batch")
+    throw new RangeError(`mode has to be either 'batch' or 'row', but got ${mode}`);
   if (!training || p === 0) return input;
   const survival = 1 - p;
   const shape = mode === "row" ? [input.shape[0], ...input.shape.slice(1).map(() => 1)] : input.shape.map(() => 1);
-  const n = shape.reduce((a, b) => a * b, 1), data = new Float32Array(n);
+  const n = shape.reduce((a, b) => a * b, 1),
+    data = new Float32Array(n);
   for (let k = 0; k < n; k++) data[k] = random() < survival ? (survival > 0 ? 1 / survival : 1) : 0;
   return ops.mul(input, tensorOf(data, shape));
 }
@@ -98,9 +129,18 @@ const tensorOf = (d: Float32Array, shape: number[]) => tensor(d, { shape });
 
 /** torchvision.ops.StochasticDepth(p, mode): prints `StochasticDepth(p=0.0125, mode=row)`. */
 export class StochasticDepth extends Module {
-  constructor(readonly p: number, readonly mode: "row" | "batch") { super(); }
-  forward(x: Tensor): Tensor { return stochasticDepth(x, this.p, this.mode, this.training); }
-  toString(): string { return `StochasticDepth(p=${pyFloat(this.p)}, mode=${this.mode})`; }
+  constructor(
+    readonly p: number,
+    readonly mode: "row" | "batch",
+  ) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return stochasticDepth(x, this.p, this.mode, this.training);
+  }
+  toString(): string {
+    return `StochasticDepth(p=${pyFloat(this.p)}, mode=${this.mode})`;
+  }
 }
 
 // ------------------------------------------------------------------ torchvision's weight inits
@@ -112,7 +152,8 @@ export function kaimingNormal(w: Tensor, mode: "fan_in" | "fan_out" = "fan_in"):
 }
 /** kaiming_uniform_(w) with a = 0: U(-sqrt(6 / fan_in), sqrt(6 / fan_in)). */
 export function kaimingUniform(w: Tensor): void {
-  const [fanIn] = fans(w), b = Math.sqrt(6 / fanIn);
+  const [fanIn] = fans(w),
+    b = Math.sqrt(6 / fanIn);
   uniform_(w, -b, b);
 }
 /** The init loop shared by most torchvision models over every submodule. */
@@ -127,8 +168,14 @@ export function initModel(m: Module, opts: { conv: (c: nn.Conv2d) => void; linea
   }
 }
 /** nn.init.zeros_ / ones_ / constant_ (outside autograd). */
-export const zeros_ = (t: Tensor) => { noGrad(() => t.fill_(0)); };
-export const ones_ = (t: Tensor) => { noGrad(() => t.fill_(1)); };
+export const zeros_ = (t: Tensor) => {
+  noGrad(() => t.fill_(0));
+};
+export const ones_ = (t: Tensor) => {
+  noGrad(() => t.fill_(1));
+};
 export { normal_, uniform_ };
 /** nn.init.constant_ (torchvision's DenseNet bias init). */
-export function constantInit(t: Tensor, v: number): void { noGrad(() => t.fill_(v)); }
+export function constantInit(t: Tensor, v: number): void {
+  noGrad(() => t.fill_(v));
+}

@@ -8,7 +8,8 @@ import { A, parseArgs } from "../../utils/args.js";
 import { random } from "../../runtime.js";
 
 function checkInput(fn: string, x: unknown): asserts x is Tensor {
-  if (!(x instanceof Tensor)) throw new TypeError(`${fn}(): argument 'input' must be Tensor, not ${x === null ? "None" : typeof x}`);
+  if (!(x instanceof Tensor))
+    throw new TypeError(`${fn}(): argument 'input' must be Tensor, not ${x === null ? "None" : typeof x}`);
   if (x.dtype !== "float32") throw new TypeError(`${fn}: expected a floating point tensor but got ${x.dtype}`);
 }
 
@@ -84,11 +85,17 @@ export function softplus(x: Tensor, ...rest: unknown[]): Tensor {
   return act("softplus", "softplus", x, [o.beta, o.threshold], false);
 }
 /** F.softsign(x) = x / (1 + |x|). */
-export function softsign(x: Tensor): Tensor { return act("softsign", "softsign", x, [], false); }
+export function softsign(x: Tensor): Tensor {
+  return act("softsign", "softsign", x, [], false);
+}
 /** F.logsigmoid(x) = log(sigmoid(x)), stable. */
-export function logsigmoid(x: Tensor): Tensor { return act("log_sigmoid", "logsigmoid", x, [], false); }
+export function logsigmoid(x: Tensor): Tensor {
+  return act("log_sigmoid", "logsigmoid", x, [], false);
+}
 /** F.tanhshrink(x) = x - tanh(x). */
-export function tanhshrink(x: Tensor): Tensor { return act("tanhshrink", "tanhshrink", x, [], false); }
+export function tanhshrink(x: Tensor): Tensor {
+  return act("tanhshrink", "tanhshrink", x, [], false);
+}
 /** F.softshrink(x, lambd = 0.5). */
 export function softshrink(x: Tensor, ...rest: unknown[]): Tensor {
   const o = parseArgs("F.softshrink", rest, { lambd: [A.num, 0.5] });
@@ -108,10 +115,17 @@ export function threshold(x: Tensor, ...rest: unknown[]): Tensor {
 /** F.rrelu(x, lower = 1/8, upper = 1/3, training = false, { inplace }): in eval mode a leaky ReLU
  *  with slope (lower + upper) / 2; in training each negative element gets a random slope. */
 export function rrelu(x: Tensor, ...rest: unknown[]): Tensor {
-  const o = parseArgs("F.rrelu", rest, { lower: [A.num, 1 / 8], upper: [A.num, 1 / 3], training: [A.bool, false], inplace: [A.bool, false] });
+  const o = parseArgs("F.rrelu", rest, {
+    lower: [A.num, 1 / 8],
+    upper: [A.num, 1 / 3],
+    training: [A.bool, false],
+    inplace: [A.bool, false],
+  });
   checkInput("rrelu", x);
   if (!o.training) return act("rrelu", "leakyRelu", x, [(o.lower + o.upper) / 2], o.inplace);
-  const xv = x.toFloat32Array(), slope = Tensor.empty(x.shape.slice(), "float32"), v = slope.backendView();
+  const xv = x.toFloat32Array(),
+    slope = Tensor.empty(x.shape.slice(), "float32"),
+    v = slope.backendView();
   for (let k = 0; k < v.length; k++) v[k] = xv[k] >= 0 ? 1 : o.lower + (o.upper - o.lower) * random();
   return applyInplace(x, o.inplace, "rrelu", (s) => ops.mul(s, slope));
 }
@@ -121,7 +135,9 @@ export function prelu(x: Tensor, weight: Tensor): Tensor {
   checkInput("prelu", x);
   const C = x.dim() >= 2 ? x.shape[1] : 1;
   if (weight.numel() !== 1 && weight.numel() !== C) {
-    throw new RangeError(`Mismatch of parameter numbers and input channel size. Found parameter numbers = ${weight.numel()} and channel size = ${C}.`);
+    throw new RangeError(
+      `Mismatch of parameter numbers and input channel size. Found parameter numbers = ${weight.numel()} and channel size = ${C}.`,
+    );
   }
   let w = weight;
   if (weight.numel() !== 1) w = ops.reshape(weight, [C, ...new Array(Math.max(x.dim() - 2, 0)).fill(1)]);
@@ -140,17 +156,24 @@ export function glu(x: Tensor, ...rest: unknown[]): Tensor {
   checkInput("glu", x);
   const o = parseArgs("F.glu", rest, { dim: [A.int, -1] });
   if (x.dim() === 0) throw new RangeError("glu does not support scalars because halving size must be even");
-  const d = normDim(o.dim, x.dim()), n = x.shape[d];
+  const d = normDim(o.dim, x.dim()),
+    n = x.shape[d];
   if (n % 2 !== 0) throw new RangeError(`Halving dimension must be even, but dimension ${d} is size ${n}`);
-  const a = ops.narrow(x, d, 0, n / 2), b = ops.narrow(x, d, n / 2, n / 2);
+  const a = ops.narrow(x, d, 0, n / 2),
+    b = ops.narrow(x, d, n / 2, n / 2);
   return ops.mul(a, ops.unary("sigmoid", b));
 }
 
 // ---- PyTorch's in-place functional forms (F.elu_ etc.): the op written into x
 /** F.relu_(x): relu written into x. */
-export function relu_(x: Tensor): Tensor { checkInput("relu_", x); return x._inplace("relu", true, [], (s) => ops.unary("relu", s)); }
+export function relu_(x: Tensor): Tensor {
+  checkInput("relu_", x);
+  return x._inplace("relu", true, [], (s) => ops.unary("relu", s));
+}
 /** F.elu_(x, alpha = 1). */
-export function elu_(x: Tensor, ...rest: unknown[]): Tensor { return elu(x, { ...parseArgs("F.elu_", rest, { alpha: [A.num, 1] }), inplace: true }); }
+export function elu_(x: Tensor, ...rest: unknown[]): Tensor {
+  return elu(x, { ...parseArgs("F.elu_", rest, { alpha: [A.num, 1] }), inplace: true });
+}
 /** F.leakyRelu_(x, negativeSlope = 0.01). */
 export function leakyRelu_(x: Tensor, ...rest: unknown[]): Tensor {
   return leakyRelu(x, { ...parseArgs("F.leakyRelu_", rest, { negativeSlope: [A.num, 0.01] }), inplace: true });
@@ -164,10 +187,17 @@ export function threshold_(x: Tensor, ...rest: unknown[]): Tensor {
   return threshold(x, { ...parseArgs("F.threshold_", rest, { threshold: A.num, value: A.num }), inplace: true });
 }
 /** F.celu_(x, alpha = 1). */
-export function celu_(x: Tensor, ...rest: unknown[]): Tensor { return celu(x, { ...parseArgs("F.celu_", rest, { alpha: [A.num, 1] }), inplace: true }); }
+export function celu_(x: Tensor, ...rest: unknown[]): Tensor {
+  return celu(x, { ...parseArgs("F.celu_", rest, { alpha: [A.num, 1] }), inplace: true });
+}
 /** F.selu_(x). */
-export function selu_(x: Tensor): Tensor { return selu(x, { inplace: true }); }
+export function selu_(x: Tensor): Tensor {
+  return selu(x, { inplace: true });
+}
 /** F.rrelu_(x, lower = 1/8, upper = 1/3, training = false). */
 export function rrelu_(x: Tensor, ...rest: unknown[]): Tensor {
-  return rrelu(x, { ...parseArgs("F.rrelu_", rest, { lower: [A.num, 1 / 8], upper: [A.num, 1 / 3], training: [A.bool, false] }), inplace: true });
+  return rrelu(x, {
+    ...parseArgs("F.rrelu_", rest, { lower: [A.num, 1 / 8], upper: [A.num, 1 / 3], training: [A.bool, false] }),
+    inplace: true,
+  });
 }

@@ -16,14 +16,22 @@ export function relu(...args: unknown[]): Tensor {
   const o = parseArgs("F.relu", args, { input: A.tensor, inplace: [A.bool, false] });
   return o.inplace ? (o.input as Tensor & { relu_(): Tensor }).relu_() : ops.unary("relu", o.input);
 }
-export function sigmoid(x: Tensor): Tensor { return ops.unary("sigmoid", x); }
-export function tanh(x: Tensor): Tensor { return ops.unary("tanh", x); }
+export function sigmoid(x: Tensor): Tensor {
+  return ops.unary("sigmoid", x);
+}
+export function tanh(x: Tensor): Tensor {
+  return ops.unary("tanh", x);
+}
 /** PyTorch's implicit softmax dim (deprecated there, accepted here the same way). */
 function softmaxDim(x: Tensor, dim: number | null): number {
   if (dim !== null) return dim;
   return x.dim() === 0 || x.dim() === 1 || x.dim() === 3 ? 0 : 1;
 }
-const SOFTMAX_ARGS = { input: A.tensor, dim: [A.int, null], dtype: A.kw(A.nullable(A.oneOf("float32")), null) } as const;
+const SOFTMAX_ARGS = {
+  input: A.tensor,
+  dim: [A.int, null],
+  dtype: A.kw(A.nullable(A.oneOf("float32")), null),
+} as const;
 export function softmax(x: Tensor, dim: number, opts?: { dtype?: "float32" | null }): Tensor;
 export function softmax(...args: unknown[]): Tensor {
   const o = parseArgs("F.softmax", args, SOFTMAX_ARGS);
@@ -38,7 +46,17 @@ export function logSoftmax(...args: unknown[]): Tensor {
 /** Zeroes elements with probability p and scales the rest by 1/(1-p) when training. */
 export function dropout(x: Tensor, p?: number, opts?: { training?: boolean; inplace?: boolean }): Tensor;
 export function dropout(...args: unknown[]): Tensor {
-  const { input: x, p, training, inplace } = parseArgs("F.dropout", args, { input: A.tensor, p: [A.num, 0.5], training: [A.bool, true], inplace: [A.bool, false] });
+  const {
+    input: x,
+    p,
+    training,
+    inplace,
+  } = parseArgs("F.dropout", args, {
+    input: A.tensor,
+    p: [A.num, 0.5],
+    training: [A.bool, true],
+    inplace: [A.bool, false],
+  });
   if (inplace) throw new TypeError("F.dropout: inplace is not supported by torchlet (use the returned tensor)");
   if (p < 0 || p > 1) throw new RangeError(`dropout probability has to be between 0 and 1, but got ${p}`);
   if (!training || p === 0) return x;

@@ -12,13 +12,20 @@ const K = () => backendImpl();
 export type IntOrTuple = number | number[];
 export type ConvPadding = IntOrTuple | "same" | "valid";
 export interface ConvOptions {
-  stride?: IntOrTuple; padding?: ConvPadding; dilation?: IntOrTuple; groups?: number;
+  stride?: IntOrTuple;
+  padding?: ConvPadding;
+  dilation?: IntOrTuple;
+  groups?: number;
   /** torchlet extension: an activation applied to the result, in the conv kernel when no gradient
    *  is recorded (the same numbers as F.relu(F.conv2d(...))); null/undefined for none. */
   activation?: "relu" | null;
 }
 export interface ConvTransposeOptions {
-  stride?: IntOrTuple; padding?: IntOrTuple; outputPadding?: IntOrTuple; groups?: number; dilation?: IntOrTuple;
+  stride?: IntOrTuple;
+  padding?: IntOrTuple;
+  outputPadding?: IntOrTuple;
+  groups?: number;
+  dilation?: IntOrTuple;
 }
 export type PaddingMode = "zeros" | "reflect" | "replicate" | "circular";
 
@@ -26,25 +33,46 @@ const fmt = (s: readonly number[]) => `[${s.join(", ")}]`;
 
 /** PyTorch's positional order of F.conv*d (input, weight, bias, stride, padding, dilation, groups). */
 const CONV_ARGS = {
-  input: A.tensor, weight: A.tensor, bias: [A.optTensor, null], stride: [A.intOrTuple, 1], padding: [A.padding, 0],
-  dilation: [A.intOrTuple, 1], groups: [A.posInt, 1], activation: A.kw(A.nullable(A.oneOf("relu")), null),
+  input: A.tensor,
+  weight: A.tensor,
+  bias: [A.optTensor, null],
+  stride: [A.intOrTuple, 1],
+  padding: [A.padding, 0],
+  dilation: [A.intOrTuple, 1],
+  groups: [A.posInt, 1],
+  activation: A.kw(A.nullable(A.oneOf("relu")), null),
 } as const;
 /** F.conv_transpose*d: (input, weight, bias, stride, padding, output_padding, groups, dilation). */
 const CONV_T_ARGS = {
-  input: A.tensor, weight: A.tensor, bias: [A.optTensor, null], stride: [A.intOrTuple, 1], padding: [A.intOrTuple, 0],
-  outputPadding: [A.intOrTuple, 0], groups: [A.posInt, 1], dilation: [A.intOrTuple, 1],
+  input: A.tensor,
+  weight: A.tensor,
+  bias: [A.optTensor, null],
+  stride: [A.intOrTuple, 1],
+  padding: [A.intOrTuple, 0],
+  outputPadding: [A.intOrTuple, 0],
+  groups: [A.posInt, 1],
+  dilation: [A.intOrTuple, 1],
 } as const;
 
 /** An int or an n-tuple as n ints (PyTorch's _single/_pair/_triple plus its length check). */
-export function ntuple(v: IntOrTuple | undefined | null, n: number, name: string, dflt: number, op = "convolution"): number[] {
+export function ntuple(
+  v: IntOrTuple | undefined | null,
+  n: number,
+  name: string,
+  dflt: number,
+  op = "convolution",
+): number[] {
   if (v === undefined || v === null) return new Array(n).fill(dflt);
   const arr = Array.isArray(v) ? v.slice() : new Array(n).fill(v);
   if (arr.length === 1 && n > 1) return new Array(n).fill(arr[0]);
   if (arr.length !== n) {
-    throw new RangeError(`${op}: expected ${name} to be a single integer value or a list of ${n} values to match the convolution dimensions, but got ${name}=${fmt(arr)}`);
+    throw new RangeError(
+      `${op}: expected ${name} to be a single integer value or a list of ${n} values to match the convolution dimensions, but got ${name}=${fmt(arr)}`,
+    );
   }
   for (const x of arr) {
-    if (!Number.isInteger(x)) throw new TypeError(`${op}: ${name} must be an integer or a tuple of integers, but got ${name}=${fmt(arr)}`);
+    if (!Number.isInteger(x))
+      throw new TypeError(`${op}: ${name} must be an integer or a tuple of integers, but got ${name}=${fmt(arr)}`);
   }
   return arr;
 }
@@ -57,22 +85,41 @@ function checkFloat(t: Tensor, what: string, op: string) {
 function batched(x: Tensor, nd: number, op: string): [Tensor, boolean] {
   if (x.dim() === nd + 2) return [x, false];
   if (x.dim() === nd + 1) return [ops.unsqueeze(x, 0), true];
-  throw new RangeError(`Expected ${nd + 1}D (unbatched) or ${nd + 2}D (batched) input to ${op}, but got input of size: ${fmt(x.shape)}`);
+  throw new RangeError(
+    `Expected ${nd + 1}D (unbatched) or ${nd + 2}D (batched) input to ${op}, but got input of size: ${fmt(x.shape)}`,
+  );
 }
 
 /** Geometry with the spatial sizes padded to 3 (leading 1s). */
-function geom3(N: number, C: number, O: number, groups: number, inS: number[], k: number[], s: number[], p: number[],
-  d: number[], outS: number[]): ConvGeom {
+function geom3(
+  N: number,
+  C: number,
+  O: number,
+  groups: number,
+  inS: number[],
+  k: number[],
+  s: number[],
+  p: number[],
+  d: number[],
+  outS: number[],
+): ConvGeom {
   const L = (a: number[], fill: number) => [...new Array(3 - a.length).fill(fill), ...a];
-  const [inD, inH, inW] = L(inS, 1), [kD, kH, kW] = L(k, 1), [sD, sH, sW] = L(s, 1);
-  const [pD, pH, pW] = L(p, 0), [dD, dH, dW] = L(d, 1), [outD, outH, outW] = L(outS, 1);
+  const [inD, inH, inW] = L(inS, 1),
+    [kD, kH, kW] = L(k, 1),
+    [sD, sH, sW] = L(s, 1);
+  const [pD, pH, pW] = L(p, 0),
+    [dD, dH, dW] = L(d, 1),
+    [outD, outH, outW] = L(outS, 1);
   return { N, C, O, groups, inD, inH, inW, kD, kH, kW, sD, sH, sW, pD, pH, pW, dD, dH, dW, outD, outH, outW };
 }
 
 /** gb[c] = sum of g [N, C, S] over N and S (two reductions). */
 function channelSum(g: Tensor, N: number, C: number, S: number): Tensor {
   const gb = Tensor.empty([C], "float32");
-  if (N === 1) { K().sum(g.storage, gb.storage, C, S, 1); return gb; }
+  if (N === 1) {
+    K().sum(g.storage, gb.storage, C, S, 1);
+    return gb;
+  }
   const t = Tensor.empty([N, C], "float32");
   K().sum(g.storage, t.storage, N * C, S, 1);
   K().sum(t.storage, gb.storage, 1, N, C);
@@ -89,7 +136,14 @@ function checkCommon(nd: number, stride: number[], dilation: number[], groups: n
 
 /** The N-d convolution behind conv1d/conv2d/conv3d; `opts.activation` "relu" applies a ReLU to
  *  the result (fused into the kernel when no gradient is recorded). */
-function convNd(nd: number, op: string, input: Tensor, weight: Tensor, bias: Tensor | null | undefined, opts: ConvOptions): Tensor {
+function convNd(
+  nd: number,
+  op: string,
+  input: Tensor,
+  weight: Tensor,
+  bias: Tensor | null | undefined,
+  opts: ConvOptions,
+): Tensor {
   const act = opts.activation;
   if (act !== undefined && act !== null && act !== "relu") {
     throw new TypeError(`${op}: unknown activation "${String(act)}" (supported: "relu")`);
@@ -99,11 +153,14 @@ function convNd(nd: number, op: string, input: Tensor, weight: Tensor, bias: Ten
   if (relu && ops.willRecord([input, weight, bias ?? null])) {
     return ops.unary("relu", convNd(nd, op, input, weight, bias, { ...opts, activation: null }));
   }
-  checkFloat(input, "input", op); checkFloat(weight, "weight", op);
+  checkFloat(input, "input", op);
+  checkFloat(weight, "weight", op);
   if (bias) checkFloat(bias, "bias", op);
   const [x, unbatched] = batched(input, nd, op);
   if (weight.dim() !== nd + 2) {
-    throw new RangeError(`Expected ${weight.dim()}-dimensional input for ${weight.dim()}-dimensional weight ${fmt(weight.shape)}, but got ${x.dim()}-dimensional input of size ${fmt(x.shape)} instead`);
+    throw new RangeError(
+      `Expected ${weight.dim()}-dimensional input for ${weight.dim()}-dimensional weight ${fmt(weight.shape)}, but got ${x.dim()}-dimensional input of size ${fmt(x.shape)} instead`,
+    );
   }
   const stride = ntuple(opts.stride, nd, "stride", 1, op);
   const dilation = ntuple(opts.dilation, nd, "dilation", 1, op);
@@ -118,7 +175,8 @@ function convNd(nd: number, op: string, input: Tensor, weight: Tensor, bias: Ten
     padT = k.map((kk, i) => dilation[i] * (kk - 1));
     padL = padT.map((t) => Math.floor(t / 2));
   } else if (pad === "valid") {
-    padL = new Array(nd).fill(0); padT = padL.slice();
+    padL = new Array(nd).fill(0);
+    padT = padL.slice();
   } else if (typeof pad === "string") {
     throw new RangeError(`Invalid padding string '${pad}', should be one of {'valid', 'same'}`);
   } else {
@@ -126,32 +184,46 @@ function convNd(nd: number, op: string, input: Tensor, weight: Tensor, bias: Ten
     if (padL.some((v) => v < 0)) throw new RangeError("negative padding is not supported");
     padT = padL.map((v) => 2 * v);
   }
-  const [N, C] = x.shape, O = weight.shape[0], inS = x.shape.slice(2);
+  const [N, C] = x.shape,
+    O = weight.shape[0],
+    inS = x.shape.slice(2);
   if (O % groups !== 0) {
-    throw new RangeError(`Given groups=${groups}, expected weight to be divisible by ${groups} at dimension 0, but got weight of size ${fmt(weight.shape)} instead`);
+    throw new RangeError(
+      `Given groups=${groups}, expected weight to be divisible by ${groups} at dimension 0, but got weight of size ${fmt(weight.shape)} instead`,
+    );
   }
   if (C !== weight.shape[1] * groups) {
-    throw new RangeError(`Given groups=${groups}, weight of size ${fmt(weight.shape)}, expected input${fmt(x.shape)} to have ${weight.shape[1] * groups} channels, but got ${C} channels instead`);
+    throw new RangeError(
+      `Given groups=${groups}, weight of size ${fmt(weight.shape)}, expected input${fmt(x.shape)} to have ${weight.shape[1] * groups} channels, but got ${C} channels instead`,
+    );
   }
   if (bias && (bias.dim() !== 1 || bias.shape[0] !== O)) {
-    throw new RangeError(`Given weight of size ${fmt(weight.shape)}, expected bias to be 1-dimensional with ${O} elements, but got bias of size ${fmt(bias.shape)} instead`);
+    throw new RangeError(
+      `Given weight of size ${fmt(weight.shape)}, expected bias to be 1-dimensional with ${O} elements, but got bias of size ${fmt(bias.shape)} instead`,
+    );
   }
   const padded = inS.map((v, i) => v + padT[i]);
   const eff = k.map((kk, i) => dilation[i] * (kk - 1) + 1);
   if (padded.some((v, i) => v < eff[i])) {
-    throw new RangeError(`Calculated padded input size per channel: (${padded.join(" x ")}). Kernel size: (${eff.join(" x ")}). Kernel size can't be greater than actual input size`);
+    throw new RangeError(
+      `Calculated padded input size per channel: (${padded.join(" x ")}). Kernel size: (${eff.join(" x ")}). Kernel size can't be greater than actual input size`,
+    );
   }
   const outS = padded.map((v, i) => Math.floor((v - eff[i]) / stride[i]) + 1);
   const g = geom3(N, C, O, groups, inS, k, stride, padL, dilation, outS);
 
-  const xd = x.dense(), wd = weight.dense(), bd = bias ? bias.dense() : null;
+  const xd = x.dense(),
+    wd = weight.dense(),
+    bd = bias ? bias.dense() : null;
   const out = Tensor.empty([N, O, ...outS], "float32", true);
   K().conv(g, xd.storage, wd.storage, bd ? bd.storage : null, out.storage, relu);
   if (bd && bd !== bias) bd.dispose();
   const b = bias ?? null;
   ops.record(out, "ConvolutionBackward", [x, weight, b], (gy) => {
     const gd = gy.dense();
-    let gx: Tensor | null = null, gw: Tensor | null = null, gb: Tensor | null = null;
+    let gx: Tensor | null = null,
+      gw: Tensor | null = null,
+      gb: Tensor | null = null;
     if (x.requiresGrad) {
       gx = Tensor.empty(x.shape.slice(), "float32");
       K().convGradInput(g, gd.storage, wd.storage, gx.storage);
@@ -199,7 +271,13 @@ export function conv3d(...args: unknown[]): Tensor {
 }
 
 /** The output size of a transposed conv per spatial dim (before output padding). */
-export function convTransposeMinSize(inS: number[], k: number[], stride: number[], padding: number[], dilation: number[]): number[] {
+export function convTransposeMinSize(
+  inS: number[],
+  k: number[],
+  stride: number[],
+  padding: number[],
+  dilation: number[],
+): number[] {
   return inS.map((v, i) => (v - 1) * stride[i] - 2 * padding[i] + dilation[i] * (k[i] - 1) + 1);
 }
 
@@ -208,13 +286,22 @@ export function convTransposeMinSize(inS: number[], k: number[], stride: number[
  * roles swapped). Weight [Cin, Cout/groups, k...]; its backward is the conv forward (input grad)
  * and convGradWeight with input and output swapped (weight grad).
  */
-function convTransposeNd(nd: number, op: string, input: Tensor, weight: Tensor, bias: Tensor | null | undefined,
-  opts: ConvTransposeOptions): Tensor {
-  checkFloat(input, "input", op); checkFloat(weight, "weight", op);
+function convTransposeNd(
+  nd: number,
+  op: string,
+  input: Tensor,
+  weight: Tensor,
+  bias: Tensor | null | undefined,
+  opts: ConvTransposeOptions,
+): Tensor {
+  checkFloat(input, "input", op);
+  checkFloat(weight, "weight", op);
   if (bias) checkFloat(bias, "bias", op);
   const [x, unbatched] = batched(input, nd, op);
   if (weight.dim() !== nd + 2) {
-    throw new RangeError(`Expected ${weight.dim()}-dimensional input for ${weight.dim()}-dimensional weight ${fmt(weight.shape)}, but got ${x.dim()}-dimensional input of size ${fmt(x.shape)} instead`);
+    throw new RangeError(
+      `Expected ${weight.dim()}-dimensional input for ${weight.dim()}-dimensional weight ${fmt(weight.shape)}, but got ${x.dim()}-dimensional input of size ${fmt(x.shape)} instead`,
+    );
   }
   if (typeof (opts.padding as unknown) === "string") {
     throw new TypeError(`${op}: padding must be an int or a tuple of ints, but got '${opts.padding}'`);
@@ -230,27 +317,40 @@ function convTransposeNd(nd: number, op: string, input: Tensor, weight: Tensor, 
   if (outPad.some((v, i) => v >= stride[i] && v >= dilation[i])) {
     const names = nd === 1 ? ["width"] : nd === 2 ? ["height", "width"] : ["depth", "height", "width"];
     const part = (what: string, a: number[]) => names.map((n, i) => `${what}_${n}: ${a[i]}`).join(" ");
-    throw new RangeError(`output padding must be smaller than either stride or dilation, but got ${part("output_padding", outPad)} ${part("stride", stride)} ${part("dilation", dilation)}`);
+    throw new RangeError(
+      `output padding must be smaller than either stride or dilation, but got ${part("output_padding", outPad)} ${part("stride", stride)} ${part("dilation", dilation)}`,
+    );
   }
-  const [N, Cin] = x.shape, k = weight.shape.slice(2), inS = x.shape.slice(2);
+  const [N, Cin] = x.shape,
+    k = weight.shape.slice(2),
+    inS = x.shape.slice(2);
   if (weight.shape[0] % groups !== 0) {
-    throw new RangeError(`Given groups=${groups}, expected weight to be divisible by ${groups} at dimension 0, but got weight of size ${fmt(weight.shape)} instead`);
+    throw new RangeError(
+      `Given groups=${groups}, expected weight to be divisible by ${groups} at dimension 0, but got weight of size ${fmt(weight.shape)} instead`,
+    );
   }
   if (Cin !== weight.shape[0]) {
-    throw new RangeError(`Given transposed=1, weight of size ${fmt(weight.shape)}, expected input${fmt(x.shape)} to have ${weight.shape[0]} channels, but got ${Cin} channels instead`);
+    throw new RangeError(
+      `Given transposed=1, weight of size ${fmt(weight.shape)}, expected input${fmt(x.shape)} to have ${weight.shape[0]} channels, but got ${Cin} channels instead`,
+    );
   }
   const Cout = weight.shape[1] * groups;
   if (bias && (bias.dim() !== 1 || bias.shape[0] !== Cout)) {
-    throw new RangeError(`Given transposed=1, weight of size ${fmt(weight.shape)}, expected bias to be 1-dimensional with ${Cout} elements, but got bias of size ${fmt(bias.shape)} instead`);
+    throw new RangeError(
+      `Given transposed=1, weight of size ${fmt(weight.shape)}, expected bias to be 1-dimensional with ${Cout} elements, but got bias of size ${fmt(bias.shape)} instead`,
+    );
   }
   const outS = convTransposeMinSize(inS, k, stride, padding, dilation).map((v, i) => v + outPad[i]);
   if (outS.some((v) => v < 1)) {
-    throw new RangeError(`Given input size per channel: (${inS.join(" x ")}). Calculated output size per channel: (${outS.join(" x ")}). Output size is too small`);
+    throw new RangeError(
+      `Given input size per channel: (${inS.join(" x ")}). Calculated output size per channel: (${outS.join(" x ")}). Output size is too small`,
+    );
   }
   // as a conv: input = this op's output [N, Cout, outS], output = this op's input [N, Cin, inS]
   const g = geom3(N, Cout, Cin, groups, outS, k, stride, padding, dilation, inS);
 
-  const xd = x.dense(), wd = weight.dense();
+  const xd = x.dense(),
+    wd = weight.dense();
   const outShape = [N, Cout, ...outS];
   const out = Tensor.empty(outShape, "float32");
   K().convGradInput(g, xd.storage, wd.storage, out.storage);
@@ -263,7 +363,9 @@ function convTransposeNd(nd: number, op: string, input: Tensor, weight: Tensor, 
   const b = bias ?? null;
   ops.record(out, "ConvolutionBackward", [x, weight, b], (gy) => {
     const gd = gy.dense();
-    let gx: Tensor | null = null, gw: Tensor | null = null, gb: Tensor | null = null;
+    let gx: Tensor | null = null,
+      gw: Tensor | null = null,
+      gb: Tensor | null = null;
     if (x.requiresGrad) {
       gx = Tensor.empty(x.shape.slice(), "float32");
       K().conv(g, gd.storage, wd.storage, null, gx.storage);
@@ -283,7 +385,12 @@ function convTransposeNd(nd: number, op: string, input: Tensor, weight: Tensor, 
  * Transposed 1-d convolution ("deconvolution"); weight [Cin, Cout/groups, k].
  * `F.convTranspose1d(torch.randn(1, 4, 5), torch.randn(4, 2, 3), null, { stride: 2 })` has shape [1, 2, 11].
  */
-export function convTranspose1d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvTransposeOptions): Tensor;
+export function convTranspose1d(
+  input: Tensor,
+  weight: Tensor,
+  bias?: Tensor | null,
+  opts?: ConvTransposeOptions,
+): Tensor;
 export function convTranspose1d(...args: unknown[]): Tensor {
   const { input, weight, bias, ...opts } = parseArgs("F.convTranspose1d", args, CONV_T_ARGS);
   return convTransposeNd(1, "conv_transpose1d", input, weight, bias, opts);
@@ -293,7 +400,12 @@ export function convTranspose1d(...args: unknown[]): Tensor {
  * (H-1)*stride - 2*padding + dilation*(k-1) + outputPadding + 1.
  * `F.convTranspose2d(torch.randn(1, 8, 4, 4), torch.randn(8, 3, 4, 4), null, { stride: 2, padding: 1 })` has shape [1, 3, 8, 8].
  */
-export function convTranspose2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvTransposeOptions): Tensor;
+export function convTranspose2d(
+  input: Tensor,
+  weight: Tensor,
+  bias?: Tensor | null,
+  opts?: ConvTransposeOptions,
+): Tensor;
 export function convTranspose2d(...args: unknown[]): Tensor {
   const { input, weight, bias, ...opts } = parseArgs("F.convTranspose2d", args, CONV_T_ARGS);
   return convTransposeNd(2, "conv_transpose2d", input, weight, bias, opts);
@@ -302,7 +414,12 @@ export function convTranspose2d(...args: unknown[]): Tensor {
  * Transposed 3-d convolution; weight [Cin, Cout/groups, kD, kH, kW].
  * `F.convTranspose3d(torch.randn(1, 2, 2, 2, 2), torch.randn(2, 1, 2, 2, 2), null, { stride: 2 })` has shape [1, 1, 4, 4, 4].
  */
-export function convTranspose3d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvTransposeOptions): Tensor;
+export function convTranspose3d(
+  input: Tensor,
+  weight: Tensor,
+  bias?: Tensor | null,
+  opts?: ConvTransposeOptions,
+): Tensor;
 export function convTranspose3d(...args: unknown[]): Tensor {
   const { input, weight, bias, ...opts } = parseArgs("F.convTranspose3d", args, CONV_T_ARGS);
   return convTransposeNd(3, "conv_transpose3d", input, weight, bias, opts);
@@ -316,42 +433,61 @@ export function convTranspose3d(...args: unknown[]): Tensor {
  * paddingMode is not "zeros"; backward scatters the gradient back through the same index map.
  */
 export function padSpatial(x: Tensor, pads: [number, number][], mode: Exclude<PaddingMode, "zeros">): Tensor {
-  const nd = pads.length, lead = x.shape.slice(0, x.dim() - nd), inS = x.shape.slice(x.dim() - nd);
+  const nd = pads.length,
+    lead = x.shape.slice(0, x.dim() - nd),
+    inS = x.shape.slice(x.dim() - nd);
   const maps = inS.map((n, i) => {
     const [l, r] = pads[i];
     const dim = lead.length + i;
     if (mode === "reflect" && (l >= n || r >= n)) {
-      throw new RangeError(`Argument #4: Padding size should be less than the corresponding input dimension, but got: padding (${l}, ${r}) at dimension ${dim} of input ${fmt(x.shape)}`);
+      throw new RangeError(
+        `Argument #4: Padding size should be less than the corresponding input dimension, but got: padding (${l}, ${r}) at dimension ${dim} of input ${fmt(x.shape)}`,
+      );
     }
-    if (mode === "circular" && (l > n || r > n)) throw new RangeError("Padding value causes wrapping around more than once.");
+    if (mode === "circular" && (l > n || r > n))
+      throw new RangeError("Padding value causes wrapping around more than once.");
     if (n === 0) throw new RangeError(`${mode} padding: input dimension ${dim} of size 0 cannot be padded`);
     const m = new Int32Array(n + l + r);
     for (let j = 0; j < m.length; j++) {
       const p = j - l;
-      m[j] = mode === "replicate" ? Math.min(Math.max(p, 0), n - 1)
-        : mode === "circular" ? ((p % n) + n) % n
-        : p < 0 ? -p : p >= n ? 2 * (n - 1) - p : p;
+      m[j] =
+        mode === "replicate"
+          ? Math.min(Math.max(p, 0), n - 1)
+          : mode === "circular"
+            ? ((p % n) + n) % n
+            : p < 0
+              ? -p
+              : p >= n
+                ? 2 * (n - 1) - p
+                : p;
     }
     return m;
   });
   const outS = maps.map((m) => m.length);
   // flat index map of one output plane into the input plane
-  const inStr = contiguousStrides(inS), outSize = numelOf(outS), inSize = numelOf(inS);
+  const inStr = contiguousStrides(inS),
+    outSize = numelOf(outS),
+    inSize = numelOf(inS);
   const map = new Int32Array(outSize);
   const idx = new Array(nd).fill(0);
   for (let k = 0; k < outSize; k++) {
     let src = 0;
     for (let i = 0; i < nd; i++) src += maps[i][idx[i]] * inStr[i];
     map[k] = src;
-    for (let i = nd - 1; i >= 0; i--) { if (++idx[i] < outS[i]) break; idx[i] = 0; }
+    for (let i = nd - 1; i >= 0; i--) {
+      if (++idx[i] < outS[i]) break;
+      idx[i] = 0;
+    }
   }
   const planes = numelOf(lead);
   const xd = x.dense();
   const out = Tensor.empty([...lead, ...outS], x.dtype);
   {
-    const X = xd.backendView(), Y = out.backendView();
+    const X = xd.backendView(),
+      Y = out.backendView();
     for (let p = 0; p < planes; p++) {
-      const xb = p * inSize, yb = p * outSize;
+      const xb = p * inSize,
+        yb = p * outSize;
       for (let k = 0; k < outSize; k++) Y[yb + k] = X[xb + map[k]];
     }
   }
@@ -360,9 +496,11 @@ export function padSpatial(x: Tensor, pads: [number, number][], mode: Exclude<Pa
     const gd = gy.dense();
     const gx = Tensor.empty(x.shape.slice(), "float32");
     K().fill(gx.storage, 0);
-    const G = gd.backendView(), GX = gx.backendView();
+    const G = gd.backendView(),
+      GX = gx.backendView();
     for (let p = 0; p < planes; p++) {
-      const xb = p * inSize, yb = p * outSize;
+      const xb = p * inSize,
+        yb = p * outSize;
       for (let k = 0; k < outSize; k++) GX[xb + map[k]] += G[yb + k];
     }
     if (gd !== gy) gd.dispose();

@@ -20,12 +20,19 @@ export interface EmbeddingOptions {
 export function embedding(input: Tensor, weight: Tensor, opts?: EmbeddingOptions): Tensor;
 export function embedding(...args: unknown[]): Tensor {
   const { input, weight, sparse, ...opts } = parseArgs("F.embedding", args, {
-    input: A.tensor, weight: A.tensor, paddingIdx: [A.int, null], maxNorm: [A.num, null], normType: [A.num, 2],
-    scaleGradByFreq: [A.bool, false], sparse: [A.bool, false],
+    input: A.tensor,
+    weight: A.tensor,
+    paddingIdx: [A.int, null],
+    maxNorm: [A.num, null],
+    normType: [A.num, 2],
+    scaleGradByFreq: [A.bool, false],
+    sparse: [A.bool, false],
   });
   if (sparse) throw new TypeError("F.embedding: sparse gradients are not supported by torchlet (sparse: false)");
   if (input.dtype !== "int64") {
-    throw new TypeError(`Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int; but got ${input.dtype} instead (while checking arguments for embedding)`);
+    throw new TypeError(
+      `Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int; but got ${input.dtype} instead (while checking arguments for embedding)`,
+    );
   }
   if (weight.dim() !== 2) throw new RangeError(`'weight' must be 2-D, but got ${weight.dim()}-D`);
   const [num, dim] = weight.shape;

@@ -20,7 +20,9 @@ export const WEIGHT_URLS: Record<string, string> = {
 /** torchvision's `weights=` downloads; here weights are loaded with model.loadStateDict(torch.load(file)). */
 export function checkNoWeights<T extends { weights?: unknown }>(name: string, opts: T): T {
   if (opts.weights !== undefined && opts.weights !== null) {
-    throw new TypeError(`vision.models.${name}: weights are not downloaded by torchlet; fetch ${WEIGHT_URLS[name] ?? "the .pth file"} yourself and call model.loadStateDict(torch.load(path))`);
+    throw new TypeError(
+      `vision.models.${name}: weights are not downloaded by torchlet; fetch ${WEIGHT_URLS[name] ?? "the .pth file"} yourself and call model.loadStateDict(torch.load(path))`,
+    );
   }
   return opts;
 }

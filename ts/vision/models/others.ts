@@ -9,8 +9,20 @@ import { adaptiveAvgPool2d } from "../../nn/functional/pool.js";
 import { Module } from "../../nn/module.js";
 import { A, parseArgs } from "../../utils/args.js";
 import {
-  Conv2dNormActivation, SqueezeExcitation, StochasticDepth, batchNorm2d, constantInit, initModel, kaimingNormal, kaimingUniform,
-  makeDivisible, normal_, silu, uniform_, zeros_, type NormLayer,
+  Conv2dNormActivation,
+  SqueezeExcitation,
+  StochasticDepth,
+  batchNorm2d,
+  constantInit,
+  initModel,
+  kaimingNormal,
+  kaimingUniform,
+  makeDivisible,
+  normal_,
+  silu,
+  uniform_,
+  zeros_,
+  type NormLayer,
 } from "../ops.js";
 import { checkNoWeights } from "./common.js";
 
@@ -24,9 +36,18 @@ function namedSequential(entries: [string, Module][]): nn.Sequential {
 // ------------------------------------------------------------------ SqueezeNet
 
 export class Fire extends Module {
-  squeeze: nn.Conv2d; squeeze_activation: nn.ReLU; expand1x1: nn.Conv2d; expand1x1_activation: nn.ReLU;
-  expand3x3: nn.Conv2d; expand3x3_activation: nn.ReLU;
-  constructor(readonly inplanes: number, squeezePlanes: number, expand1x1Planes: number, expand3x3Planes: number) {
+  squeeze: nn.Conv2d;
+  squeeze_activation: nn.ReLU;
+  expand1x1: nn.Conv2d;
+  expand1x1_activation: nn.ReLU;
+  expand3x3: nn.Conv2d;
+  expand3x3_activation: nn.ReLU;
+  constructor(
+    readonly inplanes: number,
+    squeezePlanes: number,
+    expand1x1Planes: number,
+    expand3x3Planes: number,
+  ) {
     super();
     this.squeeze = new nn.Conv2d(inplanes, squeezePlanes, 1);
     this.squeeze_activation = new nn.ReLU(true);
@@ -37,7 +58,13 @@ export class Fire extends Module {
   }
   forward(x: Tensor): Tensor {
     x = this.squeeze_activation.forward(this.squeeze.forward(x));
-    return ops.cat([this.expand1x1_activation.forward(this.expand1x1.forward(x)), this.expand3x3_activation.forward(this.expand3x3.forward(x))], 1);
+    return ops.cat(
+      [
+        this.expand1x1_activation.forward(this.expand1x1.forward(x)),
+        this.expand3x3_activation.forward(this.expand3x3.forward(x)),
+      ],
+      1,
+    );
   }
 }
 
@@ -46,36 +73,71 @@ export class SqueezeNet extends Module {
   classifier: nn.Sequential;
   constructor(opts: { version?: "1_0" | "1_1"; numClasses?: number; dropout?: number } = {}) {
     super();
-    const o = parseArgs("vision.models.SqueezeNet", [opts], { version: [A.oneOf("1_0", "1_1"), "1_0"], numClasses: [A.posInt, 1000], dropout: [A.num, 0.5] });
+    const o = parseArgs("vision.models.SqueezeNet", [opts], {
+      version: [A.oneOf("1_0", "1_1"), "1_0"],
+      numClasses: [A.posInt, 1000],
+      dropout: [A.num, 0.5],
+    });
     const pool = () => new nn.MaxPool2d(3, { stride: 2, ceilMode: true });
     if (o.version === "1_0") {
       this.features = new nn.Sequential(
-        new nn.Conv2d(3, 96, 7, { stride: 2 }), new nn.ReLU(true), pool(), new Fire(96, 16, 64, 64), new Fire(128, 16, 64, 64),
-        new Fire(128, 32, 128, 128), pool(), new Fire(256, 32, 128, 128), new Fire(256, 48, 192, 192), new Fire(384, 48, 192, 192),
-        new Fire(384, 64, 256, 256), pool(), new Fire(512, 64, 256, 256),
+        new nn.Conv2d(3, 96, 7, { stride: 2 }),
+        new nn.ReLU(true),
+        pool(),
+        new Fire(96, 16, 64, 64),
+        new Fire(128, 16, 64, 64),
+        new Fire(128, 32, 128, 128),
+        pool(),
+        new Fire(256, 32, 128, 128),
+        new Fire(256, 48, 192, 192),
+        new Fire(384, 48, 192, 192),
+        new Fire(384, 64, 256, 256),
+        pool(),
+        new Fire(512, 64, 256, 256),
       );
     } else {
       this.features = new nn.Sequential(
-        new nn.Conv2d(3, 64, 3, { stride: 2 }), new nn.ReLU(true), pool(), new Fire(64, 16, 64, 64), new Fire(128, 16, 64, 64), pool(),
-        new Fire(128, 32, 128, 128), new Fire(256, 32, 128, 128), pool(), new Fire(256, 48, 192, 192), new Fire(384, 48, 192, 192),
-        new Fire(384, 64, 256, 256), new Fire(512, 64, 256, 256),
+        new nn.Conv2d(3, 64, 3, { stride: 2 }),
+        new nn.ReLU(true),
+        pool(),
+        new Fire(64, 16, 64, 64),
+        new Fire(128, 16, 64, 64),
+        pool(),
+        new Fire(128, 32, 128, 128),
+        new Fire(256, 32, 128, 128),
+        pool(),
+        new Fire(256, 48, 192, 192),
+        new Fire(384, 48, 192, 192),
+        new Fire(384, 64, 256, 256),
+        new Fire(512, 64, 256, 256),
       );
     }
     const finalConv = new nn.Conv2d(512, o.numClasses, 1);
-    this.classifier = new nn.Sequential(new nn.Dropout(o.dropout), finalConv, new nn.ReLU(true), new nn.AdaptiveAvgPool2d([1, 1]));
+    this.classifier = new nn.Sequential(
+      new nn.Dropout(o.dropout),
+      finalConv,
+      new nn.ReLU(true),
+      new nn.AdaptiveAvgPool2d([1, 1]),
+    );
     for (const m of this.modules()) {
       if (!(m instanceof nn.Conv2d)) continue;
-      if (m === finalConv) normal_(m.weight, 0, 0.01); else kaimingUniform(m.weight);
+      if (m === finalConv) normal_(m.weight, 0, 0.01);
+      else kaimingUniform(m.weight);
       if (m.bias) zeros_(m.bias);
     }
   }
-  forward(x: Tensor): Tensor { return ops.flatten(this.classifier.forward(this.features.forward(x)), 1); }
+  forward(x: Tensor): Tensor {
+    return ops.flatten(this.classifier.forward(this.features.forward(x)), 1);
+  }
 }
 
 /** torchvision.models.squeezenet1_1. */
-export function squeezenet1_1(opts: { numClasses?: number; dropout?: number; weights?: null; progress?: boolean } = {}): SqueezeNet {
+export function squeezenet1_1(
+  opts: { numClasses?: number; dropout?: number; weights?: null; progress?: boolean } = {},
+): SqueezeNet {
   const { weights, progress, ...rest } = checkNoWeights("squeezenet1_1", opts);
-  void weights; void progress;
+  void weights;
+  void progress;
   return new SqueezeNet({ version: "1_1", ...rest });
 }
 
@@ -94,19 +156,38 @@ const depthwise = (i: number, o: number, k: number, stride = 1, padding = 0, bia
 export class ShuffleInvertedResidual extends Module {
   branch1: nn.Sequential;
   branch2: nn.Sequential;
-  constructor(inp: number, oup: number, readonly stride: number) {
+  constructor(
+    inp: number,
+    oup: number,
+    readonly stride: number,
+  ) {
     super();
     if (!(stride >= 1 && stride <= 3)) throw new RangeError("illegal stride value");
     const bf = Math.floor(oup / 2);
     if (stride === 1 && inp !== bf << 1) {
-      throw new RangeError(`Invalid combination of stride ${stride}, inp ${inp} and oup ${oup} values. If stride == 1 then inp should be equal to oup // 2 << 1.`);
+      throw new RangeError(
+        `Invalid combination of stride ${stride}, inp ${inp} and oup ${oup} values. If stride == 1 then inp should be equal to oup // 2 << 1.`,
+      );
     }
-    this.branch1 = stride > 1
-      ? new nn.Sequential(depthwise(inp, inp, 3, stride, 1), new nn.BatchNorm2d(inp), new nn.Conv2d(inp, bf, 1, { bias: false }), new nn.BatchNorm2d(bf), new nn.ReLU(true))
-      : new nn.Sequential();
+    this.branch1 =
+      stride > 1
+        ? new nn.Sequential(
+            depthwise(inp, inp, 3, stride, 1),
+            new nn.BatchNorm2d(inp),
+            new nn.Conv2d(inp, bf, 1, { bias: false }),
+            new nn.BatchNorm2d(bf),
+            new nn.ReLU(true),
+          )
+        : new nn.Sequential();
     this.branch2 = new nn.Sequential(
-      new nn.Conv2d(stride > 1 ? inp : bf, bf, 1, { bias: false }), new nn.BatchNorm2d(bf), new nn.ReLU(true),
-      depthwise(bf, bf, 3, stride, 1), new nn.BatchNorm2d(bf), new nn.Conv2d(bf, bf, 1, { bias: false }), new nn.BatchNorm2d(bf), new nn.ReLU(true),
+      new nn.Conv2d(stride > 1 ? inp : bf, bf, 1, { bias: false }),
+      new nn.BatchNorm2d(bf),
+      new nn.ReLU(true),
+      depthwise(bf, bf, 3, stride, 1),
+      new nn.BatchNorm2d(bf),
+      new nn.Conv2d(bf, bf, 1, { bias: false }),
+      new nn.BatchNorm2d(bf),
+      new nn.ReLU(true),
     );
   }
   forward(x: Tensor): Tensor {
@@ -123,15 +204,25 @@ export class ShuffleInvertedResidual extends Module {
 Object.defineProperty(ShuffleInvertedResidual, "name", { value: "InvertedResidual" });
 
 export class ShuffleNetV2 extends Module {
-  conv1: nn.Sequential; maxpool: nn.MaxPool2d; stage2: nn.Sequential; stage3: nn.Sequential; stage4: nn.Sequential;
-  conv5: nn.Sequential; fc: nn.Linear;
+  conv1: nn.Sequential;
+  maxpool: nn.MaxPool2d;
+  stage2: nn.Sequential;
+  stage3: nn.Sequential;
+  stage4: nn.Sequential;
+  conv5: nn.Sequential;
+  fc: nn.Linear;
   constructor(stagesRepeats: number[], stagesOutChannels: number[], opts: { numClasses?: number } = {}) {
     super();
     const o = parseArgs("vision.models.ShuffleNetV2", [opts], { numClasses: [A.posInt, 1000] });
     if (stagesRepeats.length !== 3) throw new RangeError("expected stages_repeats as list of 3 positive ints");
     if (stagesOutChannels.length !== 5) throw new RangeError("expected stages_out_channels as list of 5 positive ints");
-    let input = 3, output = stagesOutChannels[0];
-    this.conv1 = new nn.Sequential(new nn.Conv2d(input, output, 3, { stride: 2, padding: 1, bias: false }), new nn.BatchNorm2d(output), new nn.ReLU(true));
+    let input = 3,
+      output = stagesOutChannels[0];
+    this.conv1 = new nn.Sequential(
+      new nn.Conv2d(input, output, 3, { stride: 2, padding: 1, bias: false }),
+      new nn.BatchNorm2d(output),
+      new nn.ReLU(true),
+    );
     input = output;
     this.maxpool = new nn.MaxPool2d(3, { stride: 2, padding: 1 });
     const stages: nn.Sequential[] = [];
@@ -144,7 +235,11 @@ export class ShuffleNetV2 extends Module {
     });
     [this.stage2, this.stage3, this.stage4] = stages;
     output = stagesOutChannels[4];
-    this.conv5 = new nn.Sequential(new nn.Conv2d(input, output, 1, { bias: false }), new nn.BatchNorm2d(output), new nn.ReLU(true));
+    this.conv5 = new nn.Sequential(
+      new nn.Conv2d(input, output, 1, { bias: false }),
+      new nn.BatchNorm2d(output),
+      new nn.ReLU(true),
+    );
     this.fc = new nn.Linear(output, o.numClasses);
   }
   forward(x: Tensor): Tensor {
@@ -157,7 +252,8 @@ export class ShuffleNetV2 extends Module {
 /** torchvision.models.shufflenet_v2_x1_0. */
 export function shufflenetV2X1_0(opts: { numClasses?: number; weights?: null; progress?: boolean } = {}): ShuffleNetV2 {
   const { weights, progress, ...rest } = checkNoWeights("shufflenetV2X1_0", opts);
-  void weights; void progress;
+  void weights;
+  void progress;
   return new ShuffleNetV2([4, 8, 4], [24, 116, 232, 464, 1024], rest);
 }
 
@@ -165,9 +261,19 @@ export function shufflenetV2X1_0(opts: { numClasses?: number; weights?: null; pr
 
 /** One stage of EfficientNet's table (torchvision's MBConvConfig). */
 export class MBConvConfig {
-  inputChannels: number; outChannels: number; numLayers: number;
-  constructor(readonly expandRatio: number, readonly kernel: number, public stride: number, inputChannels: number, outChannels: number,
-    numLayers: number, widthMult = 1.0, depthMult = 1.0) {
+  inputChannels: number;
+  outChannels: number;
+  numLayers: number;
+  constructor(
+    readonly expandRatio: number,
+    readonly kernel: number,
+    public stride: number,
+    inputChannels: number,
+    outChannels: number,
+    numLayers: number,
+    widthMult = 1.0,
+    depthMult = 1.0,
+  ) {
     this.inputChannels = MBConvConfig.adjustChannels(inputChannels, widthMult);
     this.outChannels = MBConvConfig.adjustChannels(outChannels, widthMult);
     this.numLayers = Math.ceil(numLayers * depthMult);
@@ -188,11 +294,24 @@ export class MBConv extends Module {
     this.useResConnect = cnf.stride === 1 && cnf.inputChannels === cnf.outChannels;
     const layers: Module[] = [];
     const expanded = MBConvConfig.adjustChannels(cnf.inputChannels, cnf.expandRatio);
-    if (expanded !== cnf.inputChannels) layers.push(new Conv2dNormActivation(cnf.inputChannels, expanded, { kernelSize: 1, normLayer, activationLayer: silu }));
-    layers.push(new Conv2dNormActivation(expanded, expanded, { kernelSize: cnf.kernel, stride: cnf.stride, groups: expanded, normLayer, activationLayer: silu }));
+    if (expanded !== cnf.inputChannels)
+      layers.push(
+        new Conv2dNormActivation(cnf.inputChannels, expanded, { kernelSize: 1, normLayer, activationLayer: silu }),
+      );
+    layers.push(
+      new Conv2dNormActivation(expanded, expanded, {
+        kernelSize: cnf.kernel,
+        stride: cnf.stride,
+        groups: expanded,
+        normLayer,
+        activationLayer: silu,
+      }),
+    );
     const squeeze = Math.max(1, Math.floor(cnf.inputChannels / 4));
     layers.push(new SqueezeExcitation(expanded, squeeze, { activation: () => silu({ inplace: true }) }));
-    layers.push(new Conv2dNormActivation(expanded, cnf.outChannels, { kernelSize: 1, normLayer, activationLayer: null }));
+    layers.push(
+      new Conv2dNormActivation(expanded, cnf.outChannels, { kernelSize: 1, normLayer, activationLayer: null }),
+    );
     this.block = new nn.Sequential(...layers);
     this.stochastic_depth = new StochasticDepth(stochasticDepthProb, "row");
     this.outChannels = cnf.outChannels;
@@ -207,34 +326,64 @@ export class EfficientNet extends Module {
   features: nn.Sequential;
   avgpool: nn.AdaptiveAvgPool2d;
   classifier: nn.Sequential;
-  constructor(setting: MBConvConfig[], dropoutP: number, opts: { stochasticDepthProb?: number; numClasses?: number; normLayer?: NormLayer | null; lastChannel?: number | null } = {}) {
+  constructor(
+    setting: MBConvConfig[],
+    dropoutP: number,
+    opts: {
+      stochasticDepthProb?: number;
+      numClasses?: number;
+      normLayer?: NormLayer | null;
+      lastChannel?: number | null;
+    } = {},
+  ) {
     super();
     const o = parseArgs("vision.models.EfficientNet", [opts], {
-      stochasticDepthProb: [A.num, 0.2], numClasses: [A.posInt, 1000], normLayer: [A.nullable(A.func), null], lastChannel: [A.nullable(A.posInt), null],
+      stochasticDepthProb: [A.num, 0.2],
+      numClasses: [A.posInt, 1000],
+      normLayer: [A.nullable(A.func), null],
+      lastChannel: [A.nullable(A.posInt), null],
     });
     if (!setting.length) throw new RangeError("The inverted_residual_setting should not be empty");
     const norm = (o.normLayer as NormLayer | null) ?? batchNorm2d;
-    const layers: Module[] = [new Conv2dNormActivation(3, setting[0].inputChannels, { kernelSize: 3, stride: 2, normLayer: norm, activationLayer: silu })];
+    const layers: Module[] = [
+      new Conv2dNormActivation(3, setting[0].inputChannels, {
+        kernelSize: 3,
+        stride: 2,
+        normLayer: norm,
+        activationLayer: silu,
+      }),
+    ];
     const total = setting.reduce((a, c) => a + c.numLayers, 0);
     let id = 0;
     for (const cnf of setting) {
       const stage: Module[] = [];
       for (let k = 0; k < cnf.numLayers; k++) {
         const b = Object.assign(Object.create(MBConvConfig.prototype), cnf) as MBConvConfig;
-        if (stage.length) { b.inputChannels = b.outChannels; b.stride = 1; }
+        if (stage.length) {
+          b.inputChannels = b.outChannels;
+          b.stride = 1;
+        }
         stage.push(new MBConv(b, (o.stochasticDepthProb * id) / total, norm));
         id++;
       }
       layers.push(new nn.Sequential(...stage));
     }
-    const lastIn = setting[setting.length - 1].outChannels, lastOut = o.lastChannel ?? 4 * lastIn;
+    const lastIn = setting[setting.length - 1].outChannels,
+      lastOut = o.lastChannel ?? 4 * lastIn;
     layers.push(new Conv2dNormActivation(lastIn, lastOut, { kernelSize: 1, normLayer: norm, activationLayer: silu }));
     this.features = new nn.Sequential(...layers);
     this.avgpool = new nn.AdaptiveAvgPool2d(1);
     this.classifier = new nn.Sequential(new nn.Dropout(dropoutP, true), new nn.Linear(lastOut, o.numClasses));
     initModel(this, {
-      conv: (c) => { kaimingNormal(c.weight, "fan_out"); if (c.bias) zeros_(c.bias); },
-      linear: (l) => { const r = 1 / Math.sqrt(l.outFeatures); uniform_(l.weight, -r, r); if (l.bias) zeros_(l.bias); },
+      conv: (c) => {
+        kaimingNormal(c.weight, "fan_out");
+        if (c.bias) zeros_(c.bias);
+      },
+      linear: (l) => {
+        const r = 1 / Math.sqrt(l.outFeatures);
+        uniform_(l.weight, -r, r);
+        if (l.bias) zeros_(l.bias);
+      },
     });
   }
   forward(x: Tensor): Tensor {
@@ -244,20 +393,49 @@ export class EfficientNet extends Module {
 }
 
 /** torchvision.models.efficientnet_b0. */
-export function efficientnetB0(opts: { numClasses?: number; stochasticDepthProb?: number; normLayer?: NormLayer | null; weights?: null; progress?: boolean } = {}): EfficientNet {
+export function efficientnetB0(
+  opts: {
+    numClasses?: number;
+    stochasticDepthProb?: number;
+    normLayer?: NormLayer | null;
+    weights?: null;
+    progress?: boolean;
+  } = {},
+): EfficientNet {
   const { weights, progress, ...rest } = checkNoWeights("efficientnetB0", opts);
-  void weights; void progress;
-  const b = (e: number, k: number, s: number, i: number, o: number, n: number) => new MBConvConfig(e, k, s, i, o, n, 1.0, 1.0);
-  const setting = [b(1, 3, 1, 32, 16, 1), b(6, 3, 2, 16, 24, 2), b(6, 5, 2, 24, 40, 2), b(6, 3, 2, 40, 80, 3), b(6, 5, 1, 80, 112, 3), b(6, 5, 2, 112, 192, 4), b(6, 3, 1, 192, 320, 1)];
+  void weights;
+  void progress;
+  const b = (e: number, k: number, s: number, i: number, o: number, n: number) =>
+    new MBConvConfig(e, k, s, i, o, n, 1.0, 1.0);
+  const setting = [
+    b(1, 3, 1, 32, 16, 1),
+    b(6, 3, 2, 16, 24, 2),
+    b(6, 5, 2, 24, 40, 2),
+    b(6, 3, 2, 40, 80, 3),
+    b(6, 5, 1, 80, 112, 3),
+    b(6, 5, 2, 112, 192, 4),
+    b(6, 3, 1, 192, 320, 1),
+  ];
   return new EfficientNet(setting, 0.2, rest);
 }
 
 // ------------------------------------------------------------------ DenseNet
 
 export class _DenseLayer extends Module {
-  norm1: nn.BatchNorm2d; relu1: nn.ReLU; conv1: nn.Conv2d; norm2: nn.BatchNorm2d; relu2: nn.ReLU; conv2: nn.Conv2d;
+  norm1: nn.BatchNorm2d;
+  relu1: nn.ReLU;
+  conv1: nn.Conv2d;
+  norm2: nn.BatchNorm2d;
+  relu2: nn.ReLU;
+  conv2: nn.Conv2d;
   readonly dropRate: number;
-  constructor(numInputFeatures: number, growthRate: number, bnSize: number, dropRate: number, readonly memoryEfficient = false) {
+  constructor(
+    numInputFeatures: number,
+    growthRate: number,
+    bnSize: number,
+    dropRate: number,
+    readonly memoryEfficient = false,
+  ) {
     super();
     this.norm1 = new nn.BatchNorm2d(numInputFeatures);
     this.relu1 = new nn.ReLU(true);
@@ -278,10 +456,20 @@ export class _DenseLayer extends Module {
 }
 
 export class _DenseBlock extends Module {
-  constructor(numLayers: number, numInputFeatures: number, bnSize: number, growthRate: number, dropRate: number, memoryEfficient = false) {
+  constructor(
+    numLayers: number,
+    numInputFeatures: number,
+    bnSize: number,
+    growthRate: number,
+    dropRate: number,
+    memoryEfficient = false,
+  ) {
     super();
     for (let i = 0; i < numLayers; i++) {
-      this.registerModule(`denselayer${i + 1}`, new _DenseLayer(numInputFeatures + i * growthRate, growthRate, bnSize, dropRate, memoryEfficient));
+      this.registerModule(
+        `denselayer${i + 1}`,
+        new _DenseLayer(numInputFeatures + i * growthRate, growthRate, bnSize, dropRate, memoryEfficient),
+      );
     }
   }
   forward(init: Tensor): Tensor {
@@ -302,7 +490,12 @@ export class _Transition extends nn.Sequential {
 }
 
 export interface DenseNetOptions {
-  growthRate?: number; blockConfig?: number[]; numInitFeatures?: number; bnSize?: number; dropRate?: number; numClasses?: number;
+  growthRate?: number;
+  blockConfig?: number[];
+  numInitFeatures?: number;
+  bnSize?: number;
+  dropRate?: number;
+  numClasses?: number;
   memoryEfficient?: boolean;
 }
 export class DenseNet extends Module {
@@ -311,8 +504,13 @@ export class DenseNet extends Module {
   constructor(opts: DenseNetOptions = {}) {
     super();
     const o = parseArgs("vision.models.DenseNet", [opts], {
-      growthRate: [A.posInt, 32], blockConfig: [A.ints, [6, 12, 24, 16]], numInitFeatures: [A.posInt, 64], bnSize: [A.posInt, 4],
-      dropRate: [A.num, 0], numClasses: [A.posInt, 1000], memoryEfficient: [A.bool, false],
+      growthRate: [A.posInt, 32],
+      blockConfig: [A.ints, [6, 12, 24, 16]],
+      numInitFeatures: [A.posInt, 64],
+      bnSize: [A.posInt, 4],
+      dropRate: [A.num, 0],
+      numClasses: [A.posInt, 1000],
+      memoryEfficient: [A.bool, false],
     });
     this.features = namedSequential([
       ["conv0", new nn.Conv2d(3, o.numInitFeatures, 7, { stride: 2, padding: 3, bias: false })],
@@ -322,7 +520,10 @@ export class DenseNet extends Module {
     ]);
     let nf = o.numInitFeatures;
     o.blockConfig.forEach((numLayers, i) => {
-      this.features.registerModule(`denseblock${i + 1}`, new _DenseBlock(numLayers, nf, o.bnSize, o.growthRate, o.dropRate, o.memoryEfficient));
+      this.features.registerModule(
+        `denseblock${i + 1}`,
+        new _DenseBlock(numLayers, nf, o.bnSize, o.growthRate, o.dropRate, o.memoryEfficient),
+      );
       nf += numLayers * o.growthRate;
       if (i !== o.blockConfig.length - 1) {
         this.features.registerModule(`transition${i + 1}`, new _Transition(nf, Math.floor(nf / 2)));
@@ -331,7 +532,12 @@ export class DenseNet extends Module {
     });
     this.features.registerModule("norm5", new nn.BatchNorm2d(nf));
     this.classifier = new nn.Linear(nf, o.numClasses);
-    initModel(this, { conv: (c) => kaimingNormal(c.weight, "fan_in"), linear: (l) => { if (l.bias) constantInit(l.bias, 0); } });
+    initModel(this, {
+      conv: (c) => kaimingNormal(c.weight, "fan_in"),
+      linear: (l) => {
+        if (l.bias) constantInit(l.bias, 0);
+      },
+    });
   }
   forward(x: Tensor): Tensor {
     let out = reluFn(this.features.forward(x));
@@ -341,9 +547,15 @@ export class DenseNet extends Module {
 }
 
 /** torchvision.models.densenet121. */
-export function densenet121(opts: Omit<DenseNetOptions, "growthRate" | "blockConfig" | "numInitFeatures"> & { weights?: null; progress?: boolean } = {}): DenseNet {
+export function densenet121(
+  opts: Omit<DenseNetOptions, "growthRate" | "blockConfig" | "numInitFeatures"> & {
+    weights?: null;
+    progress?: boolean;
+  } = {},
+): DenseNet {
   const { weights, progress, ...rest } = checkNoWeights("densenet121", opts);
-  void weights; void progress;
+  void weights;
+  void progress;
   return new DenseNet({ growthRate: 32, blockConfig: [6, 12, 24, 16], numInitFeatures: 64, ...rest });
 }
 
@@ -355,17 +567,32 @@ export class VGG extends Module {
   classifier: nn.Sequential;
   constructor(features: nn.Sequential, opts: { numClasses?: number; initWeights?: boolean; dropout?: number } = {}) {
     super();
-    const o = parseArgs("vision.models.VGG", [opts], { numClasses: [A.posInt, 1000], initWeights: [A.bool, true], dropout: [A.num, 0.5] });
+    const o = parseArgs("vision.models.VGG", [opts], {
+      numClasses: [A.posInt, 1000],
+      initWeights: [A.bool, true],
+      dropout: [A.num, 0.5],
+    });
     this.features = features;
     this.avgpool = new nn.AdaptiveAvgPool2d([7, 7]);
     this.classifier = new nn.Sequential(
-      new nn.Linear(512 * 7 * 7, 4096), new nn.ReLU(true), new nn.Dropout(o.dropout),
-      new nn.Linear(4096, 4096), new nn.ReLU(true), new nn.Dropout(o.dropout), new nn.Linear(4096, o.numClasses),
+      new nn.Linear(512 * 7 * 7, 4096),
+      new nn.ReLU(true),
+      new nn.Dropout(o.dropout),
+      new nn.Linear(4096, 4096),
+      new nn.ReLU(true),
+      new nn.Dropout(o.dropout),
+      new nn.Linear(4096, o.numClasses),
     );
     if (o.initWeights) {
       initModel(this, {
-        conv: (c) => { kaimingNormal(c.weight, "fan_out"); if (c.bias) zeros_(c.bias); },
-        linear: (l) => { normal_(l.weight, 0, 0.01); if (l.bias) zeros_(l.bias); },
+        conv: (c) => {
+          kaimingNormal(c.weight, "fan_out");
+          if (c.bias) zeros_(c.bias);
+        },
+        linear: (l) => {
+          normal_(l.weight, 0, 0.01);
+          if (l.bias) zeros_(l.bias);
+        },
       });
     }
   }
@@ -380,7 +607,10 @@ export function makeVggLayers(cfg: (number | "M")[], batchNorm = false): nn.Sequ
   const layers: Module[] = [];
   let inC = 3;
   for (const v of cfg) {
-    if (v === "M") { layers.push(new nn.MaxPool2d(2, { stride: 2 })); continue; }
+    if (v === "M") {
+      layers.push(new nn.MaxPool2d(2, { stride: 2 }));
+      continue;
+    }
     layers.push(new nn.Conv2d(inC, v, 3, { padding: 1 }));
     if (batchNorm) layers.push(new nn.BatchNorm2d(v));
     layers.push(new nn.ReLU(true));
@@ -390,8 +620,11 @@ export function makeVggLayers(cfg: (number | "M")[], batchNorm = false): nn.Sequ
 }
 
 /** torchvision.models.vgg11. */
-export function vgg11(opts: { numClasses?: number; initWeights?: boolean; dropout?: number; weights?: null; progress?: boolean } = {}): VGG {
+export function vgg11(
+  opts: { numClasses?: number; initWeights?: boolean; dropout?: number; weights?: null; progress?: boolean } = {},
+): VGG {
   const { weights, progress, ...rest } = checkNoWeights("vgg11", opts);
-  void weights; void progress;
+  void weights;
+  void progress;
   return new VGG(makeVggLayers([64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"]), rest);
 }

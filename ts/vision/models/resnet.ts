@@ -15,15 +15,36 @@ const conv1x1 = (i: number, o: number, stride = 1) => new nn.Conv2d(i, o, 1, { s
 
 interface BlockCtor {
   expansion: number;
-  new (inplanes: number, planes: number, stride: number, downsample: TensorModule | null, groups: number, baseWidth: number,
-    dilation: number, normLayer: NormLayer): Module;
+  new (
+    inplanes: number,
+    planes: number,
+    stride: number,
+    downsample: TensorModule | null,
+    groups: number,
+    baseWidth: number,
+    dilation: number,
+    normLayer: NormLayer,
+  ): Module;
 }
 
 export class BasicBlock extends Module {
   static expansion = 1;
-  conv1: nn.Conv2d; bn1: TensorModule; relu: nn.ReLU; conv2: nn.Conv2d; bn2: TensorModule; downsample: TensorModule | null;
-  constructor(inplanes: number, planes: number, readonly stride = 1, downsample: TensorModule | null = null, groups = 1, baseWidth = 64,
-    dilation = 1, normLayer: NormLayer = batchNorm2d) {
+  conv1: nn.Conv2d;
+  bn1: TensorModule;
+  relu: nn.ReLU;
+  conv2: nn.Conv2d;
+  bn2: TensorModule;
+  downsample: TensorModule | null;
+  constructor(
+    inplanes: number,
+    planes: number,
+    readonly stride = 1,
+    downsample: TensorModule | null = null,
+    groups = 1,
+    baseWidth = 64,
+    dilation = 1,
+    normLayer: NormLayer = batchNorm2d,
+  ) {
     super();
     if (groups !== 1 || baseWidth !== 64) throw new RangeError("BasicBlock only supports groups=1 and base_width=64");
     if (dilation > 1) throw new Error("Dilation > 1 not supported in BasicBlock");
@@ -44,9 +65,24 @@ export class BasicBlock extends Module {
 
 export class Bottleneck extends Module {
   static expansion = 4;
-  conv1: nn.Conv2d; bn1: TensorModule; conv2: nn.Conv2d; bn2: TensorModule; conv3: nn.Conv2d; bn3: TensorModule; relu: nn.ReLU; downsample: TensorModule | null;
-  constructor(inplanes: number, planes: number, readonly stride = 1, downsample: TensorModule | null = null, groups = 1, baseWidth = 64,
-    dilation = 1, normLayer: NormLayer = batchNorm2d) {
+  conv1: nn.Conv2d;
+  bn1: TensorModule;
+  conv2: nn.Conv2d;
+  bn2: TensorModule;
+  conv3: nn.Conv2d;
+  bn3: TensorModule;
+  relu: nn.ReLU;
+  downsample: TensorModule | null;
+  constructor(
+    inplanes: number,
+    planes: number,
+    readonly stride = 1,
+    downsample: TensorModule | null = null,
+    groups = 1,
+    baseWidth = 64,
+    dilation = 1,
+    normLayer: NormLayer = batchNorm2d,
+  ) {
     super();
     const width = Math.trunc(planes * (baseWidth / 64)) * groups;
     this.conv1 = conv1x1(inplanes, width);
@@ -68,18 +104,33 @@ export class Bottleneck extends Module {
 }
 
 export interface ResNetOptions {
-  numClasses?: number; zeroInitResidual?: boolean; groups?: number; widthPerGroup?: number;
-  replaceStrideWithDilation?: boolean[] | null; normLayer?: NormLayer | null;
+  numClasses?: number;
+  zeroInitResidual?: boolean;
+  groups?: number;
+  widthPerGroup?: number;
+  replaceStrideWithDilation?: boolean[] | null;
+  normLayer?: NormLayer | null;
 }
 const RESNET_OPTS = {
-  numClasses: [A.posInt, 1000], zeroInitResidual: [A.bool, false], groups: [A.posInt, 1], widthPerGroup: [A.posInt, 64],
-  replaceStrideWithDilation: [A.nullable(A.any), null], normLayer: [A.nullable(A.func), null],
+  numClasses: [A.posInt, 1000],
+  zeroInitResidual: [A.bool, false],
+  groups: [A.posInt, 1],
+  widthPerGroup: [A.posInt, 64],
+  replaceStrideWithDilation: [A.nullable(A.any), null],
+  normLayer: [A.nullable(A.func), null],
 } as const;
 
 export class ResNet extends Module {
-  conv1: nn.Conv2d; bn1: TensorModule; relu: nn.ReLU; maxpool: nn.MaxPool2d;
-  layer1: nn.Sequential; layer2: nn.Sequential; layer3: nn.Sequential; layer4: nn.Sequential;
-  avgpool: nn.AdaptiveAvgPool2d; fc: nn.Linear;
+  conv1: nn.Conv2d;
+  bn1: TensorModule;
+  relu: nn.ReLU;
+  maxpool: nn.MaxPool2d;
+  layer1: nn.Sequential;
+  layer2: nn.Sequential;
+  layer3: nn.Sequential;
+  layer4: nn.Sequential;
+  avgpool: nn.AdaptiveAvgPool2d;
+  fc: nn.Linear;
   private _inplanes = 64;
   private _dilation = 1;
   private _groups: number;
@@ -90,7 +141,10 @@ export class ResNet extends Module {
     const o = parseArgs("vision.models.ResNet", [opts], RESNET_OPTS);
     this._norm = (o.normLayer as NormLayer | null) ?? batchNorm2d;
     const rswd = (o.replaceStrideWithDilation as boolean[] | null) ?? [false, false, false];
-    if (rswd.length !== 3) throw new RangeError(`replace_stride_with_dilation should be null or a 3-element tuple, got [${rswd.join(", ")}]`);
+    if (rswd.length !== 3)
+      throw new RangeError(
+        `replace_stride_with_dilation should be null or a 3-element tuple, got [${rswd.join(", ")}]`,
+      );
     this._groups = o.groups;
     this._baseWidth = o.widthPerGroup;
     this.conv1 = new nn.Conv2d(3, this._inplanes, 7, { stride: 2, padding: 3, bias: false });
@@ -114,14 +168,33 @@ export class ResNet extends Module {
   private makeLayer(block: BlockCtor, planes: number, blocks: number, stride = 1, dilate = false): nn.Sequential {
     let downsample: TensorModule | null = null;
     const previousDilation = this._dilation;
-    if (dilate) { this._dilation *= stride; stride = 1; }
-    if (stride !== 1 || this._inplanes !== planes * block.expansion) {
-      downsample = new nn.Sequential(conv1x1(this._inplanes, planes * block.expansion, stride), this._norm(planes * block.expansion));
+    if (dilate) {
+      this._dilation *= stride;
+      stride = 1;
     }
-    const layers: Module[] = [new block(this._inplanes, planes, stride, downsample, this._groups, this._baseWidth, previousDilation, this._norm)];
+    if (stride !== 1 || this._inplanes !== planes * block.expansion) {
+      downsample = new nn.Sequential(
+        conv1x1(this._inplanes, planes * block.expansion, stride),
+        this._norm(planes * block.expansion),
+      );
+    }
+    const layers: Module[] = [
+      new block(
+        this._inplanes,
+        planes,
+        stride,
+        downsample,
+        this._groups,
+        this._baseWidth,
+        previousDilation,
+        this._norm,
+      ),
+    ];
     this._inplanes = planes * block.expansion;
     for (let i = 1; i < blocks; i++) {
-      layers.push(new block(this._inplanes, planes, 1, null, this._groups, this._baseWidth, this._dilation, this._norm));
+      layers.push(
+        new block(this._inplanes, planes, 1, null, this._groups, this._baseWidth, this._dilation, this._norm),
+      );
     }
     return new nn.Sequential(...layers);
   }
@@ -134,11 +207,14 @@ export class ResNet extends Module {
 }
 
 type Opts = ResNetOptions & { weights?: null; progress?: boolean };
-const build = (name: string, block: BlockCtor, layers: number[], extra: Partial<ResNetOptions> = {}) => (opts: Opts = {}) => {
-  const { weights, progress, ...rest } = checkNoWeights(name, opts);
-  void weights; void progress;
-  return new ResNet(block, layers, { ...extra, ...rest });
-};
+const build =
+  (name: string, block: BlockCtor, layers: number[], extra: Partial<ResNetOptions> = {}) =>
+  (opts: Opts = {}) => {
+    const { weights, progress, ...rest } = checkNoWeights(name, opts);
+    void weights;
+    void progress;
+    return new ResNet(block, layers, { ...extra, ...rest });
+  };
 /** torchvision.models.resnet18: `resnet18({ numClasses: 10 })`. */
 export const resnet18 = build("resnet18", BasicBlock, [2, 2, 2, 2]);
 export const resnet34 = build("resnet34", BasicBlock, [3, 4, 6, 3]);
