@@ -15,7 +15,8 @@ import { BASELINE, ENGINES, ENGINE_BY_ID, QUICK_WORKLOADS, WORKLOADS, WORKLOAD_B
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(BENCH, "..");
 const PEERS = resolve(BENCH, "peers");
-const RESULTS = resolve(BENCH, "results");
+// BENCH_RESULTS_DIR=/tmp/x writes latest.* there instead (partial runs without touching bench/results)
+const RESULTS = process.env.BENCH_RESULTS_DIR ? resolve(process.env.BENCH_RESULTS_DIR) : resolve(BENCH, "results");
 const TMP = resolve(RESULTS, "tmp");
 
 const USAGE = `usage: node bench/run.mjs [options]
@@ -203,8 +204,11 @@ const PYTORCH_KEYS = {
   gemm128: "gemm_128", gemm256: "gemm_256", gemm512: "gemm_512", gemm1024: "gemm_1024",
   conv3x3: "conv3x3", stem: "stem", simplecnn_fwd: "simplecnn_fwd", simplecnn_train: "simplecnn_train",
   lstm: "lstm_fwd", relu: "relu", maxpool: "maxpool", batchnorm: "batchnorm",
+  resnet18_b1: "resnet18_b1", resnet18_b8: "resnet18_b8", mobilenetv2_b1: "mobilenetv2_b1", encoder_b8: "encoder_b8",
+  resnet18_train: "resnet18_train", gpt_train: "gpt_train", charlstm_train: "charlstm_train",
 };
-const PYTORCH_MEASURES = new Set(["gemm1024", "conv3x3", "stem", "simplecnn_train", "lstm"]);
+const PYTORCH_MEASURES = new Set(["gemm1024", "conv3x3", "stem", "simplecnn_train", "lstm",
+  "resnet18_b1", "resnet18_b8", "mobilenetv2_b1", "encoder_b8", "resnet18_train", "gpt_train", "charlstm_train"]);
 
 function runPytorch(workloads, quick) {
   const py = "/usr/bin/python3";

@@ -2,6 +2,13 @@
 """Export the benchmark models to bench/models/*.onnx (fixed shapes, opset 13).
 
 usage: /usr/bin/python3 scripts/export_onnx.py [OUTDIR]
+       /usr/bin/python3 scripts/export_onnx.py --model NAME [OUTDIR]   (one whole-model export, below)
+
+Whole models (large, so written on first use by bench/lib/engine-ort.mjs into bench/models/cache, not
+committed): torchvision 0.14 architectures with random weights (seed 0), eval mode; input "x", output "y":
+  resnet18_b1 / resnet18_b8  x[1|8,3,224,224] -> torchvision.models.resnet18()
+  mobilenetv2_b1             x[1,3,224,224]   -> torchvision.models.mobilenet_v2()
+  encoder_b8                 x[8,128,512]     -> nn.TransformerEncoderLayer(512, 8, 2048, dropout 0, batch_first)
 
 Works without the `onnx` Python package (torch.onnx.export serialises by itself).
 Models (inputs are named "x" or "a","b"; outputs "y" or "y","hn","cn"):
@@ -39,17 +46,41 @@ def simplecnn_mnist():
         nn.Flatten(), nn.Linear(32 * 7 * 7, 128), nn.ReLU(), nn.Linear(128, 10))
 
 
-def export(outdir, name, model, inputs, in_names, out_names):
-    model.eval()
+def export(outdir, name, model, inputs, in_names, out_names, preserve=False):
+    # preserve: keep train mode (TransformerEncoderLayer with dropout 0: eval mode takes torch's fused
+    # fast path, aten::_transformer_encoder_layer_fwd, which torch 1.13 cannot export; train == eval here)
+    if not preserve:
+        model.eval()
     path = os.path.join(outdir, name + ".onnx")
+    mode = torch.onnx.TrainingMode.PRESERVE if preserve else torch.onnx.TrainingMode.EVAL
     with torch.no_grad():
         torch.onnx.export(model, tuple(inputs), path, input_names=in_names, output_names=out_names,
-                          opset_version=OPSET, do_constant_folding=True, export_params=True)
+                          opset_version=OPSET, do_constant_folding=True, export_params=True, training=mode)
     print("%-16s %10d bytes  inputs %s" % (name + ".onnx", os.path.getsize(path),
                                             [list(t.shape) for t in inputs]))
 
 
+def whole_model(name):
+    import torchvision
+    torch.manual_seed(0)
+    if name.startswith("resnet18_b"):
+        return torchvision.models.resnet18(), [torch.randn(int(name[len("resnet18_b"):]), 3, 224, 224)]
+    if name == "mobilenetv2_b1":
+        return torchvision.models.mobilenet_v2(), [torch.randn(1, 3, 224, 224)]
+    if name == "encoder_b8":
+        return (nn.TransformerEncoderLayer(512, 8, dim_feedforward=2048, dropout=0.0, batch_first=True),
+                [torch.randn(8, 128, 512)])
+    raise SystemExit("unknown model %r" % name)
+
+
 def main():
+    if len(sys.argv) > 2 and sys.argv[1] == "--model":
+        name = sys.argv[2]
+        outdir = sys.argv[3] if len(sys.argv) > 3 else os.path.join(ROOT, "bench", "models", "cache")
+        os.makedirs(outdir, exist_ok=True)
+        model, inputs = whole_model(name)
+        export(outdir, name, model, inputs, ["x"], ["y"], preserve=(name == "encoder_b8"))
+        return
     outdir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "bench", "models")
     os.makedirs(outdir, exist_ok=True)
     torch.manual_seed(0)

@@ -13,6 +13,10 @@ Per thread count (torch.set_num_threads(T)):
   conv3x3:         8x64x56x56 -> 64, 3x3 pad 1, forward (no grad), GFLOPS (2*N*Cout*H*W*Cin*9)
   stem:            1x3x224x224 -> 64, 7x7 stride 2 pad 3, forward, GFLOPS
   lstm_fwd:        LSTM 128->256, seq 32, batch 16, forward (no grad), median ms
+  whole models (skipped with --no-models): resnet18_b1, resnet18_b8, mobilenetv2_b1 (torchvision, eval, 224^2),
+                   encoder_b8 (TransformerEncoderLayer 512/8/2048, dropout 0, batch_first, x[8,128,512]),
+                   resnet18_train (b16 112^2, SGD momentum 0.9), gpt_train (examples/gpt.mjs model, b16 T64,
+                   AdamW + clip 1.0, tokens/s), charlstm_train (examples/char-lstm.mjs model, b16 T32, Adam + clip)
 Timings are medians over repeated runs after warm-up.
 """
 import argparse
@@ -47,7 +51,7 @@ def timeit(fn, warmup, reps, min_time=0.0):
     return statistics.median(ts), len(ts)
 
 
-def bench(threads, steps, quick):
+def bench(threads, steps, quick, models=True):
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     res = {}
@@ -101,6 +105,88 @@ def bench(threads, steps, quick):
         xl = torch.randn(32, 16, 128)
         t, n = timeit(lambda: lstm(xl), 3, reps)
         res["lstm_fwd"] = {"shape": "seq32 batch16 128->256", "median_ms": round(t * 1e3, 3), "reps": n}
+    if models:
+        res.update(bench_models(reps))
+    return res
+
+
+class Block(nn.Module):
+    def __init__(self, d, h):
+        super().__init__()
+        self.ln1, self.ln2 = nn.LayerNorm(d), nn.LayerNorm(d)
+        self.attn = nn.MultiheadAttention(d, h, batch_first=True)
+        self.mlp = nn.Sequential(nn.Linear(d, 4 * d), nn.GELU(), nn.Linear(4 * d, d))
+
+    def forward(self, x, mask):
+        h = self.ln1(x)
+        x = x + self.attn(h, h, h, attn_mask=mask, need_weights=False)[0]
+        return x + self.mlp(self.ln2(x))
+
+
+class GPT(nn.Module):
+    def __init__(self, vocab, block, d=64, h=4, L=2):
+        super().__init__()
+        self.tok, self.pos = nn.Embedding(vocab, d), nn.Embedding(block, d)
+        self.blocks = nn.ModuleList([Block(d, h) for _ in range(L)])
+        self.lnf, self.head = nn.LayerNorm(d), nn.Linear(d, vocab, bias=False)
+        self.head.weight = self.tok.weight
+        self.register_buffer("mask", nn.Transformer.generate_square_subsequent_mask(block))
+        self.register_buffer("p", torch.arange(block))
+
+    def forward(self, idx):
+        x = self.tok(idx) + self.pos(self.p)
+        for b in self.blocks:
+            x = b(x, self.mask)
+        return self.head(self.lnf(x))
+
+
+class CharLSTM(nn.Module):
+    def __init__(self, vocab, hidden, embed=32):
+        super().__init__()
+        self.embed, self.lstm, self.head = nn.Embedding(vocab, embed), nn.LSTM(embed, hidden, batch_first=True), nn.Linear(hidden, vocab)
+
+    def forward(self, idx):
+        return self.head(self.lstm(self.embed(idx))[0])
+
+
+def bench_models(reps):
+    import torchvision
+    res = {}
+    r = max(5, reps // 2)
+    with torch.no_grad():
+        for key, model, shape in (("resnet18_b1", torchvision.models.resnet18(), (1, 3, 224, 224)),
+                                  ("resnet18_b8", torchvision.models.resnet18(), (8, 3, 224, 224)),
+                                  ("mobilenetv2_b1", torchvision.models.mobilenet_v2(), (1, 3, 224, 224)),
+                                  ("encoder_b8", nn.TransformerEncoderLayer(512, 8, 2048, dropout=0.0, batch_first=True),
+                                   (8, 128, 512))):
+            model.eval()
+            x = torch.randn(*shape)
+            t, n = timeit(lambda: model(x), 2, r)
+            res[key] = {"median_ms": round(t * 1e3, 3), "reps": n}
+
+    def train(key, model, opt, x, y, flat, clip, per_step):
+        lossf = nn.CrossEntropyLoss()
+
+        def step():
+            opt.zero_grad()
+            out = model(x)
+            loss = lossf(out.reshape(-1, out.shape[-1]) if flat else out, y.reshape(-1) if flat else y)
+            loss.backward()
+            if clip:
+                nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+        t, n = timeit(step, 2, r)
+        res[key] = {"median_ms": round(t * 1e3, 3), "per_s": round(per_step / t, 1), "steps": n}
+
+    m = torchvision.models.resnet18().train()
+    train("resnet18_train", m, torch.optim.SGD(m.parameters(), lr=0.01, momentum=0.9), torch.randn(16, 3, 112, 112),
+          torch.randint(0, 1000, (16,)), False, False, 16)
+    m = GPT(65, 64).train()
+    train("gpt_train", m, torch.optim.AdamW(m.parameters(), lr=3e-3, betas=(0.9, 0.95), weight_decay=0.1),
+          torch.randint(0, 65, (16, 64)), torch.randint(0, 65, (16, 64)), True, True, 16 * 64)
+    m = CharLSTM(65, 128).train()
+    train("charlstm_train", m, torch.optim.Adam(m.parameters(), lr=3e-3),
+          torch.randint(0, 65, (16, 32)), torch.randint(0, 65, (16, 32)), True, True, 16 * 32)
     return res
 
 
@@ -109,6 +195,7 @@ def main():
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--steps", type=int, default=30)
     ap.add_argument("--quick", action="store_true", help="fewer repetitions (smoke test)")
+    ap.add_argument("--no-models", action="store_true", help="skip the whole-model rows")
     a = ap.parse_args()
     steps = max(20, a.steps) if not a.quick else 5
     cfg = torch.__config__.show()
@@ -117,7 +204,7 @@ def main():
            "machine": platform.machine(), "cpu_count": os.cpu_count(), "blas": blas,
            "mkldnn": torch.backends.mkldnn.is_available(), "loadavg_before": os.getloadavg(), "results": {}}
     for t in [int(s) for s in a.threads.split(",") if s]:
-        out["results"]["threads_%d" % t] = bench(t, steps, a.quick)
+        out["results"]["threads_%d" % t] = bench(t, steps, a.quick, not a.no_models)
     out["loadavg_after"] = os.getloadavg()
     print(json.dumps(out, indent=1))
 

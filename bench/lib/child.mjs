@@ -15,6 +15,7 @@ const msg = (e) => String(e?.message ?? e).split("\n")[0].slice(0, 200);
 const fmt = (w, ms) => {
   let s = `${ms < 10 ? ms.toFixed(3) : ms.toFixed(1)} ms`;
   if (w.flops) s += `, ${(w.flops / ms / 1e6).toFixed(2)} GFLOPS`;
+  if (w.unit === "tok/s") s += `, ${((w.images * 1000) / ms).toFixed(1)} tok/s`;
   if (w.unit === "img/s") s += `, ${((w.images * 1000) / ms).toFixed(1)} img/s`;
   return s;
 };
@@ -54,6 +55,10 @@ async function main() {
       if (!prepared) {
         m.status = "n/a";
         log(`${id}: n/a`);
+      } else if (prepared.skip) {
+        m.status = "n/a";
+        m.skipped = prepared.skip;
+        log(`${id}: ${prepared.skip}`);
       } else {
         const r = await measure(prepared.run, cfg.timing);
         Object.assign(m, { status: "ok" }, r);

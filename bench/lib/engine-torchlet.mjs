@@ -57,7 +57,87 @@ export async function createEngine(engine) {
     );
   }
 
+  const vision = torch.vision?.models;
+  const forwardOf = (model, x) => ({
+    run: () => timed(noGrad(() => model.forward(x))),
+    cleanup: () => dispose(x, ...model.parameters()),
+  });
+  // a training step as users write it (no tidy): zeroGrad, forward, loss, backward, (clip), step
+  const trainStep = (model, params, opt, lossOf, clip) => ({
+    run: () => {
+      opt.zeroGrad();
+      const loss = lossOf();
+      loss.backward();
+      if (clip) nn.utils.clipGradNorm_(params, 1.0);
+      opt.step();
+      loss.item();
+      params[params.length - 1].toFloat32Array(); // the update has landed
+      dispose(loss);
+    },
+    cleanup: () => dispose(...params),
+  });
+  const tokens = (B, T, V) => torch.randint(0, V, [B, T], { dtype: "int64" });
+
+  // examples/gpt.mjs's model (the example does not export it): pre-norm blocks, causal MultiheadAttention,
+  // GELU MLP, weight-tied head, GPT-2 init
+  class Block extends nn.Module {
+    constructor(d, h) {
+      super();
+      this.ln1 = new nn.LayerNorm(d);
+      this.attn = new nn.MultiheadAttention(d, h, { batchFirst: true });
+      this.ln2 = new nn.LayerNorm(d);
+      this.mlp = new nn.Sequential(new nn.Linear(d, 4 * d), new nn.GELU(), new nn.Linear(4 * d, d));
+    }
+    forward(x, mask) {
+      const h = this.ln1.forward(x);
+      const [a] = this.attn.forward(h, h, h, { attnMask: mask, isCausal: true, needWeights: false });
+      x = x.add(a);
+      return x.add(this.mlp.forward(this.ln2.forward(x)));
+    }
+  }
+  class GPT extends nn.Module {
+    constructor(vocab, block, d = 64, h = 4, L = 2) {
+      super();
+      this.tokEmb = new nn.Embedding(vocab, d);
+      this.posEmb = new nn.Embedding(block, d);
+      this.blocks = new nn.ModuleList(Array.from({ length: L }, () => new Block(d, h)));
+      this.lnF = new nn.LayerNorm(d);
+      this.head = new nn.Linear(d, vocab, { bias: false });
+      this.head.weight = this.tokEmb.weight;
+      this.mask = nn.Transformer.generateSquareSubsequentMask(block);
+      this.pos = torch.arange(0, block, 1, { dtype: "int64" });
+      torch.noGrad(() => {
+        for (const [name, p] of this.namedParameters()) {
+          if (name.endsWith("bias")) nn.init.zeros_(p);
+          else if (p.dim() >= 2) nn.init.normal_(p, 0, 0.02);
+        }
+      });
+    }
+    forward(idx) {
+      let x = this.tokEmb.forward(idx).add(this.posEmb.forward(this.pos));
+      for (const b of this.blocks) x = b.forward(x, this.mask);
+      return this.head.forward(this.lnF.forward(x));
+    }
+  }
+  class CharLSTM extends nn.Module {
+    constructor(vocab, hidden, embed = 32) {
+      super();
+      this.embed = new nn.Embedding(vocab, embed);
+      this.lstm = new nn.LSTM(embed, hidden, { batchFirst: true });
+      this.head = new nn.Linear(hidden, vocab);
+    }
+    forward(idx) {
+      const [out] = this.lstm.forward(this.embed.forward(idx));
+      return this.head.forward(out);
+    }
+  }
+
   function prepare(w) {
+    // the js backend takes minutes per run on these: not waited for
+    if (engine.backend === "js" && ["resnet18_b1", "resnet18_b8", "mobilenetv2_b1", "encoder_b8", "resnet18_train"].includes(w.id)) {
+      return { skip: "skipped (too slow): the js reference backend needs minutes per run at this size" };
+    }
+    if (w.model && !vision && w.id !== "encoder_b8" && !w.id.endsWith("_train")) throw new Error("torch.vision.models missing in dist");
     if (w.id.startsWith("gemm")) {
       const a = randn([w.n, w.n]);
       const b = randn([w.n, w.n]);
@@ -150,6 +230,55 @@ export async function createEngine(engine) {
             timed(noGrad(() => F.batchNorm(x, rm, rv, { weight, bias, training: false }))),
           cleanup: () => dispose(x, rm, rv, weight, bias),
         };
+      }
+      case "resnet18_b1":
+      case "resnet18_b8": {
+        const model = vision.resnet18();
+        model.eval();
+        return forwardOf(model, randn([w.images, 3, 224, 224]));
+      }
+      case "mobilenetv2_b1": {
+        const model = vision.mobilenetV2();
+        model.eval();
+        return forwardOf(model, randn([1, 3, 224, 224]));
+      }
+      case "encoder_b8": {
+        const model = new nn.TransformerEncoderLayer(512, 8, { dimFeedforward: 2048, dropout: 0, batchFirst: true });
+        model.eval();
+        return forwardOf(model, randn([8, 128, 512]));
+      }
+      case "resnet18_train": {
+        const model = vision.resnet18();
+        model.train();
+        const params = model.parameters();
+        const crit = new nn.CrossEntropyLoss();
+        const opt = new optim.SGD(params, { lr: 0.01, momentum: 0.9 });
+        const x = randn([16, 3, 112, 112]);
+        const y = torch.tensor(Array.from({ length: 16 }, (_, i) => (i * 37) % 1000), { dtype: "int64" });
+        const s = trainStep(model, params, opt, () => crit.forward(model.forward(x), y), false);
+        return { run: s.run, cleanup: () => { s.cleanup(); dispose(x, y); } };
+      }
+      case "gpt_train": {
+        const [V, B, T] = [65, 16, 64];
+        const model = new GPT(V, T);
+        model.train();
+        const params = model.parameters();
+        const opt = new optim.AdamW(params, { lr: 3e-3, betas: [0.9, 0.95], weightDecay: 0.1 });
+        const x = tokens(B, T, V), y = tokens(B, T, V);
+        const lossOf = () => F.crossEntropy(model.forward(x).reshape(B * T, V), y.reshape(B * T));
+        const s = trainStep(model, params, opt, lossOf, true);
+        return { run: s.run, cleanup: () => { s.cleanup(); dispose(x, y); } };
+      }
+      case "charlstm_train": {
+        const [V, B, T] = [65, 16, 32];
+        const model = new CharLSTM(V, 128);
+        model.train();
+        const params = model.parameters();
+        const opt = new optim.Adam(params, { lr: 3e-3 });
+        const x = tokens(B, T, V), y = tokens(B, T, V);
+        const lossOf = () => F.crossEntropy(model.forward(x).reshape(B * T, V), y.reshape(B * T));
+        const s = trainStep(model, params, opt, lossOf, true);
+        return { run: s.run, cleanup: () => { s.cleanup(); dispose(x, y); } };
       }
       case "gpt_index": {
         const [B, T, C, V, k] = [8, 256, 256, 8192, 50];

@@ -15,13 +15,13 @@ function num(x) {
 /** the value shown in a cell, in the workload's unit */
 export function cellValue(w, m) {
   if (w.unit === "GFLOPS") return m.gflops;
-  if (w.unit === "img/s") return m.img_per_s;
+  if (w.unit === "img/s" || w.unit === "tok/s") return m.img_per_s; // tok/s: images = tokens per step
   return m.median_ms;
 }
 
 export function cell(w, m) {
   if (!m) return "–";
-  if (m.status === "n/a") return "n/a";
+  if (m.status === "n/a") return m.skipped ? "skipped (too slow)" : "n/a";
   if (m.status === "not measured") return "not measured";
   if (m.status !== "ok") {
     const e = String(m.error ?? m.status).replace(/\|/g, "/");

@@ -95,6 +95,43 @@ export const WORKLOADS = [
     unit: "ms",
     trainOnly: true, // a training step: torchlet only (the peers are inference engines)
   },
+  // ---- whole models (torch.vision.models / torch.nn; the ONNX exports are the same architectures) ----
+  // resnet18 forward: 1.82 GMAC per 224² image; mobilenet_v2: 0.30 GMAC (torchvision's counts)
+  { id: "resnet18_b1", label: "torchvision resnet18 forward b1 224² (eval)", short: "resnet18 b1", unit: "ms", flops: 2 * 1.814e9, images: 1, model: true },
+  { id: "resnet18_b8", label: "torchvision resnet18 forward b8 224² (eval)", short: "resnet18 b8", unit: "ms", flops: 8 * 2 * 1.814e9, images: 8, model: true },
+  { id: "mobilenetv2_b1", label: "torchvision mobilenet_v2 forward b1 224² (eval)", short: "mobilenetV2 b1", unit: "ms", flops: 2 * 0.3e9, images: 1, model: true },
+  {
+    // nn.TransformerEncoderLayer(512, 8, dim_feedforward 2048, dropout 0, batch_first), x [8, 128, 512]
+    id: "encoder_b8",
+    label: "TransformerEncoderLayer d512 h8 ff2048 seq128 b8 forward (eval)",
+    short: "EncoderLayer fwd",
+    unit: "ms",
+    flops: 8 * 128 * 2 * (4 * 512 * 512 + 2 * 512 * 2048) + 8 * 8 * 2 * 2 * 128 * 128 * 64,
+    model: true,
+  },
+  { id: "resnet18_train", label: "torchvision resnet18 train step b16 112² (SGD momentum)", short: "resnet18 train", unit: "img/s", images: 16, trainOnly: true, model: true },
+  {
+    // the model of examples/gpt.mjs (pre-norm, MultiheadAttention causal, GELU MLP, tied head): vocab 65,
+    // block 64, d 64, 4 heads, 2 layers, batch 16; AdamW + clipGradNorm_(1.0) as in the example
+    id: "gpt_train",
+    label: "GPT (examples/gpt.mjs model) train step b16 T64 d64 L2",
+    short: "GPT train",
+    unit: "tok/s",
+    images: 16 * 64, // tokens per step
+    trainOnly: true,
+    model: true,
+  },
+  {
+    // the model of examples/char-lstm.mjs: Embedding(65, 32) -> LSTM(32, 128, batch_first) -> Linear(128, 65),
+    // batch 16, bptt 32, Adam(3e-3) + clipGradNorm_(1.0)
+    id: "charlstm_train",
+    label: "char-LSTM (examples/char-lstm.mjs model) train step b16 T32 h128",
+    short: "char-LSTM train",
+    unit: "tok/s",
+    images: 16 * 32,
+    trainOnly: true,
+    model: true,
+  },
 ];
 
 export const QUICK_WORKLOADS = ["gemm128", "relu"];
@@ -134,6 +171,11 @@ export const ONNX_MODELS = {
   relu: "relu.onnx",
   maxpool: "maxpool.onnx",
   batchnorm: "batchnorm.onnx",
+  // large: generated on first use into bench/models/cache (not committed), see scripts/export_onnx.py
+  resnet18_b1: "cache/resnet18_b1.onnx",
+  resnet18_b8: "cache/resnet18_b8.onnx",
+  mobilenetv2_b1: "cache/mobilenetv2_b1.onnx",
+  encoder_b8: "cache/encoder_b8.onnx",
 };
 
 // Shape of the data input(s) each workload is defined on (NCHW); used to fill symbolic
@@ -150,4 +192,8 @@ export const INPUT_SHAPES = {
   relu: [[16 * 1024 * 1024]],
   maxpool: [[8, 64, 112, 112]],
   batchnorm: [[8, 64, 56, 56]],
+  resnet18_b1: [[1, 3, 224, 224]],
+  resnet18_b8: [[8, 3, 224, 224]],
+  mobilenetv2_b1: [[1, 3, 224, 224]],
+  encoder_b8: [[8, 128, 512]],
 };
