@@ -13,6 +13,7 @@ export function startSite(dir, port = 0) {
   const base = resolve(dir);
   const server = createServer(async (req, res) => {
     let path = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname);
+    if (path === "/favicon.ico") { res.writeHead(204).end(); return; }
     if (path.endsWith("/")) path += "index.html";
     const file = normalize(join(base, path));
     if (file !== base && !file.startsWith(base + sep)) { res.writeHead(403).end("forbidden"); return; }

@@ -11,6 +11,8 @@ export default defineConfig({
   root,
   base: "./",
   resolve: { alias: { torchlet: resolve(root, "../dist/esm/index.js") } },
+  // keep class names through minification: print(model) names modules by their class (constructor.name)
+  esbuild: { keepNames: true },
   worker: { format: "es" },
   build: { outDir: resolve(root, "dist"), emptyOutDir: true, target: "es2022", rollupOptions: { input: pages } },
   server: { headers: { "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp" } },
