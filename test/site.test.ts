@@ -73,6 +73,9 @@ describe.skipIf(!existsSync(CHROMIUM))("site: the glossary pages and the trainin
       expect(png.length, `${id} screenshot`).toBeGreaterThan(8000);
     }
     expect(errors).toEqual([]);
+    const api = await page.goto(site.url + "/api/index.html");
+    expect(api?.status()).toBe(200);
+    expect(await page.textContent("body")).toMatch(/torchlet/);
     await page.close();
   }, 180_000);
 
