@@ -39,17 +39,40 @@ function parseArgs(argv) {
     const [k, inline] = a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, undefined];
     const val = () => inline ?? argv[++i];
     switch (k) {
-      case "--quick": o.quick = true; break;
-      case "--merge": o.merge = true; break;
-      case "--no-install": o.install = false; break;
-      case "--render": o.render = true; break;
-      case "--engines": o.engines = val(); break;
-      case "--workloads": o.workloads = val(); break;
-      case "--runs": o.runs = +val(); break;
-      case "--min-time": o.minTime = +val(); break;
-      case "--timeout": o.timeout = +val(); break;
-      case "-h": case "--help": console.log(USAGE); process.exit(0);
-      default: console.error(`unknown option ${a}\n${USAGE}`); process.exit(2);
+      case "--quick":
+        o.quick = true;
+        break;
+      case "--merge":
+        o.merge = true;
+        break;
+      case "--no-install":
+        o.install = false;
+        break;
+      case "--render":
+        o.render = true;
+        break;
+      case "--engines":
+        o.engines = val();
+        break;
+      case "--workloads":
+        o.workloads = val();
+        break;
+      case "--runs":
+        o.runs = +val();
+        break;
+      case "--min-time":
+        o.minTime = +val();
+        break;
+      case "--timeout":
+        o.timeout = +val();
+        break;
+      case "-h":
+      case "--help":
+        console.log(USAGE);
+        process.exit(0);
+      default:
+        console.error(`unknown option ${a}\n${USAGE}`);
+        process.exit(2);
     }
   }
   return o;
@@ -60,7 +83,10 @@ const log = (s) => process.stderr.write(s + "\n");
 function selectEngines(spec) {
   if (!spec) return ENGINES.map((e) => e.id);
   const want = new Set();
-  for (const raw of spec.split(",").map((s) => s.trim()).filter(Boolean)) {
+  for (const raw of spec
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const s = raw.toLowerCase().replace(/^torchlet-/, "");
     const hits = ENGINES.filter(
       (e) =>
@@ -82,10 +108,14 @@ function selectEngines(spec) {
 
 function selectWorkloads(spec, quick) {
   if (!spec) return quick ? [...QUICK_WORKLOADS] : WORKLOADS.map((w) => w.id);
-  const ids = spec.split(",").map((s) => s.trim().toLowerCase()).filter(Boolean);
+  const ids = spec
+    .split(",")
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
   const out = [];
   for (const id of ids) {
-    const hits = id === "gemm" ? WORKLOADS.filter((w) => w.id.startsWith("gemm")) : WORKLOADS.filter((w) => w.id === id);
+    const hits =
+      id === "gemm" ? WORKLOADS.filter((w) => w.id.startsWith("gemm")) : WORKLOADS.filter((w) => w.id === id);
     if (!hits.length) {
       console.error(`unknown workload "${id}"; known: ${WORKLOADS.map((w) => w.id).join(", ")}`);
       process.exit(2);
@@ -153,10 +183,14 @@ function runChild(engine, workloads, timing, timeoutS) {
     const out = resolve(TMP, `${engine}.json`);
     writeFileSync(out, "{}");
     const cfg = { engine, workloads, timing, out };
-    const child = spawn(process.execPath, ["--max-old-space-size=8192", resolve(BENCH, "lib/child.mjs"), JSON.stringify(cfg)], {
-      cwd: ROOT,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      ["--max-old-space-size=8192", resolve(BENCH, "lib/child.mjs"), JSON.stringify(cfg)],
+      {
+        cwd: ROOT,
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     const relay = (stream) => {
       let buf = "";
       stream.on("data", (d) => {
@@ -188,7 +222,7 @@ function runChild(engine, workloads, timing, timeoutS) {
       const have = new Set(ms.map((m) => m.workload));
       const why = timedOut
         ? `timeout (${timeoutS} s)`
-        : res.error ?? (code !== 0 ? `child exited with ${signal ?? `code ${code}`}` : "not run");
+        : (res.error ?? (code !== 0 ? `child exited with ${signal ?? `code ${code}`}` : "not run"));
       for (const w of workloads) {
         if (!have.has(w)) ms.push({ engine, workload: w, status: "error", error: why });
       }
@@ -201,14 +235,40 @@ function runChild(engine, workloads, timing, timeoutS) {
 // Its JSON: { torch, blas, results: { threads_1: { simplecnn_train: {median_ms, images_per_s},
 // gemm_1024: {median_ms, gflops}, gemm_1024_onednn, conv3x3, stem, lstm_fwd } } }
 const PYTORCH_KEYS = {
-  gemm128: "gemm_128", gemm256: "gemm_256", gemm512: "gemm_512", gemm1024: "gemm_1024",
-  conv3x3: "conv3x3", stem: "stem", simplecnn_fwd: "simplecnn_fwd", simplecnn_train: "simplecnn_train",
-  lstm: "lstm_fwd", relu: "relu", maxpool: "maxpool", batchnorm: "batchnorm",
-  resnet18_b1: "resnet18_b1", resnet18_b8: "resnet18_b8", mobilenetv2_b1: "mobilenetv2_b1", encoder_b8: "encoder_b8",
-  resnet18_train: "resnet18_train", gpt_train: "gpt_train", charlstm_train: "charlstm_train",
+  gemm128: "gemm_128",
+  gemm256: "gemm_256",
+  gemm512: "gemm_512",
+  gemm1024: "gemm_1024",
+  conv3x3: "conv3x3",
+  stem: "stem",
+  simplecnn_fwd: "simplecnn_fwd",
+  simplecnn_train: "simplecnn_train",
+  lstm: "lstm_fwd",
+  relu: "relu",
+  maxpool: "maxpool",
+  batchnorm: "batchnorm",
+  resnet18_b1: "resnet18_b1",
+  resnet18_b8: "resnet18_b8",
+  mobilenetv2_b1: "mobilenetv2_b1",
+  encoder_b8: "encoder_b8",
+  resnet18_train: "resnet18_train",
+  gpt_train: "gpt_train",
+  charlstm_train: "charlstm_train",
 };
-const PYTORCH_MEASURES = new Set(["gemm1024", "conv3x3", "stem", "simplecnn_train", "lstm",
-  "resnet18_b1", "resnet18_b8", "mobilenetv2_b1", "encoder_b8", "resnet18_train", "gpt_train", "charlstm_train"]);
+const PYTORCH_MEASURES = new Set([
+  "gemm1024",
+  "conv3x3",
+  "stem",
+  "simplecnn_train",
+  "lstm",
+  "resnet18_b1",
+  "resnet18_b8",
+  "mobilenetv2_b1",
+  "encoder_b8",
+  "resnet18_train",
+  "gpt_train",
+  "charlstm_train",
+]);
 
 function runPytorch(workloads, quick) {
   const py = "/usr/bin/python3";
@@ -231,7 +291,12 @@ function runPytorch(workloads, quick) {
     maxBuffer: 64 << 20,
     env: { ...process.env, OMP_NUM_THREADS: "1", MKL_NUM_THREADS: "1" },
   });
-  if (r.stderr) r.stderr.trim().split("\n").slice(-5).forEach((l) => l && log(`  [pytorch-1T] | ${l}`));
+  if (r.stderr)
+    r.stderr
+      .trim()
+      .split("\n")
+      .slice(-5)
+      .forEach((l) => l && log(`  [pytorch-1T] | ${l}`));
   let obj;
   try {
     const text = r.stdout.trim();
@@ -251,7 +316,9 @@ function runPytorch(workloads, quick) {
     Object.assign(m, { status: "ok", median_ms: ms, runs_ms: [], source: v });
     if (wid === "gemm1024" && obj.blas && obj.blas !== "unknown") {
       const od = res1.gemm_1024_onednn;
-      m.note = `torch.matmul with BLAS=${obj.blas}` + (od?.gflops ? `; same GEMM as oneDNN 1×1 conv: ${od.gflops} GFLOPS` : "");
+      m.note =
+        `torch.matmul with BLAS=${obj.blas}` +
+        (od?.gflops ? `; same GEMM as oneDNN 1×1 conv: ${od.gflops} GFLOPS` : "");
     }
     return m;
   });
@@ -276,8 +343,23 @@ if (opts.render) {
 const engines = selectEngines(opts.engines);
 const workloads = selectWorkloads(opts.workloads, opts.quick);
 const timing = opts.quick
-  ? { warmup: 2, minRuns: opts.runs ?? 3, minTimeMs: (opts.minTime ?? 0) * 1000, maxRuns: opts.runs ?? 3, maxTimeMs: 5000, slowMs: 2000 }
-  : { warmup: 2, warmupTimeMs: 300, minRuns: opts.runs ?? 5, minTimeMs: (opts.minTime ?? 1) * 1000, maxRuns: 500, maxTimeMs: 10000, slowMs: 2000 };
+  ? {
+      warmup: 2,
+      minRuns: opts.runs ?? 3,
+      minTimeMs: (opts.minTime ?? 0) * 1000,
+      maxRuns: opts.runs ?? 3,
+      maxTimeMs: 5000,
+      slowMs: 2000,
+    }
+  : {
+      warmup: 2,
+      warmupTimeMs: 300,
+      minRuns: opts.runs ?? 5,
+      minTimeMs: (opts.minTime ?? 1) * 1000,
+      maxRuns: 500,
+      maxTimeMs: 10000,
+      slowMs: 2000,
+    };
 
 const cpu = os.cpus()[0]?.model?.trim() ?? "?";
 const meta = {
@@ -307,7 +389,9 @@ if (peak.error) {
   meta.peak = peak;
   meta.peak_1t_gflops = peak.gflops;
   meta.peak_avx2_gflops = peak.avx2_gflops;
-  log(`• single-core FMA peak: ${peak.gflops} GFLOPS (${peak.isa})${peak.isa !== "avx2" ? `, AVX2 ${peak.avx2_gflops}` : ""}`);
+  log(
+    `• single-core FMA peak: ${peak.gflops} GFLOPS (${peak.isa})${peak.isa !== "avx2" ? `, AVX2 ${peak.avx2_gflops}` : ""}`,
+  );
 }
 
 let peersError = null;
@@ -322,14 +406,20 @@ for (const [i, id] of engines.entries()) {
   let res;
   if (e.kind === "pytorch") res = runPytorch(workloads, opts.quick);
   else if (e.group === "peers" && peersError)
-    res = { info: {}, error: peersError, measurements: workloads.map((w) => ({ engine: id, workload: w, status: "error", error: peersError })) };
+    res = {
+      info: {},
+      error: peersError,
+      measurements: workloads.map((w) => ({ engine: id, workload: w, status: "error", error: peersError })),
+    };
   else res = await runChild(id, workloads, timing, opts.timeout);
   meta.engines[id] = { ...res.info, ...(res.error ? { error: res.error } : {}) };
   if (res.raw) meta.engines[id].raw = res.raw;
   if (res.info?.version) meta.versions[id] = res.info.version;
   measurements.push(...res.measurements);
   const ok = res.measurements.filter((m) => m.status === "ok").length;
-  log(`• [${i + 1}/${engines.length}] ${id} done in ${((Date.now() - tE) / 1000).toFixed(1)} s: ${ok}/${workloads.length} ok${res.error ? ` (${res.error})` : ""}`);
+  log(
+    `• [${i + 1}/${engines.length}] ${id} done in ${((Date.now() - tE) / 1000).toFixed(1)} s: ${ok}/${workloads.length} ok${res.error ? ` (${res.error})` : ""}`,
+  );
 }
 meta.loadavg_after = os.loadavg().map((x) => +x.toFixed(2));
 log(`• all engines done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
@@ -341,10 +431,14 @@ if (opts.merge && existsSync(latestJson)) {
   try {
     const prev = JSON.parse(readFileSync(latestJson, "utf8"));
     const have = new Set(measurements.map((m) => `${m.engine}|${m.workload}`));
-    const kept = (prev.measurements ?? []).filter((m) => ENGINE_BY_ID[m.engine] && WORKLOAD_BY_ID[m.workload] && !have.has(`${m.engine}|${m.workload}`));
+    const kept = (prev.measurements ?? []).filter(
+      (m) => ENGINE_BY_ID[m.engine] && WORKLOAD_BY_ID[m.workload] && !have.has(`${m.engine}|${m.workload}`),
+    );
     measurements.push(...kept.map((m) => ({ ...m, merged_from: prev.meta?.date })));
     allEngines = ENGINES.map((e) => e.id).filter((id) => engines.includes(id) || kept.some((m) => m.engine === id));
-    allWorkloads = WORKLOADS.map((w) => w.id).filter((id) => workloads.includes(id) || kept.some((m) => m.workload === id));
+    allWorkloads = WORKLOADS.map((w) => w.id).filter(
+      (id) => workloads.includes(id) || kept.some((m) => m.workload === id),
+    );
     for (const [k, v] of Object.entries(prev.meta?.engines ?? {})) if (!engines.includes(k)) meta.engines[k] = v;
     for (const [k, v] of Object.entries(prev.meta?.versions ?? {})) if (!engines.includes(k)) meta.versions[k] = v;
     meta.merged_from = prev.meta?.date;
@@ -355,7 +449,9 @@ if (opts.merge && existsSync(latestJson)) {
 }
 
 // derived numbers and ratios vs the baseline
-const base = new Map(measurements.filter((m) => m.engine === BASELINE && m.status === "ok").map((m) => [m.workload, m.median_ms]));
+const base = new Map(
+  measurements.filter((m) => m.engine === BASELINE && m.status === "ok").map((m) => [m.workload, m.median_ms]),
+);
 for (const m of measurements) {
   const w = WORKLOAD_BY_ID[m.workload];
   m.label = w.label;
@@ -369,7 +465,13 @@ for (const m of measurements) {
 const order = (m) => allEngines.indexOf(m.engine) * 100 + allWorkloads.indexOf(m.workload);
 measurements.sort((a, b) => order(a) - order(b));
 
-const results = { meta, peak_1t_gflops: meta.peak_1t_gflops ?? null, engines: allEngines, workloads: allWorkloads, measurements };
+const results = {
+  meta,
+  peak_1t_gflops: meta.peak_1t_gflops ?? null,
+  engines: allEngines,
+  workloads: allWorkloads,
+  measurements,
+};
 mkdirSync(RESULTS, { recursive: true });
 writeFileSync(latestJson, JSON.stringify(results, null, 1) + "\n");
 const md = markdown(results);

@@ -5,7 +5,11 @@ import { readdirSync } from "node:fs";
 import { resolve } from "node:path";
 
 const root = import.meta.dirname;
-const pages = Object.fromEntries(readdirSync(root).filter((f) => f.endsWith(".html")).map((f) => [f.replace(/\.html$/, ""), resolve(root, f)]));
+const pages = Object.fromEntries(
+  readdirSync(root)
+    .filter((f) => f.endsWith(".html"))
+    .map((f) => [f.replace(/\.html$/, ""), resolve(root, f)]),
+);
 
 export default defineConfig({
   root,

@@ -14,7 +14,14 @@ import { startSite } from "../site/serve.mjs";
 
 const ROOT = join(__dirname, "..");
 const CHROMIUM = "/usr/bin/chromium";
-const ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"];
+const ARGS = [
+  "--headless=new",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--no-first-run",
+];
 const OUT = join(ROOT, "test-output/site");
 const PAGES: [string, (t: typeof torch) => unknown][] = [
   ["linear", (t) => D.linear(t, {})],
@@ -33,9 +40,21 @@ const PAGES: [string, (t: typeof torch) => unknown][] = [
 ];
 
 function close(a: unknown, b: unknown, path: string): void {
-  if (typeof b === "number") { expect(typeof a, path).toBe("number"); expect(Math.abs((a as number) - b), path).toBeLessThanOrEqual(1e-4 + 1e-4 * Math.abs(b)); return; }
-  if (Array.isArray(b)) { expect(Array.isArray(a), path).toBe(true); expect((a as unknown[]).length, path).toBe(b.length); b.forEach((v, k) => close((a as unknown[])[k], v, `${path}[${k}]`)); return; }
-  if (b && typeof b === "object") { for (const [k, v] of Object.entries(b)) close((a as Record<string, unknown>)?.[k], v, `${path}.${k}`); return; }
+  if (typeof b === "number") {
+    expect(typeof a, path).toBe("number");
+    expect(Math.abs((a as number) - b), path).toBeLessThanOrEqual(1e-4 + 1e-4 * Math.abs(b));
+    return;
+  }
+  if (Array.isArray(b)) {
+    expect(Array.isArray(a), path).toBe(true);
+    expect((a as unknown[]).length, path).toBe(b.length);
+    b.forEach((v, k) => close((a as unknown[])[k], v, `${path}[${k}]`));
+    return;
+  }
+  if (b && typeof b === "object") {
+    for (const [k, v] of Object.entries(b)) close((a as Record<string, unknown>)?.[k], v, `${path}.${k}`);
+    return;
+  }
   expect(a, path).toEqual(b);
 }
 const strip = (o: unknown) => JSON.parse(JSON.stringify(o)); // what the page's JSON gives back
@@ -50,22 +69,36 @@ describe.skipIf(!existsSync(CHROMIUM))("site: the glossary pages and the trainin
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
     mkdirSync(OUT, { recursive: true });
   }, 180_000);
-  afterAll(async () => { await browser?.close(); await new Promise((ok) => site?.server.close(ok)); });
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise((ok) => site?.server.close(ok));
+  });
 
   it("every glossary page loads without console errors, matches torchlet in Node, and is not blank", async () => {
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     const errors: string[] = [];
-    page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+    page.on("console", (m) => {
+      if (m.type() === "error") errors.push(m.text());
+    });
     page.on("pageerror", (e) => errors.push(String(e)));
     await page.goto(site.url + "/index.html");
     await page.waitForFunction(() => document.getElementById("page")?.dataset.ready === "1", null, { timeout: 60_000 });
-    const env = await page.evaluate(() => ({ iso: crossOriginIsolated, text: document.getElementById("env")!.textContent }));
+    const env = await page.evaluate(() => ({
+      iso: crossOriginIsolated,
+      text: document.getElementById("env")!.textContent,
+    }));
     expect(env.iso).toBe(true);
     expect(env.text).toMatch(/backend wasm, 2 thread/);
     await torch.init({ backend: "js" });
     for (const [id, compute] of PAGES) {
-      await page.evaluate((h) => { location.hash = h; }, id);
-      await page.waitForFunction((h) => document.getElementById("page")?.dataset.page === h && document.getElementById("page")?.dataset.ready === "1", id);
+      await page.evaluate((h) => {
+        location.hash = h;
+      }, id);
+      await page.waitForFunction(
+        (h) =>
+          document.getElementById("page")?.dataset.page === h && document.getElementById("page")?.dataset.ready === "1",
+        id,
+      );
       const got = await page.evaluate((h) => JSON.stringify((window as any).__demo[h]), id);
       expect(got, id).toBeTruthy();
       close(JSON.parse(got), strip(compute(torch)), id);
@@ -82,12 +115,18 @@ describe.skipIf(!existsSync(CHROMIUM))("site: the glossary pages and the trainin
   it("trains SimpleCNN in a worker to >= 80% test accuracy while the page paints at >= 30 fps", async () => {
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     const errors: string[] = [];
-    page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+    page.on("console", (m) => {
+      if (m.type() === "error") errors.push(m.text());
+    });
     page.on("pageerror", (e) => errors.push(String(e)));
     await page.goto(site.url + "/train.html");
     await page.click("#start");
     await page.waitForFunction(() => (window as any).__train.done, null, { timeout: 400_000, polling: 1000 });
-    const st = await page.evaluate(() => ({ acc: (window as any).__train.accuracy, fps: (window as any).__train.fps as number[], env: document.getElementById("env")!.textContent }));
+    const st = await page.evaluate(() => ({
+      acc: (window as any).__train.accuracy,
+      fps: (window as any).__train.fps as number[],
+      env: document.getElementById("env")!.textContent,
+    }));
     await page.screenshot({ path: join(OUT, "train.png") });
     expect(errors).toEqual([]);
     expect(st.env).toMatch(/backend wasm/);

@@ -10,7 +10,10 @@ const engine = ENGINE_BY_ID[cfg.engine];
 const result = { engine: engine.id, info: {}, status: "starting", measurements: [] };
 const save = () => writeFileSync(cfg.out, JSON.stringify(result, null, 1));
 const log = (s) => process.stderr.write(`  [${engine.id}] ${s}\n`);
-const msg = (e) => String(e?.message ?? e).split("\n")[0].slice(0, 200);
+const msg = (e) =>
+  String(e?.message ?? e)
+    .split("\n")[0]
+    .slice(0, 200);
 
 const fmt = (w, ms) => {
   let s = `${ms < 10 ? ms.toFixed(3) : ms.toFixed(1)} ms`;

@@ -16,7 +16,9 @@ function randomData(n, seed) {
   const a = new Float32Array(n);
   let s = seed >>> 0 || 1;
   for (let i = 0; i < n; i++) {
-    s ^= s << 13; s ^= s >>> 17; s ^= s << 5;
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
     a[i] = ((s >>> 0) / 4294967296 - 0.5) * 3.4;
   }
   return a;
@@ -48,9 +50,12 @@ export async function createEngine(engine) {
     const path = resolve(MODELS, file);
     if (!existsSync(path) && file.startsWith("cache/")) {
       // whole models are large: exported from PyTorch on first use (scripts/export_onnx.py --model)
-      const r = spawnSync("/usr/bin/python3", [resolve(HERE, "../../scripts/export_onnx.py"), "--model", w.id],
-        { encoding: "utf8", timeout: 600e3 });
-      if (r.status !== 0) throw new Error(`export_onnx.py --model ${w.id} failed: ${(r.stderr || "").trim().split("\n").pop()}`);
+      const r = spawnSync("/usr/bin/python3", [resolve(HERE, "../../scripts/export_onnx.py"), "--model", w.id], {
+        encoding: "utf8",
+        timeout: 600e3,
+      });
+      if (r.status !== 0)
+        throw new Error(`export_onnx.py --model ${w.id} failed: ${(r.stderr || "").trim().split("\n").pop()}`);
     }
     if (!existsSync(path)) throw new Error(`model bench/models/${file} missing`);
     const session = await ort.InferenceSession.create(path, sessionOptions);

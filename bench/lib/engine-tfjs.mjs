@@ -34,7 +34,12 @@ export async function createEngine(engine) {
     y.dispose();
   };
   // PyTorch's explicit symmetric padding, NHWC
-  const pad = (p) => [[0, 0], [p, p], [p, p], [0, 0]];
+  const pad = (p) => [
+    [0, 0],
+    [p, p],
+    [p, p],
+    [0, 0],
+  ];
 
   function prepare(w) {
     if (w.id.startsWith("gemm")) {
@@ -57,10 +62,14 @@ export async function createEngine(engine) {
         // Same network from tf ops, bias+ReLU fused as tfjs-layers would do it.
         const x = randn([64, 28, 28, 1]);
         const p = {
-          c1w: randn([3, 3, 1, 16], 0.3), c1b: tf.zeros([16]),
-          c2w: randn([3, 3, 16, 32], 0.08), c2b: tf.zeros([32]),
-          l1w: randn([32 * 7 * 7, 128], 0.025), l1b: tf.zeros([128]),
-          l2w: randn([128, 10], 0.09), l2b: tf.zeros([10]),
+          c1w: randn([3, 3, 1, 16], 0.3),
+          c1b: tf.zeros([16]),
+          c2w: randn([3, 3, 16, 32], 0.08),
+          c2b: tf.zeros([32]),
+          l1w: randn([32 * 7 * 7, 128], 0.025),
+          l1b: tf.zeros([128]),
+          l2w: randn([128, 10], 0.09),
+          l2b: tf.zeros([10]),
         };
         const fwd = () => {
           let h = tf.fused.conv2d({ x, filter: p.c1w, bias: p.c1b, strides: 1, pad: pad(1), activation: "relu" });

@@ -134,10 +134,14 @@ export async function createEngine(engine) {
 
   function prepare(w) {
     // the js backend takes minutes per run on these: not waited for
-    if (engine.backend === "js" && ["resnet18_b1", "resnet18_b8", "mobilenetv2_b1", "encoder_b8", "resnet18_train"].includes(w.id)) {
+    if (
+      engine.backend === "js" &&
+      ["resnet18_b1", "resnet18_b8", "mobilenetv2_b1", "encoder_b8", "resnet18_train"].includes(w.id)
+    ) {
       return { skip: "skipped (too slow): the js reference backend needs minutes per run at this size" };
     }
-    if (w.model && !vision && w.id !== "encoder_b8" && !w.id.endsWith("_train")) throw new Error("torch.vision.models missing in dist");
+    if (w.model && !vision && w.id !== "encoder_b8" && !w.id.endsWith("_train"))
+      throw new Error("torch.vision.models missing in dist");
     if (w.id.startsWith("gemm")) {
       const a = randn([w.n, w.n]);
       const b = randn([w.n, w.n]);
@@ -226,8 +230,7 @@ export async function createEngine(engine) {
         const weight = randn([64]);
         const bias = randn([64]);
         return {
-          run: () =>
-            timed(noGrad(() => F.batchNorm(x, rm, rv, { weight, bias, training: false }))),
+          run: () => timed(noGrad(() => F.batchNorm(x, rm, rv, { weight, bias, training: false }))),
           cleanup: () => dispose(x, rm, rv, weight, bias),
         };
       }
@@ -254,9 +257,18 @@ export async function createEngine(engine) {
         const crit = new nn.CrossEntropyLoss();
         const opt = new optim.SGD(params, { lr: 0.01, momentum: 0.9 });
         const x = randn([16, 3, 112, 112]);
-        const y = torch.tensor(Array.from({ length: 16 }, (_, i) => (i * 37) % 1000), { dtype: "int64" });
+        const y = torch.tensor(
+          Array.from({ length: 16 }, (_, i) => (i * 37) % 1000),
+          { dtype: "int64" },
+        );
         const s = trainStep(model, params, opt, () => crit.forward(model.forward(x), y), false);
-        return { run: s.run, cleanup: () => { s.cleanup(); dispose(x, y); } };
+        return {
+          run: s.run,
+          cleanup: () => {
+            s.cleanup();
+            dispose(x, y);
+          },
+        };
       }
       case "gpt_train": {
         const [V, B, T] = [65, 16, 64];
@@ -264,10 +276,17 @@ export async function createEngine(engine) {
         model.train();
         const params = model.parameters();
         const opt = new optim.AdamW(params, { lr: 3e-3, betas: [0.9, 0.95], weightDecay: 0.1 });
-        const x = tokens(B, T, V), y = tokens(B, T, V);
+        const x = tokens(B, T, V),
+          y = tokens(B, T, V);
         const lossOf = () => F.crossEntropy(model.forward(x).reshape(B * T, V), y.reshape(B * T));
         const s = trainStep(model, params, opt, lossOf, true);
-        return { run: s.run, cleanup: () => { s.cleanup(); dispose(x, y); } };
+        return {
+          run: s.run,
+          cleanup: () => {
+            s.cleanup();
+            dispose(x, y);
+          },
+        };
       }
       case "charlstm_train": {
         const [V, B, T] = [65, 16, 32];
@@ -275,31 +294,43 @@ export async function createEngine(engine) {
         model.train();
         const params = model.parameters();
         const opt = new optim.Adam(params, { lr: 3e-3 });
-        const x = tokens(B, T, V), y = tokens(B, T, V);
+        const x = tokens(B, T, V),
+          y = tokens(B, T, V);
         const lossOf = () => F.crossEntropy(model.forward(x).reshape(B * T, V), y.reshape(B * T));
         const s = trainStep(model, params, opt, lossOf, true);
-        return { run: s.run, cleanup: () => { s.cleanup(); dispose(x, y); } };
+        return {
+          run: s.run,
+          cleanup: () => {
+            s.cleanup();
+            dispose(x, y);
+          },
+        };
       }
       case "gpt_index": {
         const [B, T, C, V, k] = [8, 256, 256, 8192, 50];
-        const wte = randn([V, C], 0.02), wpe = randn([T, C], 0.02);
-        wte.requiresGrad = true; wpe.requiresGrad = true;
-        const tok = torch.randint(0, V, [B, T]), target = torch.randint(0, V, [B, 1]);
+        const wte = randn([V, C], 0.02),
+          wpe = randn([T, C], 0.02);
+        wte.requiresGrad = true;
+        wpe.requiresGrad = true;
+        const tok = torch.randint(0, V, [B, T]),
+          target = torch.randint(0, V, [B, 1]);
         const mask = torch.ones(T, T).triu(1).gt(0);
         const scale = 1 / Math.sqrt(C);
         return {
-          run: () => torch.tidy(() => {
-            const x = F.embedding(tok, wte).add(wpe);
-            const att = x.matmul(x.transpose(-1, -2)).mul(scale).maskedFill(mask, -Infinity).softmax(-1);
-            const logits = att.matmul(x).select(1, -1).matmul(wte.t());
-            const top = logits.topk(k, -1);
-            const nll = logits.logSoftmax(-1).gather(1, target).neg().mean();
-            const loss = nll.add(top.values.mean().mul(0.01));
-            loss.backward();
-            loss.item();
-            wte.grad.toFloat32Array();
-            wte.grad = null; wpe.grad = null;
-          }),
+          run: () =>
+            torch.tidy(() => {
+              const x = F.embedding(tok, wte).add(wpe);
+              const att = x.matmul(x.transpose(-1, -2)).mul(scale).maskedFill(mask, -Infinity).softmax(-1);
+              const logits = att.matmul(x).select(1, -1).matmul(wte.t());
+              const top = logits.topk(k, -1);
+              const nll = logits.logSoftmax(-1).gather(1, target).neg().mean();
+              const loss = nll.add(top.values.mean().mul(0.01));
+              loss.backward();
+              loss.item();
+              wte.grad.toFloat32Array();
+              wte.grad = null;
+              wpe.grad = null;
+            }),
           cleanup: () => dispose(wte, wpe, tok, target, mask),
         };
       }

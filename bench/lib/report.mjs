@@ -1,8 +1,7 @@
 // Markdown table and hand-written SVG bar chart from the results object.
 import { BASELINE, WORKLOAD_BY_ID } from "./workloads.mjs";
 
-const esc = (s) =>
-  String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
+const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
 
 function num(x) {
   if (x >= 1000) return x.toFixed(0);
@@ -89,8 +88,20 @@ export function markdown(results) {
 }
 
 const PALETTE = [
-  "#4e79a7", "#a0cbe8", "#f28e2b", "#ffbe7d", "#59a14f", "#8cd17d", "#b6992d",
-  "#f1ce63", "#499894", "#86bcb6", "#e15759", "#ff9d9a", "#79706e", "#d37295",
+  "#4e79a7",
+  "#a0cbe8",
+  "#f28e2b",
+  "#ffbe7d",
+  "#59a14f",
+  "#8cd17d",
+  "#b6992d",
+  "#f1ce63",
+  "#499894",
+  "#86bcb6",
+  "#e15759",
+  "#ff9d9a",
+  "#79706e",
+  "#d37295",
 ];
 
 /** grouped bars of ratio vs baseline, log2 scale, bars grow up/down from 1× */
@@ -107,7 +118,13 @@ export function svg(results) {
   const CLIP = 6; // ±2^6 = 64× clipped
   let hi = Math.min(CLIP, Math.max(1, Math.ceil(Math.log2(Math.max(1, ...ratios)))));
   let lo = Math.max(-CLIP, Math.min(-1, Math.floor(Math.log2(Math.min(1, ...ratios)))));
-  const barW = 12, gap = 28, padL = 70, padR = 20, padT = 56, plotH = 360, labelH = 56;
+  const barW = 12,
+    gap = 28,
+    padL = 70,
+    padR = 20,
+    padT = 56,
+    plotH = 360,
+    labelH = 56;
   const groupW = Math.max(1, engines.length) * barW + gap;
   const width = Math.max(640, padL + padR + Math.max(1, workloads.length) * groupW);
   const legendRows = Math.ceil(engines.length / 6);
@@ -145,8 +162,10 @@ export function svg(results) {
       }
       const l2 = Math.log2(m.ratio);
       const c = Math.max(lo, Math.min(hi, l2));
-      const y0 = y(0), y1 = y(c);
-      const top = Math.min(y0, y1), h = Math.max(1, Math.abs(y1 - y0));
+      const y0 = y(0),
+        y1 = y(c);
+      const top = Math.min(y0, y1),
+        h = Math.max(1, Math.abs(y1 - y0));
       out.push(
         `<rect x="${x + 1}" y="${top.toFixed(1)}" width="${barW - 2}" height="${h.toFixed(1)}" fill="${color}"><title>${esc(e)} · ${esc(WORKLOAD_BY_ID[wid].label)}: ${m.ratio.toFixed(2)}×</title></rect>`,
       );
@@ -165,8 +184,10 @@ export function svg(results) {
   });
   const ly0 = padT + plotH + labelH;
   engines.forEach((e, ei) => {
-    const col = ei % 6, row = Math.floor(ei / 6);
-    const x = padL + col * 120, yy = ly0 + row * 20;
+    const col = ei % 6,
+      row = Math.floor(ei / 6);
+    const x = padL + col * 120,
+      yy = ly0 + row * 20;
     out.push(`<rect x="${x}" y="${yy - 10}" width="12" height="12" fill="${PALETTE[ei % PALETTE.length]}"/>`);
     out.push(`<text x="${x + 16}" y="${yy}" fill="#222">${esc(e)}</text>`);
   });

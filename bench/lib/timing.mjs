@@ -15,7 +15,8 @@ export async function measure(fn, opt) {
   // and allocator pools fill during the first few hundred runs of a fast workload), unless one
   // run is slow (then the minimum is enough).
   const warmupMs = [];
-  let warmTotal = 0, warmMin = Infinity;
+  let warmTotal = 0,
+    warmMin = Infinity;
   while (
     warmupMs.length < opt.warmup ||
     (warmTotal < (opt.warmupTimeMs ?? 0) && warmMin <= opt.slowMs && warmupMs.length < 100000)
@@ -45,5 +46,10 @@ export async function measure(fn, opt) {
     total += dt;
   }
   const r4 = (x) => Math.round(x * 1e4) / 1e4;
-  return { median_ms: median(runsMs), runs_ms: runsMs.map(r4), warmup_runs: warmupMs.length, warmup_ms: warmupMs.slice(0, 20).map(r4) };
+  return {
+    median_ms: median(runsMs),
+    runs_ms: runsMs.map(r4),
+    warmup_runs: warmupMs.length,
+    warmup_ms: warmupMs.slice(0, 20).map(r4),
+  };
 }

@@ -97,9 +97,33 @@ export const WORKLOADS = [
   },
   // ---- whole models (torch.vision.models / torch.nn; the ONNX exports are the same architectures) ----
   // resnet18 forward: 1.82 GMAC per 224² image; mobilenet_v2: 0.30 GMAC (torchvision's counts)
-  { id: "resnet18_b1", label: "torchvision resnet18 forward b1 224² (eval)", short: "resnet18 b1", unit: "ms", flops: 2 * 1.814e9, images: 1, model: true },
-  { id: "resnet18_b8", label: "torchvision resnet18 forward b8 224² (eval)", short: "resnet18 b8", unit: "ms", flops: 8 * 2 * 1.814e9, images: 8, model: true },
-  { id: "mobilenetv2_b1", label: "torchvision mobilenet_v2 forward b1 224² (eval)", short: "mobilenetV2 b1", unit: "ms", flops: 2 * 0.3e9, images: 1, model: true },
+  {
+    id: "resnet18_b1",
+    label: "torchvision resnet18 forward b1 224² (eval)",
+    short: "resnet18 b1",
+    unit: "ms",
+    flops: 2 * 1.814e9,
+    images: 1,
+    model: true,
+  },
+  {
+    id: "resnet18_b8",
+    label: "torchvision resnet18 forward b8 224² (eval)",
+    short: "resnet18 b8",
+    unit: "ms",
+    flops: 8 * 2 * 1.814e9,
+    images: 8,
+    model: true,
+  },
+  {
+    id: "mobilenetv2_b1",
+    label: "torchvision mobilenet_v2 forward b1 224² (eval)",
+    short: "mobilenetV2 b1",
+    unit: "ms",
+    flops: 2 * 0.3e9,
+    images: 1,
+    model: true,
+  },
   {
     // nn.TransformerEncoderLayer(512, 8, dim_feedforward 2048, dropout 0, batch_first), x [8, 128, 512]
     id: "encoder_b8",
@@ -109,7 +133,15 @@ export const WORKLOADS = [
     flops: 8 * 128 * 2 * (4 * 512 * 512 + 2 * 512 * 2048) + 8 * 8 * 2 * 2 * 128 * 128 * 64,
     model: true,
   },
-  { id: "resnet18_train", label: "torchvision resnet18 train step b16 112² (SGD momentum)", short: "resnet18 train", unit: "img/s", images: 16, trainOnly: true, model: true },
+  {
+    id: "resnet18_train",
+    label: "torchvision resnet18 train step b16 112² (SGD momentum)",
+    short: "resnet18 train",
+    unit: "img/s",
+    images: 16,
+    trainOnly: true,
+    model: true,
+  },
   {
     // the model of examples/gpt.mjs (pre-norm, MultiheadAttention causal, GELU MLP, tied head): vocab 65,
     // block 64, d 64, 4 heads, 2 layers, batch 16; AdamW + clipGradNorm_(1.0) as in the example
@@ -181,14 +213,30 @@ export const ONNX_MODELS = {
 // Shape of the data input(s) each workload is defined on (NCHW); used to fill symbolic
 // dimensions of ONNX inputs and to check that a model matches its workload.
 export const INPUT_SHAPES = {
-  gemm128: [[128, 128], [128, 128]],
-  gemm256: [[256, 256], [256, 256]],
-  gemm512: [[512, 512], [512, 512]],
-  gemm1024: [[1024, 1024], [1024, 1024]],
+  gemm128: [
+    [128, 128],
+    [128, 128],
+  ],
+  gemm256: [
+    [256, 256],
+    [256, 256],
+  ],
+  gemm512: [
+    [512, 512],
+    [512, 512],
+  ],
+  gemm1024: [
+    [1024, 1024],
+    [1024, 1024],
+  ],
   conv3x3: [[8, 64, 56, 56]],
   stem: [[1, 3, 224, 224]],
   simplecnn_fwd: [[64, 1, 28, 28]],
-  lstm: [[32, 16, 128], [1, 16, 256], [1, 16, 256]],
+  lstm: [
+    [32, 16, 128],
+    [1, 16, 256],
+    [1, 16, 256],
+  ],
   relu: [[16 * 1024 * 1024]],
   maxpool: [[8, 64, 112, 112]],
   batchnorm: [[8, 64, 56, 56]],

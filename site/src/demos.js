@@ -5,21 +5,25 @@
 /** Deterministic inputs: sin-based ramps (no RNG so Node and browser agree bit for bit). */
 export const ramp = (torch, shape, s = 0.7, off = 0) => {
   const n = shape.reduce((a, b) => a * b, 1);
-  return torch.tensor(Float32Array.from({ length: n }, (_, k) => Math.sin(k * s + off)), { shape });
+  return torch.tensor(
+    Float32Array.from({ length: n }, (_, k) => Math.sin(k * s + off)),
+    { shape },
+  );
 };
 const arr = (t) => Array.from(t.toFloat32Array());
 
 /** A procedural 32x32 "image": rings and a diagonal bar, RGB. */
 export function image(torch, size = 32) {
   const d = new Float32Array(3 * size * size);
-  for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) {
-    const r = Math.hypot(x - size * 0.4, y - size * 0.45);
-    const ring = 0.5 + 0.5 * Math.cos(r * 0.9);
-    const bar = Math.abs(x - y) < 3 ? 1 : 0;
-    d[y * size + x] = ring;
-    d[size * size + y * size + x] = bar;
-    d[2 * size * size + y * size + x] = x / size;
-  }
+  for (let y = 0; y < size; y++)
+    for (let x = 0; x < size; x++) {
+      const r = Math.hypot(x - size * 0.4, y - size * 0.45);
+      const ring = 0.5 + 0.5 * Math.cos(r * 0.9);
+      const bar = Math.abs(x - y) < 3 ? 1 : 0;
+      d[y * size + x] = ring;
+      d[size * size + y * size + x] = bar;
+      d[2 * size * size + y * size + x] = x / size;
+    }
   return torch.tensor(d, { shape: [1, 3, size, size] });
 }
 
@@ -37,12 +41,20 @@ export function conv2d(torch, { k = 3, stride = 1, padding = 1, dilation = 1, gr
   const w = ramp(torch, conv.weight.shape, 0.53);
   conv.loadStateDict({ weight: w, bias: torch.zeros([outC]) });
   const y = torch.noGrad(() => conv.forward(x));
-  return { input: arr(x), inShape: x.shape, weight: arr(w), weightShape: conv.weight.shape, out: arr(y), outShape: y.shape,
-    params: conv.weight.numel() + outC };
+  return {
+    input: arr(x),
+    inShape: x.shape,
+    weight: arr(w),
+    weightShape: conv.weight.shape,
+    out: arr(y),
+    outShape: y.shape,
+    params: conv.weight.numel() + outC,
+  };
 }
 
 export function convTranspose(torch, { input = [0, 1, 2, 3], kernel = [0, 1, 2, 3] }) {
-  const x = torch.tensor(input, { shape: [1, 1, 2, 2] }), w = torch.tensor(kernel, { shape: [1, 1, 2, 2] });
+  const x = torch.tensor(input, { shape: [1, 1, 2, 2] }),
+    w = torch.tensor(kernel, { shape: [1, 1, 2, 2] });
   const y = torch.F.convTranspose2d(x, w);
   return { out: arr(y), outShape: y.shape };
 }
@@ -66,7 +78,8 @@ export function conv3d(torch, { k = 3, depth = 6 }) {
 
 export function pooling(torch, { k = 2 }) {
   const x = image(torch).narrow(1, 0, 1);
-  const mx = torch.F.maxPool2d(x, k), av = torch.F.avgPool2d(x, k);
+  const mx = torch.F.maxPool2d(x, k),
+    av = torch.F.avgPool2d(x, k);
   const gx = torch.F.adaptiveMaxPool2d ? torch.F.adaptiveMaxPool2d(image(torch), 1) : image(torch).amax([2, 3], true);
   const ga = torch.F.adaptiveAvgPool2d(image(torch), 1);
   return { input: arr(x), max: arr(mx), avg: arr(av), outShape: mx.shape, globalMax: arr(gx), globalAvg: arr(ga) };
@@ -98,52 +111,86 @@ export function makeSimpleCNN(torch, numClasses = 10, inC = 1, side = 28) {
     }
     forward(x, trace) {
       // read each output when it is made (the model may free intermediates afterwards)
-      const t = (name, v) => { if (trace) trace.push([name, v.shape, trace.length === 0 ? Array.from(v.toFloat32Array()) : null]); return v; };
-      x = t("conv1", this.conv1.forward(x)); x = t("relu", F.relu(x)); x = t("pool", this.pool.forward(x));
-      x = t("conv2", this.conv2.forward(x)); x = t("relu", F.relu(x)); x = t("pool", this.pool.forward(x));
-      x = t("view", x.view(-1, flat)); x = t("fc1", this.fc1.forward(x)); x = t("relu", F.relu(x));
+      const t = (name, v) => {
+        if (trace) trace.push([name, v.shape, trace.length === 0 ? Array.from(v.toFloat32Array()) : null]);
+        return v;
+      };
+      x = t("conv1", this.conv1.forward(x));
+      x = t("relu", F.relu(x));
+      x = t("pool", this.pool.forward(x));
+      x = t("conv2", this.conv2.forward(x));
+      x = t("relu", F.relu(x));
+      x = t("pool", this.pool.forward(x));
+      x = t("view", x.view(-1, flat));
+      x = t("fc1", this.fc1.forward(x));
+      x = t("relu", F.relu(x));
       return t("fc2", this.fc2.forward(x));
     }
   }
   return new Net();
 }
-export function simpleCNN(torch, {}) {
+export function simpleCNN(torch, _opts) {
   torch.manualSeed(0);
   const m = makeSimpleCNN(torch, 10, 3, 32);
   const sd = {};
   let s = 0.1;
-  for (const [k, v] of Object.entries(m.stateDict())) { sd[k] = ramp(torch, v.shape, (s += 0.13)).mul(0.1); }
+  for (const [k, v] of Object.entries(m.stateDict())) {
+    sd[k] = ramp(torch, v.shape, (s += 0.13)).mul(0.1);
+  }
   m.loadStateDict(sd);
   const trace = [];
   return torch.noGrad(() => {
     const y = m.forward(image(torch), trace);
-    return { text: String(m), shapes: trace.map(([n, sh]) => [n, sh]), logits: arr(y),
-      maps: { conv1: trace[0][2], conv1Shape: trace[0][1] } };
+    return {
+      text: String(m),
+      shapes: trace.map(([n, sh]) => [n, sh]),
+      logits: arr(y),
+      maps: { conv1: trace[0][2], conv1Shape: trace[0][1] },
+    };
   });
 }
 
 export function norms(torch, { batch = 4, train = true }) {
   const x = ramp(torch, [batch, 3, 2, 2], 0.9, 0.3).mul(3).add(1);
-  const bn = new torch.nn.BatchNorm2d(3), ln = new torch.nn.LayerNorm([3, 2, 2]);
-  if (train) bn.train(); else bn.eval();
-  let yb, err = null;
-  try { yb = arr(torch.noGrad(() => bn.forward(x))); } catch (e) { err = String(e.message ?? e); yb = null; }
+  const bn = new torch.nn.BatchNorm2d(3),
+    ln = new torch.nn.LayerNorm([3, 2, 2]);
+  if (train) bn.train();
+  else bn.eval();
+  let yb,
+    err = null;
+  try {
+    yb = arr(torch.noGrad(() => bn.forward(x)));
+  } catch (e) {
+    err = String(e.message ?? e);
+    yb = null;
+  }
   const yl = arr(torch.noGrad(() => ln.forward(x)));
-  return { x: arr(x), bn: yb, bnError: err, ln: yl, runningMean: arr(bn.running_mean), runningVar: arr(bn.running_var) };
+  return {
+    x: arr(x),
+    bn: yb,
+    bnError: err,
+    ln: yl,
+    runningMean: arr(bn.running_mean),
+    runningVar: arr(bn.running_var),
+  };
 }
 
 export function embedding(torch, { steps = 150 }) {
   // 8 tokens in two groups of 4 (0-3, 4-7); train a 2-D embedding so a linear classifier separates the groups.
   torch.manualSeed(1);
-  const emb = new torch.nn.Embedding(8, 2), head = new torch.nn.Linear(2, 2);
+  const emb = new torch.nn.Embedding(8, 2),
+    head = new torch.nn.Linear(2, 2);
   emb.loadStateDict({ weight: ramp(torch, [8, 2], 1.7) });
   head.loadStateDict({ weight: ramp(torch, [2, 2], 0.4), bias: torch.zeros([2]) });
   const opt = new torch.optim.SGD([...emb.parameters(), ...head.parameters()], { lr: 0.5 });
-  const ids = torch.tensor([0, 1, 2, 3, 4, 5, 6, 7], { dtype: "int64" }), lab = torch.tensor([0, 0, 0, 0, 1, 1, 1, 1], { dtype: "int64" });
+  const ids = torch.tensor([0, 1, 2, 3, 4, 5, 6, 7], { dtype: "int64" }),
+    lab = torch.tensor([0, 0, 0, 0, 1, 1, 1, 1], { dtype: "int64" });
   const losses = [];
   for (let s = 0; s < steps; s++) {
     const loss = torch.F.crossEntropy(head.forward(emb.forward(ids)), lab);
-    opt.zeroGrad(); loss.backward(); opt.step();
+    opt.zeroGrad();
+    loss.backward();
+    opt.step();
     losses.push(loss.item());
   }
   return { weight: arr(emb.weight), losses };
@@ -151,27 +198,35 @@ export function embedding(torch, { steps = 150 }) {
 
 export function recurrent(torch, { kind = "LSTM", T = 12 }) {
   // One LSTM/GRU cell unrolled by hand with the cell module, gates recomputed from the weights.
-  const H = 3, I = 1;
+  const H = 3,
+    I = 1;
   const cell = kind === "LSTM" ? new torch.nn.LSTMCell(I, H) : new torch.nn.GRUCell(I, H);
   const sd = {};
   let s = 0.3;
   for (const [k, v] of Object.entries(cell.stateDict())) sd[k] = ramp(torch, v.shape, (s += 0.41));
   cell.loadStateDict(sd);
   const xs = Array.from({ length: T }, (_, t) => Math.sin(t * 0.6));
-  let h = torch.zeros([1, H]), c = torch.zeros([1, H]);
-  const hs = [], gates = [];
-  const Wi = cell.weight_ih ?? cell.weightIh, Wh = cell.weight_hh ?? cell.weightHh, bi = cell.bias_ih ?? cell.biasIh, bh = cell.bias_hh ?? cell.biasHh;
+  let h = torch.zeros([1, H]),
+    c = torch.zeros([1, H]);
+  const hs = [],
+    gates = [];
+  const Wi = cell.weight_ih ?? cell.weightIh,
+    Wh = cell.weight_hh ?? cell.weightHh,
+    bi = cell.bias_ih ?? cell.biasIh,
+    bh = cell.bias_hh ?? cell.biasHh;
   torch.noGrad(() => {
     for (const xv of xs) {
       const x = torch.tensor([[xv]]);
-      const gi = torch.F.linear(x, Wi, bi), gh = torch.F.linear(h, Wh, bh);
+      const gi = torch.F.linear(x, Wi, bi),
+        gh = torch.F.linear(h, Wh, bh);
       if (kind === "LSTM") {
         const g = gi.add(gh);
         const [i, f, gg, o] = g.chunk(4, 1);
         gates.push({ i: arr(i.sigmoid()), f: arr(f.sigmoid()), g: arr(gg.tanh()), o: arr(o.sigmoid()) });
         [h, c] = cell.forward(x, [h, c]);
       } else {
-        const [ri, zi] = gi.chunk(3, 1), [rh, zh] = gh.chunk(3, 1);
+        const [ri, zi] = gi.chunk(3, 1),
+          [rh, zh] = gh.chunk(3, 1);
         gates.push({ r: arr(ri.add(rh).sigmoid()), z: arr(zi.add(zh).sigmoid()) });
         h = cell.forward(x, h);
       }
@@ -183,8 +238,13 @@ export function recurrent(torch, { kind = "LSTM", T = 12 }) {
 
 export function lastLayer(torch, { logits = [2, 1, 0.1, -1] }) {
   const z = torch.tensor(logits);
-  return { softmax: arr(torch.F.softmax(z, 0)), logSoftmax: arr(torch.F.logSoftmax(z, 0)), sigmoid: arr(z.sigmoid()),
-    tanh: arr(z.tanh()), identity: arr(new torch.nn.Identity().forward(z)) };
+  return {
+    softmax: arr(torch.F.softmax(z, 0)),
+    logSoftmax: arr(torch.F.logSoftmax(z, 0)),
+    sigmoid: arr(z.sigmoid()),
+    tanh: arr(z.tanh()),
+    identity: arr(new torch.nn.Identity().forward(z)),
+  };
 }
 
 export function losses(torch, { n = 41 }) {
@@ -201,5 +261,14 @@ export function losses(torch, { n = 41 }) {
   const logits = torch.stack([zc, torch.zeros([n]), torch.zeros([n])], 1);
   const ce = torch.F.crossEntropy(logits, torch.zeros([n], { dtype: "int64" }), { reduction: "none" });
   ce.sum().backward();
-  return { p: ps, bce: arr(bce), dbce: arr(p.grad), z: zs, mse: arr(mse), dmse: arr(z.grad), ce: arr(ce), dce: arr(zc.grad) };
+  return {
+    p: ps,
+    bce: arr(bce),
+    dbce: arr(p.grad),
+    z: zs,
+    mse: arr(mse),
+    dmse: arr(z.grad),
+    ce: arr(ce),
+    dce: arr(zc.grad),
+  };
 }

@@ -18,10 +18,24 @@ const BC: usize = 64;
 /// Outputs are dense: out [bh, l, ev], lse [bh, l].
 #[derive(Clone, Copy, Debug)]
 pub struct Attn {
-    pub bh: usize, pub heads: usize, pub l: usize, pub s: usize, pub e: usize, pub ev: usize,
-    pub scale: f32, pub causal: bool,
-    pub q_sb: usize, pub q_sl: usize, pub k_sb: usize, pub k_sl: usize, pub v_sb: usize, pub v_sl: usize,
-    pub m_sb: usize, pub m_sh: usize, pub m_sl: usize, pub m_ss: usize,
+    pub bh: usize,
+    pub heads: usize,
+    pub l: usize,
+    pub s: usize,
+    pub e: usize,
+    pub ev: usize,
+    pub scale: f32,
+    pub causal: bool,
+    pub q_sb: usize,
+    pub q_sl: usize,
+    pub k_sb: usize,
+    pub k_sl: usize,
+    pub v_sb: usize,
+    pub v_sl: usize,
+    pub m_sb: usize,
+    pub m_sh: usize,
+    pub m_sl: usize,
+    pub m_ss: usize,
 }
 
 crate::abi_struct! {
@@ -36,16 +50,41 @@ crate::abi_struct! {
 
 impl Attn {
     pub fn from_dims(d: &AttnDims, scale: f32, causal: bool) -> Attn {
-        Attn { bh: d.bh, heads: d.heads, l: d.l, s: d.s, e: d.e, ev: d.ev, scale, causal,
-               q_sb: d.q_sb, q_sl: d.q_sl, k_sb: d.k_sb, k_sl: d.k_sl, v_sb: d.v_sb, v_sl: d.v_sl,
-               m_sb: d.m_sb, m_sh: d.m_sh, m_sl: d.m_sl, m_ss: d.m_ss }
+        Attn {
+            bh: d.bh,
+            heads: d.heads,
+            l: d.l,
+            s: d.s,
+            e: d.e,
+            ev: d.ev,
+            scale,
+            causal,
+            q_sb: d.q_sb,
+            q_sl: d.q_sl,
+            k_sb: d.k_sb,
+            k_sl: d.k_sl,
+            v_sb: d.v_sb,
+            v_sl: d.v_sl,
+            m_sb: d.m_sb,
+            m_sh: d.m_sh,
+            m_sl: d.m_sl,
+            m_ss: d.m_ss,
+        }
     }
     /// Elements of q, k, v and the mask that the strides reach (for bounds checks).
-    pub fn q_len(&self) -> usize { span(self.bh, self.q_sb, self.l, self.q_sl, self.e) }
-    pub fn k_len(&self) -> usize { span(self.bh, self.k_sb, self.s, self.k_sl, self.e) }
-    pub fn v_len(&self) -> usize { span(self.bh, self.v_sb, self.s, self.v_sl, self.ev) }
+    pub fn q_len(&self) -> usize {
+        span(self.bh, self.q_sb, self.l, self.q_sl, self.e)
+    }
+    pub fn k_len(&self) -> usize {
+        span(self.bh, self.k_sb, self.s, self.k_sl, self.e)
+    }
+    pub fn v_len(&self) -> usize {
+        span(self.bh, self.v_sb, self.s, self.v_sl, self.ev)
+    }
     pub fn mask_len(&self) -> usize {
-        if self.bh == 0 || self.l == 0 || self.s == 0 { return 0; }
+        if self.bh == 0 || self.l == 0 || self.s == 0 {
+            return 0;
+        }
         let heads = self.heads.max(1);
         let nb = self.bh.div_ceil(heads);
         (nb - 1) * self.m_sb + (heads - 1) * self.m_sh + (self.l - 1) * self.m_sl + (self.s - 1) * self.m_ss + 1
@@ -58,7 +97,11 @@ impl Attn {
 }
 
 fn span(n: usize, sb: usize, rows: usize, sl: usize, cols: usize) -> usize {
-    if n == 0 || rows == 0 || cols == 0 { 0 } else { (n - 1) * sb + (rows - 1) * sl + cols }
+    if n == 0 || rows == 0 || cols == 0 {
+        0
+    } else {
+        (n - 1) * sb + (rows - 1) * sl + cols
+    }
 }
 
 #[inline(always)]
@@ -66,15 +109,25 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
     let mut acc = [0f32; 8];
     let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
     let (ra, rb) = (ca.remainder(), cb.remainder());
-    for (x, y) in ca.zip(cb) { for t in 0..8 { acc[t] += x[t] * y[t]; } }
+    for (x, y) in ca.zip(cb) {
+        for t in 0..8 {
+            acc[t] += x[t] * y[t];
+        }
+    }
     let mut s = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
-    for (x, y) in ra.iter().zip(rb) { s += x * y; }
+    for (x, y) in ra.iter().zip(rb) {
+        s += x * y;
+    }
     s
 }
 
 /// y += a * x
 #[inline(always)]
-fn axpy(y: &mut [f32], a: f32, x: &[f32]) { for (p, &v) in y.iter_mut().zip(x) { *p += a * v; } }
+fn axpy(y: &mut [f32], a: f32, x: &[f32]) {
+    for (p, &v) in y.iter_mut().zip(x) {
+        *p += a * v;
+    }
+}
 
 /// dst[t * BC + jj] = src[base + (c0 + jj) * sl + t] for jj < c1 - c0, t < n: a block of rows
 /// (keys or values) transposed, so a query row's products with the whole block are axpys over BC.
@@ -82,7 +135,9 @@ fn axpy(y: &mut [f32], a: f32, x: &[f32]) { for (p, &v) in y.iter_mut().zip(x) {
 fn pack_t(src: &[f32], base: usize, sl: usize, c0: usize, c1: usize, n: usize, dst: &mut [f32]) {
     for jj in 0..c1 - c0 {
         let r = &src[base + (c0 + jj) * sl..base + (c0 + jj) * sl + n];
-        for (t, &x) in r.iter().enumerate() { dst[t * BC + jj] = x; }
+        for (t, &x) in r.iter().enumerate() {
+            dst[t * BC + jj] = x;
+        }
     }
 }
 
@@ -91,7 +146,9 @@ fn pack_t(src: &[f32], base: usize, sl: usize, c0: usize, c1: usize, n: usize, d
 fn row_times(a: &[f32], bt: &[f32], nc: usize, row: &mut [f32]) {
     let row = &mut row[..nc];
     row.fill(0.0);
-    for (t, &x) in a.iter().enumerate() { axpy(row, x, &bt[t * BC..t * BC + nc]); }
+    for (t, &x) in a.iter().enumerate() {
+        axpy(row, x, &bt[t * BC..t * BC + nc]);
+    }
 }
 
 /// exp(x - m) for a score x and a finite row max m: 0 for a masked (-inf) score, and the argument
@@ -100,13 +157,28 @@ fn row_times(a: &[f32], bt: &[f32], nc: usize, row: &mut [f32]) {
 fn exp_shift(x: f32, m: f32) -> f32 {
     let d = x - m;
     let e = simd::exp(if d < -87.0 { -87.0 } else { d });
-    if x == f32::NEG_INFINITY { 0.0 } else { e }
+    if x == f32::NEG_INFINITY {
+        0.0
+    } else {
+        e
+    }
 }
 
 /// Scores of query rows [r0, r1) against the packed key block kt (keys [c0, c1)) into sc (row
 /// stride BC): scale * q.k + mask, -inf where causal masks them.
 #[inline(always)]
-fn scores(g: &Attn, q: &[f32], kt: &[f32], mask: Option<&[f32]>, bh: usize, r0: usize, r1: usize, c0: usize, c1: usize, sc: &mut [f32]) {
+fn scores(
+    g: &Attn,
+    q: &[f32],
+    kt: &[f32],
+    mask: Option<&[f32]>,
+    bh: usize,
+    r0: usize,
+    r1: usize,
+    c0: usize,
+    c1: usize,
+    sc: &mut [f32],
+) {
     let qb = bh * g.q_sb;
     let mb = g.mask_base(bh);
     let nc = c1 - c0;
@@ -114,20 +186,32 @@ fn scores(g: &Attn, q: &[f32], kt: &[f32], mask: Option<&[f32]>, bh: usize, r0: 
         let qi = &q[qb + i * g.q_sl..qb + i * g.q_sl + g.e];
         let row = &mut sc[(i - r0) * BC..(i - r0) * BC + nc];
         row_times(qi, kt, nc, row);
-        for x in row.iter_mut() { *x *= g.scale; }
+        for x in row.iter_mut() {
+            *x *= g.scale;
+        }
         if let Some(m) = mask {
             let mr = mb + i * g.m_sl;
-            for (jj, x) in row.iter_mut().enumerate() { *x += m[mr + (c0 + jj) * g.m_ss]; }
+            for (jj, x) in row.iter_mut().enumerate() {
+                *x += m[mr + (c0 + jj) * g.m_ss];
+            }
         }
         if g.causal && c1 > i + 1 {
-            for x in row[(i + 1).max(c0) - c0..].iter_mut() { *x = f32::NEG_INFINITY; }
+            for x in row[(i + 1).max(c0) - c0..].iter_mut() {
+                *x = f32::NEG_INFINITY;
+            }
         }
     }
 }
 
 /// Keys [0, c_end) can matter to query rows [r0, r1) (causal: j <= i < r1).
 #[inline(always)]
-fn key_end(g: &Attn, r1: usize) -> usize { if g.causal { g.s.min(r1) } else { g.s } }
+fn key_end(g: &Attn, r1: usize) -> usize {
+    if g.causal {
+        g.s.min(r1)
+    } else {
+        g.s
+    }
+}
 
 simd_fn! {
 /// Query rows [rb, re) of one batch*head item of the forward: their out rows [re - rb, ev] and lse.
@@ -192,7 +276,9 @@ fn forward_item(g: &Attn, q: &[f32], k: &[f32], v: &[f32], mask: Option<&[f32]>,
 /// out = softmax(scale * q k^T + mask) v, lse = log-sum-exp of each row's scores.
 pub fn attention(g: &Attn, q: &[f32], k: &[f32], v: &[f32], mask: Option<&[f32]>, out: &mut [f32], lse: &mut [f32]) {
     let (l, ev) = (g.l, g.ev);
-    if g.bh == 0 || l == 0 { return; }
+    if g.bh == 0 || l == 0 {
+        return;
+    }
     assert!(out.len() >= g.bh * l * ev && lse.len() >= g.bh * l);
     if g.s == 0 || ev == 0 {
         // no keys: every row is fully masked
@@ -206,7 +292,9 @@ pub fn attention(g: &Attn, q: &[f32], k: &[f32], v: &[f32], mask: Option<&[f32]>
     let (op, lp) = (SendPtr(out.as_mut_ptr()), SendPtr(lse.as_mut_ptr()));
     par::run(g.bh * parts, &|task, _| {
         let (bh, (rb, re)) = (task / parts, par::split(l, parts, BR, task % parts));
-        if rb >= re { return; }
+        if rb >= re {
+            return;
+        }
         // SAFETY: task (bh, part) writes only rows [rb, re) of item bh in out and lse.
         let o = unsafe { core::slice::from_raw_parts_mut(op.get().add((bh * l + rb) * ev), (re - rb) * ev) };
         let ls = unsafe { core::slice::from_raw_parts_mut(lp.get().add(bh * l + rb), re - rb) };
@@ -278,21 +366,48 @@ fn backward_item(g: &Attn, q: &[f32], k: &[f32], v: &[f32], mask: Option<&[f32]>
 /// Gradients of `attention` given its saved out/lse and the output gradient gout (dense [bh, l, ev]):
 /// dq [bh, l, e], dk [bh, s, e], dv [bh, s, ev], dense and overwritten. The mask gets no gradient.
 #[allow(clippy::too_many_arguments)]
-pub fn attention_grad(g: &Attn, q: &[f32], k: &[f32], v: &[f32], mask: Option<&[f32]>, out: &[f32], lse: &[f32], gout: &[f32],
-                      dq: &mut [f32], dk: &mut [f32], dv: &mut [f32]) {
+pub fn attention_grad(
+    g: &Attn,
+    q: &[f32],
+    k: &[f32],
+    v: &[f32],
+    mask: Option<&[f32]>,
+    out: &[f32],
+    lse: &[f32],
+    gout: &[f32],
+    dq: &mut [f32],
+    dk: &mut [f32],
+    dv: &mut [f32],
+) {
     let (l, s, e, ev) = (g.l, g.s, g.e, g.ev);
-    if g.bh == 0 { return; }
+    if g.bh == 0 {
+        return;
+    }
     assert!(dq.len() >= g.bh * l * e && dk.len() >= g.bh * s * e && dv.len() >= g.bh * s * ev);
     let (qp, kp, vp) = (SendPtr(dq.as_mut_ptr()), SendPtr(dk.as_mut_ptr()), SendPtr(dv.as_mut_ptr()));
     par::run(g.bh, &|bh, _| {
         // SAFETY: task bh writes only its own blocks of dq, dk and dv.
         let (dqs, dks, dvs) = unsafe {
-            (core::slice::from_raw_parts_mut(qp.get().add(bh * l * e), l * e),
-             core::slice::from_raw_parts_mut(kp.get().add(bh * s * e), s * e),
-             core::slice::from_raw_parts_mut(vp.get().add(bh * s * ev), s * ev))
+            (
+                core::slice::from_raw_parts_mut(qp.get().add(bh * l * e), l * e),
+                core::slice::from_raw_parts_mut(kp.get().add(bh * s * e), s * e),
+                core::slice::from_raw_parts_mut(vp.get().add(bh * s * ev), s * ev),
+            )
         };
-        backward_item(g, q, k, v, mask, &out[bh * l * ev..(bh + 1) * l * ev], &lse[bh * l..(bh + 1) * l],
-                      &gout[bh * l * ev..(bh + 1) * l * ev], bh, dqs, dks, dvs);
+        backward_item(
+            g,
+            q,
+            k,
+            v,
+            mask,
+            &out[bh * l * ev..(bh + 1) * l * ev],
+            &lse[bh * l..(bh + 1) * l],
+            &gout[bh * l * ev..(bh + 1) * l * ev],
+            bh,
+            dqs,
+            dks,
+            dvs,
+        );
     });
 }
 
@@ -302,14 +417,22 @@ mod tests {
 
     fn rnd(n: usize, seed: u64) -> Vec<f32> {
         let mut x = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        (0..n).map(|_| {
-            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            ((x >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
-        }).collect()
+        (0..n)
+            .map(|_| {
+                x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                ((x >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
+            })
+            .collect()
     }
 
     /// The documented formula in float64, materialising every score (dense q, k, v).
-    fn reference(g: &Attn, q: &[f32], k: &[f32], v: &[f32], mask: Option<&[f32]>) -> (Vec<f64>, Vec<f64>, Vec<Vec<f64>>) {
+    fn reference(
+        g: &Attn,
+        q: &[f32],
+        k: &[f32],
+        v: &[f32],
+        mask: Option<&[f32]>,
+    ) -> (Vec<f64>, Vec<f64>, Vec<Vec<f64>>) {
         let (l, s, e, ev) = (g.l, g.s, g.e, g.ev);
         let mut out = vec![0f64; g.bh * l * ev];
         let mut lse = vec![0f64; g.bh * l];
@@ -317,17 +440,30 @@ mod tests {
         for b in 0..g.bh {
             let mut pm = vec![0f64; l * s];
             for i in 0..l {
-                let mut sc: Vec<f64> = (0..s).map(|j| {
-                    let mut x: f64 = (0..e).map(|t| q[b * g.q_sb + i * g.q_sl + t] as f64 * k[b * g.k_sb + j * g.k_sl + t] as f64).sum::<f64>() * g.scale as f64;
-                    if let Some(m) = mask { x += m[g.mask_base(b) + i * g.m_sl + j * g.m_ss] as f64; }
-                    if g.causal && j > i { x = f64::NEG_INFINITY; }
-                    x
-                }).collect();
+                let mut sc: Vec<f64> = (0..s)
+                    .map(|j| {
+                        let mut x: f64 = (0..e)
+                            .map(|t| q[b * g.q_sb + i * g.q_sl + t] as f64 * k[b * g.k_sb + j * g.k_sl + t] as f64)
+                            .sum::<f64>()
+                            * g.scale as f64;
+                        if let Some(m) = mask {
+                            x += m[g.mask_base(b) + i * g.m_sl + j * g.m_ss] as f64;
+                        }
+                        if g.causal && j > i {
+                            x = f64::NEG_INFINITY;
+                        }
+                        x
+                    })
+                    .collect();
                 let m = sc.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
                 let z: f64 = sc.iter().map(|x| (x - m).exp()).sum();
                 lse[b * l + i] = m + z.ln();
-                for x in sc.iter_mut() { *x = (*x - m).exp() / z; }
-                for j in 0..s { pm[i * s + j] = sc[j]; }
+                for x in sc.iter_mut() {
+                    *x = (*x - m).exp() / z;
+                }
+                for j in 0..s {
+                    pm[i * s + j] = sc[j];
+                }
                 for t in 0..ev {
                     out[(b * l + i) * ev + t] = (0..s).map(|j| sc[j] * v[b * g.v_sb + j * g.v_sl + t] as f64).sum();
                 }
@@ -338,39 +474,70 @@ mod tests {
     }
 
     fn geom(bh: usize, l: usize, s: usize, e: usize, ev: usize, causal: bool) -> Attn {
-        Attn { bh, heads: 1, l, s, e, ev, scale: 1.0 / (e as f32).sqrt(), causal,
-               q_sb: l * e, q_sl: e, k_sb: s * e, k_sl: e, v_sb: s * ev, v_sl: ev, m_sb: 0, m_sh: 0, m_sl: s, m_ss: 1 }
+        Attn {
+            bh,
+            heads: 1,
+            l,
+            s,
+            e,
+            ev,
+            scale: 1.0 / (e as f32).sqrt(),
+            causal,
+            q_sb: l * e,
+            q_sl: e,
+            k_sb: s * e,
+            k_sl: e,
+            v_sb: s * ev,
+            v_sl: ev,
+            m_sb: 0,
+            m_sh: 0,
+            m_sl: s,
+            m_ss: 1,
+        }
     }
 
     #[test]
     fn forward_matches_formula_on_odd_sizes() {
-        for &(bh, l, s, e, ev, causal, masked) in &[(1, 1, 1, 1, 1, false, false), (2, 17, 70, 5, 3, false, true), (3, 33, 33, 80, 80, true, false),
-                                                   (1, 65, 130, 7, 9, true, true), (2, 5, 200, 16, 16, false, true)] {
+        for &(bh, l, s, e, ev, causal, masked) in &[
+            (1, 1, 1, 1, 1, false, false),
+            (2, 17, 70, 5, 3, false, true),
+            (3, 33, 33, 80, 80, true, false),
+            (1, 65, 130, 7, 9, true, true),
+            (2, 5, 200, 16, 16, false, true),
+        ] {
             let g = geom(bh, l, s, e, ev, causal);
             let (q, k, v) = (rnd(bh * l * e, 1), rnd(bh * s * e, 2), rnd(bh * s * ev, 3));
             let mask: Vec<f32> = rnd(l * s, 4).iter().map(|x| if *x > 0.8 { f32::NEG_INFINITY } else { *x }).collect();
             // keep the diagonal allowed so no row is fully masked
             let mut mask = mask;
-            for i in 0..l.min(s) { mask[i * s + i] = 0.0; }
+            for i in 0..l.min(s) {
+                mask[i * s + i] = 0.0;
+            }
             let m = if masked { Some(&mask[..]) } else { None };
             let mut out = vec![f32::NAN; bh * l * ev];
             let mut lse = vec![f32::NAN; bh * l];
             attention(&g, &q, &k, &v, m, &mut out, &mut lse);
             let (ro, rl, _) = reference(&g, &q, &k, &v, m);
-            for (a, b) in out.iter().zip(&ro) { assert!((*a as f64 - b).abs() < 1e-5 + 1e-4 * b.abs(), "{a} vs {b} ({bh},{l},{s},{e},{ev})"); }
-            for (a, b) in lse.iter().zip(&rl) { assert!((*a as f64 - b).abs() < 1e-4 + 1e-5 * b.abs(), "lse {a} vs {b}"); }
+            for (a, b) in out.iter().zip(&ro) {
+                assert!((*a as f64 - b).abs() < 1e-5 + 1e-4 * b.abs(), "{a} vs {b} ({bh},{l},{s},{e},{ev})");
+            }
+            for (a, b) in lse.iter().zip(&rl) {
+                assert!((*a as f64 - b).abs() < 1e-4 + 1e-5 * b.abs(), "lse {a} vs {b}");
+            }
         }
     }
 
     #[test]
     fn backward_matches_formula() {
-        for &(bh, l, s, e, ev, causal) in &[(1, 3, 4, 2, 3, false), (2, 19, 70, 5, 6, true), (1, 40, 17, 33, 1, false)] {
+        for &(bh, l, s, e, ev, causal) in &[(1, 3, 4, 2, 3, false), (2, 19, 70, 5, 6, true), (1, 40, 17, 33, 1, false)]
+        {
             let g = geom(bh, l, s, e, ev, causal);
             let (q, k, v, go) = (rnd(bh * l * e, 5), rnd(bh * s * e, 6), rnd(bh * s * ev, 7), rnd(bh * l * ev, 8));
             let mut out = vec![0f32; bh * l * ev];
             let mut lse = vec![0f32; bh * l];
             attention(&g, &q, &k, &v, None, &mut out, &mut lse);
-            let (mut dq, mut dk, mut dv) = (vec![f32::NAN; bh * l * e], vec![f32::NAN; bh * s * e], vec![f32::NAN; bh * s * ev]);
+            let (mut dq, mut dk, mut dv) =
+                (vec![f32::NAN; bh * l * e], vec![f32::NAN; bh * s * e], vec![f32::NAN; bh * s * ev]);
             attention_grad(&g, &q, &k, &v, None, &out, &lse, &go, &mut dq, &mut dk, &mut dv);
             // reference gradients from the materialised probabilities
             let (_, _, probs) = reference(&g, &q, &k, &v, None);
@@ -380,17 +547,36 @@ mod tests {
                 let gor = |i: usize, t: usize| go[(b * l + i) * ev + t] as f64;
                 let mut ds = vec![0f64; l * s];
                 for i in 0..l {
-                    let dp: Vec<f64> = (0..s).map(|j| (0..ev).map(|t| gor(i, t) * v[(b * s + j) * ev + t] as f64).sum()).collect();
+                    let dp: Vec<f64> =
+                        (0..s).map(|j| (0..ev).map(|t| gor(i, t) * v[(b * s + j) * ev + t] as f64).sum()).collect();
                     let dsum: f64 = (0..s).map(|j| p[i * s + j] * dp[j]).sum();
-                    for j in 0..s { ds[i * s + j] = p[i * s + j] * (dp[j] - dsum) * sc; }
+                    for j in 0..s {
+                        ds[i * s + j] = p[i * s + j] * (dp[j] - dsum) * sc;
+                    }
                 }
-                let close = |a: f32, r: f64, what: &str| assert!((a as f64 - r).abs() < 1e-4 + 1e-3 * r.abs(), "{what} {a} vs {r}");
+                let close = |a: f32, r: f64, what: &str| {
+                    assert!((a as f64 - r).abs() < 1e-4 + 1e-3 * r.abs(), "{what} {a} vs {r}")
+                };
                 for j in 0..s {
-                    for t in 0..ev { close(dv[(b * s + j) * ev + t], (0..l).map(|i| p[i * s + j] * gor(i, t)).sum(), "dv"); }
-                    for t in 0..e { close(dk[(b * s + j) * e + t], (0..l).map(|i| ds[i * s + j] * q[(b * l + i) * e + t] as f64).sum(), "dk"); }
+                    for t in 0..ev {
+                        close(dv[(b * s + j) * ev + t], (0..l).map(|i| p[i * s + j] * gor(i, t)).sum(), "dv");
+                    }
+                    for t in 0..e {
+                        close(
+                            dk[(b * s + j) * e + t],
+                            (0..l).map(|i| ds[i * s + j] * q[(b * l + i) * e + t] as f64).sum(),
+                            "dk",
+                        );
+                    }
                 }
                 for i in 0..l {
-                    for t in 0..e { close(dq[(b * l + i) * e + t], (0..s).map(|j| ds[i * s + j] * k[(b * s + j) * e + t] as f64).sum(), "dq"); }
+                    for t in 0..e {
+                        close(
+                            dq[(b * l + i) * e + t],
+                            (0..s).map(|j| ds[i * s + j] * k[(b * s + j) * e + t] as f64).sum(),
+                            "dq",
+                        );
+                    }
                 }
             }
         }
@@ -401,7 +587,9 @@ mod tests {
         let mut g = geom(6, 9, 11, 4, 4, false);
         let (q, k, v) = (rnd(6 * 9 * 4, 9), rnd(6 * 11 * 4, 10), rnd(6 * 11 * 4, 11));
         let mut mask = vec![0f32; 9 * 11];
-        for j in 0..11 { mask[2 * 11 + j] = f32::NEG_INFINITY; }
+        for j in 0..11 {
+            mask[2 * 11 + j] = f32::NEG_INFINITY;
+        }
         let run = |g: &Attn| {
             let mut out = vec![0f32; 6 * 9 * 4];
             let mut lse = vec![0f32; 6 * 9];
@@ -413,7 +601,9 @@ mod tests {
         crate::par::set_threads(3);
         let (o3, _) = run(&g);
         crate::par::set_threads(1);
-        for (a, b) in o1.iter().zip(&o3) { assert!(a.to_bits() == b.to_bits()); }
+        for (a, b) in o1.iter().zip(&o3) {
+            assert!(a.to_bits() == b.to_bits());
+        }
         // one item, many rows: split across tasks, the same bits as one thread
         let g1 = geom(1, 150, 90, 8, 5, true);
         let (q1, k1, v1) = (rnd(150 * 8, 12), rnd(90 * 8, 13), rnd(90 * 5, 14));
@@ -426,15 +616,35 @@ mod tests {
         };
         let (a1, l1) = one(1);
         let (a3, l3) = one(3);
-        assert!(a1.iter().zip(&a3).all(|(x, y)| x.to_bits() == y.to_bits()) && l1.iter().zip(&l3).all(|(x, y)| x.to_bits() == y.to_bits()));
+        assert!(
+            a1.iter().zip(&a3).all(|(x, y)| x.to_bits() == y.to_bits())
+                && l1.iter().zip(&l3).all(|(x, y)| x.to_bits() == y.to_bits())
+        );
         // strided: q, k, v in MultiheadAttention's [len, B*H, hd] layout give the dense results
-        let tr = |x: &[f32], n: usize| { let mut t = vec![0f32; x.len()]; for b in 0..6 { for i in 0..n { for c in 0..4 { t[(i * 6 + b) * 4 + c] = x[(b * n + i) * 4 + c]; } } } t };
+        let tr = |x: &[f32], n: usize| {
+            let mut t = vec![0f32; x.len()];
+            for b in 0..6 {
+                for i in 0..n {
+                    for c in 0..4 {
+                        t[(i * 6 + b) * 4 + c] = x[(b * n + i) * 4 + c];
+                    }
+                }
+            }
+            t
+        };
         let (qt, kt, vt) = (tr(&q, 9), tr(&k, 11), tr(&v, 11));
-        g.q_sb = 4; g.q_sl = 24; g.k_sb = 4; g.k_sl = 24; g.v_sb = 4; g.v_sl = 24;
+        g.q_sb = 4;
+        g.q_sl = 24;
+        g.k_sb = 4;
+        g.k_sl = 24;
+        g.v_sb = 4;
+        g.v_sl = 24;
         let mut out = vec![0f32; 6 * 9 * 4];
         let mut lse = vec![0f32; 6 * 9];
         attention(&g, &qt, &kt, &vt, Some(&mask), &mut out, &mut lse);
-        for (a, b) in o1.iter().zip(&out) { assert!(a.to_bits() == b.to_bits()); }
+        for (a, b) in o1.iter().zip(&out) {
+            assert!(a.to_bits() == b.to_bits());
+        }
     }
 }
 
@@ -445,17 +655,39 @@ mod bench {
     fn attention_speed() {
         use super::*;
         let (bh, l, e) = (64usize, 64usize, 16usize);
-        let g = Attn { bh, heads: 1, l, s: l, e, ev: e, scale: 0.25, causal: true,
-                       q_sb: l * e, q_sl: e, k_sb: l * e, k_sl: e, v_sb: l * e, v_sl: e, m_sb: 0, m_sh: 0, m_sl: 0, m_ss: 0 };
+        let g = Attn {
+            bh,
+            heads: 1,
+            l,
+            s: l,
+            e,
+            ev: e,
+            scale: 0.25,
+            causal: true,
+            q_sb: l * e,
+            q_sl: e,
+            k_sb: l * e,
+            k_sl: e,
+            v_sb: l * e,
+            v_sl: e,
+            m_sb: 0,
+            m_sh: 0,
+            m_sl: 0,
+            m_ss: 0,
+        };
         let x: Vec<f32> = (0..bh * l * e).map(|i| ((i * 7919) % 1000) as f32 / 1000.0 - 0.5).collect();
         let mut out = vec![0f32; bh * l * e];
         let mut lse = vec![0f32; bh * l];
         let t = std::time::Instant::now();
-        for _ in 0..20 { attention(&g, &x, &x, &x, None, &mut out, &mut lse); }
+        for _ in 0..20 {
+            attention(&g, &x, &x, &x, None, &mut out, &mut lse);
+        }
         eprintln!("attention fwd: {:?} per call", t.elapsed() / 20);
         let (mut dq, mut dk, mut dv) = (out.clone(), out.clone(), out.clone());
         let t = std::time::Instant::now();
-        for _ in 0..20 { attention_grad(&g, &x, &x, &x, None, &out, &lse, &x, &mut dq, &mut dk, &mut dv); }
+        for _ in 0..20 {
+            attention_grad(&g, &x, &x, &x, None, &out, &lse, &x, &mut dq, &mut dk, &mut dv);
+        }
         eprintln!("attention bwd: {:?} per call", t.elapsed() / 20);
     }
 }

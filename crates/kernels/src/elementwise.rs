@@ -23,7 +23,11 @@ crate::abi_enum! {
 
 /// Which saved tensor a unary op's gradient reads: its input x, its output y, or neither.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Reads { X, Y, None }
+pub enum Reads {
+    X,
+    Y,
+    None,
+}
 
 crate::abi_enum! {
     /// Binary ops (`binary`, `scalar`); TypeScript `BinaryKernelOp`. `Rsub` (s - x) and `Rdiv`
@@ -46,20 +50,82 @@ macro_rules! binary_fn {
                 Binary::Sub => a - b,
                 Binary::Mul => a * b,
                 Binary::Div => a / b,
-                Binary::Pow => { let ($pa, $pb) = (a, b); $pow }
-                Binary::Maximum => if a.is_nan() || b.is_nan() { <$t>::NAN } else if a > b { a } else { b },
-                Binary::Minimum => if a.is_nan() || b.is_nan() { <$t>::NAN } else if a < b { a } else { b },
-                Binary::Gt => if a > b { 1.0 } else { 0.0 },
-                Binary::Lt => if a < b { 1.0 } else { 0.0 },
-                Binary::Eq => if a == b { 1.0 } else { 0.0 },
-                Binary::Ne => if a != b { 1.0 } else { 0.0 },
-                Binary::Le => if a <= b { 1.0 } else { 0.0 },
-                Binary::Ge => if a >= b { 1.0 } else { 0.0 },
+                Binary::Pow => {
+                    let ($pa, $pb) = (a, b);
+                    $pow
+                }
+                Binary::Maximum => {
+                    if a.is_nan() || b.is_nan() {
+                        <$t>::NAN
+                    } else if a > b {
+                        a
+                    } else {
+                        b
+                    }
+                }
+                Binary::Minimum => {
+                    if a.is_nan() || b.is_nan() {
+                        <$t>::NAN
+                    } else if a < b {
+                        a
+                    } else {
+                        b
+                    }
+                }
+                Binary::Gt => {
+                    if a > b {
+                        1.0
+                    } else {
+                        0.0
+                    }
+                }
+                Binary::Lt => {
+                    if a < b {
+                        1.0
+                    } else {
+                        0.0
+                    }
+                }
+                Binary::Eq => {
+                    if a == b {
+                        1.0
+                    } else {
+                        0.0
+                    }
+                }
+                Binary::Ne => {
+                    if a != b {
+                        1.0
+                    } else {
+                        0.0
+                    }
+                }
+                Binary::Le => {
+                    if a <= b {
+                        1.0
+                    } else {
+                        0.0
+                    }
+                }
+                Binary::Ge => {
+                    if a >= b {
+                        1.0
+                    } else {
+                        0.0
+                    }
+                }
                 Binary::Rsub => b - a,
                 Binary::Rdiv => b / a,
                 Binary::Atan2 => a.atan2(b),
                 // Python's modulo (the sign of b), from the exact fmod
-                Binary::Remainder => { let m = a % b; if m != 0.0 && ((b < 0.0) != (m < 0.0)) { m + b } else { m } }
+                Binary::Remainder => {
+                    let m = a % b;
+                    if m != 0.0 && ((b < 0.0) != (m < 0.0)) {
+                        m + b
+                    } else {
+                        m
+                    }
+                }
                 Binary::Fmod => a % b,
                 Binary::Hypot => a.hypot(b),
             }
@@ -82,9 +148,14 @@ pub fn fill<T: Elem>(out: &mut [T], value: f64) {
 #[inline(never)]
 pub fn copy_strided(x: &[u32], x_off: usize, shape: &[usize], strides: &[isize], out: &mut [u32]) {
     let nd = shape.len();
-    if nd == 0 { out[0] = x[x_off]; return; }
+    if nd == 0 {
+        out[0] = x[x_off];
+        return;
+    }
     let n: usize = shape.iter().product();
-    if n == 0 { return; }
+    if n == 0 {
+        return;
+    }
     let out = &mut out[..n];
     let last = nd - 1;
     let (ln, ls) = (shape[last], strides[last]);
@@ -97,16 +168,23 @@ pub fn copy_strided(x: &[u32], x_off: usize, shape: &[usize], strides: &[isize],
             out[o..o + ln].copy_from_slice(&x[b..b + ln]);
         } else {
             let mut p = base;
-            for v in &mut out[o..o + ln] { *v = x[p as usize]; p += ls; }
+            for v in &mut out[o..o + ln] {
+                *v = x[p as usize];
+                p += ls;
+            }
         }
         o += ln;
         let mut d = last;
         loop {
-            if d == 0 { return; }
+            if d == 0 {
+                return;
+            }
             d -= 1;
             idx[d] += 1;
             base += strides[d];
-            if idx[d] < shape[d] { break; }
+            if idx[d] < shape[d] {
+                break;
+            }
             base -= strides[d] * shape[d] as isize;
             idx[d] = 0;
         }
@@ -135,11 +213,15 @@ pub fn copy_par(x: &[f32], out: &mut [f32]) {
 }
 
 pub fn cast<S: Elem, D: Elem>(x: &[S], out: &mut [D]) {
-    for (o, &v) in out.iter_mut().zip(x) { *o = D::from_f64(v.to_f64()); }
+    for (o, &v) in out.iter_mut().zip(x) {
+        *o = D::from_f64(v.to_f64());
+    }
 }
 
 /// out = op(x) with the op's PyTorch default parameters (see `Unary::default_params`).
-pub fn unary(op: Unary, x: &[f32], out: &mut [f32]) { unary_p(op, op.default_params(), x, out) }
+pub fn unary(op: Unary, x: &[f32], out: &mut [f32]) {
+    unary_p(op, op.default_params(), x, out)
+}
 
 simd_fn! {
     /// out = op(x) elementwise over out.len() elements; `p` = the parameters of LeakyRelu
@@ -234,7 +316,9 @@ impl Unary {
 }
 
 /// gx with the op's PyTorch default parameters (see `Unary::default_params`).
-pub fn unary_grad(op: Unary, x: &[f32], y: &[f32], gy: &[f32], gx: &mut [f32]) { unary_grad_p(op, op.default_params(), x, y, gy, gx) }
+pub fn unary_grad(op: Unary, x: &[f32], y: &[f32], gy: &[f32], gx: &mut [f32]) {
+    unary_grad_p(op, op.default_params(), x, y, gy, gx)
+}
 
 simd_fn! {
     /// gx = gy * d op(x)/dx, from the op's input `x` or output `y` (whichever the op needs; the
@@ -332,7 +416,9 @@ simd_fn! {
 fn for_rows(shape: &[usize], sa: &[isize], sb: &[isize], mut row: impl FnMut(usize, usize, usize)) {
     let nd = shape.len();
     let n: usize = shape.iter().product();
-    if n == 0 { return; }
+    if n == 0 {
+        return;
+    }
     let last = nd - 1;
     let ln = shape[last];
     let mut idx = vec![0usize; nd];
@@ -342,12 +428,16 @@ fn for_rows(shape: &[usize], sa: &[isize], sb: &[isize], mut row: impl FnMut(usi
         o += ln;
         let mut d = last;
         loop {
-            if d == 0 { return; }
+            if d == 0 {
+                return;
+            }
             d -= 1;
             idx[d] += 1;
             pa += sa[d];
             pb += sb[d];
-            if idx[d] < shape[d] { break; }
+            if idx[d] < shape[d] {
+                break;
+            }
             pa -= sa[d] * shape[d] as isize;
             pb -= sb[d] * shape[d] as isize;
             idx[d] = 0;
@@ -359,7 +449,9 @@ fn for_rows(shape: &[usize], sa: &[isize], sb: &[isize], mut row: impl FnMut(usi
 fn coalesce(shape: &[usize], sa: &[isize], sb: &[isize]) -> (Vec<usize>, Vec<isize>, Vec<isize>) {
     let (mut s, mut a, mut b) = (Vec::new(), Vec::new(), Vec::new());
     for d in 0..shape.len() {
-        if shape[d] == 1 { continue; }
+        if shape[d] == 1 {
+            continue;
+        }
         if let Some(&ls) = s.last() {
             let k = s.len() - 1;
             let _ = ls;
@@ -375,14 +467,21 @@ fn coalesce(shape: &[usize], sa: &[isize], sb: &[isize]) -> (Vec<usize>, Vec<isi
         a.push(sa[d]);
         b.push(sb[d]);
     }
-    if s.is_empty() { s.push(1); a.push(0); b.push(0); }
+    if s.is_empty() {
+        s.push(1);
+        a.push(0);
+        b.push(0);
+    }
     (s, a, b)
 }
 
 /// out[i] = a[..] op b[..] over `shape` with element strides `sa`/`sb` (0 on broadcast dims).
 #[inline(never)]
 pub fn binary_f32(op: Binary, a: &[f32], sa: &[isize], b: &[f32], sb: &[isize], out: &mut [f32], shape: &[usize]) {
-    if shape.is_empty() { out[0] = bin32(op, a[0], b[0]); return; }
+    if shape.is_empty() {
+        out[0] = bin32(op, a[0], b[0]);
+        return;
+    }
     let (shape, sa, sb) = coalesce(shape, sa, sb);
     let last = shape.len() - 1;
     let (ln, la, lb) = (shape[last], sa[last], sb[last]);
@@ -391,8 +490,19 @@ pub fn binary_f32(op: Binary, a: &[f32], sa: &[isize], b: &[f32], sb: &[isize], 
 
 /// Generic-dtype binary (any mix of float32 / int32 operands), computed in f64 like the js backend.
 #[inline(never)]
-pub fn binary_any<A: Elem, B: Elem, O: Elem>(op: Binary, a: &[A], sa: &[isize], b: &[B], sb: &[isize], out: &mut [O], shape: &[usize]) {
-    if shape.is_empty() { out[0] = O::from_f64(bin64(op, a[0].to_f64(), b[0].to_f64())); return; }
+pub fn binary_any<A: Elem, B: Elem, O: Elem>(
+    op: Binary,
+    a: &[A],
+    sa: &[isize],
+    b: &[B],
+    sb: &[isize],
+    out: &mut [O],
+    shape: &[usize],
+) {
+    if shape.is_empty() {
+        out[0] = O::from_f64(bin64(op, a[0].to_f64(), b[0].to_f64()));
+        return;
+    }
     let (shape, sa, sb) = coalesce(shape, sa, sb);
     let last = shape.len() - 1;
     let (ln, la, lb) = (shape[last], sa[last], sb[last]);
@@ -504,10 +614,18 @@ mod tests {
         let (x, y, g) = ([0.5f32, 0.25, -0.75, 0.125], [0.25f32, 0.75, 0.5, 2.0], [1.0f32, -2.0, 0.5, 3.0]);
         let nan = [f32::NAN; 4];
         for &op in Unary::ALL {
-            let (xs, ys): (&[f32], &[f32]) = match op.grad_reads() { Reads::X => (&x, &nan), Reads::Y => (&nan, &y), Reads::None => (&nan, &nan) };
+            let (xs, ys): (&[f32], &[f32]) = match op.grad_reads() {
+                Reads::X => (&x, &nan),
+                Reads::Y => (&nan, &y),
+                Reads::None => (&nan, &nan),
+            };
             let mut o = [0.0f32; 4];
             unary_grad(op, xs, ys, &g, &mut o);
-            assert!(o.iter().all(|v| !v.is_nan()), "{op:?}: grad_reads says {:?} but the gradient reads the other input", op.grad_reads());
+            assert!(
+                o.iter().all(|v| !v.is_nan()),
+                "{op:?}: grad_reads says {:?} but the gradient reads the other input",
+                op.grad_reads()
+            );
         }
     }
     #[test]

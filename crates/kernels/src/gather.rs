@@ -15,7 +15,9 @@ use crate::Elem;
 /// through `idx`, so a change of the storage type is a change of these two lines.
 pub type IndexT = f64;
 #[inline(always)]
-pub fn idx(v: IndexT) -> i64 { v as i64 }
+pub fn idx(v: IndexT) -> i64 {
+    v as i64
+}
 
 /// Rows of work below which a call stays on the calling thread.
 const PAR_MIN: usize = 1 << 15;
@@ -23,12 +25,30 @@ const PAR_MIN: usize = 1 << 15;
 /// out[o, j, i] = x[o, idx[o, j, i], i] (idx [outer, m, inner]); `row_index`: idx is [m] and picks
 /// whole rows of `inner` elements (index_select). Err(index) for an index outside [0, n).
 #[allow(clippy::too_many_arguments)]
-pub fn gather<T: Copy + Send + Sync>(x: &[T], ix: &[IndexT], out: &mut [T], outer: usize, n: usize, m: usize, inner: usize,
-                                     row_index: bool) -> Result<(), i64> {
+pub fn gather<T: Copy + Send + Sync>(
+    x: &[T],
+    ix: &[IndexT],
+    out: &mut [T],
+    outer: usize,
+    n: usize,
+    m: usize,
+    inner: usize,
+    row_index: bool,
+) -> Result<(), i64> {
     if row_index {
-        for &r in &ix[..m] { let r = idx(r); if r < 0 || r as usize >= n { return Err(r); } }
+        for &r in &ix[..m] {
+            let r = idx(r);
+            if r < 0 || r as usize >= n {
+                return Err(r);
+            }
+        }
     } else {
-        for &r in &ix[..outer * m * inner] { let r = idx(r); if r < 0 || r as usize >= n { return Err(r); } }
+        for &r in &ix[..outer * m * inner] {
+            let r = idx(r);
+            if r < 0 || r as usize >= n {
+                return Err(r);
+            }
+        }
     }
     let rows = outer * m;
     let body = |r0: usize, r1: usize, out: &mut [T]| {
@@ -41,7 +61,9 @@ pub fn gather<T: Copy + Send + Sync>(x: &[T], ix: &[IndexT], out: &mut [T], oute
                 dst.copy_from_slice(&x[s..s + inner]);
             } else {
                 let ib = row * inner;
-                for (i, d) in dst.iter_mut().enumerate() { *d = x[xb + idx(ix[ib + i]) as usize * inner + i]; }
+                for (i, d) in dst.iter_mut().enumerate() {
+                    *d = x[xb + idx(ix[ib + i]) as usize * inner + i];
+                }
             }
         }
     };
@@ -64,16 +86,31 @@ pub fn gather<T: Copy + Send + Sync>(x: &[T], ix: &[IndexT], out: &mut [T], oute
 /// ([outer, n, inner]) keeps its other elements. `row_index`: idx is [m] (index_add). Sequential:
 /// several sources may hit one place, and they are added in order as in the js reference.
 #[allow(clippy::too_many_arguments)]
-pub fn scatter<T: Elem>(src: Option<&[T]>, value: T, ix: &[IndexT], out: &mut [T], outer: usize, n: usize, m: usize,
-                        inner: usize, row_index: bool, accumulate: bool) -> Result<(), i64> {
+pub fn scatter<T: Elem>(
+    src: Option<&[T]>,
+    value: T,
+    ix: &[IndexT],
+    out: &mut [T],
+    outer: usize,
+    n: usize,
+    m: usize,
+    inner: usize,
+    row_index: bool,
+    accumulate: bool,
+) -> Result<(), i64> {
     for o in 0..outer {
         for j in 0..m {
             let sb = (o * m + j) * inner;
             let ob = o * n * inner;
             for i in 0..inner {
                 let r = idx(if row_index { ix[j] } else { ix[sb + i] });
-                if r < 0 || r as usize >= n { return Err(r); }
-                let v = match src { Some(s) => s[sb + i], None => value };
+                if r < 0 || r as usize >= n {
+                    return Err(r);
+                }
+                let v = match src {
+                    Some(s) => s[sb + i],
+                    None => value,
+                };
                 let at = ob + r as usize * inner + i;
                 out[at] = if accumulate { T::from_f64(out[at].to_f64() + v.to_f64()) } else { v };
             }
@@ -83,14 +120,23 @@ pub fn scatter<T: Elem>(src: Option<&[T]>, value: T, ix: &[IndexT], out: &mut [T
 }
 
 /// A strided operand: storage, element offset, strides over the output shape (0 = broadcast).
-pub struct Strided<'a, T> { pub data: &'a [T], pub off: usize, pub strides: &'a [isize] }
+pub struct Strided<'a, T> {
+    pub data: &'a [T],
+    pub off: usize,
+    pub strides: &'a [isize],
+}
 
 /// out = cond != 0 ? a : b over `shape`, each operand read in place through its strides.
 pub fn where_strided<C: Elem, T: Copy>(c: Strided<C>, a: Strided<T>, b: Strided<T>, out: &mut [T], shape: &[usize]) {
     let n: usize = shape.iter().product();
-    if n == 0 { return; }
+    if n == 0 {
+        return;
+    }
     let nd = shape.len();
-    if nd == 0 { out[0] = if c.data[c.off].to_f64() != 0.0 { a.data[a.off] } else { b.data[b.off] }; return; }
+    if nd == 0 {
+        out[0] = if c.data[c.off].to_f64() != 0.0 { a.data[a.off] } else { b.data[b.off] };
+        return;
+    }
     let last = nd - 1;
     let (len, sc, sa, sb) = (shape[last], c.strides[last], a.strides[last], b.strides[last]);
     let mut ix = vec![0usize; nd];
@@ -106,7 +152,11 @@ pub fn where_strided<C: Elem, T: Copy>(c: Strided<C>, a: Strided<T>, b: Strided<
             macro_rules! op {
                 ($d:expr, $p:expr, $s:expr) => {
                     // (a repeat iterator for stride 0, the slice for stride 1)
-                    if $s == 0 { Operand::Rep($d[$p]) } else { Operand::Run(&$d[$p..$p + len]) }
+                    if $s == 0 {
+                        Operand::Rep($d[$p])
+                    } else {
+                        Operand::Run(&$d[$p..$p + len])
+                    }
                 };
             }
             select_row(row, op!(c.data, ic, sc), op!(a.data, ia, sa), op!(b.data, ib, sb));
@@ -114,30 +164,52 @@ pub fn where_strided<C: Elem, T: Copy>(c: Strided<C>, a: Strided<T>, b: Strided<
             let (mut ic, mut ia, mut ib) = (pc, pa, pb);
             for o in row.iter_mut() {
                 *o = if c.data[ic as usize].to_f64() != 0.0 { a.data[ia as usize] } else { b.data[ib as usize] };
-                ic += sc; ia += sa; ib += sb;
+                ic += sc;
+                ia += sa;
+                ib += sb;
             }
         }
         k += len;
-        if k >= n { break; }
+        if k >= n {
+            break;
+        }
         let mut d = last;
         loop {
-            if d == 0 { return; }
+            if d == 0 {
+                return;
+            }
             d -= 1;
             ix[d] += 1;
-            pc += c.strides[d]; pa += a.strides[d]; pb += b.strides[d];
-            if ix[d] < shape[d] { break; }
-            pc -= c.strides[d] * shape[d] as isize; pa -= a.strides[d] * shape[d] as isize; pb -= b.strides[d] * shape[d] as isize;
+            pc += c.strides[d];
+            pa += a.strides[d];
+            pb += b.strides[d];
+            if ix[d] < shape[d] {
+                break;
+            }
+            pc -= c.strides[d] * shape[d] as isize;
+            pa -= a.strides[d] * shape[d] as isize;
+            pb -= b.strides[d] * shape[d] as isize;
             ix[d] = 0;
         }
     }
 }
 
 /// One row of an operand: a single value repeated (stride 0) or a contiguous run (stride 1).
-enum Operand<'a, T> { Rep(T), Run(&'a [T]) }
+enum Operand<'a, T> {
+    Rep(T),
+    Run(&'a [T]),
+}
 
 #[inline(always)]
-fn sel<C: Elem, T: Copy>(o: &mut [T], c: impl Iterator<Item = C>, a: impl Iterator<Item = T>, b: impl Iterator<Item = T>) {
-    for (((o, c), a), b) in o.iter_mut().zip(c).zip(a).zip(b) { *o = if c.to_f64() != 0.0 { a } else { b }; }
+fn sel<C: Elem, T: Copy>(
+    o: &mut [T],
+    c: impl Iterator<Item = C>,
+    a: impl Iterator<Item = T>,
+    b: impl Iterator<Item = T>,
+) {
+    for (((o, c), a), b) in o.iter_mut().zip(c).zip(a).zip(b) {
+        *o = if c.to_f64() != 0.0 { a } else { b };
+    }
 }
 fn select_row<C: Elem, T: Copy>(o: &mut [T], c: Operand<C>, a: Operand<T>, b: Operand<T>) {
     use core::iter::repeat;
@@ -146,7 +218,10 @@ fn select_row<C: Elem, T: Copy>(o: &mut [T], c: Operand<C>, a: Operand<T>, b: Op
         (Rep(c), a, b) => {
             // one condition for the whole row: a copy of one side
             let src = if c.to_f64() != 0.0 { a } else { b };
-            match src { Rep(v) => o.fill(v), Run(s) => o.copy_from_slice(s) }
+            match src {
+                Rep(v) => o.fill(v),
+                Run(s) => o.copy_from_slice(s),
+            }
         }
         (Run(c), Rep(a), Rep(b)) => sel(o, c.iter().copied(), repeat(a), repeat(b)),
         (Run(c), Rep(a), Run(b)) => sel(o, c.iter().copied(), repeat(a), b.iter().copied()),
@@ -159,9 +234,19 @@ fn select_row<C: Elem, T: Copy>(o: &mut [T], c: Operand<C>, a: Operand<T>, b: Op
 pub fn reach(off: usize, shape: &[usize], strides: &[isize]) -> Result<usize, ()> {
     let (mut lo, mut hi) = (off as isize, off as isize);
     for (&s, &st) in shape.iter().zip(strides) {
-        if s == 0 { return Ok(0); }
+        if s == 0 {
+            return Ok(0);
+        }
         let d = (s as isize - 1) * st;
-        if d < 0 { lo += d } else { hi += d }
+        if d < 0 {
+            lo += d
+        } else {
+            hi += d
+        }
     }
-    if lo < 0 { Err(()) } else { Ok(hi as usize + 1) }
+    if lo < 0 {
+        Err(())
+    } else {
+        Ok(hi as usize + 1)
+    }
 }

@@ -7,7 +7,10 @@
 pub fn contiguous(shape: &[usize]) -> Vec<isize> {
     let mut st = vec![0isize; shape.len()];
     let mut s = 1isize;
-    for k in (0..shape.len()).rev() { st[k] = s; s *= shape[k] as isize; }
+    for k in (0..shape.len()).rev() {
+        st[k] = s;
+        s *= shape[k] as isize;
+    }
     st
 }
 
@@ -15,29 +18,54 @@ pub fn contiguous(shape: &[usize]) -> Vec<isize> {
 /// advanced by its own strides from its offset.
 #[inline]
 fn for_each(shape: &[usize], x_off: isize, xs: &[isize], o_off: isize, os: &[isize], mut f: impl FnMut(usize, usize)) {
-    if shape.iter().any(|&d| d == 0) { return; }
+    if shape.iter().any(|&d| d == 0) {
+        return;
+    }
     let nd = shape.len();
-    if nd == 0 { f(x_off as usize, o_off as usize); return; }
+    if nd == 0 {
+        f(x_off as usize, o_off as usize);
+        return;
+    }
     let last = nd - 1;
     let (ln, lx, lo) = (shape[last], xs[last], os[last]);
     let mut idx = vec![0usize; nd];
     let (mut px, mut po) = (x_off, o_off);
     loop {
         let (mut a, mut b) = (px, po);
-        for _ in 0..ln { f(a as usize, b as usize); a += lx; b += lo; }
+        for _ in 0..ln {
+            f(a as usize, b as usize);
+            a += lx;
+            b += lo;
+        }
         let mut d = last;
         loop {
-            if d == 0 { return; }
+            if d == 0 {
+                return;
+            }
             d -= 1;
-            idx[d] += 1; px += xs[d]; po += os[d];
-            if idx[d] < shape[d] { break; }
-            px -= xs[d] * shape[d] as isize; po -= os[d] * shape[d] as isize; idx[d] = 0;
+            idx[d] += 1;
+            px += xs[d];
+            po += os[d];
+            if idx[d] < shape[d] {
+                break;
+            }
+            px -= xs[d] * shape[d] as isize;
+            po -= os[d] * shape[d] as isize;
+            idx[d] = 0;
         }
     }
 }
 
 /// out[out_off + i.os] = x[x_off + i.xs] for every index i over shape (x strides 0 broadcast).
-pub fn assign_strided<T: Copy>(x: &[T], x_off: usize, xs: &[isize], out: &mut [T], out_off: usize, os: &[isize], shape: &[usize]) {
+pub fn assign_strided<T: Copy>(
+    x: &[T],
+    x_off: usize,
+    xs: &[isize],
+    out: &mut [T],
+    out_off: usize,
+    os: &[isize],
+    shape: &[usize],
+) {
     let last = shape.len().wrapping_sub(1);
     if !shape.is_empty() && xs[last] == 1 && os[last] == 1 {
         // contiguous rows: slice copies
@@ -54,14 +82,25 @@ pub type OutOfBounds = (f64, usize, usize);
 
 /// Element offsets of the m advanced positions: sum_j idx[j][b] * strides[j] (negative indices
 /// count from the end); every index is checked against its dim size.
-pub fn adv_offsets(idx: &[f64], k: usize, m: usize, sizes: &[usize], strides: &[isize], dims: &[usize]) -> Result<Vec<isize>, OutOfBounds> {
+pub fn adv_offsets(
+    idx: &[f64],
+    k: usize,
+    m: usize,
+    sizes: &[usize],
+    strides: &[isize],
+    dims: &[usize],
+) -> Result<Vec<isize>, OutOfBounds> {
     let mut off = vec![0isize; m];
     for j in 0..k {
         let (n, st) = (sizes[j] as f64, strides[j]);
         for (b, o) in off.iter_mut().enumerate() {
             let mut v = idx[j * m + b];
-            if !(v >= -n && v < n) { return Err((v, dims.get(j).copied().unwrap_or(j), sizes[j])); }
-            if v < 0.0 { v += n; }
+            if !(v >= -n && v < n) {
+                return Err((v, dims.get(j).copied().unwrap_or(j), sizes[j]));
+            }
+            if v < 0.0 {
+                v += n;
+            }
             *o += v as isize * st;
         }
     }
@@ -70,8 +109,10 @@ pub fn adv_offsets(idx: &[f64], k: usize, m: usize, sizes: &[usize], strides: &[
 
 /// The advanced-index geometry: kept dims before (pre) and after (post) the m index positions.
 pub struct AdvGeom<'a> {
-    pub pre: &'a [usize], pub pre_strides: &'a [isize],
-    pub post: &'a [usize], pub post_strides: &'a [isize],
+    pub pre: &'a [usize],
+    pub pre_strides: &'a [isize],
+    pub post: &'a [usize],
+    pub post_strides: &'a [isize],
 }
 
 /// out [pre, m, post] (contiguous) = x[x_off + pre.ps + off[b] + post.qs].
@@ -89,14 +130,21 @@ pub fn index_gather<T: Copy>(x: &[T], x_off: usize, off: &[isize], g: &AdvGeom, 
     for_each(pre, x_off as isize, pre_s, 0, &zp, |p, _| {
         for &ob in off.iter().take(m) {
             let base = p as isize + ob;
-            if post_n == 1 && rows { out[o] = x[base as usize]; o += 1; continue; }
+            if post_n == 1 && rows {
+                out[o] = x[base as usize];
+                o += 1;
+                continue;
+            }
             if rows {
                 let b = base as usize;
                 out[o..o + post_n].copy_from_slice(&x[b..b + post_n]);
                 o += post_n;
                 continue;
             }
-            for &q in &post_off { out[o] = x[(base + q) as usize]; o += 1; }
+            for &q in &post_off {
+                out[o] = x[(base + q) as usize];
+                o += 1;
+            }
         }
     });
 }
@@ -104,11 +152,23 @@ pub fn index_gather<T: Copy>(x: &[T], x_off: usize, off: &[isize], g: &AdvGeom, 
 /// The adjoint of index_gather: x[...] = v (+= when accumulate), v read from v_off with strides
 /// vs over [pre, m, post] (0 on broadcast dims).
 #[allow(clippy::too_many_arguments)]
-pub fn index_put<T: Copy + crate::Elem>(x: &mut [T], x_off: usize, off: &[isize], g: &AdvGeom, v: &[T], v_off: usize, vs: &[isize], accumulate: bool) {
+pub fn index_put<T: Copy + crate::Elem>(
+    x: &mut [T],
+    x_off: usize,
+    off: &[isize],
+    g: &AdvGeom,
+    v: &[T],
+    v_off: usize,
+    vs: &[isize],
+    accumulate: bool,
+) {
     let np = g.pre.len();
     let mut post_x = Vec::new();
     let mut post_v = Vec::new();
-    for_each(g.post, 0, g.post_strides, 0, &vs[np + 1..], |a, c| { post_x.push(a as isize); post_v.push(c as isize); });
+    for_each(g.post, 0, g.post_strides, 0, &vs[np + 1..], |a, c| {
+        post_x.push(a as isize);
+        post_v.push(c as isize);
+    });
     let (pre, pre_x, pre_v): (&[usize], &[isize], &[isize]) =
         if np == 0 { (&[1], &[0], &[0]) } else { (g.pre, g.pre_strides, &vs[..np]) };
     let vb = vs[np];
@@ -131,11 +191,19 @@ pub fn mask_indices<T: Copy + crate::Elem>(mask: &[T], shape: &[usize], out: &mu
     let st = contiguous(shape);
     let mut c = 0usize;
     for (p, &v) in mask.iter().enumerate() {
-        if v.to_f64() == 0.0 { continue; }
-        if c >= count { return false; }
+        if v.to_f64() == 0.0 {
+            continue;
+        }
+        if c >= count {
+            return false;
+        }
         // the coordinates of flat position p (only for the nonzeros)
         let mut rem = p;
-        for d in 0..nd { let s = st[d] as usize; out[d * count + c] = (rem / s) as f64; rem %= s; }
+        for d in 0..nd {
+            let s = st[d] as usize;
+            out[d * count + c] = (rem / s) as f64;
+            rem %= s;
+        }
         c += 1;
     }
     true

@@ -5,10 +5,16 @@ use crate::{gemm, par};
 /// contiguous; op(A) is M x K (stored K x M when trans_a); a batch stride of 0 broadcasts.
 #[derive(Clone, Copy, Debug)]
 pub struct Gemm {
-    pub batch: usize, pub m: usize, pub n: usize, pub k: usize,
-    pub a_stride: usize, pub trans_a: bool,
-    pub b_stride: usize, pub trans_b: bool,
-    pub c_stride: usize, pub beta: f32,
+    pub batch: usize,
+    pub m: usize,
+    pub n: usize,
+    pub k: usize,
+    pub a_stride: usize,
+    pub trans_a: bool,
+    pub b_stride: usize,
+    pub trans_b: bool,
+    pub c_stride: usize,
+    pub beta: f32,
 }
 
 /// Minimum multiply-adds per task before splitting a GEMM across threads pays.
@@ -18,7 +24,9 @@ pub const PAR_MIN_FLOPS: usize = 1 << 16;
 #[inline(never)]
 pub fn gemm(g: &Gemm, a: &[f32], b: &[f32], c: &mut [f32], bias: Option<&[f32]>) {
     let (m, n, k) = (g.m, g.n, g.k);
-    if g.batch == 0 || m == 0 || n == 0 { return; }
+    if g.batch == 0 || m == 0 || n == 0 {
+        return;
+    }
     let lda = if g.trans_a { m } else { k };
     let ldb = if g.trans_b { k } else { n };
     let a_len = m * k;
@@ -32,8 +40,21 @@ pub fn gemm(g: &Gemm, a: &[f32], b: &[f32], c: &mut [f32], bias: Option<&[f32]>)
             let ao = bt * g.a_stride;
             let bo = bt * g.b_stride;
             let co = bt * g.c_stride;
-            gemm::sgemm(m, n, k, &a[ao..ao + a_len], lda, g.trans_a, &b[bo..bo + b_len], ldb, g.trans_b,
-                        &mut c[co..co + c_len], n, g.beta, bias);
+            gemm::sgemm(
+                m,
+                n,
+                k,
+                &a[ao..ao + a_len],
+                lda,
+                g.trans_a,
+                &b[bo..bo + b_len],
+                ldb,
+                g.trans_b,
+                &mut c[co..co + c_len],
+                n,
+                g.beta,
+                bias,
+            );
         }
         return;
     }
@@ -48,7 +69,9 @@ pub fn gemm(g: &Gemm, a: &[f32], b: &[f32], c: &mut [f32], bias: Option<&[f32]>)
     par::run(g.batch * parts, &|task, _| {
         let bt = task / parts;
         let (r0, r1) = par::split(m, parts, 4, task % parts);
-        if r0 >= r1 { return; }
+        if r0 >= r1 {
+            return;
+        }
         let ao = bt * g.a_stride;
         let bo = bt * g.b_stride;
         let co = bt * g.c_stride;
@@ -56,8 +79,23 @@ pub fn gemm(g: &Gemm, a: &[f32], b: &[f32], c: &mut [f32], bias: Option<&[f32]>)
         // SAFETY: tasks write disjoint rows [r0, r1) of disjoint batch items (c_stride >= m*n for
         // batch > 1 is the caller's contract), all inside `c`.
         let cs = unsafe { core::slice::from_raw_parts_mut(cp.get().add(co), c_len) };
-        gemm::sgemm_rows(m, n, k, &a[ao..ao + a_len], lda, g.trans_a, &b[bo..bo + b_len], ldb, g.trans_b,
-                         cs, n, g.beta, bias, r0, r1);
+        gemm::sgemm_rows(
+            m,
+            n,
+            k,
+            &a[ao..ao + a_len],
+            lda,
+            g.trans_a,
+            &b[bo..bo + b_len],
+            ldb,
+            g.trans_b,
+            cs,
+            n,
+            g.beta,
+            bias,
+            r0,
+            r1,
+        );
     });
 }
 
@@ -67,5 +105,8 @@ pub(crate) struct SendPtr<T>(pub *mut T);
 unsafe impl<T> Send for SendPtr<T> {}
 unsafe impl<T> Sync for SendPtr<T> {}
 impl<T> SendPtr<T> {
-    #[inline(always)] pub fn get(self) -> *mut T { self.0 }
+    #[inline(always)]
+    pub fn get(self) -> *mut T {
+        self.0
+    }
 }

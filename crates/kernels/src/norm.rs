@@ -8,9 +8,17 @@ use crate::simd_fn;
 fn sq_dev_f64(x: &[f32], m: f64) -> f64 {
     let mut acc = [0f64; 8];
     let mut ch = x.chunks_exact(8);
-    for c in &mut ch { for l in 0..8 { let d = c[l] as f64 - m; acc[l] += d * d; } }
+    for c in &mut ch {
+        for l in 0..8 {
+            let d = c[l] as f64 - m;
+            acc[l] += d * d;
+        }
+    }
     let mut s: f64 = acc.iter().sum();
-    for &v in ch.remainder() { let d = v as f64 - m; s += d * d; }
+    for &v in ch.remainder() {
+        let d = v as f64 - m;
+        s += d * d;
+    }
     s
 }
 
@@ -20,10 +28,17 @@ fn g_gx_f64(g: &[f32], x: &[f32], m: f64) -> (f64, f64) {
     let (mut a, mut b) = ([0f64; 4], [0f64; 4]);
     let (mut gc, mut xc) = (g.chunks_exact(4), x.chunks_exact(4));
     for (cg, cx) in (&mut gc).zip(&mut xc) {
-        for l in 0..4 { let gv = cg[l] as f64; a[l] += gv; b[l] += gv * (cx[l] as f64 - m); }
+        for l in 0..4 {
+            let gv = cg[l] as f64;
+            a[l] += gv;
+            b[l] += gv * (cx[l] as f64 - m);
+        }
     }
     let (mut sa, mut sb): (f64, f64) = (a.iter().sum(), b.iter().sum());
-    for (&gv, &xv) in gc.remainder().iter().zip(xc.remainder()) { sa += gv as f64; sb += gv as f64 * (xv as f64 - m); }
+    for (&gv, &xv) in gc.remainder().iter().zip(xc.remainder()) {
+        sa += gv as f64;
+        sb += gv as f64 * (xv as f64 - m);
+    }
     (sa, sb)
 }
 

@@ -6,9 +6,15 @@ use crate::{simd_fn, Elem};
 pub(crate) fn sum_f64(x: &[f32]) -> f64 {
     let mut acc = [0f64; 8];
     let mut ch = x.chunks_exact(8);
-    for c in &mut ch { for l in 0..8 { acc[l] += c[l] as f64; } }
+    for c in &mut ch {
+        for l in 0..8 {
+            acc[l] += c[l] as f64;
+        }
+    }
     let mut s = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
-    for &v in ch.remainder() { s += v as f64; }
+    for &v in ch.remainder() {
+        s += v as f64;
+    }
     s
 }
 
@@ -38,12 +44,16 @@ pub fn sum_any<X: Elem, O: Elem>(x: &[X], out: &mut [O], outer: usize, red: usiz
     for i in 0..outer {
         if inner == 1 {
             let mut s = 0f64;
-            for &v in &x[i * red..(i + 1) * red] { s += v.to_f64(); }
+            for &v in &x[i * red..(i + 1) * red] {
+                s += v.to_f64();
+            }
             out[i] = O::from_f64(s);
         } else {
             for j in 0..inner {
                 let mut s = O::from_f64(0.0);
-                for r in 0..red { s = O::from_f64(s.to_f64() + x[(i * red + r) * inner + j].to_f64()); }
+                for r in 0..red {
+                    s = O::from_f64(s.to_f64() + x[(i * red + r) * inner + j].to_f64());
+                }
                 out[i * inner + j] = s;
             }
         }
@@ -52,17 +62,32 @@ pub fn sum_any<X: Elem, O: Elem>(x: &[X], out: &mut [O], outer: usize, red: usiz
 
 /// out[i, j] = max over r of x[i, r, j]; idx (if given) = first r of the max; NaN wins (first NaN).
 #[inline(never)]
-pub fn max_any<X: Elem, O: Elem>(x: &[X], out: &mut [O], mut idx: Option<&mut [i32]>, outer: usize, red: usize, inner: usize) {
+pub fn max_any<X: Elem, O: Elem>(
+    x: &[X],
+    out: &mut [O],
+    mut idx: Option<&mut [i32]>,
+    outer: usize,
+    red: usize,
+    inner: usize,
+) {
     for i in 0..outer {
         for j in 0..inner {
             let mut best = f64::NEG_INFINITY;
             let mut bi = 0usize;
             for r in 0..red {
                 let v = x[(i * red + r) * inner + j].to_f64();
-                if v > best || v.is_nan() { best = v; bi = r; if v.is_nan() { break; } }
+                if v > best || v.is_nan() {
+                    best = v;
+                    bi = r;
+                    if v.is_nan() {
+                        break;
+                    }
+                }
             }
             out[i * inner + j] = O::from_f64(best);
-            if let Some(ix) = idx.as_deref_mut() { ix[i * inner + j] = bi as i32; }
+            if let Some(ix) = idx.as_deref_mut() {
+                ix[i * inner + j] = bi as i32;
+            }
         }
     }
 }

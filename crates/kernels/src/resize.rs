@@ -13,8 +13,12 @@ crate::abi_struct! {
     }
 }
 impl ResizeDims {
-    pub fn in_size(&self) -> usize { self.i_d * self.i_h * self.i_w }
-    pub fn out_size(&self) -> usize { self.o_d * self.o_h * self.o_w }
+    pub fn in_size(&self) -> usize {
+        self.i_d * self.i_h * self.i_w
+    }
+    pub fn out_size(&self) -> usize {
+        self.o_d * self.o_h * self.o_w
+    }
 }
 
 crate::abi_enum! {
@@ -33,10 +37,14 @@ fn planes(nc: usize, work_per_plane: usize, f: &(dyn Fn(usize) + Sync)) {
         let parts = (t * 4).min(nc);
         par::run(parts, &|i, _| {
             let (a, b) = par::split(nc, parts, 1, i);
-            for p in a..b { f(p); }
+            for p in a..b {
+                f(p);
+            }
         });
     } else {
-        for p in 0..nc { f(p); }
+        for p in 0..nc {
+            f(p);
+        }
     }
 }
 
@@ -50,10 +58,18 @@ unsafe fn plane_mut<'a>(ptr: SendPtr<f32>, p: usize, len: usize) -> &'a mut [f32
 pub fn pad_source(o: usize, n: usize, before: i64, mode: PadMode) -> Option<usize> {
     let p = o as i64 - before;
     let n = n as i64;
-    if (0..n).contains(&p) { return Some(p as usize); }
+    if (0..n).contains(&p) {
+        return Some(p as usize);
+    }
     Some(match mode {
         PadMode::Constant => return None,
-        PadMode::Replicate => if p < 0 { 0 } else { n - 1 },
+        PadMode::Replicate => {
+            if p < 0 {
+                0
+            } else {
+                n - 1
+            }
+        }
         PadMode::Circular => p.rem_euclid(n),
         // reflect: |pad| < n is checked above the kernel; clamp keeps a bad call in bounds
         PadMode::Reflect => (if p < 0 { -p } else { 2 * (n - 1) - p }).clamp(0, n - 1),
@@ -78,9 +94,15 @@ pub fn pad(g: &ResizeDims, pads: [i64; 3], mode: PadMode, value: f32, x: &[f32],
         let mut o = 0;
         for sd in &md {
             for sh in &mh {
-                let row = match (sd, sh) { (Some(d), Some(h)) => Some((d * g.i_h + h) * g.i_w), _ => None };
+                let row = match (sd, sh) {
+                    (Some(d), Some(h)) => Some((d * g.i_h + h) * g.i_w),
+                    _ => None,
+                };
                 for sw in &mw {
-                    yo[o] = match (row, sw) { (Some(r), Some(w)) => xp[r + w], _ => value };
+                    yo[o] = match (row, sw) {
+                        (Some(r), Some(w)) => xp[r + w],
+                        _ => value,
+                    };
                     o += 1;
                 }
             }
@@ -102,13 +124,20 @@ pub fn pad_grad(g: &ResizeDims, pads: [i64; 3], mode: PadMode, gy: &[f32], gx: &
         let mut o = 0;
         for sd in &md {
             for sh in &mh {
-                let row = match (sd, sh) { (Some(d), Some(h)) => Some((d * g.i_h + h) * g.i_w), _ => None };
+                let row = match (sd, sh) {
+                    (Some(d), Some(h)) => Some((d * g.i_h + h) * g.i_w),
+                    _ => None,
+                };
                 match row {
                     None => o += mw.len(),
-                    Some(r) => for sw in &mw {
-                        if let Some(w) = sw { gxo[r + w] += gyp[o]; }
-                        o += 1;
-                    },
+                    Some(r) => {
+                        for sw in &mw {
+                            if let Some(w) = sw {
+                                gxo[r + w] += gyp[o];
+                            }
+                            o += 1;
+                        }
+                    }
                 }
             }
         }
@@ -116,21 +145,43 @@ pub fn pad_grad(g: &ResizeDims, pads: [i64; 3], mode: PadMode, gy: &[f32], gx: &
 }
 
 /// Interpolation taps of one dim: output k reads inputs idx[k*t + j] with weights w[k*t + j].
-pub struct Taps { pub t: usize, pub idx: Vec<usize>, pub w: Vec<f32> }
+pub struct Taps {
+    pub t: usize,
+    pub idx: Vec<usize>,
+    pub w: Vec<f32>,
+}
 
 /// PyTorch's compute_scales_value (float): 1/scale when a scale factor is given, else in/out.
 fn scale_value(scale: f64, n: usize, o: usize) -> f32 {
-    if scale > 0.0 { (1.0 / scale) as f32 } else { n as f32 / o as f32 }
+    if scale > 0.0 {
+        (1.0 / scale) as f32
+    } else {
+        n as f32 / o as f32
+    }
 }
 /// area_pixel_compute_scale (float).
 fn area_scale(n: usize, o: usize, align_corners: bool, scale: f64) -> f32 {
-    if align_corners { if o > 1 { (n - 1) as f32 / (o - 1) as f32 } else { 0.0 } } else { scale_value(scale, n, o) }
+    if align_corners {
+        if o > 1 {
+            (n - 1) as f32 / (o - 1) as f32
+        } else {
+            0.0
+        }
+    } else {
+        scale_value(scale, n, o)
+    }
 }
 /// area_pixel_compute_source_index (float).
 fn source_index(scale: f32, dst: usize, align_corners: bool, cubic: bool) -> f32 {
-    if align_corners { return scale * dst as f32; }
+    if align_corners {
+        return scale * dst as f32;
+    }
     let s = scale * (dst as f32 + 0.5) - 0.5;
-    if !cubic && s < 0.0 { 0.0 } else { s }
+    if !cubic && s < 0.0 {
+        0.0
+    } else {
+        s
+    }
 }
 fn cubic_coeffs(t: f32) -> [f32; 4] {
     const A: f32 = -0.75;
@@ -141,7 +192,11 @@ fn cubic_coeffs(t: f32) -> [f32; 4] {
 
 /// The taps of one dim (n inputs, o outputs) for `mode`, PyTorch 1.13's CPU index math.
 pub fn resample_taps(mode: ResampleMode, n: usize, o: usize, align_corners: bool, scale: f64) -> Taps {
-    let t = match mode { ResampleMode::Cubic => 4, ResampleMode::Linear => 2, _ => 1 };
+    let t = match mode {
+        ResampleMode::Cubic => 4,
+        ResampleMode::Linear => 2,
+        _ => 1,
+    };
     let (mut idx, mut w) = (vec![0usize; o * t], vec![0f32; o * t]);
     match mode {
         ResampleMode::Nearest | ResampleMode::NearestExact => {
@@ -149,7 +204,13 @@ pub fn resample_taps(mode: ResampleMode, n: usize, o: usize, align_corners: bool
             for k in 0..o {
                 idx[k] = if mode == ResampleMode::Nearest {
                     // nearest_idx: shortcuts for equal and doubled sizes, else floor(dst * scale) in float
-                    if o == n { k } else if o == 2 * n { k >> 1 } else { ((k as f32 * s).floor() as usize).min(n - 1) }
+                    if o == n {
+                        k
+                    } else if o == 2 * n {
+                        k >> 1
+                    } else {
+                        ((k as f32 * s).floor() as usize).min(n - 1)
+                    }
                 } else {
                     (((k as f64 + 0.5) * s as f64).floor() as usize).min(n - 1)
                 };
@@ -159,12 +220,20 @@ pub fn resample_taps(mode: ResampleMode, n: usize, o: usize, align_corners: bool
         ResampleMode::Linear => {
             let s = area_scale(n, o, align_corners, scale);
             for k in 0..o {
-                if o == n { idx[2 * k] = k; idx[2 * k + 1] = k; w[2 * k] = 1.0; continue; }
+                if o == n {
+                    idx[2 * k] = k;
+                    idx[2 * k + 1] = k;
+                    w[2 * k] = 1.0;
+                    continue;
+                }
                 let r = source_index(s, k, align_corners, false);
                 let i0 = (r as usize).min(n - 1);
                 let i1 = i0 + usize::from(i0 < n - 1);
                 let l1 = r - i0 as f32;
-                idx[2 * k] = i0; idx[2 * k + 1] = i1; w[2 * k] = 1.0 - l1; w[2 * k + 1] = l1;
+                idx[2 * k] = i0;
+                idx[2 * k + 1] = i1;
+                w[2 * k] = 1.0 - l1;
+                w[2 * k + 1] = l1;
             }
         }
         ResampleMode::Cubic => {
@@ -195,7 +264,9 @@ fn all_taps(g: &ResizeDims, mode: ResampleMode, align_corners: bool, scales: [f6
 pub fn resample(g: &ResizeDims, mode: ResampleMode, align_corners: bool, scales: [f64; 3], x: &[f32], y: &mut [f32]) {
     let [td, th, tw] = all_taps(g, mode, align_corners, scales);
     let (ins, outs) = (g.in_size(), g.out_size());
-    if ins == 0 || outs == 0 { return; }
+    if ins == 0 || outs == 0 {
+        return;
+    }
     let (x, y) = (&x[..g.nc * ins], &mut y[..g.nc * outs]);
     let yp = SendPtr(y.as_mut_ptr());
     planes(g.nc, outs * td.t * th.t * tw.t, &|p| {
@@ -212,7 +283,9 @@ pub fn resample(g: &ResizeDims, mode: ResampleMode, align_corners: bool, scales:
                         for b in 0..th.t {
                             let (wh, r) = (th.w[h * th.t + b], (rd + th.idx[h * th.t + b]) * g.i_w);
                             let mut row = 0f32;
-                            for c in 0..tw.t { row += tw.w[w * tw.t + c] * xp[r + tw.idx[w * tw.t + c]]; }
+                            for c in 0..tw.t {
+                                row += tw.w[w * tw.t + c] * xp[r + tw.idx[w * tw.t + c]];
+                            }
                             acc += wd * wh * row;
                         }
                     }
@@ -225,7 +298,14 @@ pub fn resample(g: &ResizeDims, mode: ResampleMode, align_corners: bool, scales:
 }
 
 /// gx (overwritten) = the adjoint of `resample` (each output gradient spread over its taps).
-pub fn resample_grad(g: &ResizeDims, mode: ResampleMode, align_corners: bool, scales: [f64; 3], gy: &[f32], gx: &mut [f32]) {
+pub fn resample_grad(
+    g: &ResizeDims,
+    mode: ResampleMode,
+    align_corners: bool,
+    scales: [f64; 3],
+    gy: &[f32],
+    gx: &mut [f32],
+) {
     let [td, th, tw] = all_taps(g, mode, align_corners, scales);
     let (ins, outs) = (g.in_size(), g.out_size());
     let (gy, gx) = (&gy[..g.nc * outs], &mut gx[..g.nc * ins]);
@@ -245,7 +325,9 @@ pub fn resample_grad(g: &ResizeDims, mode: ResampleMode, align_corners: bool, sc
                         let (wd, rd) = (td.w[d * td.t + a], td.idx[d * td.t + a] * g.i_h);
                         for b in 0..th.t {
                             let (wdh, r) = (wd * th.w[h * th.t + b] * gv, (rd + th.idx[h * th.t + b]) * g.i_w);
-                            for c in 0..tw.t { gxo[r + tw.idx[w * tw.t + c]] += wdh * tw.w[w * tw.t + c]; }
+                            for c in 0..tw.t {
+                                gxo[r + tw.idx[w * tw.t + c]] += wdh * tw.w[w * tw.t + c];
+                            }
                         }
                     }
                 }
@@ -283,7 +365,9 @@ mod tests {
         assert_eq!(y, [0.0, 0.25, 0.75, 1.0]);
         // with align_corners: 0, 1/3, 2/3, 1
         resample(&g, ResampleMode::Linear, true, [0.0; 3], &[0.0, 3.0], &mut y);
-        for (a, b) in y.iter().zip([0.0, 1.0, 2.0, 3.0]) { assert!((a - b).abs() < 1e-6, "{a} vs {b}"); }
+        for (a, b) in y.iter().zip([0.0, 1.0, 2.0, 3.0]) {
+            assert!((a - b).abs() < 1e-6, "{a} vs {b}");
+        }
     }
 
     #[test]

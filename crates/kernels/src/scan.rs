@@ -12,12 +12,24 @@ use crate::Elem;
 
 /// The scan's operation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ScanOp { Sum, Prod }
+pub enum ScanOp {
+    Sum,
+    Prod,
+}
 
 /// `reverse` runs from the end of each line; `exclusive` leaves the element itself out (the first
 /// output is the identity).
 #[allow(clippy::too_many_arguments)]
-pub fn scan<T: Elem>(op: ScanOp, x: &[T], out: &mut [T], outer: usize, n: usize, inner: usize, reverse: bool, exclusive: bool) {
+pub fn scan<T: Elem>(
+    op: ScanOp,
+    x: &[T],
+    out: &mut [T],
+    outer: usize,
+    n: usize,
+    inner: usize,
+    reverse: bool,
+    exclusive: bool,
+) {
     let prod = op == ScanOp::Prod;
     let init = if prod { 1.0 } else { 0.0 };
     let mut acc = vec![init; inner];

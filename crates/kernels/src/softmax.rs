@@ -6,16 +6,30 @@ use crate::{simd, simd_fn};
 fn softmax_row(x: &[f32], o: &mut [f32], log: bool) {
     // max with NaN propagation (like Math.max)
     let mut mx = f32::NEG_INFINITY;
-    for &v in x { if v.is_nan() { mx = v; break; } mx = if v > mx { v } else { mx }; }
-    if mx == f32::NEG_INFINITY { mx = 0.0; }
-    for (y, &v) in o.iter_mut().zip(x) { *y = simd::exp(v - mx); }
+    for &v in x {
+        if v.is_nan() {
+            mx = v;
+            break;
+        }
+        mx = if v > mx { v } else { mx };
+    }
+    if mx == f32::NEG_INFINITY {
+        mx = 0.0;
+    }
+    for (y, &v) in o.iter_mut().zip(x) {
+        *y = simd::exp(v - mx);
+    }
     let s = sum8(o);
     if log {
         let ls = s.ln();
-        for (y, &v) in o.iter_mut().zip(x) { *y = v - mx - ls; }
+        for (y, &v) in o.iter_mut().zip(x) {
+            *y = v - mx - ls;
+        }
     } else {
         let inv = 1.0 / s;
-        for y in o.iter_mut() { *y *= inv; }
+        for y in o.iter_mut() {
+            *y *= inv;
+        }
     }
 }
 
@@ -24,9 +38,15 @@ fn softmax_row(x: &[f32], o: &mut [f32], log: bool) {
 pub(crate) fn sum8(x: &[f32]) -> f32 {
     let mut acc = [0f32; 8];
     let mut ch = x.chunks_exact(8);
-    for c in &mut ch { for l in 0..8 { acc[l] += c[l]; } }
+    for c in &mut ch {
+        for l in 0..8 {
+            acc[l] += c[l];
+        }
+    }
     let mut s = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
-    for &v in ch.remainder() { s += v; }
+    for &v in ch.remainder() {
+        s += v;
+    }
     s
 }
 
@@ -111,14 +131,29 @@ pub fn softmax_grad(y: &[f32], gy: &[f32], gx: &mut [f32], outer: usize, dim: us
 /// t == ignore_index). Err(t) names the first out-of-range target.
 #[allow(clippy::too_many_arguments)]
 #[inline(never)]
-pub fn nll(logp: &[f32], target: &[i32], weight: Option<&[f32]>, loss: &mut [f32], w_out: &mut [f32],
-           n: usize, c: usize, inner: usize, ignore_index: i32) -> Result<(), i32> {
+pub fn nll(
+    logp: &[f32],
+    target: &[i32],
+    weight: Option<&[f32]>,
+    loss: &mut [f32],
+    w_out: &mut [f32],
+    n: usize,
+    c: usize,
+    inner: usize,
+    ignore_index: i32,
+) -> Result<(), i32> {
     for b in 0..n {
         for k in 0..inner {
             let i = b * inner + k;
             let t = target[i];
-            if t == ignore_index { loss[i] = 0.0; w_out[i] = 0.0; continue; }
-            if t < 0 || t as usize >= c { return Err(t); }
+            if t == ignore_index {
+                loss[i] = 0.0;
+                w_out[i] = 0.0;
+                continue;
+            }
+            if t < 0 || t as usize >= c {
+                return Err(t);
+            }
             let w = weight.map_or(1.0, |w| w[t as usize]);
             loss[i] = -w * logp[(b * c + t as usize) * inner + k];
             w_out[i] = w;
@@ -130,15 +165,27 @@ pub fn nll(logp: &[f32], target: &[i32], weight: Option<&[f32]>, loss: &mut [f32
 /// gx[n, t, k] = -gLoss[n, k] * w[t], zero elsewhere and where ignored.
 #[allow(clippy::too_many_arguments)]
 #[inline(never)]
-pub fn nll_grad(g_loss: &[f32], target: &[i32], weight: Option<&[f32]>, gx: &mut [f32],
-                n: usize, c: usize, inner: usize, ignore_index: i32) -> Result<(), i32> {
+pub fn nll_grad(
+    g_loss: &[f32],
+    target: &[i32],
+    weight: Option<&[f32]>,
+    gx: &mut [f32],
+    n: usize,
+    c: usize,
+    inner: usize,
+    ignore_index: i32,
+) -> Result<(), i32> {
     gx[..n * c * inner].fill(0.0);
     for b in 0..n {
         for k in 0..inner {
             let i = b * inner + k;
             let t = target[i];
-            if t == ignore_index { continue; }
-            if t < 0 || t as usize >= c { return Err(t); }
+            if t == ignore_index {
+                continue;
+            }
+            if t < 0 || t as usize >= c {
+                return Err(t);
+            }
             gx[(b * c + t as usize) * inner + k] = -g_loss[i] * weight.map_or(1.0, |w| w[t as usize]);
         }
     }

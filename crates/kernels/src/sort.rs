@@ -18,20 +18,41 @@ use crate::Elem;
 /// comparator on 256-long lines).
 #[inline(always)]
 fn key(v: f64, descending: bool) -> u64 {
-    let k = if v.is_nan() { u64::MAX } else {
+    let k = if v.is_nan() {
+        u64::MAX
+    } else {
         let b = (v + 0.0).to_bits();
-        if b >> 63 == 1 { !b } else { b | (1 << 63) }
+        if b >> 63 == 1 {
+            !b
+        } else {
+            b | (1 << 63)
+        }
     };
-    if descending { !k } else { k }
+    if descending {
+        !k
+    } else {
+        k
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
-pub fn sort<T: Elem>(x: &[T], vals: &mut [T], idx: &mut [IndexT], outer: usize, n: usize, inner: usize, k: usize, descending: bool) {
+pub fn sort<T: Elem>(
+    x: &[T],
+    vals: &mut [T],
+    idx: &mut [IndexT],
+    outer: usize,
+    n: usize,
+    inner: usize,
+    k: usize,
+    descending: bool,
+) {
     let k = k.min(n);
     let mut line: Vec<(u64, u32)> = Vec::with_capacity(n);
     for o in 0..outer {
         for i in 0..inner {
-            if k == 0 { continue; }
+            if k == 0 {
+                continue;
+            }
             line.clear();
             line.extend((0..n).map(|t| (key(x[(o * n + t) * inner + i].to_f64(), descending), t as u32)));
             if k < n {

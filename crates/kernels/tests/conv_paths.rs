@@ -14,7 +14,13 @@ fn run(g: &ConvGeom, seed: u64, what: &str) {
     let mut y = vec![f32::NAN; g.y_len()];
     conv::conv(g, &x, &w, None, &mut y, false);
     close(&y, &ry, 1e-4, 1e-4, &format!("conv without bias {what}"));
-    for n in 0..g.n { for o in 0..g.o { for v in &mut ry[(n * g.o + o) * s..(n * g.o + o + 1) * s] { *v += bias[o]; } } }
+    for n in 0..g.n {
+        for o in 0..g.o {
+            for v in &mut ry[(n * g.o + o) * s..(n * g.o + o + 1) * s] {
+                *v += bias[o];
+            }
+        }
+    }
     let mut y = vec![f32::NAN; g.y_len()];
     conv::conv(g, &x, &w, Some(&bias), &mut y, false);
     close(&y, &ry, 1e-4, 1e-4, &format!("conv {what}"));
@@ -32,7 +38,8 @@ fn run(g: &ConvGeom, seed: u64, what: &str) {
     conv::conv_grad_weight(g, &x, &gy, &mut gw, Some(&mut gb));
     close(&gw, &rgw, 2e-4, 2e-3, &format!("gradWeight {what}"));
     for o in 0..g.o {
-        let r: f64 = (0..g.n).map(|n| gy[(n * g.o + o) * s..(n * g.o + o + 1) * s].iter().map(|&v| v as f64).sum::<f64>()).sum();
+        let r: f64 =
+            (0..g.n).map(|n| gy[(n * g.o + o) * s..(n * g.o + o + 1) * s].iter().map(|&v| v as f64).sum::<f64>()).sum();
         assert!((gb[o] as f64 - r).abs() <= 1e-3 + 1e-4 * r.abs(), "gradBias {what} {o}");
     }
 }
@@ -105,32 +112,42 @@ fn conv_fast_paths_match_direct_loops() {
 
 #[test]
 fn packed_gemm_matches_naive() {
-    for &(m, n, k) in &[(1usize, 1usize, 1usize), (3, 17, 5), (17, 33, 129), (64, 160, 576), (9, 31, 300), (129, 3, 2)] {
-        for ta in [false, true] { for tb in [false, true] {
-            let a = rand(m * k, 1);
-            let b = rand(k * n, 2);
-            let (lda, ldb) = (if ta { m } else { k }, if tb { k } else { n });
-            let mut ap = vec![f32::NAN; gemm::packed_a_len(m, k)];
-            let mut bp = vec![f32::NAN; gemm::packed_b_len(k, n)];
-            gemm::pack_a_panels(m, k, &a, lda, ta, &mut ap);
-            gemm::pack_b_panels(k, n, &b, ldb, tb, &mut bp);
-            let ldc = n + 3;
-            let c0 = rand(m * ldc, 3);
-            for accum in [false, true] {
-                let mut c = c0.clone();
-                gemm::sgemm_packed(m, n, k, &ap, &bp, &mut c, ldc, accum);
-                for i in 0..m { for j in 0..n {
-                    let mut r = if accum { c0[i * ldc + j] as f64 } else { 0.0 };
-                    for p in 0..k {
-                        let av = if ta { a[p * lda + i] } else { a[i * lda + p] };
-                        let bv = if tb { b[j * ldb + p] } else { b[p * ldb + j] };
-                        r += av as f64 * bv as f64;
+    for &(m, n, k) in &[(1usize, 1usize, 1usize), (3, 17, 5), (17, 33, 129), (64, 160, 576), (9, 31, 300), (129, 3, 2)]
+    {
+        for ta in [false, true] {
+            for tb in [false, true] {
+                let a = rand(m * k, 1);
+                let b = rand(k * n, 2);
+                let (lda, ldb) = (if ta { m } else { k }, if tb { k } else { n });
+                let mut ap = vec![f32::NAN; gemm::packed_a_len(m, k)];
+                let mut bp = vec![f32::NAN; gemm::packed_b_len(k, n)];
+                gemm::pack_a_panels(m, k, &a, lda, ta, &mut ap);
+                gemm::pack_b_panels(k, n, &b, ldb, tb, &mut bp);
+                let ldc = n + 3;
+                let c0 = rand(m * ldc, 3);
+                for accum in [false, true] {
+                    let mut c = c0.clone();
+                    gemm::sgemm_packed(m, n, k, &ap, &bp, &mut c, ldc, accum);
+                    for i in 0..m {
+                        for j in 0..n {
+                            let mut r = if accum { c0[i * ldc + j] as f64 } else { 0.0 };
+                            for p in 0..k {
+                                let av = if ta { a[p * lda + i] } else { a[i * lda + p] };
+                                let bv = if tb { b[j * ldb + p] } else { b[p * ldb + j] };
+                                r += av as f64 * bv as f64;
+                            }
+                            let v = c[i * ldc + j] as f64;
+                            assert!(
+                                (v - r).abs() <= 1e-3 + 1e-4 * r.abs(),
+                                "{m}x{n}x{k} ta {ta} tb {tb} accum {accum} ({i},{j}): {v} vs {r}"
+                            );
+                        }
+                        for j in n..ldc {
+                            assert_eq!(c[i * ldc + j].to_bits(), c0[i * ldc + j].to_bits(), "padding column written");
+                        }
                     }
-                    let v = c[i * ldc + j] as f64;
-                    assert!((v - r).abs() <= 1e-3 + 1e-4 * r.abs(), "{m}x{n}x{k} ta {ta} tb {tb} accum {accum} ({i},{j}): {v} vs {r}");
                 }
-                for j in n..ldc { assert_eq!(c[i * ldc + j].to_bits(), c0[i * ldc + j].to_bits(), "padding column written"); } }
             }
-        }}
+        }
     }
 }

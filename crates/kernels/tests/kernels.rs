@@ -54,18 +54,46 @@ fn twins(what: &str, rtol: f32, f: &dyn Fn() -> Vec<f32>) {
 fn simd_twins_agree_on_odd_sizes() {
     for n in [1usize, 3, 7, 8, 9, 17, 129, 1000] {
         let mut x = rand(n, n as u64);
-        if n > 3 { x[1] = f32::NAN; x[2] = f32::INFINITY; x[3] = -0.0; }
+        if n > 3 {
+            x[1] = f32::NAN;
+            x[2] = f32::INFINITY;
+            x[3] = -0.0;
+        }
         let y = rand(n, n as u64 + 1);
         for &op in Unary::ALL {
-            twins(&format!("unary {op:?} {n}"), 0.0, &|| { let mut o = vec![0.0; n]; ew::unary(op, &x, &mut o); o });
-            twins(&format!("unaryGrad {op:?} {n}"), 0.0, &|| { let mut o = vec![0.0; n]; ew::unary_grad(op, &x, &y, &y, &mut o); o });
+            twins(&format!("unary {op:?} {n}"), 0.0, &|| {
+                let mut o = vec![0.0; n];
+                ew::unary(op, &x, &mut o);
+                o
+            });
+            twins(&format!("unaryGrad {op:?} {n}"), 0.0, &|| {
+                let mut o = vec![0.0; n];
+                ew::unary_grad(op, &x, &y, &y, &mut o);
+                o
+            });
         }
         for &op in Binary::ALL.iter().filter(|&&op| op != Binary::Rsub && op != Binary::Rdiv) {
-            twins(&format!("binary {op:?} {n}"), 0.0, &|| { let mut o = vec![0.0; n]; ew::binary_f32(op, &x, &[1], &y, &[1], &mut o, &[n]); o });
-            twins(&format!("scalar {op:?} {n}"), 0.0, &|| { let mut o = vec![0.0; n]; ew::scalar_f32(op, &x, 0.7, &mut o); o });
+            twins(&format!("binary {op:?} {n}"), 0.0, &|| {
+                let mut o = vec![0.0; n];
+                ew::binary_f32(op, &x, &[1], &y, &[1], &mut o, &[n]);
+                o
+            });
+            twins(&format!("scalar {op:?} {n}"), 0.0, &|| {
+                let mut o = vec![0.0; n];
+                ew::scalar_f32(op, &x, 0.7, &mut o);
+                o
+            });
         }
-        twins(&format!("softmax {n}"), 1e-6, &|| { let mut o = vec![0.0; n]; softmax::softmax(&y, &mut o, 1, n, 1, true); o });
-        twins(&format!("sum {n}"), 1e-6, &|| { let mut o = vec![0.0; 1]; reduce::sum_f32(&y, &mut o, 1, n, 1); o });
+        twins(&format!("softmax {n}"), 1e-6, &|| {
+            let mut o = vec![0.0; n];
+            softmax::softmax(&y, &mut o, 1, n, 1, true);
+            o
+        });
+        twins(&format!("sum {n}"), 1e-6, &|| {
+            let mut o = vec![0.0; 1];
+            reduce::sum_f32(&y, &mut o, 1, n, 1);
+            o
+        });
         twins(&format!("layerNorm {n}"), 1e-6, &|| {
             let (mut o, mut m, mut r) = (vec![0.0; n], vec![0.0; 1], vec![0.0; 1]);
             norm::layer_norm(&y, 1, n, 1e-5, None, None, &mut o, &mut m, &mut r);
@@ -76,7 +104,21 @@ fn simd_twins_agree_on_odd_sizes() {
 
 #[test]
 fn pooling_threaded_matches_single() {
-    let g = pool::PoolGeom { nc: 64, h: 24, w: 24, k_h: 3, k_w: 3, s_h: 2, s_w: 2, p_h: 1, p_w: 1, d_h: 1, d_w: 1, o_h: 12, o_w: 12 };
+    let g = pool::PoolGeom {
+        nc: 64,
+        h: 24,
+        w: 24,
+        k_h: 3,
+        k_w: 3,
+        s_h: 2,
+        s_w: 2,
+        p_h: 1,
+        p_w: 1,
+        d_h: 1,
+        d_w: 1,
+        o_h: 12,
+        o_w: 12,
+    };
     let x = rand(64 * 24 * 24, 9);
     let run = |t: usize| {
         par::set_threads(t);

@@ -4,12 +4,27 @@ use torchlet_kernels::{gemm, par, rnn};
 
 fn rnd(n: usize, seed: u32, scale: f32) -> Vec<f32> {
     let mut s = seed.wrapping_mul(2654435761).wrapping_add(12345);
-    (0..n).map(|_| { s ^= s << 13; s ^= s >> 17; s ^= s << 5; ((s % 20001) as f32 / 10000.0 - 1.0) * scale }).collect()
+    (0..n)
+        .map(|_| {
+            s ^= s << 13;
+            s ^= s >> 17;
+            s ^= s << 5;
+            ((s % 20001) as f32 / 10000.0 - 1.0) * scale
+        })
+        .collect()
 }
 
 #[allow(clippy::type_complexity)]
-fn reference(p0: &[f32], w: &[f32], c0: &[f32], h0: &[f32], t_len: usize, b: usize, hs: usize, reverse: bool)
-    -> (Vec<f32>, Vec<f32>, Vec<f32>, Vec<f32>) {
+fn reference(
+    p0: &[f32],
+    w: &[f32],
+    c0: &[f32],
+    h0: &[f32],
+    t_len: usize,
+    b: usize,
+    hs: usize,
+    reverse: bool,
+) -> (Vec<f32>, Vec<f32>, Vec<f32>, Vec<f32>) {
     let (g, bh) = (4 * hs, b * hs);
     let bg = b * g;
     let mut p = p0.to_vec();
@@ -23,7 +38,12 @@ fn reference(p0: &[f32], w: &[f32], c0: &[f32], h0: &[f32], t_len: usize, b: usi
         let (prev, hr) = if reverse { (t + 1, t) } else { (t, t + 1) };
         let hp = y[prev * bh..(prev + 1) * bh].to_vec();
         gemm::sgemm(b, g, hs, &hp, hs, false, w, hs, true, &mut p[t * bg..(t + 1) * bg], g, 1.0, None);
-        let cp = if s == 0 { c0.to_vec() } else { let pt = if reverse { t + 1 } else { t - 1 }; cs[pt * bh..(pt + 1) * bh].to_vec() };
+        let cp = if s == 0 {
+            c0.to_vec()
+        } else {
+            let pt = if reverse { t + 1 } else { t - 1 };
+            cs[pt * bh..(pt + 1) * bh].to_vec()
+        };
         let mut h = vec![0f32; bh];
         let mut c = vec![0f32; bh];
         rnn::lstm_cell(&p[t * bg..(t + 1) * bg], &cp, &mut h, &mut c, &mut act[t * bg..(t + 1) * bg], b, hs);
@@ -44,7 +64,9 @@ fn close(a: &[f32], e: &[f32], what: &str) {
 fn lstm_seq_matches_stepwise() {
     for threads in [1usize, 2, 3] {
         par::set_threads(threads);
-        for &(t_len, b, hs) in &[(1usize, 1usize, 1usize), (3, 2, 5), (5, 3, 17), (4, 9, 33), (7, 16, 64), (3, 5, 100), (2, 16, 256)] {
+        for &(t_len, b, hs) in
+            &[(1usize, 1usize, 1usize), (3, 2, 5), (5, 3, 17), (4, 9, 33), (7, 16, 64), (3, 5, 100), (2, 16, 256)]
+        {
             for reverse in [false, true] {
                 for keep in [false, true] {
                     let (g, bh) = (4 * hs, b * hs);
@@ -64,7 +86,9 @@ fn lstm_seq_matches_stepwise() {
                     close(&p, &rp, &format!("{what} gates"));
                     close(&hout, &ry[sh..sh + t_len * bh], &format!("{what} h"));
                     close(&cs, &rcs, &format!("{what} c"));
-                    if keep { close(&act, &ract, &format!("{what} act")); }
+                    if keep {
+                        close(&act, &ract, &format!("{what} act"));
+                    }
                 }
             }
         }
@@ -77,7 +101,9 @@ fn lstm_cell_special_values() {
     // saturated gates, NaN propagation
     let hs = 20;
     let mut gates = vec![0f32; 4 * hs];
-    for (j, v) in gates.iter_mut().enumerate() { *v = [-200.0, -30.0, -1.0, -1e-3, 0.0, 1e-3, 0.7, 30.0, 200.0, f32::NAN][j % 10]; }
+    for (j, v) in gates.iter_mut().enumerate() {
+        *v = [-200.0, -30.0, -1.0, -1e-3, 0.0, 1e-3, 0.7, 30.0, 200.0, f32::NAN][j % 10];
+    }
     let cp = rnd(hs, 9, 1.0);
     let (mut h, mut c, mut act) = (vec![0f32; hs], vec![0f32; hs], vec![0f32; 4 * hs]);
     let mut y = vec![0f32; hs];
@@ -89,10 +115,17 @@ fn lstm_cell_special_values() {
     rnn::lstm_seq(&mut p, &w, &cp, &h0, &mut y, &mut cs, &mut act2, true, 1, 1, hs, false);
     for i in 0..4 * hs {
         let (a, e) = (act2[i], act[i]);
-        assert!(a.is_nan() == e.is_nan() && (a.is_nan() || (a - e).abs() <= 1e-6 + 1e-5 * e.abs()), "act[{i}] {a} vs {e} (x = {})", gates[i]);
+        assert!(
+            a.is_nan() == e.is_nan() && (a.is_nan() || (a - e).abs() <= 1e-6 + 1e-5 * e.abs()),
+            "act[{i}] {a} vs {e} (x = {})",
+            gates[i]
+        );
     }
     for i in 0..hs {
         let (a, e) = (y[i], h[i]);
-        assert!(a.is_nan() == e.is_nan() && (a.is_nan() || (a - e).abs() <= 1e-6 + 1e-5 * e.abs()), "h[{i}] {a} vs {e}");
+        assert!(
+            a.is_nan() == e.is_nan() && (a.is_nan() || (a - e).abs() <= 1e-6 + 1e-5 * e.abs()),
+            "h[{i}] {a} vs {e}"
+        );
     }
 }

@@ -25,16 +25,40 @@ const TA_UINT8: i32 = 1;
 const TA_FLOAT64: i32 = 8;
 
 extern "C" {
-    fn napi_get_cb_info(env: napi_env, info: napi_callback_info, argc: *mut usize, argv: *mut napi_value,
-                        this_arg: *mut napi_value, data: *mut *mut c_void) -> napi_status;
+    fn napi_get_cb_info(
+        env: napi_env,
+        info: napi_callback_info,
+        argc: *mut usize,
+        argv: *mut napi_value,
+        this_arg: *mut napi_value,
+        data: *mut *mut c_void,
+    ) -> napi_status;
     fn napi_typeof(env: napi_env, value: napi_value, result: *mut i32) -> napi_status;
     fn napi_get_value_double(env: napi_env, value: napi_value, result: *mut f64) -> napi_status;
     fn napi_get_value_bool(env: napi_env, value: napi_value, result: *mut bool) -> napi_status;
-    fn napi_get_typedarray_info(env: napi_env, value: napi_value, kind: *mut i32, length: *mut usize,
-                                data: *mut *mut c_void, arraybuffer: *mut napi_value, byte_offset: *mut usize) -> napi_status;
-    fn napi_create_function(env: napi_env, name: *const c_char, length: usize, cb: napi_callback,
-                            data: *mut c_void, result: *mut napi_value) -> napi_status;
-    fn napi_set_named_property(env: napi_env, object: napi_value, name: *const c_char, value: napi_value) -> napi_status;
+    fn napi_get_typedarray_info(
+        env: napi_env,
+        value: napi_value,
+        kind: *mut i32,
+        length: *mut usize,
+        data: *mut *mut c_void,
+        arraybuffer: *mut napi_value,
+        byte_offset: *mut usize,
+    ) -> napi_status;
+    fn napi_create_function(
+        env: napi_env,
+        name: *const c_char,
+        length: usize,
+        cb: napi_callback,
+        data: *mut c_void,
+        result: *mut napi_value,
+    ) -> napi_status;
+    fn napi_set_named_property(
+        env: napi_env,
+        object: napi_value,
+        name: *const c_char,
+        value: napi_value,
+    ) -> napi_status;
     fn napi_create_string_utf8(env: napi_env, s: *const c_char, length: usize, result: *mut napi_value) -> napi_status;
     fn napi_get_boolean(env: napi_env, value: bool, result: *mut napi_value) -> napi_status;
     fn napi_get_undefined(env: napi_env, result: *mut napi_value) -> napi_status;
@@ -44,11 +68,18 @@ extern "C" {
 
 const MAX_ARGS: usize = 48;
 
-struct NapiArgs { env: napi_env, argv: [napi_value; MAX_ARGS], argc: usize, i: usize }
+struct NapiArgs {
+    env: napi_env,
+    argv: [napi_value; MAX_ARGS],
+    argc: usize,
+    i: usize,
+}
 
 impl NapiArgs {
     fn next(&mut self) -> Result<napi_value, Error> {
-        if self.i >= self.argc { return Err(Error::Arg("too few arguments".into())); }
+        if self.i >= self.argc {
+            return Err(Error::Arg("too few arguments".into()));
+        }
         let v = self.argv[self.i];
         self.i += 1;
         Ok(v)
@@ -60,9 +91,12 @@ impl NapiArgs {
     }
     /// (pointer, element count, typed array kind) of a typed array.
     fn typed(&self, v: napi_value) -> Result<(*mut u8, usize, i32), Error> {
-        let (mut kind, mut len, mut data, mut ab, mut off) = (0i32, 0usize, core::ptr::null_mut(), core::ptr::null_mut(), 0usize);
+        let (mut kind, mut len, mut data, mut ab, mut off) =
+            (0i32, 0usize, core::ptr::null_mut(), core::ptr::null_mut(), 0usize);
         let st = unsafe { napi_get_typedarray_info(self.env, v, &mut kind, &mut len, &mut data, &mut ab, &mut off) };
-        if st != NAPI_OK { return Err(Error::Arg("expected a typed array".into())); }
+        if st != NAPI_OK {
+            return Err(Error::Arg("expected a typed array".into()));
+        }
         Ok((data as *mut u8, len, kind))
     }
 }
@@ -76,20 +110,26 @@ impl Args for NapiArgs {
             return Ok(if b { 1.0 } else { 0.0 });
         }
         let mut d = 0f64;
-        if unsafe { napi_get_value_double(self.env, v, &mut d) } != NAPI_OK { return Err(Error::Arg("expected a number".into())); }
+        if unsafe { napi_get_value_double(self.env, v, &mut d) } != NAPI_OK {
+            return Err(Error::Arg("expected a number".into()));
+        }
         Ok(d)
     }
     fn buf(&mut self) -> Result<Buf, Error> {
         let v = self.next()?;
         let k = self.kind(v);
-        if k == T_NULL || k == T_UNDEFINED { return Ok(Buf::NULL); }
+        if k == T_NULL || k == T_UNDEFINED {
+            return Ok(Buf::NULL);
+        }
         let (p, len, kind) = self.typed(v)?;
         // float32 = Float32Array, int64 = Float64Array, bool = Uint8Array (Int32Array: scratch)
         let esize = match kind {
             TA_FLOAT32 | TA_INT32 | TA_UINT32 => 4,
             TA_FLOAT64 => 8,
             TA_UINT8 => 1,
-            _ => return Err(Error::Arg("storage must be a Float32Array, Float64Array, Uint8Array or Int32Array".into())),
+            _ => {
+                return Err(Error::Arg("storage must be a Float32Array, Float64Array, Uint8Array or Int32Array".into()))
+            }
         };
         // an empty typed array may have a null data pointer; give it a dangling aligned one
         let p = if p.is_null() { core::ptr::NonNull::<f32>::dangling().as_ptr() as *mut u8 } else { p };
@@ -99,14 +139,20 @@ impl Args for NapiArgs {
     fn ints(&mut self) -> Result<Vec<i32>, Error> {
         let v = self.next()?;
         let n = self.num()? as usize;
-        if n == 0 { return Ok(Vec::new()); }
+        if n == 0 {
+            return Ok(Vec::new());
+        }
         let (p, len, kind) = self.typed(v)?;
-        if kind != TA_INT32 || len < n { return Err(Error::Arg("expected an Int32Array".into())); }
+        if kind != TA_INT32 || len < n {
+            return Err(Error::Arg("expected an Int32Array".into()));
+        }
         Ok(unsafe { core::slice::from_raw_parts(p as *const i32, n) }.to_vec())
     }
 }
 
-fn cstr(s: &str) -> CString { CString::new(s.replace('\0', " ")).unwrap() }
+fn cstr(s: &str) -> CString {
+    CString::new(s.replace('\0', " ")).unwrap()
+}
 
 unsafe fn undefined(env: napi_env) -> napi_value {
     let mut u = core::ptr::null_mut();
@@ -124,10 +170,18 @@ unsafe extern "C" fn js_call(env: napi_env, info: napi_callback_info) -> napi_va
     }));
     match r {
         Ok(Ok(())) => {}
-        Ok(Err(Error::Range(m))) => { napi_throw_range_error(env, core::ptr::null(), cstr(&m).as_ptr()); }
-        Ok(Err(Error::Arg(m))) => { napi_throw_error(env, core::ptr::null(), cstr(&format!("torchlet native: {m}")).as_ptr()); }
+        Ok(Err(Error::Range(m))) => {
+            napi_throw_range_error(env, core::ptr::null(), cstr(&m).as_ptr());
+        }
+        Ok(Err(Error::Arg(m))) => {
+            napi_throw_error(env, core::ptr::null(), cstr(&format!("torchlet native: {m}")).as_ptr());
+        }
         Err(p) => {
-            let m = p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default();
+            let m = p
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
             napi_throw_error(env, core::ptr::null(), cstr(&format!("torchlet native: kernel panicked: {m}")).as_ptr());
         }
     }

@@ -18,7 +18,9 @@ static ERR_LEN: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsiz
 
 /// The layout of a block: 16-byte aligned; None past what one Rust allocation may hold on wasm32
 /// (isize::MAX bytes, just under 2 GiB: a larger slice would not be sound either).
-fn layout(bytes: usize) -> Option<Layout> { Layout::from_size_align(bytes.max(16), 16).ok() }
+fn layout(bytes: usize) -> Option<Layout> {
+    Layout::from_size_align(bytes.max(16), 16).ok()
+}
 
 /// Allocates `bytes` (zeroed, 16-byte aligned); 0 when out of memory or larger than one block may
 /// be. Pointers are addresses in the 4 GiB memory: JS reads them unsigned (`>>> 0`).
@@ -33,25 +35,42 @@ pub extern "C" fn tl_alloc(bytes: usize) -> *mut u8 {
 /// Frees a block from `tl_alloc` of the same size.
 #[no_mangle]
 pub unsafe extern "C" fn tl_free(ptr: *mut u8, bytes: usize) {
-    if let (false, Some(l)) = (ptr.is_null(), layout(bytes)) { dealloc(ptr, l) }
+    if let (false, Some(l)) = (ptr.is_null(), layout(bytes)) {
+        dealloc(ptr, l)
+    }
 }
 
 #[no_mangle]
-pub extern "C" fn tl_args() -> *mut f64 { ARG_BLOCK.0.get() as *mut f64 }
+pub extern "C" fn tl_args() -> *mut f64 {
+    ARG_BLOCK.0.get() as *mut f64
+}
 #[no_mangle]
-pub extern "C" fn tl_ints() -> *mut i32 { INT_BLOCK.0.get() as *mut i32 }
+pub extern "C" fn tl_ints() -> *mut i32 {
+    INT_BLOCK.0.get() as *mut i32
+}
 #[no_mangle]
-pub extern "C" fn tl_err() -> *const u8 { ERR.0.get() as *const u8 }
+pub extern "C" fn tl_err() -> *const u8 {
+    ERR.0.get() as *const u8
+}
 #[no_mangle]
-pub extern "C" fn tl_err_len() -> usize { ERR_LEN.load(core::sync::atomic::Ordering::Relaxed) }
+pub extern "C" fn tl_err_len() -> usize {
+    ERR_LEN.load(core::sync::atomic::Ordering::Relaxed)
+}
 /// Threads the kernels may use (calling thread + registered workers).
 #[no_mangle]
-pub extern "C" fn tl_threads() -> usize { torchlet_kernels::par::threads() }
+pub extern "C" fn tl_threads() -> usize {
+    torchlet_kernels::par::threads()
+}
 
-struct WasmArgs { i: usize, n: usize }
+struct WasmArgs {
+    i: usize,
+    n: usize,
+}
 impl Args for WasmArgs {
     fn num(&mut self) -> Result<f64, Error> {
-        if self.i >= self.n { return Err(Error::Arg("too few arguments".into())); }
+        if self.i >= self.n {
+            return Err(Error::Arg("too few arguments".into()));
+        }
         let v = unsafe { (*ARG_BLOCK.0.get())[self.i] };
         self.i += 1;
         Ok(v)
@@ -62,7 +81,9 @@ impl Args for WasmArgs {
     }
     fn ints(&mut self) -> Result<Vec<i32>, Error> {
         let (p, n) = (self.num()? as usize, self.num()? as usize);
-        if n == 0 { return Ok(Vec::new()); }
+        if n == 0 {
+            return Ok(Vec::new());
+        }
         Ok(unsafe { core::slice::from_raw_parts(p as *const i32, n) }.to_vec())
     }
 }
@@ -75,10 +96,15 @@ pub extern "C" fn tl_call(id: u32, nargs: usize) -> u32 {
     match unsafe { abi::call(id, &mut a) } {
         Ok(()) => 0,
         Err(e) => {
-            let (code, msg) = match e { Error::Range(m) => (1, m), Error::Arg(m) => (2, m) };
+            let (code, msg) = match e {
+                Error::Range(m) => (1, m),
+                Error::Arg(m) => (2, m),
+            };
             let b = msg.as_bytes();
             let n = b.len().min(512);
-            unsafe { core::ptr::copy_nonoverlapping(b.as_ptr(), ERR.0.get() as *mut u8, n); }
+            unsafe {
+                core::ptr::copy_nonoverlapping(b.as_ptr(), ERR.0.get() as *mut u8, n);
+            }
             ERR_LEN.store(n, core::sync::atomic::Ordering::Relaxed);
             code
         }
@@ -92,4 +118,3 @@ pub extern "C" fn tl_worker() {
     let id = torchlet_kernels::par::register_worker();
     torchlet_kernels::par::worker_loop(id);
 }
-
