@@ -369,6 +369,62 @@ export function threads(): number {
   return backendImpl().threads;
 }
 
+/** The wasm builds the wasm backend can load (`"mt-relaxed"`, `"mt"`, `"relaxed"`, `"simd"`): build/torchlet-<variant>.wasm. */
+export type WasmVariant = wasmMod.WasmBackend["variant"];
+
+/** What {@link backendInfo} reports about the active backend. */
+export interface BackendInfo {
+  /** The active backend. */
+  backend: BackendName;
+  /** Threads its kernels compute with (1 on js, and on wasm without shared memory). */
+  threads: number;
+  /** The kernels run explicit SIMD code: wasm simd128 (every wasm build), native AVX2 / AVX-512. */
+  simd: boolean;
+  /** The loaded wasm build uses relaxed SIMD (fused multiply-add, relaxed lane ops). */
+  relaxedSimd: boolean;
+  /** The loaded wasm build is a threaded one (shared memory + atomics, a worker per extra thread). */
+  wasmThreads: boolean;
+  /** wasm only: which build loaded (torchlet-<variant>.wasm). */
+  variant?: WasmVariant;
+  /** The kernels' instruction set: native "avx512" | "avx2" | "sse2" (x86-64) or "scalar", as the
+   *  addon detects it at load; wasm "relaxed-simd" | "simd128" (the build's target features). */
+  isa?: string;
+  /** Browsers only: whether the page (or worker) is crossOriginIsolated, which wasm threads need. */
+  crossOriginIsolated?: boolean;
+}
+
+/**
+ * Which backend and which build of its kernels are running: backend name, threads, SIMD flavour,
+ * the wasm file that loaded. Loads the default backend like any first operation if none is yet.
+ * @example
+ *   await torch.init();
+ *   torch.backendInfo(); // { backend: "wasm", threads: 4, simd: true, relaxedSimd: false, wasmThreads: true, variant: "mt", isa: "simd128", crossOriginIsolated: true }
+ */
+export function backendInfo(): BackendInfo {
+  const b = backendImpl();
+  const info: BackendInfo = {
+    backend: b.name,
+    threads: b.threads,
+    simd: false,
+    relaxedSimd: false,
+    wasmThreads: false,
+  };
+  if (b instanceof wasmMod.WasmBackend) {
+    const v: WasmVariant = b.variant;
+    info.variant = v;
+    info.simd = true;
+    info.relaxedSimd = v.includes("relaxed");
+    info.wasmThreads = v.startsWith("mt");
+    info.isa = info.relaxedSimd ? "relaxed-simd" : "simd128";
+  } else if (b instanceof nativeMod.NativeBackend) {
+    info.isa = b.isa;
+    info.simd = info.isa !== "scalar" && info.isa !== "sse2";
+  }
+  const iso = (globalThis as { crossOriginIsolated?: unknown }).crossOriginIsolated;
+  if (!isNode && typeof iso === "boolean") info.crossOriginIsolated = iso;
+  return info;
+}
+
 /** Live tensor storages and the bytes they hold on the active backend. */
 export function memory(): { numTensors: number; numBytes: number; backend: BackendName } {
   return { numTensors: live.tensors, numBytes: backendImpl().bytesInUse(), backend: backendImpl().name };

@@ -1,6 +1,6 @@
 // Module Web Worker: loads the packed Fashion-MNIST subset and trains SimpleCNN with torchlet.
 import * as torch from "torchlet";
-import { makeSimpleCNN } from "./demos.js";
+import { backendLine, makeSimpleCNN } from "./demos.js";
 
 let stop = false;
 self.onmessage = async ({ data }) => {
@@ -32,20 +32,9 @@ async function load(split) {
 async function train({ epochs = 2, batch = 64, lr = 0.01 }) {
   self.__root = new URL("..", self.location.href); // the worker lives in assets/; data/ is beside it
   const threads = self.crossOriginIsolated ? Math.min(navigator.hardwareConcurrency || 1, 2) : 1;
-  const backend = await torch.init({ backend: "wasm", threads });
-  const relaxed = WebAssembly.validate(
-    new Uint8Array([
-      0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 15, 1, 13, 0, 65, 0, 253, 15, 65, 0, 253, 15,
-      253, 128, 2, 11,
-    ]),
-  );
-  self.postMessage({
-    type: "env",
-    backend,
-    threads: torch.threads(),
-    isolated: self.crossOriginIsolated,
-    simd: threads > 1 ? "SIMD + threads" : relaxed ? "relaxed SIMD" : "SIMD",
-  });
+  await torch.init({ backend: "wasm", threads });
+  const info = torch.backendInfo();
+  self.postMessage({ type: "env", info, line: backendLine(info) });
   const train = await load("train"),
     test = await load("test");
   torch.manualSeed(0);

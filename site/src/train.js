@@ -51,9 +51,10 @@ $("start").onclick = () => {
   $("start").disabled = true;
   $("stop").disabled = false;
   worker.onmessage = ({ data: m }) => {
-    if (m.type === "env")
-      $("env").textContent =
-        `backend ${m.backend} (${m.simd}), ${m.threads} thread(s)${m.isolated ? "" : " — not cross-origin isolated: one thread"}`;
+    if (m.type === "env") {
+      state.backend = m.info;
+      $("env").textContent = m.line + (m.info.crossOriginIsolated ? "" : " — not cross-origin isolated: one thread");
+    }
     if (m.type === "progress") {
       loss[0].push(m.step);
       loss[1].push(m.loss);

@@ -14,6 +14,9 @@ async function main(): Promise<void> {
   const name = await torch.init({ backend: "wasm", threads: 1 });
   is<"native" | "wasm" | "js">()(name);
   is<number>()(torch.threads());
+  const info: torch.BackendInfo = torch.backendInfo();
+  is<boolean>()(info.relaxedSimd);
+  is<string | undefined>()(info.variant);
 
   const x = torch.randn(4, 3);
   is<torch.Tensor>()(x);
