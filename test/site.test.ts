@@ -88,7 +88,18 @@ describe.skipIf(!existsSync(CHROMIUM))("site: the glossary pages and the trainin
       text: document.getElementById("env")!.textContent,
     }));
     expect(env.iso).toBe(true);
-    expect(env.text).toMatch(/backend wasm, 2 thread/);
+    // the page shows torch.backendInfo() (which build loaded), not a guess
+    const info = await page.evaluate(() => (window as any).__backend);
+    expect(info).toMatchObject({
+      backend: "wasm",
+      threads: 2,
+      simd: true,
+      wasmThreads: true,
+      crossOriginIsolated: true,
+    });
+    expect(info.variant).toMatch(/^mt/);
+    expect(env.text).toContain(D.backendLine(info));
+    expect(env.text).toMatch(/backend wasm \(torchlet-mt(-relaxed)?\.wasm: (relaxed )?SIMD \+ threads\), 2 thread/);
     await torch.init({ backend: "js" });
     for (const [id, compute] of PAGES) {
       await page.evaluate((h) => {
@@ -112,6 +123,113 @@ describe.skipIf(!existsSync(CHROMIUM))("site: the glossary pages and the trainin
     await page.close();
   }, 180_000);
 
+  it("after control changes, the demos still equal torchlet in Node for the same inputs", async () => {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const errors: string[] = [];
+    page.on("console", (m) => {
+      if (m.type() === "error") errors.push(m.text());
+    });
+    page.on("pageerror", (e) => errors.push(String(e)));
+    await torch.init({ backend: "js" });
+    const open = async (id: string) => {
+      await page.goto(`${site.url}/index.html#${id}`);
+      await page.waitForFunction(
+        (h) =>
+          document.getElementById("page")?.dataset.page === h && document.getElementById("page")?.dataset.ready === "1",
+        id,
+      );
+    };
+    // select controls: each change redraws synchronously, so the hook is current once selectOption returns
+    const set = async (controls: Record<string, string | number>) => {
+      for (const [name, v] of Object.entries(controls)) await page.selectOption(`select[name="${name}"]`, String(v));
+    };
+    const demo = async (id: string) =>
+      JSON.parse(await page.evaluate((h) => JSON.stringify((window as any).__demo[h]), id));
+    const text = (sel: string) => page.textContent(sel).then((t) => t ?? "");
+    const nums = (t: string) => (t.match(/-?\d+(\.\d+)?(e-?\d+)?/g) ?? []).map(Number);
+
+    await open("conv2d");
+    for (const c of [
+      { k: 5, stride: 2, padding: 2, dilation: 2, groups: 3 },
+      { k: 1, stride: 3, padding: 0, dilation: 1, groups: 1 },
+      { k: 3, stride: 1, padding: 0, dilation: 2, groups: 3 },
+    ]) {
+      await set(c);
+      const got = await demo("conv2d");
+      expect(got.params, "conv2d controls").toEqual(c);
+      const want = strip(D.conv2d(torch, { ...c, outC: 6 }));
+      close(got, want, `conv2d ${JSON.stringify(c)}`);
+      expect(await text("#shape")).toBe(
+        `weight ${JSON.stringify(want.weightShape)}, output ${JSON.stringify(want.outShape)}, ${want.numParams} parameters`,
+      );
+      expect(await text("pre.torch")).toContain(`kernel_size=${c.k}, stride=${c.stride}, padding=${c.padding}`);
+    }
+
+    await open("transposed");
+    for (const [input, kernel] of [
+      [
+        [1, -2, 0.5, 4],
+        [3, 0, -1, 2],
+      ],
+      [
+        [0.25, 0, 0, -8],
+        [1, 1, 1, 1],
+      ],
+    ]) {
+      await page.fill("#ti", input.join(","));
+      await page.dispatchEvent("#ti", "change");
+      await page.fill("#tk", kernel.join(","));
+      await page.dispatchEvent("#tk", "change");
+      const want = strip(D.convTranspose(torch, { input, kernel }));
+      close(await demo("transposed"), want, `transposed ${input} * ${kernel}`);
+      close(nums(await text("#out")), want.out, "transposed shown");
+    }
+
+    await open("pooling");
+    for (const k of [3, 4]) {
+      await set({ k });
+      const want = strip(D.pooling(torch, { k }));
+      const got = await demo("pooling");
+      expect(got.params).toEqual({ k });
+      close(got, want, `pooling k=${k}`);
+      expect(got.outShape).toEqual([1, 1, Math.floor(32 / k), Math.floor(32 / k)]);
+    }
+
+    await open("activations");
+    for (const c of [
+      { range: 8, points: 21 },
+      { range: 2, points: 161 },
+    ]) {
+      await set(c);
+      expect(await page.evaluate(() => (window as any).__demo.activationParams)).toEqual(c);
+      const want = Object.fromEntries(
+        D.ACTIVATIONS.map((n: string) => [n, D.activation(torch, { name: n, n: c.points, lo: -c.range, hi: c.range })]),
+      );
+      close(await demo("activations"), strip(want), `activations ${JSON.stringify(c)}`);
+    }
+
+    await open("norm");
+    for (const c of [
+      { batch: 1, mode: "train" },
+      { batch: 8, mode: "eval" },
+      { batch: 2, mode: "train" },
+    ]) {
+      await set(c);
+      const got = await demo("norm");
+      expect(got.params).toEqual(c);
+      const want = strip(D.norms(torch, { batch: c.batch, train: c.mode === "train" }));
+      close(got, want, `norm ${JSON.stringify(c)}`);
+      const shown = await text("#page");
+      const fmt = (a: number[]) => `[${a.map((v) => v.toFixed(3)).join(", ")}]`;
+      if (want.bn) expect(shown).toContain(`BatchNorm (${c.mode}): ${fmt(want.bn.slice(0, 8))}`);
+      else expect(shown).toContain(want.bnError);
+      expect(shown).toContain(`LayerNorm: ${fmt(want.ln.slice(0, 8))}`);
+      expect(shown).toContain(`running_mean after: ${fmt(want.runningMean)}`);
+    }
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
+
   it("trains SimpleCNN in a worker to >= 80% test accuracy while the page paints at >= 30 fps", async () => {
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     const errors: string[] = [];
@@ -126,10 +244,13 @@ describe.skipIf(!existsSync(CHROMIUM))("site: the glossary pages and the trainin
       acc: (window as any).__train.accuracy,
       fps: (window as any).__train.fps as number[],
       env: document.getElementById("env")!.textContent,
+      backend: (window as any).__train.backend,
     }));
     await page.screenshot({ path: join(OUT, "train.png") });
     expect(errors).toEqual([]);
-    expect(st.env).toMatch(/backend wasm/);
+    expect(st.env).toMatch(/backend wasm \(torchlet-[a-z-]+\.wasm: /);
+    expect(st.backend).toMatchObject({ backend: "wasm", simd: true });
+    expect(st.env).toContain(D.backendLine(st.backend));
     expect(st.acc).toBeGreaterThanOrEqual(0.8);
     const fps = [...st.fps].sort((a, b) => a - b);
     expect(fps.length).toBeGreaterThan(2);

@@ -2,6 +2,13 @@
 // (torchlet's ESM build in the browser) and the test (torchlet in Node) run exactly the same code.
 // Each function takes the torchlet module and the page's inputs and returns plain numbers.
 
+/** One line about the running backend from torch.backendInfo(): "backend wasm (torchlet-mt.wasm: SIMD + threads), 2 thread(s)". */
+export function backendLine(info) {
+  const flavour = info.relaxedSimd ? "relaxed SIMD" : info.simd ? "SIMD" : "no SIMD";
+  const build = info.variant ? `torchlet-${info.variant}.wasm: ` : info.isa ? `${info.isa}: ` : "";
+  return `backend ${info.backend} (${build}${flavour}${info.wasmThreads ? " + threads" : ""}), ${info.threads} thread(s)`;
+}
+
 /** Deterministic inputs: sin-based ramps (no RNG so Node and browser agree bit for bit). */
 export const ramp = (torch, shape, s = 0.7, off = 0) => {
   const n = shape.reduce((a, b) => a * b, 1);
@@ -48,7 +55,7 @@ export function conv2d(torch, { k = 3, stride = 1, padding = 1, dilation = 1, gr
     weightShape: conv.weight.shape,
     out: arr(y),
     outShape: y.shape,
-    params: conv.weight.numel() + outC,
+    numParams: conv.weight.numel() + outC,
   };
 }
 

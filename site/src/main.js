@@ -119,7 +119,7 @@ const PAGES = [
           fRow,
           oRow,
           $(
-            `<p id="shape">weight ${JSON.stringify(r.weightShape)}, output ${JSON.stringify(r.outShape)}, ${r.params} parameters</p>`,
+            `<p id="shape">weight ${JSON.stringify(r.weightShape)}, output ${JSON.stringify(r.outShape)}, ${r.numParams} parameters</p>`,
           ),
           code(
             `conv = nn.Conv2d(3, 6, kernel_size=${v.k}, stride=${v.stride}, padding=${v.padding}, dilation=${v.dilation}, groups=${v.groups})\ny = conv(img)  # img: (1, 3, 32, 32)\nprint(conv.weight.shape, y.shape)`,
@@ -242,26 +242,40 @@ const PAGES = [
     "activations",
     "Activation functions",
     (el) => {
+      const [box] = controls(
+        [
+          ["range", [2, 4, 8], 4],
+          ["points", [21, 81, 161], 81],
+        ],
+        draw,
+      );
       const grid = $(`<div class="row"></div>`);
-      el.append(grid);
-      window.__demo.activations = {};
-      for (const name of D.ACTIVATIONS) {
-        const r = D.activation(torch, { name });
-        window.__demo.activations[name] = r;
-        const d = $(`<div></div>`);
-        grid.append(d);
-        plot(d, `F.${name} and its autograd derivative`, r.x, [
-          [name, r.y],
-          ["d/dx", r.dy],
-        ]);
+      el.append(box, grid);
+      function draw(v) {
+        grid.innerHTML = "";
+        window.__demo.activations = {};
+        window.__demo.activationParams = { ...v };
+        for (const name of D.ACTIVATIONS) {
+          const r = D.activation(torch, { name, n: v.points, lo: -v.range, hi: v.range });
+          window.__demo.activations[name] = r;
+          const d = $(`<div></div>`);
+          grid.append(d);
+          plot(d, `F.${name} and its autograd derivative`, r.x, [
+            [name, r.y],
+            ["d/dx", r.dy],
+          ]);
+        }
       }
+      draw({ range: 4, points: 81 });
       el.append(
         $(`<table><tr><th>Use case</th><th>Activation</th><th>When</th><th>Drawbacks</th></tr>
 <tr><td>General use</td><td>ReLU</td><td>default for hidden layers</td><td>dead neurons</td></tr>
 <tr><td>Binary classification</td><td>Sigmoid</td><td>output layer</td><td>vanishing gradients</td></tr>
 <tr><td>Multi-class classification</td><td>Softmax</td><td>output layer</td><td>not for hidden layers</td></tr>
 <tr><td>Zero-centred data</td><td>Tanh</td><td>hidden layers</td><td>vanishing gradients</td></tr></table>`),
-        code(`x = torch.linspace(-4, 4, 81, requires_grad=True)\ny = F.gelu(x); y.sum().backward(); x.grad`),
+        code(
+          `x = torch.linspace(-range, range, points, requires_grad=True)\ny = F.gelu(x); y.sum().backward(); x.grad`,
+        ),
       );
     },
   ],
@@ -452,13 +466,15 @@ const PAGES = [
 ];
 
 async function main() {
-  const name = await torch.init({
+  await torch.init({
     backend: "wasm",
     threads: crossOriginIsolated ? Math.min(navigator.hardwareConcurrency || 1, 4) : 1,
   });
+  const info = torch.backendInfo();
+  window.__backend = info;
   document.getElementById("env").innerHTML =
-    `backend ${name}, ${torch.threads()} thread(s)` +
-    (crossOriginIsolated
+    D.backendLine(info) +
+    (info.crossOriginIsolated
       ? ""
       : ` <span class="warn">— not cross-origin isolated (no COOP/COEP headers): running on one thread</span>`);
   const nav = document.getElementById("nav");
