@@ -9,79 +9,28 @@
 import { readFileSync } from "node:fs";
 import * as torch from "../dist/esm/index.js";
 import { nn, optim, F } from "../dist/esm/index.js";
+import { die, parseCli } from "./lib/cli.mjs";
 
 const HELP = `usage: node examples/char-lstm.mjs [--steps N] [--backend js|wasm|native] [--threads N] [--batch N] [--bptt N]
                                    [--hidden N] [--lr X] [--seed N] [--sample N] [--temperature X] [--data FILE]`;
 
 function parseArgs(argv) {
-  const o = {
-    steps: 600,
-    backend: undefined,
-    threads: 1,
-    batch: 16,
-    bptt: 32,
-    hidden: 128,
-    lr: 3e-3,
-    seed: 0,
-    sample: 300,
-    temperature: 0.8,
-    data: new URL("./data/glossary.txt", import.meta.url),
-  };
-  for (let k = 0; k < argv.length; k++) {
-    const a = argv[k],
-      v = () => {
-        if (k + 1 >= argv.length) die(`${a} needs a value\n${HELP}`);
-        return argv[++k];
-      };
-    switch (a) {
-      case "--steps":
-        o.steps = parseInt(v(), 10);
-        break;
-      case "--backend":
-        o.backend = v();
-        break;
-      case "--threads":
-        o.threads = parseInt(v(), 10);
-        break;
-      case "--batch":
-        o.batch = parseInt(v(), 10);
-        break;
-      case "--bptt":
-        o.bptt = parseInt(v(), 10);
-        break;
-      case "--hidden":
-        o.hidden = parseInt(v(), 10);
-        break;
-      case "--lr":
-        o.lr = parseFloat(v());
-        break;
-      case "--seed":
-        o.seed = parseInt(v(), 10);
-        break;
-      case "--sample":
-        o.sample = parseInt(v(), 10);
-        break;
-      case "--temperature":
-        o.temperature = parseFloat(v());
-        break;
-      case "--data":
-        o.data = v();
-        break;
-      case "-h":
-      case "--help":
-        console.log(HELP);
-        process.exit(0);
-      default:
-        die(`unknown option ${a}\n${HELP}`);
-    }
-  }
+  const o = parseCli(argv, HELP, {
+    steps: ["int", 600],
+    backend: ["string", undefined],
+    threads: ["int", 1],
+    batch: ["int", 16],
+    bptt: ["int", 32],
+    hidden: ["int", 128],
+    lr: ["float", 3e-3],
+    seed: ["int", 0],
+    sample: ["int", 300],
+    temperature: ["float", 0.8],
+    data: ["string", new URL("./data/glossary.txt", import.meta.url)],
+  });
   if (!(o.steps > 0 && o.batch > 0 && o.bptt > 0 && o.hidden > 0))
     die(`--steps, --batch, --bptt and --hidden must be positive\n${HELP}`);
   return o;
-}
-function die(msg) {
-  console.error(msg);
-  process.exit(2);
 }
 
 class CharLSTM extends nn.Module {

@@ -10,6 +10,7 @@
 //            --weights FILE (.pth from torchvision, or safetensors)  --backend js|wasm|native  --topk N
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { die, parseCli } from "./lib/cli.mjs";
 // the built package; TORCHLET_ENTRY points elsewhere (test/classify.test.ts runs the TypeScript sources)
 const torch = await import(process.env.TORCHLET_ENTRY ?? "../dist/esm/index.js");
 
@@ -18,28 +19,15 @@ const { models, transforms: T, IMAGENET_CLASSES } = torch.vision;
 const HELP =
   "usage: node examples/classify.mjs IMAGE [--model resnet18] [--weights FILE.pth] [--backend js|wasm|native] [--topk 5]";
 
-function die(msg) {
-  console.error(msg);
-  process.exit(2);
-}
 function parseArgs(argv) {
-  const o = { image: null, model: "resnet18", weights: null, backend: undefined, topk: 5 };
-  for (let k = 0; k < argv.length; k++) {
-    const a = argv[k],
-      v = () => {
-        if (k + 1 >= argv.length) die(`${a} needs a value\n${HELP}`);
-        return argv[++k];
-      };
-    if (a === "--model") o.model = v();
-    else if (a === "--weights") o.weights = v();
-    else if (a === "--backend") o.backend = v();
-    else if (a === "--topk") o.topk = parseInt(v(), 10);
-    else if (a === "-h" || a === "--help") {
-      console.log(HELP);
-      process.exit(0);
-    } else if (a.startsWith("--")) die(`unknown option ${a}\n${HELP}`);
-    else o.image = a;
-  }
+  const o = parseCli(
+    argv,
+    HELP,
+    { model: ["string", "resnet18"], weights: ["string", null], backend: ["string", undefined], topk: ["int", 5] },
+    { positional: true },
+  );
+  if (o._.length > 1) die(`one image at a time, got ${o._.length}\n${HELP}`);
+  o.image = o._[0];
   if (!o.image) die(HELP);
   if (typeof models[o.model] !== "function" || !(o.model in models.WEIGHT_URLS)) {
     die(`unknown model "${o.model}"; one of: ${Object.keys(models.WEIGHT_URLS).join(", ")}`);

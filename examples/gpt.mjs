@@ -9,78 +9,27 @@
 import { readFileSync } from "node:fs";
 import * as torch from "../dist/esm/index.js";
 import { nn, optim, F } from "../dist/esm/index.js";
+import { die, parseCli } from "./lib/cli.mjs";
 
 const HELP = `usage: node examples/gpt.mjs [--steps N] [--backend js|wasm|native] [--threads N] [--batch N] [--block N]
                              [--lr X] [--seed N] [--sample N] [--temperature X] [--top-k N] [--data FILE]`;
 
 function parseArgs(argv) {
-  const o = {
-    steps: 600,
-    backend: undefined,
-    threads: 1,
-    batch: 16,
-    block: 64,
-    lr: 3e-3,
-    seed: 0,
-    sample: 300,
-    temperature: 0.8,
-    topK: 10,
-    data: new URL("./data/glossary.txt", import.meta.url),
-  };
-  for (let k = 0; k < argv.length; k++) {
-    const a = argv[k],
-      v = () => {
-        if (k + 1 >= argv.length) die(`${a} needs a value\n${HELP}`);
-        return argv[++k];
-      };
-    switch (a) {
-      case "--steps":
-        o.steps = parseInt(v(), 10);
-        break;
-      case "--backend":
-        o.backend = v();
-        break;
-      case "--threads":
-        o.threads = parseInt(v(), 10);
-        break;
-      case "--batch":
-        o.batch = parseInt(v(), 10);
-        break;
-      case "--block":
-        o.block = parseInt(v(), 10);
-        break;
-      case "--lr":
-        o.lr = parseFloat(v());
-        break;
-      case "--seed":
-        o.seed = parseInt(v(), 10);
-        break;
-      case "--sample":
-        o.sample = parseInt(v(), 10);
-        break;
-      case "--temperature":
-        o.temperature = parseFloat(v());
-        break;
-      case "--top-k":
-        o.topK = parseInt(v(), 10);
-        break;
-      case "--data":
-        o.data = v();
-        break;
-      case "-h":
-      case "--help":
-        console.log(HELP);
-        process.exit(0);
-      default:
-        die(`unknown option ${a}\n${HELP}`);
-    }
-  }
+  const o = parseCli(argv, HELP, {
+    steps: ["int", 600],
+    backend: ["string", undefined],
+    threads: ["int", 1],
+    batch: ["int", 16],
+    block: ["int", 64],
+    lr: ["float", 3e-3],
+    seed: ["int", 0],
+    sample: ["int", 300],
+    temperature: ["float", 0.8],
+    topK: ["int", 10],
+    data: ["string", new URL("./data/glossary.txt", import.meta.url)],
+  });
   if (!(o.steps > 0 && o.batch > 0 && o.block > 1)) die(`--steps, --batch must be positive and --block > 1\n${HELP}`);
   return o;
-}
-function die(msg) {
-  console.error(msg);
-  process.exit(2);
 }
 
 // ---------------------------------------------------------------- the model

@@ -9,82 +9,31 @@
 import { writeFileSync } from "node:fs";
 import * as torch from "../dist/esm/index.js";
 import { nn, optim } from "../dist/esm/index.js";
+import { die, parseCli } from "./lib/cli.mjs";
 
 const HELP = `usage: npm start -- [--model cnn|mlp] [--backend js|wasm|native] [--threads N] [--epochs N]
                       [--batch N] [--lr X] [--limit N] [--data DIR] [--out FILE] [--seed N] [--no-normalize]`;
 
 function parseArgs(argv) {
-  const o = {
-    model: "cnn",
-    backend: undefined,
-    threads: 1,
-    epochs: undefined,
-    batch: 64,
-    lr: undefined,
-    momentum: 0.9,
-    limit: 0,
-    data: "/usr/share/datasets/fashion-mnist",
-    out: undefined,
-    seed: 0,
-    normalize: true,
-  };
-  for (let k = 0; k < argv.length; k++) {
-    const a = argv[k],
-      v = () => {
-        if (k + 1 >= argv.length) die(`${a} needs a value\n${HELP}`);
-        return argv[++k];
-      };
-    switch (a) {
-      case "--model":
-        o.model = v();
-        break;
-      case "--backend":
-        o.backend = v();
-        break;
-      case "--threads":
-        o.threads = parseInt(v(), 10);
-        break;
-      case "--epochs":
-        o.epochs = parseInt(v(), 10);
-        break;
-      case "--batch":
-        o.batch = parseInt(v(), 10);
-        break;
-      case "--lr":
-        o.lr = parseFloat(v());
-        break;
-      case "--limit":
-        o.limit = parseInt(v(), 10);
-        break;
-      case "--data":
-        o.data = v();
-        break;
-      case "--out":
-        o.out = v();
-        break;
-      case "--seed":
-        o.seed = parseInt(v(), 10);
-        break;
-      case "--no-normalize":
-        o.normalize = false;
-        break;
-      case "-h":
-      case "--help":
-        console.log(HELP);
-        process.exit(0);
-      default:
-        die(`unknown option ${a}\n${HELP}`);
-    }
-  }
+  const o = parseCli(argv, HELP, {
+    model: ["string", "cnn"],
+    backend: ["string", undefined],
+    threads: ["int", 1],
+    epochs: ["int", undefined],
+    batch: ["int", 64],
+    lr: ["float", undefined],
+    limit: ["int", 0],
+    data: ["string", "/usr/share/datasets/fashion-mnist"],
+    out: ["string", undefined],
+    seed: ["int", 0],
+    normalize: ["bool", true],
+  });
+  o.momentum = 0.9;
   if (!["cnn", "mlp"].includes(o.model)) die(`--model must be cnn or mlp, got ${o.model}`);
   o.epochs ??= o.model === "cnn" ? 2 : 1;
   o.lr ??= o.model === "cnn" ? 0.01 : 0.02;
   o.out ??= `fashion-mnist-${o.model}.safetensors`;
   return o;
-}
-function die(msg) {
-  console.error(msg);
-  process.exit(2);
 }
 
 // ---------------------------------------------------------------- data (IDX, gzip: torch.vision.datasets' reader)

@@ -2,7 +2,8 @@
 // written by PIL, a .pth written by PyTorch's torch.save, top-5 compared with torchvision's own
 // preprocessing (Resize 256 without antialias on tensors, CenterCrop 224, Normalize) and model.
 
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
+import { runProcess } from "./run-process.js";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -38,13 +39,12 @@ print(json.dumps(out))
   ),
 );
 
-function classify(args: string[]): string {
-  const r = spawnSync(
+async function classify(args: string[]): Promise<string> {
+  const r = await runProcess(
     join(ROOT, "node_modules", ".bin", "vite-node"),
     [join(ROOT, "examples", "classify.mjs"), ...args],
     {
       cwd: ROOT,
-      encoding: "utf8",
       timeout: 120_000,
       env: { ...process.env, TORCHLET_ENTRY: join(ROOT, "ts", "index.ts") },
     },
@@ -56,8 +56,8 @@ const top = (out: string) => [...out.matchAll(/^\s+\d+\.\s+[\d.]+%\s+(\d+)\s+\S/
 
 it.each(["png", "jpg"])(
   "classify.mjs %s with a PyTorch .pth: torchvision's top-5 with names",
-  (f) => {
-    const out = classify([
+  async (f) => {
+    const out = await classify([
       join(dir, `img.${f}`),
       "--model",
       "squeezenet1_1",
@@ -73,8 +73,8 @@ it.each(["png", "jpg"])(
   180_000,
 );
 
-it("classify.mjs without --weights names torchvision's weight URL and runs with random weights", () => {
-  const out = classify([join(dir, "img.png"), "--model", "mobilenetV3Small", "--backend", "native"]);
+it("classify.mjs without --weights names torchvision's weight URL and runs with random weights", async () => {
+  const out = await classify([join(dir, "img.png"), "--model", "mobilenetV3Small", "--backend", "native"]);
   expect(out).toContain("https://download.pytorch.org/models/mobilenet_v3_small-047dcff4.pth");
   expect(out).toContain("random weights");
   expect(top(out)).toHaveLength(5);

@@ -2,20 +2,19 @@
 // package, dist/ from `npm run build`): progress lines, the loss going below the unigram baseline,
 // and a sample of the requested length; the js backend gets a shorter run (it is ~50x slower).
 
-import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { describe, it, expect, beforeAll } from "vitest";
+import { runProcess } from "./run-process.js";
 import { BACKENDS } from "./util.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const DIST = join(ROOT, "dist/esm/index.js");
 
-function run(file: string, args: string[]): string {
-  const r = spawnSync(process.execPath, [join(ROOT, "examples", file), ...args], {
+async function run(file: string, args: string[]): Promise<string> {
+  const r = await runProcess(process.execPath, [join(ROOT, "examples", file), ...args], {
     cwd: ROOT,
-    encoding: "utf8",
     timeout: 300_000,
   });
   if (r.status !== 0)
@@ -54,8 +53,8 @@ describe("sequence examples", () => {
   });
   for (const backend of BACKENDS) {
     const fast = backend !== "js";
-    it(`gpt.mjs trains below the unigram baseline and samples with temperature and top-k (${backend})`, () => {
-      const out = run("gpt.mjs", [
+    it(`gpt.mjs trains below the unigram baseline and samples with temperature and top-k (${backend})`, async () => {
+      const out = await run("gpt.mjs", [
         "--backend",
         backend,
         "--steps",
@@ -70,8 +69,8 @@ describe("sequence examples", () => {
       expect(out).toMatch(/lr \S+e-\d/);
       expect(out).toContain("top-10");
     }, 600_000);
-    it(`char-lstm.mjs trains below the unigram baseline with truncated BPTT and samples (${backend})`, () => {
-      const out = run("char-lstm.mjs", [
+    it(`char-lstm.mjs trains below the unigram baseline with truncated BPTT and samples (${backend})`, async () => {
+      const out = await run("char-lstm.mjs", [
         "--backend",
         backend,
         "--steps",

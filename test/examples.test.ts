@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { describe, it, expect, beforeAll } from "vitest";
 import { loadFixture } from "./fixtures.js";
+import { runProcess } from "./run-process.js";
 import { BACKENDS } from "./util.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -16,10 +17,9 @@ const DIST = join(ROOT, "dist/esm/index.js");
 const PY = "/usr/bin/python3";
 const HAS_TORCH = spawnSync(PY, ["-c", "import torch"]).status === 0;
 
-function runExample(file: string, args: string[] = []): string {
-  const r = spawnSync(process.execPath, [join(ROOT, "examples", file), ...args], {
+async function runExample(file: string, args: string[] = []): Promise<string> {
+  const r = await runProcess(process.execPath, [join(ROOT, "examples", file), ...args], {
     cwd: ROOT,
-    encoding: "utf8",
     timeout: 120_000,
   });
   if (r.status !== 0)
@@ -86,8 +86,8 @@ describe("examples", () => {
     const args = backend ? ["--backend", backend] : [];
     const label = backend ?? "default backend";
 
-    it(`simple-cnn.mjs prints PyTorch's print(model) and the output shape (${label})`, () => {
-      const out = runExample("simple-cnn.mjs", args);
+    it(`simple-cnn.mjs prints PyTorch's print(model) and the output shape (${label})`, async () => {
+      const out = await runExample("simple-cnn.mjs", args);
       expect(out.startsWith(simpleCnnPrint + "\n"), `printed:\n${out}`).toBe(true);
       if (backend) expect(out).toContain(`backend: ${backend}\n`);
       expect(out).toContain("input shape: [4, 3, 32, 32]\n");
@@ -95,8 +95,8 @@ describe("examples", () => {
       expect(out).toMatch(/predicted classes: \[\d, \d, \d, \d\]\n/);
     });
 
-    it(`normalization.mjs: the glossary snippets vs nn.BatchNorm2d / F.batchNorm / nn.LayerNorm (${label})`, () => {
-      const out = runExample("normalization.mjs", args);
+    it(`normalization.mjs: the glossary snippets vs nn.BatchNorm2d / F.batchNorm / nn.LayerNorm (${label})`, async () => {
+      const out = await runExample("normalization.mjs", args);
       const unbiased = num(out, /glossary BatchNorm \(unbiased var\) - nn\.BatchNorm2d\| = (\S+)/);
       const biased = num(out, /glossary BatchNorm \(biased var\)\s+- nn\.BatchNorm2d\| = (\S+)/);
       const fn = num(out, /nn\.BatchNorm2d - F\.batchNorm\|\s+= (\S+)/);
