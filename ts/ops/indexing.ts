@@ -135,7 +135,7 @@ export function scatter(x: Tensor, ...args: unknown[]): Tensor {
   checkIndexDtype(index, "scatter");
   const d = normDim(o.dim, x.dim());
   checkGatherShapes("scatter", x, index, d, src instanceof Tensor ? src : undefined);
-  if (o.reduce === "multiply") throw new RangeError('scatter: reduce="multiply" is not supported by torchlet');
+  if (o.reduce === "multiply") return scatterMultiply(x, d, index, src);
   const srcT = src instanceof Tensor ? (src.dtype === x.dtype ? src : ops.cast(src, x.dtype)) : null;
   const out = scatterInto(
     noGrad(() => ops.clone(x)),
@@ -149,6 +149,52 @@ export function scatter(x: Tensor, ...args: unknown[]): Tensor {
     x.requiresGrad ? (o.reduce === "add" ? g : scatterInto(ops.clone(g), d, index, null, 0, false)) : null,
     srcT && srcT.requiresGrad ? gatherRaw(g, d, index, srcT.shape) : null,
   ]);
+}
+/** Dense elements as JS numbers (int64 beyond 2^53 loses precision, as every host-side index op). */
+function numbersOf(t: Tensor): number[] {
+  return Array.from(t.dataSync() as ArrayLike<number | bigint>, Number);
+}
+/** scatter(reduce="multiply"): out[...index...] *= src, read back and computed on the host (PyTorch has
+ *  no derivative for it either: backward throws its message). */
+function scatterMultiply(x: Tensor, d: number, index: Tensor, src: Tensor | number): Tensor {
+  const out = noGrad(() => ops.clone(x));
+  const xs = numbersOf(out),
+    idx = indexValues(index);
+  const sv = src instanceof Tensor ? numbersOf(src) : null;
+  const nd = Math.max(index.dim(), 1);
+  const ishape = index.dim() ? index.shape : [1];
+  const xshape = x.dim() ? x.shape : [1];
+  const sshape = src instanceof Tensor ? (src.dim() ? src.shape : [1]) : ishape;
+  const stride = (shape: number[]) => {
+    const st = new Array(shape.length).fill(1);
+    for (let k = shape.length - 2; k >= 0; k--) st[k] = st[k + 1] * shape[k + 1];
+    return st;
+  };
+  const xst = stride(xshape),
+    sst = stride(sshape);
+  const pos = new Array(nd).fill(0);
+  for (let e = 0; e < idx.length; e++) {
+    const j = idx[e];
+    if (j < -xshape[d] || j >= xshape[d])
+      throw new RangeError(`index ${j} is out of bounds for dimension ${d} with size ${xshape[d]}`);
+    let xo = 0,
+      so = 0;
+    for (let k = 0; k < nd; k++) {
+      xo += (k === d ? (j < 0 ? j + xshape[d] : j) : pos[k]) * xst[k];
+      so += pos[k] * sst[k];
+    }
+    xs[xo] *= sv ? sv[so] : (src as number);
+    for (let k = nd - 1; k >= 0; k--) {
+      if (++pos[k] < ishape[k]) break;
+      pos[k] = 0;
+    }
+  }
+  const v = out.backendView() as unknown as { [k: number]: number | bigint; length: number };
+  const big = v instanceof BigInt64Array;
+  for (let k = 0; k < xs.length; k++) v[k] = big ? BigInt(Math.trunc(xs[k])) : xs[k];
+  return ops.record(out, "ScatterBackward", [x, src instanceof Tensor ? src : null], () => {
+    throw new Error("derivative for aten::scatter is not implemented");
+  });
 }
 /** The source's gradient: g gathered at index, placed in a zero tensor of the source's shape
  *  (the source may be larger than the index outside its first index.shape elements). */
@@ -327,6 +373,7 @@ export function sort(x: Tensor, ...args: unknown[]): MaxResult {
   const d = x.dim() ? normDim(o.dim, x.dim()) : (normDim(o.dim, 1), 0);
   return sortRaw(x, d, x.dim() ? x.shape[d] : 1, o.descending);
 }
+/** The indices that sort x along `dim` (default -1), ascending unless `descending` (`torch.argsort`). */
 export function argsort(x: Tensor, ...args: unknown[]): Tensor {
   const o = parseArgs("argsort", args, { dim: [A.int, -1], descending: [A.bool, false], stable: A.kw(A.bool, false) });
   const r = noGrad(() => sort(x, o.dim, o.descending));
@@ -355,7 +402,7 @@ export function unique(x: Tensor, ...args: unknown[]): Tensor | Tensor[] {
     returnCounts: [A.bool, false],
     dim: [A.nullable(A.int), null],
   });
-  if (o.dim !== null) throw new RangeError("unique: the dim argument is not supported by torchlet");
+  if (o.dim !== null) return uniqueDim(x, normDim(o.dim, Math.max(x.dim(), 1)), o.returnInverse, o.returnCounts);
   const vals = x.dtype === "int64" ? indexValues(x) : Array.from(x.toFloat32Array());
   const order = vals
     .map((_, k) => k)
@@ -386,5 +433,57 @@ export function unique(x: Tensor, ...args: unknown[]): Tensor | Tensor[] {
   const res = [out];
   if (o.returnInverse) res.push(indexTensor(inverse, x.shape.slice()));
   if (o.returnCounts) res.push(indexTensor(counts, [counts.length]));
+  return res;
+}
+
+/** unique(dim): the distinct slices along dim, sorted lexicographically (as torch.unique(dim=d)). */
+function uniqueDim(x: Tensor, d: number, returnInverse: boolean, returnCounts: boolean): Tensor | Tensor[] {
+  if (x.dim() === 0) throw new RangeError("unique: dim out of range for a 0-d tensor");
+  const n = x.shape[d];
+  const vals = numbersOf(x);
+  const inner = x.shape.slice(d + 1).reduce((a, b) => a * b, 1);
+  const outer = x.shape.slice(0, d).reduce((a, b) => a * b, 1);
+  if (x.shape.some((s, k) => k !== d && s === 0))
+    throw new RangeError("There are 0 sized dimensions, and they aren't selected, so unique cannot be applied");
+  const slice = (i: number) => {
+    const out: number[] = [];
+    for (let o = 0; o < outer; o++) for (let k = 0; k < inner; k++) out.push(vals[(o * n + i) * inner + k]);
+    return out;
+  };
+  const slices = Array.from({ length: n }, (_, i) => slice(i));
+  const cmp = (p: number, q: number) => {
+    const a = slices[p],
+      b = slices[q];
+    for (let k = 0; k < a.length; k++) {
+      const u = a[k],
+        v = b[k];
+      if (u === v) continue;
+      if (u !== u) return v !== v ? 0 : 1;
+      if (v !== v) return -1;
+      return u < v ? -1 : 1;
+    }
+    return 0;
+  };
+  const order = Array.from({ length: n }, (_, i) => i).sort((p, q) => cmp(p, q) || p - q);
+  const keep: number[] = [],
+    counts: number[] = [],
+    inverse = new Array(n);
+  for (const i of order) {
+    // equal slices merge; NaN equals nothing, so slices holding NaN stay apart (as PyTorch)
+    if (keep.length && slices[keep[keep.length - 1]].every((u, k) => u === slices[i][k])) {
+      counts[counts.length - 1]++;
+    } else {
+      keep.push(i);
+      counts.push(1);
+    }
+    inverse[i] = keep.length - 1;
+  }
+  const sel = indexTensor(keep, [keep.length]);
+  const out = noGrad(() => indexSelect(x, d, sel));
+  sel.dispose();
+  if (!returnInverse && !returnCounts) return out;
+  const res = [out];
+  if (returnInverse) res.push(indexTensor(inverse, [n]));
+  if (returnCounts) res.push(indexTensor(counts, [counts.length]));
   return res;
 }
