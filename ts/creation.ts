@@ -157,29 +157,37 @@ function make(args: unknown[], fillv: number | null, gen?: () => number): Tensor
   return t;
 }
 
+/** A tensor of zeros (`torch.zeros`): `torch.zeros(2, 3)`, `torch.zeros([2, 3], { dtype: "int64" })`. */
 export function zeros(...args: (number | number[] | TensorOptions)[]): Tensor {
   return make(args, 0);
 }
+/** A tensor of ones (`torch.ones`): `torch.ones(2, 3)`. */
 export function ones(...args: (number | number[] | TensorOptions)[]): Tensor {
   return make(args, 1);
 }
+/** An uninitialised tensor (`torch.empty`): `torch.empty(2, 3)`. */
 export function empty(...args: (number | number[] | TensorOptions)[]): Tensor {
   return make(args, null);
 }
+/** Uniform random numbers in [0, 1) (`torch.rand`): `torch.rand(2, 3)`. */
 export function rand(...args: (number | number[] | TensorOptions)[]): Tensor {
   return make(args, null, random);
 }
+/** Standard normal random numbers (`torch.randn`): `torch.randn(2, 3)`. */
 export function randn(...args: (number | number[] | TensorOptions)[]): Tensor {
   return make(args, null, randomNormal);
 }
+/** A tensor filled with `value` (`torch.full`): `torch.full([2, 3], 0.5)`. */
 export function full(shape: number[], value: number, opts: TensorOptions = {}): Tensor {
   const t = fullRaw(shape.slice(), value, opts.dtype ?? "float32");
   if (opts.requiresGrad) t.requiresGrad = true;
   return t;
 }
+/** Zeros with the shape and dtype of `t` (`torch.zeros_like`). */
 export function zerosLike(t: Tensor): Tensor {
   return fullRaw(t.shape.slice(), 0, t.dtype);
 }
+/** Ones with the shape and dtype of `t` (`torch.ones_like`). */
 export function onesLike(t: Tensor): Tensor {
   return fullRaw(t.shape.slice(), 1, t.dtype);
 }

@@ -210,6 +210,32 @@ export * as optim from "./optim/index.js";
 export * as vision from "./vision/index.js";
 export * as utils from "./utils/torch_utils.js";
 export { Generator } from "./utils/data.js";
+// the option and result types the public functions and modules take and return
+export type { Shape, MaxResult, GradFn } from "./tensor.js";
+export type { IndexPart } from "./indexing.js";
+export type { Disposable } from "./runtime.js";
+export type { Loaded, LoadedDict } from "./io/index.js";
+export type {
+  ConvOptions,
+  ConvTransposeOptions,
+  ConvPadding,
+  PaddingMode,
+  IntOrTuple,
+} from "./nn/functional/conv.js";
+export type {
+  AdaptiveSize,
+  AvgPoolOptions,
+  AvgPool2dOptions,
+  IntOrPair,
+  MaxPool2dOptions,
+  MaxPoolOptions,
+  MaxUnpoolOptions,
+} from "./nn/functional/pool.js";
+export type { BatchNormOptions, LayerNormOptions } from "./nn/functional/norm.js";
+export type { CrossEntropyOptions, NllOptions, Reduction } from "./nn/functional/loss.js";
+export type { EmbeddingOptions } from "./nn/functional/embedding.js";
+export type { FoldOptions, InterpolateMode, InterpolateOptions } from "./nn/functional/resize.js";
+export type { MultiHeadAttentionOptions } from "./nn/functional/attention.js";
 
 export interface InitOptions {
   /** Force a backend; by default the fastest that loads: native (Node) > wasm > js. */

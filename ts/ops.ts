@@ -52,6 +52,7 @@ function floatOnly(t: Tensor, op: string) {
 
 // ------------------------------------------------------------------ broadcasting
 
+/** The shape two shapes broadcast to, or an error naming both (`torch.broadcast_shapes`). */
 export function broadcastShapes(a: number[], b: number[]): number[] {
   const n = Math.max(a.length, b.length),
     out = new Array(n);
@@ -583,6 +584,7 @@ function mm2d(a: Tensor, b: Tensor): Tensor {
   return out;
 }
 
+/** Matrix product with broadcasting: vector-vector, matrix-vector, matrix-matrix and batched (`torch.matmul`). */
 export function matmul(a: Tensor, b: Tensor): Tensor {
   floatOnly(a, "matmul");
   floatOnly(b, "matmul");

@@ -172,6 +172,7 @@ export function noGrad<T>(fn: () => T): T {
   }
 }
 
+/** Runs `fn` with gradient tracking on, also inside `noGrad` (`torch.enable_grad`). */
 export function enableGrad<T>(fn: () => T): T {
   const prev = gradEnabled;
   gradEnabled = true;
@@ -353,6 +354,7 @@ function collectDisposables(root: unknown, out: Set<Disposable>): void {
 let rs = new Uint32Array(4);
 /** The second draw of a Box–Muller pair (manualSeed drops it, so seeded runs repeat). */
 let spare: number | null = null;
+/** Seeds torchlet's random number generator, so runs repeat (`torch.manual_seed`). */
 export function manualSeed(seed: number): void {
   // splitmix32 to spread the seed over the state
   let x = seed >>> 0;

@@ -120,6 +120,7 @@ export interface LoadedDict {
   [key: string]: Loaded;
 }
 
+/** Reads what `torch.save` wrote, or a PyTorch `.pt` / `.pth` checkpoint, from bytes (`torch.load`). */
 export function load<T extends Loaded = LoadedDict>(f: unknown, ...rest: unknown[]): T {
   const o = parseArgs("torch.load", [f, ...rest], {
     f: A.any,

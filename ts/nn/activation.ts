@@ -21,7 +21,7 @@ abstract class InplaceActivation extends Module {
   }
 }
 
-/** x * Φ(x): `new nn.GELU()` or `new nn.GELU({ approximate: "tanh" })`. */
+/** x * Φ(x): `new nn.GELU()` or `new nn.GELU({ approximate: "tanh" })`. Mirrors `torch.nn.GELU`. */
 export class GELU extends Module {
   readonly approximate: "none" | "tanh";
   constructor(...args: unknown[]) {
@@ -38,7 +38,7 @@ export class GELU extends Module {
   }
 }
 
-/** x * sigmoid(x) (swish). */
+/** x * sigmoid(x) (swish). Mirrors `torch.nn.SiLU`. */
 export class SiLU extends InplaceActivation {
   constructor(...args: unknown[]) {
     super("SiLU", args);
@@ -50,7 +50,7 @@ export class SiLU extends InplaceActivation {
     return inplaceRepr(this.inplace);
   }
 }
-/** x * tanh(softplus(x)). */
+/** x * tanh(softplus(x)). Mirrors `torch.nn.Mish`. */
 export class Mish extends InplaceActivation {
   constructor(...args: unknown[]) {
     super("Mish", args);
@@ -62,7 +62,7 @@ export class Mish extends InplaceActivation {
     return inplaceRepr(this.inplace);
   }
 }
-/** x * relu6(x + 3) / 6 (MobileNetV3). */
+/** x * relu6(x + 3) / 6 (MobileNetV3). Mirrors `torch.nn.Hardswish`. */
 export class Hardswish extends InplaceActivation {
   constructor(...args: unknown[]) {
     super("Hardswish", args);
@@ -71,7 +71,7 @@ export class Hardswish extends InplaceActivation {
     return F.hardswish(x, this.inplace);
   }
 }
-/** relu6(x + 3) / 6. */
+/** relu6(x + 3) / 6. Mirrors `torch.nn.Hardsigmoid`. */
 export class Hardsigmoid extends InplaceActivation {
   constructor(...args: unknown[]) {
     super("Hardsigmoid", args);
@@ -80,7 +80,7 @@ export class Hardsigmoid extends InplaceActivation {
     return F.hardsigmoid(x, this.inplace);
   }
 }
-/** scale * elu(x, alpha) with the self-normalising constants. */
+/** scale * elu(x, alpha) with the self-normalising constants. Mirrors `torch.nn.SELU`. */
 export class SELU extends InplaceActivation {
   constructor(...args: unknown[]) {
     super("SELU", args);
@@ -93,7 +93,7 @@ export class SELU extends InplaceActivation {
   }
 }
 
-/** clamp(x, minVal, maxVal): `new nn.Hardtanh(-2, 2)`. */
+/** clamp(x, minVal, maxVal): `new nn.Hardtanh(-2, 2)`. Mirrors `torch.nn.Hardtanh`. */
 export class Hardtanh extends Module {
   readonly minVal: number;
   readonly maxVal: number;
@@ -116,7 +116,7 @@ export class Hardtanh extends Module {
     );
   }
 }
-/** min(max(x, 0), 6) (MobileNetV2). */
+/** min(max(x, 0), 6) (MobileNetV2). Mirrors `torch.nn.ReLU6`. */
 export class ReLU6 extends Module {
   readonly inplace: boolean;
   readonly minVal = 0;
@@ -133,7 +133,7 @@ export class ReLU6 extends Module {
   }
 }
 
-/** x if x > 0 else negativeSlope * x: `new nn.LeakyReLU(0.2)`. */
+/** x if x > 0 else negativeSlope * x: `new nn.LeakyReLU(0.2)`. Mirrors `torch.nn.LeakyReLU`. */
 export class LeakyReLU extends Module {
   readonly negativeSlope: number;
   readonly inplace: boolean;
@@ -151,7 +151,7 @@ export class LeakyReLU extends Module {
   }
 }
 
-/** x if x > 0 else alpha * (exp(x) - 1). */
+/** x if x > 0 else alpha * (exp(x) - 1). Mirrors `torch.nn.ELU`. */
 export class ELU extends Module {
   readonly alpha: number;
   readonly inplace: boolean;
@@ -168,7 +168,7 @@ export class ELU extends Module {
     return inplaceRepr(this.inplace, `alpha=${pyFloat(this.alpha)}`);
   }
 }
-/** max(0, x) + min(0, alpha * (exp(x / alpha) - 1)). */
+/** max(0, x) + min(0, alpha * (exp(x / alpha) - 1)). Mirrors `torch.nn.CELU`. */
 export class CELU extends Module {
   readonly alpha: number;
   readonly inplace: boolean;
@@ -186,7 +186,7 @@ export class CELU extends Module {
   }
 }
 
-/** log(1 + exp(beta x)) / beta, linear above threshold: `new nn.Softplus({ beta: 2 })`. */
+/** log(1 + exp(beta x)) / beta, linear above threshold: `new nn.Softplus({ beta: 2 })`. Mirrors `torch.nn.Softplus`. */
 export class Softplus extends Module {
   readonly beta: number;
   readonly threshold: number;
@@ -204,23 +204,26 @@ export class Softplus extends Module {
   }
 }
 
+/** x / (1 + |x|). Mirrors `torch.nn.Softsign`. */
 export class Softsign extends Module {
   forward(x: Tensor): Tensor {
     return F.softsign(x);
   }
 }
+/** log(sigmoid(x)), computed stably. Mirrors `torch.nn.LogSigmoid`. */
 export class LogSigmoid extends Module {
   forward(x: Tensor): Tensor {
     return F.logsigmoid(x);
   }
 }
+/** x - tanh(x). Mirrors `torch.nn.Tanhshrink`. */
 export class Tanhshrink extends Module {
   forward(x: Tensor): Tensor {
     return F.tanhshrink(x);
   }
 }
 
-/** x - lambd above lambd, x + lambd below -lambd, 0 between. */
+/** x - lambd above lambd, x + lambd below -lambd, 0 between. Mirrors `torch.nn.Softshrink`. */
 export class Softshrink extends Module {
   readonly lambd: number;
   constructor(...args: unknown[]) {
@@ -234,7 +237,7 @@ export class Softshrink extends Module {
     return pyFloat(this.lambd);
   }
 }
-/** x where |x| > lambd, else 0. */
+/** x where |x| > lambd, else 0. Mirrors `torch.nn.Hardshrink`. */
 export class Hardshrink extends Module {
   readonly lambd: number;
   constructor(...args: unknown[]) {
@@ -248,7 +251,7 @@ export class Hardshrink extends Module {
     return pyFloat(this.lambd);
   }
 }
-/** x where x > threshold, else value: `new nn.Threshold(0.1, 20)`. */
+/** x where x > threshold, else value: `new nn.Threshold(0.1, 20)`. Mirrors `torch.nn.Threshold`. */
 export class Threshold extends Module {
   readonly threshold: number;
   readonly value: number;
@@ -267,7 +270,7 @@ export class Threshold extends Module {
     return inplaceRepr(this.inplace, `threshold=${pyFloat(this.threshold)}, value=${pyFloat(this.value)}`);
   }
 }
-/** Randomised leaky ReLU: random slopes in [lower, upper] when training, their mean in eval. */
+/** Randomised leaky ReLU: random slopes in [lower, upper] when training, their mean in eval. Mirrors `torch.nn.RReLU`. */
 export class RReLU extends Module {
   readonly lower: number;
   readonly upper: number;
@@ -287,7 +290,7 @@ export class RReLU extends Module {
   }
 }
 
-/** Leaky ReLU with a learnt slope per channel (or one shared): parameter `weight` [numParameters]. */
+/** Leaky ReLU with a learnt slope per channel (or one shared): parameter `weight` [numParameters]. Mirrors `torch.nn.PReLU`. */
 export class PReLU extends Module {
   readonly numParameters: number;
   weight: Parameter;
@@ -305,7 +308,7 @@ export class PReLU extends Module {
   }
 }
 
-/** softmax(-x, dim). */
+/** softmax(-x, dim). Mirrors `torch.nn.Softmin`. */
 export class Softmin extends Module {
   readonly dim: number | null;
   constructor(...args: unknown[]) {
@@ -321,7 +324,7 @@ export class Softmin extends Module {
   }
 }
 
-/** a * sigmoid(b) for the halves of x along dim (default -1). */
+/** a * sigmoid(b) for the halves of x along dim (default -1). Mirrors `torch.nn.GLU`. */
 export class GLU extends Module {
   readonly dim: number;
   constructor(...args: unknown[]) {
@@ -336,7 +339,7 @@ export class GLU extends Module {
   }
 }
 
-/** softmax over the channel dim of [N, C, H, W] or [C, H, W]. */
+/** softmax over the channel dim of [N, C, H, W] or [C, H, W]. Mirrors `torch.nn.Softmax2d`. */
 export class Softmax2d extends Module {
   forward(x: Tensor): Tensor {
     if (x.dim() !== 3 && x.dim() !== 4)

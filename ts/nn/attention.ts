@@ -11,7 +11,7 @@ import { constant_, fans, normal_, xavierUniform_ } from "./init.js";
 import { Linear } from "./layers.js";
 import { Module, Parameter } from "./module.js";
 
-/** PyTorch's out_proj class (a Linear that quantization leaves alone); prints under its own name. */
+/** PyTorch's out_proj class (a Linear that quantization leaves alone); prints under its own name. Mirrors `torch.nn.modules.linear.NonDynamicallyQuantizableLinear`. */
 export class NonDynamicallyQuantizableLinear extends Linear {}
 
 export interface MultiheadAttentionOptions {
@@ -34,7 +34,7 @@ export interface MultiheadAttentionForwardOptions {
 /**
  * Multi-head attention: `const mha = new nn.MultiheadAttention(16, 4, { batchFirst: true });`
  * `const [out, w] = mha.forward(x, x, x, { attnMask });` with x [B, L, 16]: out [B, L, 16], w [B, L, L].
- * Masks: a bool mask's true means "may not attend"; a float mask is added to the scores.
+ * Masks: a bool mask's true means "may not attend"; a float mask is added to the scores. Mirrors `torch.nn.MultiheadAttention`.
  */
 export class MultiheadAttention extends Module {
   readonly embedDim: number;

@@ -72,7 +72,7 @@ export const moduleListOps = {
 
 // ------------------------------------------------------------------ ModuleList
 
-/** Holds submodules in a list, named "0", "1", ...: `new nn.ModuleList([a, b])`, `list.at(-1)`, `for (const m of list)`. */
+/** Holds submodules in a list, named "0", "1", ...: `new nn.ModuleList([a, b])`, `list.at(-1)`, `for (const m of list)`. Mirrors `torch.nn.ModuleList`. */
 export class ModuleList extends Module implements Iterable<Module> {
   constructor(modules: Iterable<Module> | null = null) {
     super();
@@ -143,7 +143,7 @@ function entriesOf<V>(src: Entries<V>, what: string, sortPlain: boolean): [strin
   });
 }
 
-/** Submodules by name, in insertion order: `dict.get("fc")`, `dict.set("act", new nn.ReLU())`, `for (const k of dict)`. */
+/** Submodules by name, in insertion order: `dict.get("fc")`, `dict.set("act", new nn.ReLU())`, `for (const k of dict)`. Mirrors `torch.nn.ModuleDict`. */
 export class ModuleDict extends Module implements Iterable<string> {
   private _keys: string[] = [];
   constructor(modules: Entries<Module> | null = null) {
@@ -228,7 +228,7 @@ function paramLine(k: string, p: unknown, typeStyle: "dtype" | "typename"): stri
   return `  (${k}): Object of type: ${p === null ? "NoneType" : typeof p === "object" ? (p as object).constructor?.name : typeof p}`;
 }
 
-/** Parameters in a list, named "0", "1", ... (tensors are wrapped as Parameters). */
+/** Parameters in a list, named "0", "1", ... (tensors are wrapped as Parameters). Mirrors `torch.nn.ParameterList`. */
 export class ParameterList extends Module implements Iterable<Parameter> {
   private _size = 0;
   constructor(values: Iterable<Tensor | unknown> | null = null) {
@@ -293,7 +293,7 @@ export class ParameterList extends Module implements Iterable<Parameter> {
   }
 }
 
-/** Parameters by name; from a plain object the keys are sorted (as PyTorch does for a dict), from a Map or pairs in order. */
+/** Parameters by name; from a plain object the keys are sorted (as PyTorch does for a dict), from a Map or pairs in order. Mirrors `torch.nn.ParameterDict`. */
 export class ParameterDict extends Module implements Iterable<string> {
   private _keys: string[] = [];
   constructor(parameters: Entries<Tensor | unknown> | null = null) {
@@ -385,7 +385,7 @@ export class ParameterDict extends Module implements Iterable<string> {
 
 // ------------------------------------------------------------------ Unflatten
 
-/** Splits dimension `dim` into `unflattenedSize` (the inverse of Flatten): `new nn.Unflatten(1, [2, 5])`. */
+/** Splits dimension `dim` into `unflattenedSize` (the inverse of Flatten): `new nn.Unflatten(1, [2, 5])`. Mirrors `torch.nn.Unflatten`. */
 export class Unflatten extends Module {
   readonly dim: number;
   readonly unflattenedSize: number[];

@@ -17,7 +17,7 @@ export interface EmbeddingOptions {
 
 /**
  * `const emb = new nn.Embedding(100, 16, { paddingIdx: 0 });`
- * `emb.forward(torch.tensor([[1, 2, 0]], { dtype: "int64" }))` has shape [1, 3, 16].
+ * `emb.forward(torch.tensor([[1, 2, 0]], { dtype: "int64" }))` has shape [1, 3, 16]. Mirrors `torch.nn.Embedding`.
  */
 export class Embedding extends Module {
   readonly numEmbeddings: number;

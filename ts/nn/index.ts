@@ -7,7 +7,10 @@ export * as utils from "./utils.js";
 export * from "./container.js";
 import * as functionalNs from "./functional/index.js";
 import { scopedNamespace } from "../runtime.js";
-/** torch.nn.functional, the same object as torch.F. */
+/**
+ * torch.nn.functional, the same object as torch.F.
+ * @namespace
+ */
 export const functional: typeof functionalNs = scopedNamespace(functionalNs);
 export * from "./conv.js";
 export * from "./pool.js";

@@ -103,15 +103,18 @@ export function truncNormal_(
   }
   return fill(t, v);
 }
+/** Fills `t` with `val` in place, outside autograd (`nn.init.constant_`). */
 export function constant_(t: Tensor, val: number | { val: number }): Tensor {
   checkTensor("constant_", t);
   const o = parseArgs("nn.init.constant_", [val], { val: A.num });
   return noGrad(() => t.fill_(o.val));
 }
+/** Fills `t` with 1 in place, outside autograd (`nn.init.ones_`). */
 export function ones_(t: Tensor): Tensor {
   checkTensor("ones_", t);
   return noGrad(() => t.fill_(1));
 }
+/** Fills `t` with 0 in place, outside autograd (`nn.init.zeros_`). */
 export function zeros_(t: Tensor): Tensor {
   checkTensor("zeros_", t);
   return noGrad(() => t.fill_(0));

@@ -27,7 +27,7 @@ abstract class Loss extends Module {
 }
 
 /** `new nn.CrossEntropyLoss({ labelSmoothing: 0.1 }).forward(logits [N, C, ...], target)`: int64 class
- *  indices [N, ...] or class probabilities (float, same shape as logits). */
+ *  indices [N, ...] or class probabilities (float, same shape as logits). Mirrors `torch.nn.CrossEntropyLoss`. */
 export class CrossEntropyLoss extends Loss {
   readonly ignoreIndex: number;
   readonly labelSmoothing: number;
@@ -56,6 +56,7 @@ export class CrossEntropyLoss extends Loss {
   }
 }
 
+/** Negative log-likelihood of log-probabilities [N, C] (or [N, C, d1, ...]) at class targets: `new nn.NLLLoss({ ignoreIndex: -100 })`. Mirrors `torch.nn.NLLLoss`. */
 export class NLLLoss extends Loss {
   readonly ignoreIndex: number;
   declare weight: Tensor | null;
@@ -82,6 +83,7 @@ abstract class PlainLoss extends Loss {
     super(reductionOf(parseArgs(`nn.${name}`, args, { sizeAverage: LEGACY(), reduce: LEGACY(), reduction: RED() })));
   }
 }
+/** Mean squared error: `new nn.MSELoss().forward(input, target)`. Mirrors `torch.nn.MSELoss`. */
 export class MSELoss extends PlainLoss {
   constructor(...args: unknown[]) {
     super("MSELoss", args);
@@ -90,6 +92,7 @@ export class MSELoss extends PlainLoss {
     return L.mseLoss(input, target, { reduction: this.reduction });
   }
 }
+/** Mean absolute error: `new nn.L1Loss().forward(input, target)`. Mirrors `torch.nn.L1Loss`. */
 export class L1Loss extends PlainLoss {
   constructor(...args: unknown[]) {
     super("L1Loss", args);
@@ -98,6 +101,7 @@ export class L1Loss extends PlainLoss {
     return L.l1Loss(input, target, { reduction: this.reduction });
   }
 }
+/** Two-class logistic loss log(1 + exp(-y x)) for targets y in {-1, 1}. Mirrors `torch.nn.SoftMarginLoss`. */
 export class SoftMarginLoss extends PlainLoss {
   constructor(...args: unknown[]) {
     super("SoftMarginLoss", args);
@@ -121,6 +125,7 @@ abstract class WeightedLoss extends Loss {
     this.registerBuffer("weight", o.weight ?? null);
   }
 }
+/** Binary cross-entropy of probabilities in [0, 1] against targets, optionally weighted. Mirrors `torch.nn.BCELoss`. */
 export class BCELoss extends WeightedLoss {
   constructor(...args: unknown[]) {
     super("BCELoss", args);
@@ -129,6 +134,7 @@ export class BCELoss extends WeightedLoss {
     return L.binaryCrossEntropy(input, target, { weight: this.weight, reduction: this.reduction });
   }
 }
+/** Multi-label one-versus-all loss over logits [N, C] and 0/1 targets. Mirrors `torch.nn.MultiLabelSoftMarginLoss`. */
 export class MultiLabelSoftMarginLoss extends WeightedLoss {
   constructor(...args: unknown[]) {
     super("MultiLabelSoftMarginLoss", args);
@@ -138,7 +144,7 @@ export class MultiLabelSoftMarginLoss extends WeightedLoss {
   }
 }
 
-/** `new nn.BCEWithLogitsLoss({ posWeight })`: buffers `weight` and `pos_weight`. */
+/** `new nn.BCEWithLogitsLoss({ posWeight })`: buffers `weight` and `pos_weight`. Mirrors `torch.nn.BCEWithLogitsLoss`. */
 export class BCEWithLogitsLoss extends Loss {
   declare weight: Tensor | null;
   declare pos_weight: Tensor | null;
@@ -163,6 +169,7 @@ export class BCEWithLogitsLoss extends Loss {
   }
 }
 
+/** L1 loss that is quadratic below `beta`: `new nn.SmoothL1Loss({ beta: 1 })`. Mirrors `torch.nn.SmoothL1Loss`. */
 export class SmoothL1Loss extends Loss {
   readonly beta: number;
   constructor(...args: unknown[]) {
@@ -179,6 +186,7 @@ export class SmoothL1Loss extends Loss {
     return L.smoothL1Loss(input, target, { reduction: this.reduction, beta: this.beta });
   }
 }
+/** Huber loss: quadratic below `delta`, linear above: `new nn.HuberLoss({ delta: 1 })`. Mirrors `torch.nn.HuberLoss`. */
 export class HuberLoss extends Loss {
   readonly delta: number;
   constructor(...args: unknown[]) {
@@ -191,7 +199,7 @@ export class HuberLoss extends Loss {
   }
 }
 
-/** `new nn.KLDivLoss({ reduction: "batchmean", logTarget: true })`. */
+/** `new nn.KLDivLoss({ reduction: "batchmean", logTarget: true })`. Mirrors `torch.nn.KLDivLoss`. */
 export class KLDivLoss extends Module {
   readonly reduction: L.Reduction | "batchmean";
   readonly logTarget: boolean;
@@ -225,6 +233,7 @@ abstract class MarginLoss extends Loss {
     this.margin = o.margin;
   }
 }
+/** max(0, -y (x1 - x2) + margin) for targets y in {-1, 1}. Mirrors `torch.nn.MarginRankingLoss`. */
 export class MarginRankingLoss extends MarginLoss {
   constructor(...args: unknown[]) {
     super("MarginRankingLoss", args, 0);
@@ -233,6 +242,7 @@ export class MarginRankingLoss extends MarginLoss {
     return L.marginRankingLoss(x1, x2, y, { margin: this.margin, reduction: this.reduction });
   }
 }
+/** 1 - cos(x1, x2) for y = 1, max(0, cos(x1, x2) - margin) for y = -1. Mirrors `torch.nn.CosineEmbeddingLoss`. */
 export class CosineEmbeddingLoss extends MarginLoss {
   constructor(...args: unknown[]) {
     super("CosineEmbeddingLoss", args, 0);
@@ -241,6 +251,7 @@ export class CosineEmbeddingLoss extends MarginLoss {
     return L.cosineEmbeddingLoss(x1, x2, y, { margin: this.margin, reduction: this.reduction });
   }
 }
+/** x for y = 1, max(0, margin - x) for y = -1. Mirrors `torch.nn.HingeEmbeddingLoss`. */
 export class HingeEmbeddingLoss extends MarginLoss {
   constructor(...args: unknown[]) {
     super("HingeEmbeddingLoss", args, 1);
@@ -250,6 +261,7 @@ export class HingeEmbeddingLoss extends MarginLoss {
   }
 }
 
+/** max(d(anchor, positive) - d(anchor, negative) + margin, 0) with the p-norm distance. Mirrors `torch.nn.TripletMarginLoss`. */
 export class TripletMarginLoss extends Loss {
   readonly margin: number;
   readonly p: number;
@@ -282,6 +294,7 @@ export class TripletMarginLoss extends Loss {
   }
 }
 
+/** Negative log-likelihood of a Poisson target (input as log-rate by default). Mirrors `torch.nn.PoissonNLLLoss`. */
 export class PoissonNLLLoss extends Loss {
   readonly logInput: boolean;
   readonly full: boolean;
@@ -310,7 +323,7 @@ export class PoissonNLLLoss extends Loss {
   }
 }
 
-/** `new nn.GaussianNLLLoss({ full, eps, reduction })` (keyword-only in PyTorch): forward(input, target, var). */
+/** `new nn.GaussianNLLLoss({ full, eps, reduction })` (keyword-only in PyTorch): forward(input, target, var). Mirrors `torch.nn.GaussianNLLLoss`. */
 export class GaussianNLLLoss extends Loss {
   readonly full: boolean;
   readonly eps: number;
@@ -329,7 +342,7 @@ export class GaussianNLLLoss extends Loss {
   }
 }
 
-/** `new nn.CTCLoss({ blank, reduction, zeroInfinity })`: forward(logProbs [T, N, C], targets, inputLengths, targetLengths). */
+/** `new nn.CTCLoss({ blank, reduction, zeroInfinity })`: forward(logProbs [T, N, C], targets, inputLengths, targetLengths). Mirrors `torch.nn.CTCLoss`. */
 export class CTCLoss extends Loss {
   readonly blank: number;
   readonly zeroInfinity: boolean;
@@ -357,7 +370,7 @@ export class CTCLoss extends Loss {
   }
 }
 
-/** Cosine similarity along dim: `new nn.CosineSimilarity({ dim: 1, eps: 1e-8 })`. */
+/** Cosine similarity along dim: `new nn.CosineSimilarity({ dim: 1, eps: 1e-8 })`. Mirrors `torch.nn.CosineSimilarity`. */
 export class CosineSimilarity extends Module {
   readonly dim: number;
   readonly eps: number;
@@ -371,7 +384,7 @@ export class CosineSimilarity extends Module {
     return L.cosineSimilarity(x1, x2, { dim: this.dim, eps: this.eps });
   }
 }
-/** p-norm distance of x1 - x2 over the last dim: `new nn.PairwiseDistance({ p: 1 })`. */
+/** p-norm distance of x1 - x2 over the last dim: `new nn.PairwiseDistance({ p: 1 })`. Mirrors `torch.nn.PairwiseDistance`. */
 export class PairwiseDistance extends Module {
   readonly norm: number;
   readonly eps: number;

@@ -50,63 +50,63 @@ abstract class ConstantPadNd extends PadNd {
   }
 }
 type ConstCtor = [padding: Padding, value: number] | [padding: Padding, opts: { value: number }];
-/** `new nn.ConstantPad1d(2, 3.5)` pads the last dim by 2 on each side with 3.5. */
+/** `new nn.ConstantPad1d(2, 3.5)` pads the last dim by 2 on each side with 3.5. Mirrors `torch.nn.ConstantPad1d`. */
 export class ConstantPad1d extends ConstantPadNd {
   constructor(...args: ConstCtor) {
     super("nn.ConstantPad1d", 1, args);
   }
 }
-/** `new nn.ConstantPad2d([1, 1, 2, 0], 0.5)`: [left, right, top, bottom]. */
+/** `new nn.ConstantPad2d([1, 1, 2, 0], 0.5)`: [left, right, top, bottom]. Mirrors `torch.nn.ConstantPad2d`. */
 export class ConstantPad2d extends ConstantPadNd {
   constructor(...args: ConstCtor) {
     super("nn.ConstantPad2d", 2, args);
   }
 }
-/** `new nn.ConstantPad3d(1, 0)`: [left, right, top, bottom, front, back]. */
+/** `new nn.ConstantPad3d(1, 0)`: [left, right, top, bottom, front, back]. Mirrors `torch.nn.ConstantPad3d`. */
 export class ConstantPad3d extends ConstantPadNd {
   constructor(...args: ConstCtor) {
     super("nn.ConstantPad3d", 3, args);
   }
 }
 
-/** Zero padding of the last two dims: `new nn.ZeroPad2d([1, 1, 2, 0])`. */
+/** Zero padding of the last two dims: `new nn.ZeroPad2d([1, 1, 2, 0])`. Mirrors `torch.nn.ZeroPad2d`. */
 export class ZeroPad2d extends PadNd {
   constructor(padding: Padding) {
     super("nn.ZeroPad2d", 2, padding, "constant", 0);
   }
 }
 
-/** Reflection padding of the last dim: `new nn.ReflectionPad1d(2)`. */
+/** Reflection padding of the last dim: `new nn.ReflectionPad1d(2)`. Mirrors `torch.nn.ReflectionPad1d`. */
 export class ReflectionPad1d extends PadNd {
   constructor(padding: Padding) {
     super("nn.ReflectionPad1d", 1, padding, "reflect");
   }
 }
-/** Reflection padding of the last two dims. */
+/** Reflection padding of the last two dims. Mirrors `torch.nn.ReflectionPad2d`. */
 export class ReflectionPad2d extends PadNd {
   constructor(padding: Padding) {
     super("nn.ReflectionPad2d", 2, padding, "reflect");
   }
 }
-/** Reflection padding of the last three dims. */
+/** Reflection padding of the last three dims. Mirrors `torch.nn.ReflectionPad3d`. */
 export class ReflectionPad3d extends PadNd {
   constructor(padding: Padding) {
     super("nn.ReflectionPad3d", 3, padding, "reflect");
   }
 }
-/** Replication (edge) padding of the last dim. */
+/** Replication (edge) padding of the last dim. Mirrors `torch.nn.ReplicationPad1d`. */
 export class ReplicationPad1d extends PadNd {
   constructor(padding: Padding) {
     super("nn.ReplicationPad1d", 1, padding, "replicate");
   }
 }
-/** Replication padding of the last two dims. */
+/** Replication padding of the last two dims. Mirrors `torch.nn.ReplicationPad2d`. */
 export class ReplicationPad2d extends PadNd {
   constructor(padding: Padding) {
     super("nn.ReplicationPad2d", 2, padding, "replicate");
   }
 }
-/** Replication padding of the last three dims. */
+/** Replication padding of the last three dims. Mirrors `torch.nn.ReplicationPad3d`. */
 export class ReplicationPad3d extends PadNd {
   constructor(padding: Padding) {
     super("nn.ReplicationPad3d", 3, padding, "replicate");

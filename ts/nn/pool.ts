@@ -30,7 +30,7 @@ const AVGPOOL = {
 
 /**
  * 2-d max pooling (stride defaults to the kernel size). With returnIndices, forward returns [output, indices].
- * `new nn.MaxPool2d(2).forward(torch.randn(1, 16, 28, 28))` has shape [1, 16, 14, 14].
+ * `new nn.MaxPool2d(2).forward(torch.randn(1, 16, 28, 28))` has shape [1, 16, 14, 14]. Mirrors `torch.nn.MaxPool2d`.
  */
 export class MaxPool2d<R extends boolean = false> extends Module {
   readonly kernelSize: IntOrPair;
@@ -75,7 +75,7 @@ export class MaxPool2d<R extends boolean = false> extends Module {
 
 /**
  * 2-d average pooling (stride defaults to the kernel size; countIncludePad = true counts zero padding).
- * `new nn.AvgPool2d(3, { stride: 2, padding: 1 }).forward(torch.randn(1, 4, 8, 8))` has shape [1, 4, 4, 4].
+ * `new nn.AvgPool2d(3, { stride: 2, padding: 1 }).forward(torch.randn(1, 4, 8, 8))` has shape [1, 4, 4, 4]. Mirrors `torch.nn.AvgPool2d`.
  */
 export class AvgPool2d extends Module {
   readonly kernelSize: IntOrPair;
@@ -121,7 +121,7 @@ export class AvgPool2d extends Module {
 
 /**
  * Adaptive average pooling to outputSize (an int, or [H, W] where null keeps the input size).
- * `new nn.AdaptiveAvgPool2d(1).forward(torch.randn(2, 64, 7, 7))` has shape [2, 64, 1, 1].
+ * `new nn.AdaptiveAvgPool2d(1).forward(torch.randn(2, 64, 7, 7))` has shape [2, 64, 1, 1]. Mirrors `torch.nn.AdaptiveAvgPool2d`.
  */
 export class AdaptiveAvgPool2d extends Module {
   readonly outputSize: AdaptiveSize;
@@ -139,7 +139,7 @@ export class AdaptiveAvgPool2d extends Module {
 
 /**
  * Adaptive max pooling to outputSize; with returnIndices, forward returns [output, indices].
- * `new nn.AdaptiveMaxPool2d([2, 3]).forward(torch.randn(1, 4, 9, 8))` has shape [1, 4, 2, 3].
+ * `new nn.AdaptiveMaxPool2d([2, 3]).forward(torch.randn(1, 4, 9, 8))` has shape [1, 4, 2, 3]. Mirrors `torch.nn.AdaptiveMaxPool2d`.
  */
 export class AdaptiveMaxPool2d<R extends boolean = false> extends Module {
   readonly returnIndices: boolean;
@@ -197,7 +197,7 @@ abstract class MaxPoolNd<R extends boolean> extends Module {
   }
 }
 
-/** 1-d max pooling of [N, C, L]: `new nn.MaxPool1d(3, { stride: 2 }).forward(torch.randn(1, 4, 9))` has shape [1, 4, 4]. */
+/** 1-d max pooling of [N, C, L]: `new nn.MaxPool1d(3, { stride: 2 }).forward(torch.randn(1, 4, 9))` has shape [1, 4, 4]. Mirrors `torch.nn.MaxPool1d`. */
 export class MaxPool1d<R extends boolean = false> extends MaxPoolNd<R> {
   constructor(
     kernelSize: Tuple,
@@ -210,7 +210,7 @@ export class MaxPool1d<R extends boolean = false> extends MaxPoolNd<R> {
     return F.maxPool1d(x, this.kernelSize, this.opts) as PoolResult<R>;
   }
 }
-/** 3-d max pooling of [N, C, D, H, W]: `new nn.MaxPool3d(2).forward(torch.randn(1, 2, 4, 4, 4))` has shape [1, 2, 2, 2, 2]. */
+/** 3-d max pooling of [N, C, D, H, W]: `new nn.MaxPool3d(2).forward(torch.randn(1, 2, 4, 4, 4))` has shape [1, 2, 2, 2, 2]. Mirrors `torch.nn.MaxPool3d`. */
 export class MaxPool3d<R extends boolean = false> extends MaxPoolNd<R> {
   constructor(
     kernelSize: Tuple,
@@ -224,7 +224,7 @@ export class MaxPool3d<R extends boolean = false> extends MaxPoolNd<R> {
   }
 }
 
-/** 1-d average pooling of [N, C, L] (PyTorch keeps its sizes as 1-tuples: prints kernel_size=(3,)). */
+/** 1-d average pooling of [N, C, L] (PyTorch keeps its sizes as 1-tuples: prints kernel_size=(3,)). Mirrors `torch.nn.AvgPool1d`. */
 export class AvgPool1d extends Module {
   readonly kernelSize: number[];
   readonly stride: number[];
@@ -263,7 +263,7 @@ export class AvgPool1d extends Module {
   }
 }
 
-/** 3-d average pooling of [N, C, D, H, W]. */
+/** 3-d average pooling of [N, C, D, H, W]. Mirrors `torch.nn.AvgPool3d`. */
 export class AvgPool3d extends Module {
   readonly kernelSize: Tuple;
   readonly stride: Tuple;
@@ -305,7 +305,7 @@ export class AvgPool3d extends Module {
   }
 }
 
-/** Adaptive average pooling of [N, C, L] to outputSize. */
+/** Adaptive average pooling of [N, C, L] to outputSize. Mirrors `torch.nn.AdaptiveAvgPool1d`. */
 export class AdaptiveAvgPool1d extends Module {
   readonly outputSize: Tuple;
   constructor(outputSize: Tuple) {
@@ -319,7 +319,7 @@ export class AdaptiveAvgPool1d extends Module {
     return `output_size=${pyRepr(this.outputSize)}`;
   }
 }
-/** Adaptive average pooling of [N, C, D, H, W] to outputSize (an int, or [D, H, W] with nulls kept). */
+/** Adaptive average pooling of [N, C, D, H, W] to outputSize (an int, or [D, H, W] with nulls kept). Mirrors `torch.nn.AdaptiveAvgPool3d`. */
 export class AdaptiveAvgPool3d extends Module {
   readonly outputSize: AdaptiveSize;
   constructor(outputSize: AdaptiveSize) {
@@ -333,7 +333,7 @@ export class AdaptiveAvgPool3d extends Module {
     return `output_size=${pyRepr(this.outputSize)}`;
   }
 }
-/** Adaptive max pooling of [N, C, L]; with returnIndices, forward returns [output, indices]. */
+/** Adaptive max pooling of [N, C, L]; with returnIndices, forward returns [output, indices]. Mirrors `torch.nn.AdaptiveMaxPool1d`. */
 export class AdaptiveMaxPool1d<R extends boolean = false> extends Module {
   readonly outputSize: Tuple;
   readonly returnIndices: boolean;
@@ -351,7 +351,7 @@ export class AdaptiveMaxPool1d<R extends boolean = false> extends Module {
     return `output_size=${pyRepr(this.outputSize)}`;
   }
 }
-/** Adaptive max pooling of [N, C, D, H, W]; with returnIndices, forward returns [output, indices]. */
+/** Adaptive max pooling of [N, C, D, H, W]; with returnIndices, forward returns [output, indices]. Mirrors `torch.nn.AdaptiveMaxPool3d`. */
 export class AdaptiveMaxPool3d<R extends boolean = false> extends Module {
   readonly outputSize: AdaptiveSize;
   readonly returnIndices: boolean;
@@ -391,7 +391,7 @@ abstract class MaxUnpoolNd extends Module {
   }
 }
 type UnpoolCtor = [kernelSize: Tuple, opts?: { stride?: Tuple | null; padding?: Tuple }];
-/** Inverse of MaxPool1d: `unpool.forward(y, indices, outputSize?)`. */
+/** Inverse of MaxPool1d: `unpool.forward(y, indices, outputSize?)`. Mirrors `torch.nn.MaxUnpool1d`. */
 export class MaxUnpool1d extends MaxUnpoolNd {
   constructor(...args: UnpoolCtor) {
     super("nn.MaxUnpool1d", 1, args);
@@ -400,7 +400,7 @@ export class MaxUnpool1d extends MaxUnpoolNd {
     return F.maxUnpool1d(x, indices, this.kernelSize, { stride: this.stride, padding: this.padding, outputSize });
   }
 }
-/** Inverse of MaxPool2d: `new nn.MaxUnpool2d(2).forward(...new nn.MaxPool2d(2, { returnIndices: true }).forward(x))`. */
+/** Inverse of MaxPool2d: `new nn.MaxUnpool2d(2).forward(...new nn.MaxPool2d(2, { returnIndices: true }).forward(x))`. Mirrors `torch.nn.MaxUnpool2d`. */
 export class MaxUnpool2d extends MaxUnpoolNd {
   constructor(...args: UnpoolCtor) {
     super("nn.MaxUnpool2d", 2, args);
@@ -409,7 +409,7 @@ export class MaxUnpool2d extends MaxUnpoolNd {
     return F.maxUnpool2d(x, indices, this.kernelSize, { stride: this.stride, padding: this.padding, outputSize });
   }
 }
-/** Inverse of MaxPool3d. */
+/** Inverse of MaxPool3d. Mirrors `torch.nn.MaxUnpool3d`. */
 export class MaxUnpool3d extends MaxUnpoolNd {
   constructor(...args: UnpoolCtor) {
     super("nn.MaxUnpool3d", 3, args);

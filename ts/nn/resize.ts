@@ -28,7 +28,7 @@ const UPSAMPLE = {
 
 /**
  * Resizes [N, C, (D, (H,)) W] by size or scaleFactor (F.interpolate).
- * `new nn.Upsample({ scaleFactor: 2, mode: "bilinear" }).forward(torch.randn(1, 3, 4, 4))` has shape [1, 3, 8, 8].
+ * `new nn.Upsample({ scaleFactor: 2, mode: "bilinear" }).forward(torch.randn(1, 3, 4, 4))` has shape [1, 3, 8, 8]. Mirrors `torch.nn.Upsample`.
  */
 export class Upsample extends Module {
   readonly size: Tuple | null;
@@ -73,7 +73,7 @@ export class Upsample extends Module {
   }
 }
 
-/** Nearest upsampling of [N, C, H, W] (Upsample with mode "nearest"). */
+/** Nearest upsampling of [N, C, H, W] (Upsample with mode "nearest"). Mirrors `torch.nn.UpsamplingNearest2d`. */
 export class UpsamplingNearest2d extends Upsample {
   constructor(opts?: { size?: Tuple | null; scaleFactor?: Tuple | null });
   constructor(size?: Tuple | null, scaleFactor?: Tuple | null);
@@ -85,7 +85,7 @@ export class UpsamplingNearest2d extends Upsample {
     super({ size: o.size, scaleFactor: o.scaleFactor, mode: "nearest" });
   }
 }
-/** Bilinear upsampling of [N, C, H, W] with alignCorners = true (as PyTorch's UpsamplingBilinear2d). */
+/** Bilinear upsampling of [N, C, H, W] with alignCorners = true (as PyTorch's UpsamplingBilinear2d). Mirrors `torch.nn.UpsamplingBilinear2d`. */
 export class UpsamplingBilinear2d extends Upsample {
   constructor(opts?: { size?: Tuple | null; scaleFactor?: Tuple | null });
   constructor(size?: Tuple | null, scaleFactor?: Tuple | null);
@@ -98,7 +98,7 @@ export class UpsamplingBilinear2d extends Upsample {
   }
 }
 
-/** [*, C*r*r, H, W] -> [*, C, H*r, W*r]: `new nn.PixelShuffle(2).forward(torch.randn(1, 8, 3, 3))` has shape [1, 2, 6, 6]. */
+/** [*, C*r*r, H, W] -> [*, C, H*r, W*r]: `new nn.PixelShuffle(2).forward(torch.randn(1, 8, 3, 3))` has shape [1, 2, 6, 6]. Mirrors `torch.nn.PixelShuffle`. */
 export class PixelShuffle extends Module {
   readonly upscaleFactor: number;
   constructor(upscaleFactor: number) {
@@ -112,7 +112,7 @@ export class PixelShuffle extends Module {
     return `upscale_factor=${this.upscaleFactor}`;
   }
 }
-/** [*, C, H*r, W*r] -> [*, C*r*r, H, W] (the inverse of PixelShuffle). */
+/** [*, C, H*r, W*r] -> [*, C*r*r, H, W] (the inverse of PixelShuffle). Mirrors `torch.nn.PixelUnshuffle`. */
 export class PixelUnshuffle extends Module {
   readonly downscaleFactor: number;
   constructor(downscaleFactor: number) {
@@ -131,7 +131,7 @@ export class PixelUnshuffle extends Module {
 
 const FOLD_OPTS = { dilation: [A.intOrTuple, 1], padding: [A.intOrTuple, 0], stride: [A.intOrTuple, 1] } as const;
 
-/** Sliding blocks of [N, C, H, W] as columns [N, C*kH*kW, L] (im2col). */
+/** Sliding blocks of [N, C, H, W] as columns [N, C*kH*kW, L] (im2col). Mirrors `torch.nn.Unfold`. */
 export class Unfold extends Module {
   readonly kernelSize: Tuple;
   readonly dilation: Tuple;
@@ -153,7 +153,7 @@ export class Unfold extends Module {
     return `kernel_size=${pyRepr(this.kernelSize)}, dilation=${pyRepr(this.dilation)}, padding=${pyRepr(this.padding)}, stride=${pyRepr(this.stride)}`;
   }
 }
-/** Columns [N, C*kH*kW, L] summed back into [N, C, outH, outW] (col2im). */
+/** Columns [N, C*kH*kW, L] summed back into [N, C, outH, outW] (col2im). Mirrors `torch.nn.Fold`. */
 export class Fold extends Module {
   readonly outputSize: Tuple;
   readonly kernelSize: Tuple;
@@ -198,7 +198,7 @@ abstract class ChannelDropout extends Module {
   }
 }
 type DropCtor = [p?: number | { p?: number; inplace?: boolean }, inplace?: boolean];
-/** Zeroes whole channels of [N, C, L] with probability p in training. */
+/** Zeroes whole channels of [N, C, L] with probability p in training. Mirrors `torch.nn.Dropout1d`. */
 export class Dropout1d extends ChannelDropout {
   constructor(...args: DropCtor) {
     super("nn.Dropout1d", args);
@@ -207,7 +207,7 @@ export class Dropout1d extends ChannelDropout {
     return F.dropout1d(x, this.p, this.training);
   }
 }
-/** Zeroes whole channels of [N, C, H, W] with probability p in training. */
+/** Zeroes whole channels of [N, C, H, W] with probability p in training. Mirrors `torch.nn.Dropout2d`. */
 export class Dropout2d extends ChannelDropout {
   constructor(...args: DropCtor) {
     super("nn.Dropout2d", args);
@@ -216,7 +216,7 @@ export class Dropout2d extends ChannelDropout {
     return F.dropout2d(x, this.p, this.training);
   }
 }
-/** Zeroes whole channels of [N, C, D, H, W] with probability p in training. */
+/** Zeroes whole channels of [N, C, D, H, W] with probability p in training. Mirrors `torch.nn.Dropout3d`. */
 export class Dropout3d extends ChannelDropout {
   constructor(...args: DropCtor) {
     super("nn.Dropout3d", args);

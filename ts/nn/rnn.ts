@@ -22,7 +22,7 @@ export interface RNNOptions {
   bidirectional?: boolean;
 }
 
-/** Shared body of LSTM and GRU (PyTorch's RNNBase). */
+/** Shared body of LSTM and GRU (PyTorch's RNNBase). Mirrors `torch.nn.RNNBase`. */
 export abstract class RNNBase extends Module {
   readonly mode: RNNMode;
   readonly inputSize: number;
@@ -204,7 +204,7 @@ function rnnArgs(fn: string, args: unknown[], withNonlinearity: boolean): [numbe
 /**
  * Elman RNN, h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh) (or relu).
  * `const rnn = new nn.RNN(10, 20, { numLayers: 2, nonlinearity: "relu" });`
- * `const [out, hn] = rnn.forward(torch.randn(5, 3, 10));` out [5, 3, 20], hn [2, 3, 20].
+ * `const [out, hn] = rnn.forward(torch.randn(5, 3, 10));` out [5, 3, 20], hn [2, 3, 20]. Mirrors `torch.nn.RNN`.
  */
 export class RNN extends RNNBase {
   readonly nonlinearity: "tanh" | "relu";
@@ -236,7 +236,7 @@ export class RNN extends RNNBase {
 /**
  * Long short-term memory (gates i, f, g, o).
  * `const lstm = new nn.LSTM(10, 20, { numLayers: 2, batchFirst: true });`
- * `const [out, [hn, cn]] = lstm.forward(torch.randn(3, 5, 10));` out [3, 5, 20], hn/cn [2, 3, 20].
+ * `const [out, [hn, cn]] = lstm.forward(torch.randn(3, 5, 10));` out [3, 5, 20], hn/cn [2, 3, 20]. Mirrors `torch.nn.LSTM`.
  */
 export class LSTM extends RNNBase {
   constructor(inputSize: number, hiddenSize: number, opts?: RNNOptions);
@@ -273,7 +273,7 @@ export class LSTM extends RNNBase {
 /**
  * Gated recurrent unit (gates r, z, n).
  * `const gru = new nn.GRU(10, 20, { bidirectional: true });`
- * `const [out, hn] = gru.forward(torch.randn(5, 3, 10));` out [5, 3, 40], hn [2, 3, 20].
+ * `const [out, hn] = gru.forward(torch.randn(5, 3, 10));` out [5, 3, 40], hn [2, 3, 20]. Mirrors `torch.nn.GRU`.
  */
 export class GRU extends RNNBase {
   constructor(inputSize: number, hiddenSize: number, opts?: RNNOptions);
@@ -299,7 +299,7 @@ export class GRU extends RNNBase {
 
 // ------------------------------------------------------------------ cells
 
-/** Shared body of RNNCell, LSTMCell and GRUCell (PyTorch's RNNCellBase). */
+/** Shared body of RNNCell, LSTMCell and GRUCell (PyTorch's RNNCellBase). Mirrors `torch.nn.RNNCellBase`. */
 export abstract class RNNCellBase extends Module {
   readonly inputSize: number;
   readonly hiddenSize: number;
@@ -364,7 +364,7 @@ function cellArgs(fn: string, args: unknown[], withNonlinearity: boolean) {
   }) as { inputSize: number; hiddenSize: number; bias: boolean; nonlinearity?: "tanh" | "relu" };
 }
 
-/** h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh) (or relu): `new nn.RNNCell(10, 20).forward(x, h)`. */
+/** h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh) (or relu): `new nn.RNNCell(10, 20).forward(x, h)`. Mirrors `torch.nn.RNNCell`. */
 export class RNNCell extends RNNCellBase {
   readonly nonlinearity: "tanh" | "relu";
   constructor(inputSize: number, hiddenSize: number, opts?: { bias?: boolean; nonlinearity?: "tanh" | "relu" });
@@ -382,7 +382,7 @@ export class RNNCell extends RNNCellBase {
   }
 }
 
-/** One LSTM step (gates i, f, g, o): `const [h, c] = new nn.LSTMCell(10, 20).forward(x, [h0, c0])`. */
+/** One LSTM step (gates i, f, g, o): `const [h, c] = new nn.LSTMCell(10, 20).forward(x, [h0, c0])`. Mirrors `torch.nn.LSTMCell`. */
 export class LSTMCell extends RNNCellBase {
   constructor(inputSize: number, hiddenSize: number, opts?: { bias?: boolean });
   constructor(...args: unknown[]) {
@@ -400,7 +400,7 @@ export class LSTMCell extends RNNCellBase {
   }
 }
 
-/** One GRU step (gates r, z, n): `const h = new nn.GRUCell(10, 20).forward(x, h0)`. */
+/** One GRU step (gates r, z, n): `const h = new nn.GRUCell(10, 20).forward(x, h0)`. Mirrors `torch.nn.GRUCell`. */
 export class GRUCell extends RNNCellBase {
   constructor(inputSize: number, hiddenSize: number, opts?: { bias?: boolean });
   constructor(...args: unknown[]) {

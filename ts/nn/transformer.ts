@@ -80,7 +80,7 @@ const layerSpec = {
 
 /**
  * Self-attention + feed-forward block: `new nn.TransformerEncoderLayer(512, 8, { batchFirst: true })`;
- * `layer.forward(src, { srcMask, srcKeyPaddingMask, isCausal })`.
+ * `layer.forward(src, { srcMask, srcKeyPaddingMask, isCausal })`. Mirrors `torch.nn.TransformerEncoderLayer`.
  */
 export class TransformerEncoderLayer extends Module {
   self_attn: MultiheadAttention;
@@ -155,7 +155,7 @@ export class TransformerEncoderLayer extends Module {
 
 /**
  * Self-attention, cross-attention over `memory` and feed-forward:
- * `layer.forward(tgt, memory, { tgtMask, memoryMask, tgtKeyPaddingMask, memoryKeyPaddingMask, tgtIsCausal, memoryIsCausal })`.
+ * `layer.forward(tgt, memory, { tgtMask, memoryMask, tgtKeyPaddingMask, memoryKeyPaddingMask, tgtIsCausal, memoryIsCausal })`. Mirrors `torch.nn.TransformerDecoderLayer`.
  */
 export class TransformerDecoderLayer extends Module {
   self_attn: MultiheadAttention;
@@ -263,7 +263,7 @@ export interface DecoderForwardOptions {
 }
 
 /** `numLayers` deep copies of `encoderLayer`, then the optional `norm`:
- *  `new nn.TransformerEncoder(layer, 6, { norm: new nn.LayerNorm(512) })`. */
+ *  `new nn.TransformerEncoder(layer, 6, { norm: new nn.LayerNorm(512) })`. Mirrors `torch.nn.TransformerEncoder`. */
 export class TransformerEncoder extends Module {
   layers: ModuleList;
   readonly numLayers: number;
@@ -359,7 +359,7 @@ export class TransformerEncoder extends Module {
   }
 }
 
-/** `numLayers` deep copies of `decoderLayer`, then the optional `norm`. */
+/** `numLayers` deep copies of `decoderLayer`, then the optional `norm`. Mirrors `torch.nn.TransformerDecoder`. */
 export class TransformerDecoder extends Module {
   layers: ModuleList;
   readonly numLayers: number;
@@ -418,7 +418,7 @@ export interface TransformerOptions extends TransformerLayerOptions {
 
 /**
  * The encoder-decoder Transformer: `new nn.Transformer({ dModel: 64, nhead: 4, numEncoderLayers: 2 })`;
- * `model.forward(src, tgt, { tgtMask: nn.Transformer.generateSquareSubsequentMask(T) })`.
+ * `model.forward(src, tgt, { tgtMask: nn.Transformer.generateSquareSubsequentMask(T) })`. Mirrors `torch.nn.Transformer`.
  */
 export class Transformer extends Module {
   encoder: Module;

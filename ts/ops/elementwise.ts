@@ -80,6 +80,7 @@ export const rsqrt = floatUnary("rsqrt", "rsqrt");
 export const reciprocal = floatUnary("recip", "reciprocal");
 export const sigmoid = floatUnary("sigmoid", "sigmoid");
 export const tanh = floatUnary("tanh", "tanh");
+/** max(x, 0) elementwise (`torch.relu`). */
 export const relu = (x: Tensor): Tensor => {
   checkTensor("relu", x);
   if (x.dtype === "float32") return ops.unary("relu", x);
@@ -165,22 +166,26 @@ export const hypot = binaryOp("hypot", "hypot", (g, a, b, out) => [
   ops.div(ops.mul(g, b), out),
 ]);
 
+/** a + alpha * b, broadcast (`torch.add`). */
 export function add(a: Tensor, b: TN, ...rest: unknown[]): Tensor {
   checkTensor("add", a);
   const o = parseArgs("add", rest, { alpha: A.kw(A.num, 1) });
   return ops.add(a, b, o.alpha);
 }
+/** a - alpha * b, broadcast (`torch.sub`). */
 export function sub(a: Tensor, b: TN, ...rest: unknown[]): Tensor {
   checkTensor("sub", a);
   const o = parseArgs("sub", rest, { alpha: A.kw(A.num, 1) });
   return ops.sub(a, b, o.alpha);
 }
 export const subtract = sub;
+/** a * b, broadcast (`torch.mul`). */
 export function mul(a: Tensor, b: TN): Tensor {
   checkTensor("mul", a);
   return ops.mul(a, b);
 }
 export const multiply = mul;
+/** a / b, broadcast; `{ roundingMode: "floor" | "trunc" }` rounds (`torch.div`). */
 export function div(a: Tensor, b: TN, ...rest: unknown[]): Tensor {
   checkTensor("div", a);
   const o = parseArgs("div", rest, { roundingMode: A.kw(A.nullable(A.oneOf("trunc", "floor")), null) });
@@ -193,14 +198,17 @@ export function div(a: Tensor, b: TN, ...rest: unknown[]): Tensor {
 }
 export const divide = div,
   trueDivide = div;
+/** a to the power e, either a tensor or a number (`torch.pow`). */
 export function pow(a: TN, e: TN): Tensor {
   if (a instanceof Tensor) return ops.pow(a, e);
   // number ** tensor
   return ops.pow(ops.full([], a), e);
 }
+/** Elementwise maximum of two tensors, broadcast, NaN if either is (`torch.maximum`). */
 export function maximum(a: Tensor, b: Tensor): Tensor {
   return ops.maximum(a, b);
 }
+/** Elementwise minimum of two tensors, broadcast, NaN if either is (`torch.minimum`). */
 export function minimum(a: Tensor, b: Tensor): Tensor {
   return ops.minimum(a, b);
 }
@@ -271,9 +279,11 @@ export function clamp(x: Tensor, ...rest: unknown[]): Tensor {
   });
 }
 export const clip = clamp;
+/** max(x, min) elementwise (`torch.clamp_min`). */
 export function clampMin(x: Tensor, min: TN): Tensor {
   return clamp(x, min, null);
 }
+/** min(x, max) elementwise (`torch.clamp_max`). */
 export function clampMax(x: Tensor, max: TN): Tensor {
   return clamp(x, null, max);
 }

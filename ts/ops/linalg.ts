@@ -9,6 +9,7 @@ function need(x: Tensor, nd: number, name: string): void {
   if (x.dim() !== nd) throw new RangeError(`${name} must be a ${nd}D tensor`);
 }
 
+/** Batched matrix product [B, n, m] x [B, m, p] -> [B, n, p] (`torch.bmm`). */
 export function bmm(x: Tensor, ...args: unknown[]): Tensor {
   const o = parseArgs("bmm", args, { mat2: A.tensor });
   const y = o.mat2;
@@ -21,12 +22,14 @@ export function bmm(x: Tensor, ...args: unknown[]): Tensor {
   }
   return ops.matmul(x, y);
 }
+/** Matrix product [n, m] x [m, p] -> [n, p] (`torch.mm`). */
 export function mm(x: Tensor, ...args: unknown[]): Tensor {
   const o = parseArgs("mm", args, { mat2: A.tensor });
   if (x.dim() !== 2) throw new RangeError("self must be a matrix");
   if (o.mat2.dim() !== 2) throw new RangeError("mat2 must be a matrix");
   return ops.matmul(x, o.mat2);
 }
+/** Matrix-vector product [n, m] x [m] -> [n] (`torch.mv`). */
 export function mv(x: Tensor, ...args: unknown[]): Tensor {
   const o = parseArgs("mv", args, { vec: A.tensor });
   if (x.dim() !== 2 || o.vec.dim() !== 1)
@@ -40,10 +43,12 @@ function addProduct(fn: string, input: Tensor, prod: Tensor, beta: number, alpha
   if (beta === 0) return ops.add(p, ops.mul(ops.expand(input, p.shape), 0)); // input ignored (NaN too), as PyTorch
   return ops.add(beta === 1 ? input : ops.mul(input, beta), p);
 }
+/** beta * input + alpha * (mat1 @ mat2) (`torch.addmm`). */
 export function addmm(input: Tensor, ...args: unknown[]): Tensor {
   const o = parseArgs("addmm", args, { mat1: A.tensor, mat2: A.tensor, beta: A.kw(A.num, 1), alpha: A.kw(A.num, 1) });
   return addProduct("addmm", input, mm(o.mat1, o.mat2), o.beta, o.alpha);
 }
+/** beta * input + alpha * bmm(batch1, batch2) (`torch.baddbmm`). */
 export function baddbmm(input: Tensor, ...args: unknown[]): Tensor {
   const o = parseArgs("baddbmm", args, {
     batch1: A.tensor,
@@ -53,6 +58,7 @@ export function baddbmm(input: Tensor, ...args: unknown[]): Tensor {
   });
   return addProduct("baddbmm", input, bmm(o.batch1, o.batch2), o.beta, o.alpha);
 }
+/** beta * input + alpha * the sum over the batch of bmm(batch1, batch2) (`torch.addbmm`). */
 export function addbmm(input: Tensor, ...args: unknown[]): Tensor {
   const o = parseArgs("addbmm", args, {
     batch1: A.tensor,
@@ -63,11 +69,13 @@ export function addbmm(input: Tensor, ...args: unknown[]): Tensor {
   return addProduct("addbmm", input, ops.sum(bmm(o.batch1, o.batch2), 0), o.beta, o.alpha);
 }
 
+/** Outer product of two vectors [n] x [m] -> [n, m] (`torch.outer`). */
 export function outer(x: Tensor, ...args: unknown[]): Tensor {
   const o = parseArgs("outer", args, { vec2: A.tensor });
   if (x.dim() !== 1 || o.vec2.dim() !== 1) throw new RangeError("outer: expected 1-D tensors");
   return ops.mul(ops.unsqueeze(x, 1), ops.unsqueeze(o.vec2, 0));
 }
+/** Dot product of two 1-d tensors, as a 0-d tensor (`torch.dot`). */
 export function dot(x: Tensor, ...args: unknown[]): Tensor {
   const o = parseArgs("dot", args, { tensor: A.tensor });
   const y = o.tensor;

@@ -56,6 +56,7 @@ export function linspace(...args: unknown[]): Tensor {
     o.requiresGrad,
   );
 }
+/** `steps` values base ** linspace(start, end) (`torch.logspace`). */
 export function logspace(...args: unknown[]): Tensor {
   const o = parseArgs("logspace", args, {
     start: A.num,
@@ -75,6 +76,7 @@ export function logspace(...args: unknown[]): Tensor {
 function likeArgs(fn: string, args: unknown[], extra = {}) {
   return parseArgs(fn, args, { ...extra, dtype: A.kw(DTYPE(), null), requiresGrad: A.kw(A.bool, false) });
 }
+/** A tensor shaped like x filled with `value` (`torch.full_like`). */
 export function fullLike(x: Tensor, ...args: unknown[]): Tensor {
   const o = parseArgs("fullLike", args, {
     fillValue: A.num,
@@ -83,10 +85,12 @@ export function fullLike(x: Tensor, ...args: unknown[]): Tensor {
   });
   return finish(ops.full(x.shape.slice(), o.fillValue, (o.dtype ?? x.dtype) as DType), o.requiresGrad);
 }
+/** An uninitialised tensor shaped like x (`torch.empty_like`). */
 export function emptyLike(x: Tensor, ...args: unknown[]): Tensor {
   const o = likeArgs("emptyLike", args);
   return finish(Tensor.empty(x.shape.slice(), (o.dtype ?? x.dtype) as DType), o.requiresGrad);
 }
+/** Uniform [0, 1) random numbers shaped like x (`torch.rand_like`). */
 export function randLike(x: Tensor, ...args: unknown[]): Tensor {
   const o = likeArgs("randLike", args);
   return finish(
@@ -94,6 +98,7 @@ export function randLike(x: Tensor, ...args: unknown[]): Tensor {
     o.requiresGrad,
   );
 }
+/** Standard normal random numbers shaped like x (`torch.randn_like`). */
 export function randnLike(x: Tensor, ...args: unknown[]): Tensor {
   const o = likeArgs("randnLike", args);
   return finish(

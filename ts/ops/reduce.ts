@@ -39,6 +39,7 @@ function toRows(x: Tensor, dims: number[]): { rows: Tensor; outer: number; R: nu
 
 // ------------------------------------------------------------------ sum, mean, prod
 
+/** Sum of all elements, or along `dim` (keepdim optional) (`torch.sum`). */
 export function sum(x: Tensor, ...args: unknown[]): Tensor {
   const o = parseArgs("sum", args, {
     dim: [DIMS(), null],
@@ -51,6 +52,7 @@ export function sum(x: Tensor, ...args: unknown[]): Tensor {
   return ops.sum(xx, normDims(o.dim, x.dim()), o.keepdim);
 }
 
+/** Mean of all elements, or along `dim` (keepdim optional) (`torch.mean`). */
 export function mean(x: Tensor, ...args: unknown[]): Tensor {
   const o = parseArgs("mean", args, {
     dim: [DIMS(), null],
@@ -132,10 +134,12 @@ function amaxRaw(x: Tensor, dims: number[], keepdim: boolean, fn: string): Tenso
 }
 const negate = (x: Tensor) => ops.mul(x, -1);
 
+/** Maximum along `dim` (all dims by default), values only (`torch.amax`). */
 export function amax(x: Tensor, ...args: unknown[]): Tensor {
   const o = parseArgs("amax", args, { dim: [DIMS(), null], keepdim: [A.bool, false] });
   return amaxRaw(x, normDims(o.dim, x.dim()), o.keepdim, "amax");
 }
+/** Minimum along `dim` (all dims by default), values only (`torch.amin`). */
 export function amin(x: Tensor, ...args: unknown[]): Tensor {
   const o = parseArgs("amin", args, { dim: [DIMS(), null], keepdim: [A.bool, false] });
   return negate(amaxRaw(negate(x), normDims(o.dim, x.dim()), o.keepdim, "amin"));
@@ -200,6 +204,7 @@ export function max(x: Tensor, opts: { dim: number; keepdim?: boolean }): MaxRes
 export function max(x: Tensor, ...args: unknown[]): Tensor | MaxResult {
   return maxMin("max", x, args);
 }
+/** Minimum of all elements; along `dim`, `{ values, indices }`; of two tensors, elementwise (`torch.min`). */
 export function min(x: Tensor): Tensor;
 export function min(x: Tensor, other: Tensor): Tensor;
 export function min(x: Tensor, dim: number, keepdim?: boolean): MaxResult;
@@ -230,9 +235,11 @@ function argExt(fn: "argmax" | "argmin", x: Tensor, args: unknown[]): Tensor {
     return r.indices;
   });
 }
+/** Index of the maximum, flat or along `dim` (`torch.argmax`). */
 export function argmax(x: Tensor, ...args: unknown[]): Tensor {
   return argExt("argmax", x, args);
 }
+/** Index of the minimum, flat or along `dim` (`torch.argmin`). */
 export function argmin(x: Tensor, ...args: unknown[]): Tensor {
   return argExt("argmin", x, args);
 }
@@ -259,6 +266,7 @@ export function variance(x: Tensor, ...args: unknown[]): Tensor {
   const o = varArgs("var", x, args);
   return ops.variance(x, o.dims, { correction: o.correction, keepdim: o.keepdim });
 }
+/** Standard deviation over all elements or along `dim`, with Bessel's correction by default (`torch.std`). */
 export function std(x: Tensor, ...args: unknown[]): Tensor {
   const o = varArgs("std", x, args);
   return ops.unary("sqrt", ops.variance(x, o.dims, { correction: o.correction, keepdim: o.keepdim }));
@@ -346,12 +354,14 @@ function scanRaw(
   return out;
 }
 
+/** Cumulative sum along `dim` (`torch.cumsum`). */
 export function cumsum(x: Tensor, ...args: unknown[]): Tensor {
   const { xx, g } = scanArgs("cumsum", x, args);
   const out = scanRaw("sum", xx, g, false, false);
   return ops.record(out, "CumsumBackward", [xx], (gy) => [scanRaw("sum", gy, g, true, false)]);
 }
 
+/** Cumulative product along `dim` (`torch.cumprod`). */
 export function cumprod(x: Tensor, ...args: unknown[]): Tensor {
   const { xx, g } = scanArgs("cumprod", x, args);
   const out = scanRaw("prod", xx, g, false, false);
@@ -412,13 +422,16 @@ function boolReduce(fn: "any" | "all", x: Tensor, args: unknown[]): Tensor {
     return asBool(r);
   });
 }
+/** Whether any element is nonzero, overall or along `dim`, as a bool tensor (`torch.any`). */
 export function any(x: Tensor, ...args: unknown[]): Tensor {
   return boolReduce("any", x, args);
 }
+/** Whether every element is nonzero, overall or along `dim`, as a bool tensor (`torch.all`). */
 export function all(x: Tensor, ...args: unknown[]): Tensor {
   return boolReduce("all", x, args);
 }
 
+/** Number of nonzero elements, overall or along `dim` (`torch.count_nonzero`). */
 export function countNonzero(x: Tensor, ...args: unknown[]): Tensor {
   const o = parseArgs("countNonzero", args, { dim: [DIMS(), null] });
   return noGrad(() => {

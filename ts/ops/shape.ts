@@ -49,6 +49,7 @@ export function chunk(x: Tensor, ...args: unknown[]): Tensor[] {
   return split(x, s, d);
 }
 
+/** Splits x along `dim` (default 0) into the slices, that dim removed (`torch.unbind`). */
 export function unbind(x: Tensor, ...args: unknown[]): Tensor[] {
   const o = parseArgs("unbind", args, { dim: [A.int, 0] });
   const d = normDim(o.dim, x.dim());
@@ -121,6 +122,7 @@ export function tile(x: Tensor, ...args: unknown[]): Tensor {
 export function expandAs(x: Tensor, other: Tensor): Tensor {
   return ops.expand(x, other.shape);
 }
+/** x broadcast to `shape`, as a view (`torch.broadcast_to`). */
 export function broadcastTo(x: Tensor, ...args: unknown[]): Tensor {
   return ops.expand(x, sizesOf(args));
 }
@@ -166,6 +168,7 @@ export function unflatten(x: Tensor, ...args: unknown[]): Tensor {
   return ops.reshape(x, [...x.shape.slice(0, d), ...sizes, ...x.shape.slice(d + 1)]);
 }
 
+/** Removes size-1 dims (all, or the given `dim`s) (`torch.squeeze`). */
 export function squeeze(x: Tensor, ...args: unknown[]): Tensor {
   const o = parseArgs("squeeze", args, { dim: [A.nullable(A.intOrTuple), null] });
   if (o.dim === null) return ops.squeeze(x);
@@ -175,6 +178,7 @@ export function squeeze(x: Tensor, ...args: unknown[]): Tensor {
     x.shape.filter((s, k) => !(ds.includes(k) && s === 1)),
   );
 }
+/** Inserts a size-1 dim at `dim` (`torch.unsqueeze`). */
 export function unsqueeze(x: Tensor, ...args: unknown[]): Tensor {
   const o = parseArgs("unsqueeze", args, { dim: A.int });
   return ops.unsqueeze(x, o.dim);
@@ -199,9 +203,11 @@ function tri(fn: "tril" | "triu", x: Tensor, args: unknown[]): Tensor {
   const zero = scalarLike(0, x.dtype);
   return maskedWhere(mask, x, zero); // mask stays alive: the backward reads it
 }
+/** The lower triangle of the last two dims (on and below `diagonal`), the rest zero (`torch.tril`). */
 export function tril(x: Tensor, ...args: unknown[]): Tensor {
   return tri("tril", x, args);
 }
+/** The upper triangle of the last two dims (on and above `diagonal`), the rest zero (`torch.triu`). */
 export function triu(x: Tensor, ...args: unknown[]): Tensor {
   return tri("triu", x, args);
 }
@@ -350,6 +356,7 @@ export function cat(tensors: Tensor[], ...args: unknown[]): Tensor {
   });
   return ops.cat(cast, d);
 }
+/** Joins same-shape tensors along a new dim (`torch.stack`). */
 export function stack(tensors: Tensor[], ...args: unknown[]): Tensor {
   const o = parseArgs("stack", args, { dim: [A.int, 0] });
   if (!Array.isArray(tensors) || !tensors.length) throw new RangeError("stack expects a non-empty TensorList");
@@ -367,10 +374,12 @@ export function stack(tensors: Tensor[], ...args: unknown[]): Tensor {
     d,
   );
 }
+/** Concatenates along dim 1 (dim 0 for 1-d tensors) (`torch.hstack`). */
 export function hstack(tensors: Tensor[]): Tensor {
   const ts = tensors.map((t) => (t.dim() === 0 ? ops.reshape(t, [1]) : t));
   return cat(ts, ts[0].dim() === 1 ? 0 : 1);
 }
+/** Concatenates along dim 0, 1-d tensors as rows (`torch.vstack`). */
 export function vstack(tensors: Tensor[]): Tensor {
   return cat(
     tensors.map((t) => (t.dim() === 0 ? ops.reshape(t, [1, 1]) : t.dim() === 1 ? ops.unsqueeze(t, 0) : t)),

@@ -171,6 +171,7 @@ export function initModel(m: Module, opts: { conv: (c: nn.Conv2d) => void; linea
 export const zeros_ = (t: Tensor) => {
   noGrad(() => t.fill_(0));
 };
+/** Fills `t` with 1 in place, outside autograd (nn.init.ones_). */
 export const ones_ = (t: Tensor) => {
   noGrad(() => t.fill_(1));
 };

@@ -11,14 +11,17 @@ export function linear(...args: unknown[]): Tensor {
   const o = parseArgs("F.linear", args, { input: A.tensor, weight: A.tensor, bias: [A.optTensor, null] });
   return ops.linear(o.input, o.weight, o.bias);
 }
+/** max(x, 0) elementwise; `F.relu(x, true)` works in place (`F.relu`). */
 export function relu(x: Tensor, inplace?: boolean | { inplace?: boolean }): Tensor;
 export function relu(...args: unknown[]): Tensor {
   const o = parseArgs("F.relu", args, { input: A.tensor, inplace: [A.bool, false] });
   return o.inplace ? (o.input as Tensor & { relu_(): Tensor }).relu_() : ops.unary("relu", o.input);
 }
+/** 1 / (1 + exp(-x)) elementwise (`F.sigmoid`). */
 export function sigmoid(x: Tensor): Tensor {
   return ops.unary("sigmoid", x);
 }
+/** Hyperbolic tangent elementwise (`F.tanh`). */
 export function tanh(x: Tensor): Tensor {
   return ops.unary("tanh", x);
 }
@@ -32,11 +35,13 @@ const SOFTMAX_ARGS = {
   dim: [A.int, null],
   dtype: A.kw(A.nullable(A.oneOf("float32")), null),
 } as const;
+/** exp(x) / sum(exp(x)) along `dim` (`F.softmax`). */
 export function softmax(x: Tensor, dim: number, opts?: { dtype?: "float32" | null }): Tensor;
 export function softmax(...args: unknown[]): Tensor {
   const o = parseArgs("F.softmax", args, SOFTMAX_ARGS);
   return ops.softmax(o.input, softmaxDim(o.input, o.dim), false);
 }
+/** log(softmax(x)) along `dim`, computed stably (`F.log_softmax`). */
 export function logSoftmax(x: Tensor, dim: number, opts?: { dtype?: "float32" | null }): Tensor;
 export function logSoftmax(...args: unknown[]): Tensor {
   const o = parseArgs("F.logSoftmax", args, SOFTMAX_ARGS);

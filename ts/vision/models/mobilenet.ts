@@ -78,6 +78,7 @@ export interface MobileNetV2Options {
   progress?: boolean;
 }
 
+/** MobileNetV2 as in torchvision: inverted residual blocks; `mobilenetV2()`. Mirrors `torchvision.models.MobileNetV2`. */
 export class MobileNetV2 extends Module {
   readonly lastChannel: number;
   features: nn.Sequential;
@@ -239,6 +240,7 @@ export interface MobileNetV3Options {
   progress?: boolean;
 }
 
+/** MobileNetV3 (large or small) as in torchvision: build it with `mobilenetV3Large()` / `mobilenetV3Small()`. Mirrors `torchvision.models.MobileNetV3`. */
 export class MobileNetV3 extends Module {
   features: nn.Sequential;
   avgpool: nn.AdaptiveAvgPool2d;

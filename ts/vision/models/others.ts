@@ -68,6 +68,7 @@ export class Fire extends Module {
   }
 }
 
+/** SqueezeNet as in torchvision: fire modules; `squeezenet1_1()`. Mirrors `torchvision.models.SqueezeNet`. */
 export class SqueezeNet extends Module {
   features: nn.Sequential;
   classifier: nn.Sequential;
@@ -203,6 +204,7 @@ export class ShuffleInvertedResidual extends Module {
 }
 Object.defineProperty(ShuffleInvertedResidual, "name", { value: "InvertedResidual" });
 
+/** ShuffleNetV2 as in torchvision: channel split and shuffle blocks; `shufflenetV2X1_0()`. Mirrors `torchvision.models.ShuffleNetV2`. */
 export class ShuffleNetV2 extends Module {
   conv1: nn.Sequential;
   maxpool: nn.MaxPool2d;
@@ -322,6 +324,7 @@ export class MBConv extends Module {
   }
 }
 
+/** EfficientNet as in torchvision: MBConv blocks with squeeze-excitation; `efficientnetB0()`. Mirrors `torchvision.models.EfficientNet`. */
 export class EfficientNet extends Module {
   features: nn.Sequential;
   avgpool: nn.AdaptiveAvgPool2d;
@@ -498,6 +501,7 @@ export interface DenseNetOptions {
   numClasses?: number;
   memoryEfficient?: boolean;
 }
+/** DenseNet as in torchvision: dense blocks and transitions; `densenet121()`. Mirrors `torchvision.models.DenseNet`. */
 export class DenseNet extends Module {
   features: nn.Sequential;
   classifier: nn.Linear;
@@ -561,6 +565,7 @@ export function densenet121(
 
 // ------------------------------------------------------------------ VGG
 
+/** VGG as in torchvision: 3x3 conv stacks and a 3-layer classifier; `vgg11()`. Mirrors `torchvision.models.VGG`. */
 export class VGG extends Module {
   features: nn.Sequential;
   avgpool: nn.AdaptiveAvgPool2d;
