@@ -115,6 +115,7 @@ export function contiguousStrides(shape: readonly number[]): number[] {
   return st;
 }
 
+/** An n-dimensional array of float32, float64, int64 or bool on the active backend, with autograd (`torch.Tensor`). */
 export class Tensor {
   readonly shape: Shape;
   /** Element strides into the storage. */

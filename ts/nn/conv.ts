@@ -68,7 +68,7 @@ export interface ConvTransposeModuleOptions {
 
 const PADDING_MODES = ["zeros", "reflect", "replicate", "circular"];
 
-/** Shared state of every conv module (PyTorch's _ConvNd). */
+/** Shared state of every conv module (PyTorch's _ConvNd). Mirrors `torch.nn.modules.conv._ConvNd`. */
 export abstract class ConvNd extends Module {
   weight: Parameter;
   bias: Parameter | null;
@@ -153,7 +153,7 @@ export abstract class ConvNd extends Module {
   }
 }
 
-/** Shared forward of Conv1d/2d/3d: zero padding inside the kernel, other modes by an explicit pad. */
+/** Shared forward of Conv1d/2d/3d: zero padding inside the kernel, other modes by an explicit pad. Mirrors the forward of `torch.nn.Conv1d` / `torch.nn.Conv2d` / `torch.nn.Conv3d` (no class of its own in PyTorch). */
 export abstract class ConvForward extends ConvNd implements FusableProducer {
   protected abstract get fn(): typeof F.conv2d;
   forward(x: Tensor): Tensor {
@@ -176,7 +176,7 @@ export abstract class ConvForward extends ConvNd implements FusableProducer {
 
 /**
  * 1-d convolution over [N, C, L]; weight [out, in/groups, k].
- * `new nn.Conv1d(3, 8, 5, { padding: "same" }).forward(torch.randn(2, 3, 20))` has shape [2, 8, 20].
+ * `new nn.Conv1d(3, 8, 5, { padding: "same" }).forward(torch.randn(2, 3, 20))` has shape [2, 8, 20]. Mirrors `torch.nn.Conv1d`.
  */
 export class Conv1d extends ConvForward {
   protected get fn() {
@@ -189,7 +189,7 @@ export class Conv1d extends ConvForward {
 }
 /**
  * 2-d convolution over [N, C, H, W]; weight [out, in/groups, kH, kW].
- * `new nn.Conv2d(3, 16, 3, { padding: 1 }).forward(torch.randn(1, 3, 28, 28))` has shape [1, 16, 28, 28].
+ * `new nn.Conv2d(3, 16, 3, { padding: 1 }).forward(torch.randn(1, 3, 28, 28))` has shape [1, 16, 28, 28]. Mirrors `torch.nn.Conv2d`.
  */
 export class Conv2d extends ConvForward {
   protected get fn() {
@@ -202,7 +202,7 @@ export class Conv2d extends ConvForward {
 }
 /**
  * 3-d convolution over [N, C, D, H, W]; weight [out, in/groups, kD, kH, kW].
- * `new nn.Conv3d(2, 4, 3, { stride: 2, padding: 1 }).forward(torch.randn(1, 2, 8, 8, 8))` has shape [1, 4, 4, 4, 4].
+ * `new nn.Conv3d(2, 4, 3, { stride: 2, padding: 1 }).forward(torch.randn(1, 2, 8, 8, 8))` has shape [1, 4, 4, 4, 4]. Mirrors `torch.nn.Conv3d`.
  */
 export class Conv3d extends ConvForward {
   protected get fn() {
@@ -253,7 +253,7 @@ abstract class ConvTransposeForward extends ConvNd {
 
 /**
  * Transposed 1-d convolution; weight [in, out/groups, k].
- * `new nn.ConvTranspose1d(4, 2, 3, { stride: 2 }).forward(torch.randn(1, 4, 5))` has shape [1, 2, 11].
+ * `new nn.ConvTranspose1d(4, 2, 3, { stride: 2 }).forward(torch.randn(1, 4, 5))` has shape [1, 2, 11]. Mirrors `torch.nn.ConvTranspose1d`.
  */
 export class ConvTranspose1d extends ConvTransposeForward {
   protected get fn() {
@@ -267,7 +267,7 @@ export class ConvTranspose1d extends ConvTransposeForward {
 /**
  * Transposed 2-d convolution ("deconvolution"); weight [in, out/groups, kH, kW]. Output size per dim
  * is (H-1)*stride - 2*padding + dilation*(k-1) + outputPadding + 1.
- * `new nn.ConvTranspose2d(8, 4, 4, { stride: 2, padding: 1 }).forward(torch.randn(1, 8, 7, 7))` has shape [1, 4, 14, 14].
+ * `new nn.ConvTranspose2d(8, 4, 4, { stride: 2, padding: 1 }).forward(torch.randn(1, 8, 7, 7))` has shape [1, 4, 14, 14]. Mirrors `torch.nn.ConvTranspose2d`.
  */
 export class ConvTranspose2d extends ConvTransposeForward {
   protected get fn() {
@@ -280,7 +280,7 @@ export class ConvTranspose2d extends ConvTransposeForward {
 }
 /**
  * Transposed 3-d convolution; weight [in, out/groups, kD, kH, kW].
- * `new nn.ConvTranspose3d(2, 1, 2, { stride: 2 }).forward(torch.randn(1, 2, 3, 3, 3))` has shape [1, 1, 6, 6, 6].
+ * `new nn.ConvTranspose3d(2, 1, 2, { stride: 2 }).forward(torch.randn(1, 2, 3, 3, 3))` has shape [1, 1, 6, 6, 6]. Mirrors `torch.nn.ConvTranspose3d`.
  */
 export class ConvTranspose3d extends ConvTransposeForward {
   protected get fn() {

@@ -11,7 +11,7 @@ import { moduleListOps } from "./container.js";
 import { type FusableActivation, type FusedActivation, fuseStep, inheritsForward } from "./fusion.js";
 import { A, parseArgs } from "../utils/args.js";
 
-/** y = x W^T + b. `new nn.Linear(784, 10).forward(torch.randn(32, 784))` has shape [32, 10]. */
+/** y = x W^T + b. `new nn.Linear(784, 10).forward(torch.randn(32, 784))` has shape [32, 10]. Mirrors `torch.nn.Linear`. */
 export class Linear extends Module {
   weight: Parameter;
   bias: Parameter | null;
@@ -39,6 +39,7 @@ export class Linear extends Module {
   }
 }
 
+/** max(x, 0): `new nn.ReLU()` or `new nn.ReLU(true)` (in place). Mirrors `torch.nn.ReLU`. */
 export class ReLU extends Module implements FusableActivation {
   readonly inplace: boolean;
   constructor(...args: unknown[]) {
@@ -56,17 +57,19 @@ export class ReLU extends Module implements FusableActivation {
     return this.inplace ? "inplace=True" : "";
   }
 }
+/** 1 / (1 + exp(-x)). Mirrors `torch.nn.Sigmoid`. */
 export class Sigmoid extends Module {
   forward(x: Tensor): Tensor {
     return F.sigmoid(x);
   }
 }
+/** Hyperbolic tangent. Mirrors `torch.nn.Tanh`. */
 export class Tanh extends Module {
   forward(x: Tensor): Tensor {
     return F.tanh(x);
   }
 }
-/** Returns its input; like PyTorch's it accepts and ignores any constructor arguments. */
+/** Returns its input; like PyTorch's it accepts and ignores any constructor arguments. Mirrors `torch.nn.Identity`. */
 export class Identity extends Module {
   constructor(..._args: unknown[]) {
     super();
@@ -76,6 +79,7 @@ export class Identity extends Module {
   }
 }
 
+/** Softmax along `dim`: `new nn.Softmax(1)`. Mirrors `torch.nn.Softmax`. */
 export class Softmax extends Module {
   readonly dim: number | null;
   constructor(dim?: number | null | { dim?: number | null });
@@ -90,6 +94,7 @@ export class Softmax extends Module {
     return `dim=${pyRepr(this.dim)}`;
   }
 }
+/** log(softmax(x)) along `dim`: `new nn.LogSoftmax(1)`. Mirrors `torch.nn.LogSoftmax`. */
 export class LogSoftmax extends Module {
   readonly dim: number | null;
   constructor(dim?: number | null | { dim?: number | null });
@@ -110,6 +115,7 @@ function implicitDim(dim: number | null, x: Tensor): number {
   return x.dim() === 0 || x.dim() === 1 || x.dim() === 3 ? 0 : 1;
 }
 
+/** Flattens dims `startDim`..`endDim` (default 1..-1) into one: `new nn.Flatten()`. Mirrors `torch.nn.Flatten`. */
 export class Flatten extends Module {
   readonly startDim: number;
   readonly endDim: number;
@@ -128,6 +134,7 @@ export class Flatten extends Module {
   }
 }
 
+/** Zeroes elements with probability p while training and scales the rest by 1 / (1 - p): `new nn.Dropout(0.5)`. Mirrors `torch.nn.Dropout`. */
 export class Dropout extends Module {
   readonly p: number;
   readonly inplace: boolean;
@@ -147,7 +154,7 @@ export class Dropout extends Module {
   }
 }
 
-/** Runs children "0", "1", ... in order: `new nn.Sequential(new nn.Linear(4, 8), new nn.ReLU())`. */
+/** Runs children "0", "1", ... in order: `new nn.Sequential(new nn.Linear(4, 8), new nn.ReLU())`. Mirrors `torch.nn.Sequential`. */
 export class Sequential extends Module {
   constructor(...mods: Module[] | [Map<string, Module>]) {
     super();

@@ -50,6 +50,7 @@ const typeName = (v: unknown) =>
         ? ((v as object).constructor?.name ?? "object")
         : typeof v;
 
+/** The base class of every layer and model: parameters, buffers and submodules as properties, `forward`, `train()` / `eval()`, `stateDict()` / `loadStateDict()`. Mirrors `torch.nn.Module`. */
 export abstract class Module {
   /** console.log / util.inspect print what toString() prints (PyTorch's print(model)). */
   [Symbol.for("nodejs.util.inspect.custom")](): string {

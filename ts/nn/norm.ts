@@ -16,7 +16,7 @@ export interface BatchNormOptions {
   trackRunningStats?: boolean;
 }
 
-/** Shared body of BatchNorm1d/2d/3d (PyTorch's _BatchNorm). */
+/** Shared body of BatchNorm1d/2d/3d (PyTorch's _BatchNorm). Mirrors `torch.nn.modules.batchnorm._BatchNorm`. */
 export abstract class BatchNormBase extends Module {
   readonly numFeatures: number;
   readonly eps: number;
@@ -94,21 +94,21 @@ export abstract class BatchNormBase extends Module {
   }
 }
 
-/** Batch norm over [N, C] or [N, C, L]: `new nn.BatchNorm1d(16).forward(torch.randn(8, 16))`. */
+/** Batch norm over [N, C] or [N, C, L]: `new nn.BatchNorm1d(16).forward(torch.randn(8, 16))`. Mirrors `torch.nn.BatchNorm1d`. */
 export class BatchNorm1d extends BatchNormBase {
   protected checkInputDim(x: Tensor): void {
     if (x.dim() !== 2 && x.dim() !== 3) throw new RangeError(`expected 2D or 3D input (got ${x.dim()}D input)`);
   }
 }
 
-/** Batch norm over [N, C, H, W]: `new nn.BatchNorm2d(16).forward(torch.randn(8, 16, 5, 5))`. */
+/** Batch norm over [N, C, H, W]: `new nn.BatchNorm2d(16).forward(torch.randn(8, 16, 5, 5))`. Mirrors `torch.nn.BatchNorm2d`. */
 export class BatchNorm2d extends BatchNormBase {
   protected checkInputDim(x: Tensor): void {
     if (x.dim() !== 4) throw new RangeError(`expected 4D input (got ${x.dim()}D input)`);
   }
 }
 
-/** Batch norm over [N, C, D, H, W]: `new nn.BatchNorm3d(4).forward(torch.randn(2, 4, 3, 5, 5))`. */
+/** Batch norm over [N, C, D, H, W]: `new nn.BatchNorm3d(4).forward(torch.randn(2, 4, 3, 5, 5))`. Mirrors `torch.nn.BatchNorm3d`. */
 export class BatchNorm3d extends BatchNormBase {
   protected checkInputDim(x: Tensor): void {
     if (x.dim() !== 5) throw new RangeError(`expected 5D input (got ${x.dim()}D input)`);
@@ -121,7 +121,7 @@ export interface LayerNormOptions {
   bias?: boolean;
 }
 
-/** Normalises over the trailing dims: `new nn.LayerNorm(10).forward(torch.randn(4, 10))`, or `new nn.LayerNorm([3, 4])`. */
+/** Normalises over the trailing dims: `new nn.LayerNorm(10).forward(torch.randn(4, 10))`, or `new nn.LayerNorm([3, 4])`. Mirrors `torch.nn.LayerNorm`. */
 export class LayerNorm extends Module {
   readonly normalizedShape: number[];
   readonly eps: number;
@@ -149,7 +149,7 @@ export class LayerNorm extends Module {
 }
 
 /** Group norm over [N, C, *]: `new nn.GroupNorm(2, 6).forward(torch.randn(4, 6, 5))`; parameters
- *  `weight`/`bias` [C] when affine. */
+ *  `weight`/`bias` [C] when affine. Mirrors `torch.nn.GroupNorm`. */
 export class GroupNorm extends Module {
   readonly numGroups: number;
   readonly numChannels: number;
@@ -182,7 +182,7 @@ export class GroupNorm extends Module {
 }
 
 /** Shared body of InstanceNorm1d/2d/3d (PyTorch's _InstanceNorm): affine and running stats off by
- *  default; unbatched inputs (one dim fewer) are accepted. */
+ *  default; unbatched inputs (one dim fewer) are accepted. Mirrors `torch.nn.modules.instancenorm._InstanceNorm`. */
 export abstract class InstanceNormBase extends Module {
   readonly numFeatures: number;
   readonly eps: number;
@@ -251,21 +251,21 @@ export abstract class InstanceNormBase extends Module {
     return `${this.numFeatures}, eps=${pyFloat(this.eps)}, momentum=${pyFloat(this.momentum)}, affine=${pyRepr(this.affine)}, track_running_stats=${pyRepr(this.trackRunningStats)}`;
   }
 }
-/** Instance norm over [N, C, L] (or [C, L]). */
+/** Instance norm over [N, C, L] (or [C, L]). Mirrors `torch.nn.InstanceNorm1d`. */
 export class InstanceNorm1d extends InstanceNormBase {
   protected readonly noBatchDim = 2;
   constructor(...args: unknown[]) {
     super("InstanceNorm1d", args);
   }
 }
-/** Instance norm over [N, C, H, W] (or [C, H, W]). */
+/** Instance norm over [N, C, H, W] (or [C, H, W]). Mirrors `torch.nn.InstanceNorm2d`. */
 export class InstanceNorm2d extends InstanceNormBase {
   protected readonly noBatchDim = 3;
   constructor(...args: unknown[]) {
     super("InstanceNorm2d", args);
   }
 }
-/** Instance norm over [N, C, D, H, W] (or [C, D, H, W]). */
+/** Instance norm over [N, C, D, H, W] (or [C, D, H, W]). Mirrors `torch.nn.InstanceNorm3d`. */
 export class InstanceNorm3d extends InstanceNormBase {
   protected readonly noBatchDim = 4;
   constructor(...args: unknown[]) {
@@ -274,7 +274,7 @@ export class InstanceNorm3d extends InstanceNormBase {
 }
 
 /** RMS norm over the trailing dims (PyTorch 2.4): `new nn.RMSNorm(16)` or `new nn.RMSNorm([4, 4], { eps: 1e-6 })`;
- *  parameter `weight` (ones) when elementwiseAffine. eps null = float32's machine epsilon. */
+ *  parameter `weight` (ones) when elementwiseAffine. eps null = float32's machine epsilon. Mirrors `torch.nn.RMSNorm`. */
 export class RMSNorm extends Module {
   readonly normalizedShape: number[];
   readonly eps: number | null;

@@ -27,6 +27,7 @@ interface BlockCtor {
   ): Module;
 }
 
+/** The two 3x3 conv residual block of ResNet-18/34. Mirrors `torchvision.models.resnet.BasicBlock`. */
 export class BasicBlock extends Module {
   static expansion = 1;
   conv1: nn.Conv2d;
@@ -63,6 +64,7 @@ export class BasicBlock extends Module {
   }
 }
 
+/** The 1x1-3x3-1x1 residual block of ResNet-50 and deeper. Mirrors `torchvision.models.resnet.Bottleneck`. */
 export class Bottleneck extends Module {
   static expansion = 4;
   conv1: nn.Conv2d;
@@ -120,6 +122,7 @@ const RESNET_OPTS = {
   normLayer: [A.nullable(A.func), null],
 } as const;
 
+/** ResNet as in torchvision, from a block class and layer counts; `resnet18()`, `resnet34()`, `resnet50()`, `resnext50_32x4d()`. Mirrors `torchvision.models.ResNet`. */
 export class ResNet extends Module {
   conv1: nn.Conv2d;
   bn1: TensorModule;
