@@ -33,10 +33,13 @@ export function runTypedoc(extra = []) {
   const r = spawnSync(process.execPath, args, { cwd: ROOT, encoding: "utf8" });
   if (r.error) throw r.error;
   const log = `${r.stdout ?? ""}\n${r.stderr ?? ""}`;
-  const warnings = log
-    .split("\n")
-    .map((l) => l.replace(ANSI, "").trim())
-    .filter((l) => /^\[(warning|error)\]/.test(l) && !/Found \d+ errors? and \d+ warnings?/.test(l));
+  // a message and its continuation lines (e.g. the symbols a warning lists)
+  const warnings = [];
+  for (const l of log.split("\n").map((x) => x.replace(ANSI, "").trimEnd())) {
+    if (/^\[(warning|error)\]/.test(l)) {
+      if (!/Found \d+ errors? and \d+ warnings?/.test(l)) warnings.push(l);
+    } else if (l.trim() && warnings.length && /^\s/.test(l)) warnings[warnings.length - 1] += ` ${l.trim()}`;
+  }
   let project = null;
   try {
     project = JSON.parse(readFileSync(out, "utf8"));
