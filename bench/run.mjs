@@ -9,8 +9,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { BROWSER_ENGINES, BROWSER_MIN_WARMUP } from "./browser/engines.mjs";
 import { markdown, svg } from "./lib/report.mjs";
-import { BASELINE, ENGINES, ENGINE_BY_ID, QUICK_WORKLOADS, WORKLOADS, WORKLOAD_BY_ID } from "./lib/workloads.mjs";
+import { BASELINE, ENGINES, QUICK_WORKLOADS, WORKLOADS, WORKLOAD_BY_ID } from "./lib/workloads.mjs";
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(BENCH, "..");
@@ -18,11 +19,18 @@ const PEERS = resolve(BENCH, "peers");
 // BENCH_RESULTS_DIR=/tmp/x writes latest.* there instead (partial runs without touching bench/results)
 const RESULTS = process.env.BENCH_RESULTS_DIR ? resolve(process.env.BENCH_RESULTS_DIR) : resolve(BENCH, "results");
 const TMP = resolve(RESULTS, "tmp");
+// every column latest.json may hold: the Node engines, then the Chromium ones (--browser)
+const ALL_ENGINES = [...ENGINES, ...BROWSER_ENGINES];
+const ENGINE_BY_ID = Object.fromEntries(ALL_ENGINES.map((e) => [e.id, e]));
 
 const USAGE = `usage: node bench/run.mjs [options]
   --quick               smoke test: ${QUICK_WORKLOADS.join(" + ")}, 3 timed runs
   --engines a,b         engines (or groups: torchlet, peers, tfjs, ort) — default all:
                         ${ENGINES.map((e) => e.id).join(", ")}
+  --browser             run the Chromium columns instead (headless /usr/bin/chromium, a cross-origin
+                        isolated page, ≥ ${BROWSER_MIN_WARMUP} warm-up runs) and merge them into latest.json
+                        (implies --merge); --engines then picks among (the "@chromium" may be left off):
+                        ${BROWSER_ENGINES.map((e) => e.id).join(", ")}
   --workloads x,y       workloads — default all: ${WORKLOADS.map((w) => w.id).join(", ")}
   --runs N              minimum timed runs (default 5; 3 with --quick)
   --min-time S          keep running until S seconds of timed runs (default 1)
@@ -33,7 +41,7 @@ const USAGE = `usage: node bench/run.mjs [options]
   -h, --help`;
 
 function parseArgs(argv) {
-  const o = { quick: false, merge: false, install: true, timeout: 1800 };
+  const o = { quick: false, merge: false, browser: false, install: true, timeout: 1800 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const [k, inline] = a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, undefined];
@@ -43,6 +51,10 @@ function parseArgs(argv) {
         o.quick = true;
         break;
       case "--merge":
+        o.merge = true;
+        break;
+      case "--browser":
+        o.browser = true;
         o.merge = true;
         break;
       case "--no-install":
@@ -80,17 +92,18 @@ function parseArgs(argv) {
 
 const log = (s) => process.stderr.write(s + "\n");
 
-function selectEngines(spec) {
-  if (!spec) return ENGINES.map((e) => e.id);
+function selectEngines(spec, catalogue) {
+  if (!spec) return catalogue.map((e) => e.id);
   const want = new Set();
   for (const raw of spec
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean)) {
     const s = raw.toLowerCase().replace(/^torchlet-/, "");
-    const hits = ENGINES.filter(
+    const hits = catalogue.filter(
       (e) =>
         e.id.toLowerCase() === s ||
+        e.id.toLowerCase() === `${s}@chromium` ||
         e.group === s ||
         (s === "tfjs" && e.kind === "tfjs") ||
         (s === "ort" && e.kind.startsWith("ort")) ||
@@ -98,12 +111,12 @@ function selectEngines(spec) {
         (s === "pytorch" && e.kind === "pytorch"),
     );
     if (!hits.length) {
-      console.error(`unknown engine "${raw}"; known: ${ENGINES.map((e) => e.id).join(", ")}`);
+      console.error(`unknown engine "${raw}"; known: ${catalogue.map((e) => e.id).join(", ")}`);
       process.exit(2);
     }
     hits.forEach((e) => want.add(e.id));
   }
-  return ENGINES.map((e) => e.id).filter((id) => want.has(id));
+  return catalogue.map((e) => e.id).filter((id) => want.has(id));
 }
 
 function selectWorkloads(spec, quick) {
@@ -340,7 +353,7 @@ if (opts.render) {
   process.stdout.write(md);
   process.exit(0);
 }
-const engines = selectEngines(opts.engines);
+const engines = selectEngines(opts.engines, opts.browser ? BROWSER_ENGINES : ENGINES);
 const workloads = selectWorkloads(opts.workloads, opts.quick);
 const timing = opts.quick
   ? {
@@ -397,6 +410,18 @@ if (peak.error) {
 let peersError = null;
 if (engines.some((e) => ENGINE_BY_ID[e].group === "peers")) peersError = ensurePeers(opts.install);
 
+// --browser: one server for every column; the whole-model ONNX files exported (in Node) up front
+let browserRun = null;
+if (opts.browser) {
+  const drv = await import("./browser/driver.mjs");
+  const { server, url } = await drv.startServer();
+  server.unref();
+  const modelErrors = engines.some((id) => ENGINE_BY_ID[id].kind === "ort-web") ? drv.ensureModels(workloads, log) : {};
+  browserRun = { drv, url, modelErrors };
+  meta.browser = { executable: drv.CHROMIUM, url, min_warmup: BROWSER_MIN_WARMUP };
+  log(`• serving the repository on ${url} (COOP same-origin, COEP require-corp) for ${drv.CHROMIUM}`);
+}
+
 let measurements = [];
 const t0 = Date.now();
 for (const [i, id] of engines.entries()) {
@@ -411,7 +436,14 @@ for (const [i, id] of engines.entries()) {
       error: peersError,
       measurements: workloads.map((w) => ({ engine: id, workload: w, status: "error", error: peersError })),
     };
-  else res = await runChild(id, workloads, timing, opts.timeout);
+  else if (e.browser) {
+    res = await browserRun.drv.runColumn(browserRun.url, e, workloads, timing, { timeoutS: opts.timeout, log });
+    for (const m of res.measurements) {
+      const why = browserRun.modelErrors[m.workload];
+      if (why && e.kind === "ort-web" && m.status === "error") m.error = why;
+    }
+    if (res.info.browser) meta.browser.version = res.info.browser;
+  } else res = await runChild(id, workloads, timing, opts.timeout);
   meta.engines[id] = { ...res.info, ...(res.error ? { error: res.error } : {}) };
   if (res.raw) meta.engines[id].raw = res.raw;
   if (res.info?.version) meta.versions[id] = res.info.version;
@@ -435,7 +467,7 @@ if (opts.merge && existsSync(latestJson)) {
       (m) => ENGINE_BY_ID[m.engine] && WORKLOAD_BY_ID[m.workload] && !have.has(`${m.engine}|${m.workload}`),
     );
     measurements.push(...kept.map((m) => ({ ...m, merged_from: prev.meta?.date })));
-    allEngines = ENGINES.map((e) => e.id).filter((id) => engines.includes(id) || kept.some((m) => m.engine === id));
+    allEngines = ALL_ENGINES.map((e) => e.id).filter((id) => engines.includes(id) || kept.some((m) => m.engine === id));
     allWorkloads = WORKLOADS.map((w) => w.id).filter(
       (id) => workloads.includes(id) || kept.some((m) => m.workload === id),
     );

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds torchlet: the Rust kernels as WebAssembly (simd128, relaxed-simd, threaded) and as a native
+# Builds torchlet: the Rust kernels as WebAssembly (simd128, relaxed-simd, threaded, threaded+relaxed) and as a native
 # Node addon into build/, then the TypeScript into dist/. Steps whose outputs are newer than their
 # inputs are skipped. Env: WASM_CARGO/WASM_RUSTC (Debian rustc-web), NATIVE_CARGO, SKIP_NATIVE=1.
 set -euo pipefail
@@ -41,9 +41,11 @@ echo "build:"
 node scripts/gen-abi.mjs
 wasm simd "+simd128"
 wasm relaxed "+simd128,+relaxed-simd"
-wasm mt "+simd128,+atomics,+bulk-memory,+mutable-globals" \
-  --shared-memory --import-memory --initial-memory=16777216 --max-memory=4294967296 \
-  --export=__wasm_init_tls --export=__tls_size --export=__tls_align --export=__tls_base --export=__stack_pointer
+MT_LINK=(--shared-memory --import-memory --initial-memory=16777216 --max-memory=4294967296
+  --export=__wasm_init_tls --export=__tls_size --export=__tls_align --export=__tls_base --export=__stack_pointer)
+wasm mt "+simd128,+atomics,+bulk-memory,+mutable-globals" "${MT_LINK[@]}"
+# threads + relaxed-simd: preferred over mt by ts/backends/wasm.ts where relaxed-simd validates
+wasm mt-relaxed "+simd128,+relaxed-simd,+atomics,+bulk-memory,+mutable-globals" "${MT_LINK[@]}"
 
 if [[ "${SKIP_NATIVE:-}" != 1 ]]; then
   plat=$(node -p 'process.platform + "-" + process.arch')

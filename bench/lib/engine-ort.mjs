@@ -31,7 +31,9 @@ export async function createEngine(engine) {
   if (engine.kind === "ort-web") {
     // its package.json is not in its "exports": locate the package folder directly
     const pkgDir = resolve(PEERS, "node_modules/onnxruntime-web");
-    ort = await import(pathToFileURL(resolve(pkgDir, "dist/ort.node.min.mjs")).href);
+    // in a browser page (bench/browser) its wasm-only browser build, in Node its Node build
+    const entry = typeof window === "undefined" ? "dist/ort.node.min.mjs" : "dist/ort.wasm.min.mjs";
+    ort = await import(pathToFileURL(resolve(pkgDir, entry)).href);
     ort.env.wasm.numThreads = engine.threads;
     ort.env.wasm.simd = true;
     sessionOptions.executionProviders = ["wasm"];

@@ -75,6 +75,7 @@ export function markdown(results) {
   );
   const notes = results.measurements.filter((m) => m.note);
   for (const m of notes) lines.push(`- † ${m.engine} / ${m.workload}: ${m.note}`);
+  lines.push(...browserSection(results, by));
   if (meta.versions && Object.keys(meta.versions).length) {
     lines.push("");
     lines.push(
@@ -85,6 +86,51 @@ export function markdown(results) {
     );
   }
   return lines.join("\n") + "\n";
+}
+
+/** The Chromium columns (`--browser`): what each loaded, and torchlet vs ORT-web in the same browser
+ *  (same thread count), since the main table's ratios are vs tfjs-wasm in Node. */
+function browserSection(results, by) {
+  const { engines, workloads, meta } = results;
+  const cols = engines.filter((e) => e.endsWith("@chromium"));
+  if (!cols.length) return [];
+  const out = [
+    "",
+    `**In Chromium** (${meta.browser?.version ?? "headless Chromium"}, a cross-origin isolated page; ` +
+      `≥ ${meta.browser?.min_warmup ?? 15} warm-up runs per workload):`,
+  ];
+  for (const e of cols) {
+    const i = meta.engines?.[e] ?? {};
+    const parts = [];
+    if (i.variant) parts.push(`torchlet-${i.variant}.wasm (${i.isa})`);
+    if (i.multithread !== undefined) parts.push(i.multithread ? "threaded build" : "non-threaded build");
+    if (i.threads !== undefined) parts.push(`threads ${i.threads}`);
+    if (i.crossOriginIsolated !== undefined) parts.push(`crossOriginIsolated ${i.crossOriginIsolated}`);
+    if (i.error) parts.push(`error: ${i.error}`);
+    out.push(`- ${e}: ${parts.join(", ") || "not run"}`);
+  }
+  const ours = cols.filter((e) => e.startsWith("wasm-"));
+  const peer = (e) => (/-2t@/.test(e) ? "ort-web-2t@chromium" : "ort-web-1t@chromium");
+  const rows = workloads.filter((wid) =>
+    ours.some((e) => by.get(`${e}|${wid}`)?.status === "ok" && by.get(`${peer(e)}|${wid}`)?.status === "ok"),
+  );
+  if (!rows.length) return out;
+  out.push("");
+  out.push(
+    "torchlet vs ORT-web in the same browser (ORT-web time / torchlet time at the same thread count; > 1 = torchlet faster):",
+  );
+  out.push("");
+  out.push(`| workload | ${ours.map((e) => `${e} vs ${peer(e).replace("@chromium", "")}`).join(" | ")} |`);
+  out.push(`|---|${ours.map(() => "---:").join("|")}|`);
+  for (const wid of rows) {
+    const cells = ours.map((e) => {
+      const a = by.get(`${e}|${wid}`),
+        b = by.get(`${peer(e)}|${wid}`);
+      return a?.status === "ok" && b?.status === "ok" ? `${(b.median_ms / a.median_ms).toFixed(2)}×` : "–";
+    });
+    out.push(`| ${WORKLOAD_BY_ID[wid].short} | ${cells.join(" | ")} |`);
+  }
+  return out;
 }
 
 const PALETTE = [
@@ -102,6 +148,14 @@ const PALETTE = [
   "#ff9d9a",
   "#79706e",
   "#d37295",
+  "#9d7660",
+  "#d7b5a6",
+  "#7b4f9e",
+  "#c9a3e0",
+  "#2f6f3e",
+  "#a6d96a",
+  "#1f3a5f",
+  "#fabfd2",
 ];
 
 /** grouped bars of ratio vs baseline, log2 scale, bars grow up/down from 1× */
@@ -127,7 +181,9 @@ export function svg(results) {
     labelH = 56;
   const groupW = Math.max(1, engines.length) * barW + gap;
   const width = Math.max(640, padL + padR + Math.max(1, workloads.length) * groupW);
-  const legendRows = Math.ceil(engines.length / 6);
+  const legendW = engines.some((e) => e.length > 14) ? 180 : 120;
+  const legendCols = Math.max(1, Math.floor((width - padL - padR) / legendW));
+  const legendRows = Math.ceil(engines.length / legendCols);
   const height = padT + plotH + labelH + legendRows * 20 + 20;
   const y = (l2) => padT + ((hi - l2) / (hi - lo)) * plotH;
   const out = [];
@@ -184,9 +240,9 @@ export function svg(results) {
   });
   const ly0 = padT + plotH + labelH;
   engines.forEach((e, ei) => {
-    const col = ei % 6,
-      row = Math.floor(ei / 6);
-    const x = padL + col * 120,
+    const col = ei % legendCols,
+      row = Math.floor(ei / legendCols);
+    const x = padL + col * legendW,
       yy = ly0 + row * 20;
     out.push(`<rect x="${x}" y="${yy - 10}" width="12" height="12" fill="${PALETTE[ei % PALETTE.length]}"/>`);
     out.push(`<text x="${x + 16}" y="${yy}" fill="#222">${esc(e)}</text>`);

@@ -6,8 +6,9 @@ import { dtypeBytes, storageArray } from "./types.js";
 import { RustBackend } from "./rust.js";
 import { WORKER_SOURCE } from "./wasm-worker.js";
 
-type Variant = "mt" | "relaxed" | "simd";
+type Variant = "mt-relaxed" | "mt" | "relaxed" | "simd";
 const FILES: Record<Variant, string> = {
+  "mt-relaxed": "torchlet-mt-relaxed.wasm",
   mt: "torchlet-mt.wasm",
   relaxed: "torchlet-relaxed.wasm",
   simd: "torchlet-simd.wasm",
@@ -417,6 +418,8 @@ function location(opt?: string | URL): { dir?: URL; file?: URL } {
  *  (Vite, webpack 5, esbuild with asset loaders) see and emit them. */
 function packagedUrl(variant: Variant): URL {
   switch (variant) {
+    case "mt-relaxed":
+      return new URL("../../build/torchlet-mt-relaxed.wasm", import.meta.url);
     case "mt":
       return new URL("../../build/torchlet-mt.wasm", import.meta.url);
     case "relaxed":
@@ -453,7 +456,7 @@ async function spawnWorker(): Promise<{
 }
 
 async function instantiate(module: WebAssembly.Module, variant: Variant, threads: number): Promise<WasmBackend> {
-  if (variant !== "mt") {
+  if (variant !== "mt" && variant !== "mt-relaxed") {
     const inst = await WebAssembly.instantiate(module, {});
     const ex = unsignedPtrs(inst.exports as unknown as Exports);
     return new WasmBackend(ex, ex.memory!, variant, 1);
@@ -511,9 +514,19 @@ export async function createWasmBackend(opts: { threads?: number; wasmUrl?: stri
   const reasons: string[] = [];
   const candidates: { variant: Variant; url: URL }[] = [];
   if (loc.file) {
-    candidates.push({ variant: /mt\.wasm$/i.test(loc.file.pathname) ? "mt" : "simd", url: loc.file });
+    const f = loc.file.pathname;
+    const variant: Variant = /mt-relaxed\.wasm$/i.test(f)
+      ? "mt-relaxed"
+      : /mt\.wasm$/i.test(f)
+        ? "mt"
+        : /relaxed\.wasm$/i.test(f)
+          ? "relaxed"
+          : "simd";
+    candidates.push({ variant, url: loc.file });
   } else {
     if (threads > 1) {
+      // threads + relaxed-simd first; the plain threaded build when that file is missing or fails
+      if (feats.threads && feats.relaxedSimd) candidates.push({ variant: "mt-relaxed", url: at("mt-relaxed") });
       if (feats.threads) candidates.push({ variant: "mt", url: at("mt") });
       else reasons.push(`${FILES.mt}: ${feats.threadsWhy}`);
     }
@@ -526,8 +539,9 @@ export async function createWasmBackend(opts: { threads?: number; wasmUrl?: stri
     try {
       const bytes = await readBytes(c.url);
       const module = await WebAssembly.compile(bytes as BufferSource);
-      const variant: Variant = WebAssembly.Module.imports(module).some((i) => i.kind === "memory") ? "mt" : c.variant;
-      return await instantiate(module, variant, variant === "mt" ? threads : 1);
+      const shared = WebAssembly.Module.imports(module).some((i) => i.kind === "memory");
+      const variant: Variant = shared ? (c.variant === "mt-relaxed" ? "mt-relaxed" : "mt") : c.variant;
+      return await instantiate(module, variant, shared ? threads : 1);
     } catch (e) {
       reasons.push(`${c.url}: ${(e as Error).message}`);
     }
