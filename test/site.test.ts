@@ -3,7 +3,8 @@
 // both), is screenshotted into test-output/site/; the training page trains in a worker to >= 80%
 // test accuracy while the page keeps painting.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import { execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import * as torch from "../ts/index.js";
@@ -63,7 +64,8 @@ describe.skipIf(!existsSync(CHROMIUM))("site: the glossary pages and the trainin
   let site: { server: import("node:http").Server; url: string };
   let browser: import("playwright-core").Browser;
   beforeAll(async () => {
-    execFileSync("npm", ["run", "-s", "site:build"], { cwd: ROOT, stdio: "ignore" });
+    // asynchronously: a minute-long synchronous build would starve vitest's worker RPC ("Timeout calling onTaskUpdate")
+    await promisify(execFile)("npm", ["run", "-s", "site:build"], { cwd: ROOT, maxBuffer: 64 << 20 });
     site = await startSite(join(ROOT, "site/dist"), 0);
     const { chromium } = await import("playwright-core");
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
