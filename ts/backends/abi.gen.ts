@@ -71,7 +71,7 @@ export const KERNEL_CODE: { readonly [K in KernelName]: number } = {
 };
 
 // ---- AttnDims (crates/kernels/src/attention.rs)
-/** The integer part of an attention call's geometry as the ABI passes it (scale and causal follow as numbers): sizes, then the batch and row strides of q, k, v and the mask strides. */
+/** The integer part of an attention call's geometry as the ABI passes it (scale and causal follow as numbers): sizes, then the batch / head / row strides of q, k, v, the mask strides, and the strides of out (and the output gradient) and of dq, dk, dv. */
 export interface AttnDims {
   BH: number;
   heads: number;
@@ -80,20 +80,35 @@ export interface AttnDims {
   E: number;
   Ev: number;
   qsB: number;
+  qsH: number;
   qsL: number;
   ksB: number;
+  ksH: number;
   ksL: number;
   vsB: number;
+  vsH: number;
   vsL: number;
   msB: number;
   msH: number;
   msL: number;
   msS: number;
+  osB: number;
+  osH: number;
+  osL: number;
+  dqsB: number;
+  dqsH: number;
+  dqsL: number;
+  dksB: number;
+  dksH: number;
+  dksL: number;
+  dvsB: number;
+  dvsH: number;
+  dvsL: number;
 }
-export const ATTN_DIMS_FIELDS = ["BH", "heads", "L", "S", "E", "Ev", "qsB", "qsL", "ksB", "ksL", "vsB", "vsL", "msB", "msH", "msL", "msS"] as const;
+export const ATTN_DIMS_FIELDS = ["BH", "heads", "L", "S", "E", "Ev", "qsB", "qsH", "qsL", "ksB", "ksH", "ksL", "vsB", "vsH", "vsL", "msB", "msH", "msL", "msS", "osB", "osH", "osL", "dqsB", "dqsH", "dqsL", "dksB", "dksH", "dksL", "dvsB", "dvsH", "dvsL"] as const;
 /** The int array `AttnDims::decode` reads (fields in declaration order). */
 export function attnDimsInts(g: AttnDims): number[] {
-  return [g.BH, g.heads, g.L, g.S, g.E, g.Ev, g.qsB, g.qsL, g.ksB, g.ksL, g.vsB, g.vsL, g.msB, g.msH, g.msL, g.msS];
+  return [g.BH, g.heads, g.L, g.S, g.E, g.Ev, g.qsB, g.qsH, g.qsL, g.ksB, g.ksH, g.ksL, g.vsB, g.vsH, g.vsL, g.msB, g.msH, g.msL, g.msS, g.osB, g.osH, g.osL, g.dqsB, g.dqsH, g.dqsL, g.dksB, g.dksH, g.dksL, g.dvsB, g.dvsH, g.dvsL];
 }
 
 // ---- ConvGeom (crates/kernels/src/conv/mod.rs)

@@ -1,7 +1,13 @@
 // The js reference of the fused attention kernels (crates/kernels/src/attention.rs): the documented
-// formula softmax(scale * q k^T + mask) v, one full score row at a time, and its backward.
+// formula softmax(scale * q k^T + mask) v, one full score row at a time, and its backward. Every
+// operand is read / written at off + b*sB + h*sH + row*sL + col (bh = b*heads + h).
 
 import type { AttnGeom, ElemArray } from "./types.js";
+
+/** Element offset of (item bh, row 0, col 0) of an operand. */
+function base(g: AttnGeom, bh: number, off: number, sB: number, sH: number): number {
+  return off + Math.floor(bh / g.heads) * sB + (bh % g.heads) * sH;
+}
 
 /** Score row i of item bh (every key j), causal and mask applied. */
 function scoreRow(
@@ -13,10 +19,11 @@ function scoreRow(
   i: number,
   row: Float64Array,
 ): void {
-  const qb = g.qOff + bh * g.qsB + i * g.qsL;
-  const mb = g.mOff + Math.floor(bh / g.heads) * g.msB + (bh % g.heads) * g.msH + i * g.msL;
+  const qb = base(g, bh, g.qOff, g.qsB, g.qsH) + i * g.qsL;
+  const mb = base(g, bh, g.mOff, g.msB, g.msH) + i * g.msL;
+  const kb0 = base(g, bh, g.kOff, g.ksB, g.ksH);
   for (let j = 0; j < g.S; j++) {
-    const kb = g.kOff + bh * g.ksB + j * g.ksL;
+    const kb = kb0 + j * g.ksL;
     let d = 0;
     for (let t = 0; t < g.E; t++) d += q[qb + t] * k[kb + t];
     let x = g.scale * d;
@@ -54,13 +61,14 @@ export function attention(
 ): void {
   const row = new Float64Array(g.S);
   for (let bh = 0; bh < g.BH; bh++) {
+    const vb = base(g, bh, g.vOff, g.vsB, g.vsH);
     for (let i = 0; i < g.L; i++) {
       scoreRow(g, q, k, m, bh, i, row);
       lse[bh * g.L + i] = g.S === 0 ? NaN : softmaxRow(row);
-      const ob = (bh * g.L + i) * g.Ev;
+      const ob = base(g, bh, g.oOff, g.osB, g.osH) + i * g.osL;
       for (let t = 0; t < g.Ev; t++) {
         let acc = g.S === 0 ? NaN : 0;
-        for (let j = 0; j < g.S; j++) acc += row[j] * v[g.vOff + bh * g.vsB + j * g.vsL + t];
+        for (let j = 0; j < g.S; j++) acc += row[j] * v[vb + j * g.vsL + t];
         out[ob + t] = acc;
       }
     }
@@ -81,32 +89,46 @@ export function attentionGrad(
   dv: ElemArray,
 ): void {
   const { L, S, E, Ev } = g;
-  dq.fill(0, 0, g.BH * L * E);
-  dk.fill(0, 0, g.BH * S * E);
-  dv.fill(0, 0, g.BH * S * Ev);
+  const zero = (a: ElemArray, bh: number, off: number, sB: number, sH: number, sL: number, rows: number, n: number) => {
+    const b0 = base(g, bh, off, sB, sH);
+    for (let r = 0; r < rows; r++) a.fill(0, b0 + r * sL, b0 + r * sL + n);
+  };
   const row = new Float64Array(S);
   for (let bh = 0; bh < g.BH; bh++) {
+    zero(dq, bh, g.dqOff, g.dqsB, g.dqsH, g.dqsL, L, E);
+    zero(dk, bh, g.dkOff, g.dksB, g.dksH, g.dksL, S, E);
+    zero(dv, bh, g.dvOff, g.dvsB, g.dvsH, g.dvsL, S, Ev);
+  }
+  for (let bh = 0; bh < g.BH; bh++) {
+    const qb0 = base(g, bh, g.qOff, g.qsB, g.qsH),
+      kb0 = base(g, bh, g.kOff, g.ksB, g.ksH),
+      vb0 = base(g, bh, g.vOff, g.vsB, g.vsH);
+    const dqb = base(g, bh, g.dqOff, g.dqsB, g.dqsH),
+      dkb = base(g, bh, g.dkOff, g.dksB, g.dksH),
+      dvb = base(g, bh, g.dvOff, g.dvsB, g.dvsH);
     for (let i = 0; i < L; i++) {
       scoreRow(g, q, k, m, bh, i, row);
-      const li = lse[bh * L + i],
-        ob = (bh * L + i) * Ev;
+      const li = lse[bh * L + i];
+      const orow = base(g, bh, 0, g.osB, g.osH) + i * g.osL,
+        ob = g.oOff + orow,
+        gb = g.goOff + orow;
       let di = 0;
-      for (let t = 0; t < Ev; t++) di += gout[ob + t] * out[ob + t];
-      const qb = g.qOff + bh * g.qsB + i * g.qsL;
+      for (let t = 0; t < Ev; t++) di += gout[gb + t] * out[ob + t];
+      const qb = qb0 + i * g.qsL;
       for (let j = 0; j < S; j++) {
         const p = Number.isNaN(li) ? NaN : row[j] === -Infinity ? 0 : Math.exp(row[j] - li);
         if (p === 0) continue;
-        const vb = g.vOff + bh * g.vsB + j * g.vsL,
-          kb = g.kOff + bh * g.ksB + j * g.ksL;
+        const vb = vb0 + j * g.vsL,
+          kb = kb0 + j * g.ksL;
         let dp = 0;
         for (let t = 0; t < Ev; t++) {
-          dp += gout[ob + t] * v[vb + t];
-          dv[(bh * S + j) * Ev + t] += p * gout[ob + t];
+          dp += gout[gb + t] * v[vb + t];
+          dv[dvb + j * g.dvsL + t] += p * gout[gb + t];
         }
         const ds = p * (dp - di) * g.scale;
         for (let t = 0; t < E; t++) {
-          dq[(bh * L + i) * E + t] += ds * k[kb + t];
-          dk[(bh * S + j) * E + t] += ds * q[qb + t];
+          dq[dqb + i * g.dqsL + t] += ds * k[kb + t];
+          dk[dkb + j * g.dksL + t] += ds * q[qb + t];
         }
       }
     }

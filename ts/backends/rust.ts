@@ -806,7 +806,7 @@ export abstract class RustBackend implements Backend {
       reverse,
     ]);
   }
-  /** The fused attention kernels (crates/kernels/src/attention.rs), q/k/v/mask from their offsets. */
+  /** The fused attention kernels (crates/kernels/src/attention.rs), every operand from its offset. */
   attention(g: AttnGeom, q: Storage, k: Storage, v: Storage, mask: Storage | null, out: Storage, lse: Storage): void {
     this.run(K.attention, [
       ...this.intArg(attnDimsInts(g)),
@@ -816,7 +816,7 @@ export abstract class RustBackend implements Backend {
       this.h(k, g.kOff),
       this.h(v, g.vOff),
       this.h(mask, g.mOff),
-      this.h(out),
+      this.h(out, g.oOff),
       this.h(lse),
     ]);
   }
@@ -841,12 +841,12 @@ export abstract class RustBackend implements Backend {
       this.h(k, g.kOff),
       this.h(v, g.vOff),
       this.h(mask, g.mOff),
-      this.h(out),
+      this.h(out, g.oOff),
       this.h(lse),
-      this.h(gout),
-      this.h(dq),
-      this.h(dk),
-      this.h(dv),
+      this.h(gout, g.goOff),
+      this.h(dq, g.dqOff),
+      this.h(dk, g.dkOff),
+      this.h(dv, g.dvOff),
     ]);
   }
   /** Asks the Rust thread pool for `n` threads (calling thread included). */

@@ -136,7 +136,7 @@ export interface GemmArgs {
 }
 
 // ConvGeom and PoolGeom: declared once in Rust (abi_struct! in crates/kernels/src/conv.rs, pool.rs)
-import type { ConvGeom, PoolGeom, UnaryKernelOp } from "./abi.gen.js";
+import type { AttnDims, ConvGeom, PoolGeom, UnaryKernelOp } from "./abi.gen.js";
 export type { ConvGeom, PoolGeom };
 
 /** Geometry of F.pad over NC volumes of iD x iH x iW (1-d/2-d pads set the leading sizes to 1):
@@ -173,33 +173,25 @@ export interface ResampleGeom {
   sW: number;
 }
 
-/** Geometry of a fused attention call (crates/kernels/src/attention.rs): q [BH, L, E], k [BH, S, E],
- *  v [BH, S, Ev], each row contiguous, from its element offset with its batch (sB) and row (sL)
- *  strides; the additive float mask (optional) at mOff + b*msB + h*msH + i*msL + j*msS with
- *  bh = b*heads + h; causal masks key j > query i. Outputs out [BH, L, Ev] and lse [BH, L] are dense. */
-export interface AttnGeom {
-  BH: number;
-  heads: number;
-  L: number;
-  S: number;
-  E: number;
-  Ev: number;
+/** Geometry of a fused attention call (crates/kernels/src/attention.rs) over BH = b*heads + h items:
+ *  q [BH, L, E], k [BH, S, E], v [BH, S, Ev], out [BH, L, Ev] (and the output gradient), dq/dk/dv
+ *  like q/k/v. Each has contiguous rows, from its element offset (xOff) with its batch (xsB), head
+ *  (xsH) and row (xsL) strides: element (bh, row, col) at xOff + b*xsB + h*xsH + row*xsL + col. The
+ *  additive float mask (optional) at mOff + b*msB + h*msH + i*msL + j*msS; causal masks key j >
+ *  query i. lse [BH, L] is dense. */
+export interface AttnGeom extends AttnDims {
   scale: number;
   causal: boolean;
   qOff: number;
-  qsB: number;
-  qsL: number;
   kOff: number;
-  ksB: number;
-  ksL: number;
   vOff: number;
-  vsB: number;
-  vsL: number;
   mOff: number;
-  msB: number;
-  msH: number;
-  msL: number;
-  msS: number;
+  oOff: number;
+  /** The output gradient's offset (it has out's strides). */
+  goOff: number;
+  dqOff: number;
+  dkOff: number;
+  dvOff: number;
 }
 
 export interface Backend {

@@ -1005,44 +1005,60 @@ pub unsafe fn call(id: u32, a: &mut dyn Args) -> Result<(), Error> {
             // q, k, v (each from its element offset), the optional additive mask, then the outputs
             let fwd = k == Kernel::Attention;
             let g = attention::Attn::from_dims(&attention::AttnDims::decode(&a.ints()?)?, a.num()? as f32, a.flag()?);
+            g.check_rows().map_err(|e| Error::Arg(e.into()))?;
             let (q, k, v, m) = (a.buf()?, a.buf()?, a.buf()?, a.buf()?);
             let (nq, nk, nv, nm) = (g.q_len(), g.k_len(), g.v_len(), g.mask_len());
-            let (no, nl) = (g.bh * g.l * g.ev, g.bh * g.l);
+            let (no, nl) = (g.o_len(), g.bh * g.l);
             let ins = [(q, nq), (k, nk), (v, nv), (m, nm)];
-            let outs: Vec<(Buf, usize)> = if fwd {
-                vec![(a.buf()?, no), (a.buf()?, nl)]
-            } else {
+            if !fwd {
                 let (o, l, go) = (a.buf()?, a.buf()?, a.buf()?);
                 let (dq, dk, dv) = (a.buf()?, a.buf()?, a.buf()?);
-                let grads = [(dq, g.bh * g.l * g.e), (dk, g.bh * g.s * g.e), (dv, g.bh * g.s * g.ev)];
-                for (i, (d, n)) in grads.iter().enumerate() {
-                    if [(o, no), (l, nl), (go, no)]
-                        .iter()
-                        .chain(ins.iter())
-                        .chain(grads[i + 1..].iter())
-                        .any(|(x, xn)| d.overlaps(*n, x, *xn))
-                    {
-                        return Err(Error::Arg("attentionGrad: an output overlaps another storage".into()));
-                    }
+                let grads = [(dq, g.dq_len()), (dk, g.dk_len()), (dv, g.dv_len())];
+                for (d, n) in grads {
+                    d.check(n)?;
                 }
-                attention::attention_grad(
-                    &g,
-                    q.f32(nq)?,
-                    k.f32(nk)?,
-                    v.f32(nv)?,
-                    m.opt_f32(nm)?,
-                    o.f32(no)?,
-                    l.f32(nl)?,
-                    go.f32(no)?,
-                    dq.f32_mut(g.bh * g.l * g.e)?,
-                    dk.f32_mut(g.bh * g.s * g.e)?,
-                    dv.f32_mut(g.bh * g.s * g.ev)?,
+                let read = [(o, no), (l, nl), (go, no)];
+                if grads.iter().any(|(d, n)| read.iter().chain(ins.iter()).any(|(x, xn)| d.overlaps(*n, x, *xn))) {
+                    return Err(Error::Arg("attentionGrad: an output overlaps another storage".into()));
+                }
+                let shared =
+                    (0..3).any(|i| (i + 1..3).any(|j| grads[i].0.overlaps(grads[i].1, &grads[j].0, grads[j].1)));
+                let (rq, rk, rv) = (
+                    attention::grad_layout_ok(&g, g.dq, g.l, g.e),
+                    attention::grad_layout_ok(&g, g.dk, g.s, g.e),
+                    attention::grad_layout_ok(&g, g.dv, g.s, g.ev),
                 );
+                let offs = grads.map(|(d, _)| (d.ptr as isize - dq.ptr as isize) / 4);
+                if !(rq && rk && rv) || (shared && !attention::grads_disjoint(&g, offs)) {
+                    return Err(Error::Arg(
+                        "attentionGrad: the gradient layouts overlap themselves or each other".into(),
+                    ));
+                }
+                // SAFETY: each gradient has room for its span (checked), none overlaps an input, and
+                // their layouts reach disjoint elements (checked above).
+                unsafe {
+                    attention::attention_grad_raw(
+                        &g,
+                        q.f32(nq)?,
+                        k.f32(nk)?,
+                        v.f32(nv)?,
+                        m.opt_f32(nm)?,
+                        o.f32(no)?,
+                        l.f32(nl)?,
+                        go.f32(no)?,
+                        dq.ptr as *mut f32,
+                        dk.ptr as *mut f32,
+                        dv.ptr as *mut f32,
+                    );
+                }
                 return Ok(());
-            };
-            let ((o, _), (l, _)) = (outs[0], outs[1]);
+            }
+            let (o, l) = (a.buf()?, a.buf()?);
             if ins.iter().any(|(x, xn)| o.overlaps(no, x, *xn) || l.overlaps(nl, x, *xn)) || o.overlaps(no, &l, nl) {
                 return Err(Error::Arg("attention: an output overlaps another storage".into()));
+            }
+            if !attention::grad_layout_ok(&g, g.o, g.l, g.ev) {
+                return Err(Error::Arg("attention: the output layout overlaps itself".into()));
             }
             attention::attention(
                 &g,

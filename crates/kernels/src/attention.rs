@@ -1,22 +1,32 @@
 //! Fused scaled-dot-product attention (flash-attention style): softmax(scale * Q K^T + mask) V
-//! computed one block of queries x one block of keys at a time with an online softmax, so no
-//! thread ever holds more than a BR x BC block of the score matrix; the backward recomputes the
-//! scores block-wise from the saved log-sum-exp of each query row. Threaded over batch * heads.
+//! for one block of queries x one block of keys at a time with an online softmax, so the score
+//! matrix is never materialised beyond a BR x BC block. Both products run on the GEMM
+//! microkernels (crates/kernels/src/gemm: Q and K packed once per task, the probabilities
+//! packed per block), the row max / exp / sum pass in between is vectorised (`simd_fn!`).
+//! The backward recomputes the probabilities block-wise from the saved log-sum-exp of each
+//! query row and forms dV, dK, dQ with five GEMMs per block pair. Threaded over batch * heads
+//! (and over query-row ranges when there are few items).
+use crate::gemm;
 use crate::linalg::SendPtr;
 use crate::{par, simd, simd_fn};
 
 /// Query rows per block.
-const BR: usize = 16;
+const BR: usize = 64;
 /// Key columns per block.
-const BC: usize = 64;
+const BC: usize = 128;
+/// A forward task packs all its keys and values once when they take at most this many floats
+/// (else per key block, for every query block: memory O(block) for long sequences).
+const FULL_KV_MAX: usize = 1 << 19;
 
-/// Geometry of one attention call. q is [bh, l, e], k [bh, s, e], v [bh, s, ev], each row
-/// contiguous (element stride 1) with its own batch stride (`*_sb`) and row stride (`*_sl`), so
-/// e.g. MultiheadAttention's [L, B*H, hd] projections are read in place. The additive float mask
-/// (optional) is read at `b*m_sb + h*m_sh + i*m_sl + j*m_ss` with bh = b*heads + h (stride 0 on
-/// broadcast dims). `causal` masks key j > query i (top-left aligned, as PyTorch's is_causal).
-/// Outputs are dense: out [bh, l, ev], lse [bh, l].
-#[derive(Clone, Copy, Debug)]
+/// Geometry of one attention call over bh = b * heads + h items: q [bh, l, e], k [bh, s, e],
+/// v [bh, s, ev], out [bh, l, ev] and (backward) dq, dk, dv like q, k, v. Every operand has
+/// contiguous rows (element stride 1) and is addressed as `b*sb + h*sh + row*sl + col` with its
+/// own strides (stride 0 on broadcast dims), so e.g. MultiheadAttention's packed in-projection
+/// [B, T, 3E] is read in place (sb = T*3E, sh = hd, sl = 3E) and out is written straight into
+/// [B, T, E]. The backward reads the output gradient with out's strides. The additive float mask
+/// (optional) is read at `b*m_sb + h*m_sh + i*m_sl + j*m_ss`. `causal` masks key j > query i
+/// (top-left aligned, as PyTorch's is_causal). lse [bh, l] is dense.
+#[derive(Clone, Copy, Debug, Default)]
 pub struct Attn {
     pub bh: usize,
     pub heads: usize,
@@ -26,25 +36,49 @@ pub struct Attn {
     pub ev: usize,
     pub scale: f32,
     pub causal: bool,
-    pub q_sb: usize,
-    pub q_sl: usize,
-    pub k_sb: usize,
-    pub k_sl: usize,
-    pub v_sb: usize,
-    pub v_sl: usize,
+    pub q: Lay,
+    pub k: Lay,
+    pub v: Lay,
     pub m_sb: usize,
     pub m_sh: usize,
     pub m_sl: usize,
     pub m_ss: usize,
+    pub o: Lay,
+    pub dq: Lay,
+    pub dk: Lay,
+    pub dv: Lay,
+}
+
+/// Batch, head and row strides of one operand.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Lay {
+    pub sb: usize,
+    pub sh: usize,
+    pub sl: usize,
+}
+
+impl Lay {
+    pub const fn new(sb: usize, sh: usize, sl: usize) -> Lay {
+        Lay { sb, sh, sl }
+    }
+    /// Dense [bh, rows, cols] (with heads = 1: the item stride is sb).
+    pub const fn dense(rows: usize, cols: usize) -> Lay {
+        Lay { sb: rows * cols, sh: 0, sl: cols }
+    }
 }
 
 crate::abi_struct! {
     /// The integer part of an attention call's geometry as the ABI passes it (scale and causal
-    /// follow as numbers): sizes, then the batch and row strides of q, k, v and the mask strides.
+    /// follow as numbers): sizes, then the batch / head / row strides of q, k, v, the mask
+    /// strides, and the strides of out (and the output gradient) and of dq, dk, dv.
     pub struct AttnDims {
         bh = "BH", heads = "heads", l = "L", s = "S", e = "E", ev = "Ev",
-        q_sb = "qsB", q_sl = "qsL", k_sb = "ksB", k_sl = "ksL", v_sb = "vsB", v_sl = "vsL",
+        q_sb = "qsB", q_sh = "qsH", q_sl = "qsL", k_sb = "ksB", k_sh = "ksH", k_sl = "ksL",
+        v_sb = "vsB", v_sh = "vsH", v_sl = "vsL",
         m_sb = "msB", m_sh = "msH", m_sl = "msL", m_ss = "msS",
+        o_sb = "osB", o_sh = "osH", o_sl = "osL",
+        dq_sb = "dqsB", dq_sh = "dqsH", dq_sl = "dqsL", dk_sb = "dksB", dk_sh = "dksH", dk_sl = "dksL",
+        dv_sb = "dvsB", dv_sh = "dvsH", dv_sl = "dvsL",
     }
 }
 
@@ -59,35 +93,73 @@ impl Attn {
             ev: d.ev,
             scale,
             causal,
-            q_sb: d.q_sb,
-            q_sl: d.q_sl,
-            k_sb: d.k_sb,
-            k_sl: d.k_sl,
-            v_sb: d.v_sb,
-            v_sl: d.v_sl,
+            q: Lay::new(d.q_sb, d.q_sh, d.q_sl),
+            k: Lay::new(d.k_sb, d.k_sh, d.k_sl),
+            v: Lay::new(d.v_sb, d.v_sh, d.v_sl),
             m_sb: d.m_sb,
             m_sh: d.m_sh,
             m_sl: d.m_sl,
             m_ss: d.m_ss,
+            o: Lay::new(d.o_sb, d.o_sh, d.o_sl),
+            dq: Lay::new(d.dq_sb, d.dq_sh, d.dq_sl),
+            dk: Lay::new(d.dk_sb, d.dk_sh, d.dk_sl),
+            dv: Lay::new(d.dv_sb, d.dv_sh, d.dv_sl),
         }
     }
-    /// Elements of q, k, v and the mask that the strides reach (for bounds checks).
+    /// Elements an operand's strides reach (for bounds checks).
+    pub fn span(&self, lay: Lay, rows: usize, cols: usize) -> usize {
+        if self.bh == 0 || rows == 0 || cols == 0 {
+            return 0;
+        }
+        let heads = self.heads.max(1);
+        let (nb, nh) = ((self.bh - 1) / heads + 1, heads.min(self.bh));
+        (nb - 1) * lay.sb + (nh - 1) * lay.sh + (rows - 1) * lay.sl + cols
+    }
     pub fn q_len(&self) -> usize {
-        span(self.bh, self.q_sb, self.l, self.q_sl, self.e)
+        self.span(self.q, self.l, self.e)
     }
     pub fn k_len(&self) -> usize {
-        span(self.bh, self.k_sb, self.s, self.k_sl, self.e)
+        self.span(self.k, self.s, self.e)
     }
     pub fn v_len(&self) -> usize {
-        span(self.bh, self.v_sb, self.s, self.v_sl, self.ev)
+        self.span(self.v, self.s, self.ev)
+    }
+    pub fn o_len(&self) -> usize {
+        self.span(self.o, self.l, self.ev)
+    }
+    pub fn dq_len(&self) -> usize {
+        self.span(self.dq, self.l, self.e)
+    }
+    pub fn dk_len(&self) -> usize {
+        self.span(self.dk, self.s, self.e)
+    }
+    pub fn dv_len(&self) -> usize {
+        self.span(self.dv, self.s, self.ev)
     }
     pub fn mask_len(&self) -> usize {
         if self.bh == 0 || self.l == 0 || self.s == 0 {
             return 0;
         }
         let heads = self.heads.max(1);
-        let nb = self.bh.div_ceil(heads);
-        (nb - 1) * self.m_sb + (heads - 1) * self.m_sh + (self.l - 1) * self.m_sl + (self.s - 1) * self.m_ss + 1
+        let (nb, nh) = ((self.bh - 1) / heads + 1, heads.min(self.bh));
+        (nb - 1) * self.m_sb + (nh - 1) * self.m_sh + (self.l - 1) * self.m_sl + (self.s - 1) * self.m_ss + 1
+    }
+    /// Why the rows of an operand cannot be read as GEMM operands (a row stride below the row
+    /// length while there are several rows), if they cannot.
+    pub fn check_rows(&self) -> Result<(), &'static str> {
+        let ok = |lay: Lay, rows: usize, cols: usize| rows <= 1 || cols == 0 || lay.sl >= cols;
+        if !ok(self.q, self.l, self.e) || !ok(self.k, self.s, self.e) || !ok(self.v, self.s, self.ev) {
+            return Err("attention: q, k and v rows must not overlap (row stride >= row length)");
+        }
+        if !ok(self.o, self.l, self.ev) {
+            return Err("attention: out rows must not overlap");
+        }
+        Ok(())
+    }
+    #[inline(always)]
+    fn base(&self, lay: Lay, bh: usize) -> usize {
+        let heads = self.heads.max(1);
+        (bh / heads) * lay.sb + (bh % heads) * lay.sh
     }
     #[inline(always)]
     fn mask_base(&self, bh: usize) -> usize {
@@ -96,12 +168,61 @@ impl Attn {
     }
 }
 
-fn span(n: usize, sb: usize, rows: usize, sl: usize, cols: usize) -> usize {
-    if n == 0 || rows == 0 || cols == 0 {
-        0
+thread_local! {
+    /// Grow-only per-thread scratch for the packed operands and score blocks (no allocation per
+    /// task in steady state).
+    static WS: core::cell::RefCell<Vec<f32>> = const { core::cell::RefCell::new(Vec::new()) };
+}
+
+/// Runs f with this thread's scratch cut into slices of the given lengths (contents unspecified).
+fn with_ws<const N: usize, R>(lens: [usize; N], f: impl FnOnce([&mut [f32]; N]) -> R) -> R {
+    WS.with(|ws| {
+        let mut ws = ws.borrow_mut();
+        let total: usize = lens.iter().sum();
+        if ws.len() < total {
+            ws.resize(total, 0.0);
+        }
+        let mut rest: &mut [f32] = &mut ws[..];
+        let parts = lens.map(|n| {
+            let (a, b) = core::mem::take(&mut rest).split_at_mut(n);
+            rest = b;
+            a
+        });
+        f(parts)
+    })
+}
+
+/// The leading dimension to hand the GEMM packers for `rows` rows of `cols` at row stride sl.
+#[inline(always)]
+fn ld(sl: usize, rows: usize, cols: usize) -> usize {
+    if rows <= 1 {
+        sl.max(cols)
     } else {
-        (n - 1) * sb + (rows - 1) * sl + cols
+        sl
     }
+}
+
+/// float32 sum with 8 independent accumulators (vectorises).
+#[inline(always)]
+fn sum8(x: &[f32]) -> f32 {
+    crate::softmax::sum8(x)
+}
+
+/// Max with 8 independent lanes (vectorises); NaNs are not propagated (the exp pass does that).
+#[inline(always)]
+fn max8(x: &[f32], init: f32) -> f32 {
+    let mut acc = [init; 8];
+    let mut ch = x.chunks_exact(8);
+    for c in &mut ch {
+        for l in 0..8 {
+            acc[l] = if c[l] > acc[l] { c[l] } else { acc[l] };
+        }
+    }
+    let mut m = init;
+    for &a in acc.iter().chain(ch.remainder()) {
+        m = if a > m { a } else { m };
+    }
+    m
 }
 
 #[inline(always)]
@@ -121,36 +242,6 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
     s
 }
 
-/// y += a * x
-#[inline(always)]
-fn axpy(y: &mut [f32], a: f32, x: &[f32]) {
-    for (p, &v) in y.iter_mut().zip(x) {
-        *p += a * v;
-    }
-}
-
-/// dst[t * BC + jj] = src[base + (c0 + jj) * sl + t] for jj < c1 - c0, t < n: a block of rows
-/// (keys or values) transposed, so a query row's products with the whole block are axpys over BC.
-#[inline(always)]
-fn pack_t(src: &[f32], base: usize, sl: usize, c0: usize, c1: usize, n: usize, dst: &mut [f32]) {
-    for jj in 0..c1 - c0 {
-        let r = &src[base + (c0 + jj) * sl..base + (c0 + jj) * sl + n];
-        for (t, &x) in r.iter().enumerate() {
-            dst[t * BC + jj] = x;
-        }
-    }
-}
-
-/// row[..nc] = a . bt (bt: n rows of BC, packed by `pack_t`).
-#[inline(always)]
-fn row_times(a: &[f32], bt: &[f32], nc: usize, row: &mut [f32]) {
-    let row = &mut row[..nc];
-    row.fill(0.0);
-    for (t, &x) in a.iter().enumerate() {
-        axpy(row, x, &bt[t * BC..t * BC + nc]);
-    }
-}
-
 /// exp(x - m) for a score x and a finite row max m: 0 for a masked (-inf) score, and the argument
 /// kept above -87 so no subnormal intermediate slows the vector exp (exp(-87) ~ 1.6e-38).
 #[inline(always)]
@@ -164,46 +255,7 @@ fn exp_shift(x: f32, m: f32) -> f32 {
     }
 }
 
-/// Scores of query rows [r0, r1) against the packed key block kt (keys [c0, c1)) into sc (row
-/// stride BC): scale * q.k + mask, -inf where causal masks them.
-#[inline(always)]
-fn scores(
-    g: &Attn,
-    q: &[f32],
-    kt: &[f32],
-    mask: Option<&[f32]>,
-    bh: usize,
-    r0: usize,
-    r1: usize,
-    c0: usize,
-    c1: usize,
-    sc: &mut [f32],
-) {
-    let qb = bh * g.q_sb;
-    let mb = g.mask_base(bh);
-    let nc = c1 - c0;
-    for i in r0..r1 {
-        let qi = &q[qb + i * g.q_sl..qb + i * g.q_sl + g.e];
-        let row = &mut sc[(i - r0) * BC..(i - r0) * BC + nc];
-        row_times(qi, kt, nc, row);
-        for x in row.iter_mut() {
-            *x *= g.scale;
-        }
-        if let Some(m) = mask {
-            let mr = mb + i * g.m_sl;
-            for (jj, x) in row.iter_mut().enumerate() {
-                *x += m[mr + (c0 + jj) * g.m_ss];
-            }
-        }
-        if g.causal && c1 > i + 1 {
-            for x in row[(i + 1).max(c0) - c0..].iter_mut() {
-                *x = f32::NEG_INFINITY;
-            }
-        }
-    }
-}
-
-/// Keys [0, c_end) can matter to query rows [r0, r1) (causal: j <= i < r1).
+/// Keys [0, c_end) can matter to query rows [.., r1) (causal: j <= i < r1).
 #[inline(always)]
 fn key_end(g: &Attn, r1: usize) -> usize {
     if g.causal {
@@ -214,75 +266,204 @@ fn key_end(g: &Attn, r1: usize) -> usize {
 }
 
 simd_fn! {
-/// Query rows [rb, re) of one batch*head item of the forward: their out rows [re - rb, ev] and lse.
-fn forward_item(g: &Attn, q: &[f32], k: &[f32], v: &[f32], mask: Option<&[f32]>, bh: usize, rb: usize, re: usize,
-                out: &mut [f32], lse: &mut [f32]) {
-    let ev = g.ev;
-    let mut sc = vec![0f32; BR * BC];
-    let mut kt = vec![0f32; g.e * BC];
-    let mut mx = [0f32; BR];
-    let mut sum = [0f32; BR];
-    let (kb, vb) = (bh * g.k_sb, bh * g.v_sb);
-    let mut r0 = rb;
-    while r0 < re {
-        let r1 = (r0 + BR).min(re);
-        let acc = &mut out[(r0 - rb) * ev..(r1 - rb) * ev];
-        acc.fill(0.0);
-        mx.fill(f32::NEG_INFINITY);
-        sum.fill(0.0);
-        let cend = key_end(g, r1);
-        let mut c0 = 0;
-        while c0 < cend {
-            let c1 = (c0 + BC).min(cend);
-            pack_t(k, kb, g.k_sl, c0, c1, g.e, &mut kt);
-            scores(g, q, &kt, mask, bh, r0, r1, c0, c1, &mut sc);
-            for i in 0..r1 - r0 {
-                let row = &mut sc[i * BC..i * BC + (c1 - c0)];
-                let mut m = mx[i];
-                for &x in row.iter() { m = if x > m || x.is_nan() { x } else { m }; }
-                if m == f32::NEG_INFINITY { continue; } // every key so far masked
-                let alpha = if mx[i] == f32::NEG_INFINITY { 0.0 } else { exp_shift(mx[i], m) };
-                let mut s = 0f32;
-                for x in row.iter_mut() { *x = exp_shift(*x, m); s += *x; }
-                sum[i] = sum[i] * alpha + s;
-                mx[i] = m;
-                let ai = &mut acc[i * ev..(i + 1) * ev];
-                if alpha != 1.0 { for p in ai.iter_mut() { *p *= alpha; } }
-                for (jj, &p) in row.iter().enumerate() {
-                    if p == 0.0 { continue; }
-                    let j = c0 + jj;
-                    axpy(ai, p, &v[vb + j * g.v_sl..vb + j * g.v_sl + ev]);
-                }
-            }
-            c0 = c1;
-        }
-        for i in 0..r1 - r0 {
-            let ai = &mut acc[i * ev..(i + 1) * ev];
-            if mx[i] == f32::NEG_INFINITY {
-                // a row whose keys are all masked: softmax of all -inf is NaN (as PyTorch)
-                ai.fill(f32::NAN);
-                lse[r0 - rb + i] = f32::NAN;
+/// Raw scores sc (rows [r0, r0 + nr) x keys [c0, c0 + nc), row stride BC) to scale * s + mask,
+/// -inf where causal masks them.
+fn finish_scores(g: &Attn, sc: &mut [f32], mask: Option<&[f32]>, mb: usize, r0: usize, nr: usize, c0: usize, nc: usize) {
+    let scale = g.scale;
+    for ii in 0..nr {
+        let i = r0 + ii;
+        let row = &mut sc[ii * BC..ii * BC + nc];
+        if let Some(m) = mask {
+            let mr = mb + i * g.m_sl;
+            if g.m_ss == 1 {
+                for (x, &y) in row.iter_mut().zip(&m[mr + c0..mr + c0 + nc]) { *x = *x * scale + y; }
             } else {
-                let inv = 1.0 / sum[i];
-                for p in ai.iter_mut() { *p *= inv; }
-                lse[r0 - rb + i] = mx[i] + sum[i].ln();
+                for (jj, x) in row.iter_mut().enumerate() { *x = *x * scale + m[mr + (c0 + jj) * g.m_ss]; }
             }
+        } else {
+            for x in row.iter_mut() { *x *= scale; }
         }
-        r0 = r1;
+        if g.causal && c0 + nc > i + 1 {
+            for x in row[(i + 1).max(c0) - c0..].iter_mut() { *x = f32::NEG_INFINITY; }
+        }
     }
 }
 }
 
-/// out = softmax(scale * q k^T + mask) v, lse = log-sum-exp of each row's scores.
+simd_fn! {
+/// The online-softmax step of a block: per row, the new running max, exp(score - max) in place,
+/// the running sum, and alpha[ii] = the factor the row's accumulator must be scaled by.
+fn online_softmax(sc: &mut [f32], nr: usize, nc: usize, mx: &mut [f32], sum: &mut [f32], alpha: &mut [f32]) {
+    for ii in 0..nr {
+        let row = &mut sc[ii * BC..ii * BC + nc];
+        let m = max8(row, mx[ii]);
+        if m == f32::NEG_INFINITY {
+            // every key so far masked: this block adds nothing
+            row.fill(0.0);
+            alpha[ii] = 1.0;
+            continue;
+        }
+        let a = if mx[ii] == f32::NEG_INFINITY { 0.0 } else { exp_shift(mx[ii], m) };
+        for x in row.iter_mut() { *x = exp_shift(*x, m); }
+        sum[ii] = sum[ii] * a + sum8(row);
+        mx[ii] = m;
+        alpha[ii] = a;
+    }
+}
+}
+
+simd_fn! {
+/// acc rows (stride ev) scaled by alpha (skipped where 1).
+fn scale_rows(acc: &mut [f32], ev: usize, nr: usize, alpha: &[f32]) {
+    for ii in 0..nr {
+        let a = alpha[ii];
+        if a != 1.0 {
+            for p in acc[ii * ev..(ii + 1) * ev].iter_mut() { *p *= a; }
+        }
+    }
+}
+}
+
+simd_fn! {
+/// out row = acc row / sum (NaN for a row whose keys are all masked: softmax of all -inf, as
+/// PyTorch), lse = max + ln(sum).
+fn write_rows(acc: &[f32], ev: usize, nr: usize, mx: &[f32], sum: &[f32], out: *mut f32, osl: usize, lse: &mut [f32]) {
+    for ii in 0..nr {
+        // SAFETY: the caller owns these out rows (ev floats each, osl apart).
+        let o = unsafe { core::slice::from_raw_parts_mut(out.add(ii * osl), ev) };
+        if mx[ii] == f32::NEG_INFINITY {
+            o.fill(f32::NAN);
+            lse[ii] = f32::NAN;
+        } else {
+            let inv = 1.0 / sum[ii];
+            for (p, &x) in o.iter_mut().zip(&acc[ii * ev..(ii + 1) * ev]) { *p = x * inv; }
+            lse[ii] = mx[ii] + sum[ii].ln();
+        }
+    }
+}
+}
+
+/// Packed key (as B, transposed: e x nc) and value (as B: nc x ev) panels of key block [c0, c1).
+fn pack_kv(g: &Attn, k: &[f32], v: &[f32], bh: usize, c0: usize, c1: usize, kp: &mut [f32], vp: &mut [f32]) {
+    let nc = c1 - c0;
+    let (kb, vb) = (g.base(g.k, bh) + c0 * g.k.sl, g.base(g.v, bh) + c0 * g.v.sl);
+    gemm::pack_b_panels(g.e, nc, &k[kb..], ld(g.k.sl, nc, g.e), true, kp);
+    gemm::pack_b_panels(nc, g.ev, &v[vb..], ld(g.v.sl, nc, g.ev), false, vp);
+}
+
+/// Query rows [rb, re) of item bh: out rows (at `out`, o.sl apart) and lse[rb..re].
+fn forward_item(
+    g: &Attn,
+    q: &[f32],
+    k: &[f32],
+    v: &[f32],
+    mask: Option<&[f32]>,
+    bh: usize,
+    rb: usize,
+    re: usize,
+    out: *mut f32,
+    lse: &mut [f32],
+) {
+    let (e, ev) = (g.e, g.ev);
+    let nkb = key_end(g, re).div_ceil(BC);
+    let (kpl, vpl) = (gemm::packed_b_len(e, BC), gemm::packed_b_len(BC, ev));
+    let full = nkb * (kpl + vpl) <= FULL_KV_MAX;
+    let nbuf = if full { nkb } else { 1 };
+    let lens = [nbuf * kpl, nbuf * vpl, gemm::packed_a_len(BR, e), BR * BC, gemm::packed_a_len(BR, BC), BR * ev];
+    with_ws(lens, |[kp, vp, qp, sc, pp, acc]| {
+        forward_block_rows(g, q, k, v, mask, bh, rb, re, out, lse, full, kp, vp, qp, sc, pp, acc)
+    })
+}
+
+/// `forward_item` over its scratch slices.
+fn forward_block_rows(
+    g: &Attn,
+    q: &[f32],
+    k: &[f32],
+    v: &[f32],
+    mask: Option<&[f32]>,
+    bh: usize,
+    rb: usize,
+    re: usize,
+    out: *mut f32,
+    lse: &mut [f32],
+    full: bool,
+    kp: &mut [f32],
+    vp: &mut [f32],
+    qp: &mut [f32],
+    sc: &mut [f32],
+    pp: &mut [f32],
+    acc: &mut [f32],
+) {
+    let (e, ev) = (g.e, g.ev);
+    let nkb = key_end(g, re).div_ceil(BC);
+    let (kpl, vpl) = (gemm::packed_b_len(e, BC), gemm::packed_b_len(BC, ev));
+    if full {
+        for b in 0..nkb {
+            let (c0, c1) = (b * BC, ((b + 1) * BC).min(g.s));
+            pack_kv(g, k, v, bh, c0, c1, &mut kp[b * kpl..], &mut vp[b * vpl..]);
+        }
+    }
+    let (mut mx, mut sum, mut alpha) = ([0f32; BR], [0f32; BR], [0f32; BR]);
+    let (qb, mb) = (g.base(g.q, bh), g.mask_base(bh));
+    let mut r0 = rb;
+    while r0 < re {
+        let r1 = (r0 + BR).min(re);
+        let nr = r1 - r0;
+        gemm::pack_a_panels(nr, e, &q[qb + r0 * g.q.sl..], ld(g.q.sl, nr, e), false, qp);
+        mx.fill(f32::NEG_INFINITY);
+        sum.fill(0.0);
+        // key blocks are whole (causal: the keys past the diagonal score -inf, so P is 0 there)
+        let cend = key_end(g, r1);
+        let mut c0 = 0;
+        while c0 < cend {
+            let c1 = (c0 + BC).min(g.s);
+            let nc = c1 - c0;
+            let b = c0 / BC;
+            let (kb, vb) = if full {
+                (&kp[b * kpl..(b + 1) * kpl], &vp[b * vpl..(b + 1) * vpl])
+            } else {
+                pack_kv(g, k, v, bh, c0, c1, kp, vp);
+                (&kp[..], &vp[..])
+            };
+            gemm::sgemm_packed(nr, nc, e, qp, kb, sc, BC, false);
+            finish_scores(g, sc, mask, mb, r0, nr, c0, nc);
+            online_softmax(sc, nr, nc, &mut mx, &mut sum, &mut alpha);
+            gemm::pack_a_panels(nr, nc, sc, BC, false, pp);
+            if c0 > 0 {
+                scale_rows(acc, ev, nr, &alpha);
+            }
+            gemm::sgemm_packed(nr, ev, nc, pp, vb, acc, ev, c0 > 0);
+            c0 = c1;
+        }
+        // SAFETY: rows [r0, r1) of this task's out rows
+        let o = unsafe { out.add((r0 - rb) * g.o.sl) };
+        write_rows(acc, ev, nr, &mx, &sum, o, g.o.sl, &mut lse[r0 - rb..]);
+        r0 = r1;
+    }
+}
+
+/// out = softmax(scale * q k^T + mask) v (written in out's layout `g.o`), lse = log-sum-exp of
+/// each row's scores (dense [bh, l]).
 pub fn attention(g: &Attn, q: &[f32], k: &[f32], v: &[f32], mask: Option<&[f32]>, out: &mut [f32], lse: &mut [f32]) {
-    let (l, ev) = (g.l, g.ev);
+    let l = g.l;
     if g.bh == 0 || l == 0 {
         return;
     }
-    assert!(out.len() >= g.bh * l * ev && lse.len() >= g.bh * l);
-    if g.s == 0 || ev == 0 {
+    assert!(out.len() >= g.o_len() && lse.len() >= g.bh * l, "attention: outputs too short");
+    assert!(q.len() >= g.q_len() && k.len() >= g.k_len() && v.len() >= g.v_len(), "attention: inputs too short");
+    assert!(mask.is_none_or(|m| m.len() >= g.mask_len()), "attention: mask too short");
+    if let Err(e) = g.check_rows() {
+        panic!("{e}");
+    }
+    if g.s == 0 {
         // no keys: every row is fully masked
-        out[..g.bh * l * ev].fill(f32::NAN);
+        for bh in 0..g.bh {
+            let ob = g.base(g.o, bh);
+            for i in 0..l {
+                out[ob + i * g.o.sl..ob + i * g.o.sl + g.ev].fill(f32::NAN);
+            }
+        }
         lse[..g.bh * l].fill(f32::NAN);
         return;
     }
@@ -295,76 +476,154 @@ pub fn attention(g: &Attn, q: &[f32], k: &[f32], v: &[f32], mask: Option<&[f32]>
         if rb >= re {
             return;
         }
-        // SAFETY: task (bh, part) writes only rows [rb, re) of item bh in out and lse.
-        let o = unsafe { core::slice::from_raw_parts_mut(op.get().add((bh * l + rb) * ev), (re - rb) * ev) };
+        // SAFETY: task (bh, part) writes only rows [rb, re) of item bh in out and lse (out's
+        // rows of distinct items and rows are disjoint: the caller's layout).
+        let o = unsafe { op.get().add(g.base(g.o, bh) + rb * g.o.sl) };
         let ls = unsafe { core::slice::from_raw_parts_mut(lp.get().add(bh * l + rb), re - rb) };
         forward_item(g, q, k, v, mask, bh, rb, re, o, ls);
     });
 }
 
 simd_fn! {
-/// One batch*head item of the backward: dq [l, e], dk [s, e], dv [s, ev] (dense, overwritten).
-fn backward_item(g: &Attn, q: &[f32], k: &[f32], v: &[f32], mask: Option<&[f32]>, out: &[f32], lse: &[f32], gout: &[f32],
-                 bh: usize, dq: &mut [f32], dk: &mut [f32], dv: &mut [f32]) {
-    let (e, ev) = (g.e, g.ev);
-    dq.fill(0.0); dk.fill(0.0); dv.fill(0.0);
-    let mut ds = vec![0f32; BR * BC];
-    let mut pb = vec![0f32; BR * BC];
-    let mut kt = vec![0f32; e * BC];
-    let mut vt = vec![0f32; ev * BC];
-    let mut dp = vec![0f32; BC];
-    let mut dd = [0f32; BR];
-    let (qb, kb, vb) = (bh * g.q_sb, bh * g.k_sb, bh * g.v_sb);
-    let mut r0 = 0;
-    while r0 < g.l {
-        let r1 = (r0 + BR).min(g.l);
-        // D_i = dO_i . O_i (the softmax backward's row term)
-        for i in r0..r1 { dd[i - r0] = dot(&gout[i * ev..(i + 1) * ev], &out[i * ev..(i + 1) * ev]); }
-        let cend = key_end(g, r1);
-        let mut c0 = 0;
-        while c0 < cend {
-            let c1 = (c0 + BC).min(cend);
-            let nc = c1 - c0;
-            pack_t(k, kb, g.k_sl, c0, c1, e, &mut kt);
-            pack_t(v, vb, g.v_sl, c0, c1, ev, &mut vt);
-            scores(g, q, &kt, mask, bh, r0, r1, c0, c1, &mut pb);
-            for i in r0..r1 {
-                let (li, di) = (lse[i], dd[i - r0]);
-                let goi = &gout[i * ev..(i + 1) * ev];
-                let (pr, dr) = (&mut pb[(i - r0) * BC..(i - r0) * BC + nc], &mut ds[(i - r0) * BC..(i - r0) * BC + nc]);
-                // P_ij recomputed from the saved log-sum-exp (NaN for a fully masked row)
-                if li.is_nan() { pr.fill(f32::NAN); } else { for x in pr.iter_mut() { *x = exp_shift(*x, li); } }
-                row_times(goi, &vt, nc, &mut dp);
-                for ((d, &p), &x) in dr.iter_mut().zip(pr.iter()).zip(dp.iter()) { *d = p * (x - di) * g.scale; }
-            }
-            // dV_j += sum_i P_ij dO_i, dK_j += sum_i dS_ij Q_i (rows of this key block)
-            for jj in 0..nc {
-                let j = c0 + jj;
-                let (dvj, dkj) = (&mut dv[j * ev..(j + 1) * ev], &mut dk[j * e..(j + 1) * e]);
-                for i in r0..r1 {
-                    let (p, d) = (pb[(i - r0) * BC + jj], ds[(i - r0) * BC + jj]);
-                    if p != 0.0 { axpy(dvj, p, &gout[i * ev..(i + 1) * ev]); }
-                    if d != 0.0 { axpy(dkj, d, &q[qb + i * g.q_sl..qb + i * g.q_sl + e]); }
-                }
-            }
-            // dQ_i += sum_j dS_ij K_j
-            for i in r0..r1 {
-                let dqi = &mut dq[i * e..(i + 1) * e];
-                for (jj, &d) in ds[(i - r0) * BC..(i - r0) * BC + nc].iter().enumerate() {
-                    if d == 0.0 { continue; }
-                    let j = c0 + jj;
-                    axpy(dqi, d, &k[kb + j * g.k_sl..kb + j * g.k_sl + e]);
-                }
-            }
-            c0 = c1;
-        }
-        r0 = r1;
+/// P = exp(score - lse) in place (NaN rows where lse is NaN: a fully masked row), then
+/// dp = P * (dp - D) * scale (dS).
+fn probs_and_ds(g: &Attn, sc: &mut [f32], dp: &mut [f32], nr: usize, nc: usize, lse: &[f32], dd: &[f32]) {
+    let scale = g.scale;
+    for ii in 0..nr {
+        let (li, di) = (lse[ii], dd[ii]);
+        let pr = &mut sc[ii * BC..ii * BC + nc];
+        if li.is_nan() { pr.fill(f32::NAN); } else { for x in pr.iter_mut() { *x = exp_shift(*x, li); } }
+        for (d, &p) in dp[ii * BC..ii * BC + nc].iter_mut().zip(pr.iter()) { *d = p * (*d - di) * scale; }
     }
 }
 }
 
-/// Gradients of `attention` given its saved out/lse and the output gradient gout (dense [bh, l, ev]):
-/// dq [bh, l, e], dk [bh, s, e], dv [bh, s, ev], dense and overwritten. The mask gets no gradient.
+simd_fn! {
+/// dd[i] = dO_i . O_i (the softmax backward's row term) for rows [0, l) of item bh.
+fn row_terms(g: &Attn, out: &[f32], gout: &[f32], ob: usize, dd: &mut [f32]) {
+    for (i, d) in dd.iter_mut().enumerate() {
+        let r = ob + i * g.o.sl;
+        *d = dot(&gout[r..r + g.ev], &out[r..r + g.ev]);
+    }
+}
+}
+
+/// Zeroes `rows` rows of `cols` floats, `sl` apart, from p.
+///
+/// # Safety
+/// The rows are valid and owned by the caller.
+unsafe fn zero_rows(p: *mut f32, rows: usize, sl: usize, cols: usize) {
+    for i in 0..rows {
+        core::slice::from_raw_parts_mut(p.add(i * sl), cols).fill(0.0);
+    }
+}
+
+/// One batch*head item of the backward: its rows of dq, dk, dv (overwritten).
+///
+/// # Safety
+/// dq, dk, dv are the bases of the gradient layouts `g.dq`, `g.dk`, `g.dv`, valid for their spans,
+/// and no other thread touches item bh's rows of them.
+unsafe fn backward_item(
+    g: &Attn,
+    q: &[f32],
+    k: &[f32],
+    v: &[f32],
+    mask: Option<&[f32]>,
+    out: &[f32],
+    lse: &[f32],
+    gout: &[f32],
+    bh: usize,
+    dq: *mut f32,
+    dk: *mut f32,
+    dv: *mut f32,
+) {
+    let (l, e, ev) = (g.l, g.e, g.ev);
+    let lse = &lse[bh * l..(bh + 1) * l];
+    let (dq, dk, dv) = (dq.add(g.base(g.dq, bh)), dk.add(g.base(g.dk, bh)), dv.add(g.base(g.dv, bh)));
+    zero_rows(dq, l, g.dq.sl, e);
+    zero_rows(dk, g.s, g.dk.sl, e);
+    zero_rows(dv, g.s, g.dv.sl, ev);
+    let (qb, ob, mb) = (g.base(g.q, bh), g.base(g.o, bh), g.mask_base(bh));
+    let nqb = l.div_ceil(BR);
+    let (qal, qbl, gal, gbl) =
+        (gemm::packed_a_len(BR, e), gemm::packed_b_len(BR, e), gemm::packed_a_len(BR, ev), gemm::packed_b_len(BR, ev));
+    let lens = [
+        l,
+        nqb * qal,
+        nqb * qbl,
+        nqb * gal,
+        nqb * gbl,
+        gemm::packed_b_len(e, BC),
+        gemm::packed_b_len(ev, BC),
+        gemm::packed_b_len(BC, e),
+        BR * BC,
+        BR * BC,
+        gemm::packed_a_len(BC, BR).max(gemm::packed_a_len(BR, BC)),
+    ];
+    with_ws(lens, |[dd, qa, qbp, ga, gb, kt, vt, kn, sc, dp, pa]| {
+        row_terms(g, out, gout, ob, dd);
+        // the query blocks' operands, packed once: Q and dO as A (for S and dP) and as B (for dK, dV)
+        for qi in 0..nqb {
+            let (r0, r1) = (qi * BR, ((qi + 1) * BR).min(l));
+            let nr = r1 - r0;
+            let (qr, gr) = (&q[qb + r0 * g.q.sl..], &gout[ob + r0 * g.o.sl..]);
+            gemm::pack_a_panels(nr, e, qr, ld(g.q.sl, nr, e), false, &mut qa[qi * qal..]);
+            gemm::pack_b_panels(nr, e, qr, ld(g.q.sl, nr, e), false, &mut qbp[qi * qbl..]);
+            gemm::pack_a_panels(nr, ev, gr, ld(g.o.sl, nr, ev), false, &mut ga[qi * gal..]);
+            gemm::pack_b_panels(nr, ev, gr, ld(g.o.sl, nr, ev), false, &mut gb[qi * gbl..]);
+        }
+        let (kb0, vb0) = (g.base(g.k, bh), g.base(g.v, bh));
+        let mut c0 = 0;
+        while c0 < g.s {
+            let c1 = (c0 + BC).min(g.s);
+            let nc = c1 - c0;
+            let (kr, vr) = (&k[kb0 + c0 * g.k.sl..], &v[vb0 + c0 * g.v.sl..]);
+            gemm::pack_b_panels(e, nc, kr, ld(g.k.sl, nc, e), true, kt);
+            gemm::pack_b_panels(ev, nc, vr, ld(g.v.sl, nc, ev), true, vt);
+            gemm::pack_b_panels(nc, e, kr, ld(g.k.sl, nc, e), false, kn);
+            // causal: only query blocks with a row i >= c0 see this key block
+            let q_first = if g.causal { c0 / BR } else { 0 };
+            for qi in q_first..nqb {
+                let (r0, r1) = (qi * BR, ((qi + 1) * BR).min(l));
+                let nr = r1 - r0;
+                gemm::sgemm_packed(nr, nc, e, &qa[qi * qal..], kt, sc, BC, false);
+                finish_scores(g, sc, mask, mb, r0, nr, c0, nc);
+                gemm::sgemm_packed(nr, nc, ev, &ga[qi * gal..], vt, dp, BC, false);
+                probs_and_ds(g, sc, dp, nr, nc, &lse[r0..r1], &dd[r0..r1]);
+                // dV_j += sum_i P_ij dO_i, dK_j += sum_i dS_ij Q_i, dQ_i += sum_j dS_ij K_j
+                gemm::pack_a_panels(nc, nr, sc, BC, true, pa);
+                gemm::sgemm_packed_raw(
+                    nc,
+                    ev,
+                    nr,
+                    pa.as_ptr(),
+                    gb[qi * gbl..].as_ptr(),
+                    dv.add(c0 * g.dv.sl),
+                    g.dv.sl,
+                    true,
+                );
+                gemm::pack_a_panels(nc, nr, dp, BC, true, pa);
+                gemm::sgemm_packed_raw(
+                    nc,
+                    e,
+                    nr,
+                    pa.as_ptr(),
+                    qbp[qi * qbl..].as_ptr(),
+                    dk.add(c0 * g.dk.sl),
+                    g.dk.sl,
+                    true,
+                );
+                gemm::pack_a_panels(nr, nc, dp, BC, false, pa);
+                gemm::sgemm_packed_raw(nr, e, nc, pa.as_ptr(), kn.as_ptr(), dq.add(r0 * g.dq.sl), g.dq.sl, true);
+            }
+            c0 = c1;
+        }
+    });
+}
+
+/// Gradients of `attention` given its saved out/lse and the output gradient gout (both in out's
+/// layout `g.o`): dq, dk, dv in their layouts `g.dq`, `g.dk`, `g.dv`, overwritten. The mask gets
+/// no gradient.
 #[allow(clippy::too_many_arguments)]
 pub fn attention_grad(
     g: &Attn,
@@ -379,36 +638,96 @@ pub fn attention_grad(
     dk: &mut [f32],
     dv: &mut [f32],
 ) {
-    let (l, s, e, ev) = (g.l, g.s, g.e, g.ev);
+    assert!(
+        dq.len() >= g.dq_len() && dk.len() >= g.dk_len() && dv.len() >= g.dv_len(),
+        "attention_grad: grads too short"
+    );
+    // SAFETY: three distinct slices, long enough (checked).
+    unsafe { attention_grad_raw(g, q, k, v, mask, out, lse, gout, dq.as_mut_ptr(), dk.as_mut_ptr(), dv.as_mut_ptr()) }
+}
+
+/// [`attention_grad`] with the gradients as raw pointers, so they may interleave in one buffer
+/// (e.g. the three column blocks of a packed [B, T, 3E] in-projection gradient).
+///
+/// # Safety
+/// dq, dk, dv are valid for `g.dq_len()`, `g.dk_len()`, `g.dv_len()` floats, nothing else reads
+/// or writes them during the call, and no element is reached by two (item, row, column) triples of
+/// the three layouts (see [`grads_disjoint`]).
+#[allow(clippy::too_many_arguments)]
+pub unsafe fn attention_grad_raw(
+    g: &Attn,
+    q: &[f32],
+    k: &[f32],
+    v: &[f32],
+    mask: Option<&[f32]>,
+    out: &[f32],
+    lse: &[f32],
+    gout: &[f32],
+    dq: *mut f32,
+    dk: *mut f32,
+    dv: *mut f32,
+) {
     if g.bh == 0 {
         return;
     }
-    assert!(dq.len() >= g.bh * l * e && dk.len() >= g.bh * s * e && dv.len() >= g.bh * s * ev);
-    let (qp, kp, vp) = (SendPtr(dq.as_mut_ptr()), SendPtr(dk.as_mut_ptr()), SendPtr(dv.as_mut_ptr()));
+    assert!(q.len() >= g.q_len() && k.len() >= g.k_len() && v.len() >= g.v_len(), "attention_grad: inputs too short");
+    assert!(out.len() >= g.o_len() && gout.len() >= g.o_len() && lse.len() >= g.bh * g.l, "attention_grad: too short");
+    assert!(mask.is_none_or(|m| m.len() >= g.mask_len()), "attention_grad: mask too short");
+    if let Err(e) = g.check_rows() {
+        panic!("{e}");
+    }
+    let (qp, kp, vp) = (SendPtr(dq), SendPtr(dk), SendPtr(dv));
     par::run(g.bh, &|bh, _| {
-        // SAFETY: task bh writes only its own blocks of dq, dk and dv.
-        let (dqs, dks, dvs) = unsafe {
-            (
-                core::slice::from_raw_parts_mut(qp.get().add(bh * l * e), l * e),
-                core::slice::from_raw_parts_mut(kp.get().add(bh * s * e), s * e),
-                core::slice::from_raw_parts_mut(vp.get().add(bh * s * ev), s * ev),
-            )
-        };
-        backward_item(
-            g,
-            q,
-            k,
-            v,
-            mask,
-            &out[bh * l * ev..(bh + 1) * l * ev],
-            &lse[bh * l..(bh + 1) * l],
-            &gout[bh * l * ev..(bh + 1) * l * ev],
-            bh,
-            dqs,
-            dks,
-            dvs,
-        );
+        // SAFETY: task bh writes only item bh's rows of dq, dk and dv (the caller's contract).
+        unsafe { backward_item(g, q, k, v, mask, out, lse, gout, bh, qp.get(), kp.get(), vp.get()) };
     });
+}
+
+/// Whether blocks of `width` floats at `sum idx_d * stride_d` (idx_d < count_d) are pairwise
+/// disjoint: sorted by stride, each stride at least the extent of the dims below it (sufficient).
+fn blocks_disjoint(dims: &mut [(usize, usize)], width: usize) -> bool {
+    dims.sort();
+    let mut extent = width;
+    for &(st, n) in dims.iter() {
+        if n <= 1 {
+            continue;
+        }
+        if st < extent {
+            return false;
+        }
+        extent += (n - 1) * st;
+    }
+    true
+}
+
+/// (stride, count) of the batch, head and row dims of a layout with `rows` rows.
+fn lay_dims(g: &Attn, lay: Lay, rows: usize) -> [(usize, usize); 3] {
+    let heads = g.heads.max(1);
+    let (nb, nh) = if g.bh == 0 { (0, 0) } else { ((g.bh - 1) / heads + 1, heads.min(g.bh)) };
+    [(lay.sb, nb), (lay.sh, nh), (lay.sl, rows)]
+}
+
+/// Whether a layout (out or a gradient) reaches each element at most once, so the tasks writing
+/// it never write the same element.
+pub fn grad_layout_ok(g: &Attn, lay: Lay, rows: usize, cols: usize) -> bool {
+    blocks_disjoint(&mut lay_dims(g, lay, rows), cols)
+}
+
+/// Whether three gradient layouts starting `offs` floats apart in one buffer (dq, dk, dv order)
+/// reach disjoint elements: the same strides for all three and offsets evenly spaced, read as a
+/// fourth dim. This is what MultiheadAttention's packed [B, T, 3E] / [T, B, 3E] gradient is.
+pub fn grads_disjoint(g: &Attn, offs: [isize; 3]) -> bool {
+    if g.dq != g.dk || g.dq != g.dv {
+        return false;
+    }
+    let mut o = offs;
+    o.sort();
+    let d = o[1] - o[0];
+    if d <= 0 || o[2] - o[1] != d {
+        return false;
+    }
+    let [a, b, c] = lay_dims(g, g.dq, g.l.max(g.s));
+    blocks_disjoint(&mut [a, b, c, (d as usize, 3)], g.e.max(g.ev))
 }
 
 #[cfg(test)]
@@ -425,7 +744,13 @@ mod tests {
             .collect()
     }
 
-    /// The documented formula in float64, materialising every score (dense q, k, v).
+    /// Element (bh, row, col) of an operand in layout `lay`.
+    fn at(g: &Attn, lay: Lay, bh: usize, row: usize, col: usize) -> usize {
+        g.base(lay, bh) + row * lay.sl + col
+    }
+
+    /// The documented formula in float64, materialising every score: (out [bh, l, ev] dense,
+    /// lse, probabilities per item).
     fn reference(
         g: &Attn,
         q: &[f32],
@@ -442,10 +767,9 @@ mod tests {
             for i in 0..l {
                 let mut sc: Vec<f64> = (0..s)
                     .map(|j| {
-                        let mut x: f64 = (0..e)
-                            .map(|t| q[b * g.q_sb + i * g.q_sl + t] as f64 * k[b * g.k_sb + j * g.k_sl + t] as f64)
-                            .sum::<f64>()
-                            * g.scale as f64;
+                        let mut x: f64 =
+                            (0..e).map(|t| q[at(g, g.q, b, i, t)] as f64 * k[at(g, g.k, b, j, t)] as f64).sum::<f64>()
+                                * g.scale as f64;
                         if let Some(m) = mask {
                             x += m[g.mask_base(b) + i * g.m_sl + j * g.m_ss] as f64;
                         }
@@ -461,16 +785,49 @@ mod tests {
                 for x in sc.iter_mut() {
                     *x = (*x - m).exp() / z;
                 }
-                for j in 0..s {
-                    pm[i * s + j] = sc[j];
-                }
+                pm[i * s..(i + 1) * s].copy_from_slice(&sc);
                 for t in 0..ev {
-                    out[(b * l + i) * ev + t] = (0..s).map(|j| sc[j] * v[b * g.v_sb + j * g.v_sl + t] as f64).sum();
+                    out[(b * l + i) * ev + t] = (0..s).map(|j| sc[j] * v[at(g, g.v, b, j, t)] as f64).sum();
                 }
             }
             probs.push(pm);
         }
         (out, lse, probs)
+    }
+
+    /// Reference gradients (dq, dk, dv dense [bh, rows, cols]) from the materialised probabilities.
+    fn reference_grad(g: &Attn, q: &[f32], k: &[f32], v: &[f32], mask: Option<&[f32]>, go: &[f32]) -> [Vec<f64>; 3] {
+        let (l, s, e, ev) = (g.l, g.s, g.e, g.ev);
+        let (_, _, probs) = reference(g, q, k, v, mask);
+        let sc = g.scale as f64;
+        let (mut dq, mut dk, mut dv) = (vec![0f64; g.bh * l * e], vec![0f64; g.bh * s * e], vec![0f64; g.bh * s * ev]);
+        for b in 0..g.bh {
+            let p = &probs[b];
+            let gor = |i: usize, t: usize| go[at(g, g.o, b, i, t)] as f64;
+            let mut ds = vec![0f64; l * s];
+            for i in 0..l {
+                let dp: Vec<f64> =
+                    (0..s).map(|j| (0..ev).map(|t| gor(i, t) * v[at(g, g.v, b, j, t)] as f64).sum()).collect();
+                let dsum: f64 = (0..s).map(|j| p[i * s + j] * dp[j]).sum();
+                for j in 0..s {
+                    ds[i * s + j] = p[i * s + j] * (dp[j] - dsum) * sc;
+                }
+            }
+            for j in 0..s {
+                for t in 0..ev {
+                    dv[(b * s + j) * ev + t] = (0..l).map(|i| p[i * s + j] * gor(i, t)).sum();
+                }
+                for t in 0..e {
+                    dk[(b * s + j) * e + t] = (0..l).map(|i| ds[i * s + j] * q[at(g, g.q, b, i, t)] as f64).sum();
+                }
+            }
+            for i in 0..l {
+                for t in 0..e {
+                    dq[(b * l + i) * e + t] = (0..s).map(|j| ds[i * s + j] * k[at(g, g.k, b, j, t)] as f64).sum();
+                }
+            }
+        }
+        [dq, dk, dv]
     }
 
     fn geom(bh: usize, l: usize, s: usize, e: usize, ev: usize, causal: bool) -> Attn {
@@ -481,19 +838,33 @@ mod tests {
             s,
             e,
             ev,
-            scale: 1.0 / (e as f32).sqrt(),
+            scale: 1.0 / (e.max(1) as f32).sqrt(),
             causal,
-            q_sb: l * e,
-            q_sl: e,
-            k_sb: s * e,
-            k_sl: e,
-            v_sb: s * ev,
-            v_sl: ev,
+            q: Lay::dense(l, e),
+            k: Lay::dense(s, e),
+            v: Lay::dense(s, ev),
             m_sb: 0,
             m_sh: 0,
             m_sl: s,
             m_ss: 1,
+            o: Lay::dense(l, ev),
+            dq: Lay::dense(l, e),
+            dk: Lay::dense(s, e),
+            dv: Lay::dense(s, ev),
         }
+    }
+
+    fn close(a: f32, r: f64, atol: f64, rtol: f64, what: &str) {
+        assert!((a as f64 - r).abs() <= atol + rtol * r.abs(), "{what}: {a} vs {r}");
+    }
+
+    /// A [l, s] mask with some -inf, the diagonal kept so no row is fully masked.
+    fn some_mask(l: usize, s: usize) -> Vec<f32> {
+        let mut mask: Vec<f32> = rnd(l * s, 4).iter().map(|x| if *x > 0.8 { f32::NEG_INFINITY } else { *x }).collect();
+        for i in 0..l {
+            mask[i * s + i.min(s - 1)] = 0.0;
+        }
+        mask
     }
 
     #[test]
@@ -504,81 +875,154 @@ mod tests {
             (3, 33, 33, 80, 80, true, false),
             (1, 65, 130, 7, 9, true, true),
             (2, 5, 200, 16, 16, false, true),
+            (1, 129, 300, 64, 64, false, true),
+            (2, 300, 129, 8, 8, true, false),
+            (1, 7, 7, 0, 4, false, false),
+            (1, 7, 9, 4, 0, true, false),
         ] {
             let g = geom(bh, l, s, e, ev, causal);
             let (q, k, v) = (rnd(bh * l * e, 1), rnd(bh * s * e, 2), rnd(bh * s * ev, 3));
-            let mask: Vec<f32> = rnd(l * s, 4).iter().map(|x| if *x > 0.8 { f32::NEG_INFINITY } else { *x }).collect();
-            // keep the diagonal allowed so no row is fully masked
-            let mut mask = mask;
-            for i in 0..l.min(s) {
-                mask[i * s + i] = 0.0;
-            }
+            let mask = some_mask(l, s);
             let m = if masked { Some(&mask[..]) } else { None };
             let mut out = vec![f32::NAN; bh * l * ev];
             let mut lse = vec![f32::NAN; bh * l];
             attention(&g, &q, &k, &v, m, &mut out, &mut lse);
             let (ro, rl, _) = reference(&g, &q, &k, &v, m);
+            let what = format!("({bh},{l},{s},{e},{ev},{causal},{masked})");
             for (a, b) in out.iter().zip(&ro) {
-                assert!((*a as f64 - b).abs() < 1e-5 + 1e-4 * b.abs(), "{a} vs {b} ({bh},{l},{s},{e},{ev})");
+                close(*a, *b, 1e-5, 1e-4, &what);
             }
             for (a, b) in lse.iter().zip(&rl) {
-                assert!((*a as f64 - b).abs() < 1e-4 + 1e-5 * b.abs(), "lse {a} vs {b}");
+                close(*a, *b, 1e-4, 1e-5, &format!("lse {what}"));
             }
         }
     }
 
     #[test]
+    fn long_keys_use_block_packing() {
+        // s * (e + ev) floats beyond FULL_KV_MAX: keys and values packed per block
+        let (bh, l, s, e) = (1, 70, 4200, 64);
+        let g = geom(bh, l, s, e, e, false);
+        assert!(s.div_ceil(BC) * (gemm::packed_b_len(e, BC) + gemm::packed_b_len(BC, e)) > FULL_KV_MAX);
+        let (q, k, v) = (rnd(l * e, 21), rnd(s * e, 22), rnd(s * e, 23));
+        let q: Vec<f32> = q.iter().map(|x| x * 4.0).collect();
+        let (mut out, mut lse) = (vec![0f32; l * e], vec![0f32; l]);
+        attention(&g, &q, &k, &v, None, &mut out, &mut lse);
+        let (ro, rl, _) = reference(&g, &q, &k, &v, None);
+        for (a, b) in out.iter().zip(&ro) {
+            close(*a, *b, 2e-5, 1e-4, "long");
+        }
+        for (a, b) in lse.iter().zip(&rl) {
+            close(*a, *b, 1e-4, 1e-5, "long lse");
+        }
+    }
+
+    #[test]
     fn backward_matches_formula() {
-        for &(bh, l, s, e, ev, causal) in &[(1, 3, 4, 2, 3, false), (2, 19, 70, 5, 6, true), (1, 40, 17, 33, 1, false)]
-        {
+        for &(bh, l, s, e, ev, causal, masked) in &[
+            (1, 3, 4, 2, 3, false, false),
+            (2, 19, 70, 5, 6, true, false),
+            (1, 40, 17, 33, 1, false, true),
+            (2, 129, 131, 64, 64, true, false),
+            (1, 70, 300, 80, 80, false, true),
+            (1, 300, 7, 8, 8, false, false),
+        ] {
             let g = geom(bh, l, s, e, ev, causal);
             let (q, k, v, go) = (rnd(bh * l * e, 5), rnd(bh * s * e, 6), rnd(bh * s * ev, 7), rnd(bh * l * ev, 8));
+            let mask = some_mask(l, s);
+            let m = if masked { Some(&mask[..]) } else { None };
             let mut out = vec![0f32; bh * l * ev];
             let mut lse = vec![0f32; bh * l];
-            attention(&g, &q, &k, &v, None, &mut out, &mut lse);
+            attention(&g, &q, &k, &v, m, &mut out, &mut lse);
             let (mut dq, mut dk, mut dv) =
                 (vec![f32::NAN; bh * l * e], vec![f32::NAN; bh * s * e], vec![f32::NAN; bh * s * ev]);
-            attention_grad(&g, &q, &k, &v, None, &out, &lse, &go, &mut dq, &mut dk, &mut dv);
-            // reference gradients from the materialised probabilities
-            let (_, _, probs) = reference(&g, &q, &k, &v, None);
-            let sc = g.scale as f64;
-            for b in 0..bh {
-                let p = &probs[b];
-                let gor = |i: usize, t: usize| go[(b * l + i) * ev + t] as f64;
-                let mut ds = vec![0f64; l * s];
-                for i in 0..l {
-                    let dp: Vec<f64> =
-                        (0..s).map(|j| (0..ev).map(|t| gor(i, t) * v[(b * s + j) * ev + t] as f64).sum()).collect();
-                    let dsum: f64 = (0..s).map(|j| p[i * s + j] * dp[j]).sum();
-                    for j in 0..s {
-                        ds[i * s + j] = p[i * s + j] * (dp[j] - dsum) * sc;
-                    }
-                }
-                let close = |a: f32, r: f64, what: &str| {
-                    assert!((a as f64 - r).abs() < 1e-4 + 1e-3 * r.abs(), "{what} {a} vs {r}")
-                };
-                for j in 0..s {
-                    for t in 0..ev {
-                        close(dv[(b * s + j) * ev + t], (0..l).map(|i| p[i * s + j] * gor(i, t)).sum(), "dv");
-                    }
-                    for t in 0..e {
-                        close(
-                            dk[(b * s + j) * e + t],
-                            (0..l).map(|i| ds[i * s + j] * q[(b * l + i) * e + t] as f64).sum(),
-                            "dk",
-                        );
-                    }
-                }
-                for i in 0..l {
-                    for t in 0..e {
-                        close(
-                            dq[(b * l + i) * e + t],
-                            (0..s).map(|j| ds[i * s + j] * k[(b * s + j) * e + t] as f64).sum(),
-                            "dq",
-                        );
-                    }
+            attention_grad(&g, &q, &k, &v, m, &out, &lse, &go, &mut dq, &mut dk, &mut dv);
+            let [rq, rk, rv] = reference_grad(&g, &q, &k, &v, m, &go);
+            let what = format!("({bh},{l},{s},{e},{ev},{causal})");
+            for (n, (a, r)) in [(&dq, &rq), (&dk, &rk), (&dv, &rv)].into_iter().enumerate() {
+                for (x, y) in a.iter().zip(r.iter()) {
+                    close(*x, *y, 1e-4, 1e-3, &format!("grad {n} {what}"));
                 }
             }
+        }
+    }
+
+    /// q, k, v read from one packed [B, T, 3E] (or time-major [T, B, 3E]) buffer, out written as
+    /// [B, T, E], the gradients into one packed buffer: the dense results, bit for bit.
+    #[test]
+    fn packed_layouts_match_dense() {
+        for &(batch_first, causal) in &[(true, false), (false, true)] {
+            let (b, h, t, hd) = (3usize, 4usize, 37usize, 16usize);
+            let ee = h * hd;
+            let bh = b * h;
+            let qkv = rnd(b * t * 3 * ee, 30);
+            let go_bte = rnd(b * t * ee, 31);
+            // element (b, i, c) of a [B, T, C] (batch_first) or [T, B, C] buffer
+            let pos = |bb: usize, i: usize, c: usize, cols: usize| {
+                if batch_first {
+                    (bb * t + i) * cols + c
+                } else {
+                    (i * b + bb) * cols + c
+                }
+            };
+            let (sb, sl) = if batch_first { (t, 1) } else { (1, b) };
+            let lay = |cols: usize| Lay::new(sb * cols, hd, sl * cols);
+            let mut g = geom(bh, t, t, hd, hd, causal);
+            g.heads = h;
+            (g.q, g.k, g.v, g.o) = (lay(3 * ee), lay(3 * ee), lay(3 * ee), lay(ee));
+            (g.dq, g.dk, g.dv) = (lay(3 * ee), lay(3 * ee), lay(3 * ee));
+            assert!(grads_disjoint(&g, [0, ee as isize, 2 * ee as isize]));
+            assert!(!grads_disjoint(&g, [0, ee as isize - 1, 2 * ee as isize]));
+            assert!(grad_layout_ok(&g, g.o, t, hd));
+            let mut out = vec![f32::NAN; b * t * ee];
+            let mut lse = vec![0f32; bh * t];
+            attention(&g, &qkv, &qkv[ee..], &qkv[2 * ee..], None, &mut out, &mut lse);
+            let mut dqkv = vec![f32::NAN; b * t * 3 * ee];
+            let p = dqkv.as_mut_ptr();
+            unsafe {
+                attention_grad_raw(
+                    &g,
+                    &qkv,
+                    &qkv[ee..],
+                    &qkv[2 * ee..],
+                    None,
+                    &out,
+                    &lse,
+                    &go_bte,
+                    p,
+                    p.add(ee),
+                    p.add(2 * ee),
+                )
+            };
+            // the same in dense [bh, t, hd] operands
+            let split = |src: &[f32], cols: usize, off: usize| {
+                let mut d = vec![0f32; bh * t * hd];
+                for bb in 0..b {
+                    for hh in 0..h {
+                        for i in 0..t {
+                            for c in 0..hd {
+                                d[((bb * h + hh) * t + i) * hd + c] = src[pos(bb, i, off + hh * hd + c, cols)];
+                            }
+                        }
+                    }
+                }
+                d
+            };
+            let (q, k, v, go) =
+                (split(&qkv, 3 * ee, 0), split(&qkv, 3 * ee, ee), split(&qkv, 3 * ee, 2 * ee), split(&go_bte, ee, 0));
+            let gd = geom(bh, t, t, hd, hd, causal);
+            let (mut od, mut ld) = (vec![0f32; bh * t * hd], vec![0f32; bh * t]);
+            attention(&gd, &q, &k, &v, None, &mut od, &mut ld);
+            let (mut dq, mut dk, mut dv) = (od.clone(), od.clone(), od.clone());
+            attention_grad(&gd, &q, &k, &v, None, &od, &ld, &go, &mut dq, &mut dk, &mut dv);
+            let bits = |a: &[f32], b: &[f32], what: &str| {
+                assert!(a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits()), "{what} batch_first={batch_first}")
+            };
+            bits(&split(&out, ee, 0), &od, "out");
+            bits(&lse, &ld, "lse");
+            bits(&split(&dqkv, 3 * ee, 0), &dq, "dq");
+            bits(&split(&dqkv, 3 * ee, ee), &dk, "dk");
+            bits(&split(&dqkv, 3 * ee, 2 * ee), &dv, "dv");
         }
     }
 
@@ -596,8 +1040,14 @@ mod tests {
             attention(g, &q, &k, &v, Some(&mask), &mut out, &mut lse);
             (out, lse)
         };
-        let (o1, _) = run(&g);
+        let (o1, l1) = run(&g);
         assert!(o1[2 * 4..3 * 4].iter().all(|x| x.is_nan()) && o1[..2 * 4].iter().all(|x| x.is_finite()));
+        assert!(l1[2].is_nan() && l1[1].is_finite());
+        // the backward of a fully masked row is NaN for its dq row
+        let go = rnd(6 * 9 * 4, 15);
+        let (mut dq, mut dk, mut dv) = (vec![0f32; 6 * 9 * 4], vec![0f32; 6 * 11 * 4], vec![0f32; 6 * 11 * 4]);
+        attention_grad(&g, &q, &k, &v, Some(&mask), &o1, &l1, &go, &mut dq, &mut dk, &mut dv);
+        assert!(dq[2 * 4..3 * 4].iter().all(|x| x.is_nan()) && dq[..2 * 4].iter().all(|x| x.is_finite()));
         crate::par::set_threads(3);
         let (o3, _) = run(&g);
         crate::par::set_threads(1);
@@ -633,18 +1083,23 @@ mod tests {
             t
         };
         let (qt, kt, vt) = (tr(&q, 9), tr(&k, 11), tr(&v, 11));
-        g.q_sb = 4;
-        g.q_sl = 24;
-        g.k_sb = 4;
-        g.k_sl = 24;
-        g.v_sb = 4;
-        g.v_sl = 24;
+        g.q = Lay::new(4, 0, 24);
+        g.k = Lay::new(4, 0, 24);
+        g.v = Lay::new(4, 0, 24);
         let mut out = vec![0f32; 6 * 9 * 4];
         let mut lse = vec![0f32; 6 * 9];
         attention(&g, &qt, &kt, &vt, Some(&mask), &mut out, &mut lse);
         for (a, b) in o1.iter().zip(&out) {
             assert!(a.to_bits() == b.to_bits());
         }
+    }
+
+    #[test]
+    fn no_keys_is_nan() {
+        let g = geom(2, 3, 0, 4, 4, false);
+        let (mut out, mut lse) = (vec![0f32; 24], vec![0f32; 6]);
+        attention(&g, &[0.0; 24], &[], &[], None, &mut out, &mut lse);
+        assert!(out.iter().chain(&lse).all(|x| x.is_nan()));
     }
 }
 
@@ -654,40 +1109,67 @@ mod bench {
     #[ignore]
     fn attention_speed() {
         use super::*;
-        let (bh, l, e) = (64usize, 64usize, 16usize);
-        let g = Attn {
+        for &(bh, l, e, causal) in &[(64usize, 128usize, 64usize, false), (64, 64, 16, true), (32, 256, 64, true)] {
+            let mut g = tests_geom(bh, l, e, causal);
+            g.scale = 0.125;
+            let x: Vec<f32> = (0..bh * l * e).map(|i| ((i * 7919) % 1000) as f32 / 1000.0 - 0.5).collect();
+            let mut out = vec![0f32; bh * l * e];
+            let mut lse = vec![0f32; bh * l];
+            attention(&g, &x, &x, &x, None, &mut out, &mut lse);
+            let n = 20;
+            let t = std::time::Instant::now();
+            for _ in 0..n {
+                attention(&g, &x, &x, &x, None, &mut out, &mut lse);
+            }
+            let dt = t.elapsed().as_secs_f64() / n as f64;
+            let fl = 4.0 * (bh * l * l * e) as f64 / if causal { 2.0 } else { 1.0 };
+            eprintln!("bh{bh} l{l} e{e} causal={causal}: fwd {:.3} ms ({:.1} GFLOPS)", dt * 1e3, fl / dt / 1e9);
+            // the machine's GEMM speed on the same flops (bh*l x l x e twice), measured alongside
+            let a: Vec<f32> = x.iter().cycle().take(bh * l * e).cloned().collect();
+            let mut c = vec![0f32; bh * l * l];
+            let t = std::time::Instant::now();
+            for _ in 0..n {
+                gemm::sgemm(bh * l, l, e, &a, e, false, &x[..l * e], e, true, &mut c, l, 0.0, None);
+                gemm::sgemm(bh * l, e, l, &c, l, false, &x[..l * e], e, false, &mut out, e, 0.0, None);
+            }
+            let dg = t.elapsed().as_secs_f64() / n as f64;
+            eprintln!(
+                "    plain gemm of the same flops {:.3} ms ({:.1} GFLOPS)",
+                dg * 1e3,
+                4.0 * (bh * l * l * e) as f64 / dg / 1e9
+            );
+            let (mut dq, mut dk, mut dv) = (out.clone(), out.clone(), out.clone());
+            let t = std::time::Instant::now();
+            for _ in 0..n {
+                attention_grad(&g, &x, &x, &x, None, &out, &lse, &x, &mut dq, &mut dk, &mut dv);
+            }
+            let dt = t.elapsed().as_secs_f64() / n as f64;
+            eprintln!("    bwd {:.3} ms ({:.1} GFLOPS)", dt * 1e3, 2.5 * fl / dt / 1e9);
+        }
+    }
+
+    fn tests_geom(bh: usize, l: usize, e: usize, causal: bool) -> super::Attn {
+        use super::Lay;
+        super::Attn {
             bh,
             heads: 1,
             l,
             s: l,
             e,
             ev: e,
-            scale: 0.25,
-            causal: true,
-            q_sb: l * e,
-            q_sl: e,
-            k_sb: l * e,
-            k_sl: e,
-            v_sb: l * e,
-            v_sl: e,
+            scale: 1.0,
+            causal,
+            q: Lay::dense(l, e),
+            k: Lay::dense(l, e),
+            v: Lay::dense(l, e),
             m_sb: 0,
             m_sh: 0,
             m_sl: 0,
             m_ss: 0,
-        };
-        let x: Vec<f32> = (0..bh * l * e).map(|i| ((i * 7919) % 1000) as f32 / 1000.0 - 0.5).collect();
-        let mut out = vec![0f32; bh * l * e];
-        let mut lse = vec![0f32; bh * l];
-        let t = std::time::Instant::now();
-        for _ in 0..20 {
-            attention(&g, &x, &x, &x, None, &mut out, &mut lse);
+            o: Lay::dense(l, e),
+            dq: Lay::dense(l, e),
+            dk: Lay::dense(l, e),
+            dv: Lay::dense(l, e),
         }
-        eprintln!("attention fwd: {:?} per call", t.elapsed() / 20);
-        let (mut dq, mut dk, mut dv) = (out.clone(), out.clone(), out.clone());
-        let t = std::time::Instant::now();
-        for _ in 0..20 {
-            attention_grad(&g, &x, &x, &x, None, &out, &lse, &x, &mut dq, &mut dk, &mut dv);
-        }
-        eprintln!("attention bwd: {:?} per call", t.elapsed() / 20);
     }
 }

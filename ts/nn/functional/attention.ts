@@ -5,7 +5,7 @@
 import * as ops from "../../ops.js";
 import { backendImpl, isGradEnabled } from "../../runtime.js";
 import { Tensor, numelOf } from "../../tensor.js";
-import type { AttnGeom } from "../../backends/types.js";
+import type { AttnGeom, Storage } from "../../backends/types.js";
 import { A, parseArgs } from "../../utils/args.js";
 import { dropout, linear, softmax } from "./basic.js";
 
@@ -37,16 +37,29 @@ function nonzero(t: Tensor): Tensor {
   return out;
 }
 
-/** (offset, batch stride, row stride) reading t [...batch, R, C] in place: rows contiguous and the
- *  batch dims one stride apart (size-1 dims ignored); null when t must be copied first. */
-function rowsLayout(t: Tensor): { off: number; sB: number; sL: number } | null {
+/** One operand of the kernel: element (bh = b*heads + h, row, col) at off + b*sB + h*sH + row*sL + col. */
+interface Operand {
+  s: Storage;
+  off: number;
+  sB: number;
+  sH: number;
+  sL: number;
+}
+
+/** (offset, outer batch stride, head stride, row stride) reading t [...outer, heads, R, C] in place:
+ *  rows contiguous and not overlapping, the outer batch dims one stride apart (size-1 dims ignored);
+ *  null when t must be copied first. */
+function rowsLayout(t: Tensor): { off: number; sB: number; sH: number; sL: number } | null {
   const n = t.dim(),
     sh = t.shape,
     st = t.strides;
   if (sh[n - 1] > 1 && st[n - 1] !== 1) return null;
-  const sB = collapsedStride(sh.slice(0, n - 2), st.slice(0, n - 2));
+  if (sh[n - 2] > 1 && sh[n - 1] > 0 && st[n - 2] < sh[n - 1]) return null;
+  const nb = n - 2;
+  const sB = collapsedStride(sh.slice(0, Math.max(0, nb - 1)), st.slice(0, Math.max(0, nb - 1)));
   if (sB === null) return null;
-  return { off: t.offset, sB, sL: sh[n - 2] > 1 ? st[n - 2] : 0 };
+  const sH = nb > 0 && sh[nb - 1] > 1 ? st[nb - 1] : 0;
+  return { off: t.offset, sB, sH, sL: sh[n - 2] > 1 ? st[n - 2] : 0 };
 }
 /** The single stride that walks dims `sh` (row-major) with strides `st`, or null if none does. */
 function collapsedStride(sh: number[], st: number[]): number | null {
@@ -65,6 +78,87 @@ function collapsedStride(sh: number[], st: number[]): number | null {
   return stride ?? 0;
 }
 
+/** The strides of a dense [...outer, heads, R, C] operand. */
+const denseLay = (heads: number, R: number, C: number) => ({ sB: heads * R * C, sH: R * C, sL: C });
+
+/** The mask geometry of a float additive mask broadcastable to [...batch, L, S] (batch's last dim
+ *  is the heads dim), reading it in place when its outer batch dims collapse; owned copies go to
+ *  `owned`. */
+function maskPlace(mask: Tensor, batch: number[], L: number, S: number, owned: Tensor[]) {
+  const nb = batch.length;
+  let me = ops.expand(mask, [...batch, L, S]);
+  let outer = collapsedStride(batch.slice(0, -1), me.strides.slice(0, Math.max(0, nb - 1)));
+  if (outer === null) {
+    me = me.dense();
+    owned.push(me);
+    outer = collapsedStride(batch.slice(0, -1), me.strides.slice(0, nb - 1));
+  }
+  return {
+    m: me,
+    msB: outer ?? 0,
+    msH: nb ? me.strides[nb - 1] : 0,
+    msL: me.strides[nb],
+    msS: me.strides[nb + 1],
+    mOff: me.offset,
+  };
+}
+
+/** The kernel geometry from its parts (the gradient fields filled in later). */
+function geometry(
+  BH: number,
+  heads: number,
+  sizes: { L: number; S: number; E: number; Ev: number },
+  scale: number,
+  causal: boolean,
+  Q: Operand,
+  Kp: Operand,
+  V: Operand,
+  m: { msB: number; msH: number; msL: number; msS: number; mOff: number } | null,
+  o: { sB: number; sH: number; sL: number },
+): AttnGeom {
+  return {
+    BH,
+    heads,
+    ...sizes,
+    scale,
+    causal,
+    qOff: Q.off,
+    qsB: Q.sB,
+    qsH: Q.sH,
+    qsL: Q.sL,
+    kOff: Kp.off,
+    ksB: Kp.sB,
+    ksH: Kp.sH,
+    ksL: Kp.sL,
+    vOff: V.off,
+    vsB: V.sB,
+    vsH: V.sH,
+    vsL: V.sL,
+    mOff: m?.mOff ?? 0,
+    msB: m?.msB ?? 0,
+    msH: m?.msH ?? 0,
+    msL: m?.msL ?? 0,
+    msS: m?.msS ?? 0,
+    oOff: 0,
+    osB: o.sB,
+    osH: o.sH,
+    osL: o.sL,
+    goOff: 0,
+    dqOff: 0,
+    dqsB: 0,
+    dqsH: 0,
+    dqsL: 0,
+    dkOff: 0,
+    dksB: 0,
+    dksH: 0,
+    dksL: 0,
+    dvOff: 0,
+    dvsB: 0,
+    dvsH: 0,
+    dvsL: 0,
+  };
+}
+
 /** The fused kernel as one differentiable op over q, k, v [...batch, L|S, E|Ev] (same batch dims);
  *  mask: a float additive mask broadcastable to [...batch, L, S], not requiring grad. */
 function fusedAttention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | null, causal: boolean, scale: number): Tensor {
@@ -75,8 +169,9 @@ function fusedAttention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | null, ca
     S = k.shape[nb],
     Ev = v.shape[nb + 1];
   const BH = numelOf(batch);
+  const heads = nb ? batch[nb - 1] : 1;
   const owned: Tensor[] = [];
-  const place = (t: Tensor) => {
+  const place = (t: Tensor): Operand => {
     let lay = rowsLayout(t);
     if (lay) return { s: t.storage, ...lay };
     const d = t.dense();
@@ -87,56 +182,11 @@ function fusedAttention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | null, ca
   const Q = place(q),
     Kp = place(k),
     V = place(v);
-  let mstore = null as Tensor | null,
-    heads = 1,
-    msB = 0,
-    msH = 0,
-    msL = 0,
-    msS = 0,
-    mOff = 0;
-  if (mask) {
-    let me = ops.expand(mask, [...batch, L, S]);
-    let outer = collapsedStride(batch.slice(0, -1), me.strides.slice(0, Math.max(0, nb - 1)));
-    if (outer === null) {
-      me = me.dense();
-      owned.push(me);
-      outer = collapsedStride(batch.slice(0, -1), me.strides.slice(0, nb - 1));
-    }
-    heads = nb ? batch[nb - 1] : 1;
-    msB = outer ?? 0;
-    msH = nb ? me.strides[nb - 1] : 0;
-    msL = me.strides[nb];
-    msS = me.strides[nb + 1];
-    mOff = me.offset;
-    mstore = me;
-  }
-  const g: AttnGeom = {
-    BH,
-    heads,
-    L,
-    S,
-    E,
-    Ev,
-    scale,
-    causal,
-    qOff: Q.off,
-    qsB: Q.sB,
-    qsL: Q.sL,
-    kOff: Kp.off,
-    ksB: Kp.sB,
-    ksL: Kp.sL,
-    vOff: V.off,
-    vsB: V.sB,
-    vsL: V.sL,
-    mOff,
-    msB,
-    msH,
-    msL,
-    msS,
-  };
+  const mp = mask ? maskPlace(mask, batch, L, S, owned) : null;
+  const g = geometry(BH, heads, { L, S, E, Ev }, scale, causal, Q, Kp, V, mp, denseLay(heads, L, Ev));
   const out = Tensor.empty([...batch, L, Ev], "float32");
   const lse = Tensor.empty([BH, L], "float32");
-  const ms = mstore ? mstore.storage : null;
+  const ms = mp ? mp.m.storage : null;
   K().attention(g, Q.s, Kp.s, V.s, ms, out.storage, lse.storage);
   const recording = isGradEnabled() && (q.requiresGrad || k.requiresGrad || v.requiresGrad);
   if (!recording) {
@@ -149,13 +199,80 @@ function fusedAttention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | null, ca
     const dq = Tensor.empty(q.shape.slice(), "float32"),
       dk = Tensor.empty(k.shape.slice(), "float32");
     const dv = Tensor.empty(v.shape.slice(), "float32");
-    K().attentionGrad(g, Q.s, Kp.s, V.s, ms, out.storage, lse.storage, gd.storage, dq.storage, dk.storage, dv.storage);
+    const dl = (R: number, C: number) => denseLay(heads, R, C);
+    const [lq, lk, lv] = [dl(L, E), dl(S, E), dl(S, Ev)];
+    const gg: AttnGeom = {
+      ...g,
+      goOff: gd.offset,
+      ...{ dqsB: lq.sB, dqsH: lq.sH, dqsL: lq.sL, dksB: lk.sB, dksH: lk.sH, dksL: lk.sL },
+      ...{ dvsB: lv.sB, dvsH: lv.sH, dvsL: lv.sL },
+    };
+    K().attentionGrad(gg, Q.s, Kp.s, V.s, ms, out.storage, lse.storage, gd.storage, dq.storage, dk.storage, dv.storage);
     if (gd !== gy) gd.dispose();
     return [
       q.requiresGrad ? dq : (dq.dispose(), null),
       k.requiresGrad ? dk : (dk.dispose(), null),
       v.requiresGrad ? dv : (dv.dispose(), null),
     ];
+  });
+}
+
+/** MultiheadAttention's self-attention fast path: one in-projection GEMM into qkv [N, 3E] rows
+ *  (the rows of `src`, time-major [L, B] or batch-major [B, L]), the kernel reading q, k, v in
+ *  place and writing out [.., .., E] in the same row order, the backward writing the gradient of
+ *  qkv in one buffer. mask: float additive, [1 | B*H, L, L] or null. Returns out in src's row order. */
+function packedSelfAttention(
+  src: Tensor,
+  timeMajor: boolean,
+  B: number,
+  L: number,
+  H: number,
+  inProjWeight: Tensor,
+  inProjBias: Tensor | null,
+  mask: Tensor | null,
+  causal: boolean,
+): Tensor {
+  const E = src.shape[2],
+    hd = E / H;
+  const qkv = linear(src, inProjWeight, inProjBias);
+  const qd = qkv.dense();
+  // element (b, i, c) of a [.., .., C] buffer in src's row order
+  const lay = (C: number) => (timeMajor ? { sB: C, sH: hd, sL: B * C } : { sB: L * C, sH: hd, sL: C });
+  const l3 = lay(3 * E);
+  const Q: Operand = { s: qd.storage, off: qd.offset, ...l3 },
+    Kp: Operand = { s: qd.storage, off: qd.offset + E, ...l3 },
+    V: Operand = { s: qd.storage, off: qd.offset + 2 * E, ...l3 };
+  const owned: Tensor[] = qd === qkv ? [] : [qd];
+  let mp = null as ReturnType<typeof maskPlace> | null;
+  if (mask) {
+    // [1 | B*H, 1 | L, L] read as [B, H, L, L]
+    const one = mask.shape[0] === 1;
+    const m4 = ops.reshape(mask, [one ? 1 : B, one ? 1 : H, mask.shape[1], mask.shape[2]]);
+    mp = maskPlace(m4, [B, H], L, L, owned);
+  }
+  const g = geometry(B * H, H, { L, S: L, E: hd, Ev: hd }, 1 / Math.sqrt(hd), causal, Q, Kp, V, mp, lay(E));
+  const out = Tensor.empty(src.shape.slice(0, 2).concat([E]), "float32");
+  const lse = Tensor.empty([B * H, L], "float32");
+  const ms = mp ? mp.m.storage : null;
+  K().attention(g, Q.s, Kp.s, V.s, ms, out.storage, lse.storage);
+  if (!(isGradEnabled() && qkv.requiresGrad)) {
+    lse.dispose();
+    for (const t of owned) t.dispose();
+    return out;
+  }
+  return ops.record(out, "ScaledDotProductAttentionBackward", [qkv], (gy) => {
+    const gd = gy.dense();
+    const dqkv = Tensor.empty(qkv.shape.slice(), "float32");
+    const gg: AttnGeom = {
+      ...g,
+      goOff: gd.offset,
+      ...{ dqOff: 0, dqsB: l3.sB, dqsH: l3.sH, dqsL: l3.sL, dkOff: E, dksB: l3.sB, dksH: l3.sH, dksL: l3.sL },
+      ...{ dvOff: 2 * E, dvsB: l3.sB, dvsH: l3.sH, dvsL: l3.sL },
+    };
+    const d = dqkv.storage;
+    K().attentionGrad(gg, Q.s, Kp.s, V.s, ms, out.storage, lse.storage, gd.storage, d, d, d);
+    if (gd !== gy) gd.dispose();
+    return [dqkv];
   });
 }
 
@@ -309,6 +426,7 @@ export function multiHeadAttentionForward(
     attnMask = opts.attnMask ?? null;
   const isCausal = opts.isCausal ?? false;
   const batched = query.dim() === 3;
+  const selfAttention = query === key && key === value;
   checkShapes(query, key, value, kpm, attnMask, numHeads);
   if (!batched) {
     query = ops.unsqueeze(query, 1);
@@ -338,10 +456,28 @@ export function multiHeadAttentionForward(
     throw new RangeError(`key shape ${sizeStr(key.shape)} does not match value shape ${sizeStr(value.shape)}`);
   }
 
+  // self-attention with the packed weight and nothing that needs the general path: one in-projection
+  // GEMM, the kernel reading q, k, v from its output in place (packedSelfAttention)
+  const p = training ? dropoutP : 0;
+  const packed =
+    selfAttention &&
+    !opts.useSeparateProjWeight &&
+    !!inProjWeight &&
+    !biasK &&
+    !biasV &&
+    !addZeroAttn &&
+    !needWeights &&
+    p === 0 &&
+    !(isGradEnabled() && (attnMask?.requiresGrad || kpm?.requiresGrad));
+
   // in-projection: the rows of the packed weight (or the separate weights) and bias chunks
   const bias = (i: number) => (inProjBias ? ops.narrow(inProjBias, 0, i * E, E) : null);
-  let q: Tensor, k: Tensor, v: Tensor;
-  if (!opts.useSeparateProjWeight) {
+  let q = query,
+    k = key,
+    v = value;
+  if (packed) {
+    // done below, after the masks
+  } else if (!opts.useSeparateProjWeight) {
     if (!inProjWeight) throw new TypeError("use_separate_proj_weight is False but in_proj_weight is None");
     q = linear(query, ops.narrow(inProjWeight, 0, 0, E), bias(0));
     k = linear(key, ops.narrow(inProjWeight, 0, E, E), bias(1));
@@ -387,6 +523,44 @@ export function multiHeadAttentionForward(
     kpmF = padKey(kpmF);
   } else if (biasK || biasV) throw new TypeError("bias_k and bias_v must both be given or both be None");
 
+  if (kpmF && packed) {
+    if (kpmF.dim() !== 2 || kpmF.shape[0] !== B || kpmF.shape[1] !== S) {
+      throw new RangeError(`expecting key_padding_mask shape of (${B}, ${S}), but got ${sizeStr(kpmF.shape)}`);
+    }
+  }
+  if (packed) {
+    const kh = kpmF
+      ? ops.reshape(ops.expand(ops.view(kpmF, [B, 1, 1, S]), [B, numHeads, 1, S]), [B * numHeads, 1, S])
+      : null;
+    if (kh) mask = mask ? ops.add(mask, kh) : kh;
+    const causal = isCausal && !kpm;
+    // the rows of query in the order they are stored: time-major [L, B] or batch-major [B, L]
+    let src = query,
+      timeMajor = true;
+    if (!query.isContiguous()) {
+      const tq = ops.transpose(query, 0, 1);
+      if (tq.isContiguous()) {
+        src = tq;
+        timeMajor = false;
+      } else src = ops.contiguous(query);
+    }
+    const att = packedSelfAttention(
+      src,
+      timeMajor,
+      B,
+      L,
+      numHeads,
+      inProjWeight!,
+      inProjBias,
+      causal ? null : mask,
+      causal,
+    );
+    let o = linear(att, outProjWeight, outProjBias);
+    if (!timeMajor) o = ops.transpose(o, 0, 1);
+    if (!batched) o = ops.squeeze(o, 1);
+    return [o, null];
+  }
+
   // [len, B, E] -> [B*H, len, hd] (views: the kernel reads them in place)
   const heads = (t: Tensor) => ops.transpose(ops.view(ops.contiguous(t), [t.shape[0], B * numHeads, hd]), 0, 1);
   q = heads(q);
@@ -406,7 +580,6 @@ export function multiHeadAttentionForward(
     const kh = ops.reshape(ops.expand(ops.view(kpmF, [B, 1, 1, S]), [B, numHeads, 1, S]), [B * numHeads, 1, S]);
     mask = mask ? ops.add(mask, kh) : kh;
   }
-  const p = training ? dropoutP : 0;
   const scale = 1 / Math.sqrt(hd);
   let out: Tensor,
     weights: Tensor | null = null;
