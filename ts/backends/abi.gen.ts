@@ -143,6 +143,17 @@ export function convGeomInts(g: ConvGeom): number[] {
   return [g.N, g.C, g.O, g.groups, g.inD, g.inH, g.inW, g.kD, g.kH, g.kW, g.sD, g.sH, g.sW, g.pD, g.pH, g.pW, g.dD, g.dH, g.dW, g.outD, g.outH, g.outW];
 }
 
+// ---- ConvAct (crates/kernels/src/conv/mod.rs)
+/** The activation a conv applies to its output in the kernel (the same numbers as the separate unary kernel: "relu" as relu, "relu6" as hardtanh(0, 6); NaN stays NaN). */
+export const CONV_ACT_NAMES = ["none", "relu", "relu6"] as const;
+export type ConvActivation = (typeof CONV_ACT_NAMES)[number];
+/** The u32 code of each ConvActivation (its position in CONV_ACT_NAMES). */
+export const CONV_ACT_CODE: { readonly [K in ConvActivation]: number } = {
+  "none": 0,
+  "relu": 1,
+  "relu6": 2,
+};
+
 // ---- Unary (crates/kernels/src/elementwise.rs)
 /** Unary float32 ops (`unary`, `unary_grad`); TypeScript `UnaryKernelOp` (a subset of `UnaryOp`). A new variant needs its arm in `unary`, `unary_grad` and `grad_reads` (the compiler asks for each), see CONTRIBUTING.md. */
 export const UNARY_NAMES = ["neg", "exp", "log", "sqrt", "relu", "sigmoid", "tanh", "abs", "square", "recip", "rsqrt", "sign", "floor", "ceil", "round", "trunc", "frac", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "erf", "erfinv", "expm1", "log1p", "log2", "log10", "exp2", "nanToNum", "gelu", "geluTanh", "silu", "mish", "hardswish", "hardsigmoid", "softsign", "logsigmoid", "tanhshrink", "leakyRelu", "elu", "hardtanh", "softplus", "softshrink", "hardshrink", "threshold"] as const;

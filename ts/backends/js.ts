@@ -5,6 +5,7 @@ import type {
   Backend,
   BackendName,
   BinaryOp,
+  ConvActivation,
   ConvGeom,
   DType,
   ElemArray,
@@ -22,6 +23,15 @@ import * as jsNorm from "./js-norm.js";
 import * as ix from "./js-index.js";
 import * as adv from "./js-advindex.js";
 import * as attn from "./js-attention.js";
+import { CONV_ACT_CODE } from "./abi.gen.js";
+
+/** Backend.conv's activation argument as a ConvActivation name (true: the older boolean relu). */
+export function convAct(act: ConvActivation | boolean | null | undefined): ConvActivation {
+  if (act === true) return "relu";
+  if (!act) return "none";
+  if (CONV_ACT_CODE[act] === undefined) throw new Error(`conv: unknown activation ${String(act)}`);
+  return act;
+}
 import type { AttnGeom } from "./types.js";
 
 class JsStorage implements Storage {
@@ -568,11 +578,21 @@ export class JsBackend implements Backend {
   }
 
   // ---------------------------------------------------------------- convolution (direct loops)
-  conv(g: ConvGeom, x: Storage, w: Storage, bias: Storage | null, y: Storage, relu = false): void {
+  conv(
+    g: ConvGeom,
+    x: Storage,
+    w: Storage,
+    bias: Storage | null,
+    y: Storage,
+    act?: ConvActivation | boolean | null,
+    residual: Storage | null = null,
+  ): void {
     const X = this.f(x),
       Wt = this.f(w),
       B = bias ? this.f(bias) : null,
+      R = residual ? this.f(residual) : null,
       Y = this.f(y);
+    const a = convAct(act);
     const cg = g.C / g.groups,
       og = g.O / g.groups;
     const inS = g.inD * g.inH * g.inW,
@@ -603,7 +623,12 @@ export class JsBackend implements Backend {
                   }
                 }
               }
-              Y[yb + (od * g.outH + oh) * g.outW + ow] = relu && !(acc > 0) && acc === acc ? 0 : acc;
+              const yi = yb + (od * g.outH + oh) * g.outW + ow;
+              if (R) acc += R[yi];
+              // relu as the relu kernel (NaN stays, the rest not above 0 is +0); relu6 as hardtanh(0, 6)
+              if (a === "relu") acc = !(acc > 0) && acc === acc ? 0 : acc;
+              else if (a === "relu6") acc = acc < 0 ? 0 : acc > 6 ? 6 : acc;
+              Y[yi] = acc;
             }
       }
   }

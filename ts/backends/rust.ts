@@ -4,11 +4,12 @@
 // and the js reference runs only for the methods declared in JS_FALLBACKS / JS_OP_FALLBACKS
 // (test/backend-coverage.test.ts checks that nothing else does).
 
-import { JsBackend } from "./js.js";
+import { JsBackend, convAct } from "./js.js";
 import type {
   Backend,
   BackendName,
   BinaryOp,
+  ConvActivation,
   ConvGeom,
   DType,
   ElemArray,
@@ -18,7 +19,15 @@ import type {
   Storage,
   UnaryOp,
 } from "./types.js";
-import { BINARY_CODE, KERNEL_CODE, UNARY_CODE, attnDimsInts, convGeomInts, poolGeomInts } from "./abi.gen.js";
+import {
+  BINARY_CODE,
+  CONV_ACT_CODE,
+  KERNEL_CODE,
+  UNARY_CODE,
+  attnDimsInts,
+  convGeomInts,
+  poolGeomInts,
+} from "./abi.gen.js";
 import type { AttnGeom } from "./types.js";
 import type { BinaryKernelOp, UnaryKernelOp } from "./abi.gen.js";
 import { PAD_MODE_CODE, RESAMPLE_MODE_CODE, resizeDimsInts } from "./abi.gen.js";
@@ -421,8 +430,17 @@ export abstract class RustBackend implements Backend {
   ): void {
     this.run(K.nllGrad, [this.h(gLoss), this.h(target), this.h(weight), this.h(gx), N, C, inner, ignoreIndex]);
   }
-  conv(g: ConvGeom, x: Storage, w: Storage, bias: Storage | null, y: Storage, relu = false): void {
-    this.run(K.conv, [...this.intArg(convGeom(g)), this.h(x), this.h(w), this.h(bias), this.h(y), relu]);
+  conv(
+    g: ConvGeom,
+    x: Storage,
+    w: Storage,
+    bias: Storage | null,
+    y: Storage,
+    act?: ConvActivation | boolean | null,
+    residual: Storage | null = null,
+  ): void {
+    const a = CONV_ACT_CODE[convAct(act)];
+    this.run(K.conv, [...this.intArg(convGeom(g)), this.h(x), this.h(w), this.h(bias), this.h(y), a, this.h(residual)]);
   }
   convGradInput(g: ConvGeom, gy: Storage, w: Storage, gx: Storage): void {
     this.run(K.convGradInput, [...this.intArg(convGeom(g)), this.h(gy), this.h(w), this.h(gx)]);

@@ -136,8 +136,8 @@ export interface GemmArgs {
 }
 
 // ConvGeom and PoolGeom: declared once in Rust (abi_struct! in crates/kernels/src/conv.rs, pool.rs)
-import type { AttnDims, ConvGeom, PoolGeom, UnaryKernelOp } from "./abi.gen.js";
-export type { ConvGeom, PoolGeom };
+import type { AttnDims, ConvActivation, ConvGeom, PoolGeom, UnaryKernelOp } from "./abi.gen.js";
+export type { ConvActivation, ConvGeom, PoolGeom };
 
 /** Geometry of F.pad over NC volumes of iD x iH x iW (1-d/2-d pads set the leading sizes to 1):
  *  output o along a dim reads input o - p (p = the pad before; negative crops). */
@@ -338,8 +338,19 @@ export interface Backend {
   ): void;
 
   // ---- convolution: x [N, C, inD, inH, inW], w [O, C/groups, kD, kH, kW], y [N, O, outD, outH, outW]
-  /** relu: y = relu(conv) (the ReLU fused into the kernel, for inference). */
-  conv(g: ConvGeom, x: Storage, w: Storage, bias: Storage | null, y: Storage, relu?: boolean): void;
+  /** y = act(conv + bias + residual), the epilogue fused into the kernel (for inference).
+   *  `act`: "none" (default), "relu" (as the relu kernel) or "relu6" (as hardtanh(0, 6)); `true`
+   *  means "relu" (the older boolean form). `residual`: null or a float32 storage laid out like y,
+   *  not y itself. */
+  conv(
+    g: ConvGeom,
+    x: Storage,
+    w: Storage,
+    bias: Storage | null,
+    y: Storage,
+    act?: ConvActivation | boolean | null,
+    residual?: Storage | null,
+  ): void;
   convGradInput(g: ConvGeom, gy: Storage, w: Storage, gx: Storage): void;
   /** gw (and gb = sum of gy over N and space, when given) are overwritten. */
   convGradWeight(g: ConvGeom, x: Storage, gy: Storage, gw: Storage, gb: Storage | null): void;

@@ -142,6 +142,7 @@ pub fn declarations() -> Vec<(&'static str, &'static str, &'static [&'static str
         ("Binary", "NAMES", Binary::NAMES),
         ("ConvGeom", "FIELDS", ConvGeom::FIELDS),
         ("PoolGeom", "FIELDS", PoolGeom::FIELDS),
+        ("ConvAct", "NAMES", crate::conv::ConvAct::NAMES),
         ("AttnDims", "FIELDS", crate::attention::AttnDims::FIELDS),
         ("ResizeDims", "FIELDS", crate::resize::ResizeDims::FIELDS),
         ("PadMode", "NAMES", crate::resize::PadMode::NAMES),
@@ -376,6 +377,20 @@ macro_rules! dt2 {
     ($da:expr, $db:expr, |$A:ident, $B:ident| $body:expr) => {
         with_ty!($da, |$A| with_ty!($db, |$B| $body))
     };
+}
+
+/// The conv epilogue arguments after y: the activation code (0 none, 1 relu, 2 relu6; a boolean
+/// `relu` reads as 0/1) and the residual storage (null for none), laid out like y and apart from it.
+unsafe fn conv_epilogue<'a>(a: &mut dyn Args, g: &ConvGeom, y: Buf) -> Result<conv::Epilogue<'a>, Error> {
+    let code = a.num()?;
+    let act = conv::ConvAct::from_code(code as u32)
+        .filter(|_| code >= 0.0 && code.fract() == 0.0)
+        .ok_or_else(|| Error::Arg(format!("unknown conv activation code {code}")))?;
+    let rb = a.buf()?;
+    if rb.overlaps(g.y_len(), &y, g.y_len()) {
+        return Err(Error::Arg("conv residual overlaps the output".into()));
+    }
+    Ok(conv::Epilogue { act, res: rb.opt_f32(g.y_len())? })
 }
 
 /// Decodes the arguments of kernel `id` and runs it.
@@ -675,7 +690,7 @@ pub unsafe fn call(id: u32, a: &mut dyn Args) -> Result<(), Error> {
                         gb.fill(0.0);
                     }
                 } else if k == Kernel::Conv {
-                    let _relu = a.num()?;
+                    let ep = conv_epilogue(a, &g, s)?;
                     // the bias still fills a non-empty output of empty channels/kernel: C == 0
                     let y = s.f32_mut(g.y_len())?;
                     match r.opt_f32(g.o)? {
@@ -687,6 +702,9 @@ pub unsafe fn call(id: u32, a: &mut dyn Args) -> Result<(), Error> {
                         }
                         _ => y.fill(0.0),
                     }
+                    for (i, v) in y.iter_mut().enumerate() {
+                        *v = ep.one(*v, i);
+                    }
                 } else {
                     r.f32_mut(g.x_len())?.fill(0.0);
                 }
@@ -694,8 +712,15 @@ pub unsafe fn call(id: u32, a: &mut dyn Args) -> Result<(), Error> {
             }
             match k {
                 Kernel::Conv => {
-                    let relu = a.num()? != 0.0;
-                    conv::conv(&g, p.f32(g.x_len())?, q.f32(g.w_len())?, r.opt_f32(g.o)?, s.f32_mut(g.y_len())?, relu)
+                    let ep = conv_epilogue(a, &g, s)?;
+                    conv::conv_fused(
+                        &g,
+                        p.f32(g.x_len())?,
+                        q.f32(g.w_len())?,
+                        r.opt_f32(g.o)?,
+                        s.f32_mut(g.y_len())?,
+                        ep,
+                    )
                 }
                 Kernel::ConvGradInput => {
                     conv::conv_grad_input(&g, p.f32(g.y_len())?, q.f32(g.w_len())?, r.f32_mut(g.x_len())?)

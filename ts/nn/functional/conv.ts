@@ -1,7 +1,7 @@
 // Convolutions: F.conv1d/2d/3d and F.convTranspose1d/2d/3d over the backend's 3-d conv kernels
 // (every conv is written as 3-d: conv1d/conv2d set the leading sizes to 1), plus the non-zero padding modes.
 
-import type { ConvGeom } from "../../backends/types.js";
+import type { ConvActivation, ConvGeom } from "../../backends/types.js";
 import { backendImpl } from "../../runtime.js";
 import * as ops from "../../ops.js";
 import { Tensor, contiguousStrides, numelOf } from "../../tensor.js";
@@ -17,8 +17,13 @@ export interface ConvOptions {
   dilation?: IntOrTuple;
   groups?: number;
   /** torchlet extension: an activation applied to the result, in the conv kernel when no gradient
-   *  is recorded (the same numbers as F.relu(F.conv2d(...))); null/undefined for none. */
-  activation?: "relu" | null;
+   *  is recorded: "relu" (the same numbers as F.relu(F.conv2d(...))), "relu6" (as F.relu6, i.e.
+   *  hardtanh(0, 6)); null/undefined for none. */
+  activation?: Exclude<ConvActivation, "none"> | null;
+  /** torchlet extension: a tensor of the output's shape added before the activation, in the
+   *  kernel when no gradient is recorded: act(conv(x) + bias + residual) (ResNet's
+   *  `out += identity; relu`). null/undefined for none. */
+  residual?: Tensor | null;
 }
 export interface ConvTransposeOptions {
   stride?: IntOrTuple;
@@ -40,7 +45,8 @@ const CONV_ARGS = {
   padding: [A.padding, 0],
   dilation: [A.intOrTuple, 1],
   groups: [A.posInt, 1],
-  activation: A.kw(A.nullable(A.oneOf("relu")), null),
+  activation: A.kw(A.nullable(A.oneOf("relu", "relu6")), null),
+  residual: A.kw(A.optTensor, null),
 } as const;
 /** F.conv_transpose*d: (input, weight, bias, stride, padding, output_padding, groups, dilation). */
 const CONV_T_ARGS = {
@@ -134,8 +140,9 @@ function checkCommon(nd: number, stride: number[], dilation: number[], groups: n
   void nd;
 }
 
-/** The N-d convolution behind conv1d/conv2d/conv3d; `opts.activation` "relu" applies a ReLU to
- *  the result (fused into the kernel when no gradient is recorded). */
+/** The N-d convolution behind conv1d/conv2d/conv3d; `opts.residual` is added to and
+ *  `opts.activation` ("relu" / "relu6") applied to the result (fused into the kernel when no
+ *  gradient is recorded). */
 function convNd(
   nd: number,
   op: string,
@@ -144,14 +151,21 @@ function convNd(
   bias: Tensor | null | undefined,
   opts: ConvOptions,
 ): Tensor {
-  const act = opts.activation;
-  if (act !== undefined && act !== null && act !== "relu") {
-    throw new TypeError(`${op}: unknown activation "${String(act)}" (supported: "relu")`);
+  const act = opts.activation ?? null;
+  if (act !== null && act !== "relu" && act !== "relu6") {
+    throw new TypeError(`${op}: unknown activation "${String(act)}" (supported: "relu", "relu6")`);
   }
-  const relu = act === "relu";
-  // with autograd the ReLU is its own recorded op
-  if (relu && ops.willRecord([input, weight, bias ?? null])) {
-    return ops.unary("relu", convNd(nd, op, input, weight, bias, { ...opts, activation: null }));
+  const residual = opts.residual ?? null;
+  if (residual !== null && !(residual instanceof Tensor)) {
+    throw new TypeError(`${op}: residual must be a Tensor or null`);
+  }
+  // with autograd the residual add and the activation are their own recorded ops
+  if ((act !== null || residual !== null) && ops.willRecord([input, weight, bias ?? null, residual])) {
+    let y = convNd(nd, op, input, weight, bias, { ...opts, activation: null, residual: null });
+    if (residual !== null) y = ops.add(y, residual);
+    if (act === "relu") return ops.unary("relu", y);
+    if (act === "relu6") return ops.unary("hardtanh", y, [0, 6]);
+    return y;
   }
   checkFloat(input, "input", op);
   checkFloat(weight, "weight", op);
@@ -215,9 +229,21 @@ function convNd(
   const xd = x.dense(),
     wd = weight.dense(),
     bd = bias ? bias.dense() : null;
+  let rd: Tensor | null = null;
+  if (residual !== null) {
+    checkFloat(residual, "residual", op);
+    const want = unbatched ? [O, ...outS] : [N, O, ...outS];
+    if (residual.shape.length !== want.length || residual.shape.some((v, i) => v !== want[i])) {
+      throw new RangeError(
+        `${op}: residual of size ${fmt(residual.shape)} does not match the output size ${fmt(want)}`,
+      );
+    }
+    rd = residual.dense();
+  }
   const out = Tensor.empty([N, O, ...outS], "float32", true);
-  K().conv(g, xd.storage, wd.storage, bd ? bd.storage : null, out.storage, relu);
+  K().conv(g, xd.storage, wd.storage, bd ? bd.storage : null, out.storage, act, rd ? rd.storage : null);
   if (bd && bd !== bias) bd.dispose();
+  if (rd && rd !== residual) rd.dispose();
   const b = bias ?? null;
   ops.record(out, "ConvolutionBackward", [x, weight, b], (gy) => {
     const gd = gy.dense();

@@ -11,7 +11,7 @@ pub(super) fn conv_blocks(
     w: &[f32],
     bias: Option<&[f32]>,
     y: &mut [f32],
-    relu: bool,
+    ep: &Epilogue,
 ) {
     let (ins, s, og, kg) = (g.in_size(), g.out_size(), g.og(), g.kg());
     let (_, nr) = gemm::panel_dims();
@@ -71,8 +71,8 @@ pub(super) fn conv_blocks(
         let w_ = j1 - j0;
         let xn = &x[n * g.c * ins..(n + 1) * g.c * ins];
         // SAFETY: this task owns rows gi*og..(gi+1)*og, columns j0..j1 of image n's output.
-        let yb =
-            unsafe { core::slice::from_raw_parts_mut(yp.get().add((n * g.o + gi * og) * s + j0), (og - 1) * s + w_) };
+        let yoff = (n * g.o + gi * og) * s + j0;
+        let yb = unsafe { core::slice::from_raw_parts_mut(yp.get().add(yoff), (og - 1) * s + w_) };
         let ap = if wp.is_empty() { &[][..] } else { &wp[gi * a_len..(gi + 1) * a_len] };
         #[cfg(target_arch = "x86_64")]
         if fused {
@@ -116,9 +116,7 @@ pub(super) fn conv_blocks(
                     t0 += wd;
                 }
             });
-            if relu {
-                relu_rows(yb, og, w_, s);
-            }
+            ep.apply(yb, yoff, og, w_, s);
             return;
         }
         // packed panels unless the last panel would be mostly padding
@@ -127,9 +125,7 @@ pub(super) fn conv_blocks(
                 im2col_panels(g, xn, gi * g.cg(), j0, j1, nr, kb, col);
                 gemm::sgemm_packed(og, w_, kb, ap, col, yb, s, false);
             });
-            if relu {
-                relu_rows(yb, og, w_, s);
-            }
+            ep.apply(yb, yoff, og, w_, s);
         } else {
             with_col(kb * w_, |col| {
                 im2col_block(g, xn, split, gi * g.cg(), j0, j1, col);
@@ -152,9 +148,7 @@ pub(super) fn conv_blocks(
                     None,
                 );
             });
-            if relu {
-                relu_rows(yb, og, w_, s);
-            }
+            ep.apply(yb, yoff, og, w_, s);
         }
     });
 }

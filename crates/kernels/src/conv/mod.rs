@@ -314,11 +314,81 @@ fn run_tasks(n: usize, f: &(dyn Fn(usize) + Sync)) {
     }
 }
 
-/// y = conv(x, w) + bias.
+crate::abi_enum! {
+    /// The activation a conv applies to its output in the kernel (the same numbers as the separate
+    /// unary kernel: "relu" as relu, "relu6" as hardtanh(0, 6); NaN stays NaN).
+    pub enum ConvAct: "ConvActivation" { None = "none", Relu = "relu", Relu6 = "relu6" }
+}
+
+/// What a conv does to its output after the GEMM (bias included): y = act(y + residual).
+/// `res` is laid out like the whole output y.
+#[derive(Clone, Copy)]
+pub struct Epilogue<'a> {
+    pub act: ConvAct,
+    pub res: Option<&'a [f32]>,
+}
+
+impl Epilogue<'_> {
+    pub const NONE: Epilogue<'static> = Epilogue { act: ConvAct::None, res: None };
+    pub fn is_none(&self) -> bool {
+        self.act == ConvAct::None && self.res.is_none()
+    }
+    /// Applies the epilogue to `rows` rows of `cols` floats at stride `ld` of `yb`, whose first
+    /// element is y[off].
+    #[inline]
+    pub(crate) fn apply(&self, yb: &mut [f32], off: usize, rows: usize, cols: usize, ld: usize) {
+        if rows == 0 || cols == 0 {
+            return;
+        }
+        if let Some(r) = self.res {
+            add_rows(yb, &r[off..off + (rows - 1) * ld + cols], rows, cols, ld);
+        }
+        match self.act {
+            ConvAct::None => {}
+            ConvAct::Relu => relu_rows(yb, rows, cols, ld),
+            ConvAct::Relu6 => relu6_rows(yb, rows, cols, ld),
+        }
+    }
+    /// The scalar epilogue of one value (v already holds conv + bias).
+    #[inline(always)]
+    pub(crate) fn one(&self, v: f32, off: usize) -> f32 {
+        let v = match self.res {
+            Some(r) => v + r[off],
+            None => v,
+        };
+        act_one(self.act, v)
+    }
+}
+
+/// The activation of one value, as the unary kernels compute it.
+#[inline(always)]
+pub(crate) fn act_one(act: ConvAct, x: f32) -> f32 {
+    match act {
+        ConvAct::None => x,
+        ConvAct::Relu => {
+            if x > 0.0 || x.is_nan() {
+                x
+            } else {
+                0.0
+            }
+        }
+        ConvAct::Relu6 => crate::activation::hardtanh(x, 0.0, 6.0),
+    }
+}
+
+/// y = conv(x, w) + bias, then relu when `relu` (the older entry point of [`conv_fused`]).
 #[inline(never)]
 pub fn conv(g: &ConvGeom, x: &[f32], w: &[f32], bias: Option<&[f32]>, y: &mut [f32], relu: bool) {
+    let act = if relu { ConvAct::Relu } else { ConvAct::None };
+    conv_fused(g, x, w, bias, y, Epilogue { act, res: None })
+}
+
+/// y = act(conv(x, w) + bias + residual) (see [`Epilogue`]).
+#[inline(never)]
+pub fn conv_fused(g: &ConvGeom, x: &[f32], w: &[f32], bias: Option<&[f32]>, y: &mut [f32], ep: Epilogue) {
+    let ep = Epilogue { act: ep.act, res: ep.res.map(|r| &r[..g.y_len()]) };
     if g.is_pointwise() {
-        return conv_pointwise(g, x, w, bias, y, relu);
+        return conv_pointwise(g, x, w, bias, y, &ep);
     }
     let (x, w) = (&x[..g.x_len()], &w[..g.w_len()]);
     let y = &mut y[..g.y_len()];
@@ -326,7 +396,7 @@ pub fn conv(g: &ConvGeom, x: &[f32], w: &[f32], bias: Option<&[f32]>, y: &mut [f
         return;
     }
     if panel_case(g, g.kg() + bias.is_some() as usize) {
-        return conv_panels(g, x, w, bias, y, relu);
+        return conv_panels(g, x, w, bias, y, &ep);
     }
     let xs = split_stride2(g, x);
     conv_blocks(
@@ -339,7 +409,7 @@ pub fn conv(g: &ConvGeom, x: &[f32], w: &[f32], bias: Option<&[f32]>, y: &mut [f
         w,
         bias,
         y,
-        relu,
+        &ep,
     );
     split_done(xs);
 }
@@ -353,6 +423,30 @@ fn relu_rows(y: &mut [f32], rows: usize, cols: usize, ld: usize) {
         for v in &mut y[r * ld..r * ld + cols] {
             let x = *v;
             *v = if x > 0.0 || x.is_nan() { x } else { 0.0 };
+        }
+    }
+}
+}
+
+crate::simd_fn! {
+/// The fused ReLU6 (hardtanh(0, 6), same values as the unary kernel: NaN and -0 stay).
+fn relu6_rows(y: &mut [f32], rows: usize, cols: usize, ld: usize) {
+    for r in 0..rows {
+        for v in &mut y[r * ld..r * ld + cols] {
+            let x = *v;
+            let a = if x < 0.0 { 0.0 } else { x };
+            *v = if x > 6.0 { 6.0 } else { a };
+        }
+    }
+}
+}
+
+crate::simd_fn! {
+/// y += res over `rows` rows of `cols` floats, both at stride `ld`.
+fn add_rows(y: &mut [f32], res: &[f32], rows: usize, cols: usize, ld: usize) {
+    for r in 0..rows {
+        for (v, &a) in y[r * ld..r * ld + cols].iter_mut().zip(&res[r * ld..r * ld + cols]) {
+            *v += a;
         }
     }
 }

@@ -98,7 +98,7 @@ pub(super) unsafe fn deinterleave_avx512(r: &[f32], even: &mut [f32], odd: &mut 
 /// even/odd split) once, then each NR-wide panel of output columns is im2col'ed straight into
 /// the kernel's B layout just before use (it stays in L1 for all og/MR A-panels; every B row
 /// segment is one unclamped copy); A (weights + bias column) is packed once.
-pub(super) fn conv_panels(g: &ConvGeom, x: &[f32], w: &[f32], bias: Option<&[f32]>, y: &mut [f32], relu: bool) {
+pub(super) fn conv_panels(g: &ConvGeom, x: &[f32], w: &[f32], bias: Option<&[f32]>, y: &mut [f32], ep: &Epilogue) {
     let (s, og, kg) = (g.out_size(), g.og(), g.kg());
     let (_, nr) = gemm::panel_dims();
     let kb = kg + bias.is_some() as usize;
@@ -183,12 +183,11 @@ pub(super) fn conv_panels(g: &ConvGeom, x: &[f32], w: &[f32], bias: Option<&[f32
                 j += wd;
             }
         });
-        if relu {
+        if !ep.is_none() {
             // SAFETY: as above, the task's own rows and columns j0..j1.
-            let yt = unsafe {
-                core::slice::from_raw_parts_mut(yp.get().add((n * g.o + gi * og) * s + j0), (og - 1) * s + j1 - j0)
-            };
-            relu_rows(yt, og, j1 - j0, s);
+            let yoff = (n * g.o + gi * og) * s + j0;
+            let yt = unsafe { core::slice::from_raw_parts_mut(yp.get().add(yoff), (og - 1) * s + j1 - j0) };
+            ep.apply(yt, yoff, og, j1 - j0, s);
         }
     });
     SPLIT.with(|c| *c.borrow_mut() = xp);

@@ -2,7 +2,7 @@
 use super::*;
 
 /// 1x1 / stride 1 / unpadded convolution: the input already is the im2col matrix.
-pub(super) fn conv_pointwise(g: &ConvGeom, x: &[f32], w: &[f32], bias: Option<&[f32]>, y: &mut [f32], relu: bool) {
+pub(super) fn conv_pointwise(g: &ConvGeom, x: &[f32], w: &[f32], bias: Option<&[f32]>, y: &mut [f32], ep: &Epilogue) {
     let (ins, s, og, kg) = (g.in_size(), g.out_size(), g.og(), g.kg());
     let (x, w) = (&x[..g.x_len()], &w[..g.w_len()]);
     let y = &mut y[..g.y_len()];
@@ -25,8 +25,6 @@ pub(super) fn conv_pointwise(g: &ConvGeom, x: &[f32], w: &[f32], bias: Option<&[
             let xg = &xn[gi * kg * s..(gi + 1) * kg * s];
             gemm_par(og, s, kg, wg, kg, false, xg, s, false, yg, beta);
         }
-        if relu {
-            relu_rows(yn, g.o, s, s);
-        }
+        ep.apply(yn, n * g.o * s, g.o, s, s);
     });
 }
