@@ -119,9 +119,17 @@ describe.skipIf(!existsSync(CHROMIUM))("site: the glossary pages and the trainin
       expect(png.length, `${id} screenshot`).toBeGreaterThan(8000);
     }
     expect(errors).toEqual([]);
+    expect(await page.locator('nav a[href="./api/"]').textContent()).toBe("API reference");
     const api = await page.goto(site.url + "/api/index.html");
     expect(api?.status()).toBe(200);
     expect(await page.textContent("body")).toMatch(/torchlet/);
+    // a class page and a function page of the reference, with their summaries
+    const conv = await page.goto(site.url + "/api/classes/nn.Conv2d.html");
+    expect(conv?.status()).toBe(200);
+    expect(await page.textContent("body")).toContain("Mirrors torch.nn.Conv2d.");
+    const fn = await page.goto(site.url + "/api/functions/backendInfo.html");
+    expect(fn?.status()).toBe(200);
+    expect(await page.textContent("body")).toMatch(/Which backend and which build/);
     await page.close();
   }, 180_000);
 
@@ -240,6 +248,7 @@ describe.skipIf(!existsSync(CHROMIUM))("site: the glossary pages and the trainin
     });
     page.on("pageerror", (e) => errors.push(String(e)));
     await page.goto(site.url + "/train.html");
+    expect(await page.locator('header a[href="./api/"]').textContent()).toBe("API reference");
     await page.click("#start");
     await page.waitForFunction(() => (window as any).__train.done, null, { timeout: 400_000, polling: 1000 });
     const st = await page.evaluate(() => ({
