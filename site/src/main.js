@@ -52,7 +52,7 @@ function controls(spec, onChange) {
     );
     vals[name] = def;
     sel.querySelector("select").addEventListener("change", (e) => {
-      vals[name] = isNaN(+e.target.value) ? e.target.value : +e.target.value;
+      vals[name] = Number.isNaN(+e.target.value) ? e.target.value : +e.target.value;
       onChange(vals);
     });
     box.append(sel);
@@ -202,7 +202,7 @@ const PAGES = [
     (el) => {
       const r = D.conv3d(torch, {});
       window.__demo.conv3d = r;
-      const [, O, Dd, H, W] = r.outShape;
+      const [, , Dd, H, W] = r.outShape;
       el.append(
         $(
           `<p>nn.Conv3d slides a 3x3x3 filter along depth too: input (1, 1, 6, 8, 8) → output ${JSON.stringify(r.outShape)}. Filter 0, depth slices:</p>`,
