@@ -240,9 +240,15 @@ export function inForward<T>(keepRoot: object, fn: () => T): T {
 function settleForward(scope: ForwardScope, keepRoot: object, out: unknown): void {
   const reach = new Set<Disposable>();
   collectDisposables(out, reach);
-  collectDisposables(keepRoot, reach);
-  const internal: Disposable[] = [];
+  let internal: Disposable[] = [];
   for (const t of scope.tensors) if (!t.isDisposed && !reach.has(t) && !keptInForward.has(t)) internal.push(t);
+  // the module tree is walked only when some tensor could be stored on it (inference forwards
+  // that free their intermediates leave none)
+  if (internal.length) {
+    const onTree = new Set<Disposable>();
+    collectDisposables(keepRoot, onTree);
+    internal = internal.filter((t) => !onTree.has(t));
+  }
   scope.tensors = internal;
   if (!isGradEnabled()) {
     releaseForward(scope);

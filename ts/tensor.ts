@@ -946,6 +946,10 @@ export class Tensor {
     checkInplace(this);
     if (!this.needsRecord(others)) {
       const r = noGrad(() => compute(this));
+      if (this.adoptResult(r, others)) {
+        bumpVersion(this);
+        return this;
+      }
       this.writeResult(r, allowCast);
       if (r !== this && !r.isDisposed && !others.includes(r)) r.dispose();
       bumpVersion(this);
@@ -1077,6 +1081,32 @@ export class Tensor {
   }
 
   /** Writes an in-place op's result r into this tensor (PyTorch's shape and dtype checks). */
+  /**
+   * The copy-free form of writing an op's fresh result r into this tensor outside autograd: when
+   * this tensor covers its whole storage contiguously and r is a dense tensor of the same shape
+   * and dtype that nothing else holds, the two storages trade places (this tensor and every view
+   * of it read r's elements, laid out exactly as a copy would have written them; r takes the old
+   * storage and is disposed). Returns false (nothing done) otherwise.
+   */
+  private adoptResult(r: Tensor, others: unknown[]): boolean {
+    if (r === this || r._base !== null || r.dtype !== this.dtype || others.includes(r)) return false;
+    const mine = this._ref,
+      theirs = r._ref;
+    if (mine === null || theirs === null || mine === theirs || theirs.cell.refs !== 1) return false;
+    if (mine.backend !== theirs.backend || mine.cell.counted !== theirs.cell.counted) return false;
+    if (mine.cell.done || theirs.cell.done || !sameShape(r.shape, this.shape)) return false;
+    const n = this.numel();
+    if (this.offset !== 0 || r.offset !== 0 || mine.storage.size !== n || theirs.storage.size !== n) return false;
+    if (!this.isContiguous() || !r.isContiguous()) return false;
+    const s = mine.storage,
+      release = mine.cell.release;
+    mine.storage = theirs.storage;
+    mine.cell.release = theirs.cell.release;
+    theirs.storage = s;
+    theirs.cell.release = release;
+    r.dispose();
+    return true;
+  }
   private writeResult(r: Tensor, allowCast: boolean): void {
     if (!sameShape(r.shape, this.shape)) {
       throw new RangeError(

@@ -1,14 +1,24 @@
 // nn.Conv1d/Conv2d/Conv3d and nn.ConvTranspose1d/2d/3d: PyTorch's parameter layouts, default
 // initialisation and print text, over F.conv*/F.convTranspose* (functional/conv.ts).
 
-import { empty } from "../creation.js";
-import type { Tensor } from "../tensor.js";
+import { empty, tensor } from "../creation.js";
+import { type Tensor, versionOf } from "../tensor.js";
+import * as ops from "../ops.js";
+import { keep, noGrad } from "../runtime.js";
 import * as F from "./functional/conv.js";
 import type { ConvPadding, IntOrTuple, PaddingMode } from "./functional/conv.js";
 import { defaultLayerInit } from "./init.js";
 import { Module, Parameter, pyRepr } from "./module.js";
 import { A, parseArgs } from "../utils/args.js";
-import { type FusableProducer, type FusedActivation, inheritsForward } from "./fusion.js";
+import {
+  type ChannelAffine,
+  type FoldableNorm,
+  type FusableProducer,
+  type FusedActivation,
+  type NormFusableProducer,
+  type NormStep,
+  inheritsForward,
+} from "./fusion.js";
 
 /** PyTorch's positional order of Conv1d/2d/3d (in_channels, out_channels, kernel_size, stride, ...). */
 const CONV_ARGS = {
@@ -153,25 +163,126 @@ export abstract class ConvNd extends Module {
   }
 }
 
+/** The weights of a conv with a norm folded in, and what they were computed from. */
+interface FoldCache {
+  /** conv.weight, conv.bias and the norm's sources, each with its storage and version then. */
+  tensors: (Tensor | null)[];
+  refs: unknown[];
+  versions: number[];
+  scalars: readonly number[];
+  weight: Tensor;
+  bias: Tensor;
+}
+
 /** Shared forward of Conv1d/2d/3d: zero padding inside the kernel, other modes by an explicit pad. Mirrors the forward of `torch.nn.Conv1d` / `torch.nn.Conv2d` / `torch.nn.Conv3d` (no class of its own in PyTorch). */
-export abstract class ConvForward extends ConvNd implements FusableProducer {
+export abstract class ConvForward extends ConvNd implements FusableProducer, NormFusableProducer {
   protected abstract get fn(): typeof F.conv2d;
+  /** The folded weights of the last norm fused into this conv (see withNorm); not state. */
+  private _fold: FoldCache | null = null;
   forward(x: Tensor): Tensor {
-    return this.convForward(x, null);
+    return this.convForward(x, null, this.weight, this.bias, null);
   }
   /** Fusion (nn/fusion.ts): the conv applies a following activation in its kernel (F.conv*'s
    *  `activation` option), unless forward is overridden. */
   withActivation(act: FusedActivation): ((x: Tensor) => Tensor) | null {
-    return inheritsForward(this, ConvForward) ? (x) => this.convForward(x, act) : null;
+    return inheritsForward(this, ConvForward) ? (x) => this.convForward(x, act, this.weight, this.bias, null) : null;
   }
-  private convForward(x: Tensor, activation: FusedActivation | null): Tensor {
+  /** Fusion (nn/fusion.ts): a following norm that is a per-channel affine map now (BatchNorm in
+   *  eval) folded into the weights, w' = w * scale and b' = b * scale + shift per output channel,
+   *  then `act` (and a residual) in the kernel: one conv. Only when no gradient is recorded (else
+   *  the step returns null and the modules run as themselves). The folded weights are cached on
+   *  this conv until a tensor they come from is replaced or changed in place (version counter). */
+  withNorm(norm: FoldableNorm, act: FusedActivation | null): NormStep | null {
+    if (!inheritsForward(this, ConvForward) || this.transposed) return null;
+    const nd = this.kernelSize.length;
+    return (x, residual = null) => {
+      if (x.dim() !== nd + 2) return null;
+      const aff = norm.asChannelAffine(nd + 2, this.outChannels);
+      if (aff === null) return null;
+      if (ops.willRecord([x, this.weight, this.bias, residual, ...aff.sources])) return null;
+      const f = this.folded(aff);
+      if (f === null) return null;
+      if (residual === null) return this.convForward(x, act, f.weight, f.bias, null);
+      return this.convForward(x, act, f.weight, f.bias, residual);
+    };
+  }
+  /** The cached folded weights for `aff`, recomputed when a source changed; null when a source
+   *  is disposed (the modules then run and report it). */
+  private folded(aff: ChannelAffine): FoldCache | null {
+    const tensors = [this.weight, this.bias, ...aff.sources];
+    for (const t of tensors) if (t !== null && t.isDisposed) return null;
+    const c = this._fold;
+    if (c !== null && c.tensors.length === tensors.length && c.scalars.length === aff.scalars.length) {
+      let same = true;
+      for (let i = 0; same && i < tensors.length; i++) {
+        const t = tensors[i];
+        same =
+          c.tensors[i] === t &&
+          (t === null || (c.refs[i] === (t as unknown as { _ref: unknown })._ref && c.versions[i] === versionOf(t)));
+      }
+      for (let i = 0; same && i < aff.scalars.length; i++) same = Object.is(c.scalars[i], aff.scalars[i]);
+      if (same) return c;
+    }
+    this.dropFold();
+    const { scale, shift } = aff.compute();
+    const O = this.outChannels;
+    const w = this.weight.toFloat32Array(),
+      b = this.bias ? this.bias.toFloat32Array() : null;
+    const per = w.length / O,
+      bf = new Float32Array(O);
+    for (let o = 0; o < O; o++) {
+      const s = scale[o];
+      for (let i = o * per, e = i + per; i < e; i++) w[i] *= s;
+      bf[o] = (b ? b[o] : 0) * s + shift[o];
+    }
+    const weight = keep(noGrad(() => tensor(w, { shape: this.weight.shape.slice() }))),
+      bias = keep(noGrad(() => tensor(bf, { shape: [O] })));
+    this._fold = {
+      tensors,
+      refs: tensors.map((t) => (t ? (t as unknown as { _ref: unknown })._ref : null)),
+      versions: tensors.map((t) => (t ? versionOf(t) : 0)),
+      scalars: aff.scalars.slice(),
+      weight,
+      bias,
+    };
+    return this._fold;
+  }
+  /** Frees the folded weights (recomputed on the next fused call). */
+  dropFold(): void {
+    if (this._fold === null) return;
+    this._fold.weight.dispose();
+    this._fold.bias.dispose();
+    this._fold = null;
+  }
+  private convForward(
+    x: Tensor,
+    activation: FusedActivation | null,
+    weight: Tensor,
+    bias: Tensor | null,
+    residual: Tensor | null,
+  ): Tensor {
+    if (residual !== null) {
+      // act(conv + residual): the add and the activation as ops on the conv's own output
+      const y = this.convForward(x, null, weight, bias, null);
+      const s = ops.add(y, residual);
+      y.dispose();
+      if (activation === null) return s;
+      const r = activationOp(s, activation);
+      s.dispose();
+      return r;
+    }
     const o = { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups, activation };
     if (this.paddingMode !== "zeros") {
       const padded = F.padSpatial(x, this.sidePads(), this.paddingMode);
-      return this.fn(padded, this.weight, this.bias, { ...o, padding: 0 });
+      return this.fn(padded, weight, bias, { ...o, padding: 0 });
     }
-    return this.fn(x, this.weight, this.bias, o);
+    return this.fn(x, weight, bias, o);
   }
+}
+/** The activation op a fused conv applies (as its module does). */
+function activationOp(x: Tensor, act: FusedActivation): Tensor {
+  if (act === "relu") return ops.unary("relu", x);
+  return ops.unary("hardtanh", x, [0, 6]);
 }
 
 /**

@@ -8,7 +8,7 @@ import * as F from "./functional/basic.js";
 import { defaultLayerInit } from "./init.js";
 import { Module, Parameter, pyFloat, pyRepr } from "./module.js";
 import { moduleListOps } from "./container.js";
-import { type FusableActivation, type FusedActivation, fuseStep, inheritsForward } from "./fusion.js";
+import { type FusableActivation, type FusedActivation, fuseChain, inheritsForward } from "./fusion.js";
 import { A, parseArgs } from "../utils/args.js";
 
 /** y = x W^T + b. `new nn.Linear(784, 10).forward(torch.randn(32, 784))` has shape [32, 10]. Mirrors `torch.nn.Linear`. */
@@ -176,15 +176,15 @@ export class Sequential extends Module {
     const mods = moduleListOps.values(this);
     for (let k = 0; k < mods.length; k++) {
       const m = mods[k];
-      let next;
-      // a module that absorbs the next one (nn/fusion.ts, e.g. conv + ReLU in one kernel) runs both
-      const fused = fuseStep(m, mods[k + 1]);
-      if (fused) {
-        next = fused(x);
-        k++;
-      } else {
-        next = m.forward(x);
-      }
+      // a module that absorbs the next ones (nn/fusion.ts, e.g. conv + BatchNorm + ReLU in one
+      // kernel) runs them all, unless the step declines at this call (then m runs alone)
+      const step = fuseChain(mods, k);
+      const fused = step ? step.run(x) : null;
+      let next: unknown;
+      if (fused !== null) {
+        next = fused;
+        k += step!.n - 1;
+      } else next = m.forward(x);
       if (free && x !== input && x !== next && x instanceof Tensor) x.dispose();
       x = next;
     }

@@ -264,7 +264,11 @@ export abstract class Module {
   // -------------------------------------------------------------- modes and grads
   train(mode = true): this {
     if (typeof mode !== "boolean") throw new TypeError("training mode is expected to be boolean");
-    for (const m of this.modules()) m.training = mode;
+    for (const m of this.modules()) {
+      m.training = mode;
+      // weights folded for inference (nn/fusion.ts) are not kept through training
+      if (mode) (m as { dropFold?: () => void }).dropFold?.();
+    }
     return this;
   }
   eval(): this {

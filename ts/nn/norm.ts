@@ -7,6 +7,7 @@ import type { Tensor } from "../tensor.js";
 import { batchNorm, groupNorm, instanceNorm, layerNorm, rmsNorm } from "./functional/norm.js";
 import { A, parseArgs } from "../utils/args.js";
 import { Module, Parameter, pyFloat, pyRepr } from "./module.js";
+import { type ChannelAffine, type FoldableNorm, inheritsForward } from "./fusion.js";
 
 export interface BatchNormOptions {
   eps?: number;
@@ -17,7 +18,7 @@ export interface BatchNormOptions {
 }
 
 /** Shared body of BatchNorm1d/2d/3d (PyTorch's _BatchNorm). Mirrors `torch.nn.modules.batchnorm._BatchNorm`. */
-export abstract class BatchNormBase extends Module {
+export abstract class BatchNormBase extends Module implements FoldableNorm {
   readonly numFeatures: number;
   readonly eps: number;
   readonly momentum: number | null;
@@ -88,6 +89,42 @@ export abstract class BatchNormBase extends Module {
     return y;
   }
 
+  /** Fusion (nn/fusion.ts): in eval with running stats this is the per-channel affine map
+   *  y = (x - mean) / sqrt(var + eps) * weight + bias, which a conv before it may fold into its
+   *  weights; null in training, without running stats, for an input forward would refuse, or
+   *  when forward is overridden. */
+  asChannelAffine(dims: number, channels: number): ChannelAffine | null {
+    const mean = this.running_mean,
+      variance = this.running_var;
+    if (this.training || mean === null || variance === null || channels !== this.numFeatures) return null;
+    if (!this.acceptsDims(dims) || !inheritsForward(this, BatchNormBase)) return null;
+    if (mean.numel() !== channels || variance.numel() !== channels) return null;
+    const weight = this.weight,
+      bias = this.bias,
+      eps = this.eps;
+    for (const t of [mean, variance, weight, bias]) if (t !== null && t.dtype !== "float32") return null;
+    return {
+      sources: [weight, bias, mean, variance],
+      scalars: [eps],
+      compute: () => {
+        const m = mean.toFloat32Array(),
+          v = variance.toFloat32Array();
+        const g = weight ? weight.toFloat32Array() : null,
+          b = bias ? bias.toFloat32Array() : null;
+        const scale = new Float64Array(channels),
+          shift = new Float64Array(channels);
+        for (let c = 0; c < channels; c++) {
+          const s = (g ? g[c] : 1) / Math.sqrt(v[c] + eps);
+          scale[c] = s;
+          shift[c] = (b ? b[c] : 0) - m[c] * s;
+        }
+        return { scale, shift };
+      },
+    };
+  }
+  /** Whether forward takes an input with this many dims. */
+  protected abstract acceptsDims(dims: number): boolean;
+
   extraRepr(): string {
     const m = this.momentum === null ? "None" : pyFloat(this.momentum);
     return `${this.numFeatures}, eps=${pyFloat(this.eps)}, momentum=${m}, affine=${pyRepr(this.affine)}, track_running_stats=${pyRepr(this.trackRunningStats)}`;
@@ -96,6 +133,9 @@ export abstract class BatchNormBase extends Module {
 
 /** Batch norm over [N, C] or [N, C, L]: `new nn.BatchNorm1d(16).forward(torch.randn(8, 16))`. Mirrors `torch.nn.BatchNorm1d`. */
 export class BatchNorm1d extends BatchNormBase {
+  protected acceptsDims(dims: number): boolean {
+    return dims === 2 || dims === 3;
+  }
   protected checkInputDim(x: Tensor): void {
     if (x.dim() !== 2 && x.dim() !== 3) throw new RangeError(`expected 2D or 3D input (got ${x.dim()}D input)`);
   }
@@ -103,6 +143,9 @@ export class BatchNorm1d extends BatchNormBase {
 
 /** Batch norm over [N, C, H, W]: `new nn.BatchNorm2d(16).forward(torch.randn(8, 16, 5, 5))`. Mirrors `torch.nn.BatchNorm2d`. */
 export class BatchNorm2d extends BatchNormBase {
+  protected acceptsDims(dims: number): boolean {
+    return dims === 4;
+  }
   protected checkInputDim(x: Tensor): void {
     if (x.dim() !== 4) throw new RangeError(`expected 4D input (got ${x.dim()}D input)`);
   }
@@ -110,6 +153,9 @@ export class BatchNorm2d extends BatchNormBase {
 
 /** Batch norm over [N, C, D, H, W]: `new nn.BatchNorm3d(4).forward(torch.randn(2, 4, 3, 5, 5))`. Mirrors `torch.nn.BatchNorm3d`. */
 export class BatchNorm3d extends BatchNormBase {
+  protected acceptsDims(dims: number): boolean {
+    return dims === 5;
+  }
   protected checkInputDim(x: Tensor): void {
     if (x.dim() !== 5) throw new RangeError(`expected 5D input (got ${x.dim()}D input)`);
   }

@@ -4,7 +4,7 @@
 // composed from tensor ops (float32, in PyTorch's order of operations).
 
 import { backendImpl, keep, tidy } from "../runtime.js";
-import type { Tensor } from "../tensor.js";
+import { type Tensor, markModified } from "../tensor.js";
 import { A } from "../utils/args.js";
 import {
   Optimizer,
@@ -97,6 +97,8 @@ export class SGD extends Optimizer {
         o.nesterov,
         first,
       );
+      // the kernel wrote p in place: its version moves on, as an in-place op's would
+      markModified(p);
     });
   }
 }
@@ -154,6 +156,7 @@ function adamUpdate(
         st.step,
         decoupled,
       );
+      markModified(p);
       return;
     }
     let g = g0,

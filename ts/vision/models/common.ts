@@ -1,6 +1,16 @@
 // Shared by the torchvision model builders: the `weights` keyword (never downloaded here) and the
 // URLs where torchvision's weight files come from (printed by examples/classify.mjs, never fetched).
 
+import type { Tensor } from "../../tensor.js";
+import { isGradEnabled } from "../../runtime.js";
+
+/** Frees an intermediate of a model's forward at once when no gradient is recorded (nothing else
+ *  reads it then; the forward scope would free it at the end otherwise). The forward's `input`
+ *  and the tensor made from t (`next`, which may be t itself) are never freed. */
+export function freeIntermediate(t: Tensor, input: Tensor, next: Tensor | null = null): void {
+  if (t !== input && t !== next && !isGradEnabled()) t.dispose();
+}
+
 /** torchvision 0.14's default (IMAGENET1K_V1) weight file of each model. */
 export const WEIGHT_URLS: Record<string, string> = {
   resnet18: "https://download.pytorch.org/models/resnet18-f37072fd.pth",

@@ -23,7 +23,7 @@ import {
   type NormLayer,
   zeros_,
 } from "../ops.js";
-import { checkNoWeights } from "./common.js";
+import { checkNoWeights, freeIntermediate } from "./common.js";
 
 const linearInit = (l: nn.Linear) => {
   normal_(l.weight, 0, 0.01);
@@ -62,7 +62,11 @@ export class InvertedResidual extends Module {
     this.outChannels = oup;
   }
   forward(x: Tensor): Tensor {
-    return this.useResConnect ? ops.add(x, this.conv.forward(x)) : this.conv.forward(x);
+    if (!this.useResConnect) return this.conv.forward(x);
+    const y = this.conv.forward(x);
+    const out = ops.add(x, y);
+    freeIntermediate(y, x, out);
+    return out;
   }
 }
 
@@ -132,9 +136,14 @@ export class MobileNetV2 extends Module {
     initModel(this, { conv: convInit, linear: linearInit });
   }
   forward(x: Tensor): Tensor {
-    x = this.features.forward(x);
-    x = adaptiveAvgPool2d(x, [1, 1]);
-    return this.classifier.forward(ops.flatten(x, 1));
+    const f = this.features.forward(x);
+    const pooled = adaptiveAvgPool2d(f, [1, 1]);
+    freeIntermediate(f, x, pooled);
+    const flat = ops.flatten(pooled, 1);
+    const y = this.classifier.forward(flat);
+    freeIntermediate(flat, x, y);
+    freeIntermediate(pooled, x, y);
+    return y;
   }
 }
 
@@ -222,7 +231,10 @@ export class InvertedResidualV3 extends Module {
   }
   forward(x: Tensor): Tensor {
     const r = this.block.forward(x);
-    return this.useResConnect ? ops.add(r, x) : r;
+    if (!this.useResConnect) return r;
+    const out = ops.add(r, x);
+    freeIntermediate(r, x, out);
+    return out;
   }
 }
 // torchvision's class is also called InvertedResidual: print(model) shows that name
@@ -286,8 +298,14 @@ export class MobileNetV3 extends Module {
     initModel(this, { conv: convInit, linear: linearInit });
   }
   forward(x: Tensor): Tensor {
-    x = this.avgpool.forward(this.features.forward(x));
-    return this.classifier.forward(ops.flatten(x, 1));
+    const f = this.features.forward(x);
+    const pooled = this.avgpool.forward(f);
+    freeIntermediate(f, x, pooled);
+    const flat = ops.flatten(pooled, 1);
+    const y = this.classifier.forward(flat);
+    freeIntermediate(flat, x, y);
+    freeIntermediate(pooled, x, y);
+    return y;
   }
 }
 

@@ -7,7 +7,39 @@ import * as nn from "../../nn/index.js";
 import { Module, type TensorModule } from "../../nn/module.js";
 import { A, parseArgs } from "../../utils/args.js";
 import { batchNorm2d, initModel, kaimingNormal, type NormLayer, zeros_ } from "../ops.js";
-import { checkNoWeights } from "./common.js";
+import { checkNoWeights, freeIntermediate } from "./common.js";
+import { convNormAct } from "../../nn/fusion.js";
+
+/** relu(bn(conv(x))) as one folded conv in inference, else the three modules. */
+const convBnRelu = (conv: nn.Conv2d, bn: TensorModule, relu: nn.ReLU | null, x: Tensor): Tensor => {
+  const y = convNormAct(conv, bn, relu, x);
+  if (y !== null) return y;
+  const z = bn.forward(conv.forward(x));
+  return relu ? relu.forward(z) : z;
+};
+/**
+ * The block's tail relu(bn(conv(out)) + identity): in inference one folded conv with the residual
+ * add and the ReLU in its epilogue, else the modules and ops. The fused form frees `out` and a
+ * downsampled `identity` (nothing else reads them).
+ */
+function residualTail(
+  conv: nn.Conv2d,
+  bn: TensorModule,
+  relu: nn.ReLU,
+  out: Tensor,
+  identity: Tensor,
+  input: Tensor,
+): Tensor {
+  const y = convNormAct(conv, bn, relu, out, identity);
+  if (y !== null) {
+    // the fused conv recorded nothing: out and a downsampled identity have no other reader
+    if (out !== input) out.dispose();
+    if (identity !== input) identity.dispose();
+    return y;
+  }
+  const z = bn.forward(conv.forward(out));
+  return relu.forward(ops.add(z, identity));
+}
 
 const conv3x3 = (i: number, o: number, stride = 1, groups = 1, dilation = 1) =>
   new nn.Conv2d(i, o, 3, { stride, padding: dilation, groups, bias: false, dilation });
@@ -57,10 +89,9 @@ export class BasicBlock extends Module {
     this.downsample = downsample;
   }
   forward(x: Tensor): Tensor {
-    let out = this.relu.forward(this.bn1.forward(this.conv1.forward(x)));
-    out = this.bn2.forward(this.conv2.forward(out));
+    const out = convBnRelu(this.conv1, this.bn1, this.relu, x);
     const identity = this.downsample ? this.downsample.forward(x) : x;
-    return this.relu.forward(ops.add(out, identity));
+    return residualTail(this.conv2, this.bn2, this.relu, out, identity, x);
   }
 }
 
@@ -97,11 +128,11 @@ export class Bottleneck extends Module {
     this.downsample = downsample;
   }
   forward(x: Tensor): Tensor {
-    let out = this.relu.forward(this.bn1.forward(this.conv1.forward(x)));
-    out = this.relu.forward(this.bn2.forward(this.conv2.forward(out)));
-    out = this.bn3.forward(this.conv3.forward(out));
+    const out1 = convBnRelu(this.conv1, this.bn1, this.relu, x);
+    const out = convBnRelu(this.conv2, this.bn2, this.relu, out1);
+    freeIntermediate(out1, x, out);
     const identity = this.downsample ? this.downsample.forward(x) : x;
-    return this.relu.forward(ops.add(out, identity));
+    return residualTail(this.conv3, this.bn3, this.relu, out, identity, x);
   }
 }
 
@@ -202,10 +233,18 @@ export class ResNet extends Module {
     return new nn.Sequential(...layers);
   }
   forward(x: Tensor): Tensor {
-    x = this.maxpool.forward(this.relu.forward(this.bn1.forward(this.conv1.forward(x))));
-    x = this.layer4.forward(this.layer3.forward(this.layer2.forward(this.layer1.forward(x))));
-    x = this.avgpool.forward(x);
-    return this.fc.forward(ops.flatten(x, 1));
+    const input = x;
+    let t = convBnRelu(this.conv1, this.bn1, this.relu, x);
+    for (const m of [this.maxpool, this.layer1, this.layer2, this.layer3, this.layer4, this.avgpool]) {
+      const next = m.forward(t);
+      freeIntermediate(t, input, next);
+      t = next;
+    }
+    const flat = ops.flatten(t, 1);
+    const y = this.fc.forward(flat);
+    freeIntermediate(flat, input, y);
+    freeIntermediate(t, input, y);
+    return y;
   }
 }
 
