@@ -267,6 +267,8 @@ const PYTORCH_KEYS = {
   resnet18_train: "resnet18_train",
   gpt_train: "gpt_train",
   charlstm_train: "charlstm_train",
+  resnet18_b8_mem: "resnet18_b8_mem", // peak memory, each in a fresh python process (torch_bench.py --memory)
+  resnet18_train_mem: "resnet18_train_mem",
 };
 const PYTORCH_MEASURES = new Set([
   "gemm1024",
@@ -281,6 +283,8 @@ const PYTORCH_MEASURES = new Set([
   "resnet18_train",
   "gpt_train",
   "charlstm_train",
+  "resnet18_b8_mem",
+  "resnet18_train_mem",
 ]);
 
 function runPytorch(workloads, quick) {
@@ -322,6 +326,12 @@ function runPytorch(workloads, quick) {
     const m = { engine: "pytorch-1T", workload: wid };
     const v = res1[PYTORCH_KEYS[wid]];
     const w = WORKLOAD_BY_ID[wid];
+    if (w.tidyOf) return Object.assign(m, { status: "n/a", error: "torch.tidy rows are torchlet's" });
+    if (w.unit === "MB") {
+      if (v?.peak_rss_mb == null) return Object.assign(m, { status: "not measured", error: v?.error ?? "no peak" });
+      const { peak_rss_mb, baseline_rss_mb, delta_rss_mb, rss_source } = v;
+      return Object.assign(m, { status: "ok", peak_rss_mb, baseline_rss_mb, delta_rss_mb, rss_source, source: v });
+    }
     let ms = typeof v === "number" ? v : v?.median_ms;
     if (ms == null && v?.images_per_s && w.images) ms = (w.images * 1000) / v.images_per_s;
     if (ms == null && v?.gflops && w.flops) ms = w.flops / v.gflops / 1e6;
@@ -480,9 +490,10 @@ if (opts.merge && existsSync(latestJson)) {
   }
 }
 
-// derived numbers and ratios vs the baseline
+// derived numbers and ratios vs the baseline (MB rows: the baseline's peak RSS / the engine's, >1 = less memory)
+const cost = (m) => (WORKLOAD_BY_ID[m.workload].unit === "MB" ? m.peak_rss_mb : m.median_ms);
 const base = new Map(
-  measurements.filter((m) => m.engine === BASELINE && m.status === "ok").map((m) => [m.workload, m.median_ms]),
+  measurements.filter((m) => m.engine === BASELINE && m.status === "ok").map((m) => [m.workload, cost(m)]),
 );
 for (const m of measurements) {
   const w = WORKLOAD_BY_ID[m.workload];
@@ -492,7 +503,7 @@ for (const m of measurements) {
   m.gflops = w.flops ? w.flops / m.median_ms / 1e6 : null;
   m.gbps = w.bytes ? w.bytes / m.median_ms / 1e6 : null;
   m.img_per_s = w.images ? (w.images * 1000) / m.median_ms : null;
-  m.ratio = base.has(m.workload) ? base.get(m.workload) / m.median_ms : null;
+  m.ratio = base.has(m.workload) ? base.get(m.workload) / cost(m) : null;
 }
 const order = (m) => allEngines.indexOf(m.engine) * 100 + allWorkloads.indexOf(m.workload);
 measurements.sort((a, b) => order(a) - order(b));

@@ -17,13 +17,19 @@ Per thread count (torch.set_num_threads(T)):
                    encoder_b8 (TransformerEncoderLayer 512/8/2048, dropout 0, batch_first, x[8,128,512]),
                    resnet18_train (b16 112^2, SGD momentum 0.9), gpt_train (examples/gpt.mjs model, b16 T64,
                    AdamW + clip 1.0, tokens/s), charlstm_train (examples/char-lstm.mjs model, b16 T32, Adam + clip)
+  peak memory (with the models): resnet18_b8_mem, resnet18_train_mem — each in a fresh python process
+                   (this script with --memory KEY): RSS after import torch/torchvision and set_num_threads (baseline),
+                   then the model is made and run 4 times (1 warm-up + 3), peak RSS = VmHWM (= ru_maxrss), MB = 2^20 B
 Timings are medians over repeated runs after warm-up.
 """
 import argparse
 import json
 import os
 import platform
+import resource
 import statistics
+import subprocess
+import sys
 import time
 
 import torch
@@ -190,13 +196,88 @@ def bench_models(reps):
     return res
 
 
+MEMORY_KEYS = ("resnet18_b8_mem", "resnet18_train_mem")
+
+
+def rss_mb():
+    """(RSS now, peak RSS so far) of this process in MB (2^20 bytes): /proc/self/status VmRSS / VmHWM."""
+    now = peak = None
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    now = int(line.split()[1]) / 1024
+                elif line.startswith("VmHWM:"):
+                    peak = int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    return now, peak if peak is not None else maxrss, maxrss
+
+
+def memory_one(key, threads, runs):
+    """One peak-memory row in this (fresh) process: baseline, model, `runs` runs, peak."""
+    import torchvision
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    base, _, _ = rss_mb()
+    if key == "resnet18_b8_mem":
+        model = torchvision.models.resnet18().eval()
+        x = torch.randn(8, 3, 224, 224)
+
+        def run():
+            with torch.no_grad():
+                model(x)
+    elif key == "resnet18_train_mem":
+        model = torchvision.models.resnet18().train()
+        opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+        lossf = nn.CrossEntropyLoss()
+        x, y = torch.randn(16, 3, 112, 112), torch.randint(0, 1000, (16,))
+
+        def run():
+            opt.zero_grad()
+            lossf(model(x), y).backward()
+            opt.step()
+    else:
+        raise SystemExit("unknown --memory key %s" % key)
+    ts = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        run()
+        ts.append(time.perf_counter() - t0)
+    _, peak, maxrss = rss_mb()
+    return {"peak_rss_mb": round(peak, 1), "baseline_rss_mb": round(base, 1), "delta_rss_mb": round(peak - base, 1),
+            "ru_maxrss_mb": round(maxrss, 1), "rss_source": "VmHWM", "runs": runs,
+            "run_ms": round(statistics.median(ts[1:] or ts) * 1e3, 3)}
+
+
+def memory_rows(threads, quick):
+    """Each peak-memory row in a fresh child process of this script."""
+    res = {}
+    for key in MEMORY_KEYS:
+        args = [sys.executable, os.path.abspath(__file__), "--memory", key, "--threads", str(threads)]
+        if quick:
+            args.append("--quick")
+        r = subprocess.run(args, capture_output=True, text=True, timeout=1200)
+        try:
+            res[key] = json.loads(r.stdout)
+        except ValueError:
+            res[key] = {"error": "--memory %s failed (exit %s): %s" % (key, r.returncode, r.stderr.strip()[-200:])}
+    return res
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--steps", type=int, default=30)
     ap.add_argument("--quick", action="store_true", help="fewer repetitions (smoke test)")
     ap.add_argument("--no-models", action="store_true", help="skip the whole-model rows")
+    ap.add_argument("--memory", choices=MEMORY_KEYS, help="only this peak-memory row, in this process (internal)")
     a = ap.parse_args()
+    if a.memory:
+        t = int(a.threads.split(",")[0])
+        print(json.dumps(memory_one(a.memory, t, 2 if a.quick else 4)))
+        return
     steps = max(20, a.steps) if not a.quick else 5
     cfg = torch.__config__.show()
     blas = cfg.split("BLAS_INFO=")[1].split(",")[0] if "BLAS_INFO=" in cfg else "unknown"
@@ -205,6 +286,8 @@ def main():
            "mkldnn": torch.backends.mkldnn.is_available(), "loadavg_before": os.getloadavg(), "results": {}}
     for t in [int(s) for s in a.threads.split(",") if s]:
         out["results"]["threads_%d" % t] = bench(t, steps, a.quick, not a.no_models)
+        if not a.no_models:
+            out["results"]["threads_%d" % t].update(memory_rows(t, a.quick))
     out["loadavg_after"] = os.getloadavg()
     print(json.dumps(out, indent=1))
 

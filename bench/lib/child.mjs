@@ -1,7 +1,14 @@
 // One engine, in its own process: `node bench/lib/child.mjs '<json config>'`.
 // Writes its results (JSON) to config.out after every workload, so a crash or a timeout
 // still leaves what was measured. Progress goes to stderr.
-import { writeFileSync } from "node:fs";
+//
+// Peak-memory rows (workloads with `memoryOf`, unit MB): each is run in a fresh process of its own
+// (this script again, with cfg.memory = true), so the process's peak RSS belongs to that workload
+// alone: baseline = RSS after the engine's init, before the model is made; then the workload
+// w.memoryOf is prepared and run (1 warm-up + 3 runs); peak = VmHWM from /proc/self/status.
+import { spawnSync } from "node:child_process";
+import { readFileSync, unlinkSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { measure } from "./timing.mjs";
 import { ENGINE_BY_ID, WORKLOAD_BY_ID } from "./workloads.mjs";
 
@@ -22,6 +29,93 @@ const fmt = (w, ms) => {
   if (w.unit === "img/s") s += `, ${((w.images * 1000) / ms).toFixed(1)} img/s`;
   return s;
 };
+
+const MB = 2 ** 20;
+const r1 = (x) => (x == null ? null : Math.round(x * 10) / 10);
+/** RSS now and its peak so far (VmHWM), MB; off Linux only the current RSS */
+function rss() {
+  try {
+    const s = readFileSync("/proc/self/status", "utf8");
+    const kb = (k) => Number(s.match(new RegExp(`^${k}:\\s*(\\d+)\\s*kB`, "m"))?.[1]) * 1024;
+    return { now: kb("VmRSS") / MB, peak: kb("VmHWM") / MB, source: "VmHWM" };
+  } catch {
+    return { now: process.memoryUsage().rss / MB, peak: null, source: "process.memoryUsage" };
+  }
+}
+
+/** a peak-memory row, measured in a fresh child process (this script with cfg.memory) */
+function measureMemoryInChild(w) {
+  const out = `${cfg.out}.${w.id}.json`;
+  const sub = { ...cfg, workloads: [w.id], memory: true, out };
+  const r = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), JSON.stringify(sub)], {
+    stdio: ["ignore", "inherit", "inherit"],
+    timeout: 1200e3,
+    killSignal: "SIGKILL",
+  });
+  let res = {};
+  try {
+    res = JSON.parse(readFileSync(out, "utf8"));
+    unlinkSync(out);
+  } catch {}
+  const m = res.measurements?.[0];
+  if (m) return m;
+  const why =
+    res.error ?? (r.error ? String(r.error.message) : `memory child exited with ${r.signal ?? `code ${r.status}`}`);
+  return { engine: engine.id, workload: w.id, status: "error", error: why };
+}
+
+/** in the fresh process: baseline, prepare + run w.memoryOf, peak */
+async function measureMemory(eng, w) {
+  const m = { engine: engine.id, workload: w.id };
+  const base = rss();
+  const mem0 = eng.memory?.() ?? {};
+  const prepared = await eng.prepare(WORKLOAD_BY_ID[w.memoryOf]);
+  if (!prepared || prepared.skip) {
+    m.status = "n/a";
+    if (prepared?.skip) m.skipped = prepared.skip;
+    log(`${w.id}: ${prepared?.skip ?? "n/a"}`);
+    return m;
+  }
+  const parent = process.ppid;
+  const run = () => {
+    if (process.ppid !== parent) process.exit(3); // the bench child was killed (timeout): stop too
+    return prepared.run();
+  };
+  const quick = cfg.timing.maxRuns <= 3;
+  const t = await measure(run, {
+    warmup: 1,
+    minRuns: quick ? 1 : 3,
+    minTimeMs: 0,
+    maxRuns: 3,
+    maxTimeMs: 0,
+    slowMs: 0,
+  });
+  const end = rss();
+  const mem1 = eng.memory?.() ?? {};
+  Object.assign(m, {
+    status: "ok",
+    peak_rss_mb: r1(end.peak ?? end.now),
+    baseline_rss_mb: r1(base.now),
+    delta_rss_mb: r1((end.peak ?? end.now) - base.now),
+    rss_source: end.source,
+    runs: t.warmup_runs + t.runs_ms.length,
+    run_ms: t.median_ms,
+  });
+  if (mem1.wasm_bytes != null) {
+    m.wasm_mb = r1(mem1.wasm_bytes / MB);
+    m.wasm_baseline_mb = r1((mem0.wasm_bytes ?? 0) / MB);
+  }
+  if (mem1.tensor_bytes != null) m.tensor_mb_after = r1(mem1.tensor_bytes / MB);
+  log(
+    `${w.id}: peak RSS ${m.peak_rss_mb} MB (baseline ${m.baseline_rss_mb}, Δ ${m.delta_rss_mb})` +
+      (m.wasm_mb != null ? `, wasm memory ${m.wasm_mb} MB` : "") +
+      ` after ${m.runs} runs of ${w.memoryOf}`,
+  );
+  try {
+    await prepared.cleanup?.();
+  } catch {}
+  return m;
+}
 
 async function main() {
   save();
@@ -49,8 +143,27 @@ async function main() {
     save();
     return;
   }
+  if (cfg.memory) {
+    const w = WORKLOAD_BY_ID[cfg.workloads[0]];
+    let m;
+    try {
+      m = await measureMemory(eng, w);
+    } catch (e) {
+      m = { engine: engine.id, workload: w.id, status: "error", error: msg(e) };
+      log(`${w.id}: error: ${m.error}`);
+    }
+    result.measurements.push(m);
+    result.status = "done";
+    save();
+    return;
+  }
   for (const id of cfg.workloads) {
     const w = WORKLOAD_BY_ID[id];
+    if (w.memoryOf) {
+      result.measurements.push(measureMemoryInChild(w));
+      save();
+      continue;
+    }
     const m = { engine: engine.id, workload: id };
     let prepared;
     try {
@@ -67,6 +180,9 @@ async function main() {
         Object.assign(m, { status: "ok" }, r);
         if (prepared.inputs) m.inputs = prepared.inputs;
         if (prepared.note) m.note = prepared.note;
+        // "… (tidy)" rows: no-tidy throughput / tidy throughput, when both ran in this process
+        const plain = w.tidyOf && result.measurements.find((x) => x.workload === w.tidyOf && x.status === "ok");
+        if (plain) m.no_tidy_vs_tidy = Math.round((r.median_ms / plain.median_ms) * 1000) / 1000;
         log(`${id}: ${fmt(w, r.median_ms)} (median of ${r.runs_ms.length})${m.note ? " — " + m.note : ""}`);
       }
     } catch (e) {

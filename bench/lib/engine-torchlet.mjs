@@ -62,20 +62,28 @@ export async function createEngine(engine) {
     run: () => timed(noGrad(() => model.forward(x))),
     cleanup: () => dispose(x, ...model.parameters()),
   });
-  // a training step as users write it (no tidy): zeroGrad, forward, loss, backward, (clip), step
-  const trainStep = (model, params, opt, lossOf, clip) => ({
-    run: () => {
+  // a training step as users write it: zeroGrad, forward, loss, backward, (clip), step — without tidy
+  // (the forward scopes and the GC free the intermediates), or, for the "… (tidy)" rows, the same
+  // step inside torch.tidy as examples/gpt.mjs writes it
+  const trainStep = (model, params, opt, lossOf, clip, tidy = false) => {
+    const step = () => {
       opt.zeroGrad();
       const loss = lossOf();
       loss.backward();
       if (clip) nn.utils.clipGradNorm_(params, 1.0);
       opt.step();
       loss.item();
-      params[params.length - 1].toFloat32Array(); // the update has landed
-      dispose(loss);
-    },
-    cleanup: () => dispose(...params),
-  });
+      return loss;
+    };
+    return {
+      run: () => {
+        if (tidy) torch.tidy(() => void step());
+        else dispose(step());
+        params[params.length - 1].toFloat32Array(); // the update has landed
+      },
+      cleanup: () => dispose(...params),
+    };
+  };
   const tokens = (B, T, V) => torch.randint(0, V, [B, T], { dtype: "int64" });
 
   // examples/gpt.mjs's model (the example does not export it): pre-norm blocks, causal MultiheadAttention,
@@ -133,14 +141,18 @@ export async function createEngine(engine) {
   }
 
   function prepare(w) {
+    if (w.memoryOf) return null; // peak-memory rows: bench/lib/child.mjs runs w.memoryOf in a fresh process
+    // "… (tidy)" rows: the training step of w.tidyOf inside torch.tidy
+    const tidy = Boolean(w.tidyOf);
+    const id = w.tidyOf ?? w.id;
     // the js backend takes minutes per run on these: not waited for
     if (
       engine.backend === "js" &&
-      ["resnet18_b1", "resnet18_b8", "mobilenetv2_b1", "encoder_b8", "resnet18_train"].includes(w.id)
+      ["resnet18_b1", "resnet18_b8", "mobilenetv2_b1", "encoder_b8", "resnet18_train"].includes(id)
     ) {
       return { skip: "skipped (too slow): the js reference backend needs minutes per run at this size" };
     }
-    if (w.model && !vision && w.id !== "encoder_b8" && !w.id.endsWith("_train"))
+    if (w.model && !vision && id !== "encoder_b8" && !id.endsWith("_train"))
       throw new Error("torch.vision.models missing in dist");
     if (w.id.startsWith("gemm")) {
       const a = randn([w.n, w.n]);
@@ -150,7 +162,7 @@ export async function createEngine(engine) {
         cleanup: () => dispose(a, b),
       };
     }
-    switch (w.id) {
+    switch (id) {
       case "conv3x3": {
         const x = randn([8, 64, 56, 56]);
         const wt = randn([64, 64, 3, 3], 0.05);
@@ -187,19 +199,17 @@ export async function createEngine(engine) {
           Array.from({ length: 64 }, (_, i) => i % 10),
           { dtype: "int64" },
         );
-        const last = params[params.length - 1];
+        let out = null; // this row has always disposed the logits too (without tidy)
+        const s = trainStep(model, params, opt, () => crit.forward((out = model.forward(x)), y), false, tidy);
         return {
           run: () => {
-            opt.zeroGrad();
-            const out = model.forward(x);
-            const loss = crit.forward(out, y);
-            loss.backward();
-            opt.step();
-            loss.item();
-            last.toFloat32Array(); // the update has landed
-            dispose(out, loss);
+            s.run();
+            if (!tidy) dispose(out);
           },
-          cleanup: () => dispose(x, y, ...params),
+          cleanup: () => {
+            s.cleanup();
+            dispose(x, y);
+          },
         };
       }
       case "lstm": {
@@ -261,7 +271,7 @@ export async function createEngine(engine) {
           Array.from({ length: 16 }, (_, i) => (i * 37) % 1000),
           { dtype: "int64" },
         );
-        const s = trainStep(model, params, opt, () => crit.forward(model.forward(x), y), false);
+        const s = trainStep(model, params, opt, () => crit.forward(model.forward(x), y), false, tidy);
         return {
           run: s.run,
           cleanup: () => {
@@ -279,7 +289,7 @@ export async function createEngine(engine) {
         const x = tokens(B, T, V),
           y = tokens(B, T, V);
         const lossOf = () => F.crossEntropy(model.forward(x).reshape(B * T, V), y.reshape(B * T));
-        const s = trainStep(model, params, opt, lossOf, true);
+        const s = trainStep(model, params, opt, lossOf, true, tidy);
         return {
           run: s.run,
           cleanup: () => {
@@ -297,7 +307,7 @@ export async function createEngine(engine) {
         const x = tokens(B, T, V),
           y = tokens(B, T, V);
         const lossOf = () => F.crossEntropy(model.forward(x).reshape(B * T, V), y.reshape(B * T));
-        const s = trainStep(model, params, opt, lossOf, true);
+        const s = trainStep(model, params, opt, lossOf, true, tidy);
         return {
           run: s.run,
           cleanup: () => {
@@ -338,8 +348,19 @@ export async function createEngine(engine) {
     return null;
   }
 
+  // for the peak-memory rows: the wasm backend's WebAssembly memory, and the bytes of live tensor storages
+  const memory = () => {
+    const out = {};
+    const buf = torch._internal?.activeBackend?.()?.memory?.buffer;
+    if (buf) out.wasm_bytes = buf.byteLength;
+    const m = torch.memory?.();
+    if (m) out.tensor_bytes = m.numBytes;
+    return out;
+  };
+
   return {
     info: { version: `torchlet ${version}`, backend: got ?? engine.backend, threads: engine.threads },
     prepare,
+    memory,
   };
 }

@@ -15,6 +15,7 @@ function num(x) {
 export function cellValue(w, m) {
   if (w.unit === "GFLOPS") return m.gflops;
   if (w.unit === "img/s" || w.unit === "tok/s") return m.img_per_s; // tok/s: images = tokens per step
+  if (w.unit === "MB") return m.peak_rss_mb; // peak memory rows
   return m.median_ms;
 }
 
@@ -28,7 +29,11 @@ export function cell(w, m) {
   }
   const v = cellValue(w, m);
   let s = v == null ? "?" : num(v);
+  // MB rows: peak RSS (Δ over the process's RSS before the model; wasm = its WebAssembly memory)
+  if (w.unit === "MB" && m.delta_rss_mb != null)
+    s += ` (Δ ${num(m.delta_rss_mb)}${m.wasm_mb != null ? `; wasm ${num(m.wasm_mb)}` : ""})`;
   if (m.ratio != null) s += ` (${m.ratio.toFixed(2)}×)`;
+  if (m.no_tidy_vs_tidy != null) s += ` [no-tidy ${m.no_tidy_vs_tidy.toFixed(2)}×]`; // "… (tidy)" rows
   if (m.note) s += " †";
   return s;
 }
@@ -73,6 +78,19 @@ export function markdown(results) {
       `(x.xx×) = speed vs ${BASELINE} on the same workload = ${BASELINE} time / engine time (>1 = faster). ` +
       `n/a = engine cannot run it; † = see note in latest.json.`,
   );
+  if (workloads.some((wid) => WORKLOAD_BY_ID[wid].unit === "MB"))
+    lines.push(
+      "",
+      `MB rows (peak memory, 2²⁰ bytes, lower is better): peak RSS (VmHWM) of a fresh process that made the model ` +
+        `and ran it 4 times, 2 with --quick (Δ = over its RSS after the engine's init, before the model; wasm = WebAssembly memory ` +
+        `at the end); (x.xx×) there = ${BASELINE}'s peak / the engine's (>1 = less memory).`,
+    );
+  if (workloads.some((wid) => WORKLOAD_BY_ID[wid].tidyOf))
+    lines.push(
+      "",
+      `"… inside torch.tidy" rows: the row above's training step inside torch.tidy; [no-tidy x.xx×] = ` +
+        `no-tidy throughput / tidy throughput, both measured in the same process (≥ 0.90 = within 10%).`,
+    );
   const notes = results.measurements.filter((m) => m.note);
   for (const m of notes) lines.push(`- † ${m.engine} / ${m.workload}: ${m.note}`);
   lines.push(...browserSection(results, by));
@@ -192,7 +210,7 @@ export function svg(results) {
   );
   out.push(`<rect width="100%" height="100%" fill="#fff"/>`);
   out.push(
-    `<text x="${padL}" y="22" font-size="16" font-weight="bold">Speed vs ${BASELINE} (×, log scale; &gt;1 = faster)</text>`,
+    `<text x="${padL}" y="22" font-size="16" font-weight="bold">Speed vs ${BASELINE} (×, log scale; &gt;1 = faster)${workloads.some((wid) => WORKLOAD_BY_ID[wid].unit === "MB") ? `; peak MB rows: ${BASELINE}'s peak RSS / engine's (&gt;1 = less memory)` : ""}</text>`,
   );
   out.push(
     `<text x="${padL}" y="40" fill="#555">${esc(results.meta.date)} · Node ${esc(results.meta.node)} · ${esc(results.meta.cpu)}${results.meta.quick ? " · --quick" : ""}${Math.max(results.meta.loadavg_before?.[0] ?? 0, results.meta.loadavg_after?.[0] ?? 0) > results.meta.cores * 0.5 ? " · machine busy: noisy" : ""}</text>`,

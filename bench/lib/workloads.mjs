@@ -10,6 +10,10 @@ const gemm = (n) => ({
   n,
 });
 
+// the same training step inside torch.tidy(() => …) (torchlet only), as the row after its base row;
+// label, unit and sizes are copied from the base row below
+const tidyRow = (base) => ({ id: `${base}_tidy`, tidyOf: base, trainOnly: true });
+
 // 2·N·O·C·kh·kw·oh·ow
 const convFlops = (N, O, C, kh, kw, oh, ow) => 2 * N * O * C * kh * kw * oh * ow;
 
@@ -57,6 +61,7 @@ export const WORKLOADS = [
     images: 64,
     trainOnly: true, // only engines that can train (torchlet, pytorch)
   },
+  tidyRow("simplecnn_train"),
   {
     id: "lstm",
     label: "LSTM 128→256 seq32 b16 fwd",
@@ -142,6 +147,7 @@ export const WORKLOADS = [
     trainOnly: true,
     model: true,
   },
+  tidyRow("resnet18_train"),
   {
     // the model of examples/gpt.mjs (pre-norm, MultiheadAttention causal, GELU MLP, tied head): vocab 65,
     // block 64, d 64, 4 heads, 2 layers, batch 16; AdamW + clipGradNorm_(1.0) as in the example
@@ -153,6 +159,7 @@ export const WORKLOADS = [
     trainOnly: true,
     model: true,
   },
+  tidyRow("gpt_train"),
   {
     // the model of examples/char-lstm.mjs: Embedding(65, 32) -> LSTM(32, 128, batch_first) -> Linear(128, 65),
     // batch 16, bptt 32, Adam(3e-3) + clipGradNorm_(1.0)
@@ -164,7 +171,40 @@ export const WORKLOADS = [
     trainOnly: true,
     model: true,
   },
+  tidyRow("charlstm_train"),
+  // ---- peak memory (MB = 2^20 bytes, lower is better): the workload `memoryOf` run in a fresh process per
+  // engine (bench/lib/child.mjs --memory): peak RSS (Linux VmHWM) after the runs, and its delta over the RSS
+  // after the engine's init, before the model is made; wasm engines also give their WebAssembly memory size
+  {
+    id: "resnet18_b8_mem",
+    label: "peak memory: resnet18 forward b8 224² (eval), fresh process — peak RSS (Δ over the engine's baseline)",
+    short: "resnet18 b8 peak MB",
+    unit: "MB",
+    memoryOf: "resnet18_b8",
+    model: true,
+  },
+  {
+    id: "resnet18_train_mem",
+    label: "peak memory: resnet18 train step b16 112², fresh process — peak RSS (Δ over the engine's baseline)",
+    short: "resnet18 train peak MB",
+    unit: "MB",
+    memoryOf: "resnet18_train",
+    trainOnly: true,
+    model: true,
+  },
 ];
+
+for (const w of WORKLOADS) {
+  if (!w.tidyOf) continue;
+  const b = WORKLOADS.find((x) => x.id === w.tidyOf);
+  Object.assign(w, {
+    label: `${b.label}, inside torch.tidy`,
+    short: `${b.short} (tidy)`,
+    unit: b.unit,
+    images: b.images,
+    model: b.model,
+  });
+}
 
 export const QUICK_WORKLOADS = ["gemm128", "relu"];
 
