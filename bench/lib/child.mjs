@@ -9,7 +9,7 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { measure } from "./timing.mjs";
+import { measure, median } from "./timing.mjs";
 import { ENGINE_BY_ID, WORKLOAD_BY_ID } from "./workloads.mjs";
 
 const cfg = JSON.parse(process.argv[2]);
@@ -62,6 +62,61 @@ function measureMemoryInChild(w) {
   const why =
     res.error ?? (r.error ? String(r.error.message) : `memory child exited with ${r.signal ?? `code ${r.status}`}`);
   return { engine: engine.id, workload: w.id, status: "error", error: why };
+}
+
+/**
+ * "… (tidy)" rows: the tidy step and the no-tidy step (a second instance of the workload w.tidyOf)
+ * alternate run by run, the order flipped every pair, so a change of load on the machine hits both
+ * alike; same warm-up / run-count rules as measure(), the time budget counting both. Returns
+ * measure()'s fields for the tidy runs plus the no-tidy runs' median.
+ */
+async function measurePaired(tidyRun, plainRun, opt) {
+  const call = async (fn) => {
+    const t0 = performance.now();
+    const r = fn();
+    if (r && typeof r.then === "function") await r;
+    return performance.now() - t0;
+  };
+  const warm = [];
+  let warmTotal = 0;
+  while (
+    warm.length < opt.warmup ||
+    (warmTotal < 2 * (opt.warmupTimeMs ?? 0) && Math.min(...warm) <= opt.slowMs && warm.length < 1000)
+  ) {
+    const a = await call(tidyRun);
+    const b = await call(plainRun);
+    warm.push(a);
+    warmTotal += a + b;
+  }
+  const slow = Math.min(...warm) > opt.slowMs;
+  const tidy = [];
+  const plain = [];
+  let total = 0;
+  while (
+    tidy.length < opt.minRuns ||
+    (!slow && total < 2 * opt.minTimeMs && tidy.length < opt.maxRuns && total < 2 * opt.maxTimeMs)
+  ) {
+    let a, b;
+    if (tidy.length % 2 === 0) {
+      a = await call(tidyRun);
+      b = await call(plainRun);
+    } else {
+      b = await call(plainRun);
+      a = await call(tidyRun);
+    }
+    tidy.push(a);
+    plain.push(b);
+    total += a + b;
+  }
+  const r4 = (x) => Math.round(x * 1e4) / 1e4;
+  return {
+    median_ms: median(tidy),
+    runs_ms: tidy.map(r4),
+    warmup_runs: warm.length,
+    warmup_ms: warm.slice(0, 20).map(r4),
+    paired_no_tidy_ms: median(plain),
+    paired_no_tidy_runs_ms: plain.map(r4),
+  };
 }
 
 /** in the fresh process: baseline, prepare + run w.memoryOf, peak */
@@ -176,14 +231,27 @@ async function main() {
         m.skipped = prepared.skip;
         log(`${id}: ${prepared.skip}`);
       } else {
-        const r = await measure(prepared.run, cfg.timing);
+        let r;
+        if (w.tidyOf) {
+          // "… (tidy)" rows: paired with the no-tidy step; no_tidy_vs_tidy = no-tidy / tidy throughput
+          const plain = await eng.prepare(WORKLOAD_BY_ID[w.tidyOf]);
+          try {
+            r = await measurePaired(prepared.run, plain.run, cfg.timing);
+          } finally {
+            await plain.cleanup?.();
+          }
+          m.no_tidy_vs_tidy = Math.round((r.median_ms / r.paired_no_tidy_ms) * 1000) / 1000;
+        } else r = await measure(prepared.run, cfg.timing);
         Object.assign(m, { status: "ok" }, r);
         if (prepared.inputs) m.inputs = prepared.inputs;
         if (prepared.note) m.note = prepared.note;
-        // "… (tidy)" rows: no-tidy throughput / tidy throughput, when both ran in this process
-        const plain = w.tidyOf && result.measurements.find((x) => x.workload === w.tidyOf && x.status === "ok");
-        if (plain) m.no_tidy_vs_tidy = Math.round((r.median_ms / plain.median_ms) * 1000) / 1000;
-        log(`${id}: ${fmt(w, r.median_ms)} (median of ${r.runs_ms.length})${m.note ? " — " + m.note : ""}`);
+        log(
+          `${id}: ${fmt(w, r.median_ms)} (median of ${r.runs_ms.length})` +
+            (m.no_tidy_vs_tidy != null
+              ? `, no-tidy ${fmt(w, r.paired_no_tidy_ms)} in the same alternation: no-tidy/tidy ${m.no_tidy_vs_tidy}×`
+              : "") +
+            (m.note ? ` — ${m.note}` : ""),
+        );
       }
     } catch (e) {
       m.status = "error";

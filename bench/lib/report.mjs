@@ -89,7 +89,7 @@ export function markdown(results) {
     lines.push(
       "",
       `"… inside torch.tidy" rows: the row above's training step inside torch.tidy; [no-tidy x.xx×] = ` +
-        `no-tidy throughput / tidy throughput, both measured in the same process (≥ 0.90 = within 10%).`,
+        `no-tidy throughput / tidy throughput, the two steps alternating run by run in one process (≥ 0.90 = within 10%).`,
     );
   const notes = results.measurements.filter((m) => m.note);
   for (const m of notes) lines.push(`- † ${m.engine} / ${m.workload}: ${m.note}`);
