@@ -210,7 +210,7 @@ export function svg(results) {
   );
   out.push(`<rect width="100%" height="100%" fill="#fff"/>`);
   out.push(
-    `<text x="${padL}" y="22" font-size="16" font-weight="bold">Speed vs ${BASELINE} (×, log scale; &gt;1 = faster)${workloads.some((wid) => WORKLOAD_BY_ID[wid].unit === "MB") ? `; peak MB rows: ${BASELINE}'s peak RSS / engine's (&gt;1 = less memory)` : ""}</text>`,
+    `<text x="${padL}" y="22" font-size="16" font-weight="bold">Speed vs ${BASELINE} (×, log scale; &gt;1 = faster)</text>`,
   );
   out.push(
     `<text x="${padL}" y="40" fill="#555">${esc(results.meta.date)} · Node ${esc(results.meta.node)} · ${esc(results.meta.cpu)}${results.meta.quick ? " · --quick" : ""}${Math.max(results.meta.loadavg_before?.[0] ?? 0, results.meta.loadavg_after?.[0] ?? 0) > results.meta.cores * 0.5 ? " · machine busy: noisy" : ""}</text>`,
@@ -270,6 +270,10 @@ export function svg(results) {
       `<text x="${padL}" y="${padT + 40}" fill="#c00">no ${BASELINE} measurements in this run: no ratios to plot</text>`,
     );
   }
+  if (workloads.some((wid) => WORKLOAD_BY_ID[wid].unit === "MB"))
+    out.push(
+      `<text x="${padL}" y="${height - 6}" fill="#555">MB groups (peak memory): ${BASELINE}'s peak RSS / the engine's (&gt;1 = less memory)</text>`,
+    );
   out.push(`</svg>`);
   return out.join("\n") + "\n";
 }

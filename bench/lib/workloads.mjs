@@ -178,7 +178,7 @@ export const WORKLOADS = [
   {
     id: "resnet18_b8_mem",
     label: "peak memory: resnet18 forward b8 224² (eval), fresh process — peak RSS (Δ over the engine's baseline)",
-    short: "resnet18 b8 peak MB",
+    short: "resnet18 b8 MB",
     unit: "MB",
     memoryOf: "resnet18_b8",
     model: true,
@@ -186,7 +186,7 @@ export const WORKLOADS = [
   {
     id: "resnet18_train_mem",
     label: "peak memory: resnet18 train step b16 112², fresh process — peak RSS (Δ over the engine's baseline)",
-    short: "resnet18 train peak MB",
+    short: "r18 train MB",
     unit: "MB",
     memoryOf: "resnet18_train",
     trainOnly: true,
