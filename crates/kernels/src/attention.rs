@@ -343,6 +343,35 @@ fn write_rows(acc: &[f32], ev: usize, nr: usize, mx: &[f32], sum: &[f32], out: *
 }
 }
 
+/// C (m x n, stride ldc) [+]= A @ B over the first `k` rows of B panels packed with depth `kp`
+/// >= k (a causal block uses only the keys up to its last query row): one call per NR-wide panel,
+/// which reads its rows depth-major from the panel's start.
+///
+/// # Safety
+/// `c` is valid for m rows of n floats at stride ldc and no other thread touches them.
+unsafe fn gemm_depth(
+    m: usize,
+    n: usize,
+    k: usize,
+    kp: usize,
+    ap: &[f32],
+    bp: &[f32],
+    c: *mut f32,
+    ldc: usize,
+    accum: bool,
+) {
+    if k == kp {
+        return gemm::sgemm_packed_raw(m, n, k, ap.as_ptr(), bp.as_ptr(), c, ldc, accum);
+    }
+    let nr = gemm::panel_dims().1;
+    let mut j = 0;
+    while j < n {
+        let w = nr.min(n - j);
+        gemm::sgemm_packed_raw(m, w, k, ap.as_ptr(), bp[j * kp..].as_ptr(), c.add(j), ldc, accum);
+        j += nr;
+    }
+}
+
 /// Packed key (as B, transposed: e x nc) and value (as B: nc x ev) panels of key block [c0, c1).
 fn pack_kv(g: &Attn, k: &[f32], v: &[f32], bh: usize, c0: usize, c1: usize, kp: &mut [f32], vp: &mut [f32]) {
     let nc = c1 - c0;
@@ -413,12 +442,11 @@ fn forward_block_rows(
         gemm::pack_a_panels(nr, e, &q[qb + r0 * g.q.sl..], ld(g.q.sl, nr, e), false, qp);
         mx.fill(f32::NEG_INFINITY);
         sum.fill(0.0);
-        // key blocks are whole (causal: the keys past the diagonal score -inf, so P is 0 there)
+        // key blocks are packed whole
         let cend = key_end(g, r1);
         let mut c0 = 0;
         while c0 < cend {
             let c1 = (c0 + BC).min(g.s);
-            let nc = c1 - c0;
             let b = c0 / BC;
             let (kb, vb) = if full {
                 (&kp[b * kpl..(b + 1) * kpl], &vp[b * vpl..(b + 1) * vpl])
@@ -426,6 +454,8 @@ fn forward_block_rows(
                 pack_kv(g, k, v, bh, c0, c1, kp, vp);
                 (&kp[..], &vp[..])
             };
+            // causal: the keys past the block's last query row score -inf for every row: skip them
+            let nc = c1.min(cend) - c0;
             gemm::sgemm_packed(nr, nc, e, qp, kb, sc, BC, false);
             finish_scores(g, sc, mask, mb, r0, nr, c0, nc);
             online_softmax(sc, nr, nc, &mut mx, &mut sum, &mut alpha);
@@ -433,7 +463,8 @@ fn forward_block_rows(
             if c0 > 0 {
                 scale_rows(acc, ev, nr, &alpha);
             }
-            gemm::sgemm_packed(nr, ev, nc, pp, vb, acc, ev, c0 > 0);
+            // SAFETY: acc holds nr rows of ev
+            unsafe { gemm_depth(nr, ev, nc, c1 - c0, pp, vb, acc.as_mut_ptr(), ev, c0 > 0) };
             c0 = c1;
         }
         // SAFETY: rows [r0, r1) of this task's out rows
@@ -576,16 +607,18 @@ unsafe fn backward_item(
         let mut c0 = 0;
         while c0 < g.s {
             let c1 = (c0 + BC).min(g.s);
-            let nc = c1 - c0;
+            let ncb = c1 - c0;
             let (kr, vr) = (&k[kb0 + c0 * g.k.sl..], &v[vb0 + c0 * g.v.sl..]);
-            gemm::pack_b_panels(e, nc, kr, ld(g.k.sl, nc, e), true, kt);
-            gemm::pack_b_panels(ev, nc, vr, ld(g.v.sl, nc, ev), true, vt);
-            gemm::pack_b_panels(nc, e, kr, ld(g.k.sl, nc, e), false, kn);
+            gemm::pack_b_panels(e, ncb, kr, ld(g.k.sl, ncb, e), true, kt);
+            gemm::pack_b_panels(ev, ncb, vr, ld(g.v.sl, ncb, ev), true, vt);
+            gemm::pack_b_panels(ncb, e, kr, ld(g.k.sl, ncb, e), false, kn);
             // causal: only query blocks with a row i >= c0 see this key block
             let q_first = if g.causal { c0 / BR } else { 0 };
             for qi in q_first..nqb {
                 let (r0, r1) = (qi * BR, ((qi + 1) * BR).min(l));
                 let nr = r1 - r0;
+                // causal: keys past the block's last query row have P = 0 and dS = 0
+                let nc = if g.causal { c1.min(r1) - c0 } else { ncb };
                 gemm::sgemm_packed(nr, nc, e, &qa[qi * qal..], kt, sc, BC, false);
                 finish_scores(g, sc, mask, mb, r0, nr, c0, nc);
                 gemm::sgemm_packed(nr, nc, ev, &ga[qi * gal..], vt, dp, BC, false);
@@ -614,7 +647,7 @@ unsafe fn backward_item(
                     true,
                 );
                 gemm::pack_a_panels(nr, nc, dp, BC, false, pa);
-                gemm::sgemm_packed_raw(nr, e, nc, pa.as_ptr(), kn.as_ptr(), dq.add(r0 * g.dq.sl), g.dq.sl, true);
+                gemm_depth(nr, e, nc, ncb, pa, kn, dq.add(r0 * g.dq.sl), g.dq.sl, true);
             }
             c0 = c1;
         }
@@ -877,6 +910,8 @@ mod tests {
             (2, 5, 200, 16, 16, false, true),
             (1, 129, 300, 64, 64, false, true),
             (2, 300, 129, 8, 8, true, false),
+            (1, 200, 200, 80, 80, true, true),
+            (2, 150, 260, 48, 40, true, false),
             (1, 7, 7, 0, 4, false, false),
             (1, 7, 9, 4, 0, true, false),
         ] {
