@@ -1,5 +1,7 @@
 //! N-d convolution (written as 3-d) forward and backward via im2col/col2im and the shared GEMM,
 //! with groups. 1x1 / stride 1 / no padding needs no im2col. Workspaces are grow-only per thread.
+//! Depthwise convs (groups == C > 1, any channel multiplier) take direct loops (depthwise.rs);
+//! every forward path ends with the fused [`Epilogue`] (activation + residual).
 //!
 //! No full im2col matrix is materialised: the output columns are cut into blocks whose im2col
 //! slice fits L2 (`block_cols`), and the tasks (image, group, block) run on the thread pool.
@@ -16,6 +18,7 @@ use crate::{gemm, par};
 use std::cell::RefCell;
 
 mod blocks;
+mod depthwise;
 mod grad_input;
 mod grad_weight;
 mod im2col;
@@ -23,6 +26,7 @@ mod panels;
 mod pointwise;
 
 use blocks::*;
+use depthwise::*;
 pub use grad_input::conv_grad_input;
 pub use grad_weight::conv_grad_weight;
 use im2col::*;
@@ -191,6 +195,14 @@ const GIN_KB: usize = 1024;
 /// Grad-weight col block: it is the GEMM's depth, so larger blocks mean fewer passes over gw.
 const GW_FLOATS: usize = GW_KB * 1024;
 const GW_KB: usize = 1024;
+
+static DIRECT_DW: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(true);
+
+/// Test / bench hook: `false` sends depthwise convs (groups == C) through the im2col + GEMM path.
+#[doc(hidden)]
+pub fn set_direct_depthwise(on: bool) {
+    DIRECT_DW.store(on, core::sync::atomic::Ordering::Relaxed);
+}
 
 static BUDGET_DIV: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(1);
 
@@ -387,6 +399,9 @@ pub fn conv(g: &ConvGeom, x: &[f32], w: &[f32], bias: Option<&[f32]>, y: &mut [f
 #[inline(never)]
 pub fn conv_fused(g: &ConvGeom, x: &[f32], w: &[f32], bias: Option<&[f32]>, y: &mut [f32], ep: Epilogue) {
     let ep = Epilogue { act: ep.act, res: ep.res.map(|r| &r[..g.y_len()]) };
+    if depthwise_case(g) && DIRECT_DW.load(core::sync::atomic::Ordering::Relaxed) {
+        return conv_depthwise(g, x, w, bias, y, &ep);
+    }
     if g.is_pointwise() {
         return conv_pointwise(g, x, w, bias, y, &ep);
     }

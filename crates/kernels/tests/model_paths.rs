@@ -1,0 +1,182 @@
+//! Whole-model inference fast paths: the direct depthwise conv (groups == C, any multiplier)
+//! against direct f64 loops, with every epilogue (relu / relu6 / residual), on odd sizes and
+//! 1-2 threads; `bench_model_paths` (ignored) times them against the im2col path.
+use torchlet_kernels::conv::{self, ConvAct, ConvGeom, Epilogue};
+use torchlet_kernels::par;
+
+mod common;
+use common::{close, direct, geom, rand};
+
+fn act(a: ConvAct, v: f32) -> f32 {
+    match a {
+        ConvAct::None => v,
+        ConvAct::Relu => {
+            if v > 0.0 || v.is_nan() {
+                v
+            } else {
+                0.0
+            }
+        }
+        ConvAct::Relu6 => {
+            if v < 0.0 {
+                0.0
+            } else if v > 6.0 {
+                6.0
+            } else {
+                v
+            }
+        }
+    }
+}
+
+fn check(g: &ConvGeom, seed: u64, what: &str) {
+    let (mut x, w) = (rand(g.x_len(), seed), rand(g.w_len(), seed + 1));
+    for v in &mut x {
+        *v *= 2.0;
+    }
+    if x.len() > 20 {
+        x[17] = f32::NAN;
+    }
+    let bias = rand(g.o, seed + 3);
+    let res = rand(g.y_len(), seed + 4);
+    let (ry, _, _) = direct(g, &x, &w, &vec![0.0; g.y_len()]);
+    let s = g.out_size();
+    for a in [ConvAct::None, ConvAct::Relu, ConvAct::Relu6] {
+        for with_res in [false, true] {
+            for with_bias in [false, true] {
+                let mut want = ry.clone();
+                for (i, v) in want.iter_mut().enumerate() {
+                    let o = (i / s.max(1)) % g.o.max(1);
+                    let mut t = *v;
+                    if with_bias {
+                        t += bias[o];
+                    }
+                    if with_res {
+                        t += res[i];
+                    }
+                    *v = act(a, t);
+                }
+                let mut y = vec![f32::NAN; g.y_len()];
+                let ep = Epilogue { act: a, res: if with_res { Some(&res) } else { None } };
+                conv::conv_fused(g, &x, &w, if with_bias { Some(&bias) } else { None }, &mut y, ep);
+                close(&y, &want, 1e-4, 1e-4, &format!("{what} act={a:?} res={with_res} bias={with_bias}"));
+            }
+        }
+    }
+}
+
+const ONE: [usize; 3] = [1, 1, 1];
+
+fn dw_geoms() -> Vec<(&'static str, ConvGeom)> {
+    vec![
+        ("3x3 s1 p1 m1", geom(1, 7, 7, 7, [1, 13, 17], [1, 3, 3], ONE, [0, 1, 1], ONE)),
+        ("3x3 s1 p1 m1 b3 wide", geom(3, 4, 4, 4, [1, 9, 45], [1, 3, 3], ONE, [0, 1, 1], ONE)),
+        ("3x3 s2 p1 even", geom(1, 6, 6, 6, [1, 16, 16], [1, 3, 3], [1, 2, 2], [0, 1, 1], ONE)),
+        ("3x3 s2 p1 odd b3", geom(3, 5, 5, 5, [1, 15, 37], [1, 3, 3], [1, 2, 2], [0, 1, 1], ONE)),
+        ("3x3 p0 m2", geom(1, 3, 6, 3, [1, 10, 11], [1, 3, 3], ONE, [0, 0, 0], ONE)),
+        ("3x3 s2 p2 m2", geom(3, 3, 6, 3, [1, 13, 21], [1, 3, 3], [1, 2, 2], [0, 2, 2], ONE)),
+        ("3x3 d2 p2", geom(1, 5, 5, 5, [1, 14, 19], [1, 3, 3], ONE, [0, 2, 2], [1, 2, 2])),
+        ("5x5 p2", geom(1, 9, 9, 9, [1, 12, 23], [1, 5, 5], ONE, [0, 2, 2], ONE)),
+        ("5x5 s2 p2 b3", geom(3, 4, 4, 4, [1, 17, 19], [1, 5, 5], [1, 2, 2], [0, 2, 2], ONE)),
+        ("5x5 d2 p1 m2", geom(1, 2, 4, 2, [1, 15, 16], [1, 5, 5], ONE, [0, 1, 1], [1, 2, 2])),
+        ("3x5 s2x1 p1x2", geom(1, 3, 3, 3, [1, 11, 14], [1, 3, 5], [1, 2, 1], [0, 1, 2], ONE)),
+        ("s3 7x7", geom(1, 3, 3, 3, [1, 20, 23], [1, 7, 7], [1, 3, 3], [0, 3, 3], ONE)),
+        ("7x7 image", geom(1, 32, 32, 32, [1, 7, 7], [1, 3, 3], ONE, [0, 1, 1], ONE)),
+        ("pad beyond reach", geom(1, 2, 2, 2, [1, 3, 4], [1, 3, 3], ONE, [0, 3, 2], ONE)),
+        ("1x1 image", geom(2, 3, 3, 3, [1, 1, 1], [1, 3, 3], ONE, [0, 1, 1], ONE)),
+        ("1x1 kernel m2", geom(1, 4, 8, 4, [1, 5, 6], [1, 1, 1], ONE, [0, 0, 0], ONE)),
+        ("1-d k5", geom(2, 6, 6, 6, [1, 1, 29], [1, 1, 5], ONE, [0, 0, 2], ONE)),
+        ("3-d", geom(1, 3, 3, 3, [4, 5, 6], [3, 3, 3], ONE, [1, 1, 1], ONE)),
+        ("3-d s2", geom(2, 2, 4, 2, [5, 6, 9], [3, 3, 3], [2, 2, 2], [1, 1, 1], ONE)),
+        ("96 ch s2", geom(1, 96, 96, 96, [1, 21, 21], [1, 3, 3], [1, 2, 2], [0, 1, 1], ONE)),
+        ("zero batch", geom(0, 3, 3, 3, [1, 5, 5], [1, 3, 3], ONE, [0, 1, 1], ONE)),
+    ]
+}
+
+#[test]
+fn depthwise_matches_direct() {
+    for threads in [1, 2] {
+        par::set_threads(threads);
+        for (i, (name, g)) in dw_geoms().iter().enumerate() {
+            check(g, 100 + i as u64, &format!("depthwise {name} threads={threads}"));
+        }
+    }
+    par::set_threads(1);
+}
+
+#[test]
+fn epilogue_on_every_forward_path() {
+    for (i, (name, g)) in [
+        ("pointwise", geom(2, 12, 7, 1, [1, 9, 11], [1, 1, 1], ONE, [0, 0, 0], ONE)),
+        ("blocks", geom(1, 5, 9, 1, [1, 13, 11], [1, 3, 3], ONE, [0, 1, 1], ONE)),
+        ("packed K288", geom(1, 32, 17, 1, [1, 15, 13], [1, 3, 3], ONE, [0, 1, 1], ONE)),
+        ("stem panels", geom(1, 3, 16, 1, [1, 29, 31], [1, 7, 7], [1, 2, 2], [0, 3, 3], ONE)),
+        ("groups 2", geom(1, 8, 6, 2, [1, 7, 9], [1, 3, 3], ONE, [0, 1, 1], ONE)),
+    ]
+    .iter()
+    .enumerate()
+    {
+        check(g, 300 + i as u64, name);
+    }
+}
+
+fn median_ms(mut f: impl FnMut(), reps: usize) -> f64 {
+    f();
+    let mut t: Vec<f64> = (0..reps)
+        .map(|_| {
+            let t0 = std::time::Instant::now();
+            f();
+            t0.elapsed().as_secs_f64() * 1e3
+        })
+        .collect();
+    t.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    t[reps / 2]
+}
+
+/// `cargo test --release --test model_paths bench -- --ignored --nocapture`: the depthwise convs
+/// of MobileNetV2 (batch 1) direct vs im2col + GEMM, interleaved in one process.
+#[test]
+#[ignore]
+fn bench_model_paths() {
+    let threads: usize = std::env::var("THREADS").ok().and_then(|v| v.parse().ok()).unwrap_or(1);
+    par::set_threads(threads);
+    let mut rows = vec![];
+    for (c, hw, s) in [
+        (32, 112, 1),
+        (96, 112, 2),
+        (144, 56, 1),
+        (144, 56, 2),
+        (192, 28, 1),
+        (192, 28, 2),
+        (384, 14, 1),
+        (576, 14, 1),
+        (576, 14, 2),
+        (960, 7, 1),
+    ] {
+        rows.push(geom(1, c, c, c, [1, hw, hw], [1, 3, 3], [1, s, s], [0, 1, 1], ONE));
+    }
+    for g in rows {
+        let (x, w, b) = (rand(g.x_len(), 1), rand(g.w_len(), 2), rand(g.o, 3));
+        let mut y = vec![0f32; g.y_len()];
+        let ep = Epilogue { act: ConvAct::Relu6, res: None };
+        let mut run = |direct: bool| {
+            conv::set_direct_depthwise(direct);
+            median_ms(|| conv::conv_fused(&g, &x, &w, Some(&b), &mut y, ep), 15)
+        };
+        let (a, d) = (run(false), run(true));
+        let (a2, d2) = (run(false), run(true));
+        let gf = 2.0 * (g.y_len() * g.k_size()) as f64 / 1e6;
+        println!(
+            "dw C={} {}x{} s{}: im2col {:.3} ms, direct {:.3} ms ({:.1} GFLOPS), x{:.1}",
+            g.c,
+            g.in_h,
+            g.in_w,
+            g.s_w,
+            a.min(a2),
+            d.min(d2),
+            gf / d.min(d2),
+            a.min(a2) / d.min(d2)
+        );
+    }
+    conv::set_direct_depthwise(true);
+}
