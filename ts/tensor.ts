@@ -1228,7 +1228,7 @@ function runBackward(root: Tensor, seed: Tensor, ownSeed: boolean, retainGraph: 
   // grads holds tensors the engine owns, except a seed the caller passed in; the gradients of
   // leaves (and retainGrad tensors) are applied only once every node's backward has succeeded
   const grads = new Map<Tensor, Tensor>([[root, seed]]);
-  const toAccumulate: [Tensor, Tensor][] = [];
+  const toAccumulate: [Tensor, Tensor | null][] = [];
   const release = (g: Tensor) => {
     if (g !== seed || ownSeed) g.dispose();
   };
@@ -1244,6 +1244,9 @@ function runBackward(root: Tensor, seed: Tensor, ownSeed: boolean, retainGraph: 
         toAccumulate.push([t, g]);
         kept = true;
       }
+      // a backward that passes g through (add, views of the same shape) hands it to its first
+      // input without a copy when nothing else holds it
+      let handed = false;
       if (t.gradFn) {
         // the backward's temporaries are freed when it returns (ts/autograd.ts)
         const gf = t.gradFn;
@@ -1257,7 +1260,11 @@ function runBackward(root: Tensor, seed: Tensor, ownSeed: boolean, retainGraph: 
             if (gu !== g) gu.dispose();
             continue;
           }
-          const own = gu === g ? g.clone() : gu;
+          let own = gu;
+          if (gu === g) {
+            if (!kept && !handed && (g !== seed || ownSeed)) handed = true;
+            else own = g.clone();
+          }
           const prev = grads.get(u);
           if (prev) {
             grads.set(u, ops.add(prev, own));
@@ -1266,11 +1273,24 @@ function runBackward(root: Tensor, seed: Tensor, ownSeed: boolean, retainGraph: 
           } else grads.set(u, own);
         }
       }
-      if (!kept) release(g);
+      if (!kept && !handed) release(g);
     }
-    for (const [t, g] of toAccumulate) accumulateGrad(t, g);
+    const adopted = new Set<Tensor>();
+    for (let k = 0; k < toAccumulate.length; k++) {
+      const [t, g] = toAccumulate[k];
+      if (!g) continue;
+      if (adopted.has(g)) {
+        // the same tensor for two leaves: already another leaf's .grad, so copied, not freed
+        accumulateGrad(t, g);
+        toAccumulate[k] = [t, null];
+      } else if (accumulateGrad(t, g, g !== seed || ownSeed)) {
+        // an engine-owned gradient nothing else holds became t.grad itself (no copy)
+        adopted.add(g);
+        toAccumulate[k] = [t, null];
+      }
+    }
   } finally {
-    for (const [, g] of toAccumulate) release(g);
+    for (const [, g] of toAccumulate) if (g) release(g);
     for (const g of grads.values()) release(g);
   }
   if (!retainGraph) {
@@ -1302,15 +1322,22 @@ function checkGradShape(t: Tensor, g: Tensor): void {
   }
 }
 
-/** Adds g into t.grad (creating it), never taking ownership of g. */
-function accumulateGrad(t: Tensor, g: Tensor): void {
+/** Adds g into t.grad (creating it). With `mayAdopt` (g is the engine's), a g that nothing else
+ *  holds (its own dense storage, no views, no graph) becomes t.grad itself, as PyTorch's
+ *  AccumulateGrad steals such a gradient: returns true when it did (the caller no longer owns g). */
+function accumulateGrad(t: Tensor, g: Tensor, mayAdopt = false): boolean {
   if (t.grad && !t.grad.isDisposed) {
     const sum = ops.add(t.grad, g);
     t.grad.copy_(sum);
     sum.dispose();
-  } else {
-    t.grad = keep(g.clone());
+    return false;
   }
+  if (mayAdopt && !g.requiresGrad && g._base === null && g.dtype === t.dtype && g.ref.cell.refs === 1 && g.isDense()) {
+    t.grad = keep(g);
+    return true;
+  }
+  t.grad = keep(g.clone());
+  return false;
 }
 
 /** PyTorch's computeStride (aten/src/ATen/TensorUtils.cpp): the strides that view a tensor of

@@ -25,8 +25,12 @@ class NativeStorage implements Storage {
 
 const EMPTY = new Float32Array(0);
 
-/** Bytes of freed storages the recycling pool may hold (the oldest are dropped past it). */
+/** Bytes of freed storages the recycling pool may hold (the oldest are dropped past it): at
+ *  least this, and up to the most bytes ever in use at once (capped at POOL_MAX), so a training
+ *  step that needs more than 256 MiB of activations and gradients finds all of them recycled
+ *  at the next step (fresh buffers page-fault on every 4 KiB). */
 const POOL_CAP = 256 << 20;
+const POOL_MAX = 1 << 30;
 /** Storages below this many bytes are not pooled (small typed arrays are cheap to make). */
 const POOL_MIN = 256;
 
@@ -47,6 +51,10 @@ export class NativeBackend extends RustBackend {
   /** Pooled buffers, oldest first (for eviction). */
   private poolAge = new Set<ArrayBuffer>();
   private poolBytes = 0;
+  /** Bytes of the ArrayBuffers behind live storages (bucket sizes), and their most so far (the
+   *  pool's cap). */
+  private liveBuf = 0;
+  private peakLive = 0;
   /** Pool diagnostics: allocations served from the pool / freshly made. */
   readonly poolStats = { hits: 0, misses: 0 };
 
@@ -87,6 +95,8 @@ export class NativeBackend extends RustBackend {
       }
     }
     this.live += data.byteLength;
+    this.liveBuf += (data.buffer as ArrayBuffer).byteLength;
+    if (this.liveBuf > this.peakLive) this.peakLive = this.liveBuf;
     return new NativeStorage(data, dtype, size);
   }
   override free(s: Storage): void {
@@ -97,14 +107,16 @@ export class NativeBackend extends RustBackend {
     const buf = n.data.buffer as ArrayBuffer;
     n.data = EMPTY;
     const bb = buf.byteLength;
+    this.liveBuf -= bb;
     const nb = n.size * dtypeBytes(n.dtype);
     if (nb < POOL_MIN || nb > POOL_CAP / 2 || bb !== bucketBytes(nb)) return;
+    const cap = Math.min(POOL_MAX, Math.max(POOL_CAP, this.peakLive));
     let list = this.pool.get(bb);
     if (!list) this.pool.set(bb, (list = []));
     list.push(buf);
     this.poolAge.add(buf);
     this.poolBytes += bb;
-    while (this.poolBytes > POOL_CAP) {
+    while (this.poolBytes > cap) {
       const old = this.poolAge.values().next().value as ArrayBuffer;
       this.poolAge.delete(old);
       const l = this.pool.get(old.byteLength)!;

@@ -91,6 +91,15 @@ fn conv_fast_paths_match_direct_loops() {
         geom(3, 8, 12, 4, [1, 5, 7], [1, 1, 1], one, [0, 0, 0], one),
         geom(2, 3, 4, 1, [4, 5, 6], [2, 3, 3], one, [1, 1, 1], one),
         geom(1, 2, 3, 1, [5, 6, 6], [3, 3, 3], [2, 1, 1], [1, 1, 1], one),
+        // grad-input blocks spanning images (outputs under 256 positions): row blocks of W^T
+        // (rows > the block), blocks of several images with a partial last one, groups, stride
+        // 2, dilation, 3-d
+        geom(16, 40, 24, 1, [1, 4, 4], [1, 3, 3], one, [0, 1, 1], one),
+        geom(13, 130, 33, 1, [1, 7, 7], [1, 3, 3], one, [0, 1, 1], one),
+        geom(7, 9, 39, 3, [1, 5, 7], [1, 3, 3], [1, 2, 2], [0, 1, 1], one),
+        geom(9, 6, 10, 1, [1, 6, 6], [1, 3, 3], one, [0, 2, 2], [1, 2, 2]),
+        geom(4, 3, 5, 1, [3, 4, 4], [3, 3, 3], one, [1, 1, 1], one),
+        geom(11, 24, 36, 1, [1, 3, 5], [1, 1, 1], [1, 2, 2], [0, 0, 0], one),
         // many images with little work each (grad-weight blocks span images)
         geom(9, 2, 3, 1, [1, 5, 5], [1, 3, 3], one, [0, 1, 1], one),
         geom(1, 1, 1, 1, [1, 1, 1], [1, 1, 1], one, [0, 0, 0], one),
