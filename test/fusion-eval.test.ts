@@ -13,7 +13,7 @@ const { nn } = torch;
 const vm = torch.vision.models;
 
 /** Runs fn and counts the backend's calls of the named kernels. */
-function kernelCalls(fn: () => void, names = ["conv", "channelNormalize", "channelStats", "assignStrided"]) {
+function kernelCalls(fn: () => void, names = ["conv", "channelNormalize", "channelStats", "assignStrided", "unary"]) {
   const b = backendImpl() as unknown as Record<string, (...a: unknown[]) => unknown>;
   const orig = new Map(names.map((n) => [n, b[n]]));
   const count: Record<string, number> = Object.fromEntries(names.map((n) => [n, 0]));
@@ -83,11 +83,83 @@ describeBackends("inference fusion", (backend) => {
     const k = kernelCalls(() => {
       got = ev(seq, x);
     });
-    expect(k).toEqual({ conv: 1, channelNormalize: 0, channelStats: 0, assignStrided: 0 });
+    expect(k).toEqual({ conv: 1, channelNormalize: 0, channelStats: 0, assignStrided: 0, unary: 0 });
     tol(got, want, "conv-bn-relu");
     expect(got.min().item()).toBeGreaterThanOrEqual(0);
     // the unfused run really did run the BatchNorm
     expect(unfused(() => kernelCalls(() => ev(seq, x))).channelNormalize).toBe(1);
+  });
+
+  it("ReLU6 and Hardtanh(0, 6) after conv + bn are applied by the conv kernel; other hardtanh ranges are not", () => {
+    torch.manualSeed(11);
+    for (const [act, fusedAct] of [
+      [new nn.ReLU6(true), true],
+      [new nn.Hardtanh(0, 6), true],
+      [new nn.Hardtanh(-1, 1), false],
+    ] as const) {
+      const seq = new nn.Sequential(new nn.Conv2d(3, 8, 3, { padding: 1 }), new nn.BatchNorm2d(8), act);
+      randomizeNorms(seq);
+      // large values, so that the clamp at 6 matters
+      torch.noGrad(() => (seq.at(0) as torch.nn.Conv2d).weight.mul_(8));
+      seq.eval();
+      const x = torch.randn(1, 3, 7, 6);
+      const want = unfused(() => ev(seq, x));
+      let got!: torch.Tensor;
+      const k = kernelCalls(() => {
+        got = ev(seq, x);
+      });
+      expect(k.conv).toBe(1);
+      expect(k.channelNormalize).toBe(0);
+      expect(k.unary, act.toString()).toBe(fusedAct ? 0 : 1);
+      tol(got, want, act.toString());
+      if (fusedAct) expect(got.max().item()).toBe(6);
+    }
+  });
+
+  it("Sequential.forwardAdd: x + seq(x) with the add in the last conv's kernel (conv + bn at the end)", () => {
+    torch.manualSeed(12);
+    const seq = new nn.Sequential(
+      new nn.Conv2d(4, 8, 1, { bias: false }),
+      new nn.BatchNorm2d(8),
+      new nn.ReLU6(),
+      new nn.Conv2d(8, 4, 1, { bias: false }),
+      new nn.BatchNorm2d(4),
+    );
+    randomizeNorms(seq);
+    seq.eval();
+    const x = torch.randn(1, 4, 5, 7);
+    const want = unfused(() => torch.noGrad(() => torch.add(x, seq.forward(x))));
+    let got!: torch.Tensor;
+    const k = kernelCalls(() => {
+      got = torch.noGrad(() => seq.forwardAdd(x, x));
+    }, ["conv", "binary", "channelNormalize"]);
+    expect(k).toEqual({ conv: 2, binary: 0, channelNormalize: 0 });
+    tol(got, want, "forwardAdd");
+    // the same values without fusion, and with autograd
+    tol(
+      unfused(() => torch.noGrad(() => seq.forwardAdd(x, x))),
+      want,
+      "forwardAdd unfused",
+    );
+    const xg = x.detach().requiresGrad_();
+    const y = seq.forwardAdd(xg, xg);
+    tol(y, want, "forwardAdd with grad");
+    y.sum().backward();
+    const xu = x.detach().requiresGrad_();
+    torch.add(xu, seq.forward(xu)).sum().backward();
+    expectClose(xg.grad!.toFloat32Array(), xu.grad!.toFloat32Array(), 1e-5, 1e-5, "forwardAdd grad");
+    // a chain ending in an activation: the add comes after it, as an op
+    const seq2 = new nn.Sequential(new nn.Conv2d(4, 4, 1), new nn.BatchNorm2d(4), new nn.ReLU()).eval();
+    tol(
+      torch.noGrad(() => seq2.forwardAdd(x, x)),
+      torch.noGrad(() =>
+        torch.add(
+          x,
+          unfused(() => seq2.forward(x)),
+        ),
+      ),
+      "act last",
+    );
   });
 
   it("odd shapes: no bias, affine=false, depthwise and grouped, dilation, padding modes, batch 0 and 3, 1-d and 3-d", () => {
@@ -332,7 +404,11 @@ describeBackends("inference fusion", (backend) => {
         got = ev(m, x);
       });
       expect(k.channelNormalize, name).toBe(0);
-      if (name.startsWith("resnet") || name === "mobilenetV2") expect(k.assignStrided, name).toBe(0);
+      if (name.startsWith("resnet") || name === "mobilenetV2") {
+        // every ReLU / ReLU6 (and ResNet's residual add + ReLU) in a conv's epilogue
+        expect(k.assignStrided, name).toBe(0);
+        expect(k.unary, name).toBe(0);
+      }
       tol(got, want, name);
     }
   });

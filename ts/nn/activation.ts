@@ -8,6 +8,7 @@ import { A, parseArgs } from "../utils/args.js";
 import * as F from "./functional/activation.js";
 import * as ops from "../ops.js";
 import { Module, Parameter, pyFloat, pyRepr } from "./module.js";
+import { type FusableActivation, type FusedActivation, inheritsForward } from "./fusion.js";
 
 const inplaceRepr = (inplace: boolean, lead = "") =>
   inplace ? (lead ? `${lead}, inplace=True` : "inplace=True") : lead;
@@ -94,7 +95,7 @@ export class SELU extends InplaceActivation {
 }
 
 /** clamp(x, minVal, maxVal): `new nn.Hardtanh(-2, 2)`. Mirrors `torch.nn.Hardtanh`. */
-export class Hardtanh extends Module {
+export class Hardtanh extends Module implements FusableActivation {
   readonly minVal: number;
   readonly maxVal: number;
   readonly inplace: boolean;
@@ -109,6 +110,11 @@ export class Hardtanh extends Module {
   forward(x: Tensor): Tensor {
     return F.hardtanh(x, this.minVal, this.maxVal, this.inplace);
   }
+  /** Fusion (nn/fusion.ts): hardtanh(0, 6) is relu6, which a preceding conv may apply in its
+   *  kernel, unless forward is overridden. */
+  asActivation(): FusedActivation | null {
+    return this.minVal === 0 && this.maxVal === 6 && inheritsForward(this, Hardtanh) ? "relu6" : null;
+  }
   extraRepr(): string {
     return inplaceRepr(this.inplace, `min_val=${pyFloat(this.minVal)}, max_val=${pyFloat(this.maxVal)}`).replace(
       /^, /,
@@ -117,7 +123,7 @@ export class Hardtanh extends Module {
   }
 }
 /** min(max(x, 0), 6) (MobileNetV2). Mirrors `torch.nn.ReLU6`. */
-export class ReLU6 extends Module {
+export class ReLU6 extends Module implements FusableActivation {
   readonly inplace: boolean;
   readonly minVal = 0;
   readonly maxVal = 6;
@@ -127,6 +133,11 @@ export class ReLU6 extends Module {
   }
   forward(x: Tensor): Tensor {
     return F.relu6(x, this.inplace);
+  }
+  /** Fusion (nn/fusion.ts): a preceding conv may apply this ReLU6 in its kernel, unless forward
+   *  is overridden. */
+  asActivation(): FusedActivation | null {
+    return inheritsForward(this, ReLU6) ? "relu6" : null;
   }
   extraRepr(): string {
     return inplaceRepr(this.inplace);

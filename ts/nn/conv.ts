@@ -202,7 +202,6 @@ export abstract class ConvForward extends ConvNd implements FusableProducer, Nor
       if (ops.willRecord([x, this.weight, this.bias, residual, ...aff.sources])) return null;
       const f = this.folded(aff);
       if (f === null) return null;
-      if (residual === null) return this.convForward(x, act, f.weight, f.bias, null);
       return this.convForward(x, act, f.weight, f.bias, residual);
     };
   }
@@ -261,17 +260,14 @@ export abstract class ConvForward extends ConvNd implements FusableProducer, Nor
     bias: Tensor | null,
     residual: Tensor | null,
   ): Tensor {
-    if (residual !== null) {
-      // act(conv + residual): the add and the activation as ops on the conv's own output
-      const y = this.convForward(x, null, weight, bias, null);
-      const s = ops.add(y, residual);
-      y.dispose();
-      if (activation === null) return s;
-      const r = activationOp(s, activation);
-      s.dispose();
-      return r;
-    }
-    const o = { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups, activation };
+    const o = {
+      stride: this.stride,
+      padding: this.padding,
+      dilation: this.dilation,
+      groups: this.groups,
+      activation,
+      residual,
+    };
     if (this.paddingMode !== "zeros") {
       const padded = F.padSpatial(x, this.sidePads(), this.paddingMode);
       return this.fn(padded, weight, bias, { ...o, padding: 0 });
@@ -279,12 +275,6 @@ export abstract class ConvForward extends ConvNd implements FusableProducer, Nor
     return this.fn(x, weight, bias, o);
   }
 }
-/** The activation op a fused conv applies (as its module does). */
-function activationOp(x: Tensor, act: FusedActivation): Tensor {
-  if (act === "relu") return ops.unary("relu", x);
-  return ops.unary("hardtanh", x, [0, 6]);
-}
-
 /**
  * 1-d convolution over [N, C, L]; weight [out, in/groups, k].
  * `new nn.Conv1d(3, 8, 5, { padding: "same" }).forward(torch.randn(2, 3, 20))` has shape [2, 8, 20]. Mirrors `torch.nn.Conv1d`.

@@ -30,7 +30,7 @@ export function isFusionEnabled(): boolean {
 }
 
 /** Activations a producer can apply in its own kernel (the same numbers as the separate module). */
-export type FusedActivation = "relu";
+export type FusedActivation = "relu" | "relu6";
 
 /** A module that can run fused with the activation module that follows it. */
 export interface FusableProducer {
@@ -104,6 +104,9 @@ const isTensorLike = (x: unknown): x is Tensor =>
 export interface FusedStep {
   n: number;
   run: (x: Tensor) => Tensor | null;
+  /** run(x) + residual with the add in the same kernel (a step without an activation), when the
+   *  step can; null from it as from run. */
+  runAdd?: (x: Tensor, residual: Tensor) => Tensor | null;
 }
 /** The fused step starting at mods[k]: producer -> norm -> activation, producer -> norm, or
  *  producer -> activation (fuseStep); null when mods[k] runs alone. */
@@ -114,7 +117,11 @@ export function fuseChain(mods: readonly Module[], k: number): FusedStep | null 
   if (isNormProducer(m) && isFoldableNorm(norm)) {
     const act = activationOf(mods[k + 2]);
     const step = m.withNorm(norm, act);
-    if (step) return { n: act ? 3 : 2, run: (x) => (isTensorLike(x) ? step(x) : null) };
+    if (step) {
+      const run = (x: Tensor) => (isTensorLike(x) ? step(x) : null);
+      if (act) return { n: 3, run };
+      return { n: 2, run, runAdd: (x, residual) => (isTensorLike(x) ? step(x, residual) : null) };
+    }
   }
   const pair = fuseStep(m, norm);
   return pair ? { n: 2, run: pair } : null;

@@ -169,26 +169,54 @@ export class Sequential extends Module {
   /** Runs the children in order on x (typed for the usual Tensor-to-Tensor chain). */
   forward(x: Tensor): Tensor;
   forward(x: any): unknown {
+    return this.runChain(x, null);
+  }
+  /** forward(x) + residual (a residual block's `x + block(x)`), the add done in the last step's
+   *  kernel when it can be (nn/fusion.ts), else by ops.add. */
+  forwardAdd(x: Tensor, residual: Tensor): Tensor {
+    return this.runChain(x, residual) as Tensor;
+  }
+  private runChain(x: any, residual: Tensor | null): unknown {
     // Without autograd nothing else holds the intermediates: free each as soon as the next exists
     // (as PyTorch's refcounting would), so inference does not wait for the GC.
     const free = !isGradEnabled();
     const input = x;
     const mods = moduleListOps.values(this);
+    let added = false;
     for (let k = 0; k < mods.length; k++) {
       const m = mods[k];
       // a module that absorbs the next ones (nn/fusion.ts, e.g. conv + BatchNorm + ReLU in one
-      // kernel) runs them all, unless the step declines at this call (then m runs alone)
+      // kernel) runs them all, unless the step declines at this call (then m runs alone); the
+      // last step may take the residual add too
       const step = fuseChain(mods, k);
-      const fused = step ? step.run(x) : null;
+      let fused: Tensor | null = null;
+      if (step) {
+        if (residual !== null && step.runAdd && k + step.n === mods.length) {
+          fused = step.runAdd(x, residual);
+          added = fused !== null;
+        }
+        if (fused === null) fused = step.run(x);
+      }
       let next: unknown;
       if (fused !== null) {
         next = fused;
         k += step!.n - 1;
+      } else if (
+        residual !== null &&
+        k === mods.length - 1 &&
+        m instanceof Sequential &&
+        inheritsForward(m, Sequential)
+      ) {
+        next = m.forwardAdd(x, residual);
+        added = true;
       } else next = m.forward(x);
       if (free && x !== input && x !== next && x instanceof Tensor) x.dispose();
       x = next;
     }
-    return x;
+    if (residual === null || added) return x;
+    const y = ops.add(x, residual);
+    if (free && x !== input && x !== y && x instanceof Tensor) x.dispose();
+    return y;
   }
   // list methods shared with ModuleList (ts/nn/container.ts): negative indices from the end
   get length(): number {

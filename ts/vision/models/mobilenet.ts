@@ -24,6 +24,7 @@ import {
   zeros_,
 } from "../ops.js";
 import { checkNoWeights, freeIntermediate } from "./common.js";
+import { inheritsForward } from "../../nn/fusion.js";
 
 const linearInit = (l: nn.Linear) => {
   normal_(l.weight, 0, 0.01);
@@ -63,6 +64,8 @@ export class InvertedResidual extends Module {
   }
   forward(x: Tensor): Tensor {
     if (!this.useResConnect) return this.conv.forward(x);
+    // x + conv(x), the add in the last conv's kernel in inference (Sequential.forwardAdd)
+    if (inheritsForward(this.conv, nn.Sequential)) return this.conv.forwardAdd(x, x);
     const y = this.conv.forward(x);
     const out = ops.add(x, y);
     freeIntermediate(y, x, out);
@@ -230,8 +233,9 @@ export class InvertedResidualV3 extends Module {
     this.outChannels = cnf.outChannels;
   }
   forward(x: Tensor): Tensor {
+    if (!this.useResConnect) return this.block.forward(x);
+    if (inheritsForward(this.block, nn.Sequential)) return this.block.forwardAdd(x, x);
     const r = this.block.forward(x);
-    if (!this.useResConnect) return r;
     const out = ops.add(r, x);
     freeIntermediate(r, x, out);
     return out;

@@ -25,6 +25,7 @@ import {
   type NormLayer,
 } from "../ops.js";
 import { checkNoWeights } from "./common.js";
+import { inheritsForward } from "../../nn/fusion.js";
 
 /** A Sequential whose children have names (PyTorch's Sequential(OrderedDict(...))). */
 function namedSequential(entries: [string, Module][]): nn.Sequential {
@@ -319,8 +320,18 @@ export class MBConv extends Module {
     this.outChannels = cnf.outChannels;
   }
   forward(x: Tensor): Tensor {
+    // in eval stochastic depth is the identity: x + block(x), the add in the last conv's kernel
+    // in inference (Sequential.forwardAdd)
+    const sd = this.stochastic_depth;
+    if (
+      this.useResConnect &&
+      (!sd.training || sd.p === 0) &&
+      inheritsForward(sd, StochasticDepth) &&
+      inheritsForward(this.block, nn.Sequential)
+    )
+      return this.block.forwardAdd(x, x);
     const r = this.block.forward(x);
-    return this.useResConnect ? ops.add(this.stochastic_depth.forward(r), x) : r;
+    return this.useResConnect ? ops.add(sd.forward(r), x) : r;
   }
 }
 
