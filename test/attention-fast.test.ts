@@ -282,3 +282,57 @@ describe("MultiheadAttention packed path gradcheck (float64)", () => {
     }
   });
 });
+
+describeBackends("attention zero-size cases", () => {
+  it("L = 0, S = 0, E = 0, Ev = 0 and batch 0 (forward and backward)", () => {
+    const grads = (q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) => {
+      for (const t of [q, k, v]) t.requiresGrad = true;
+      const y = torch.F.scaledDotProductAttention(q, k, v);
+      y.sum().backward();
+      return [y, q.grad!, k.grad!, v.grad!];
+    };
+    // no queries / no batch: empty results
+    for (const [qs, ks, vs] of [
+      [
+        [2, 0, 4],
+        [2, 5, 4],
+        [2, 5, 3],
+      ],
+      [
+        [0, 3, 4],
+        [0, 5, 4],
+        [0, 5, 3],
+      ],
+    ]) {
+      const [y, gq, gk, gv] = grads(torch.randn(...qs), torch.randn(...ks), torch.randn(...vs));
+      expect(y.shape).toEqual([qs[0], qs[1], vs[2]]);
+      expect(gq.shape).toEqual(qs);
+      expect(Array.from(gk.toFloat32Array()).every((x) => x === 0)).toBe(true);
+      expect(Array.from(gv.toFloat32Array()).every((x) => x === 0)).toBe(true);
+    }
+    // no keys: every row fully masked, NaN (as PyTorch's softmax of nothing)
+    const y0 = torch.F.scaledDotProductAttention(torch.randn(2, 3, 4), torch.randn(2, 0, 4), torch.randn(2, 0, 3));
+    expect(y0.shape).toEqual([2, 3, 3]);
+    expect(Array.from(y0.toFloat32Array()).every((x) => Number.isNaN(x))).toBe(true);
+    // E = 0: the default scale 1/sqrt(0) makes every score 0 * inf = NaN (as PyTorch); with scale 1
+    // every score is 0, so out = the mean of v over the keys; q and k get no gradient
+    const yn = torch.F.scaledDotProductAttention(torch.randn(2, 3, 0), torch.randn(2, 5, 0), torch.randn(2, 5, 3));
+    expect(Array.from(yn.toFloat32Array()).every((x) => Number.isNaN(x))).toBe(true);
+    const v = torch.randn(2, 5, 3);
+    const q1 = torch.randn(2, 3, 0),
+      k1 = torch.randn(2, 5, 0),
+      v1 = v.clone();
+    for (const t of [q1, k1, v1]) t.requiresGrad = true;
+    const y1 = torch.F.scaledDotProductAttention(q1, k1, v1, { scale: 1 });
+    y1.sum().backward();
+    const [gq1, gk1] = [q1.grad!, k1.grad!];
+    const mean = v.mean(1, true).expand(2, 3, 3);
+    expectClose(y1.toFloat32Array(), mean.toFloat32Array(), 1e-6, 1e-5, "E = 0");
+    expect(gq1.numel() + gk1.numel()).toBe(0);
+    // Ev = 0: an empty output, zero gradients for q and k
+    const [y2, gq2, gk2] = grads(torch.randn(2, 3, 4), torch.randn(2, 5, 4), torch.randn(2, 5, 0));
+    expect(y2.shape).toEqual([2, 3, 0]);
+    expect(Array.from(gq2.toFloat32Array()).every((x) => x === 0)).toBe(true);
+    expect(Array.from(gk2.toFloat32Array()).every((x) => x === 0)).toBe(true);
+  });
+});
