@@ -180,3 +180,26 @@ fn bench_model_paths() {
     }
     conv::set_direct_depthwise(true);
 }
+
+/// `cargo test --release --test model_paths bench_resnet -- --ignored --nocapture`: ResNet18's
+/// 3x3 convs (batch 1): time and GFLOPS.
+#[test]
+#[ignore]
+fn bench_resnet_convs() {
+    let threads: usize = std::env::var("THREADS").ok().and_then(|v| v.parse().ok()).unwrap_or(1);
+    par::set_threads(threads);
+    for (c, o, hw, s) in
+        [(64, 64, 56, 1), (128, 128, 28, 1), (256, 256, 14, 1), (512, 512, 7, 1), (256, 512, 14, 2), (128, 256, 28, 2)]
+    {
+        if std::env::var("ONLY").is_ok_and(|v| v.parse() != Ok(c)) {
+            continue;
+        }
+        let g = geom(1, c, o, 1, [1, hw, hw], [1, 3, 3], [1, s, s], [0, 1, 1], ONE);
+        let (x, w, b) = (rand(g.x_len(), 1), rand(g.w_len(), 2), rand(g.o, 3));
+        let mut y = vec![0f32; g.y_len()];
+        let ep = Epilogue { act: ConvAct::Relu, res: None };
+        let d = median_ms(|| conv::conv_fused(&g, &x, &w, Some(&b), &mut y, ep), 21);
+        let gf = 2.0 * (g.y_len() * c * 9) as f64 / 1e6;
+        println!("conv {c}->{o} {hw}x{hw} s{s} threads={threads}: {d:.3} ms ({:.0} GFLOPS)", gf / d);
+    }
+}

@@ -3,6 +3,11 @@
 //! implicit GEMM) and multiplied by the weights packed once; tasks (image, group, block) on the pool.
 use super::*;
 
+thread_local! {
+    static WR_BUF: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+    static WP_BUF: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+}
+
 /// [`conv`] after the stride-2 split (`split`: x holds [even, odd] columns per row).
 pub(super) fn conv_blocks(
     g: &ConvGeom,
@@ -23,7 +28,12 @@ pub(super) fn conv_blocks(
     // block is im2col'ed row-contiguous and the GEMM reads it in place.
     let packed = nr >= 16 && shift_case(g) && kb >= 256;
     // A = [W_g | bias_g] (og x kb) per group, row-major; plus packed panels when used
-    let mut wr = vec![0f32; og * kb * g.groups];
+    // (grow-only per-thread buffers: fresh multi-MB allocations would page-fault on every call)
+    let mut wr_buf = WR_BUF.with(|c| core::mem::take(&mut *c.borrow_mut()));
+    if wr_buf.len() < og * kb * g.groups {
+        wr_buf.resize(og * kb * g.groups, 0.0);
+    }
+    let wr = &mut wr_buf[..og * kb * g.groups];
     for gi in 0..g.groups {
         let wg = &w[gi * og * kg..(gi + 1) * og * kg];
         for o in 0..og {
@@ -46,7 +56,12 @@ pub(super) fn conv_blocks(
         && g.k_h * g.k_w <= 64;
     #[cfg(not(target_arch = "x86_64"))]
     let fused = false;
-    let mut wp = vec![0f32; if packed || fused { a_len * g.groups } else { 0 }];
+    let wp_len = if packed || fused { a_len * g.groups } else { 0 };
+    let mut wp_buf = WP_BUF.with(|c| core::mem::take(&mut *c.borrow_mut()));
+    if wp_buf.len() < wp_len {
+        wp_buf.resize(wp_len, 0.0);
+    }
+    let wp = &mut wp_buf[..wp_len];
     if packed || fused {
         for gi in 0..g.groups {
             gemm::pack_a_panels(
@@ -62,7 +77,7 @@ pub(super) fn conv_blocks(
     let nb = block_cols(BLOCK_FLOATS, kb, s, nr, g.n * g.groups);
     let nblk = s.div_ceil(nb);
     let yp = SendPtr(y.as_mut_ptr());
-    let (wp, wr) = (&wp, &wr);
+    let (wp, wr) = (&*wp, &*wr);
     run_tasks(g.n * g.groups * nblk, &|t| {
         let blk = t % nblk;
         let gi = (t / nblk) % g.groups;
@@ -74,6 +89,7 @@ pub(super) fn conv_blocks(
         let yoff = (n * g.o + gi * og) * s + j0;
         let yb = unsafe { core::slice::from_raw_parts_mut(yp.get().add(yoff), (og - 1) * s + w_) };
         let ap = if wp.is_empty() { &[][..] } else { &wp[gi * a_len..(gi + 1) * a_len] };
+        let wr = &wr[gi * og * kb..(gi + 1) * og * kb];
         #[cfg(target_arch = "x86_64")]
         if fused {
             // panel by panel: the first row tile writes the panel as it multiplies it
@@ -132,23 +148,11 @@ pub(super) fn conv_blocks(
                 if kb > kg {
                     col[kg * w_..].fill(1.0);
                 }
-                gemm::sgemm(
-                    og,
-                    w_,
-                    kb,
-                    &wr[gi * og * kb..(gi + 1) * og * kb],
-                    kb,
-                    false,
-                    col,
-                    w_,
-                    false,
-                    yb,
-                    s,
-                    0.0,
-                    None,
-                );
+                gemm::sgemm(og, w_, kb, wr, kb, false, col, w_, false, yb, s, 0.0, None);
             });
             ep.apply(yb, yoff, og, w_, s);
         }
     });
+    WR_BUF.with(|c| *c.borrow_mut() = wr_buf);
+    WP_BUF.with(|c| *c.borrow_mut() = wp_buf);
 }
