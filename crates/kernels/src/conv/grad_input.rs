@@ -167,7 +167,7 @@ fn scatter_rows(g: &ConvGeom, cb: &mut [f32], rw: Rows, gxs: &mut [f32]) {
 }
 }
 
-/// im2col.rs's `col2im_row`, inlined into [`scatter_rows`]'s SIMD twins: `row` (columns j0..j1
+/// the inverse of im2col.rs's `im2col_row`, inlined into [`scatter_rows`]'s SIMD twins: `row` (columns j0..j1
 /// of tap (kd, kh, kw)) added into channel slice `xc`.
 #[inline(always)]
 fn col2im_row_inl(g: &ConvGeom, row: &mut [f32], tap: (usize, usize, usize), j0: usize, j1: usize, xc: &mut [f32]) {

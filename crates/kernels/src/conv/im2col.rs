@@ -142,68 +142,6 @@ pub(super) fn im2col_row(
     }
 }
 
-/// Inverse of [`im2col_row`]: adds `row[..j1-j0]` into channel slice `xc`.
-#[inline(always)]
-pub(super) fn col2im_row(
-    g: &ConvGeom,
-    row: &mut [f32],
-    kd: usize,
-    kh: usize,
-    kw: usize,
-    j0: usize,
-    j1: usize,
-    xc: &mut [f32],
-) {
-    if shift_case(g) {
-        let (delta, js, je, lo, hi) = shift_geom(g, kh, kw, j0, j1);
-        // border entries would land on a neighbouring row: zero them (adding 0 is exact)
-        for_borders(g.out_w, lo, hi, j0, js, je, |t| row[t] = 0.0);
-        let ins = xc.len() as isize;
-        let cs = (js as isize).max(-delta).min(je as isize) as usize;
-        let ce = ((je as isize).min(ins - delta).max(cs as isize)) as usize;
-        if cs < ce {
-            let b = (cs as isize + delta) as usize;
-            add_run(&mut xc[b..b + (ce - cs)], &row[cs - j0..ce - j0]);
-        }
-        return;
-    }
-    let off = (kw * g.d_w) as isize - g.p_w as isize;
-    let (lo_all, hi_all) = valid_ow(g, off);
-    let (mut od, mut oh, mut ow0) = out_pos(g, j0);
-    let mut id = src(od, g.s_d, g.p_d, kd, g.d_d, g.in_d);
-    let mut j = j0;
-    let mut t = 0;
-    while j < j1 {
-        let ow1 = g.out_w.min(ow0 + (j1 - j));
-        let len = ow1 - ow0;
-        if let (Some(id), Some(ih)) = (id, src(oh, g.s_h, g.p_h, kh, g.d_h, g.in_h)) {
-            let xr = &mut xc[(id * g.in_h + ih) * g.in_w..(id * g.in_h + ih + 1) * g.in_w];
-            let lo = lo_all.clamp(ow0, ow1);
-            let hi = hi_all.clamp(lo, ow1);
-            if lo < hi {
-                let sr = &row[t + lo - ow0..t + hi - ow0];
-                let b = (lo as isize * g.s_w as isize + off) as usize;
-                if g.s_w == 1 {
-                    add_run(&mut xr[b..b + (hi - lo)], sr);
-                } else {
-                    for (i, &v) in sr.iter().enumerate() {
-                        xr[b + g.s_w * i] += v;
-                    }
-                }
-            }
-        }
-        j += len;
-        t += len;
-        ow0 = 0;
-        oh += 1;
-        if oh == g.out_h {
-            oh = 0;
-            od += 1;
-            id = src(od, g.s_d, g.p_d, kd, g.d_d, g.in_d);
-        }
-    }
-}
-
 /// Output columns ow with 0 <= ow*s_w + off < in_w, as the range [lo, hi).
 #[inline(always)]
 pub(super) fn valid_ow(g: &ConvGeom, off: isize) -> (usize, usize) {

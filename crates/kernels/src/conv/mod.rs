@@ -189,9 +189,6 @@ fn with_buf<R>(
 const FUSED_MIN_K: usize = 100;
 /// Floats of the per-task im2col block: sized to stay in L2 next to the packed weights.
 const BLOCK_FLOATS: usize = 96 * 1024;
-/// Grad-input col block (GEMM output, then col2im).
-const GIN_FLOATS: usize = GIN_KB * 1024;
-const GIN_KB: usize = 1024;
 /// Grad-weight col block: it is the GEMM's depth, so larger blocks mean fewer passes over gw.
 const GW_FLOATS: usize = GW_KB * 1024;
 const GW_KB: usize = 1024;
