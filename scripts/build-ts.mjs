@@ -23,6 +23,8 @@ await build({
   format: "cjs",
   platform: "node",
   target: "node20",
+  // print(model) and error messages use class names: keep them through the bundle's renaming
+  keepNames: true,
   define: { "import.meta.url": "__torchletImportMetaUrl" },
   banner: {
     js: 'const __torchletImportMetaUrl = require("url").pathToFileURL(require("path").join(__dirname, "../esm/backends/loader.js")).href;',

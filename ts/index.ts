@@ -236,6 +236,7 @@ export type { CrossEntropyOptions, NllOptions, Reduction } from "./nn/functional
 export type { EmbeddingOptions } from "./nn/functional/embedding.js";
 export type { FoldOptions, InterpolateMode, InterpolateOptions } from "./nn/functional/resize.js";
 export type { MultiHeadAttentionOptions } from "./nn/functional/attention.js";
+export type { FusedActivation } from "./nn/fusion.js";
 
 export interface InitOptions {
   /** Force a backend; by default the fastest that loads: native (Node) > wasm > js. */
