@@ -363,6 +363,68 @@ describeBackends("inference fusion", (backend) => {
     changed("Adam step in eval");
   });
 
+  it("folded weights are packed once for the backend's conv (native/wasm), repacked when they change, freed with the fold", () => {
+    torch.manualSeed(16);
+    const seq = new nn.Sequential(
+      new nn.Conv2d(64, 40, 3, { padding: 1 }),
+      new nn.BatchNorm2d(40),
+      new nn.ReLU(),
+      new nn.Conv2d(40, 40, 3, { padding: 1, groups: 40 }),
+      new nn.BatchNorm2d(40),
+      new nn.Conv2d(40, 24, 1),
+      new nn.BatchNorm2d(24),
+      new nn.Conv2d(24, 32, 3, { stride: 2, padding: 1 }),
+      new nn.BatchNorm2d(32),
+    );
+    randomizeNorms(seq);
+    seq.eval();
+    const x = torch.randn(2, 64, 7, 9);
+    const b = backendImpl() as unknown as Record<string, (...a: unknown[]) => unknown>;
+    const packedArgs: unknown[] = [];
+    const conv0 = b.conv;
+    b.conv = function (this: unknown, ...a: unknown[]) {
+      packedArgs.push(a[7] ?? null);
+      return conv0.apply(this, a);
+    };
+    let counts: Record<string, number>;
+    try {
+      counts = kernelCalls(() => {
+        for (let i = 0; i < 3; i++)
+          tol(
+            ev(seq, x),
+            unfused(() => ev(seq, x)),
+            `call ${i}`,
+          );
+      }, ["convPack", "convPackedLen"]);
+    } finally {
+      b.conv = conv0;
+    }
+    // 4 convs fused per forward (the unfused runs pass no packing); the depthwise one reads w itself
+    const rust = backend !== "js";
+    expect(counts.convPackedLen).toBe(4);
+    expect(counts.convPack).toBe(rust ? 3 : 0);
+    const fusedCalls = packedArgs.filter((_, i) => Math.floor(i / 4) % 2 === 0);
+    expect(fusedCalls.filter((p) => p !== null).length).toBe(rust ? 9 : 0);
+    // a changed weight: its conv folds and packs again, the others keep theirs
+    torch.noGrad(() => (seq.at(0) as torch.nn.Conv2d).weight.mul_(0.5));
+    const again = kernelCalls(
+      () =>
+        tol(
+          ev(seq, x),
+          unfused(() => ev(seq, x)),
+          "after the change",
+        ),
+      ["convPack"],
+    );
+    expect(again.convPack).toBe(rust ? 1 : 0);
+    // dropping the fold frees its packed weights
+    const conv = seq.at(0) as unknown as { _fold: { slot: { packed: torch.Tensor | null } } | null; dropFold(): void };
+    const packed = conv._fold!.slot.packed;
+    expect(packed === null).toBe(!rust);
+    conv.dropFold();
+    if (packed) expect(packed.isDisposed).toBe(true);
+  });
+
   it("the module tree, state dict and print text are unchanged by fused forwards", () => {
     torch.manualSeed(7);
     const m = vm.resnet18({ numClasses: 10 });

@@ -6,7 +6,7 @@
 
 // ---- Kernel (crates/kernels/src/abi.rs)
 /** Kernel ids: a kernel's id is its position here. To add a kernel: a variant here (the compiler then asks for its arm in `call`), its `Backend` method in ts/backends/types.ts, the js reference in ts/backends/js.ts and the Rust forwarding in ts/backends/rust.ts. */
-export const KERNEL_NAMES = ["fill", "copyStrided", "cast", "unary", "unaryGrad", "binary", "scalar", "where", "sum", "max", "gemm", "softmax", "softmaxGrad", "nll", "nllGrad", "conv", "convGradInput", "convGradWeight", "maxPool2d", "indexPoolGrad", "avgPool2d", "avgPool2dGrad", "adaptiveAvgPool2d", "adaptiveAvgPool2dGrad", "adaptiveMaxPool2d", "channelStats", "channelNormalize", "batchNormGrad", "layerNorm", "layerNormGrad", "embedding", "embeddingGrad", "lstmCell", "lstmCellGrad", "gruCell", "gruCellGrad", "sgdStep", "adamStep", "setThreads", "lstmSeq", "copy", "attention", "attentionGrad", "pad", "padGrad", "resample", "resampleGrad", "gather", "scatter", "whereStrided", "scan", "sort", "assignStrided", "indexGather", "indexPut", "maskIndices", "rmsNorm", "rmsNormGrad"] as const;
+export const KERNEL_NAMES = ["fill", "copyStrided", "cast", "unary", "unaryGrad", "binary", "scalar", "where", "sum", "max", "gemm", "softmax", "softmaxGrad", "nll", "nllGrad", "conv", "convGradInput", "convGradWeight", "maxPool2d", "indexPoolGrad", "avgPool2d", "avgPool2dGrad", "adaptiveAvgPool2d", "adaptiveAvgPool2dGrad", "adaptiveMaxPool2d", "channelStats", "channelNormalize", "batchNormGrad", "layerNorm", "layerNormGrad", "embedding", "embeddingGrad", "lstmCell", "lstmCellGrad", "gruCell", "gruCellGrad", "sgdStep", "adamStep", "setThreads", "lstmSeq", "copy", "attention", "attentionGrad", "pad", "padGrad", "resample", "resampleGrad", "gather", "scatter", "whereStrided", "scan", "sort", "assignStrided", "indexGather", "indexPut", "maskIndices", "rmsNorm", "rmsNormGrad", "convPack"] as const;
 export type KernelName = (typeof KERNEL_NAMES)[number];
 /** The u32 code of each KernelName (its position in KERNEL_NAMES). */
 export const KERNEL_CODE: { readonly [K in KernelName]: number } = {
@@ -68,6 +68,7 @@ export const KERNEL_CODE: { readonly [K in KernelName]: number } = {
   "maskIndices": 55,
   "rmsNorm": 56,
   "rmsNormGrad": 57,
+  "convPack": 58,
 };
 
 // ---- AttnDims (crates/kernels/src/attention.rs)

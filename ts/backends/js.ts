@@ -586,6 +586,8 @@ export class JsBackend implements Backend {
     y: Storage,
     act?: ConvActivation | boolean | null,
     residual: Storage | null = null,
+    // the reference reads w itself (no packed form: convPackedLen is 0)
+    _packed: Storage | null = null,
   ): void {
     const X = this.f(x),
       Wt = this.f(w),
@@ -633,6 +635,13 @@ export class JsBackend implements Backend {
       }
   }
 
+  /** The reference packs nothing (its conv reads w directly). */
+  convPackedLen(_g: ConvGeom, _hasBias: boolean): number {
+    return 0;
+  }
+  convPack(_g: ConvGeom, _w: Storage, _bias: Storage | null, _out: Storage): void {
+    throw new Error("convPack: the js backend has no packed conv weights (convPackedLen is 0)");
+  }
   convGradInput(g: ConvGeom, gy: Storage, w: Storage, gx: Storage): void {
     const GY = this.f(gy),
       Wt = this.f(w),

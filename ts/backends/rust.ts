@@ -438,9 +438,45 @@ export abstract class RustBackend implements Backend {
     y: Storage,
     act?: ConvActivation | boolean | null,
     residual: Storage | null = null,
+    packed: Storage | null = null,
   ): void {
     const a = CONV_ACT_CODE[convAct(act)];
-    this.run(K.conv, [...this.intArg(convGeom(g)), this.h(x), this.h(w), this.h(bias), this.h(y), a, this.h(residual)]);
+    this.run(K.conv, [
+      ...this.intArg(convGeom(g)),
+      this.h(x),
+      this.h(w),
+      this.h(bias),
+      this.h(y),
+      a,
+      this.h(residual),
+      this.h(packed),
+    ]);
+  }
+  convPackedLen(g: ConvGeom, hasBias: boolean): number {
+    const info = this.alloc(1, "int64");
+    try {
+      this.run(K.convPack, [
+        ...this.intArg(convGeom(g)),
+        hasBias,
+        this.h(null),
+        this.h(null),
+        this.h(null),
+        this.h(info),
+      ]);
+      return Number(this.view(info)[0]);
+    } finally {
+      this.free(info);
+    }
+  }
+  convPack(g: ConvGeom, w: Storage, bias: Storage | null, out: Storage): void {
+    this.run(K.convPack, [
+      ...this.intArg(convGeom(g)),
+      bias !== null,
+      this.h(w),
+      this.h(bias),
+      this.h(out),
+      this.h(null),
+    ]);
   }
   convGradInput(g: ConvGeom, gy: Storage, w: Storage, gx: Storage): void {
     this.run(K.convGradInput, [...this.intArg(convGeom(g)), this.h(gy), this.h(w), this.h(gx)]);

@@ -341,7 +341,8 @@ export interface Backend {
   /** y = act(conv + bias + residual), the epilogue fused into the kernel (for inference).
    *  `act`: "none" (default), "relu" (as the relu kernel) or "relu6" (as hardtanh(0, 6)); `true`
    *  means "relu" (the older boolean form). `residual`: null or a float32 storage laid out like y,
-   *  not y itself. */
+   *  not y itself. `packed`: null or w and bias packed by `convPack` for this geometry (the kernel
+   *  reads it instead of packing w itself; w and bias must still be the tensors it was made from). */
   conv(
     g: ConvGeom,
     x: Storage,
@@ -350,7 +351,14 @@ export interface Backend {
     y: Storage,
     act?: ConvActivation | boolean | null,
     residual?: Storage | null,
+    packed?: Storage | null,
   ): void;
+  /** Floats of conv weights packed by `convPack` for `g` (with a bias when `hasBias`); 0 when this
+   *  backend's forward for g reads no packed weights (then there is nothing to pack). */
+  convPackedLen(g: ConvGeom, hasBias: boolean): number;
+  /** Packs w (and bias, present exactly when convPackedLen was asked with hasBias) into `out`, a
+   *  float32 storage of at least convPackedLen(g, hasBias) elements, for `conv(..., packed)`. */
+  convPack(g: ConvGeom, w: Storage, bias: Storage | null, out: Storage): void;
   convGradInput(g: ConvGeom, gy: Storage, w: Storage, gx: Storage): void;
   /** gw (and gb = sum of gy over N and space, when given) are overwritten. */
   convGradWeight(g: ConvGeom, x: Storage, gy: Storage, gw: Storage, gb: Storage | null): void;

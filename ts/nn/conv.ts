@@ -2,7 +2,7 @@
 // initialisation and print text, over F.conv*/F.convTranspose* (functional/conv.ts).
 
 import { empty, tensor } from "../creation.js";
-import { type Tensor, versionOf } from "../tensor.js";
+import { Tensor, versionOf } from "../tensor.js";
 import * as ops from "../ops.js";
 import { keep, noGrad } from "../runtime.js";
 import * as F from "./functional/conv.js";
@@ -172,6 +172,8 @@ interface FoldCache {
   scalars: readonly number[];
   weight: Tensor;
   bias: Tensor;
+  /** weight and bias packed for the backend's conv on the first fused call (see F.convNd). */
+  slot: F.ConvPackSlot;
 }
 
 /** Shared forward of Conv1d/2d/3d: zero padding inside the kernel, other modes by an explicit pad. Mirrors the forward of `torch.nn.Conv1d` / `torch.nn.Conv2d` / `torch.nn.Conv3d` (no class of its own in PyTorch). */
@@ -202,7 +204,7 @@ export abstract class ConvForward extends ConvNd implements FusableProducer, Nor
       if (ops.willRecord([x, this.weight, this.bias, residual, ...aff.sources])) return null;
       const f = this.folded(aff);
       if (f === null) return null;
-      return this.convForward(x, act, f.weight, f.bias, residual);
+      return this.convForward(x, act, f.weight, f.bias, residual, f.slot);
     };
   }
   /** The cached folded weights for `aff`, recomputed when a source changed; null when a source
@@ -243,6 +245,7 @@ export abstract class ConvForward extends ConvNd implements FusableProducer, Nor
       scalars: aff.scalars.slice(),
       weight,
       bias,
+      slot: { packed: undefined },
     };
     return this._fold;
   }
@@ -251,6 +254,7 @@ export abstract class ConvForward extends ConvNd implements FusableProducer, Nor
     if (this._fold === null) return;
     this._fold.weight.dispose();
     this._fold.bias.dispose();
+    this._fold.slot.packed?.dispose();
     this._fold = null;
   }
   private convForward(
@@ -259,6 +263,7 @@ export abstract class ConvForward extends ConvNd implements FusableProducer, Nor
     weight: Tensor,
     bias: Tensor | null,
     residual: Tensor | null,
+    slot: F.ConvPackSlot | null = null,
   ): Tensor {
     const o = {
       stride: this.stride,
@@ -271,6 +276,11 @@ export abstract class ConvForward extends ConvNd implements FusableProducer, Nor
     if (this.paddingMode !== "zeros") {
       const padded = F.padSpatial(x, this.sidePads(), this.paddingMode);
       return this.fn(padded, weight, bias, { ...o, padding: 0 });
+    }
+    // folded weights (inference): the internal entry, with the packed weights of the fold
+    if (slot !== null && x instanceof Tensor) {
+      const nd = this.kernelSize.length;
+      return F.convNd(nd, `conv${nd}d`, x, weight, bias, o, slot);
     }
     return this.fn(x, weight, bias, o);
   }

@@ -129,6 +129,8 @@ crate::abi_enum! {
         /// RMS norm (norm.rs)
         RmsNorm = "rmsNorm",
         RmsNormGrad = "rmsNormGrad",
+        /// conv weights packed once for the forward's GEMM (conv/prepack.rs)
+        ConvPack = "convPack",
     }
 }
 
@@ -691,7 +693,8 @@ pub unsafe fn call(id: u32, a: &mut dyn Args) -> Result<(), Error> {
                     }
                 } else if k == Kernel::Conv {
                     let ep = conv_epilogue(a, &g, s)?;
-                    // the bias still fills a non-empty output of empty channels/kernel: C == 0
+                    a.buf()?; // packed weights: unused without work
+                              // the bias still fills a non-empty output of empty channels/kernel: C == 0
                     let y = s.f32_mut(g.y_len())?;
                     match r.opt_f32(g.o)? {
                         Some(b) if g.y_len() > 0 => {
@@ -713,11 +716,15 @@ pub unsafe fn call(id: u32, a: &mut dyn Args) -> Result<(), Error> {
             match k {
                 Kernel::Conv => {
                     let ep = conv_epilogue(a, &g, s)?;
-                    conv::conv_fused(
+                    let pb = a.buf()?;
+                    let np = conv::packed_len(&g, !r.is_null());
+                    let packed = if np == 0 { None } else { pb.opt_f32(np)? };
+                    conv::conv_fused_packed(
                         &g,
                         p.f32(g.x_len())?,
                         q.f32(g.w_len())?,
                         r.opt_f32(g.o)?,
+                        packed,
                         s.f32_mut(g.y_len())?,
                         ep,
                     )
@@ -732,6 +739,28 @@ pub unsafe fn call(id: u32, a: &mut dyn Args) -> Result<(), Error> {
                     r.f32_mut(g.w_len())?,
                     s.opt_f32_mut(g.o)?,
                 ),
+            }
+        }
+        Kernel::ConvPack => {
+            // (geometry, has_bias, w, bias, out, info): with out null, info (one int64) receives
+            // the packed length in floats (0: nothing to pack); else w and bias are packed into out
+            let mut g = ConvGeom::decode(&a.ints()?)?;
+            g.groups = g.groups.max(1);
+            if g.c % g.groups != 0 || g.o % g.groups != 0 {
+                return Err(Error::Arg("channels not divisible by groups".into()));
+            }
+            let (has_bias, w, b, out, info) = (a.flag()?, a.buf()?, a.buf()?, a.buf()?, a.buf()?);
+            let n = conv::packed_len(&g, has_bias);
+            if out.is_null() {
+                info.slice_mut::<f64>(1)?[0] = n as f64;
+            } else {
+                if n == 0 || has_bias == b.is_null() {
+                    return Err(Error::Arg("convPack: nothing to pack for this geometry and bias".into()));
+                }
+                if out.overlaps(n, &w, g.w_len()) || out.overlaps(n, &b, g.o) {
+                    return Err(Error::Arg("convPack: output overlaps the weights".into()));
+                }
+                conv::conv_pack(&g, w.f32(g.w_len())?, b.opt_f32(g.o)?, out.f32_mut(n)?);
             }
         }
         Kernel::MaxPool2d | Kernel::AvgPool2d | Kernel::AvgPool2dGrad => {

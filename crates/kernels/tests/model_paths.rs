@@ -120,6 +120,74 @@ fn epilogue_on_every_forward_path() {
     }
 }
 
+/// Weights packed once (conv_pack) give the same numbers as the conv packing them itself, on every
+/// GEMM forward path, and a buffer packed for another geometry or bias is not used.
+#[test]
+fn prepacked_weights_on_every_forward_path() {
+    let cases = [
+        ("pointwise", geom(2, 12, 9, 1, [1, 9, 11], [1, 1, 1], ONE, [0, 0, 0], ONE)),
+        ("pointwise groups 3", geom(1, 12, 9, 3, [1, 5, 7], [1, 1, 1], ONE, [0, 0, 0], ONE)),
+        ("1x1 s2 (blocks)", geom(2, 16, 24, 1, [1, 13, 13], [1, 1, 1], [1, 2, 2], [0, 0, 0], ONE)),
+        ("blocks", geom(1, 5, 9, 1, [1, 13, 11], [1, 3, 3], ONE, [0, 1, 1], ONE)),
+        ("fused shifted K145", geom(2, 16, 19, 1, [1, 15, 13], [1, 3, 3], ONE, [0, 1, 1], ONE)),
+        ("packed K288", geom(1, 32, 17, 1, [1, 15, 13], [1, 3, 3], ONE, [0, 1, 1], ONE)),
+        ("deep narrow 7x7", geom(1, 64, 40, 1, [1, 7, 7], [1, 3, 3], ONE, [0, 1, 1], ONE)),
+        ("stem panels", geom(1, 3, 16, 1, [1, 29, 31], [1, 7, 7], [1, 2, 2], [0, 3, 3], ONE)),
+        ("s2 panels", geom(3, 16, 40, 1, [1, 15, 15], [1, 3, 3], [1, 2, 2], [0, 1, 1], ONE)),
+        ("groups 2", geom(1, 8, 6, 2, [1, 7, 9], [1, 3, 3], ONE, [0, 1, 1], ONE)),
+        ("dilated 1-d", geom(2, 6, 10, 1, [1, 1, 40], [1, 1, 5], ONE, [0, 0, 4], [1, 1, 2])),
+        ("3-d", geom(1, 4, 9, 1, [4, 5, 6], [3, 3, 3], ONE, [1, 1, 1], ONE)),
+    ];
+    for (threads, div) in [(1, 1), (2, 1), (2, 16)] {
+        par::set_threads(threads);
+        conv::set_block_budget_div(div);
+        for (i, (name, g)) in cases.iter().enumerate() {
+            let what = format!("{name} threads={threads} div={div}");
+            let (x, w) = (rand(g.x_len(), 900 + i as u64), rand(g.w_len(), 950 + i as u64));
+            let bias = rand(g.o, 990 + i as u64);
+            let res = rand(g.y_len(), 995 + i as u64);
+            let (ry, _, _) = direct(g, &x, &w, &vec![0.0; g.y_len()]);
+            let s = g.out_size();
+            for with_bias in [false, true] {
+                let b = if with_bias { Some(&bias[..]) } else { None };
+                let n = conv::packed_len(g, with_bias);
+                assert!(n > 0, "{what}: a GEMM path packs");
+                let mut packed = vec![f32::NAN; n];
+                conv::conv_pack(g, &w, b, &mut packed);
+                let ep = Epilogue { act: ConvAct::Relu, res: Some(&res) };
+                let want: Vec<f32> = ry
+                    .iter()
+                    .enumerate()
+                    .map(|(j, &v)| act(ConvAct::Relu, v + if with_bias { bias[(j / s) % g.o] } else { 0.0 } + res[j]))
+                    .collect();
+                let mut y = vec![f32::NAN; g.y_len()];
+                conv::conv_fused_packed(g, &x, &w, b, Some(&packed), &mut y, ep);
+                close(&y, &want, 1e-4, 1e-4, &format!("{what} bias={with_bias} packed"));
+                // the other bias setting's packing does not fit: ignored, same numbers
+                let other = if with_bias { None } else { Some(&bias[..]) };
+                let mut wrong = vec![0f32; conv::packed_len(g, !with_bias)];
+                conv::conv_pack(g, &w, other, &mut wrong);
+                let mut y2 = vec![f32::NAN; g.y_len()];
+                conv::conv_fused_packed(g, &x, &w, b, Some(&wrong), &mut y2, ep);
+                close(&y2, &want, 1e-4, 1e-4, &format!("{what} bias={with_bias} mismatched packing"));
+                // a truncated buffer or a damaged header is not used either
+                let mut y3 = vec![f32::NAN; g.y_len()];
+                let mut bad = packed.clone();
+                bad[4] = f32::from_bits(bad[4].to_bits() + 1);
+                conv::conv_fused_packed(g, &x, &w, b, Some(&bad), &mut y3, ep);
+                close(&y3, &want, 1e-4, 1e-4, &format!("{what} bias={with_bias} damaged header"));
+                conv::conv_fused_packed(g, &x, &w, b, Some(&packed[..n - 1]), &mut y3, ep);
+                close(&y3, &want, 1e-4, 1e-4, &format!("{what} bias={with_bias} short buffer"));
+            }
+        }
+    }
+    conv::set_block_budget_div(1);
+    par::set_threads(1);
+    // direct depthwise convs read w itself: nothing to pack
+    let dw = geom(1, 8, 8, 8, [1, 9, 9], [1, 3, 3], ONE, [0, 1, 1], ONE);
+    assert_eq!(conv::packed_len(&dw, true), 0);
+}
+
 fn median_ms(mut f: impl FnMut(), reps: usize) -> f64 {
     f();
     let mut t: Vec<f64> = (0..reps)

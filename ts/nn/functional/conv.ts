@@ -2,7 +2,7 @@
 // (every conv is written as 3-d: conv1d/conv2d set the leading sizes to 1), plus the non-zero padding modes.
 
 import type { ConvActivation, ConvGeom } from "../../backends/types.js";
-import { backendImpl } from "../../runtime.js";
+import { backendImpl, keep } from "../../runtime.js";
 import * as ops from "../../ops.js";
 import { Tensor, contiguousStrides, numelOf } from "../../tensor.js";
 import { A, parseArgs } from "../../utils/args.js";
@@ -140,16 +140,25 @@ function checkCommon(nd: number, stride: number[], dilation: number[], groups: n
   void nd;
 }
 
+/** Where a caller that runs the same weights again keeps them packed for the backend's conv
+ *  (`Backend.convPack`): `packed` is undefined until the first call packs them (null when the
+ *  backend reads no packed form); the owner frees it when the weights change. */
+export interface ConvPackSlot {
+  packed: Tensor | null | undefined;
+}
+
 /** The N-d convolution behind conv1d/conv2d/conv3d; `opts.residual` is added to and
  *  `opts.activation` ("relu" / "relu6") applied to the result (fused into the kernel when no
- *  gradient is recorded). */
-function convNd(
+ *  gradient is recorded). With `slot`, the weights are packed once into it and the packed form
+ *  is used while the slot holds it (nn modules in inference; the arguments are not parsed again). */
+export function convNd(
   nd: number,
   op: string,
   input: Tensor,
   weight: Tensor,
   bias: Tensor | null | undefined,
   opts: ConvOptions,
+  slot: ConvPackSlot | null = null,
 ): Tensor {
   const act = opts.activation ?? null;
   if (act !== null && act !== "relu" && act !== "relu6") {
@@ -241,7 +250,25 @@ function convNd(
     rd = residual.dense();
   }
   const out = Tensor.empty([N, O, ...outS], "float32", true);
-  K().conv(g, xd.storage, wd.storage, bd ? bd.storage : null, out.storage, act, rd ? rd.storage : null);
+  let packed: Tensor | null = null;
+  if (slot !== null) {
+    if (slot.packed === undefined) {
+      const n = K().convPackedLen(g, bd !== null);
+      slot.packed = n > 0 ? keep(Tensor.empty([n], "float32")) : null;
+      if (slot.packed) K().convPack(g, wd.storage, bd ? bd.storage : null, slot.packed.storage);
+    }
+    packed = slot.packed ?? null;
+  }
+  K().conv(
+    g,
+    xd.storage,
+    wd.storage,
+    bd ? bd.storage : null,
+    out.storage,
+    act,
+    rd ? rd.storage : null,
+    packed ? packed.storage : null,
+  );
   if (bd && bd !== bias) bd.dispose();
   if (rd && rd !== residual) rd.dispose();
   const b = bias ?? null;

@@ -15,6 +15,7 @@ pub(super) fn conv_blocks(
     split: bool,
     w: &[f32],
     bias: Option<&[f32]>,
+    prepacked: Option<&[f32]>,
     y: &mut [f32],
     ep: &Epilogue,
 ) {
@@ -27,23 +28,6 @@ pub(super) fn conv_blocks(
     // or gathered rows, the per-panel bookkeeping costs more than it saves (measured), so the
     // block is im2col'ed row-contiguous and the GEMM reads it in place.
     let packed = nr >= 16 && shift_case(g) && kb >= 256;
-    // A = [W_g | bias_g] (og x kb) per group, row-major; plus packed panels when used
-    // (grow-only per-thread buffers: fresh multi-MB allocations would page-fault on every call)
-    let mut wr_buf = WR_BUF.with(|c| core::mem::take(&mut *c.borrow_mut()));
-    if wr_buf.len() < og * kb * g.groups {
-        wr_buf.resize(og * kb * g.groups, 0.0);
-    }
-    let wr = &mut wr_buf[..og * kb * g.groups];
-    for gi in 0..g.groups {
-        let wg = &w[gi * og * kg..(gi + 1) * og * kg];
-        for o in 0..og {
-            let d = &mut wr[(gi * og + o) * kb..(gi * og + o + 1) * kb];
-            d[..kg].copy_from_slice(&wg[o * kg..(o + 1) * kg]);
-            if let Some(b) = bias {
-                d[kg] = b[gi * og + o];
-            }
-        }
-    }
     let a_len = gemm::packed_a_len(og, kb);
     // x86 AVX-512 (8x32 tiles), at most 64 taps: each panel's im2col is written by its first
     // row tile as it multiplies it (the copy hides under that tile's FMAs)
@@ -56,28 +40,38 @@ pub(super) fn conv_blocks(
         && g.k_h * g.k_w <= 64;
     #[cfg(not(target_arch = "x86_64"))]
     let fused = false;
-    let wp_len = if packed || fused { a_len * g.groups } else { 0 };
-    let mut wp_buf = WP_BUF.with(|c| core::mem::take(&mut *c.borrow_mut()));
-    if wp_buf.len() < wp_len {
-        wp_buf.resize(wp_len, 0.0);
-    }
-    let wp = &mut wp_buf[..wp_len];
-    if packed || fused {
-        for gi in 0..g.groups {
-            gemm::pack_a_panels(
-                og,
-                kb,
-                &wr[gi * og * kb..(gi + 1) * og * kb],
-                kb,
-                false,
-                &mut wp[gi * a_len..(gi + 1) * a_len],
-            );
+    // A: packed panels of [W_g | bias_g] given by the caller (conv_pack), or made here: packed
+    // panels for the panel paths, else og x kb rows (the GEMM packs them) in grow-only
+    // per-thread buffers (fresh multi-MB allocations would page-fault on every call)
+    let mut wr_buf = Vec::new();
+    let mut wp_buf = Vec::new();
+    let (wr, wp): (&[f32], &[f32]) = match prepacked {
+        Some(p) => (&[], p),
+        None if packed || fused => {
+            wp_buf = WP_BUF.with(|c| core::mem::take(&mut *c.borrow_mut()));
+            if wp_buf.len() < a_len * g.groups {
+                wp_buf.resize(a_len * g.groups, 0.0);
+            }
+            pack_groups(g, w, bias, kb, &mut wp_buf[..a_len * g.groups]);
+            (&[], &wp_buf[..a_len * g.groups])
         }
-    }
-    let nb = block_cols(BLOCK_FLOATS, kb, s, nr, g.n * g.groups);
+        None => {
+            wr_buf = WR_BUF.with(|c| core::mem::take(&mut *c.borrow_mut()));
+            if wr_buf.len() < og * kb * g.groups {
+                wr_buf.resize(og * kb * g.groups, 0.0);
+            }
+            for gi in 0..g.groups {
+                weight_rows(g, w, bias, gi, kb, &mut wr_buf[gi * og * kb..(gi + 1) * og * kb]);
+            }
+            (&wr_buf[..og * kb * g.groups], &[])
+        }
+    };
+    // the fused path multiplies a whole block at once, whose B is walked in depth slices: a
+    // deep, narrow conv (512 x 4608 weights, 49 columns) then reads its weights once per block
+    let rows = if fused { kb.min(gemm::panel_depth()) } else { kb };
+    let nb = block_cols(BLOCK_FLOATS, rows, s, nr, g.n * g.groups);
     let nblk = s.div_ceil(nb);
     let yp = SendPtr(y.as_mut_ptr());
-    let (wp, wr) = (&*wp, &*wr);
     run_tasks(g.n * g.groups * nblk, &|t| {
         let blk = t % nblk;
         let gi = (t / nblk) % g.groups;
@@ -89,7 +83,7 @@ pub(super) fn conv_blocks(
         let yoff = (n * g.o + gi * og) * s + j0;
         let yb = unsafe { core::slice::from_raw_parts_mut(yp.get().add(yoff), (og - 1) * s + w_) };
         let ap = if wp.is_empty() { &[][..] } else { &wp[gi * a_len..(gi + 1) * a_len] };
-        let wr = &wr[gi * og * kb..(gi + 1) * og * kb];
+        let wr = if wr.is_empty() { wr } else { &wr[gi * og * kb..(gi + 1) * og * kb] };
         #[cfg(target_arch = "x86_64")]
         if fused {
             // panel by panel: the first row tile writes the panel as it multiplies it
@@ -104,10 +98,11 @@ pub(super) fn conv_blocks(
                     taps[kh * g.k_w + kw] = (delta, cs - j0, ce - j0, lo, hi);
                 }
             }
-            with_col(nr * kb, |col| {
+            with_col(w_.div_ceil(nr) * nr * kb, |col| {
                 let mut t0 = 0;
                 while t0 < w_ {
                     let wd = nr.min(w_ - t0);
+                    let col = &mut col[t0 * kb..];
                     // SAFETY: AVX-512F 8x32 kernel (checked in `fused`); taps from shift_geom
                     // clipped to the channel; yb holds og >= 8 rows of w_ columns.
                     unsafe {
@@ -126,10 +121,10 @@ pub(super) fn conv_blocks(
                             s,
                         );
                     }
-                    if og > 8 {
-                        gemm::sgemm_packed(og - 8, wd, kb, &ap[8 * kb..], col, &mut yb[8 * s + t0..], s, false);
-                    }
                     t0 += wd;
+                }
+                if og > 8 {
+                    gemm::sgemm_packed(og - 8, w_, kb, &ap[8 * kb..], col, &mut yb[8 * s..], s, false);
                 }
             });
             ep.apply(yb, yoff, og, w_, s);
@@ -148,11 +143,19 @@ pub(super) fn conv_blocks(
                 if kb > kg {
                     col[kg * w_..].fill(1.0);
                 }
-                gemm::sgemm(og, w_, kb, wr, kb, false, col, w_, false, yb, s, 0.0, None);
+                if ap.is_empty() {
+                    gemm::sgemm(og, w_, kb, wr, kb, false, col, w_, false, yb, s, 0.0, None);
+                } else {
+                    gemm::sgemm_apacked(og, w_, kb, ap, kb, col, w_, false, yb, s, 0.0, 0, og);
+                }
             });
             ep.apply(yb, yoff, og, w_, s);
         }
     });
-    WR_BUF.with(|c| *c.borrow_mut() = wr_buf);
-    WP_BUF.with(|c| *c.borrow_mut() = wp_buf);
+    if !wr_buf.is_empty() {
+        WR_BUF.with(|c| *c.borrow_mut() = wr_buf);
+    }
+    if !wp_buf.is_empty() {
+        WP_BUF.with(|c| *c.borrow_mut() = wp_buf);
+    }
 }

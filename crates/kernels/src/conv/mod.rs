@@ -24,6 +24,7 @@ mod grad_weight;
 mod im2col;
 mod panels;
 mod pointwise;
+mod prepack;
 
 use blocks::*;
 use depthwise::*;
@@ -32,6 +33,8 @@ pub use grad_weight::conv_grad_weight;
 use im2col::*;
 use panels::*;
 use pointwise::*;
+use prepack::*;
+pub use prepack::{conv_pack, packed_len};
 
 crate::abi_struct! {
     /// Geometry of an N-d convolution, written as 3-d (conv1d/conv2d set the leading sizes to 1):
@@ -151,6 +154,29 @@ fn gemm_par(
         // SAFETY: each task writes only rows [r0, r1) of C.
         let cs = unsafe { core::slice::from_raw_parts_mut(cp.get(), cl) };
         gemm::sgemm_rows(m, n, k, a, lda, ta, b, ldb, tb, cs, n, beta, None, r0, r1);
+    });
+}
+
+/// C[m x n] (ldc = n) = beta*C + A B with A packed over depth ak (see gemm::sgemm_apacked), rows
+/// split across threads (at panel boundaries) when large.
+fn gemm_par_packed(m: usize, n: usize, k: usize, ap: &[f32], ak: usize, b: &[f32], c: &mut [f32], beta: f32) {
+    let (mr, _) = gemm::panel_dims();
+    let work = m * n * k;
+    let parts = par::threads().min(m.div_ceil(mr)).min(work / crate::linalg::PAR_MIN_FLOPS).max(1);
+    if parts <= 1 {
+        gemm::sgemm_apacked(m, n, k, ap, ak, b, n, false, c, n, beta, 0, m);
+        return;
+    }
+    let cp = SendPtr(c.as_mut_ptr());
+    let cl = c.len();
+    par::run(parts, &|t, _| {
+        let (r0, r1) = par::split(m, parts, mr, t);
+        if r0 >= r1 {
+            return;
+        }
+        // SAFETY: each task writes only rows [r0, r1) of C.
+        let cs = unsafe { core::slice::from_raw_parts_mut(cp.get(), cl) };
+        gemm::sgemm_apacked(m, n, k, ap, ak, b, n, false, cs, n, beta, r0, r1);
     });
 }
 
@@ -395,12 +421,29 @@ pub fn conv(g: &ConvGeom, x: &[f32], w: &[f32], bias: Option<&[f32]>, y: &mut [f
 /// y = act(conv(x, w) + bias + residual) (see [`Epilogue`]).
 #[inline(never)]
 pub fn conv_fused(g: &ConvGeom, x: &[f32], w: &[f32], bias: Option<&[f32]>, y: &mut [f32], ep: Epilogue) {
+    conv_fused_packed(g, x, w, bias, None, y, ep)
+}
+
+/// [`conv_fused`] with the weights (and bias) also given packed by [`conv_pack`]: the GEMM paths
+/// read `packed` instead of packing w themselves when it was made for this geometry, bias and
+/// kernel (else they pack w as usual; the direct depthwise path always reads w).
+#[inline(never)]
+pub fn conv_fused_packed(
+    g: &ConvGeom,
+    x: &[f32],
+    w: &[f32],
+    bias: Option<&[f32]>,
+    packed: Option<&[f32]>,
+    y: &mut [f32],
+    ep: Epilogue,
+) {
     let ep = Epilogue { act: ep.act, res: ep.res.map(|r| &r[..g.y_len()]) };
     if depthwise_case(g) && DIRECT_DW.load(core::sync::atomic::Ordering::Relaxed) {
         return conv_depthwise(g, x, w, bias, y, &ep);
     }
+    let packed = packed_panels(g, g.kg() + bias.is_some() as usize, packed);
     if g.is_pointwise() {
-        return conv_pointwise(g, x, w, bias, y, &ep);
+        return conv_pointwise(g, x, w, bias, packed, y, &ep);
     }
     let (x, w) = (&x[..g.x_len()], &w[..g.w_len()]);
     let y = &mut y[..g.y_len()];
@@ -408,7 +451,7 @@ pub fn conv_fused(g: &ConvGeom, x: &[f32], w: &[f32], bias: Option<&[f32]>, y: &
         return;
     }
     if panel_case(g, g.kg() + bias.is_some() as usize) {
-        return conv_panels(g, x, w, bias, y, &ep);
+        return conv_panels(g, x, w, bias, packed, y, &ep);
     }
     let xs = split_stride2(g, x);
     conv_blocks(
@@ -420,6 +463,7 @@ pub fn conv_fused(g: &ConvGeom, x: &[f32], w: &[f32], bias: Option<&[f32]>, y: &
         xs.is_some(),
         w,
         bias,
+        packed,
         y,
         &ep,
     );

@@ -98,26 +98,32 @@ pub(super) unsafe fn deinterleave_avx512(r: &[f32], even: &mut [f32], odd: &mut 
 /// even/odd split) once, then each NR-wide panel of output columns is im2col'ed straight into
 /// the kernel's B layout just before use (it stays in L1 for all og/MR A-panels; every B row
 /// segment is one unclamped copy); A (weights + bias column) is packed once.
-pub(super) fn conv_panels(g: &ConvGeom, x: &[f32], w: &[f32], bias: Option<&[f32]>, y: &mut [f32], ep: &Epilogue) {
+pub(super) fn conv_panels(
+    g: &ConvGeom,
+    x: &[f32],
+    w: &[f32],
+    bias: Option<&[f32]>,
+    packed: Option<&[f32]>,
+    y: &mut [f32],
+    ep: &Epilogue,
+) {
     let (s, og, kg) = (g.out_size(), g.og(), g.kg());
     let (_, nr) = gemm::panel_dims();
     let kb = kg + bias.is_some() as usize;
     let a_len = gemm::packed_a_len(og, kb);
-    let mut wp = vec![0f32; a_len * g.groups];
-    {
-        let mut wr = vec![0f32; og * kb];
-        for gi in 0..g.groups {
-            let wg = &w[gi * og * kg..(gi + 1) * og * kg];
-            for o in 0..og {
-                let d = &mut wr[o * kb..(o + 1) * kb];
-                d[..kg].copy_from_slice(&wg[o * kg..(o + 1) * kg]);
-                if let Some(b) = bias {
-                    d[kg] = b[gi * og + o];
-                }
+    // A = [W_g | b_g] packed: given by the caller, or packed here into a grow-only buffer
+    let mut wp_buf = Vec::new();
+    let wp: &[f32] = match packed {
+        Some(p) => p,
+        None => {
+            wp_buf = PANEL_WP.with(|c| core::mem::take(&mut *c.borrow_mut()));
+            if wp_buf.len() < a_len * g.groups {
+                wp_buf.resize(a_len * g.groups, 0.0);
             }
-            gemm::pack_a_panels(og, kb, &wr, kb, false, &mut wp[gi * a_len..(gi + 1) * a_len]);
+            pack_groups(g, w, bias, kb, &mut wp_buf[..a_len * g.groups]);
+            &wp_buf[..a_len * g.groups]
         }
-    }
+    };
     let (hp, wrow, half) = pad_dims(g);
     let plane = hp * wrow;
     let mut xp = SPLIT.with(|c| std::mem::take(&mut *c.borrow_mut()));
@@ -144,12 +150,13 @@ pub(super) fn conv_panels(g: &ConvGeom, x: &[f32], w: &[f32], bias: Option<&[f32
             }
         }
     }
-    let nb = block_cols(BLOCK_FLOATS, kb, s, nr, g.n * g.groups);
+    // one GEMM per block walks B in depth slices: deep kernels get wider blocks (see conv_blocks)
+    let nb = block_cols(BLOCK_FLOATS, kb.min(gemm::panel_depth()), s, nr, g.n * g.groups);
     let nblk = s.div_ceil(nb);
     let yp = SendPtr(y.as_mut_ptr());
     #[cfg(target_arch = "x86_64")]
     let omax = offs.iter().copied().max().unwrap_or(0);
-    let (wp, offs, xpr) = (&wp, &offs, &xp[..g.n * g.c * plane]);
+    let (offs, xpr) = (&offs, &xp[..g.n * g.c * plane]);
     // x86 AVX-512 (8x32 tiles): each panel's im2col copy is done by its first row tile, which
     // multiplies the rows as it stores them (the copy hides under that tile's FMAs)
     #[cfg(target_arch = "x86_64")]
@@ -161,36 +168,50 @@ pub(super) fn conv_panels(g: &ConvGeom, x: &[f32], w: &[f32], bias: Option<&[f32
         let (j0, j1) = (blk * nb, (blk * nb + nb).min(s));
         let xg = &xpr[(n * g.c + gi * g.cg()) * plane..(n * g.c + (gi + 1) * g.cg()) * plane];
         let ap = &wp[gi * a_len..(gi + 1) * a_len];
-        with_col(nr * kb, |col| {
-            let mut j = j0;
-            while j < j1 {
-                let wd = nr.min(j1 - j);
-                // SAFETY: this task owns rows gi*og..(gi+1)*og, columns j0..j1 of image n's output.
-                let yb = unsafe {
-                    core::slice::from_raw_parts_mut(yp.get().add((n * g.o + gi * og) * s + j), (og - 1) * s + wd)
-                };
+        // every panel of the block is written first (the first row tile multiplied as it is
+        // written, on AVX-512), then one GEMM over the block reads the weights once
+        #[cfg(target_arch = "x86_64")]
+        let first = if fused { 8 } else { 0 };
+        #[cfg(not(target_arch = "x86_64"))]
+        let first = 0;
+        let w_ = j1 - j0;
+        // SAFETY: this task owns rows gi*og..(gi+1)*og, columns j0..j1 of image n's output.
+        let yoff = (n * g.o + gi * og) * s + j0;
+        let yb = unsafe { core::slice::from_raw_parts_mut(yp.get().add(yoff), (og - 1) * s + w_) };
+        with_col(w_.div_ceil(nr) * nr * kb, |col| {
+            let mut t = 0;
+            while t < w_ {
+                let wd = nr.min(w_ - t);
+                let cp = &mut col[t * kb..];
                 #[cfg(target_arch = "x86_64")]
                 if fused {
                     // SAFETY: AVX-512F kernel with 8x32 tiles (checked in `fused`); the panel's
                     // segments are in bounds of xg (checked inside); yb holds og >= 8 rows.
-                    unsafe { pack_panel_first_tile_avx512(g, xg, offs, omax, wrow, j, wd, kb, col, ap, yb, s) };
-                    gemm::sgemm_packed(og - 8, wd, kb, &ap[8 * kb..], col, &mut yb[8 * s..], s, false);
-                    j += wd;
+                    unsafe {
+                        pack_panel_first_tile_avx512(g, xg, offs, omax, wrow, j0 + t, wd, kb, cp, ap, &mut yb[t..], s)
+                    };
+                    t += wd;
                     continue;
                 }
-                pack_panel(g, xg, offs, wrow, j, wd, nr, kb, col);
-                gemm::sgemm_packed(og, wd, kb, ap, col, yb, s, false);
-                j += wd;
+                pack_panel(g, xg, offs, wrow, j0 + t, wd, nr, kb, cp);
+                t += wd;
+            }
+            if og > first {
+                gemm::sgemm_packed(og - first, w_, kb, &ap[first * kb..], col, &mut yb[first * s..], s, false);
             }
         });
         if !ep.is_none() {
-            // SAFETY: as above, the task's own rows and columns j0..j1.
-            let yoff = (n * g.o + gi * og) * s + j0;
-            let yt = unsafe { core::slice::from_raw_parts_mut(yp.get().add(yoff), (og - 1) * s + j1 - j0) };
-            ep.apply(yt, yoff, og, j1 - j0, s);
+            ep.apply(yb, yoff, og, w_, s);
         }
     });
     SPLIT.with(|c| *c.borrow_mut() = xp);
+    if !wp_buf.is_empty() {
+        PANEL_WP.with(|c| *c.borrow_mut() = wp_buf);
+    }
+}
+
+thread_local! {
+    static PANEL_WP: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Per 16-lane half of a 32-wide panel row: (lane mask, source shift) of every segment (source

@@ -2,7 +2,19 @@
 use super::*;
 
 /// 1x1 / stride 1 / unpadded convolution: the input already is the im2col matrix.
-pub(super) fn conv_pointwise(g: &ConvGeom, x: &[f32], w: &[f32], bias: Option<&[f32]>, y: &mut [f32], ep: &Epilogue) {
+/// `packed`: the weights' panels from [`conv_pack`] (depth kg + bias column, of which the GEMM
+/// reads the first kg), when valid for g.
+pub(super) fn conv_pointwise(
+    g: &ConvGeom,
+    x: &[f32],
+    w: &[f32],
+    bias: Option<&[f32]>,
+    packed: Option<&[f32]>,
+    y: &mut [f32],
+    ep: &Epilogue,
+) {
+    let kb = g.kg() + bias.is_some() as usize;
+    let a_len = gemm::packed_a_len(g.og(), kb);
     let (ins, s, og, kg) = (g.in_size(), g.out_size(), g.og(), g.kg());
     let (x, w) = (&x[..g.x_len()], &w[..g.w_len()]);
     let y = &mut y[..g.y_len()];
@@ -23,7 +35,10 @@ pub(super) fn conv_pointwise(g: &ConvGeom, x: &[f32], w: &[f32], bias: Option<&[
             let wg = &w[gi * og * kg..(gi + 1) * og * kg];
             let yg = &mut yn[gi * og * s..(gi + 1) * og * s];
             let xg = &xn[gi * kg * s..(gi + 1) * kg * s];
-            gemm_par(og, s, kg, wg, kg, false, xg, s, false, yg, beta);
+            match packed {
+                Some(p) => gemm_par_packed(og, s, kg, &p[gi * a_len..(gi + 1) * a_len], kb, xg, yg, beta),
+                None => gemm_par(og, s, kg, wg, kg, false, xg, s, false, yg, beta),
+            }
         }
         ep.apply(yn, n * g.o * s, g.o, s, s);
     });

@@ -311,6 +311,7 @@ pub fn sgemm_region(
         accum: beta != 0.0,
         bias: bias.map_or(core::ptr::null(), |x| x.as_ptr()),
         direct_a: false,
+        pa_k: 0,
     };
     // SAFETY: all slice extents were checked above; the kernel is available.
     unsafe {
@@ -380,6 +381,9 @@ pub(crate) struct Args {
     bias: *const f32,
     /// Read op(A) = A (not transposed) in place, row stride lda (no A packing).
     direct_a: bool,
+    /// When > 0, A is already packed by [`pack_a_panels`] over depth `pa_k` (>= k; only the
+    /// first k columns are used) and row r0 is a multiple of MR: no A packing.
+    pa_k: usize,
 }
 
 /// C[i][j] (+)= dot(A[i, :], Bs[j, :]) (+ bias[j]) for A not transposed, B transposed (both
@@ -564,6 +568,7 @@ unsafe fn drive_t_ws<K: Micro>(x: &Args, ws: &mut Workspace) {
         accum: false,
         bias: core::ptr::null(),
         direct_a: true,
+        pa_k: 0,
     };
     drive_ws::<K>(&xt, ws);
     for i in 0..mt {
@@ -610,7 +615,7 @@ unsafe fn drive_ws<K: Micro>(x: &Args, ws: &mut Workspace) {
             let mut ic = x.r0;
             while ic < x.r1 {
                 let mc = mc_max.min(x.r1 - ic);
-                if !x.direct_a {
+                if !x.direct_a && x.pa_k == 0 {
                     pack_a::<K>(mc, kc, x.a, x.lda, x.ta, ic, pc, abuf);
                 }
                 let mut jr = 0;
@@ -640,6 +645,10 @@ unsafe fn drive_ws<K: Micro>(x: &Args, ws: &mut Workspace) {
                         if x.direct_a {
                             let ap = x.a.add((ic + ir) * x.lda + pc);
                             K::run_da(mr, kc, ap, x.lda, bp, bs, cp, x.ldc, nr, accum, biasp);
+                        } else if x.pa_k > 0 {
+                            // full-depth panels: the panel of row ic + ir (a multiple of MR)
+                            let ap = x.a.add((ic + ir) * x.pa_k + pc * mr_);
+                            K::run(mr, kc, ap, bp, bs, cp, x.ldc, nr, accum, biasp);
                         } else {
                             let ap = abuf.add(ir * kc);
                             K::run(mr, kc, ap, bp, bs, cp, x.ldc, nr, accum, biasp);
@@ -838,6 +847,20 @@ pub fn panel_dims() -> (usize, usize) {
     }
 }
 
+/// The depth (KC) of the slices [`sgemm_packed`] walks B in: a B block's slice of this many rows
+/// is what must stay in cache, whatever its full depth.
+pub fn panel_depth() -> usize {
+    match best_kernel() {
+        GemmKernel::Scalar => <scalar::Scalar as Micro>::KC,
+        #[cfg(target_arch = "x86_64")]
+        GemmKernel::Avx2 => <x86::Avx2 as Micro>::KC,
+        #[cfg(target_arch = "x86_64")]
+        GemmKernel::Avx512 => <x86::Avx512 as Micro>::KC,
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        GemmKernel::WasmSimd => <wasm::WasmSimd as Micro>::KC,
+    }
+}
+
 /// Floats needed by [`pack_a_panels`] for an m x k op(A).
 pub fn packed_a_len(m: usize, k: usize) -> usize {
     let (mr, _) = panel_dims();
@@ -909,6 +932,84 @@ pub fn pack_b_panels(k: usize, n: usize, b: &[f32], ldb: usize, trans_b: bool, d
     }
 }
 
+/// Bytes of B's depth slice below which [`sgemm_packed`] walks A panels outermost.
+const PACKED_B_L2_BYTES: usize = 512 * 1024;
+
+/// Rows [r0, r1) of C (m x n, stride ldc) = beta*C + A @ op(B), with A pre-packed by
+/// [`pack_a_panels`] over depth `ak` >= k (only its first k columns are used: a packing with an
+/// extra bias column serves a GEMM without it). r0 must be a multiple of MR ([`panel_dims`]);
+/// beta is 0 (C only written) or 1. Concurrent calls on disjoint MR-aligned row ranges are
+/// independent.
+pub fn sgemm_apacked(
+    m: usize,
+    n: usize,
+    k: usize,
+    ap: &[f32],
+    ak: usize,
+    b: &[f32],
+    ldb: usize,
+    trans_b: bool,
+    c: &mut [f32],
+    ldc: usize,
+    beta: f32,
+    r0: usize,
+    r1: usize,
+) {
+    let (mr, _) = panel_dims();
+    assert!(r0 <= r1 && r1 <= m && r0 % mr == 0, "sgemm_apacked: bad row range {r0}..{r1} for m={m}");
+    assert!(beta == 0.0 || beta == 1.0, "sgemm_apacked: beta must be 0 or 1");
+    if m == 0 || n == 0 || r0 == r1 {
+        return;
+    }
+    assert!(ak >= k && ak > 0 && ap.len() >= m.div_ceil(mr) * mr * ak, "sgemm_apacked: A too short");
+    assert!(ldc >= n && c.len() >= (m - 1) * ldc + n, "sgemm_apacked: C too short");
+    if k == 0 {
+        if beta == 0.0 {
+            for i in r0..r1 {
+                c[i * ldc..i * ldc + n].fill(0.0);
+            }
+        }
+        return;
+    }
+    if trans_b {
+        assert!(ldb >= k && b.len() >= (n - 1) * ldb + k, "sgemm_apacked: B too short");
+    } else {
+        assert!(ldb >= n && b.len() >= (k - 1) * ldb + n, "sgemm_apacked: B too short");
+    }
+    let args = Args {
+        r0,
+        r1,
+        c0: 0,
+        c1: n,
+        k,
+        a: ap.as_ptr(),
+        lda: 0,
+        ta: false,
+        b: b.as_ptr(),
+        ldb,
+        tb: trans_b,
+        c: c.as_mut_ptr(),
+        ldc,
+        accum: beta != 0.0,
+        bias: core::ptr::null(),
+        direct_a: false,
+        pa_k: ak,
+    };
+    // SAFETY: extents checked above; the best kernel is available by construction, and its MR is
+    // the packing's (panel_dims).
+    unsafe {
+        match best_kernel() {
+            GemmKernel::Scalar => drive::<scalar::Scalar>(&args),
+            #[cfg(target_arch = "x86_64")]
+            GemmKernel::Avx2 => drive::<x86::Avx2>(&args),
+            #[cfg(target_arch = "x86_64")]
+            GemmKernel::Avx512 => drive::<x86::Avx512>(&args),
+            #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+            GemmKernel::WasmSimd => drive::<wasm::WasmSimd>(&args),
+        }
+    }
+}
+
 /// C (m x n, stride ldc) = [C +] A @ B with A packed by [`pack_a_panels`] (m x k) and B in
 /// the [`pack_b_panels`] layout (k x n). If `accum` is false C is only written.
 pub fn sgemm_packed(m: usize, n: usize, k: usize, ap: &[f32], bp: &[f32], c: &mut [f32], ldc: usize, accum: bool) {
@@ -955,10 +1056,31 @@ unsafe fn drive_packed<K: Micro>(
 ) {
     let (mr_, nr_) = (K::MR, K::NR);
     let kc_max = balanced(k, K::KC, 1);
+    // When the depth slice of all of B fits L2, each A micro-panel slice (L1-sized) meets every B
+    // panel in turn: A is read once (a deep, narrow conv GEMM: 512 x 4608 weights, 49 columns).
+    // Otherwise each B panel (L1) meets every A panel, as BLIS's jr/ir order.
+    let a_outer = n.div_ceil(nr_) * nr_ * kc_max * 4 <= PACKED_B_L2_BYTES && m > mr_;
     let mut pc = 0;
     while pc < k {
         let kc = kc_max.min(k - pc);
         let acc = accum || pc > 0;
+        if a_outer {
+            let mut ir = 0;
+            while ir < m {
+                let mr = mr_.min(m - ir);
+                let ap = a.add(ir * k + pc * mr_);
+                let mut jr = 0;
+                while jr < n {
+                    let nr = nr_.min(n - jr);
+                    let bp = b.add(jr * k + pc * nr_);
+                    K::run(mr, kc, ap, bp, nr_, c.add(ir * ldc + jr), ldc, nr, acc, core::ptr::null());
+                    jr += nr_;
+                }
+                ir += mr_;
+            }
+            pc += kc;
+            continue;
+        }
         let mut jr = 0;
         while jr < n {
             let nr = nr_.min(n - jr);

@@ -315,3 +315,36 @@ fn bench_gflops() {
         }
     }
 }
+
+/// A pre-packed over a deeper packing (the conv's extra bias column) and MR-aligned row ranges.
+#[test]
+fn apacked_matches_reference() {
+    let mut r = Rng(0x5eed_a9ac);
+    let (mr, _) = panel_dims();
+    for &(m, n, k, ak) in &[(1, 1, 1, 1), (7, 33, 5, 9), (17, 65, 300, 301), (130, 49, 1200, 1201), (9, 3, 2000, 2000)]
+    {
+        let a = r.vec(m * ak);
+        let mut ap = vec![f32::NAN; packed_a_len(m, ak)];
+        pack_a_panels(m, ak, &a, ak, false, &mut ap);
+        for tb in [false, true] {
+            let b = r.vec(k * n);
+            let ldb = if tb { k } else { n };
+            for beta in [0.0f32, 1.0] {
+                let c0 = r.vec(m * n);
+                let mut want = c0.clone();
+                reference(m, n, k, &a, ak, false, &b, ldb, tb, &mut want, n, beta, None, (0, m), (0, n));
+                let mut c = if beta == 0.0 { vec![f32::NAN; m * n] } else { c0.clone() };
+                // two calls on disjoint MR-aligned row ranges
+                let cut = (m / 2) / mr * mr;
+                sgemm_apacked(m, n, k, &ap, ak, &b, ldb, tb, &mut c, n, beta, 0, cut);
+                sgemm_apacked(m, n, k, &ap, ak, &b, ldb, tb, &mut c, n, beta, cut, m);
+                for (i, (&x, &y)) in c.iter().zip(&want).enumerate() {
+                    assert!(
+                        (x - y).abs() <= 1e-4 * (1.0 + y.abs()) * (k as f32).sqrt(),
+                        "m{m} n{n} k{k} tb{tb} beta{beta} [{i}]: {x} vs {y}"
+                    );
+                }
+            }
+        }
+    }
+}
