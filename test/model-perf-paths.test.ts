@@ -29,6 +29,16 @@ const EPI_GEOMS: [string, ConvGeom][] = [
   ["depthwise x2 s2", convGeom(1, 5, 10, 5, [1, 12, 9], [1, 3, 3], [1, 2, 2], [0, 1, 1], one)],
   ["groups 2", convGeom(1, 8, 6, 2, [1, 7, 9], [1, 3, 3], one, [0, 1, 1], one)],
   ["1-d", convGeom(2, 4, 5, 1, [1, 1, 17], [1, 1, 3], one, [0, 0, 1], one)],
+  // few positions, many channels: the turned GEMM (positions as rows) on wide x86 panels
+  ["7x7 64 ch b3 (positions as rows)", convGeom(3, 16, 64, 1, [1, 7, 7], [1, 3, 3], one, [0, 1, 1], one)],
+  ["1x1 on 7x7 96 ch (positions as rows)", convGeom(1, 40, 96, 1, [1, 7, 7], [1, 1, 1], one, [0, 0, 0], one)],
+  [
+    "3x3 s2 d2 to 7x7 (positions as rows)",
+    convGeom(2, 12, 32, 1, [1, 13, 14], [1, 3, 3], [1, 2, 2], [0, 2, 2], [1, 2, 2]),
+  ],
+  // strided 1x1 (ResNet's downsample): the read positions gathered, then the pointwise GEMM
+  ["1x1 s2 subsampled", convGeom(2, 12, 7, 1, [1, 9, 12], [1, 1, 1], [1, 2, 2], [0, 0, 0], one)],
+  ["1x1 s3x2 3-d subsampled", convGeom(1, 6, 9, 1, [3, 7, 8], [1, 1, 1], [2, 3, 2], [0, 0, 0], one)],
 ];
 
 /** Depthwise geometries (groups == C; O = C * multiplier). */
@@ -224,19 +234,27 @@ for (const [title, create] of variants) {
               res = withNaN(rand(n.y, n.y + 5, -4, 8), nan);
             for (const act of ACTS)
               for (const withRes of [false, true])
-                for (const withBias of [false, true]) {
-                  same(
-                    b,
-                    `${name} act=${act} res=${withRes} bias=${withBias} nan=${nan}`,
-                    (be, mk) => {
-                      const y = mk(n.y);
-                      be.conv(g, mk(x), mk(w), withBias ? mk(bias) : null, y, act, withRes ? mk(res) : null);
-                      return [y];
-                    },
-                    1e-4,
-                    1e-5 * K,
-                  );
-                }
+                for (const withBias of [false, true])
+                  for (const pack of [false, true]) {
+                    same(
+                      b,
+                      `${name} act=${act} res=${withRes} bias=${withBias} nan=${nan} packed=${pack}`,
+                      (be, mk) => {
+                        const y = mk(n.y);
+                        const ws = mk(w),
+                          bs = withBias ? mk(bias) : null;
+                        // the weights packed once (convPack), as the eval fusion passes them
+                        const len = pack ? be.convPackedLen(g, withBias) : 0;
+                        const packed = len > 0 ? be.alloc(len, "float32") : null;
+                        if (packed) be.convPack(g, ws, bs, packed);
+                        be.conv(g, mk(x), ws, bs, y, act, withRes ? mk(res) : null, packed);
+                        if (packed) be.free(packed);
+                        return [y];
+                      },
+                      1e-4,
+                      1e-5 * K,
+                    );
+                  }
           }
         });
       }

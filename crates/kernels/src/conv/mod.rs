@@ -25,6 +25,7 @@ mod im2col;
 mod panels;
 mod pointwise;
 mod prepack;
+mod spatial;
 
 use blocks::*;
 use depthwise::*;
@@ -35,6 +36,7 @@ use panels::*;
 use pointwise::*;
 use prepack::*;
 pub use prepack::{conv_pack, packed_len};
+use spatial::*;
 
 crate::abi_struct! {
     /// Geometry of an N-d convolution, written as 3-d (conv1d/conv2d set the leading sizes to 1):
@@ -441,9 +443,16 @@ pub fn conv_fused_packed(
     if depthwise_case(g) && DIRECT_DW.load(core::sync::atomic::Ordering::Relaxed) {
         return conv_depthwise(g, x, w, bias, y, &ep);
     }
-    let packed = packed_panels(g, g.kg() + bias.is_some() as usize, packed);
+    let kb = g.kg() + bias.is_some() as usize;
+    let packed = packed_panels(g, kb, packed);
+    if spatial_case(g, kb) && g.out_size() > 0 {
+        return conv_spatial(g, x, w, bias, packed, y, &ep);
+    }
     if g.is_pointwise() {
         return conv_pointwise(g, x, w, bias, packed, y, &ep);
+    }
+    if subsampled_case(g) && g.out_size() > 0 {
+        return conv_subsampled(g, x, w, bias, packed, y, &ep);
     }
     let (x, w) = (&x[..g.x_len()], &w[..g.w_len()]);
     let y = &mut y[..g.y_len()];

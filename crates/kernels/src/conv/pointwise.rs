@@ -43,3 +43,54 @@ pub(super) fn conv_pointwise(
         ep.apply(yn, n * g.o * s, g.o, s, s);
     });
 }
+
+thread_local! {
+    static SUB: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+}
+
+/// 1x1 kernel, no padding, some stride > 1 (ResNet's downsample convs): the output reads only
+/// every s-th input position, so those are gathered once into a [C, outS] plane per image and
+/// the pointwise GEMM runs on them (instead of an im2col of the whole input).
+pub(super) fn subsampled_case(g: &ConvGeom) -> bool {
+    g.k_size() == 1 && g.p_d == 0 && g.p_h == 0 && g.p_w == 0 && !g.is_pointwise()
+}
+
+/// [`conv_pointwise`] over the positions a strided 1x1 conv reads (see [`subsampled_case`]).
+pub(super) fn conv_subsampled(
+    g: &ConvGeom,
+    x: &[f32],
+    w: &[f32],
+    bias: Option<&[f32]>,
+    packed: Option<&[f32]>,
+    y: &mut [f32],
+    ep: &Epilogue,
+) {
+    let (ins, s) = (g.in_size(), g.out_size());
+    let x = &x[..g.x_len()];
+    let mut buf = SUB.with(|c| core::mem::take(&mut *c.borrow_mut()));
+    if buf.len() < g.n * g.c * s {
+        buf.resize(g.n * g.c * s, 0.0);
+    }
+    {
+        let (bp, bl) = (SendPtr(buf.as_mut_ptr()), buf.len());
+        let (hw, w_) = (g.in_h * g.in_w, g.in_w);
+        run_tasks(g.n * g.c, &|t| {
+            // SAFETY: task t writes only plane t of the gathered input.
+            let d = unsafe { core::slice::from_raw_parts_mut(bp.get(), bl) };
+            let (src, dst) = (&x[t * ins..(t + 1) * ins], &mut d[t * s..(t + 1) * s]);
+            let mut j = 0;
+            for od in 0..g.out_d {
+                for oh in 0..g.out_h {
+                    let row = od * g.s_d * hw + oh * g.s_h * w_;
+                    for ow in 0..g.out_w {
+                        dst[j] = src[row + ow * g.s_w];
+                        j += 1;
+                    }
+                }
+            }
+        });
+    }
+    let pg = ConvGeom { in_d: g.out_d, in_h: g.out_h, in_w: g.out_w, s_d: 1, s_h: 1, s_w: 1, ..*g };
+    conv_pointwise(&pg, &buf[..g.n * g.c * s], w, bias, packed, y, ep);
+    SUB.with(|c| *c.borrow_mut() = buf);
+}

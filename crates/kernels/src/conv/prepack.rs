@@ -3,8 +3,9 @@
 //! 512 -> 512 3x3 conv of resnet18: 9.4 MB per call, more memory traffic than its GEMM's own).
 //!
 //! [`conv_pack`] writes a small header (what the packing was made for: the GEMM kernel and its
-//! panel sizes, og, kb, groups) and then, per group, [`gemm::pack_a_panels`] of `[W_g | b_g]`
-//! (the bias as an extra column, as the forward paths use it). A conv given such a buffer uses it
+//! panel sizes, og, kb, groups, layout) and then, per group, [`gemm::pack_a_panels`] of
+//! `[W_g | b_g]` (the bias as an extra column, as the forward paths use it), or for the turned
+//! GEMM of spatial.rs `[W | b]^T` in B panels. A conv given such a buffer uses it
 //! when the header matches its own geometry, bias and kernel, and packs the weights itself
 //! otherwise, so a stale or foreign buffer costs speed, never correctness of the layout.
 use super::*;
@@ -17,10 +18,31 @@ thread_local! {
     static ROWS: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
 }
 
-/// The header a packing for `g` with `kb` columns of A has on this machine's GEMM kernel.
-fn signature(g: &ConvGeom, kb: usize) -> [u32; 8] {
+/// The header a packing for `g` with `kb` columns of A has on this machine's GEMM kernel: the
+/// layout is the weights as A panels, or as B panels for [`spatial_case`] geometries.
+fn signature(g: &ConvGeom, kb: usize) -> [u32; 9] {
     let (mr, nr) = gemm::panel_dims();
-    [MAGIC, gemm::best_kernel() as u32, mr as u32, nr as u32, g.og() as u32, kb as u32, g.groups as u32, g.kg() as u32]
+    let layout = spatial_case(g, kb) as u32;
+    [
+        MAGIC,
+        gemm::best_kernel() as u32,
+        mr as u32,
+        nr as u32,
+        g.og() as u32,
+        kb as u32,
+        g.groups as u32,
+        g.kg() as u32,
+        layout,
+    ]
+}
+
+/// Floats after the header for `g` with `kb` columns.
+fn body_len(g: &ConvGeom, kb: usize) -> usize {
+    if spatial_case(g, kb) {
+        weight_b_len(g, kb)
+    } else {
+        gemm::packed_a_len(g.og(), kb) * g.groups
+    }
 }
 
 /// Floats of a [`conv_pack`] buffer for `g` (with a bias when `has_bias`); 0 when no forward path
@@ -33,7 +55,7 @@ pub fn packed_len(g: &ConvGeom, has_bias: bool) -> usize {
     {
         return 0;
     }
-    HDR + gemm::packed_a_len(g.og(), g.kg() + has_bias as usize) * g.groups
+    HDR + body_len(g, g.kg() + has_bias as usize)
 }
 
 /// Packs w (and bias) for the forward paths of `g` into `dst` (at least [`packed_len`] floats).
@@ -45,7 +67,11 @@ pub fn conv_pack(g: &ConvGeom, w: &[f32], bias: Option<&[f32]>, dst: &mut [f32])
     for (d, v) in dst[..HDR].iter_mut().zip(signature(g, kb).iter().chain(core::iter::repeat(&0))) {
         *d = f32::from_bits(*v);
     }
-    pack_groups(g, &w[..g.w_len()], bias, kb, &mut dst[HDR..n]);
+    if spatial_case(g, kb) {
+        pack_weight_b(g, &w[..g.w_len()], bias, kb, &mut dst[HDR..n]);
+    } else {
+        pack_groups(g, &w[..g.w_len()], bias, kb, &mut dst[HDR..n]);
+    }
 }
 
 /// Per group, pack_a_panels of [W_g | b_g] (og x kb) into dst (groups * packed_a_len(og, kb)).
@@ -87,12 +113,14 @@ pub(super) fn weight_rows(g: &ConvGeom, w: &[f32], bias: Option<&[f32]>, gi: usi
     }
 }
 
-/// The packed panels of `p` (groups * packed_a_len(og, kb) floats) when `p` was packed for this
-/// geometry's og, kb and groups on this GEMM kernel, else None.
+/// The packed panels of `p` (A panels: groups * packed_a_len(og, kb) floats; B panels for
+/// [`spatial_case`]: weight_b_len) when `p` was packed for this geometry's og, kb, groups and
+/// layout on this GEMM kernel, else None.
 pub(super) fn packed_panels<'a>(g: &ConvGeom, kb: usize, p: Option<&'a [f32]>) -> Option<&'a [f32]> {
     let p = p?;
-    let n = HDR + gemm::packed_a_len(g.og(), kb) * g.groups;
-    if p.len() < n || p[..8].iter().map(|v| v.to_bits()).ne(signature(g, kb)) {
+    let n = HDR + body_len(g, kb);
+    let sig = signature(g, kb);
+    if p.len() < n || p[..sig.len()].iter().map(|v| v.to_bits()).ne(sig) {
         return None;
     }
     Some(&p[HDR..n])
