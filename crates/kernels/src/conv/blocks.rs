@@ -72,7 +72,9 @@ pub(super) fn conv_blocks(
     let nb = block_cols(BLOCK_FLOATS, rows, s, nr, g.n * g.groups);
     let nblk = s.div_ceil(nb);
     let yp = SendPtr(y.as_mut_ptr());
-    run_tasks(g.n * g.groups * nblk, &|t| {
+    let ntasks = g.n * g.groups * nblk;
+    run_tasks(ntasks, &|t| {
+        let t = spread(t, ntasks);
         let blk = t % nblk;
         let gi = (t / nblk) % g.groups;
         let n = t / (nblk * g.groups);

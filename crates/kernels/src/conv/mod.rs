@@ -337,6 +337,28 @@ fn out_pos(g: &ConvGeom, j: usize) -> (usize, usize, usize) {
     (od, oh, rem - oh * g.out_w)
 }
 
+/// The task a claim number runs: with T threads, claims alternate between T contiguous ranges of
+/// the tasks (claim i -> range i % T, its (i / T)-th task), so threads claiming in turn work far
+/// apart (different images, not the two sides of one block boundary, whose output cache lines
+/// would bounce between the cores) while each walks its range in order (input rows stay hot).
+#[inline]
+fn spread(i: usize, n: usize) -> usize {
+    let t = par::threads();
+    if t <= 1 || i >= n {
+        return i;
+    }
+    let per = n.div_ceil(t);
+    if (t - 1) * per >= n {
+        return i;
+    }
+    // claims in rounds over the ranges; the last range is shorter (last tasks), so once it is
+    // used up the rounds go over the other t - 1
+    let last = n - (t - 1) * per;
+    let (r, k) =
+        if i < last * t { (i % t, i / t) } else { ((i - last * t) % (t - 1), last + (i - last * t) / (t - 1)) };
+    r * per + k
+}
+
 /// Runs tasks 0..n across the pool (inline when single-threaded).
 fn run_tasks(n: usize, f: &(dyn Fn(usize) + Sync)) {
     if n == 0 {
@@ -515,4 +537,23 @@ fn add_rows(y: &mut [f32], res: &[f32], rows: usize, cols: usize, ld: usize) {
         }
     }
 }
+}
+
+#[cfg(test)]
+mod spread_tests {
+    #[test]
+    fn spread_is_a_permutation() {
+        for threads in [1, 2, 3, 4, 7] {
+            crate::par::set_threads(threads);
+            for n in 0..60 {
+                let mut seen = vec![false; n];
+                for i in 0..n {
+                    let j = super::spread(i, n);
+                    assert!(j < n && !seen[j], "threads {threads} n {n}: claim {i} -> {j}");
+                    seen[j] = true;
+                }
+            }
+        }
+        crate::par::set_threads(1);
+    }
 }

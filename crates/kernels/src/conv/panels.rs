@@ -161,7 +161,9 @@ pub(super) fn conv_panels(
     // multiplies the rows as it stores them (the copy hides under that tile's FMAs)
     #[cfg(target_arch = "x86_64")]
     let fused = gemm::best_kernel() == gemm::GemmKernel::Avx512 && gemm::panel_dims() == (8, 32) && og >= 8;
-    run_tasks(g.n * g.groups * nblk, &|t| {
+    let ntasks = g.n * g.groups * nblk;
+    run_tasks(ntasks, &|t| {
+        let t = spread(t, ntasks);
         let blk = t % nblk;
         let gi = (t / nblk) % g.groups;
         let n = t / (nblk * g.groups);

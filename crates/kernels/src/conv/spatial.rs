@@ -97,8 +97,9 @@ pub(super) fn conv_spatial(
         ct.resize(npos * o, 0.0);
     }
     {
-        let per = (CHUNK_BYTES / (4 * kb.min(gemm::panel_depth())) / mr).max(1);
-        let nchunks = np.div_ceil(per);
+        // chunks of equal size (a short last chunk would leave a thread idle)
+        let nchunks = np.div_ceil((CHUNK_BYTES / (4 * kb.min(gemm::panel_depth())) / mr).max(1));
+        let per = np.div_ceil(nchunks);
         let nbp = o.div_ceil(nr);
         let threads = par::threads();
         let nsplit = if threads > 1 { (2 * threads).div_ceil(nchunks).min(nbp) } else { 1 };
