@@ -1064,35 +1064,24 @@ unsafe fn drive_packed<K: Micro>(
     while pc < k {
         let kc = kc_max.min(k - pc);
         let acc = accum || pc > 0;
+        let tile = |ir: usize, jr: usize| {
+            let (mr, nr) = (mr_.min(m - ir), nr_.min(n - jr));
+            let (ap, bp) = (a.add(ir * k + pc * mr_), b.add(jr * k + pc * nr_));
+            K::run(mr, kc, ap, bp, nr_, c.add(ir * ldc + jr), ldc, nr, acc, core::ptr::null());
+        };
+        let (np, mp) = (n.div_ceil(nr_), m.div_ceil(mr_));
         if a_outer {
-            let mut ir = 0;
-            while ir < m {
-                let mr = mr_.min(m - ir);
-                let ap = a.add(ir * k + pc * mr_);
-                let mut jr = 0;
-                while jr < n {
-                    let nr = nr_.min(n - jr);
-                    let bp = b.add(jr * k + pc * nr_);
-                    K::run(mr, kc, ap, bp, nr_, c.add(ir * ldc + jr), ldc, nr, acc, core::ptr::null());
-                    jr += nr_;
+            for i in 0..mp {
+                for j in 0..np {
+                    tile(i * mr_, j * nr_);
                 }
-                ir += mr_;
             }
-            pc += kc;
-            continue;
-        }
-        let mut jr = 0;
-        while jr < n {
-            let nr = nr_.min(n - jr);
-            let bp = b.add(jr * k + pc * nr_);
-            let mut ir = 0;
-            while ir < m {
-                let mr = mr_.min(m - ir);
-                let ap = a.add(ir * k + pc * mr_);
-                K::run(mr, kc, ap, bp, nr_, c.add(ir * ldc + jr), ldc, nr, acc, core::ptr::null());
-                ir += mr_;
+        } else {
+            for j in 0..np {
+                for i in 0..mp {
+                    tile(i * mr_, j * nr_);
+                }
             }
-            jr += nr_;
         }
         pc += kc;
     }
