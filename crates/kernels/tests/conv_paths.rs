@@ -100,6 +100,8 @@ fn conv_fast_paths_match_direct_loops() {
         geom(9, 6, 10, 1, [1, 6, 6], [1, 3, 3], one, [0, 2, 2], [1, 2, 2]),
         geom(4, 3, 5, 1, [3, 4, 4], [3, 3, 3], one, [1, 1, 1], one),
         geom(11, 24, 36, 1, [1, 3, 5], [1, 1, 1], [1, 2, 2], [0, 0, 0], one),
+        // one image, many positions: the pointwise GEMMs split columns across threads
+        geom(1, 24, 40, 1, [1, 20, 23], [1, 1, 1], one, [0, 0, 0], one),
         // many images with little work each (grad-weight blocks span images)
         geom(9, 2, 3, 1, [1, 5, 5], [1, 3, 3], one, [0, 1, 1], one),
         geom(1, 1, 1, 1, [1, 1, 1], [1, 1, 1], one, [0, 0, 0], one),

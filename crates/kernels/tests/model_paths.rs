@@ -109,6 +109,7 @@ fn epilogue_on_every_forward_path() {
     for (i, (name, g)) in [
         ("pointwise", geom(2, 12, 7, 1, [1, 9, 11], [1, 1, 1], ONE, [0, 0, 0], ONE)),
         ("1x1 s2 subsampled", geom(2, 12, 7, 1, [1, 9, 12], [1, 1, 1], [1, 2, 2], [0, 0, 0], ONE)),
+        ("pointwise b1 wide", geom(1, 24, 40, 1, [1, 20, 23], [1, 1, 1], ONE, [0, 0, 0], ONE)),
         ("1x1 s3 batch 1", geom(1, 40, 33, 1, [1, 16, 17], [1, 1, 1], [1, 3, 3], [0, 0, 0], ONE)),
         ("blocks", geom(1, 5, 9, 1, [1, 13, 11], [1, 3, 3], ONE, [0, 1, 1], ONE)),
         ("packed K288", geom(1, 32, 17, 1, [1, 15, 13], [1, 3, 3], ONE, [0, 1, 1], ONE)),
@@ -131,6 +132,7 @@ fn prepacked_weights_on_every_forward_path() {
     let cases = [
         ("pointwise", geom(2, 12, 9, 1, [1, 9, 11], [1, 1, 1], ONE, [0, 0, 0], ONE)),
         ("pointwise groups 3", geom(1, 12, 9, 3, [1, 5, 7], [1, 1, 1], ONE, [0, 0, 0], ONE)),
+        ("pointwise b1 wide (columns split)", geom(1, 24, 40, 1, [1, 20, 23], [1, 1, 1], ONE, [0, 0, 0], ONE)),
         ("1x1 s2 (subsampled)", geom(2, 16, 24, 1, [1, 13, 13], [1, 1, 1], [1, 2, 2], [0, 0, 0], ONE)),
         ("1x1 3-d s1x2x3 groups 2", geom(3, 6, 8, 2, [4, 7, 8], [1, 1, 1], [1, 2, 3], [0, 0, 0], [2, 1, 1])),
         ("1x1 s2 padded (blocks)", geom(1, 16, 24, 1, [1, 9, 10], [1, 1, 1], [1, 2, 2], [0, 1, 1], ONE)),
