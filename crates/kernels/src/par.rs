@@ -35,9 +35,29 @@ static WORKERS: AtomicUsize = AtomicUsize::new(0);
 /// set while a job runs, so a nested `run` (from inside a task) executes inline.
 static BUSY: AtomicU32 = AtomicU32::new(0);
 
-/// Threads that `run` may use (calling thread included).
+/// Threads that `run` may use (calling thread included); 1 inside [`serial`].
 pub fn threads() -> usize {
+    if SERIAL.load(SeqCst) != 0 {
+        return 1;
+    }
     THREADS.load(SeqCst).min(WORKERS.load(SeqCst) + 1).max(1)
+}
+
+/// Set while [`serial`] runs.
+static SERIAL: AtomicU32 = AtomicU32::new(0);
+
+/// Runs `f` on the calling thread alone: [`threads`] is 1 inside it, so kernels split nothing
+/// (for work too small to pay for the hand-over: spreading a small layer over two cores costs
+/// more in cache traffic than it saves). Call it from the thread that calls `run`, not a task.
+pub fn serial<R>(f: impl FnOnce() -> R) -> R {
+    struct Restore(u32);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            SERIAL.store(self.0, SeqCst);
+        }
+    }
+    let _restore = Restore(SERIAL.swap(1, SeqCst));
+    f()
 }
 
 /// Requested thread count (calling thread included); on native, spawns missing workers.
@@ -230,6 +250,28 @@ pub fn split(n: usize, parts: usize, align: usize, i: usize) -> (usize, usize) {
 mod tests {
     use super::*;
     use std::sync::atomic::AtomicU64;
+    #[test]
+    fn serial_runs_on_one_thread_and_restores() {
+        set_threads(2);
+        let inside = serial(|| {
+            let n = AtomicU64::new(0);
+            run(10, &|_, t| {
+                assert_eq!(t, 0, "a task ran on a worker inside serial");
+                n.fetch_add(1, SeqCst);
+            });
+            assert_eq!(n.load(SeqCst), 10);
+            threads()
+        });
+        assert_eq!(inside, 1);
+        // (other tests change the thread count meanwhile: the flag itself is checked)
+        assert_eq!(SERIAL.load(SeqCst), 0);
+        // restored after a panic inside, too
+        let r = std::panic::catch_unwind(|| serial(|| panic!("inside serial")));
+        assert!(r.is_err());
+        assert_eq!(SERIAL.load(SeqCst), 0);
+        set_threads(1);
+    }
+
     #[test]
     fn runs_every_task_once() {
         set_threads(3);

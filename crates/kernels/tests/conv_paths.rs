@@ -46,6 +46,8 @@ fn run(g: &ConvGeom, seed: u64, what: &str) {
 
 #[test]
 fn conv_fast_paths_match_direct_loops() {
+    // small shapes take the threaded paths too (convs below the size threshold run on one thread)
+    conv::set_par_min_macs(0, 0);
     let one = [1, 1, 1];
     let geoms = [
         // shifted-row case (stride 1, same width), several column blocks splitting rows mid-way

@@ -92,6 +92,8 @@ fn pool_rnn_outputs() -> Vec<(String, Vec<f32>)> {
 
 #[test]
 fn conv_pool_rnn_on_every_isa_level() {
+    // small shapes take the threaded paths too (convs below the size threshold run on one thread)
+    conv::set_par_min_macs(0, 0);
     let levels: Vec<Isa> =
         [Isa::Scalar, Isa::Avx2, Isa::Avx512].into_iter().filter(|&l| l <= simd::detected()).collect();
     let one = [1, 1, 1];

@@ -8,6 +8,8 @@ mod common;
 use common::{close, direct, geom, rand};
 
 fn check_conv(threads: usize) {
+    // small shapes take the threaded paths too (convs below the size threshold run on one thread)
+    conv::set_par_min_macs(0, 0);
     par::set_threads(threads);
     let geoms = [
         geom(2, 3, 4, 1, [1, 7, 9], [1, 3, 3], [1, 1, 1], [0, 1, 1], [1, 1, 1]),

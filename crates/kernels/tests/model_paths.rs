@@ -95,6 +95,8 @@ fn dw_geoms() -> Vec<(&'static str, ConvGeom)> {
 
 #[test]
 fn depthwise_matches_direct() {
+    // small shapes take the threaded paths too (convs below the size threshold run on one thread)
+    conv::set_par_min_macs(0, 0);
     for threads in [1, 2] {
         par::set_threads(threads);
         for (i, (name, g)) in dw_geoms().iter().enumerate() {
@@ -129,6 +131,8 @@ fn epilogue_on_every_forward_path() {
 /// GEMM forward path, and a buffer packed for another geometry or bias is not used.
 #[test]
 fn prepacked_weights_on_every_forward_path() {
+    // small shapes take the threaded paths too (convs below the size threshold run on one thread)
+    conv::set_par_min_macs(0, 0);
     let cases = [
         ("pointwise", geom(2, 12, 9, 1, [1, 9, 11], [1, 1, 1], ONE, [0, 0, 0], ONE)),
         ("pointwise groups 3", geom(1, 12, 9, 3, [1, 5, 7], [1, 1, 1], ONE, [0, 0, 0], ONE)),

@@ -229,6 +229,25 @@ pub fn set_direct_depthwise(on: bool) {
     DIRECT_DW.store(on, core::sync::atomic::Ordering::Relaxed);
 }
 
+/// Multiply-adds below which a conv forward runs on one thread: (GEMM paths, direct depthwise).
+static PAR_MIN_GEMM: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(24 << 20);
+static PAR_MIN_DW: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(1 << 20);
+
+fn par_min_macs() -> (usize, usize) {
+    use core::sync::atomic::Ordering::Relaxed;
+    (PAR_MIN_GEMM.load(Relaxed), PAR_MIN_DW.load(Relaxed))
+}
+
+/// Test hook: the multiply-adds below which a conv forward runs on one thread, for the GEMM paths
+/// and the direct depthwise path (0, 0: every size uses the threads, so tests reach the
+/// threaded code with small shapes).
+#[doc(hidden)]
+pub fn set_par_min_macs(gemm: usize, depthwise: usize) {
+    use core::sync::atomic::Ordering::Relaxed;
+    PAR_MIN_GEMM.store(gemm, Relaxed);
+    PAR_MIN_DW.store(depthwise, Relaxed);
+}
+
 static BUDGET_DIV: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(1);
 
 /// Test hook: divides every block budget by `div` (>= 1), so small shapes take the multi-block
@@ -462,7 +481,16 @@ pub fn conv_fused_packed(
     ep: Epilogue,
 ) {
     let ep = Epilogue { act: ep.act, res: ep.res.map(|r| &r[..g.y_len()]) };
-    if depthwise_case(g) && DIRECT_DW.load(core::sync::atomic::Ordering::Relaxed) {
+    // small convs (mobilenet's, resnet's downsample 1x1s at batch 1) run on one thread: split over
+    // two cores they are slower than on one (the next layer's input then sits in the other
+    // core's cache), measured on 2-core Zen 5 for every such layer of mobilenet_v2
+    let macs = (g.n * g.o * g.out_size()).saturating_mul(g.kg());
+    let dw = depthwise_case(g) && DIRECT_DW.load(core::sync::atomic::Ordering::Relaxed);
+    let (gemm_min, dw_min) = par_min_macs();
+    if par::threads() > 1 && macs < if dw { dw_min } else { gemm_min } {
+        return par::serial(|| conv_fused_packed(g, x, w, bias, packed, y, ep));
+    }
+    if dw {
         return conv_depthwise(g, x, w, bias, y, &ep);
     }
     let kb = g.kg() + bias.is_some() as usize;
