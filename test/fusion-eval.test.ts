@@ -9,7 +9,7 @@ import { backendImpl } from "../ts/runtime.js";
 import { isFusionEnabled, setFusionEnabled } from "../ts/nn/fusion.js";
 import { describeBackends, expectClose } from "./util.js";
 
-const { nn } = torch;
+const { nn, F } = torch;
 const vm = torch.vision.models;
 
 /** Runs fn and counts the backend's calls of the named kernels. */
@@ -399,13 +399,14 @@ describeBackends("inference fusion", (backend) => {
     } finally {
       b.conv = conv0;
     }
-    // 4 convs fused per forward (the unfused runs pass no packing); the depthwise one reads w itself
+    // 4 convs per forward, fused (folded weights) and unfused (the modules' own weights): each
+    // weight set is packed once; the depthwise conv reads w itself
     const rust = backend !== "js";
-    expect(counts.convPackedLen).toBe(4);
-    expect(counts.convPack).toBe(rust ? 3 : 0);
-    const fusedCalls = packedArgs.filter((_, i) => Math.floor(i / 4) % 2 === 0);
-    expect(fusedCalls.filter((p) => p !== null).length).toBe(rust ? 9 : 0);
-    // a changed weight: its conv folds and packs again, the others keep theirs
+    expect(counts.convPackedLen).toBe(8);
+    expect(counts.convPack).toBe(rust ? 6 : 0);
+    expect(packedArgs.length).toBe(24);
+    expect(packedArgs.filter((p) => p !== null).length).toBe(rust ? 18 : 0);
+    // a changed weight: its conv folds and packs again (folded and own weights), the others keep theirs
     torch.noGrad(() => (seq.at(0) as torch.nn.Conv2d).weight.mul_(0.5));
     const again = kernelCalls(
       () =>
@@ -416,13 +417,39 @@ describeBackends("inference fusion", (backend) => {
         ),
       ["convPack"],
     );
-    expect(again.convPack).toBe(rust ? 1 : 0);
+    expect(again.convPack).toBe(rust ? 2 : 0);
     // dropping the fold frees its packed weights
     const conv = seq.at(0) as unknown as { _fold: { slot: { packed: torch.Tensor | null } } | null; dropFold(): void };
     const packed = conv._fold!.slot.packed;
     expect(packed === null).toBe(!rust);
     conv.dropFold();
     if (packed) expect(packed.isDisposed).toBe(true);
+  });
+
+  it("a conv without a norm packs its own weights once in inference, again after a change, never with autograd", () => {
+    torch.manualSeed(17);
+    const conv = new nn.Conv2d(24, 40, 3, { padding: 1, stride: 2 });
+    const x = torch.randn(2, 24, 9, 11);
+    const ref = () => F.conv2d(x, conv.weight, conv.bias, { padding: 1, stride: 2 });
+    const rust = backend !== "js";
+    for (let i = 0; i < 3; i++) {
+      const n = kernelCalls(() => tol(ev(conv, x), torch.noGrad(ref), `call ${i}`), ["convPack"]);
+      expect(n.convPack).toBe(rust && i === 0 ? 1 : 0);
+    }
+    torch.noGrad(() => conv.weight.add_(0.25));
+    const n = kernelCalls(() => tol(ev(conv, x), torch.noGrad(ref), "after weight.add_"), ["convPack"]);
+    expect(n.convPack).toBe(rust ? 1 : 0);
+    conv.bias = new nn.Parameter(torch.randn(40));
+    tol(ev(conv, x), torch.noGrad(ref), "after a new bias");
+    // with autograd: F.conv2d as written, gradients reach the weights, no packing
+    const g = kernelCalls(() => {
+      const y = (conv as any).forward(x) as torch.Tensor;
+      y.sum().backward();
+    }, ["convPack"]);
+    expect(g.convPack).toBe(0);
+    expect(conv.weight.grad).not.toBeNull();
+    conv.dropPack();
+    tol(ev(conv, x), torch.noGrad(ref), "after dropPack");
   });
 
   it("the module tree, state dict and print text are unchanged by fused forwards", () => {

@@ -181,13 +181,48 @@ export abstract class ConvForward extends ConvNd implements FusableProducer, Nor
   protected abstract get fn(): typeof F.conv2d;
   /** The folded weights of the last norm fused into this conv (see withNorm); not state. */
   private _fold: FoldCache | null = null;
+  /** The module's own weights packed for the backend's conv (inference without autograd), and
+   *  what they were packed from; not state. */
+  private _pack: { tensors: (Tensor | null)[]; refs: unknown[]; versions: number[]; slot: F.ConvPackSlot } | null =
+    null;
   forward(x: Tensor): Tensor {
-    return this.convForward(x, null, this.weight, this.bias, null);
+    return this.convForward(x, null, this.weight, this.bias, null, this.ownSlot(x));
+  }
+  /** The packing slot of the module's own weights when this call records no gradient (else null:
+   *  training runs F.conv* as written); a new slot when the weight or bias was replaced or changed. */
+  private ownSlot(x: Tensor): F.ConvPackSlot | null {
+    const tensors = [this.weight, this.bias];
+    if (!(x instanceof Tensor) || tensors.some((t) => t?.isDisposed) || ops.willRecord([x, ...tensors])) return null;
+    const c = this._pack;
+    const refOf = (t: Tensor | null) => (t ? (t as unknown as { _ref: unknown })._ref : null);
+    if (
+      c !== null &&
+      tensors.every(
+        (t, i) => c.tensors[i] === t && (t === null || (c.refs[i] === refOf(t) && c.versions[i] === versionOf(t))),
+      )
+    ) {
+      return c.slot;
+    }
+    this.dropPack();
+    this._pack = {
+      tensors,
+      refs: tensors.map(refOf),
+      versions: tensors.map((t) => (t ? versionOf(t) : 0)),
+      slot: { packed: undefined },
+    };
+    return this._pack.slot;
+  }
+  /** Frees the packed copy of the module's own weights (made again on the next inference call). */
+  dropPack(): void {
+    this._pack?.slot.packed?.dispose();
+    this._pack = null;
   }
   /** Fusion (nn/fusion.ts): the conv applies a following activation in its kernel (F.conv*'s
    *  `activation` option), unless forward is overridden. */
   withActivation(act: FusedActivation): ((x: Tensor) => Tensor) | null {
-    return inheritsForward(this, ConvForward) ? (x) => this.convForward(x, act, this.weight, this.bias, null) : null;
+    return inheritsForward(this, ConvForward)
+      ? (x) => this.convForward(x, act, this.weight, this.bias, null, this.ownSlot(x))
+      : null;
   }
   /** Fusion (nn/fusion.ts): a following norm that is a per-channel affine map now (BatchNorm in
    *  eval) folded into the weights, w' = w * scale and b' = b * scale + shift per output channel,
