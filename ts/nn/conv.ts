@@ -163,12 +163,29 @@ export abstract class ConvNd extends Module {
   }
 }
 
-/** The weights of a conv with a norm folded in, and what they were computed from. */
-interface FoldCache {
-  /** conv.weight, conv.bias and the norm's sources, each with its storage and version then. */
+/** Tensors a cache was computed from, each with its storage and version counter then. */
+interface Sources {
   tensors: (Tensor | null)[];
   refs: unknown[];
   versions: number[];
+}
+const refOf = (t: Tensor | null): unknown => (t ? (t as unknown as { _ref: unknown })._ref : null);
+function sourcesOf(tensors: (Tensor | null)[]): Sources {
+  return { tensors, refs: tensors.map(refOf), versions: tensors.map((t) => (t ? versionOf(t) : 0)) };
+}
+/** Whether `tensors` are the same tensors as `s`'s, on the same storages, unchanged since. */
+function sameSources(s: Sources, tensors: (Tensor | null)[]): boolean {
+  return (
+    s.tensors.length === tensors.length &&
+    tensors.every(
+      (t, i) => s.tensors[i] === t && (t === null || (s.refs[i] === refOf(t) && s.versions[i] === versionOf(t))),
+    )
+  );
+}
+
+/** The weights of a conv with a norm folded in, and what they were computed from. */
+interface FoldCache extends Sources {
+  // tensors: conv.weight, conv.bias and the norm's sources
   scalars: readonly number[];
   weight: Tensor;
   bias: Tensor;
@@ -183,8 +200,7 @@ export abstract class ConvForward extends ConvNd implements FusableProducer, Nor
   private _fold: FoldCache | null = null;
   /** The module's own weights packed for the backend's conv (inference without autograd), and
    *  what they were packed from; not state. */
-  private _pack: { tensors: (Tensor | null)[]; refs: unknown[]; versions: number[]; slot: F.ConvPackSlot } | null =
-    null;
+  private _pack: (Sources & { slot: F.ConvPackSlot }) | null = null;
   forward(x: Tensor): Tensor {
     return this.convForward(x, null, this.weight, this.bias, null, this.ownSlot(x));
   }
@@ -193,23 +209,9 @@ export abstract class ConvForward extends ConvNd implements FusableProducer, Nor
   private ownSlot(x: Tensor): F.ConvPackSlot | null {
     const tensors = [this.weight, this.bias];
     if (!(x instanceof Tensor) || tensors.some((t) => t?.isDisposed) || ops.willRecord([x, ...tensors])) return null;
-    const c = this._pack;
-    const refOf = (t: Tensor | null) => (t ? (t as unknown as { _ref: unknown })._ref : null);
-    if (
-      c !== null &&
-      tensors.every(
-        (t, i) => c.tensors[i] === t && (t === null || (c.refs[i] === refOf(t) && c.versions[i] === versionOf(t))),
-      )
-    ) {
-      return c.slot;
-    }
+    if (this._pack !== null && sameSources(this._pack, tensors)) return this._pack.slot;
     this.dropPack();
-    this._pack = {
-      tensors,
-      refs: tensors.map(refOf),
-      versions: tensors.map((t) => (t ? versionOf(t) : 0)),
-      slot: { packed: undefined },
-    };
+    this._pack = { ...sourcesOf(tensors), slot: { packed: undefined } };
     return this._pack.slot;
   }
   /** Frees the packed copy of the module's own weights (made again on the next inference call). */
@@ -248,16 +250,13 @@ export abstract class ConvForward extends ConvNd implements FusableProducer, Nor
     const tensors = [this.weight, this.bias, ...aff.sources];
     for (const t of tensors) if (t !== null && t.isDisposed) return null;
     const c = this._fold;
-    if (c !== null && c.tensors.length === tensors.length && c.scalars.length === aff.scalars.length) {
-      let same = true;
-      for (let i = 0; same && i < tensors.length; i++) {
-        const t = tensors[i];
-        same =
-          c.tensors[i] === t &&
-          (t === null || (c.refs[i] === (t as unknown as { _ref: unknown })._ref && c.versions[i] === versionOf(t)));
-      }
-      for (let i = 0; same && i < aff.scalars.length; i++) same = Object.is(c.scalars[i], aff.scalars[i]);
-      if (same) return c;
+    if (
+      c !== null &&
+      sameSources(c, tensors) &&
+      c.scalars.length === aff.scalars.length &&
+      aff.scalars.every((v, i) => Object.is(c.scalars[i], v))
+    ) {
+      return c;
     }
     this.dropFold();
     const { scale, shift } = aff.compute();
@@ -274,9 +273,7 @@ export abstract class ConvForward extends ConvNd implements FusableProducer, Nor
     const weight = keep(noGrad(() => tensor(w, { shape: this.weight.shape.slice() }))),
       bias = keep(noGrad(() => tensor(bf, { shape: [O] })));
     this._fold = {
-      tensors,
-      refs: tensors.map((t) => (t ? (t as unknown as { _ref: unknown })._ref : null)),
-      versions: tensors.map((t) => (t ? versionOf(t) : 0)),
+      ...sourcesOf(tensors),
       scalars: aff.scalars.slice(),
       weight,
       bias,
