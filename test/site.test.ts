@@ -262,7 +262,7 @@ describe.skipIf(!existsSync(CHROMIUM))("site: the glossary pages and the trainin
     expect(st.env).toMatch(/backend wasm \(torchlet-[a-z-]+\.wasm: /);
     expect(st.backend).toMatchObject({ backend: "wasm", simd: true });
     expect(st.env).toContain(D.backendLine(st.backend));
-    expect(st.acc).toBeGreaterThanOrEqual(0.8);
+    expect(st.acc).toBeGreaterThanOrEqual(0.8); // seeded run: 0.8185 on wasm 2T in Chromium
     const fps = [...st.fps].sort((a, b) => a - b);
     expect(fps.length).toBeGreaterThan(2);
     expect(fps[Math.floor(fps.length / 2)]).toBeGreaterThanOrEqual(30);

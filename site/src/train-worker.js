@@ -40,7 +40,6 @@ async function train({ epochs = 2, batch = 64, lr = 0.01 }) {
   torch.manualSeed(0);
   const model = makeSimpleCNN(torch, 10, 1, 28);
   const opt = new torch.optim.SGD(model.parameters(), { lr, momentum: 0.9 });
-  const order = Int32Array.from({ length: train.n }, (_, k) => k);
   const xb = new Float32Array(batch * 784),
     yb = new Int32Array(batch);
   let step = 0,
@@ -49,10 +48,8 @@ async function train({ epochs = 2, batch = 64, lr = 0.01 }) {
   const t0 = performance.now();
   let seenAll = 0;
   for (let ep = 1; ep <= epochs && !stop; ep++) {
-    for (let k = train.n - 1; k > 0; k--) {
-      const j = Math.floor(Math.random() * (k + 1));
-      [order[k], order[j]] = [order[j], order[k]];
-    }
+    // seeded (manualSeed above): the same data order, so the same run, on every visit
+    const order = Int32Array.from(torch.randperm(train.n).dataSync(), Number);
     model.train();
     for (let s = 0; s < train.n && !stop; s += batch) {
       const bs = Math.min(batch, train.n - s);
