@@ -16,6 +16,10 @@ pub(super) fn depthwise_case(g: &ConvGeom) -> bool {
 thread_local! {
     static PHASE: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
     static FLAT: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+    /// The geometry PHASE's zeros were laid out for ([`Phased::key`]): the positions a plane's
+    /// fill writes are the same for every plane of one geometry, so the zeros of the padding
+    /// stay in place from plane to plane (and from call to call) and only the input is copied.
+    static PHASE_KEY: core::cell::Cell<[usize; 9]> = const { core::cell::Cell::new([0; 9]) };
 }
 
 /// Layout of one channel's zero-padded input split into its stride phases along every dim:
@@ -49,64 +53,51 @@ impl Phased {
         let phase = ((a % g.s_d) * g.s_h + b % g.s_h) * g.s_w + c % g.s_w;
         phase * self.sub() + ((a / g.s_d) * self.qh + b / g.s_h) * self.qw + c / g.s_w
     }
-    /// Writes the padded, phase-split channel `xp` into `dst` (zeros in the padding).
+    /// What decides which positions of the buffer hold input and which stay zero.
+    fn key(g: &ConvGeom) -> [usize; 9] {
+        [g.in_d, g.in_h, g.in_w, g.p_d, g.p_h, g.p_w, g.s_d, g.s_h, g.s_w]
+    }
+    /// Writes the input positions of the padded, phase-split channel `xp` into `dst`, whose other
+    /// positions (the padding and the rounding of each phase up to q) are zero already.
+    #[inline(always)]
     fn fill(&self, g: &ConvGeom, xp: &[f32], dst: &mut [f32]) {
         let sub = self.sub();
         let (sd, sh, sw) = (g.s_d, g.s_h, g.s_w);
-        let hp = g.in_h + 2 * g.p_h;
-        let dp = g.in_d + 2 * g.p_d;
-        for pd in 0..dp {
-            let (qd, rd) = (pd / sd, pd % sd);
-            let id = pd as isize - g.p_d as isize;
-            for ph in 0..hp {
-                let (qh, rh) = (ph / sh, ph % sh);
-                let ih = ph as isize - g.p_h as isize;
-                let inside = id >= 0 && (id as usize) < g.in_d && ih >= 0 && (ih as usize) < g.in_h;
-                let row = if inside {
-                    let r = (id as usize * g.in_h + ih as usize) * g.in_w;
-                    Some(&xp[r..r + g.in_w])
-                } else {
-                    None
-                };
-                for rw in 0..sw {
-                    let base = ((rd * sh + rh) * sw + rw) * sub + (qd * self.qh + qh) * self.qw;
-                    let d = &mut dst[base..base + self.qw];
-                    // padded column pw = qw*sw + rw, input column pw - pW
-                    match row {
-                        None => d.fill(0.0),
-                        Some(row) if sw == 1 => {
-                            d[..g.p_w].fill(0.0);
-                            d[g.p_w..g.p_w + g.in_w].copy_from_slice(row);
-                            d[g.p_w + g.in_w..].fill(0.0);
-                        }
-                        Some(row) => {
-                            // padded column c*sw + rw is input column c*sw + rw - pW: inside for c in [lo, hi)
-                            let lo = g.p_w.saturating_sub(rw).div_ceil(sw).min(self.qw);
-                            let hi = ((g.p_w + g.in_w).saturating_sub(rw).div_ceil(sw)).clamp(lo, self.qw);
-                            d[..lo].fill(0.0);
-                            d[hi..].fill(0.0);
-                            let first = lo * sw + rw - g.p_w;
-                            strided_copy(&mut d[lo..hi], &row[first..], sw);
-                        }
-                    }
+        // the phases of the columns: input column iw (padded pw = iw + pW) sits in phase pw % sW
+        // at q = pw / sW; per phase rw, the input columns iw0(rw), iw0 + sW, ...
+        for id in 0..g.in_d {
+            let (qd, rd) = ((id + g.p_d) / sd, (id + g.p_d) % sd);
+            for ih in 0..g.in_h {
+                let (qh, rh) = ((ih + g.p_h) / sh, (ih + g.p_h) % sh);
+                let r = (id * g.in_h + ih) * g.in_w;
+                let row = &xp[r..r + g.in_w];
+                let line = (qd * self.qh + qh) * self.qw;
+                if sw == 1 {
+                    let b = (rd * sh + rh) * sub + line + g.p_w;
+                    dst[b..b + g.in_w].copy_from_slice(row);
+                    continue;
                 }
-            }
-            // rows of the phases past hp (when hp is not a multiple of sh): zero
-        }
-        // sub-volume rows / planes past the padded extent (ceil in qd, qh): zero
-        for rd in 0..sd {
-            for rh in 0..sh {
+                if sw == 2 {
+                    // even input columns 2k to phase pW % 2 at q = k + pW / 2, odd ones to phase
+                    // (pW + 1) % 2 at q = k + (pW + 1) / 2: one deinterleaving pass over the row
+                    let (ne, no) = (g.in_w.div_ceil(2), g.in_w / 2);
+                    let pe = ((rd * sh + rh) * 2 + g.p_w % 2) * sub + line + g.p_w / 2;
+                    let po = ((rd * sh + rh) * 2 + (g.p_w + 1) % 2) * sub + line + (g.p_w + 1) / 2;
+                    let (lo, hi) = (pe.min(po), pe.max(po));
+                    let (a, b) = dst.split_at_mut(hi);
+                    let (e, o) =
+                        if pe < po { (&mut a[lo..lo + ne], &mut b[..no]) } else { (&mut b[..ne], &mut a[lo..lo + no]) };
+                    deinterleave(e, o, row);
+                    continue;
+                }
                 for rw in 0..sw {
-                    let b = ((rd * sh + rh) * sw + rw) * sub;
-                    for qd in 0..self.qd {
-                        let used_d = qd * sd + rd < dp;
-                        for qh in 0..self.qh {
-                            if !used_d || qh * sh + rh >= hp {
-                                let o = b + (qd * self.qh + qh) * self.qw;
-                                dst[o..o + self.qw].fill(0.0);
-                            }
-                        }
+                    let iw0 = (rw + sw - g.p_w % sw) % sw;
+                    if iw0 >= g.in_w {
+                        continue;
                     }
+                    let count = (g.in_w - iw0).div_ceil(sw);
+                    let b = ((rd * sh + rh) * sw + rw) * sub + line + (iw0 + g.p_w) / sw;
+                    strided_copy(&mut dst[b..b + count], &row[iw0..], sw);
                 }
             }
         }
@@ -124,6 +115,7 @@ pub(super) fn conv_depthwise(g: &ConvGeom, x: &[f32], w: &[f32], bias: Option<&[
     }
     let ph = Phased::new(g);
     let (plen, nflat) = (ph.len(g), ph.n_out(g));
+    let key = Phased::key(g);
     let mut offs = Vec::with_capacity(ks);
     for kd in 0..g.k_d {
         for kh in 0..g.k_h {
@@ -148,6 +140,11 @@ pub(super) fn conv_depthwise(g: &ConvGeom, x: &[f32], w: &[f32], bias: Option<&[
                 let (mut pb, mut fb) = (pb.borrow_mut(), fb.borrow_mut());
                 if pb.len() < plen {
                     pb.resize(plen, 0.0);
+                    PHASE_KEY.set([0; 9]);
+                }
+                if PHASE_KEY.get() != key {
+                    pb[..plen].fill(0.0);
+                    PHASE_KEY.set(key);
                 }
                 if fb.len() < nflat {
                     fb.resize(nflat, 0.0);
@@ -155,22 +152,16 @@ pub(super) fn conv_depthwise(g: &ConvGeom, x: &[f32], w: &[f32], bias: Option<&[
                 let (src, t) = (&mut pb[..plen], &mut fb[..nflat]);
                 for plane in p0..p1 {
                     let (n, c) = (plane / g.c, plane % g.c);
-                    ph.fill(g, &x[plane * ins..(plane + 1) * ins], src);
-                    for m in 0..mult {
-                        let o = c * mult + m;
-                        let b = bias.map_or(0.0, |b| b[o]);
-                        dw_row(t, src, offs, &w[o * ks..(o + 1) * ks], b);
-                        let yoff = (n * g.o + o) * outs;
-                        // SAFETY: output plane (n, o) belongs to this task's input plane (n, c) only.
-                        let yo = unsafe { core::slice::from_raw_parts_mut(yp.get().add(yoff), outs) };
-                        for od in 0..g.out_d {
-                            for oh in 0..g.out_h {
-                                let r = od * g.out_h + oh;
-                                let f = (od * ph.qh + oh) * ph.qw;
-                                yo[r * g.out_w..(r + 1) * g.out_w].copy_from_slice(&t[f..f + g.out_w]);
-                            }
-                        }
-                        ep.apply(yo, yoff, 1, outs, outs);
+                    let yoff = (n * g.o + c * mult) * outs;
+                    // SAFETY: output planes (n, c*mult .. (c+1)*mult) belong to this task's input
+                    // plane (n, c) only.
+                    let yo = unsafe { core::slice::from_raw_parts_mut(yp.get().add(yoff), mult * outs) };
+                    let wc = &w[c * mult * ks..(c + 1) * mult * ks];
+                    let bc = bias.map(|b| &b[c * mult..(c + 1) * mult]);
+                    let act = if ep.res.is_none() { ep.act } else { ConvAct::None };
+                    dw_plane(g, ph, &x[plane * ins..(plane + 1) * ins], src, t, offs, wc, bc, yo, act);
+                    if ep.res.is_some() {
+                        ep.apply(yo, yoff, mult, outs, outs);
                     }
                 }
             })
@@ -184,7 +175,71 @@ pub(super) fn conv_depthwise(g: &ConvGeom, x: &[f32], w: &[f32], bias: Option<&[
 }
 
 crate::simd_fn! {
+/// One input channel's planes: fills the phased buffer `src` from `xp`, then for each of its
+/// `mult` outputs the run of taps into `t` and the valid columns out to `yo` with `act`.
+fn dw_plane(
+    g: &ConvGeom,
+    ph: &Phased,
+    xp: &[f32],
+    src: &mut [f32],
+    t: &mut [f32],
+    offs: &[usize],
+    wc: &[f32],
+    bc: Option<&[f32]>,
+    yo: &mut [f32],
+    act: ConvAct,
+) {
+    let (outs, ks) = (g.out_size(), offs.len());
+    ph.fill(g, xp, src);
+    for m in 0..yo.len() / outs.max(1) {
+        dw_row(t, src, offs, &wc[m * ks..(m + 1) * ks], bc.map_or(0.0, |b| b[m]));
+        let ym = &mut yo[m * outs..(m + 1) * outs];
+        for od in 0..g.out_d {
+            for oh in 0..g.out_h {
+                let r = od * g.out_h + oh;
+                let f = (od * ph.qh + oh) * ph.qw;
+                copy_act(&mut ym[r * g.out_w..(r + 1) * g.out_w], &t[f..f + g.out_w], act);
+            }
+        }
+    }
+}
+}
+
+/// d = act(src) (ReLU and ReLU6 as the epilogue's: NaN and -0 stay).
+#[inline(always)]
+fn copy_act(d: &mut [f32], src: &[f32], act: ConvAct) {
+    let src = &src[..d.len()];
+    match act {
+        ConvAct::None => d.copy_from_slice(src),
+        ConvAct::Relu => {
+            for (v, &x) in d.iter_mut().zip(src) {
+                *v = if x > 0.0 || x.is_nan() { x } else { 0.0 };
+            }
+        }
+        ConvAct::Relu6 => {
+            for (v, &x) in d.iter_mut().zip(src) {
+                let a = if x < 0.0 { 0.0 } else { x };
+                *v = if x > 6.0 { 6.0 } else { a };
+            }
+        }
+    }
+}
+
 /// d[c] = src[c * s] (src holds at least (d.len() - 1) * s + 1 floats).
+/// e[k] = row[2k], o[k] = row[2k + 1] (e holds ceil(len / 2), o floor(len / 2)).
+#[inline(always)]
+fn deinterleave(e: &mut [f32], o: &mut [f32], row: &[f32]) {
+    let pairs = o.len();
+    for ((ev, ov), p) in e[..pairs].iter_mut().zip(o.iter_mut()).zip(row[..2 * pairs].chunks_exact(2)) {
+        *ev = p[0];
+        *ov = p[1];
+    }
+    if e.len() > pairs {
+        e[pairs] = row[2 * pairs];
+    }
+}
+
+#[inline(always)]
 fn strided_copy(d: &mut [f32], src: &[f32], s: usize) {
     let n = d.len();
     if n == 0 {
@@ -204,7 +259,6 @@ fn strided_copy(d: &mut [f32], src: &[f32], s: usize) {
     for c in 0..n {
         d[c] = src[c * s];
     }
-}
 }
 
 crate::simd_fn! {

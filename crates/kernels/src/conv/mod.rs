@@ -159,29 +159,6 @@ fn gemm_par(
     });
 }
 
-/// C[m x n] (ldc = n) = beta*C + A B with A packed over depth ak (see gemm::sgemm_apacked), rows
-/// split across threads (at panel boundaries) when large.
-fn gemm_par_packed(m: usize, n: usize, k: usize, ap: &[f32], ak: usize, b: &[f32], c: &mut [f32], beta: f32) {
-    let (mr, _) = gemm::panel_dims();
-    let work = m * n * k;
-    let parts = par::threads().min(m.div_ceil(mr)).min(work / crate::linalg::PAR_MIN_FLOPS).max(1);
-    if parts <= 1 {
-        gemm::sgemm_apacked(m, n, k, ap, ak, b, n, false, c, n, beta, 0, m);
-        return;
-    }
-    let cp = SendPtr(c.as_mut_ptr());
-    let cl = c.len();
-    par::run(parts, &|t, _| {
-        let (r0, r1) = par::split(m, parts, mr, t);
-        if r0 >= r1 {
-            return;
-        }
-        // SAFETY: each task writes only rows [r0, r1) of C.
-        let cs = unsafe { core::slice::from_raw_parts_mut(cp.get(), cl) };
-        gemm::sgemm_apacked(m, n, k, ap, ak, b, n, false, cs, n, beta, r0, r1);
-    });
-}
-
 /// Runs `f(image)` for every image, across threads when there are enough images.
 fn per_image(g: &ConvGeom, f: &(dyn Fn(usize) + Sync)) {
     if g.n >= 2 && par::threads() > 1 {

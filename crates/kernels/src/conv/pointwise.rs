@@ -1,9 +1,19 @@
 //! Forward strategy of 1x1 / stride 1 / unpadded convs: the input already is the im2col matrix.
 use super::*;
 
+/// Floats of one column block of a pointwise conv's output (all output channels of a group): the
+/// GEMM writes a block and the bias and epilogue pass reads it back while it is still in L2.
+const PW_BLOCK: usize = 64 << 10;
+
 /// 1x1 / stride 1 / unpadded convolution: the input already is the im2col matrix.
 /// `packed`: the weights' panels from [`conv_pack`] (depth kg + bias column, of which the GEMM
 /// reads the first kg), when valid for g.
+///
+/// The output is made a column block at a time: the GEMM only writes it (no bias pre-fill for it
+/// to read back), then one pass adds the bias and applies the epilogue while the block is in
+/// cache. Before, the bias fill, the accumulating GEMM and the epilogue each streamed the whole
+/// output through memory (mobilenet_v2's 16 -> 96 expand conv writes 4.8 MB). Tasks over
+/// (image, group, column block), and over MR-aligned row ranges when there are few blocks.
 pub(super) fn conv_pointwise(
     g: &ConvGeom,
     x: &[f32],
@@ -15,33 +25,104 @@ pub(super) fn conv_pointwise(
 ) {
     let kb = g.kg() + bias.is_some() as usize;
     let a_len = gemm::packed_a_len(g.og(), kb);
-    let (ins, s, og, kg) = (g.in_size(), g.out_size(), g.og(), g.kg());
+    let (s, og, kg) = (g.out_size(), g.og(), g.kg());
     let (x, w) = (&x[..g.x_len()], &w[..g.w_len()]);
     let y = &mut y[..g.y_len()];
+    if s == 0 || og == 0 {
+        return;
+    }
+    let (mr, nr) = gemm::panel_dims();
+    let cb = block_cols(PW_BLOCK, og, s, nr, g.n * g.groups).min(s);
+    let nb = s.div_ceil(cb);
+    let blocks = g.n * g.groups * nb;
+    let threads = par::threads();
+    // few blocks for the threads: each block's rows split too (at MR, as the packing requires)
+    let rparts = if threads > 1 && blocks < 2 * threads { threads.min(og.div_ceil(mr)) } else { 1 };
     let yp = SendPtr(y.as_mut_ptr());
-    per_image(g, &|n| {
-        // SAFETY: image n owns y[n*O*S .. (n+1)*O*S].
-        let yn = unsafe { core::slice::from_raw_parts_mut(yp.get().add(n * g.o * s), g.o * s) };
-        let xn = &x[n * g.c * ins..(n + 1) * g.c * ins];
-        let beta = if let Some(b) = bias {
-            for (o, row) in yn.chunks_exact_mut(s.max(1)).enumerate().take(g.o) {
-                row.fill(b[o]);
-            }
-            1.0
-        } else {
-            0.0
-        };
-        for gi in 0..g.groups {
-            let wg = &w[gi * og * kg..(gi + 1) * og * kg];
-            let yg = &mut yn[gi * og * s..(gi + 1) * og * s];
-            let xg = &xn[gi * kg * s..(gi + 1) * kg * s];
-            match packed {
-                Some(p) => gemm_par_packed(og, s, kg, &p[gi * a_len..(gi + 1) * a_len], kb, xg, yg, beta),
-                None => gemm_par(og, s, kg, wg, kg, false, xg, s, false, yg, beta),
+    let yl = y.len();
+    let task = |t: usize| {
+        let (blk, rp) = (t / rparts, t % rparts);
+        let (ng, bi) = (blk / nb, blk % nb);
+        let (n, gi) = (ng / g.groups, ng % g.groups);
+        let (r0, r1) = par::split(og, rparts, mr, rp);
+        if r0 >= r1 {
+            return;
+        }
+        let (j0, j1) = (bi * cb, (bi * cb + cb).min(s));
+        let off = (n * g.o + gi * og) * s;
+        // SAFETY: this task writes rows [r0, r1) x columns [j0, j1) of the (image n, group gi)
+        // output plane only; the tasks' blocks are disjoint.
+        let yg = unsafe { &mut core::slice::from_raw_parts_mut(yp.get(), yl)[off..off + og * s] };
+        let xg = &x[(n * g.c + gi * kg) * s..(n * g.c + (gi + 1) * kg) * s];
+        let (cw, yb) = (j1 - j0, &mut yg[j0..]);
+        match packed {
+            Some(p) => gemm::sgemm_apacked(
+                og,
+                cw,
+                kg,
+                &p[gi * a_len..(gi + 1) * a_len],
+                kb,
+                &xg[j0..],
+                s,
+                false,
+                yb,
+                s,
+                0.0,
+                r0,
+                r1,
+            ),
+            None => {
+                let wg = &w[gi * og * kg..(gi + 1) * og * kg];
+                gemm::sgemm_rows(og, cw, kg, wg, kg, false, &xg[j0..], s, false, yb, s, 0.0, None, r0, r1)
             }
         }
-        ep.apply(yn, n * g.o * s, g.o, s, s);
-    });
+        for r in r0..r1 {
+            let b = bias.map_or(0.0, |b| b[gi * og + r]);
+            let row = &mut yg[r * s + j0..r * s + j1];
+            let res = ep.res.map(|v| &v[off + r * s + j0..off + r * s + j1]);
+            bias_epilogue_row(row, b, res, ep.act);
+        }
+    };
+    let tasks = blocks * rparts;
+    if threads > 1 && tasks > 1 {
+        par::run(tasks, &|t, _| task(t));
+    } else {
+        for t in 0..tasks {
+            task(t);
+        }
+    }
+}
+
+crate::simd_fn! {
+/// row = act(row + b + res) (the epilogue's values: [`act_one`]).
+fn bias_epilogue_row(row: &mut [f32], b: f32, res: Option<&[f32]>, act: ConvAct) {
+    let n = row.len();
+    if let Some(r) = res {
+        for (v, &a) in row.iter_mut().zip(&r[..n]) {
+            *v = *v + b + a;
+        }
+    } else if b != 0.0 {
+        for v in row.iter_mut() {
+            *v += b;
+        }
+    }
+    match act {
+        ConvAct::None => {}
+        ConvAct::Relu => {
+            for v in row.iter_mut() {
+                let x = *v;
+                *v = if x > 0.0 || x.is_nan() { x } else { 0.0 };
+            }
+        }
+        ConvAct::Relu6 => {
+            for v in row.iter_mut() {
+                let x = *v;
+                let a = if x < 0.0 { 0.0 } else { x };
+                *v = if x > 6.0 { 6.0 } else { a };
+            }
+        }
+    }
+}
 }
 
 thread_local! {
