@@ -29,7 +29,9 @@ const EPI_GEOMS: [string, ConvGeom][] = [
   ["depthwise x2 s2", convGeom(1, 5, 10, 5, [1, 12, 9], [1, 3, 3], [1, 2, 2], [0, 1, 1], one)],
   ["groups 2", convGeom(1, 8, 6, 2, [1, 7, 9], [1, 3, 3], one, [0, 1, 1], one)],
   ["1-d", convGeom(2, 4, 5, 1, [1, 1, 17], [1, 1, 3], one, [0, 0, 1], one)],
-  // few positions, many channels: the turned GEMM (positions as rows) on wide x86 panels
+  // few positions, many channels: the turned GEMM (positions as rows) on wide x86 panels, and
+  // for convs that need an im2col on wasm's 8-wide panels
+  ["3x3 on 6x6 40 ch (positions as rows)", convGeom(1, 24, 40, 1, [1, 6, 6], [1, 3, 3], one, [0, 1, 1], one)],
   ["7x7 64 ch b3 (positions as rows)", convGeom(3, 16, 64, 1, [1, 7, 7], [1, 3, 3], one, [0, 1, 1], one)],
   ["1x1 on 7x7 96 ch (positions as rows)", convGeom(1, 40, 96, 1, [1, 7, 7], [1, 1, 1], one, [0, 0, 0], one)],
   [

@@ -15,14 +15,19 @@ thread_local! {
     static WB: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Whether [`conv_spatial`] runs `g` (with `kb` columns of A: kg plus the bias column): wide x86
-/// panels, one group, at least a panel of output channels, at most two panels of positions per
-/// image (7x7, 8x8: above that the im2col^T gather costs more than the fuller tiles save), and
-/// a clearly larger useful fraction of the computed tiles than the usual orientation.
+/// Whether [`conv_spatial`] runs `g` (with `kb` columns of A: kg plus the bias column): one
+/// group, at least a panel of output channels, few positions per image (7x7, 8x8: above that the
+/// im2col^T gather costs more than the fuller tiles save), and a clearly larger useful fraction
+/// of the computed tiles than the usual orientation.
 pub(super) fn spatial_case(g: &ConvGeom, kb: usize) -> bool {
     let (mr, nr) = gemm::panel_dims();
     let (s, o) = (g.out_size(), g.og());
-    if nr < 16 || g.groups != 1 || o < nr || s == 0 || s > 2 * nr || kb < 32 {
+    // two wide x86 panels of positions (7x7, 8x8 on AVX-512), or at most 8x8 positions with
+    // wasm's 8-wide panels (49 positions fill 7 panels at 88%, 13 four-row panels at 94%) when
+    // the usual orientation needs an im2col too (it reads a 1x1 conv's input in place, and
+    // measured faster there)
+    let max_s = if nr >= 16 { 2 * nr } else if g.k_size() > 1 { 64 } else { 0 };
+    if nr < 8 || g.groups != 1 || o < nr || s == 0 || s > max_s || kb < 32 {
         return false;
     }
     let npos = g.n * s;
