@@ -26,7 +26,13 @@ pub(super) fn spatial_case(g: &ConvGeom, kb: usize) -> bool {
     // wasm's 8-wide panels (49 positions fill 7 panels at 88%, 13 four-row panels at 94%) when
     // the usual orientation needs an im2col too (it reads a 1x1 conv's input in place, and
     // measured faster there)
-    let max_s = if nr >= 16 { 2 * nr } else if g.k_size() > 1 { 64 } else { 0 };
+    let max_s = if nr >= 16 {
+        2 * nr
+    } else if g.k_size() > 1 {
+        64
+    } else {
+        0
+    };
     if nr < 8 || g.groups != 1 || o < nr || s == 0 || s > max_s || kb < 32 {
         return false;
     }
