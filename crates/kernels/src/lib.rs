@@ -22,6 +22,7 @@ pub mod linalg;
 pub mod norm;
 pub mod optim;
 pub mod par;
+mod phased;
 pub mod pool;
 pub mod reduce;
 pub mod resize;

@@ -1,7 +1,10 @@
 //! 2-d pooling over NC planes: max (with flat argmax positions), average (PyTorch's divisor
 //! rules), adaptive average/max, and their gradients. Planes are split across threads.
+use crate::conv::ConvGeom;
 use crate::linalg::SendPtr;
+use crate::phased::{PaddedPlane, Phased};
 use crate::{par, simd_fn};
+use core::cell::RefCell;
 
 crate::abi_struct! {
     /// Geometry of a 2-d pooling window over NC planes of HxW (output oH x oW).
@@ -118,6 +121,9 @@ pub fn max_pool2d(g: &PoolGeom, x: &[f32], y: &mut [f32], idx: Option<&mut [i32]
         return;
     }
     let (x, y) = (&x[..g.nc * ins], &mut y[..g.nc * outs]);
+    if idx.is_none() && padded_case(g) {
+        return max_pool_padded(g, x, y);
+    }
     let yp = SendPtr(y.as_mut_ptr());
     let ip = idx.map(|i| SendPtr(i[..g.nc * outs].as_mut_ptr()));
     let (oh_lo, oh_hi) = interior(g.h, g.o_h, g.k_h, g.s_h, g.p_h, g.d_h);
@@ -188,6 +194,103 @@ pub fn max_pool2d(g: &PoolGeom, x: &[f32], y: &mut [f32], idx: Option<&mut [i32]
             run(xp, yo, &mut io);
         }
     });
+}
+
+thread_local! {
+    static PADDED: RefCell<PaddedPlane> = const { RefCell::new(PaddedPlane::new()) };
+    static FLAT: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Whether a max pool without indices takes [`max_pool_padded`]: padding or a stride to split
+/// (else the plane is read in place; 2x2 / stride 2 has its own rows), and every window inside
+/// the padded plane (ceil_mode windows that reach past it take the general path).
+fn padded_case(g: &PoolGeom) -> bool {
+    let two = g.k_h == 2 && g.k_w == 2 && g.s_h == 2 && g.s_w == 2 && g.d_h == 1 && g.d_w == 1;
+    let reach = |o: usize, k: usize, s: usize, p: usize, d: usize, n: usize| (o - 1) * s + (k - 1) * d < n + 2 * p;
+    !two && (g.p_h + g.p_w > 0 || g.s_w > 1)
+        && reach(g.o_h, g.k_h, g.s_h, g.p_h, g.d_h, g.h)
+        && reach(g.o_w, g.k_w, g.s_w, g.p_w, g.d_w, g.w)
+}
+
+/// One pool plane as the 1-channel conv geometry [`Phased`] lays out.
+fn plane_geom(g: &PoolGeom) -> ConvGeom {
+    ConvGeom {
+        n: 1,
+        c: 1,
+        o: 1,
+        groups: 1,
+        in_d: 1,
+        in_h: g.h,
+        in_w: g.w,
+        k_d: 1,
+        k_h: g.k_h,
+        k_w: g.k_w,
+        s_d: 1,
+        s_h: g.s_h,
+        s_w: g.s_w,
+        p_d: 0,
+        p_h: g.p_h,
+        p_w: g.p_w,
+        d_d: 1,
+        d_h: g.d_h,
+        d_w: g.d_w,
+        out_d: 1,
+        out_h: g.o_h,
+        out_w: g.o_w,
+    }
+}
+
+/// Max pool values (no indices) with the padding as -inf in a phased plane that keeps it (the
+/// depthwise conv's layout): each tap of the whole output plane is one contiguous run, no
+/// border windows. The same values as the windowed path (the padding never wins a max, NaN
+/// does).
+fn max_pool_padded(g: &PoolGeom, x: &[f32], y: &mut [f32]) {
+    let (ins, outs) = (g.in_size(), g.out_size());
+    let cg = plane_geom(g);
+    let ph = Phased::new(&cg);
+    let nflat = ph.n_out(&cg);
+    let mut offs = Vec::with_capacity(g.k_h * g.k_w);
+    for kh in 0..g.k_h {
+        for kw in 0..g.k_w {
+            offs.push(ph.tap(&cg, 0, kh, kw));
+        }
+    }
+    let yp = SendPtr(y.as_mut_ptr());
+    let (cg, ph, offs) = (&cg, &ph, &offs);
+    planes(g.nc, outs * g.k_h * g.k_w, &|p| {
+        // SAFETY: `planes` hands each plane index p to one task; y holds nc*outs elements
+        let yo = unsafe { plane_mut(yp, p, outs) };
+        PADDED.with(|b| {
+            FLAT.with(|f| {
+                let (mut b, mut f) = (b.borrow_mut(), f.borrow_mut());
+                if f.len() < nflat {
+                    f.resize(nflat, 0.0);
+                }
+                let src = b.get(cg, ph, f32::NEG_INFINITY);
+                max_plane(cg, ph, &x[p * ins..(p + 1) * ins], src, &mut f[..nflat], offs, yo);
+            })
+        });
+    });
+}
+
+simd_fn! {
+/// One plane of [`max_pool_padded`]: fill the phased plane, the running max over the taps' runs
+/// (NaN wins), the valid columns out.
+fn max_plane(g: &ConvGeom, ph: &Phased, xp: &[f32], src: &mut [f32], t: &mut [f32], offs: &[usize], yo: &mut [f32]) {
+    ph.fill(g, xp, src);
+    let n = t.len();
+    t.copy_from_slice(&src[offs[0]..offs[0] + n]);
+    for &o in &offs[1..] {
+        for (a, &v) in t.iter_mut().zip(&src[o..o + n]) {
+            let b = *a;
+            *a = if (v > b) | (v.is_nan() & !b.is_nan()) { v } else { b };
+        }
+    }
+    for oh in 0..g.out_h {
+        let f = oh * ph.qw;
+        yo[oh * g.out_w..(oh + 1) * g.out_w].copy_from_slice(&t[f..f + g.out_w]);
+    }
+}
 }
 
 /// dst[(q * h + r) * wp + c] = x[r * w + q + c * s] (the plane's column phases, row by row).
