@@ -1054,32 +1054,51 @@ unsafe fn drive_packed<K: Micro>(
     ldc: usize,
     accum: bool,
 ) {
+    drive_packed_rows::<K>(m, n, k, K::MR, a, b, c, ldc, accum)
+}
+
+/// [`drive_packed`] with `h` (<= MR) rows of C per A panel: panel i holds rows i*h .. i*h + h
+/// in its first h lanes (49 rows as 7 panels of 7, not 6 of 8 and one of 1).
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+unsafe fn drive_packed_rows<K: Micro>(
+    m: usize,
+    n: usize,
+    k: usize,
+    h: usize,
+    a: *const f32,
+    b: *const f32,
+    c: *mut f32,
+    ldc: usize,
+    accum: bool,
+) {
     let (mr_, nr_) = (K::MR, K::NR);
+    let h = h.clamp(1, mr_);
     let kc_max = balanced(k, K::KC, 1);
     // When the depth slice of all of B fits L2, each A micro-panel slice (L1-sized) meets every B
     // panel in turn: A is read once (a deep, narrow conv GEMM: 512 x 4608 weights, 49 columns).
     // Otherwise each B panel (L1) meets every A panel, as BLIS's jr/ir order.
-    let a_outer = n.div_ceil(nr_) * nr_ * kc_max * 4 <= PACKED_B_L2_BYTES && m > mr_;
+    let a_outer = n.div_ceil(nr_) * nr_ * kc_max * 4 <= PACKED_B_L2_BYTES && m > h;
     let mut pc = 0;
     while pc < k {
         let kc = kc_max.min(k - pc);
         let acc = accum || pc > 0;
-        let tile = |ir: usize, jr: usize| {
-            let (mr, nr) = (mr_.min(m - ir), nr_.min(n - jr));
-            let (ap, bp) = (a.add(ir * k + pc * mr_), b.add(jr * k + pc * nr_));
-            K::run(mr, kc, ap, bp, nr_, c.add(ir * ldc + jr), ldc, nr, acc, core::ptr::null());
+        let tile = |i: usize, jr: usize| {
+            let (mr, nr) = (h.min(m - i * h), nr_.min(n - jr));
+            let (ap, bp) = (a.add(i * mr_ * k + pc * mr_), b.add(jr * k + pc * nr_));
+            K::run(mr, kc, ap, bp, nr_, c.add(i * h * ldc + jr), ldc, nr, acc, core::ptr::null());
         };
-        let (np, mp) = (n.div_ceil(nr_), m.div_ceil(mr_));
+        let (np, mp) = (n.div_ceil(nr_), m.div_ceil(h));
         if a_outer {
             for i in 0..mp {
                 for j in 0..np {
-                    tile(i * mr_, j * nr_);
+                    tile(i, j * nr_);
                 }
             }
         } else {
             for j in 0..np {
                 for i in 0..mp {
-                    tile(i * mr_, j * nr_);
+                    tile(i, j * nr_);
                 }
             }
         }
@@ -1104,16 +1123,38 @@ pub unsafe fn sgemm_packed_raw(
     ldc: usize,
     accum: bool,
 ) {
+    sgemm_packed_raw_rows(m, n, k, panel_dims().0, ap, bp, c, ldc, accum)
+}
+
+/// [`sgemm_packed_raw`] with `h` rows of C per A panel (1 <= h <= MR): A panel i holds rows
+/// i*h .. min(i*h + h, m) in its first lanes (the others are not read into C), so m rows that
+/// are not a multiple of MR can be spread evenly over the panels (49 = 7 x 7 on AVX-512's
+/// 8-row tiles: no tile computes padding rows).
+///
+/// # Safety
+/// As [`sgemm_packed_raw`], with `ap` holding m.div_ceil(h) MR-row panels of depth k.
+#[allow(clippy::too_many_arguments)]
+pub unsafe fn sgemm_packed_raw_rows(
+    m: usize,
+    n: usize,
+    k: usize,
+    h: usize,
+    ap: *const f32,
+    bp: *const f32,
+    c: *mut f32,
+    ldc: usize,
+    accum: bool,
+) {
     if m == 0 || n == 0 || k == 0 {
         return;
     }
     match best_kernel() {
-        GemmKernel::Scalar => drive_packed::<scalar::Scalar>(m, n, k, ap, bp, c, ldc, accum),
+        GemmKernel::Scalar => drive_packed_rows::<scalar::Scalar>(m, n, k, h, ap, bp, c, ldc, accum),
         #[cfg(target_arch = "x86_64")]
-        GemmKernel::Avx2 => drive_packed::<x86::Avx2>(m, n, k, ap, bp, c, ldc, accum),
+        GemmKernel::Avx2 => drive_packed_rows::<x86::Avx2>(m, n, k, h, ap, bp, c, ldc, accum),
         #[cfg(target_arch = "x86_64")]
-        GemmKernel::Avx512 => drive_packed::<x86::Avx512>(m, n, k, ap, bp, c, ldc, accum),
+        GemmKernel::Avx512 => drive_packed_rows::<x86::Avx512>(m, n, k, h, ap, bp, c, ldc, accum),
         #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-        GemmKernel::WasmSimd => drive_packed::<wasm::WasmSimd>(m, n, k, ap, bp, c, ldc, accum),
+        GemmKernel::WasmSimd => drive_packed_rows::<wasm::WasmSimd>(m, n, k, h, ap, bp, c, ldc, accum),
     }
 }

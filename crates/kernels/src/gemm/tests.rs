@@ -348,3 +348,41 @@ fn apacked_matches_reference() {
         }
     }
 }
+
+#[test]
+fn packed_rows_per_panel_match_reference() {
+    // A panels holding h < MR rows each (C row i*h + r in lane r of panel i), B packed
+    let mut r = Rng(0x9a7e_1e55);
+    let (mr, _) = panel_dims();
+    for &(m, n, k) in &[(49, 64, 300), (13, 33, 5), (98, 40, 1100), (1, 17, 3)] {
+        for h in (1..=mr).rev().take(3) {
+            let a = r.vec(m * k);
+            let b = r.vec(k * n);
+            let np = m.div_ceil(h);
+            // the rows spread over the panels' first h lanes, the other lanes garbage
+            let mut spread = r.vec(np * mr * k);
+            for i in 0..m {
+                let row = (i / h) * mr + i % h;
+                spread[row * k..(row + 1) * k].copy_from_slice(&a[i * k..(i + 1) * k]);
+            }
+            let mut ap = vec![f32::NAN; packed_a_len(np * mr, k)];
+            pack_a_panels(np * mr, k, &spread, k, false, &mut ap);
+            let mut bp = vec![f32::NAN; packed_b_len(k, n)];
+            pack_b_panels(k, n, &b, n, false, &mut bp);
+            let mut want = vec![0f32; m * n];
+            reference(m, n, k, &a, k, false, &b, n, false, &mut want, n, 0.0, None, (0, m), (0, n));
+            // one more row of C past m: never written
+            let mut c = vec![f32::NAN; (m + 1) * n];
+            c[m * n..].fill(7.0);
+            // SAFETY: the packings hold np panels of depth k and n columns; c holds m rows of n.
+            unsafe { sgemm_packed_raw_rows(m, n, k, h, ap.as_ptr(), bp.as_ptr(), c.as_mut_ptr(), n, false) };
+            for (i, (&x, &y)) in c.iter().zip(&want).enumerate() {
+                assert!(
+                    (x - y).abs() <= 1e-4 * (1.0 + y.abs()) * (k as f32).sqrt(),
+                    "m{m} n{n} k{k} h{h} [{i}]: {x} vs {y}"
+                );
+            }
+            assert!(c[m * n..].iter().all(|&v| v == 7.0), "m{m} h{h}: wrote past C");
+        }
+    }
+}
