@@ -77,10 +77,11 @@ pub(super) fn conv_pointwise(
             }
         }
         for r in r0..r1 {
-            let b = bias.map_or(0.0, |b| b[gi * og + r]);
             let row = &mut yg[r * s + j0..r * s + j1];
-            let res = ep.res.map(|v| &v[off + r * s + j0..off + r * s + j1]);
-            bias_epilogue_row(row, b, res, ep.act);
+            if let Some(b) = bias {
+                add_scalar(row, b[gi * og + r]);
+            }
+            ep.apply(row, off + r * s + j0, 1, cw, cw);
         }
     };
     let tasks = blocks * rparts;
@@ -94,33 +95,10 @@ pub(super) fn conv_pointwise(
 }
 
 crate::simd_fn! {
-/// row = act(row + b + res) (the epilogue's values: [`act_one`]).
-fn bias_epilogue_row(row: &mut [f32], b: f32, res: Option<&[f32]>, act: ConvAct) {
-    let n = row.len();
-    if let Some(r) = res {
-        for (v, &a) in row.iter_mut().zip(&r[..n]) {
-            *v = *v + b + a;
-        }
-    } else if b != 0.0 {
-        for v in row.iter_mut() {
-            *v += b;
-        }
-    }
-    match act {
-        ConvAct::None => {}
-        ConvAct::Relu => {
-            for v in row.iter_mut() {
-                let x = *v;
-                *v = if x > 0.0 || x.is_nan() { x } else { 0.0 };
-            }
-        }
-        ConvAct::Relu6 => {
-            for v in row.iter_mut() {
-                let x = *v;
-                let a = if x < 0.0 { 0.0 } else { x };
-                *v = if x > 6.0 { 6.0 } else { a };
-            }
-        }
+/// row += b (the bias of a pointwise conv's output row, added after its GEMM: acc + b).
+fn add_scalar(row: &mut [f32], b: f32) {
+    for v in row.iter_mut() {
+        *v += b;
     }
 }
 }
