@@ -69,7 +69,7 @@ impl Phased {
                     let (a, b) = dst.split_at_mut(hi);
                     let (e, o) =
                         if pe < po { (&mut a[lo..lo + ne], &mut b[..no]) } else { (&mut b[..ne], &mut a[lo..lo + no]) };
-                    deinterleave(e, o, row);
+                    crate::pool::split2(row, e, o);
                     continue;
                 }
                 for rw in 0..sw {
@@ -112,21 +112,8 @@ impl PaddedPlane {
     }
 }
 
-/// e[k] = row[2k], o[k] = row[2k + 1] (e holds ceil(len / 2), o floor(len / 2)).
-#[inline(always)]
-fn deinterleave(e: &mut [f32], o: &mut [f32], row: &[f32]) {
-    let pairs = o.len();
-    for ((ev, ov), p) in e[..pairs].iter_mut().zip(o.iter_mut()).zip(row[..2 * pairs].chunks_exact(2)) {
-        *ev = p[0];
-        *ov = p[1];
-    }
-    if e.len() > pairs {
-        e[pairs] = row[2 * pairs];
-    }
-}
-
 /// d[c] = src[c * s] (src holds at least (d.len() - 1) * s + 1 floats; strides >= 3: stride 2
-/// takes [`deinterleave`]).
+/// takes pool's `split2`).
 #[inline(always)]
 fn strided_copy(d: &mut [f32], src: &[f32], s: usize) {
     for (c, v) in d.iter_mut().enumerate() {

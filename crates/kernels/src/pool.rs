@@ -313,7 +313,7 @@ fn split_phases(x: &[f32], h: usize, w: usize, s: usize, wp: usize, dst: &mut [f
 
 /// Even and odd elements of `row` (e and o hold at least ceil(len/2) and floor(len/2)).
 #[inline(always)]
-fn split2(row: &[f32], e: &mut [f32], o: &mut [f32]) {
+pub(crate) fn split2(row: &[f32], e: &mut [f32], o: &mut [f32]) {
     let n = row.len();
     #[allow(unused_mut)]
     let mut j = 0;
