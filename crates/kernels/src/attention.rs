@@ -255,6 +255,44 @@ fn exp_shift(x: f32, m: f32) -> f32 {
     }
 }
 
+/// Every x of `row` to `exp_shift(x, m)` in place; returns the row's sum. AVX-512 (16 lanes, FMA)
+/// where the CPU has it, else the slice loop the caller's `simd_fn!` twin vectorises.
+#[inline(always)]
+fn exp_shift_row(row: &mut [f32], m: f32) -> f32 {
+    #[cfg(target_arch = "x86_64")]
+    if simd::has_avx512() {
+        // SAFETY: the CPU has AVX-512F (checked at run time).
+        return unsafe { exp_shift_row512(row, m) };
+    }
+    for x in row.iter_mut() {
+        *x = exp_shift(*x, m);
+    }
+    sum8(row)
+}
+
+/// `exp_shift_row` on AVX-512F: the same clamp at -87, 0 for a -inf score, NaN kept.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn exp_shift_row512(row: &mut [f32], m: f32) -> f32 {
+    use core::arch::x86_64::*;
+    let (n, p) = (row.len(), row.as_mut_ptr());
+    let (mv, lo, ninf) = (_mm512_set1_ps(m), _mm512_set1_ps(-87.0), _mm512_set1_ps(f32::NEG_INFINITY));
+    let mut acc = _mm512_setzero_ps();
+    let mut j = 0;
+    while j < n {
+        let k = if n - j >= 16 { 0xffff } else { ((1u32 << (n - j)) - 1) as __mmask16 };
+        let x = _mm512_maskz_loadu_ps(k, p.add(j));
+        // max returns its second operand when either is NaN: a NaN score stays NaN
+        let e = simd::v512::exp(_mm512_max_ps(lo, _mm512_sub_ps(x, mv)));
+        // lanes past the row and -inf scores give 0 (NaN compares unequal: kept)
+        let e = _mm512_maskz_mov_ps(_mm512_mask_cmp_ps_mask::<_CMP_NEQ_UQ>(k, x, ninf), e);
+        _mm512_mask_storeu_ps(p.add(j), k, e);
+        acc = _mm512_add_ps(acc, e);
+        j += 16;
+    }
+    _mm512_reduce_add_ps(acc)
+}
+
 /// Keys [0, c_end) can matter to query rows [.., r1) (causal: j <= i < r1).
 #[inline(always)]
 fn key_end(g: &Attn, r1: usize) -> usize {
@@ -304,8 +342,7 @@ fn online_softmax(sc: &mut [f32], nr: usize, nc: usize, mx: &mut [f32], sum: &mu
             continue;
         }
         let a = if mx[ii] == f32::NEG_INFINITY { 0.0 } else { exp_shift(mx[ii], m) };
-        for x in row.iter_mut() { *x = exp_shift(*x, m); }
-        sum[ii] = sum[ii] * a + sum8(row);
+        sum[ii] = sum[ii] * a + exp_shift_row(row, m);
         mx[ii] = m;
         alpha[ii] = a;
     }
@@ -398,10 +435,8 @@ fn forward_item(
     let (kpl, vpl) = (gemm::packed_b_len(e, BC), gemm::packed_b_len(BC, ev));
     let full = nkb * (kpl + vpl) <= FULL_KV_MAX;
     let nbuf = if full { nkb } else { 1 };
-    let lens = [nbuf * kpl, nbuf * vpl, gemm::packed_a_len(BR, e), BR * BC, gemm::packed_a_len(BR, BC), BR * ev];
-    with_ws(lens, |[kp, vp, qp, sc, pp, acc]| {
-        forward_block_rows(g, q, k, v, mask, bh, rb, re, out, lse, full, kp, vp, qp, sc, pp, acc)
-    })
+    let lens = [nbuf * kpl, nbuf * vpl, BR * BC, BR * ev];
+    with_ws(lens, |[kp, vp, sc, acc]| forward_block_rows(g, q, k, v, mask, bh, rb, re, out, lse, full, kp, vp, sc, acc))
 }
 
 /// `forward_item` over its scratch slices.
@@ -419,9 +454,7 @@ fn forward_block_rows(
     full: bool,
     kp: &mut [f32],
     vp: &mut [f32],
-    qp: &mut [f32],
     sc: &mut [f32],
-    pp: &mut [f32],
     acc: &mut [f32],
 ) {
     let (e, ev) = (g.e, g.ev);
@@ -439,7 +472,8 @@ fn forward_block_rows(
     while r0 < re {
         let r1 = (r0 + BR).min(re);
         let nr = r1 - r0;
-        gemm::pack_a_panels(nr, e, &q[qb + r0 * g.q.sl..], ld(g.q.sl, nr, e), false, qp);
+        let qr = &q[qb + r0 * g.q.sl..];
+        assert!(qr.len() >= (nr - 1) * g.q.sl + e, "attention: q too short");
         mx.fill(f32::NEG_INFINITY);
         sum.fill(0.0);
         // key blocks are packed whole
@@ -456,15 +490,22 @@ fn forward_block_rows(
             };
             // causal: the keys past the block's last query row score -inf for every row: skip them
             let nc = c1.min(cend) - c0;
-            gemm::sgemm_packed(nr, nc, e, qp, kb, sc, BC, false);
+            assert!(kb.len() >= gemm::packed_b_len(e, nc) && vb.len() >= gemm::packed_b_len(c1 - c0, ev));
+            // SAFETY: q rows checked above, kb holds the e x nc key panels, sc BR x BC
+            unsafe {
+                gemm::sgemm_bpacked_raw(nr, nc, e, qr.as_ptr(), g.q.sl, kb.as_ptr(), e, sc.as_mut_ptr(), BC, false)
+            };
             finish_scores(g, sc, mask, mb, r0, nr, c0, nc);
             online_softmax(sc, nr, nc, &mut mx, &mut sum, &mut alpha);
-            gemm::pack_a_panels(nr, nc, sc, BC, false, pp);
             if c0 > 0 {
                 scale_rows(acc, ev, nr, &alpha);
             }
-            // SAFETY: acc holds nr rows of ev
-            unsafe { gemm_depth(nr, ev, nc, c1 - c0, pp, vb, acc.as_mut_ptr(), ev, c0 > 0) };
+            // SAFETY: sc holds nr rows of nc probabilities (BC apart), vb the value panels of
+            // depth c1 - c0 >= nc, acc nr rows of ev
+            unsafe {
+                let (p, a) = (sc.as_ptr(), acc.as_mut_ptr());
+                gemm::sgemm_bpacked_raw(nr, ev, nc, p, BC, vb.as_ptr(), c1 - c0, a, ev, c0 > 0)
+            };
             c0 = c1;
         }
         // SAFETY: rows [r0, r1) of this task's out rows
@@ -523,7 +564,7 @@ fn probs_and_ds(g: &Attn, sc: &mut [f32], dp: &mut [f32], nr: usize, nc: usize, 
     for ii in 0..nr {
         let (li, di) = (lse[ii], dd[ii]);
         let pr = &mut sc[ii * BC..ii * BC + nc];
-        if li.is_nan() { pr.fill(f32::NAN); } else { for x in pr.iter_mut() { *x = exp_shift(*x, li); } }
+        if li.is_nan() { pr.fill(f32::NAN); } else { exp_shift_row(pr, li); }
         for (d, &p) in dp[ii * BC..ii * BC + nc].iter_mut().zip(pr.iter()) { *d = p * (*d - di) * scale; }
     }
 }

@@ -199,6 +199,57 @@ pub fn tanh(x: f32) -> f32 {
     }
 }
 
+/// AVX-512 twins of `exp` / `sigmoid` / `tanh` (same polynomials; 2^n by `scalef`, which
+/// also gives the IEEE ends: exp(+big) = inf, exp(-big) = 0; NaN propagates through the clamps).
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod v512 {
+    use core::arch::x86_64::*;
+    #[inline(always)]
+    unsafe fn s(x: f32) -> __m512 {
+        _mm512_set1_ps(x)
+    }
+    #[inline(always)]
+    pub unsafe fn exp(x: __m512) -> __m512 {
+        // max/min return their second operand when either is NaN: keep x second
+        let xc = _mm512_min_ps(s(89.0), _mm512_max_ps(s(-104.0), x));
+        let n = _mm512_roundscale_ps::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(_mm512_mul_ps(
+            xc,
+            s(core::f32::consts::LOG2_E),
+        ));
+        let r = _mm512_fnmadd_ps(n, s(0.693_359_375), xc);
+        let r = _mm512_fnmadd_ps(n, s(-2.121_944_4e-4), r);
+        let r2 = _mm512_mul_ps(r, r);
+        let mut p = _mm512_fmadd_ps(s(1.987_569_1e-4), r, s(1.398_199_9e-3));
+        p = _mm512_fmadd_ps(p, r, s(8.333_452e-3));
+        p = _mm512_fmadd_ps(p, r, s(4.166_579_6e-2));
+        p = _mm512_fmadd_ps(p, r, s(1.666_666_5e-1));
+        p = _mm512_fmadd_ps(p, r, s(5.000_000_1e-1));
+        let y = _mm512_add_ps(_mm512_fmadd_ps(p, r2, r), s(1.0));
+        _mm512_scalef_ps(y, n)
+    }
+    #[inline(always)]
+    pub unsafe fn sigmoid(x: __m512) -> __m512 {
+        // 1 / (1 + e^-x): e^-x is accurate relative to itself, so both tails are too
+        // (e^-x = inf gives 0; NaN stays NaN through exp)
+        _mm512_div_ps(s(1.0), _mm512_add_ps(s(1.0), exp(_mm512_sub_ps(_mm512_setzero_ps(), x))))
+    }
+    #[inline(always)]
+    pub unsafe fn tanh(x: __m512) -> __m512 {
+        let a = _mm512_abs_ps(x);
+        let z = _mm512_mul_ps(x, x);
+        let mut p = _mm512_fmadd_ps(s(-5.704_988_7e-3), z, s(2.063_908_5e-2));
+        p = _mm512_fmadd_ps(p, z, s(-5.373_971_4e-2));
+        p = _mm512_fmadd_ps(p, z, s(1.333_144_5e-1));
+        p = _mm512_fmadd_ps(p, z, s(-3.333_328_2e-1));
+        let small = _mm512_fmadd_ps(_mm512_mul_ps(p, z), x, x);
+        // 1 - 2 / (e^2x + 1): odd, saturates to -1 / 1 (e^2x = 0 / inf), NaN stays NaN
+        let e = exp(_mm512_add_ps(x, x));
+        let big = _mm512_fnmadd_ps(s(2.0), _mm512_div_ps(s(1.0), _mm512_add_ps(e, s(1.0))), s(1.0));
+        let is_small = _mm512_cmp_ps_mask::<_CMP_LT_OQ>(a, s(0.625));
+        _mm512_mask_mov_ps(big, is_small, small)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -55,8 +55,10 @@ pub(crate) trait Micro {
     const PACK_GROUP: usize = 4;
     /// Whether the kernel may read a non-transposed B in place when m fits one MC block.
     const DIRECT_B: bool = true;
+    /// Whether the kernel implements `run_da` (else callers pack A first).
+    const DIRECT_A: bool = false;
     /// Like `run`, but A is read in place: element (i, p) at `ap[i*ars + p]`. Only called
-    /// by `drive_t`, for kernels that implement it.
+    /// for kernels that implement it (`DIRECT_A`).
     #[inline(always)]
     unsafe fn run_da(
         _mr: usize,
@@ -1156,5 +1158,109 @@ pub unsafe fn sgemm_packed_raw_rows(
         GemmKernel::Avx512 => drive_packed_rows::<x86::Avx512>(m, n, k, h, ap, bp, c, ldc, accum),
         #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
         GemmKernel::WasmSimd => drive_packed_rows::<wasm::WasmSimd>(m, n, k, h, ap, bp, c, ldc, accum),
+    }
+}
+
+/// C (m x n, stride ldc) [+]= A @ B with A read in place (m x k, row-major, rows `lda` apart)
+/// and B packed by [`pack_b_panels`] over depth `bk` >= k (its first k rows are used; the first
+/// column NR-aligned). Kernels that read A rows directly (x86) skip packing A; the others pack it
+/// into a scratch buffer first. If `accum` is false C is only written (zeros when k = 0).
+///
+/// # Safety
+/// `a` is valid for `(m - 1) * lda + k` floats, `bp` for n.div_ceil(NR) panels of NR x bk,
+/// `c` for `(m - 1) * ldc + n`, and no other thread touches C's columns [0, n) of those rows.
+#[allow(clippy::too_many_arguments)]
+pub unsafe fn sgemm_bpacked_raw(
+    m: usize,
+    n: usize,
+    k: usize,
+    a: *const f32,
+    lda: usize,
+    bp: *const f32,
+    bk: usize,
+    c: *mut f32,
+    ldc: usize,
+    accum: bool,
+) {
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 {
+        if !accum {
+            for i in 0..m {
+                core::ptr::write_bytes(c.add(i * ldc), 0, n);
+            }
+        }
+        return;
+    }
+    match best_kernel() {
+        GemmKernel::Scalar => drive_bpacked::<scalar::Scalar>(m, n, k, a, lda, bp, bk, c, ldc, accum),
+        #[cfg(target_arch = "x86_64")]
+        GemmKernel::Avx2 => drive_bpacked::<x86::Avx2>(m, n, k, a, lda, bp, bk, c, ldc, accum),
+        #[cfg(target_arch = "x86_64")]
+        GemmKernel::Avx512 => drive_bpacked::<x86::Avx512>(m, n, k, a, lda, bp, bk, c, ldc, accum),
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        GemmKernel::WasmSimd => drive_bpacked::<wasm::WasmSimd>(m, n, k, a, lda, bp, bk, c, ldc, accum),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+unsafe fn drive_bpacked<K: Micro>(
+    m: usize,
+    n: usize,
+    k: usize,
+    a: *const f32,
+    lda: usize,
+    b: *const f32,
+    bk: usize,
+    c: *mut f32,
+    ldc: usize,
+    accum: bool,
+) {
+    let (mr_, nr_) = (K::MR, K::NR);
+    if !K::DIRECT_A {
+        let mut tmp = Vec::new();
+        WS.with(|ws| {
+            let mut guard = ws.try_borrow_mut();
+            let buf = match guard.as_deref_mut() {
+                Ok(ws) => &mut ws.buf,
+                Err(_) => &mut tmp,
+            };
+            let len = m.div_ceil(mr_) * mr_ * k;
+            if buf.len() < len {
+                *buf = vec![0.0; len.next_power_of_two()];
+            }
+            pack_a::<K>(m, k, a, lda, false, 0, 0, buf.as_mut_ptr());
+            let ap = buf.as_ptr();
+            if bk == k {
+                drive_packed_rows::<K>(m, n, k, mr_, ap, b, c, ldc, accum);
+            } else {
+                let mut j = 0;
+                while j < n {
+                    drive_packed_rows::<K>(m, nr_.min(n - j), k, mr_, ap, b.add(j * bk), c.add(j), ldc, accum);
+                    j += nr_;
+                }
+            }
+        });
+        return;
+    }
+    let kc_max = balanced(k, K::KC, 1);
+    let mut pc = 0;
+    while pc < k {
+        let kc = kc_max.min(k - pc);
+        let acc = accum || pc > 0;
+        let mut j = 0;
+        while j < n {
+            let (nr, bpj) = (nr_.min(n - j), b.add(j * bk + pc * nr_));
+            let mut i = 0;
+            while i < m {
+                let ap = a.add(i * lda + pc);
+                K::run_da(mr_.min(m - i), kc, ap, lda, bpj, nr_, c.add(i * ldc + j), ldc, nr, acc, core::ptr::null());
+                i += mr_;
+            }
+            j += nr_;
+        }
+        pc += kc;
     }
 }

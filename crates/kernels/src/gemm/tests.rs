@@ -386,3 +386,42 @@ fn packed_rows_per_panel_match_reference() {
         }
     }
 }
+
+#[test]
+fn bpacked_reads_a_in_place_match_reference() {
+    // A row-major with padding (lda > k), B packed deeper than used (bk > k), C with a column
+    // past n that must stay untouched; both beta = 0 (C garbage) and accumulate
+    let mut r = Rng(0xb9ac_7ed0);
+    for &(m, n, k, bk) in &[(64, 128, 64, 64), (13, 33, 5, 9), (9, 70, 300, 301), (1, 17, 3, 3), (5, 4, 0, 2)] {
+        let lda = k + 3;
+        let a = r.vec(m * lda);
+        let full = r.vec(bk * n);
+        let mut bp = vec![f32::NAN; packed_b_len(bk, n)];
+        pack_b_panels(bk, n, &full, n, false, &mut bp);
+        let ldc = n + 1;
+        for accum in [false, true] {
+            let init = r.vec(m * ldc);
+            let mut want = init.clone();
+            let beta = if accum { 1.0 } else { 0.0 };
+            reference(m, n, k, &a, lda, false, &full, n, false, &mut want, ldc, beta, None, (0, m), (0, n));
+            let mut c = init.clone();
+            if !accum {
+                for i in 0..m {
+                    c[i * ldc..i * ldc + n].fill(f32::NAN);
+                }
+            }
+            // SAFETY: a holds m rows of lda >= k, bp n columns of depth bk, c m rows of ldc >= n.
+            unsafe { sgemm_bpacked_raw(m, n, k, a.as_ptr(), lda, bp.as_ptr(), bk, c.as_mut_ptr(), ldc, accum) };
+            for i in 0..m {
+                for j in 0..n {
+                    let (x, y) = (c[i * ldc + j], want[i * ldc + j]);
+                    assert!(
+                        (x - y).abs() <= 1e-4 * (1.0 + y.abs()) * ((k + 1) as f32).sqrt(),
+                        "m{m} n{n} k{k} [{i},{j}]: {x} vs {y}"
+                    );
+                }
+                assert_eq!(c[i * ldc + n].to_bits(), init[i * ldc + n].to_bits(), "m{m} n{n} k{k}: wrote past n");
+            }
+        }
+    }
+}

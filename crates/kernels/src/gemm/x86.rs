@@ -123,15 +123,13 @@ unsafe fn k512da<const R: usize, const NV: usize>(
 ) {
     let rows: [*const f32; R] = core::array::from_fn(|i| ap.add(i * ars));
     let mut acc = [[_mm512_setzero_ps(); NV]; R];
-    let mut b = bp;
-    for p in 0..kc {
-        if p + 32 == kc {
-            for i in 0..R {
-                let cr = c.add(i * ldc) as *const i8;
-                _mm_prefetch::<_MM_HINT_T0>(cr);
-                _mm_prefetch::<_MM_HINT_T0>(cr.wrapping_add(4 * (16 * NV) - 4));
-            }
-        }
+    #[inline(always)]
+    unsafe fn step<const R: usize, const NV: usize>(
+        acc: &mut [[__m512; NV]; R],
+        rows: &[*const f32; R],
+        p: usize,
+        b: *const f32,
+    ) {
         let mut bv = [_mm512_setzero_ps(); NV];
         for v in 0..NV {
             bv[v] = _mm512_loadu_ps(b.add(16 * v));
@@ -142,12 +140,33 @@ unsafe fn k512da<const R: usize, const NV: usize>(
                 acc[i][v] = _mm512_fmadd_ps(av, bv[v], acc[i][v]);
             }
         }
-        b = b.add(bs);
+    }
+    // two k-steps per iteration; the C tile is prefetched ~32 steps before the end (as k512)
+    let mut b = bp;
+    let mut p = 0;
+    for end in [kc.saturating_sub(32), kc] {
+        while p + 2 <= end {
+            step::<R, NV>(&mut acc, &rows, p, b);
+            step::<R, NV>(&mut acc, &rows, p + 1, b.add(bs));
+            b = b.add(2 * bs);
+            p += 2;
+        }
+        if end < kc {
+            for i in 0..R {
+                let cr = c.add(i * ldc) as *const i8;
+                _mm_prefetch::<_MM_HINT_T0>(cr);
+                _mm_prefetch::<_MM_HINT_T0>(cr.wrapping_add(4 * (16 * NV) - 4));
+            }
+        }
+    }
+    if p < kc {
+        step::<R, NV>(&mut acc, &rows, p, b);
     }
     store512::<R, NV>(&acc, c, ldc, nr, accum, bias);
 }
 
 impl Micro for Avx512 {
+    const DIRECT_A: bool = true;
     #[inline(always)]
     unsafe fn run_da(
         mr: usize,
@@ -301,6 +320,7 @@ unsafe fn k256<const R: usize, const DA: bool>(
 }
 
 impl Micro for Avx2 {
+    const DIRECT_A: bool = true;
     #[inline(always)]
     unsafe fn pack_t(kc: usize, w: usize, stride: usize, src: *const f32, lds: usize, dst: *mut f32) {
         pack_t_avx(kc, w, stride, src, lds, dst)
