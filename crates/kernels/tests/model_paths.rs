@@ -89,6 +89,10 @@ fn dw_geoms() -> Vec<(&'static str, ConvGeom)> {
         ("3-d", geom(1, 3, 3, 3, [4, 5, 6], [3, 3, 3], ONE, [1, 1, 1], ONE)),
         ("3-d s2", geom(2, 2, 4, 2, [5, 6, 9], [3, 3, 3], [2, 2, 2], [1, 1, 1], ONE)),
         ("96 ch s2", geom(1, 96, 96, 96, [1, 21, 21], [1, 3, 3], [1, 2, 2], [0, 1, 1], ONE)),
+        // several 16-column chunks (AVX-512 rows): stride 2 over 32-column windows, dilation
+        ("3x3 s2 p1 wide", geom(2, 3, 3, 3, [1, 9, 62], [1, 3, 3], [1, 2, 2], [0, 1, 1], ONE)),
+        ("5x5 s2 d2 p3 wide m2", geom(1, 2, 4, 2, [1, 11, 53], [1, 5, 5], [1, 2, 2], [0, 3, 3], [1, 2, 2])),
+        ("3x3 s1 p1 33 wide, 6 rows", geom(1, 5, 5, 5, [1, 6, 33], [1, 3, 3], ONE, [0, 1, 1], ONE)),
         ("zero batch", geom(0, 3, 3, 3, [1, 5, 5], [1, 3, 3], ONE, [0, 1, 1], ONE)),
     ]
 }
