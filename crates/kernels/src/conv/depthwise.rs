@@ -248,71 +248,70 @@ unsafe fn dw_plane512(
     let (s2, chunks) = (g.s_w == 2, ow_n.div_ceil(16));
     let (x, zrow) = (xp.as_ptr(), zeros.as_ptr());
     for m in 0..mult {
-        let wm = &wc[m * ks..(m + 1) * ks];
-        let b = bc.map_or(0.0, |b| b[m]);
-        let ym = yo.as_mut_ptr().add(m * outs);
+        let p = DwPlane {
+            g,
+            x,
+            zrow,
+            wm: &wc[m * ks..(m + 1) * ks],
+            b: bc.map_or(0.0, |b| b[m]),
+            cols,
+            ym: yo.as_mut_ptr().add(m * outs),
+            act,
+        };
         if s2 {
-            dw_plane_rows512::<true>(g, x, zrow, wm, b, cols, chunks, ym, act);
+            dw_plane_rows512::<true>(&p, chunks);
         } else {
-            dw_plane_rows512::<false>(g, x, zrow, wm, b, cols, chunks, ym, act);
+            dw_plane_rows512::<false>(&p, chunks);
         }
     }
+}
+
+/// One output plane for `dw_plane512`: its input plane `x` (and the zero row read in place of rows
+/// in the padding), weights `wm`, bias `b`, the per-chunk column masks `cols`, output `ym`.
+#[cfg(target_arch = "x86_64")]
+struct DwPlane<'a> {
+    g: &'a ConvGeom,
+    x: *const f32,
+    zrow: *const f32,
+    wm: &'a [f32],
+    b: f32,
+    cols: &'a [(u32, isize)],
+    ym: *mut f32,
+    act: ConvAct,
 }
 
 /// All rows of one output plane: 4 at a time (4 independent FMA chains: one row's chain is
 /// latency-bound), then the 1-3 left.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
-#[allow(clippy::too_many_arguments)]
-unsafe fn dw_plane_rows512<const S2: bool>(
-    g: &ConvGeom,
-    x: *const f32,
-    zrow: *const f32,
-    wm: &[f32],
-    b: f32,
-    cols: &[(u32, isize)],
-    chunks: usize,
-    ym: *mut f32,
-    act: ConvAct,
-) {
-    let (oh_n, kw_n) = (g.out_h, g.k_w);
+unsafe fn dw_plane_rows512<const S2: bool>(p: &DwPlane, chunks: usize) {
+    let oh_n = p.g.out_h;
     let mut oh = 0;
     while oh + 4 <= oh_n {
         for ch in 0..chunks {
-            dw_rows512::<4, S2>(g, x, zrow, wm, b, &cols[ch * kw_n..(ch + 1) * kw_n], oh, ch * 16, ym, act);
+            dw_rows512::<4, S2>(p, oh, ch);
         }
         oh += 4;
     }
     for ch in 0..chunks {
-        let c = &cols[ch * kw_n..(ch + 1) * kw_n];
         match oh_n - oh {
-            3 => dw_rows512::<3, S2>(g, x, zrow, wm, b, c, oh, ch * 16, ym, act),
-            2 => dw_rows512::<2, S2>(g, x, zrow, wm, b, c, oh, ch * 16, ym, act),
-            1 => dw_rows512::<1, S2>(g, x, zrow, wm, b, c, oh, ch * 16, ym, act),
+            3 => dw_rows512::<3, S2>(p, oh, ch),
+            2 => dw_rows512::<2, S2>(p, oh, ch),
+            1 => dw_rows512::<1, S2>(p, oh, ch),
             _ => {}
         }
     }
 }
 
-/// Output rows [oh, oh + R) x columns [j0, j0 + 16) of one output plane (`ym`) for
-/// `dw_plane512`; `cols` holds the (load mask, first input column) of each kw for this chunk.
+/// Output rows [oh, oh + R) x the 16 columns of chunk `ch` of `p`'s output plane.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
-#[allow(clippy::too_many_arguments)]
-unsafe fn dw_rows512<const R: usize, const S2: bool>(
-    g: &ConvGeom,
-    x: *const f32,
-    zrow: *const f32,
-    wm: &[f32],
-    b: f32,
-    cols: &[(u32, isize)],
-    oh: usize,
-    j0: usize,
-    ym: *mut f32,
-    act: ConvAct,
-) {
+unsafe fn dw_rows512<const R: usize, const S2: bool>(p: &DwPlane, oh: usize, ch: usize) {
+    let DwPlane { g, x, zrow, wm, b, ym, act, .. } = *p;
+    let (kw_n, j0) = (g.k_w, ch * 16);
+    let cols = &p.cols[ch * kw_n..(ch + 1) * kw_n];
     use core::arch::x86_64::*;
-    let (ih_n, iw_n, ow_n, kw_n) = (g.in_h, g.in_w, g.out_w, g.k_w);
+    let (ih_n, iw_n, ow_n) = (g.in_h, g.in_w, g.out_w);
     let even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
     let (zero, six) = (_mm512_setzero_ps(), _mm512_set1_ps(6.0));
     let mut acc = [_mm512_set1_ps(b); R];
