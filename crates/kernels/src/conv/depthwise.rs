@@ -4,7 +4,7 @@
 //! stride phases (see [`Phased`]), where every tap of a whole output plane is one contiguous run;
 //! the plane is then one vectorised multiply-add pass per tap group (32 outputs in registers
 //! across all taps), and its valid columns are copied out with the epilogue. On AVX-512, 2-d
-//! planes up to 64 columns wide with column stride 1 or 2 skip the copy: each output row is
+//! planes up to 48 columns wide (64 at column stride 2) skip the copy: each output row is
 //! computed from the input rows by masked loads (`dw_plane512`). Tasks over (image, channel)
 //! planes, each computing all multiplier outputs of its channel.
 use super::*;
@@ -48,11 +48,17 @@ pub(super) fn conv_depthwise(g: &ConvGeom, x: &[f32], w: &[f32], bias: Option<&[
         1
     };
     let (offs, ph) = (&offs, &ph);
-    // AVX-512: 2-d planes up to 64 columns with column stride 1 or 2 straight from the input
-    // rows (masked loads give the padding; no phased copy, whose per-row setup dominates small
-    // planes: mobilenet_v2's 960 x 7x7 1.5x faster); wider planes stream better through the copy
+    // AVX-512: small 2-d planes with column stride 1 or 2 straight from the input rows (masked
+    // loads give the padding; no phased copy, whose per-row setup dominates small planes:
+    // mobilenet_v2's 960 x 7x7 1.5x faster); wider planes stream better through the copy (limits
+    // from model_paths' bench_model_paths: 56 wide is faster this way at stride 2, slower at 1)
     #[cfg(target_arch = "x86_64")]
-    let rows512 = crate::simd::has_avx512() && g.k_d == 1 && g.in_d == 1 && g.out_d == 1 && g.s_w <= 2 && g.in_w <= 64;
+    let rows512 = crate::simd::has_avx512()
+        && g.k_d == 1
+        && g.in_d == 1
+        && g.out_d == 1
+        && g.s_w <= 2
+        && g.in_w <= if g.s_w == 2 { 64 } else { 48 };
     #[cfg(target_arch = "x86_64")]
     let (cols512, zeros512) = if rows512 { (dw_cols512(g), vec![0.0f32; g.in_w]) } else { (Vec::new(), Vec::new()) };
     let task = |part: usize| {
