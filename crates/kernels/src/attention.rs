@@ -280,7 +280,7 @@ unsafe fn exp_shift_row512(row: &mut [f32], m: f32) -> f32 {
     let mut acc = _mm512_setzero_ps();
     let mut j = 0;
     while j < n {
-        let k = if n - j >= 16 { 0xffff } else { ((1u32 << (n - j)) - 1) as __mmask16 };
+        let k = simd::v512::first_lanes(n - j);
         let x = _mm512_maskz_loadu_ps(k, p.add(j));
         // max returns its second operand when either is NaN: a NaN score stays NaN
         let e = simd::v512::exp(_mm512_max_ps(lo, _mm512_sub_ps(x, mv)));

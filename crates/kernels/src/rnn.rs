@@ -173,13 +173,7 @@ unsafe fn lstm_row_avx512(
             && cc.len() == n
             && hh.len() == n
     );
-    let mask = |j: usize| -> __mmask16 {
-        if n - j >= 16 {
-            0xffff
-        } else {
-            ((1u32 << (n - j)) - 1) as __mmask16
-        }
-    };
+    let mask = |j: usize| v512::first_lanes(n - j);
     // two passes, so each loop body is a short dependency chain and the out-of-order core
     // overlaps many iterations: the gates and c, then h = o tanh(c)
     let mut j = 0;

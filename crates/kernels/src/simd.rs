@@ -208,6 +208,15 @@ pub(crate) mod v512 {
     unsafe fn s(x: f32) -> __m512 {
         _mm512_set1_ps(x)
     }
+    /// The mask of the first min(n, 16) lanes (a row's tail in masked loads and stores).
+    #[inline(always)]
+    pub fn first_lanes(n: usize) -> __mmask16 {
+        if n >= 16 {
+            0xffff
+        } else {
+            ((1u32 << n) - 1) as __mmask16
+        }
+    }
     #[inline(always)]
     pub unsafe fn exp(x: __m512) -> __m512 {
         // max/min return their second operand when either is NaN: keep x second

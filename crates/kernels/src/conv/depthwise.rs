@@ -346,8 +346,7 @@ unsafe fn dw_rows512<const R: usize, const S2: bool>(p: &DwPlane, oh: usize, ch:
             }
         }
     }
-    let n = (ow_n - j0).min(16);
-    let sm = ((1u32 << n) - 1) as __mmask16;
+    let sm = crate::simd::v512::first_lanes(ow_n - j0);
     for r in 0..R {
         let a = acc[r];
         let y = match act {

@@ -23,15 +23,6 @@ unsafe fn k512<const R: usize, const NV: usize, const MRS: usize>(
     accum: bool,
     bias: *const f32,
 ) {
-    // Prefetch the C tile into L1 when ~32 k-steps remain: it is only touched after the k
-    // loop (prefetching earlier lets the streamed A/B panels evict it again).
-    let pf = |c: *mut f32| {
-        for i in 0..R {
-            let cr = c.add(i * ldc) as *const i8;
-            _mm_prefetch::<_MM_HINT_T0>(cr);
-            _mm_prefetch::<_MM_HINT_T0>(cr.wrapping_add(4 * (16 * NV) - 4));
-        }
-    };
     let mut acc = [[_mm512_setzero_ps(); NV]; R];
     #[inline(always)]
     unsafe fn step<const R: usize, const NV: usize>(acc: &mut [[__m512; NV]; R], a: *const f32, b: *const f32) {
@@ -52,7 +43,7 @@ unsafe fn k512<const R: usize, const NV: usize, const MRS: usize>(
     let mut pref = false;
     while p >= 2 {
         if !pref && p <= 32 {
-            pf(c);
+            prefetch_c512::<R, NV>(c, ldc);
             pref = true;
         }
         step::<R, NV>(&mut acc, a, b);
@@ -62,12 +53,23 @@ unsafe fn k512<const R: usize, const NV: usize, const MRS: usize>(
         p -= 2;
     }
     if !pref {
-        pf(c);
+        prefetch_c512::<R, NV>(c, ldc);
     }
     if p == 1 {
         step::<R, NV>(&mut acc, a, b);
     }
     store512::<R, NV>(&acc, c, ldc, nr, accum, bias);
+}
+
+/// Prefetches the R x 16*NV C tile into L1 (k512 / k512da call it when ~32 k-steps remain: C is
+/// only touched after the k loop, and prefetching earlier lets the streamed A/B panels evict it).
+#[inline(always)]
+unsafe fn prefetch_c512<const R: usize, const NV: usize>(c: *mut f32, ldc: usize) {
+    for i in 0..R {
+        let cr = c.add(i * ldc) as *const i8;
+        _mm_prefetch::<_MM_HINT_T0>(cr);
+        _mm_prefetch::<_MM_HINT_T0>(cr.wrapping_add(4 * (16 * NV) - 4));
+    }
 }
 
 /// Masked epilogue: C[i][0..nr] (+)= acc[i] (+ bias).
@@ -82,8 +84,7 @@ unsafe fn store512<const R: usize, const NV: usize>(
 ) {
     let mut masks = [0 as __mmask16; NV];
     for v in 0..NV {
-        let cnt = nr.saturating_sub(16 * v).min(16);
-        masks[v] = ((1u32 << cnt) - 1) as __mmask16;
+        masks[v] = crate::simd::v512::first_lanes(nr.saturating_sub(16 * v));
     }
     let mut bvals = [_mm512_setzero_ps(); NV];
     if !bias.is_null() {
@@ -152,11 +153,7 @@ unsafe fn k512da<const R: usize, const NV: usize>(
             p += 2;
         }
         if end < kc {
-            for i in 0..R {
-                let cr = c.add(i * ldc) as *const i8;
-                _mm_prefetch::<_MM_HINT_T0>(cr);
-                _mm_prefetch::<_MM_HINT_T0>(cr.wrapping_add(4 * (16 * NV) - 4));
-            }
+            prefetch_c512::<R, NV>(c, ldc);
         }
     }
     if p < kc {
