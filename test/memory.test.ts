@@ -244,3 +244,47 @@ describe("memory: a 10,000-step training loop on wasm without dispose() reaches 
     },
   );
 });
+
+describe("memory: wasm keeps parameters and optimizer state resident", () => {
+  // The working-set budget (2x what recent kernel calls touched, at least 1 MiB) spills cold
+  // storages to JS arrays; long-lived state that every step uses must not go that way: building a
+  // model used to spill each parameter as the next one was made, copy it back on the first forward,
+  // and hold it twice (JS array + wasm memory) in between.
+  it.skipIf(!HAS_WASM)(
+    `a 16 MiB model built and trained with SGD momentum: no parameter or buffer spilled${HAS_WASM ? "" : " [SKIPPED: wasm not in TORCHLET_BACKENDS]"}`,
+    async () => {
+      await torch.init({ backend: "wasm" });
+      const { backendImpl } = await import("../ts/runtime.js");
+      const be = backendImpl() as unknown as { spillStats: { spilled: number; restored: number } };
+      const spilled0 = be.spillStats.spilled;
+      const layers: nn.Module[] = [];
+      for (let i = 0; i < 16; i++) layers.push(new nn.Linear(512, 512), new nn.ReLU());
+      const model = new nn.Sequential(...layers);
+      expect(be.spillStats.spilled - spilled0, "spilled while the model was built").toBe(0);
+      const params = model.parameters();
+      const bytes = params.reduce((s, p) => s + 4 * p.numel(), 0);
+      expect(bytes).toBeGreaterThan(16 * MIB);
+      expect(mem().numBytes).toBeGreaterThanOrEqual(bytes);
+      const opt = new optim.SGD(params, { lr: 0.01, momentum: 0.9 });
+      const x = torch.randn(4, 512);
+      const losses: number[] = [];
+      for (let s = 0; s < 3; s++) {
+        opt.zeroGrad();
+        const loss = model.forward(x).square().mean();
+        loss.backward();
+        opt.step();
+        losses.push(loss.item());
+      }
+      expect(losses[2]).toBeLessThan(losses[0]);
+      const isSpilled = (t: torch.Tensor) => (t.ref.storage as unknown as { spill: unknown }).spill !== null;
+      for (const p of params) expect(isSpilled(p), "parameter spilled").toBe(false);
+      for (const st of opt.state.values()) expect(isSpilled(st.momentumBuffer), "momentum spilled").toBe(false);
+      // the parameters' values are the ones the optimizer wrote (nothing lost on the way)
+      const w0 = params[0].toFloat32Array();
+      expect(w0.every(Number.isFinite)).toBe(true);
+      for (const p of params) p.dispose();
+      for (const st of opt.state.values()) st.momentumBuffer.dispose();
+      x.dispose();
+    },
+  );
+});

@@ -74,6 +74,14 @@ export class StorageRef {
   retain(): void {
     this.cell.refs++;
   }
+  /** Whether the data is long-lived state (a parameter, an optimizer buffer): see keepResident. */
+  kept = false;
+  /** Marks the data as long-lived state that every step uses (module parameters, optimizer
+   *  buffers): the backend keeps it in its own memory (Backend.keepResident), also after a move. */
+  keepResident(): void {
+    this.kept = true;
+    this.backend.keepResident?.(this.storage);
+  }
   release(): void {
     const c = this.cell;
     if (c.refs <= 0) return;
@@ -97,6 +105,7 @@ export class StorageRef {
     this.storage = s;
     this.backend = to;
     this.cell.release = to.finalizer(s);
+    if (this.kept) to.keepResident?.(s);
   }
 }
 

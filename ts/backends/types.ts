@@ -201,6 +201,10 @@ export interface Backend {
   /** Optional: s will not be finalized (the GC may reclaim it unseen): drop it from bytesInUse now;
    *  a later free(s) must not count it again. */
   untrack?(s: Storage): void;
+  /** Optional: s holds long-lived state (a module parameter, an optimizer's buffer) that every step
+   *  uses: the backend keeps it in its own memory rather than spilling it to relieve a working-set
+   *  budget (wasm spills it only when its memory is full). */
+  keepResident?(s: Storage): void;
   /** Optional: releases the backend's workers and memory (init() switching backends; the backend
    *  is not used afterwards). */
   dispose?(): void | Promise<void>;

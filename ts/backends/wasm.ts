@@ -67,15 +67,16 @@ class WasmStorage implements Storage {
   spill: Float32Array | Float64Array | Uint8Array | null = null;
   /** Last working-set window this storage was used in. */
   win = 0;
-  /** Where the data is in wasm memory (ptr 0 while spilled). The GC finalizer holds only this record. */
-  readonly rec: { ptr: number; bytes: number };
+  /** Where the data is in wasm memory (ptr 0 while spilled), and whether it is kept resident
+   *  (keepResident). The GC finalizer holds only this record. */
+  readonly rec: { ptr: number; bytes: number; pinned: boolean };
   constructor(
     ptr: number,
     public readonly size: number,
     public readonly dtype: DType,
     public readonly bytes: number,
   ) {
-    this.rec = { ptr, bytes };
+    this.rec = { ptr, bytes, pinned: false };
   }
   get ptr(): number {
     return this.rec.ptr;
@@ -111,6 +112,10 @@ export class WasmBackend extends RustBackend {
   /** Resident storages by their records, least recently used first (Map keeps insertion order). */
   private resident = new Map<WasmStorage["rec"], WasmStorage>();
   private residentBytes = 0;
+  /** Resident storages kept out of the spill order (keepResident), and their bytes (part of
+   *  residentBytes; the working-set budget governs the rest). */
+  private pinned = new Map<WasmStorage["rec"], WasmStorage>();
+  private pinnedBytes = 0;
   private budget = MIN_BUDGET;
   private calls = 0;
   private win = 1;
@@ -197,8 +202,7 @@ export class WasmBackend extends RustBackend {
     this.live -= w.bytes;
     if (w.ptr) {
       this.ex.tl_free(w.ptr, w.bytes);
-      this.residentBytes -= w.bytes;
-      this.resident.delete(w.rec);
+      this.dropResident(w.rec);
       w.ptr = 0;
     }
     w.spill = null;
@@ -225,14 +229,40 @@ export class WasmBackend extends RustBackend {
       this.live -= rec.bytes;
       if (!rec.ptr) return;
       this.ex.tl_free(rec.ptr, rec.bytes);
-      this.residentBytes -= rec.bytes;
-      this.resident.delete(rec);
+      this.dropResident(rec);
       rec.ptr = 0;
     };
+  }
+  /** Accounting of a resident block that leaves wasm memory (freed or spilled). */
+  private dropResident(rec: WasmStorage["rec"]): void {
+    this.residentBytes -= rec.bytes;
+    if (rec.pinned) {
+      this.pinnedBytes -= rec.bytes;
+      this.pinned.delete(rec);
+    } else this.resident.delete(rec);
+  }
+
+  /** Parameters and optimizer state stay in wasm memory: spilling them to relieve the budget (while
+   *  a model is built, say) would copy each one out and back on its first use, and for a while hold
+   *  it twice, in a JS array and in wasm memory. Only a full wasm memory spills them (makeRoom). */
+  keepResident(s: Storage): void {
+    const w = s as WasmStorage;
+    if (w.freed || w.rec.pinned) return;
+    if (w.ptr) {
+      this.resident.delete(w.rec);
+      this.pinned.set(w.rec, w);
+      this.pinnedBytes += w.bytes;
+    }
+    w.rec.pinned = true;
+  }
+  /** Resident bytes under the working-set budget (all but the kept-resident ones). */
+  private looseBytes(): number {
+    return this.residentBytes - this.pinnedBytes;
   }
 
   /** Marks a resident storage most recently used and counts it in the working-set window. */
   private touch(w: WasmStorage): void {
+    if (w.rec.pinned) return;
     this.resident.delete(w.rec);
     this.resident.set(w.rec, w);
     if (w.win !== this.win) {
@@ -246,21 +276,23 @@ export class WasmBackend extends RustBackend {
     // fits: else big tensors would be spilled and restored on every op while the budget still
     // reflects an earlier, smaller working set
     const budget = extra === Infinity ? this.budget : Math.max(this.budget, 2 * (this.prevCallBytes + extra));
-    if (this.residentBytes + extra <= budget) return;
+    if (this.looseBytes() + extra <= budget) return;
     const target = extra === Infinity ? 0 : Math.max(0, budget * 0.75 - extra);
     for (const w of this.resident.values()) {
-      if (this.residentBytes <= target) break;
+      if (this.looseBytes() <= target) break;
       this.spillOut(w);
     }
+    // wasm memory is full: the kept-resident storages go too (restored when next used)
+    if (extra === Infinity) for (const w of [...this.pinned.values()]) this.spillOut(w);
   }
   /** Storages idle for IDLE_WINDOWS windows are spilled once resident bytes pass IDLE_FLOOR: what a
    *  loop leaves behind each step (its outputs and losses, held by user variables until the GC takes
    *  them, and the GC's finalizers cannot run inside a synchronous loop) moves to JS arrays while it is
    *  small, instead of piling up to the budget. Arguments of the call being made were just touched. */
   private spillIdle(): void {
-    if (this.residentBytes <= IDLE_FLOOR) return;
+    if (this.looseBytes() <= IDLE_FLOOR) return;
     for (const w of this.resident.values()) {
-      if (this.win - w.win < IDLE_WINDOWS || this.residentBytes <= IDLE_FLOOR) break;
+      if (this.win - w.win < IDLE_WINDOWS || this.looseBytes() <= IDLE_FLOOR) break;
       this.spillOut(w);
     }
   }
@@ -269,8 +301,7 @@ export class WasmBackend extends RustBackend {
     const src = new (storageArray(w.dtype))(this.buf as ArrayBuffer, w.ptr, w.size);
     w.spill = src.slice();
     this.ex.tl_free(w.ptr, w.bytes);
-    this.residentBytes -= w.bytes;
-    this.resident.delete(w.rec);
+    this.dropResident(w.rec);
     w.ptr = 0;
     w.cache = null;
     this.spillStats.spilled++;
@@ -279,7 +310,7 @@ export class WasmBackend extends RustBackend {
     // a storage needed again soon after it was spilled: the working set is larger than the budget
     // (e.g. a few big tensors used by every op between two window ends), so the budget grows now
     // instead of thrashing until the next window end
-    if (this.win - w.win <= 1) this.budget = Math.max(this.budget, 2 * (this.residentBytes + w.bytes));
+    if (!w.rec.pinned && this.win - w.win <= 1) this.budget = Math.max(this.budget, 2 * (this.looseBytes() + w.bytes));
     const ptr = this.ex.tl_alloc(w.bytes);
     if (!ptr) throw this.outOfMemory(w.size, w.dtype, w.bytes);
     this.fresh();
@@ -287,6 +318,10 @@ export class WasmBackend extends RustBackend {
     w.ptr = ptr;
     w.spill = null;
     this.residentBytes += w.bytes;
+    if (w.rec.pinned) {
+      this.pinned.set(w.rec, w);
+      this.pinnedBytes += w.bytes;
+    }
     this.spillStats.restored++;
   }
 
@@ -295,8 +330,10 @@ export class WasmBackend extends RustBackend {
     const w = s as WasmStorage;
     if (w.freed) throw new Error("wasm backend: storage used after it was freed");
     if (w.spill) this.restore(w);
-    this.touch(w);
-    this.callBytes += w.bytes;
+    if (!w.rec.pinned) {
+      this.touch(w);
+      this.callBytes += w.bytes;
+    }
     return w.ptr + dtypeBytes(w.dtype) * off;
   }
   protected ints(a: readonly number[]): unknown {

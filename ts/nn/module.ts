@@ -11,6 +11,7 @@ export class Parameter extends Tensor {
   constructor(data: Tensor, requiresGrad = true) {
     const r = data.ref;
     r.retain();
+    r.keepResident();
     super(r, data.shape.slice(), data.dtype, data.strides.slice(), data.offset);
     if (requiresGrad) this.requiresGrad = true;
   }

@@ -7,7 +7,7 @@
 import type { Loaded } from "../io/index.js";
 import { keep, noGrad, enableGrad } from "../runtime.js";
 import { Tensor } from "../tensor.js";
-import { tensor as makeTensor } from "../creation.js";
+import { tensor as makeTensor, full } from "../creation.js";
 import { parseArgs, suggest, isOptionsObject, type Spec, type Check } from "../utils/args.js";
 
 /** One parameter group: its parameters and its hyper-parameters (camelCase, read and write). */
@@ -264,7 +264,9 @@ export class Optimizer {
 
   /** A zero-filled state tensor like p, outside any tidy scope. */
   protected buffer(p: Tensor, value = 0): Tensor {
-    return keep(makeTensor(new Float32Array(p.numel()).fill(value), { shape: p.shape.slice() }));
+    const t = keep(full(p.shape.slice(), value, { dtype: "float32" }));
+    t.ref.keepResident();
+    return t;
   }
 
   // ------------------------------------------------------------------ state dicts
