@@ -97,6 +97,48 @@ fn dw_geoms() -> Vec<(&'static str, ConvGeom)> {
     ]
 }
 
+/// Channels in and out multiples of 16, outputs up to 28x28: the direct channel-block conv of
+/// nchwc.rs on AVX-512 (the GEMM paths elsewhere); 1-4 channel blocks per weight group (tiles of
+/// 12, 8 and 6 positions), tiles across output rows, strides, dilation, padding, odd sizes.
+fn nchwc_geoms() -> Vec<(&'static str, ConvGeom)> {
+    vec![
+        ("3x3 s1 p1 16->16 odd", geom(1, 16, 16, 1, [1, 13, 11], [1, 3, 3], ONE, [0, 1, 1], ONE)),
+        ("3x3 s1 p1 32->48 b3", geom(3, 32, 48, 1, [1, 7, 9], [1, 3, 3], ONE, [0, 1, 1], ONE)),
+        ("3x3 s2 p1 16->80", geom(1, 16, 80, 1, [1, 15, 14], [1, 3, 3], [1, 2, 2], [0, 1, 1], ONE)),
+        ("3x3 s2 p1 48->128 b2", geom(2, 48, 128, 1, [1, 14, 14], [1, 3, 3], [1, 2, 2], [0, 1, 1], ONE)),
+        ("3x3 p0 64->32", geom(1, 64, 32, 1, [1, 9, 10], [1, 3, 3], ONE, [0, 0, 0], ONE)),
+        ("3x3 d2 p2 16->64", geom(1, 16, 64, 1, [1, 12, 9], [1, 3, 3], ONE, [0, 2, 2], [1, 2, 2])),
+        ("5x5 s2 p2 32->112", geom(2, 32, 112, 1, [1, 17, 19], [1, 5, 5], [1, 2, 2], [0, 2, 2], ONE)),
+        ("3x1 p1x0 16->16", geom(1, 16, 16, 1, [1, 10, 6], [1, 3, 1], ONE, [0, 1, 0], ONE)),
+        ("1x3 s1x2 16->32", geom(1, 16, 32, 1, [1, 5, 21], [1, 1, 3], [1, 1, 2], [0, 0, 1], ONE)),
+        ("7x7 image 48->256", geom(1, 48, 256, 1, [1, 7, 7], [1, 3, 3], ONE, [0, 1, 1], ONE)),
+        ("28x28 out 16->16", geom(1, 16, 16, 1, [1, 28, 28], [1, 3, 3], ONE, [0, 1, 1], ONE)),
+        ("pad beyond reach", geom(1, 16, 16, 1, [1, 3, 4], [1, 3, 3], ONE, [0, 3, 2], ONE)),
+        ("1x1 image", geom(2, 16, 32, 1, [1, 1, 1], [1, 3, 3], ONE, [0, 1, 1], ONE)),
+    ]
+}
+
+#[test]
+fn nchwc_matches_direct() {
+    conv::set_par_min_macs(0, 0);
+    for threads in [1, 2] {
+        par::set_threads(threads);
+        for (i, (name, g)) in nchwc_geoms().iter().enumerate() {
+            check(g, 300 + i as u64, &format!("nchwc {name} threads={threads}"));
+            // weights packed once (as a model's): the same numbers
+            let (x, w, b) = (rand(g.x_len(), 7), rand(g.w_len(), 8), rand(g.o, 9));
+            let mut pk = vec![0f32; conv::packed_len(g, true)];
+            conv::conv_pack(g, &w, Some(&b), &mut pk);
+            let (mut y0, mut y1) = (vec![0f32; g.y_len()], vec![0f32; g.y_len()]);
+            let ep = Epilogue { act: ConvAct::Relu, res: None };
+            conv::conv_fused(g, &x, &w, Some(&b), &mut y0, ep);
+            conv::conv_fused_packed(g, &x, &w, Some(&b), Some(&pk), &mut y1, ep);
+            assert_eq!(y0, y1, "nchwc {name}: packed weights give other numbers");
+        }
+    }
+    par::set_threads(1);
+}
+
 #[test]
 fn depthwise_matches_direct() {
     // small shapes take the threaded paths too (convs below the size threshold run on one thread)
@@ -281,6 +323,9 @@ fn bench_model_paths() {
 fn bench_resnet_convs() {
     let threads: usize = std::env::var("THREADS").ok().and_then(|v| v.parse().ok()).unwrap_or(1);
     par::set_threads(threads);
+    // COLD=1: caches flushed before each run (see below)
+    let cold = std::env::var("COLD").is_ok_and(|v| v == "1");
+    let mut flush = vec![0f32; if cold { 16 << 20 } else { 0 }];
     for (c, o, hw, s) in
         [(64, 64, 56, 1), (128, 128, 28, 1), (256, 256, 14, 1), (512, 512, 7, 1), (256, 512, 14, 2), (128, 256, 28, 2)]
     {
@@ -291,8 +336,26 @@ fn bench_resnet_convs() {
         let (x, w, b) = (rand(g.x_len(), 1), rand(g.w_len(), 2), rand(g.o, 3));
         let mut y = vec![0f32; g.y_len()];
         let ep = Epilogue { act: ConvAct::Relu, res: None };
-        let d = median_ms(|| conv::conv_fused(&g, &x, &w, Some(&b), &mut y, ep), 21);
+        // weights packed once, as a model's parameters are
+        let mut pk = vec![0f32; conv::packed_len(&g, true)];
+        conv::conv_pack(&g, &w, Some(&b), &mut pk);
+        let d = if cold {
+            // as in a model's forward: 64 MiB written between runs (other layers' weights and
+            // activations), so this conv's weights come from DRAM / L3
+            let mut t: Vec<f64> = (0..21)
+                .map(|_| {
+                    flush.iter_mut().for_each(|v| *v += 1.0);
+                    let t0 = std::time::Instant::now();
+                    conv::conv_fused_packed(&g, &x, &w, Some(&b), Some(&pk), &mut y, ep);
+                    t0.elapsed().as_secs_f64() * 1e3
+                })
+                .collect();
+            t.sort_by(|a, b| a.partial_cmp(b).unwrap());
+            t[10]
+        } else {
+            median_ms(|| conv::conv_fused_packed(&g, &x, &w, Some(&b), Some(&pk), &mut y, ep), 21)
+        };
         let gf = 2.0 * (g.y_len() * c * 9) as f64 / 1e6;
-        println!("conv {c}->{o} {hw}x{hw} s{s} threads={threads}: {d:.3} ms ({:.0} GFLOPS)", gf / d);
+        println!("conv {c}->{o} {hw}x{hw} s{s} threads={threads} cold={cold}: {d:.3} ms ({:.0} GFLOPS)", gf / d);
     }
 }

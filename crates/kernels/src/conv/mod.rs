@@ -22,6 +22,8 @@ mod depthwise;
 mod grad_input;
 mod grad_weight;
 mod im2col;
+#[cfg(target_arch = "x86_64")]
+mod nchwc;
 mod panels;
 mod pointwise;
 mod prepack;
@@ -32,6 +34,8 @@ use depthwise::*;
 pub use grad_input::conv_grad_input;
 pub use grad_weight::conv_grad_weight;
 use im2col::*;
+#[cfg(target_arch = "x86_64")]
+use nchwc::*;
 use panels::*;
 use pointwise::*;
 use prepack::*;
@@ -472,6 +476,10 @@ pub fn conv_fused_packed(
     }
     let kb = g.kg() + bias.is_some() as usize;
     let packed = packed_panels(g, kb, packed);
+    #[cfg(target_arch = "x86_64")]
+    if nchwc_case(g) {
+        return conv_nchwc(g, x, w, bias, packed, y, &ep);
+    }
     if spatial_case(g, kb) && g.out_size() > 0 {
         return conv_spatial(g, x, w, bias, packed, y, &ep);
     }

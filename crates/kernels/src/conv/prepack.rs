@@ -22,7 +22,7 @@ thread_local! {
 /// layout is the weights as A panels, or as B panels for [`spatial_case`] geometries.
 fn signature(g: &ConvGeom, kb: usize) -> [u32; 9] {
     let (mr, nr) = gemm::panel_dims();
-    let layout = spatial_case(g, kb) as u32;
+    let layout = layout(g, kb);
     [
         MAGIC,
         gemm::best_kernel() as u32,
@@ -36,8 +36,22 @@ fn signature(g: &ConvGeom, kb: usize) -> [u32; 9] {
     ]
 }
 
+/// The packing a forward path of `g` reads: 0 A panels, 1 B panels ([`spatial_case`]), 2 the
+/// channel-block layout of the direct conv (nchwc.rs).
+fn layout(g: &ConvGeom, kb: usize) -> u32 {
+    #[cfg(target_arch = "x86_64")]
+    if nchwc_case(g) {
+        return 2;
+    }
+    spatial_case(g, kb) as u32
+}
+
 /// Floats after the header for `g` with `kb` columns.
 fn body_len(g: &ConvGeom, kb: usize) -> usize {
+    #[cfg(target_arch = "x86_64")]
+    if nchwc_case(g) {
+        return nchwc_w_len(g);
+    }
     if spatial_case(g, kb) {
         weight_b_len(g, kb)
     } else {
@@ -66,6 +80,11 @@ pub fn conv_pack(g: &ConvGeom, w: &[f32], bias: Option<&[f32]>, dst: &mut [f32])
     let kb = g.kg() + bias.is_some() as usize;
     for (d, v) in dst[..HDR].iter_mut().zip(signature(g, kb).iter().chain(core::iter::repeat(&0))) {
         *d = f32::from_bits(*v);
+    }
+    #[cfg(target_arch = "x86_64")]
+    if nchwc_case(g) {
+        pack_nchwc(g, &w[..g.w_len()], bias, &mut dst[HDR..n]);
+        return;
     }
     if spatial_case(g, kb) {
         pack_weight_b(g, &w[..g.w_len()], bias, kb, &mut dst[HDR..n]);
