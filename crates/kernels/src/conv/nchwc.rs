@@ -25,6 +25,8 @@ fn group_blocks(g: &ConvGeom) -> usize {
     (GROUP_BYTES / block).clamp(2, FMAX).min(g.o / L)
 }
 const L: usize = 16;
+/// Floats ahead of the weight stream prefetched into L1.
+const PF: usize = 1024;
 
 thread_local! {
     static XPAD: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
@@ -145,7 +147,14 @@ unsafe fn tile<const F: usize, const P: usize>(
     s: usize,
     o0: usize,
     qs: &[usize; 12],
+    pf: (*const f32, usize),
 ) {
+    // pf: the next weight group's lines this tile moves towards L2 (its first tile would else
+    // wait on memory for the whole group), spread over the channel-tap steps
+    let (mut pfp, pf_lines) = pf;
+    let steps = cbn * toffs.len();
+    let per_step = pf_lines.div_ceil(steps.max(1));
+    let mut pf_left = pf_lines;
     let mut acc = [[_mm512_setzero_ps(); F]; P];
     for f in 0..F {
         let b = _mm512_loadu_ps(bias.add(o0 + f * L));
@@ -158,6 +167,12 @@ unsafe fn tile<const F: usize, const P: usize>(
         let cbo = cb * plane;
         for &to in toffs {
             let off = cbo + to;
+            let np = per_step.min(pf_left);
+            for _ in 0..np {
+                _mm_prefetch::<_MM_HINT_T1>(pfp as *const i8);
+                pfp = pfp.wrapping_add(L);
+            }
+            pf_left -= np;
             let mut xp = [core::ptr::null::<f32>(); P];
             for p in 0..P {
                 xp[p] = xs[p].add(off);
@@ -165,6 +180,7 @@ unsafe fn tile<const F: usize, const P: usize>(
             for ic in 0..L {
                 let mut wv = [_mm512_setzero_ps(); F];
                 for f in 0..F {
+                    _mm_prefetch::<_MM_HINT_T0>(w.wrapping_add(PF + f * L) as *const i8);
                     wv[f] = _mm512_loadu_ps(w.add(f * L));
                 }
                 for p in 0..P {
@@ -294,8 +310,18 @@ pub(super) fn conv_nchwc(
             let wg = wd.get().add(gi * gb * L * g.c * kk) as *const f32;
             let xn = xpr.get().add(n * cbn * plane) as *const f32;
             let yn = yp.get().add(n * g.o * s);
+            // this task's share of the next group's weights, to prefetch across its tiles
+            let (pa, pb) = if gi + 1 < ngr {
+                let len = gb.min(nb - (gi + 1) * gb) * L * g.c * kk;
+                (len * ch / nchunk, len * (ch + 1) / nchunk)
+            } else {
+                (0, 0)
+            };
+            let wnext = wd.get().add((gi + 1) * gb * L * g.c * kk) as *const f32;
             for ti in 0..ntile {
                 let (q, qe) = (q0 + (q1 - q0) * ti / ntile, q0 + (q1 - q0) * (ti + 1) / ntile);
+                let (fa, fb) = (pa + (pb - pa) * ti / ntile, pa + (pb - pa) * (ti + 1) / ntile);
+                let pf = (wnext.wrapping_add(fa), (fb - fa).div_ceil(L));
                 let np = qe - q;
                 let mut xs = [core::ptr::null::<f32>(); 12];
                 let mut qs = [0usize; 12];
@@ -306,10 +332,10 @@ pub(super) fn conv_nchwc(
                 }
                 let b = bias_s.get() as *const f32;
                 match f {
-                    1 => run_tile!(1, np, (wg, b, &xs, cbn, plane, toffs, yn, s, o0, &qs)),
-                    2 => run_tile!(2, np, (wg, b, &xs, cbn, plane, toffs, yn, s, o0, &qs)),
-                    3 => run_tile!(3, np, (wg, b, &xs, cbn, plane, toffs, yn, s, o0, &qs)),
-                    _ => run_tile!(4, np, (wg, b, &xs, cbn, plane, toffs, yn, s, o0, &qs)),
+                    1 => run_tile!(1, np, (wg, b, &xs, cbn, plane, toffs, yn, s, o0, &qs, pf)),
+                    2 => run_tile!(2, np, (wg, b, &xs, cbn, plane, toffs, yn, s, o0, &qs, pf)),
+                    3 => run_tile!(3, np, (wg, b, &xs, cbn, plane, toffs, yn, s, o0, &qs, pf)),
+                    _ => run_tile!(4, np, (wg, b, &xs, cbn, plane, toffs, yn, s, o0, &qs, pf)),
                 }
             }
             if !ep.is_none() {
