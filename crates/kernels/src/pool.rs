@@ -121,6 +121,9 @@ pub fn max_pool2d(g: &PoolGeom, x: &[f32], y: &mut [f32], idx: Option<&mut [i32]
         return;
     }
     let (x, y) = (&x[..g.nc * ins], &mut y[..g.nc * outs]);
+    if idx.is_none() && separable_case(g) {
+        return max_pool_separable(g, x, y);
+    }
     if idx.is_none() && padded_case(g) {
         return max_pool_padded(g, x, y);
     }
@@ -210,6 +213,151 @@ fn padded_case(g: &PoolGeom) -> bool {
     !two && (g.p_h + g.p_w > 0 || g.s_w > 1)
         && reach(g.o_h, g.k_h, g.s_h, g.p_h, g.d_h, g.h)
         && reach(g.o_w, g.k_w, g.s_w, g.p_w, g.d_w, g.w)
+}
+
+/// Whether a max pool without indices takes [`max_pool_separable`]: column stride 1 or 2 and a
+/// window of more than one row and column (resnet's 3x3/2 stem pool); 2x2/2 keeps its own rows.
+fn separable_case(g: &PoolGeom) -> bool {
+    let two = g.k_h == 2 && g.k_w == 2 && g.s_h == 2 && g.s_w == 2 && g.d_h == 1 && g.d_w == 1;
+    !two && g.k_h > 1 && g.k_w > 1 && g.k_h <= SEP_K && g.k_w <= SEP_K && (g.s_w == 1 || g.s_w == 2)
+}
+
+/// Window rows / columns the separable max pool takes at most (its run tables live on the stack).
+const SEP_K: usize = 8;
+
+thread_local! {
+    static SEP: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Max pool values (no indices) in two passes, as a max over a window is the max over its rows
+/// of the max over its columns: per input row the max over the kw taps of each output column
+/// (with stride 2 from the row's even / odd halves, so each tap is a contiguous run), then per
+/// output row the max over the kh rows. k_h + k_w instead of k_h * k_w maxes per output (3x3:
+/// 6, not 9) and no padded copy; padding never wins, NaN does (any NaN in a window gives NaN).
+fn max_pool_separable(g: &PoolGeom, x: &[f32], y: &mut [f32]) {
+    let (ins, outs) = (g.in_size(), g.out_size());
+    let (ow_lo, ow_hi) = interior(g.w, g.o_w, g.k_w, g.s_w, g.p_w, g.d_w);
+    let half = g.w.div_ceil(2);
+    let yp = SendPtr(y.as_mut_ptr());
+    planes(g.nc, outs * (g.k_h + g.k_w), &|p| {
+        // SAFETY: `planes` hands each plane index p to one task; y holds nc*outs elements
+        let yo = unsafe { plane_mut(yp, p, outs) };
+        let xp = &x[p * ins..(p + 1) * ins];
+        SEP.with(|b| {
+            let mut b = b.borrow_mut();
+            let need = g.h * g.o_w + 2 * half;
+            if b.len() < need {
+                b.resize(need, 0.0);
+            }
+            let (hm, eo) = b.split_at_mut(g.h * g.o_w);
+            let (ev, od) = eo.split_at_mut(half);
+            sep_plane(g, xp, (ow_lo, ow_hi), hm, ev, od, yo);
+        });
+    });
+}
+
+crate::simd_fn! {
+/// One plane of [`max_pool_separable`]: the column maxes of every input row into `hm`
+/// (h x o_w; `ev` / `od` the row's halves for stride 2), then the row maxes into `yo`.
+fn sep_plane(g: &PoolGeom, xp: &[f32], inner: (usize, usize), hm: &mut [f32], ev: &mut [f32],
+             od: &mut [f32], yo: &mut [f32]) {
+    let (ow_lo, ow_hi) = inner;
+    for r in 0..g.h {
+        let row = &xp[r * g.w..(r + 1) * g.w];
+        let hr = &mut hm[r * g.o_w..(r + 1) * g.o_w];
+        for ow in (0..ow_lo).chain(ow_hi.max(ow_lo)..g.o_w) {
+            hr[ow] = max_cols(g, row, ow);
+        }
+        if ow_lo >= ow_hi {
+            continue;
+        }
+        let n = ow_hi - ow_lo;
+        if g.s_w == 2 {
+            split2(row, &mut ev[..], &mut od[..g.w / 2]);
+        }
+        // the run of each tap (input column of output ow_lo at tap kw onwards)
+        let mut runs: [&[f32]; SEP_K] = [&[]; SEP_K];
+        for (kw, r) in runs[..g.k_w].iter_mut().enumerate() {
+            let c = ow_lo * g.s_w + kw * g.d_w - g.p_w;
+            *r = if g.s_w == 2 {
+                if c % 2 == 0 { &ev[c / 2..c / 2 + n] } else { &od[c / 2..c / 2 + n] }
+            } else {
+                &row[c..c + n]
+            };
+        }
+        max_many(&mut hr[ow_lo..ow_hi], &runs[..g.k_w]);
+    }
+    for oh in 0..g.o_h {
+        let yr = &mut yo[oh * g.o_w..(oh + 1) * g.o_w];
+        let mut rows: [&[f32]; SEP_K] = [&[]; SEP_K];
+        let mut nr = 0;
+        for kh in 0..g.k_h {
+            let ih = (oh * g.s_h + kh * g.d_h) as isize - g.p_h as isize;
+            if ih >= 0 && (ih as usize) < g.h {
+                rows[nr] = &hm[ih as usize * g.o_w..(ih as usize + 1) * g.o_w];
+                nr += 1;
+            }
+        }
+        if nr == 0 {
+            yr.fill(f32::NEG_INFINITY); // a window of padding rows only
+        } else {
+            max_many(yr, &rows[..nr]);
+        }
+    }
+}
+}
+
+/// The max over the kw taps of output column ow in one input row (padding skipped; -inf when
+/// every tap is padding).
+#[inline(always)]
+fn max_cols(g: &PoolGeom, row: &[f32], ow: usize) -> f32 {
+    let mut b = f32::NEG_INFINITY;
+    for kw in 0..g.k_w {
+        let iw = (ow * g.s_w + kw * g.d_w) as isize - g.p_w as isize;
+        if iw >= 0 && (iw as usize) < g.w {
+            let v = row[iw as usize];
+            if takes(v, b) {
+                b = v;
+            }
+        }
+    }
+    b
+}
+
+/// d[i] = the max over the runs `srcs` (each at least d.len() long) of their element i, in run
+/// order with NaN winning (any NaN gives NaN, the first max of equals stays). Written once per
+/// element from registers: a running max kept in d (load, select, store back) is turned by LLVM
+/// into masked stores (vmaskmovps), microcoded on AMD, which made this pool 5x slower.
+#[inline(always)]
+fn max_many(d: &mut [f32], srcs: &[&[f32]]) {
+    let n = d.len();
+    assert!(!srcs.is_empty() && srcs.len() <= SEP_K && srcs.iter().all(|s| s.len() >= n));
+    #[cfg(target_arch = "x86_64")]
+    if crate::simd::has_avx2() && n >= 8 {
+        let mut ptrs = [core::ptr::null::<f32>(); SEP_K];
+        for (p, s) in ptrs.iter_mut().zip(srcs) {
+            *p = s.as_ptr();
+        }
+        // SAFETY: AVX2 checked; every run holds n floats and d n; the last 8 again from n - 8
+        // when n is not a multiple of 8 (a max is idempotent: overlapping lanes get the same value).
+        unsafe {
+            x86::max_runs(d.as_mut_ptr(), &ptrs[..srcs.len()], 0, n / 8 * 8);
+            if n % 8 != 0 {
+                x86::max_runs(d.as_mut_ptr(), &ptrs[..srcs.len()], n - 8, n);
+            }
+        }
+        return;
+    }
+    for (i, o) in d.iter_mut().enumerate() {
+        let mut b = srcs[0][i];
+        for s in &srcs[1..] {
+            let v = s[i];
+            if takes(v, b) {
+                b = v;
+            }
+        }
+        *o = b;
+    }
 }
 
 /// One pool plane as the 1-channel conv geometry [`Phased`] lays out.
@@ -452,6 +600,22 @@ fn max_row_2x2(xp: &[f32], base: usize, w: usize, y: &mut [f32], mut idx: Option
 #[cfg(target_arch = "x86_64")]
 mod x86 {
     use core::arch::x86_64::*;
+
+    /// d[i] = the NaN-winning max over the runs at `srcs` of element i, for i in a..e (e - a a
+    /// multiple of 8), in registers and stored once.
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn max_runs(d: *mut f32, srcs: &[*const f32], a: usize, e: usize) {
+        let mut i = a;
+        while i < e {
+            let mut b = _mm256_loadu_ps(srcs[0].add(i));
+            for s in &srcs[1..] {
+                let v = _mm256_loadu_ps(s.add(i));
+                b = _mm256_blendv_ps(b, v, take(v, b));
+            }
+            _mm256_storeu_ps(d.add(i), b);
+            i += 8;
+        }
+    }
 
     /// Lanes where `v` replaces `b`: v > b, or v is NaN and b is not.
     #[inline(always)]
