@@ -215,11 +215,16 @@ fn padded_case(g: &PoolGeom) -> bool {
         && reach(g.o_w, g.k_w, g.s_w, g.p_w, g.d_w, g.w)
 }
 
-/// Whether a max pool without indices takes [`max_pool_separable`]: column stride 1 or 2 and a
-/// window of more than one row and column (resnet's 3x3/2 stem pool); 2x2/2 keeps its own rows.
+/// Whether a max pool without indices takes [`max_pool_separable`]: AVX2, column stride 1 or 2
+/// and a window of 2..=8 rows and columns (resnet's 3x3/2 stem pool); 2x2/2 keeps its own rows.
 fn separable_case(g: &PoolGeom) -> bool {
     let two = g.k_h == 2 && g.k_w == 2 && g.s_h == 2 && g.s_w == 2 && g.d_h == 1 && g.d_w == 1;
-    !two && g.k_h > 1 && g.k_w > 1 && g.k_h <= SEP_K && g.k_w <= SEP_K && (g.s_w == 1 || g.s_w == 2)
+    // x86 with AVX2 only: elsewhere max_many is its scalar loop (the phased path vectorises)
+    #[cfg(target_arch = "x86_64")]
+    let simd = crate::simd::has_avx2();
+    #[cfg(not(target_arch = "x86_64"))]
+    let simd = false;
+    simd && !two && g.k_h > 1 && g.k_w > 1 && g.k_h <= SEP_K && g.k_w <= SEP_K && (g.s_w == 1 || g.s_w == 2)
 }
 
 /// Window rows / columns the separable max pool takes at most (its run tables live on the stack).
