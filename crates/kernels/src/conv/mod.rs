@@ -519,16 +519,26 @@ pub fn conv_fused_packed(
 /// explicit max instructions: LLVM compiles the in-place select of the portable loop into masked
 /// stores (vmaskmovps), microcoded on AMD.
 fn relu_rows(y: &mut [f32], rows: usize, cols: usize, ld: usize) {
+    if !clamp_rows_x86::<false>(y, rows, cols, ld) {
+        relu_rows_portable(y, rows, cols, ld)
+    }
+}
+
+/// relu (SIX = false) or relu6 of the rows with x86's max / min instructions when AVX2 is there
+/// and rows hold 8 floats or more; false when the caller must run its portable loop.
+#[inline(always)]
+fn clamp_rows_x86<const SIX: bool>(y: &mut [f32], rows: usize, cols: usize, ld: usize) -> bool {
     #[cfg(target_arch = "x86_64")]
     if crate::simd::has_avx2() && cols >= 8 {
         for r in 0..rows {
             let row = &mut y[r * ld..r * ld + cols];
             // SAFETY: AVX2 checked; row holds cols >= 8 floats.
-            unsafe { x86_act::clamp_run::<false>(row.as_mut_ptr(), cols) };
+            unsafe { x86_act::clamp_run::<SIX>(row.as_mut_ptr(), cols) };
         }
-        return;
+        return true;
     }
-    relu_rows_portable(y, rows, cols, ld)
+    let _ = (y, rows, cols, ld);
+    false
 }
 
 crate::simd_fn! {
@@ -545,16 +555,9 @@ fn relu_rows_portable(y: &mut [f32], rows: usize, cols: usize, ld: usize) {
 
 /// The fused ReLU6 (hardtanh(0, 6), same values as the unary kernel: NaN and -0 stay).
 fn relu6_rows(y: &mut [f32], rows: usize, cols: usize, ld: usize) {
-    #[cfg(target_arch = "x86_64")]
-    if crate::simd::has_avx2() && cols >= 8 {
-        for r in 0..rows {
-            let row = &mut y[r * ld..r * ld + cols];
-            // SAFETY: AVX2 checked; row holds cols >= 8 floats.
-            unsafe { x86_act::clamp_run::<true>(row.as_mut_ptr(), cols) };
-        }
-        return;
+    if !clamp_rows_x86::<true>(y, rows, cols, ld) {
+        relu6_rows_portable(y, rows, cols, ld)
     }
-    relu6_rows_portable(y, rows, cols, ld)
 }
 
 crate::simd_fn! {
